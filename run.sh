@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Start the console against the embedded district feed (demo). Extra arguments go to
+# pingshan-console, e.g. ./run.sh --lang en, or ./run.sh --backend https://gateway.example
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/bootstrap.sh
+if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
+  echo "[run] no display found: set DISPLAY, or QT_QPA_PLATFORM=offscreen with --screenshot DIR" >&2
+fi
+if [ $# -eq 0 ] || [[ " $* " != *" --backend "* ]]; then set -- --demo "$@"; fi
+exec .venv/bin/pingshan-console "$@"
