@@ -1,0 +1,30 @@
+"""Run every benchmark and print their tables (figures go into the README)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHES = [
+    ("ingest: validate → journal → store", ["bench_ingest.py", "-n", "20000"]),
+    ("GUI lag during a 10,000-alert storm", ["bench_gui_lag.py"]),
+    ("video wall: fps, CPU, memory", ["bench_video.py"]),
+]
+
+
+def main() -> int:
+    only = set(sys.argv[1:])
+    failed = 0
+    for title, cmd in BENCHES:
+        if only and not any(o in cmd[0] for o in only):
+            continue
+        print(f"\n== {title} ({cmd[0]})", flush=True)
+        rc = subprocess.call([sys.executable, str(HERE / cmd[0]), *cmd[1:]])
+        failed += rc != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
