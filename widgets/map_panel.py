@@ -86,8 +86,6 @@ def build_map_html() -> str:
     fmap = folium.Map(
         location=list(DISTRICT_CENTRE),
         zoom_start=12,
-        min_zoom=9,
-        max_zoom=19,
         tiles=None,
         prefer_canvas=True,
     )

@@ -12,7 +12,7 @@
     var LEVEL_COLOURS = { red: "#e53935", orange: "#fb8c00", yellow: "#fdd835", blue: "#1e88e5" };
     var LEVEL_NAMES = { red: "红色预警", orange: "橙色预警", yellow: "黄色预警", blue: "蓝色预警" };
     var LEVEL_RADIUS = { red: 8, orange: 7, yellow: 6, blue: 6 };
-    var DEVICE_COLOURS = { online: "#26c6da", offline: "#607d8b", fault: "#ab47bc" };
+    var DEVICE_COLOURS = { online: "#4dd0e1", offline: "#546e7a", fault: "#ce93d8" };
     var DEVICE_STATUS_NAMES = { online: "在线", offline: "离线", fault: "故障" };
     var STATUS_NAMES = {
         "new": "待签收", acknowledged: "已签收", dispatched: "已分拨",
@@ -25,7 +25,7 @@
                     fillColor: "#0e2436", fillOpacity: 0.85 },
         communities: { pane: "consoleBase", color: "#2f5670", weight: 0.8, opacity: 0.9,
                        dashArray: "3 4", fillOpacity: 0 },
-        streets: { pane: "consoleBase", color: "#4fc3f7", weight: 1.6, opacity: 0.8,
+        streets: { pane: "consoleBase", color: "#4dd0e1", weight: 1.6, opacity: 0.8,
                    fillColor: "#123349", fillOpacity: 0.25 },
         rivers: { pane: "consoleLines", color: "#1e88e5", weight: 2.2, opacity: 0.85,
                   fillColor: "#1565c0", fillOpacity: 0.5 },
@@ -44,6 +44,7 @@
         lineRenderer: null,
         layerGroups: {},      // layer id -> L.Layer currently drawn
         featureCounts: {},    // layer id -> features drawn
+        labelCounts: {},      // layer id -> place-name labels drawn
         alerts: {},           // alert id -> L.CircleMarker
         alertCount: 0,
         devices: {},          // device id -> L.CircleMarker
@@ -128,7 +129,7 @@
 
     function onZoomChanged() {
         var container = state.map.getContainer();
-        if (state.map.getZoom() >= 13) {
+        if (state.map.getZoom() >= 14) {
             L.DomUtil.removeClass(container, "hide-community-labels");
         } else {
             L.DomUtil.addClass(container, "hide-community-labels");
@@ -137,16 +138,40 @@
 
     /* ------------------------------------------------------------------ layers */
 
+    var RESOURCE_KINDS = {
+        rescue_team: { glyph: "队", name: "救援队伍", colour: "#7e57c2" },
+        shelter: { glyph: "避", name: "避难场所", colour: "#43a047" },
+        warehouse: { glyph: "库", name: "物资仓库", colour: "#8d6e63" }
+    };
+
+    function resourceTooltip(props) {
+        var kind = RESOURCE_KINDS[props.kind] || { name: props.kind || "应急资源" };
+        var lines = ["<b>" + escapeHtml(featureName(props)) + "</b>", escapeHtml(kind.name)];
+        if (props.members) { lines.push("人员 " + escapeHtml(props.members) + " 人"); }
+        if (props.capacity) { lines.push("可容纳 " + escapeHtml(props.capacity) + " 人"); }
+        if (props.items) { lines.push(escapeHtml(props.items)); }
+        return lines.join("<br>");
+    }
+
+    /* Emergency resources are few: small DOM badges (clusterable), not canvas dots. */
     function resourcePointLayer(feature, latlng) {
-        var name = featureName(feature.properties);
-        var marker = L.circleMarker(latlng, {
-            renderer: state.liveRenderer, radius: 4, color: "#a5d6a7", weight: 1,
-            fillColor: "#43a047", fillOpacity: 0.9
+        var props = feature.properties || {};
+        var kind = RESOURCE_KINDS[props.kind] || { glyph: "资", colour: "#546e7a" };
+        var icon = L.divIcon({
+            className: "console-resource",
+            html: '<span style="background:' + kind.colour + '">' + kind.glyph + "</span>",
+            iconSize: [18, 18], iconAnchor: [9, 9]
         });
-        var kind = (feature.properties && (feature.properties.kind_zh || feature.properties.kind)) || "应急资源";
-        marker.bindTooltip("<b>" + escapeHtml(name) + "</b><br>" + escapeHtml(kind),
-                           { className: "console-tip", direction: "top" });
+        var marker = L.marker(latlng, { icon: icon, keyboard: false });
+        marker.bindTooltip(resourceTooltip(props), { className: "console-tip", direction: "top", offset: [0, -8] });
         return marker;
+    }
+
+    /* Label position: the feature's own "centre" [lon, lat] when given, else the polygon's. */
+    function labelLatLng(feature, layer) {
+        var c = feature.properties && feature.properties.centre;
+        if (c && c.length === 2) { return L.latLng(c[1], c[0]); }
+        return layer.getBounds ? layer.getBounds().getCenter() : null;
     }
 
     function buildLayer(layerId, geojson) {
@@ -154,6 +179,8 @@
         var renderer = style.pane === "consoleBase" ? state.baseRenderer : state.lineRenderer;
         var count = 0;
         var points = [];
+        var labels = [];
+        var labelClass = layerId === "streets" ? "street-label" : (layerId === "communities" ? "community-label" : null);
         var geo = L.geoJSON(geojson, {
             style: function () {
                 var s = {};
@@ -167,29 +194,33 @@
             },
             onEachFeature: function (feature, layer) {
                 count += 1;
-                if (layer instanceof L.CircleMarker) { points.push(layer); return; }
+                if (layer instanceof L.Marker) { points.push(layer); return; }
                 var name = featureName(feature.properties);
-                if (!name) { return; }
-                if (layerId === "streets") {
-                    layer.bindTooltip(escapeHtml(name), { permanent: true, direction: "center",
-                                                          className: "street-label", interactive: false });
-                } else if (layerId === "communities") {
-                    layer.bindTooltip(escapeHtml(name), { permanent: true, direction: "center",
-                                                          className: "community-label", interactive: false });
-                }
+                if (!labelClass || !name) { return; }
+                var at = labelLatLng(feature, layer);
+                if (!at) { return; }
+                labels.push(L.marker(at, {
+                    pane: "consoleLabels", interactive: false, keyboard: false,
+                    icon: L.divIcon({ className: "console-label " + labelClass, iconSize: null,
+                                      html: "<span>" + escapeHtml(name) + "</span>" })
+                }));
             }
         });
-        var drawn = geo;
+        var parts = [geo];
         if (points.length > 0 && typeof L.markerClusterGroup === "function") {
-            // Point layers (resources) cluster so that dense stores stay readable.
-            geo.eachLayer(function (l) { if (l instanceof L.CircleMarker) { geo.removeLayer(l); } });
+            // Point layers cluster so that a dense resource store stays readable.
+            points.forEach(function (m) { geo.removeLayer(m); });
             var cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false,
-                                                 maxClusterRadius: 40 });
+                                                 maxClusterRadius: 30 });
             cluster.addLayers(points);
-            drawn = L.layerGroup([geo, cluster]);
+            parts.push(cluster);
         }
+        if (labels.length > 0) { parts.push(L.layerGroup(labels)); }
         state.featureCounts[layerId] = count;
-        return drawn;
+        state.labelCounts[layerId] = labels.length;
+        var group = L.featureGroup(parts);
+        group.geo = geo;
+        return group;
     }
 
     function applyLayers(layers) {
@@ -204,6 +235,7 @@
                 state.map.removeLayer(state.layerGroups[layerId]);
                 delete state.layerGroups[layerId];
                 delete state.featureCounts[layerId];
+                delete state.labelCounts[layerId];
             }
             var geojson = layers[layerId];
             if (!geojson) { return; }
@@ -212,16 +244,13 @@
             state.layerGroups[layerId] = layer;
         });
         var district = state.layerGroups.district;
-        if (!state.fitted && district && district.getBounds) {
-            var bounds = district.getBounds();
+        if (!state.fitted && district) {
+            var bounds = district.geo.getBounds();
             if (bounds.isValid()) {
                 state.map.fitBounds(bounds, { padding: [12, 12] });
                 state.fitted = true;
             }
         }
-        // Resource points share the live canvas; keep them under alerts and devices.
-        Object.keys(state.devices).forEach(function (id) { state.devices[id].bringToFront(); });
-        Object.keys(state.alerts).forEach(function (id) { state.alerts[id].bringToFront(); });
         onZoomChanged();
         updateStatus();
     }
@@ -369,8 +398,8 @@
 
     function showDistrict() {
         var district = state.layerGroups.district;
-        if (district && district.getBounds && district.getBounds().isValid()) {
-            state.map.fitBounds(district.getBounds(), { padding: [12, 12] });
+        if (district && district.geo.getBounds().isValid()) {
+            state.map.fitBounds(district.geo.getBounds(), { padding: [12, 12] });
         } else {
             state.map.setView(state.map.options.center, 12);
         }
@@ -401,8 +430,12 @@
 
     function init(map) {
         state.map = map;
+        // No tile layer yet, so nothing has set the zoom range (markercluster needs it).
+        if (map.options.maxZoom === undefined) { map.setMaxZoom(18); }
+        if (map.options.minZoom === undefined) { map.setMinZoom(9); }
         makePane("consoleBase", 350, false);
         makePane("consoleLines", 360, false);
+        makePane("consoleLabels", 420, false);
         makePane("consoleLive", 450, true);
         state.baseRenderer = L.canvas({ pane: "consoleBase", padding: 0.3 });
         state.lineRenderer = L.canvas({ pane: "consoleLines", padding: 0.3 });
@@ -432,6 +465,7 @@
         showDistrict: showDistrict,
         map: function () { return state.map; },
         featureCount: function (layerId) { return state.featureCounts[layerId] || 0; },
+        labelCount: function (layerId) { return state.labelCounts[layerId] || 0; },
         layerCount: function () { return Object.keys(state.layerGroups).length; },
         alertCount: function () { return state.alertCount; },
         alertIds: function () { return Object.keys(state.alerts).sort(); },
