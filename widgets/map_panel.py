@@ -88,6 +88,12 @@ def build_map_html() -> str:
         zoom_start=12,
         tiles=None,
         prefer_canvas=True,
+        # No zoom/fade animations: under software rendering (and offscreen) Chromium
+        # may not tick animation frames while the view is not repainted, which left a
+        # zoom stuck half-way in tests; on a duty-room machine they only cost CPU.
+        zoom_animation=False,
+        fade_animation=False,
+        marker_zoom_animation=False,
     )
     leaflet_dir = Path(xs_leaflet.BASE_DIR)
     cluster_dir = Path(xs_markercluster.BASE_DIR)

@@ -433,6 +433,8 @@
         // No tile layer yet, so nothing has set the zoom range (markercluster needs it).
         if (map.options.maxZoom === undefined) { map.setMaxZoom(18); }
         if (map.options.minZoom === undefined) { map.setMinZoom(9); }
+        // Demo geodata needs no attribution line (tiles will bring their own).
+        if (map.attributionControl) { map.removeControl(map.attributionControl); }
         makePane("consoleBase", 350, false);
         makePane("consoleLines", 360, false);
         makePane("consoleLabels", 420, false);
