@@ -133,6 +133,11 @@ class VideoTile(QWidget):
         return self._reconnects
 
     @property
+    def frame_size(self) -> QSize:
+        """Size of the last decoded frame (empty when there is no picture)."""
+        return self._frame.size() if self._frame is not None else QSize()
+
+    @property
     def source_url(self) -> str:
         return self._player.source().toString()
 
