@@ -1,0 +1,404 @@
+"""The embedded district feed: a real HTTP server on loopback speaking wire contract v1.
+
+``python -m simulator.server [--host H] [--port P] [--seed S] [--alerts-per-s A]
+[--readings-per-s R] [--data-dir DIR] [--public-url URL]`` prints
+``FEED READY <base_url>`` once it accepts connections (``--port 0`` binds a free
+port and prints the real one).  ``python -m simulator.server openapi`` prints the
+OpenAPI document (generated from ``console.models``) and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import secrets
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from console.models import (
+    Command,
+    CommandAccepted,
+    CommandRefused,
+    LayerInfo,
+    LayerList,
+    PlanList,
+    Snapshot,
+    TokenResponse,
+)
+from simulator import geo
+from simulator.plans import plan_list
+from simulator.store import RETENTION
+from simulator.world import District, FeedConfig, Subscriber
+
+log = logging.getLogger("simulator")
+
+KEEPALIVE_S = 10.0
+TICK_S = 0.5
+INDICATOR_PERIOD_S = 5.0
+TOKEN_TTL_S = 8 * 3600
+_LINE_SPLIT = re.compile(rb"\r\n|\r|\n")
+
+
+def sse_frame(eid: int, body: bytes) -> bytes:
+    """One SSE event: ``id:`` line, one ``data:`` line per line of the body, blank line."""
+    lines = _LINE_SPLIT.split(body) if (b"\n" in body or b"\r" in body) else [body]
+    return b"id: %d\n" % eid + b"".join(b"data: " + ln + b"\n" for ln in lines) + b"\n"
+
+
+def _refused(status: int, error: str, reason: str, command_id: str | None = None) -> JSONResponse:
+    body = CommandRefused(command_id=command_id, error=error, reason=reason)  # type: ignore[arg-type]
+    return JSONResponse(body.model_dump(mode="json"), status_code=status)
+
+
+def _model_response(model: Any, status: int = 200, media_type: str = "application/json") -> Response:
+    return Response(model.model_dump_json(), status_code=status, media_type=media_type)
+
+
+def create_app(config: FeedConfig) -> FastAPI:
+    """The feed as an ASGI app; the district is built (or reloaded) when the app starts."""
+    holder: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        district = District(config)
+        holder["district"] = district
+        app.state.district = district
+        ticker = asyncio.create_task(_run_ticker(district), name="district-ticker")
+        try:
+            yield
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            district.store.close()
+
+    app = FastAPI(
+        title="坪山区智慧城市运行指挥 — 区级数据网关（模拟）",
+        version="1.0.0",
+        description="Pingshan district feed, wire contract v1 (console.models).",
+        lifespan=lifespan,
+    )
+
+    def district() -> District:
+        return holder["district"]
+
+    async def fault_gate() -> Response | None:
+        """Apply /_sim/fault to snapshot and stream requests."""
+        mode = district().fault_mode
+        if mode == "http500":
+            return JSONResponse({"detail": "模拟故障：网关内部错误"}, status_code=500)
+        if mode == "hang":
+            while district().fault_mode == "hang":
+                await asyncio.sleep(0.2)
+        return None
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if request.url.path == "/api/v1/commands":
+            first = exc.errors()[0] if exc.errors() else {}
+            loc = ".".join(str(p) for p in first.get("loc", ()))
+            return _refused(422, "invalid", f"指令格式不正确（{loc}: {first.get('msg', '')}）")
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
+
+    def role_of(authorization: str | None) -> tuple[str, str | None] | JSONResponse:
+        """(role, display name) from a bearer token; no token = operator (hardened later)."""
+        if not authorization:
+            return ("operator", None)
+        scheme, _, token = authorization.partition(" ")
+        entry = district().tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if entry is None:
+            return JSONResponse({"detail": "令牌无效或已过期"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        return (entry[1], entry[2])
+
+    # ------------------------------------------------------------------ contract endpoints
+
+    @app.get("/api/v1/snapshot", response_model=Snapshot, tags=["stream"])
+    async def snapshot(scope: str | None = Query(None, description="街道 id，缺省为全区")) -> Response:
+        """The whole current state plus the stream cursor."""
+        gate = await fault_gate()
+        if gate is not None:
+            return gate
+        return _model_response(district().snapshot(scope or None))
+
+    @app.get("/api/v1/stream", tags=["stream"],
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "SSE: id = envelope id, data = one Envelope (console.models)"}})
+    async def stream(
+        scope: str | None = Query(None),
+        topics: str | None = Query(None, description="逗号分隔的类型或类型族，如 alert,reading.batch"),
+        last_event_id_q: str | None = Query(None, alias="last_event_id"),
+        last_event_id: str | None = Header(None, alias="Last-Event-ID"),
+    ) -> Response:
+        """Server-sent events: replay after Last-Event-ID from the log, then live."""
+        gate = await fault_gate()
+        if gate is not None:
+            return gate
+        wanted = tuple(t.strip() for t in (topics or "").split(",") if t.strip())
+        resume = last_event_id if last_event_id is not None else last_event_id_q
+        gen = _event_stream(district(), scope or None, wanted, resume)
+        return StreamingResponse(gen, media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    @app.post(
+        "/api/v1/commands",
+        status_code=202,
+        response_model=CommandAccepted,
+        tags=["commands"],
+        responses={403: {"model": CommandRefused}, 404: {"model": CommandRefused},
+                   409: {"model": CommandRefused}, 422: {"model": CommandRefused}},
+    )
+    async def commands(
+        cmd: Command,
+        idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+        authorization: str | None = Header(None),
+        x_operator: str | None = Header(None, alias="X-Operator"),
+    ) -> Response:
+        """Apply an operator command once per Idempotency-Key (= command id)."""
+        d = district()
+        if not idempotency_key:
+            return _refused(422, "invalid", "缺少 Idempotency-Key 请求头", cmd.id)
+        if idempotency_key != cmd.id:
+            return _refused(422, "invalid", "Idempotency-Key 须与指令 id 一致", cmd.id)
+        done = d.store.idempotent(idempotency_key)
+        if done is not None:
+            return Response(done[1], status_code=done[0], media_type="application/json")
+        who = role_of(authorization)
+        if isinstance(who, JSONResponse):
+            return who
+        role, display = who
+        actor = cmd.operator or x_operator or display or "值班员"
+        status, body = d.execute(cmd, role, actor)
+        text = body.model_dump_json()
+        d.store.save_idempotent(idempotency_key, status, text)
+        return Response(text, status_code=status, media_type="application/json")
+
+    @app.post("/api/v1/auth/token", response_model=TokenResponse, tags=["auth"],
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/x-www-form-urlencoded": {"schema": {
+                      "type": "object", "required": ["username", "password"],
+                      "properties": {"grant_type": {"type": "string"}, "username": {"type": "string"},
+                                     "password": {"type": "string"}}}}}}})
+    async def token(request: Request) -> Response:
+        """OAuth2 password grant for the demo users (duty, viewer, chief, admin)."""
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        user = district().login(form.get("username", [""])[0], form.get("password", [""])[0])
+        if user is None:
+            return JSONResponse({"detail": "用户名或密码错误"}, status_code=401)
+        tok = secrets.token_urlsafe(24)
+        district().tokens[tok] = user
+        return _model_response(TokenResponse(access_token=tok, expires_in=TOKEN_TTL_S, role=user[1]))  # type: ignore[arg-type]
+
+    @app.get("/api/v1/layers", response_model=LayerList, tags=["catalogue"])
+    async def layers() -> Response:
+        """Map layers the gateway serves (GeoJSON)."""
+        infos = [LayerInfo(id=lid, feature_count=len(fc["features"]), **info)  # type: ignore[arg-type]
+                 for lid, (info, fc) in geo.layers().items()]
+        return _model_response(LayerList(layers=tuple(infos)))
+
+    @app.get("/api/v1/layers/{layer_id}", tags=["catalogue"],
+             responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON FeatureCollection"}})
+    async def layer(layer_id: str) -> Response:
+        """One layer as an RFC 7946 FeatureCollection."""
+        entry = geo.layers().get(layer_id)
+        if entry is None:
+            return JSONResponse({"detail": f"图层 {layer_id} 不存在"}, status_code=404)
+        return Response(json.dumps(entry[1], ensure_ascii=False), media_type="application/geo+json")
+
+    @app.get("/api/v1/plans", response_model=PlanList, tags=["catalogue"])
+    async def plans() -> Response:
+        """Contingency plans, one per incident type."""
+        return _model_response(plan_list())
+
+    # ------------------------------------------------------------------ video
+
+    @app.get("/video/{camera_id}/{variant}.ts", tags=["video"],
+             responses={200: {"content": {"video/mp2t": {}}, "description": "live MPEG-TS (H.264)"}})
+    async def video(camera_id: str, variant: str) -> Response:
+        """A live camera stream: the camera's clip looped in real time as MPEG-TS."""
+        from simulator import video as video_mod
+
+        d = district()
+        cam = d.cameras.get(camera_id)
+        if cam is None or variant not in video_mod.VARIANTS:
+            return JSONResponse({"detail": "视频流不存在"}, status_code=404)
+        if d.camera_modes.get(camera_id, "ok") == "drop" or cam.status != "online":
+            return JSONResponse({"detail": "摄像机离线"}, status_code=404)
+        clip = await video_mod.clip_for(d, cam, variant)
+        return StreamingResponse(video_mod.live_ts(d, camera_id, clip), media_type="video/mp2t",
+                                 headers={"Cache-Control": "no-cache"})
+
+    # ------------------------------------------------------------------ /_sim controls (not in the contract)
+
+    @app.post("/_sim/burst", include_in_schema=False)
+    async def sim_burst(request: Request) -> Response:
+        body = await request.json()
+        district().add_burst(int(body.get("alerts", 100)), float(body.get("over_s", 10)))
+        return JSONResponse({"ok": True})
+
+    @app.post("/_sim/inject", include_in_schema=False)
+    async def sim_inject(request: Request) -> Response:
+        eid = district().inject(await request.body())
+        return JSONResponse({"id": str(eid)})
+
+    @app.post("/_sim/camera/{camera_id}", include_in_schema=False)
+    async def sim_camera(camera_id: str, request: Request) -> Response:
+        mode = (await request.json()).get("mode", "ok")
+        if mode not in ("ok", "stall", "drop") or camera_id not in district().cameras:
+            return JSONResponse({"detail": "bad camera or mode"}, status_code=422)
+        district().camera_modes[camera_id] = mode
+        return JSONResponse({"ok": True, "mode": mode})
+
+    @app.post("/_sim/clock", include_in_schema=False)
+    async def sim_clock(request: Request) -> Response:
+        district().clock_offset_s = float((await request.json()).get("offset_s", 0))
+        return JSONResponse({"ok": True, "offset_s": district().clock_offset_s})
+
+    @app.post("/_sim/fault", include_in_schema=False)
+    async def sim_fault(request: Request) -> Response:
+        mode = (await request.json()).get("mode", "ok")
+        if mode not in ("ok", "http500", "hang", "cut"):
+            return JSONResponse({"detail": "bad mode"}, status_code=422)
+        district().fault_mode = mode
+        return JSONResponse({"ok": True, "mode": mode})
+
+    @app.get("/_sim/state", include_in_schema=False)
+    async def sim_state() -> Response:
+        return JSONResponse(district().sim_state())
+
+    return app
+
+
+async def _run_ticker(district: District) -> None:
+    """Drive the district in wall time: readings and alerts every tick, indicators every ~5 s."""
+    last = time.monotonic()
+    last_ind = last
+    while True:
+        await asyncio.sleep(TICK_S)
+        now = time.monotonic()
+        try:
+            district.tick(now - last)
+            if now - last_ind >= INDICATOR_PERIOD_S:
+                last_ind = now
+                district.compute_indicators()
+        except Exception:  # keep the feed alive; the failure is logged for whoever runs it
+            log.exception("district tick failed")
+        last = now
+
+
+async def _event_stream(district: District, street: str | None, topics: tuple[str, ...],
+                        resume: str | None) -> AsyncIterator[bytes]:
+    """SSE body: retry hint, replay after ``resume`` (or a reset), then live events."""
+    sub = Subscriber(street, topics)
+    district.hub.subscribers.add(sub)
+    replayed_upto = district.head  # without a cursor the stream starts live
+    try:
+        yield b"retry: 2000\n\n"
+        if resume is not None:
+            resume = resume.strip()
+            head, oldest = district.head, district.store.oldest()
+            last = int(resume) if resume.isdigit() else None
+            if last is None or last > head:
+                yield sse_frame(head, district.reset_envelope("cursor unknown"))
+            elif last < head - RETENTION or (last < head and oldest > last + 1):
+                yield sse_frame(head, district.reset_envelope("cursor too old"))
+            else:
+                for page in district.store.events_after(last, head):
+                    chunk = []
+                    for eid, etype, est, body in page:
+                        if sub.wants(etype, est):
+                            chunk.append(sse_frame(eid, body))
+                    if district.fault_mode == "cut" and chunk:
+                        yield chunk[0][: max(1, len(chunk[0]) // 2)]
+                        return
+                    if chunk:
+                        yield b"".join(chunk)
+            replayed_upto = head
+        while True:
+            if sub.dropped and sub.queue.empty():
+                return  # too slow: the client resumes with Last-Event-ID
+            try:
+                eid, etype, body = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_S)
+            except asyncio.TimeoutError:
+                yield b": keep-alive\n\n"
+                continue
+            if eid <= replayed_upto:
+                continue
+            frame = sse_frame(eid, body)
+            if district.fault_mode == "cut":
+                yield frame[: max(1, len(frame) // 2)]  # cut in the middle of an event
+                return
+            yield frame
+    finally:
+        district.hub.subscribers.discard(sub)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pingshan-feed", description="坪山区模拟数据网关（嵌入式）")
+    p.add_argument("command", nargs="?", choices=["serve", "openapi"], default="serve")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--alerts-per-s", type=float, default=0.5)
+    p.add_argument("--readings-per-s", type=float, default=20.0)
+    p.add_argument("--data-dir", type=Path, default=None)
+    p.add_argument("--public-url", default=None)
+    p.add_argument("--backlog", type=int, default=150, help="alerts in the backlog of a fresh data dir")
+    return p
+
+
+def openapi_document() -> dict[str, Any]:
+    """The feed's OpenAPI document (no server, no data dir touched)."""
+    return create_app(FeedConfig()).openapi()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``pingshan-feed`` / ``python -m simulator.server``."""
+    args = _parser().parse_args(argv)
+    if args.command == "openapi":
+        print(json.dumps(openapi_document(), ensure_ascii=False, indent=1))
+        return 0
+    import uvicorn
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # Reuse the address so a restart on the same port works right after a kill.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    base_url = f"http://{args.host}:{port}"
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="pingshan-feed-"))
+    config = FeedConfig(seed=args.seed, alerts_per_s=args.alerts_per_s, readings_per_s=args.readings_per_s,
+                        data_dir=data_dir, public_url=args.public_url or base_url, backlog=args.backlog)
+    app = create_app(config)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                                           timeout_graceful_shutdown=1, timeout_keep_alive=5))
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.02)
+        if server.started:
+            print(f"FEED READY {base_url}", flush=True)
+        await task
+
+    asyncio.run(run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Shared test setup: headless Qt, and the district feed as a real loopback server."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+# Before anything imports Qt: headless platform, and QtWebEngine that runs as root.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
+
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+import pytest  # noqa: E402
+
+from console.feed_process import FeedProcess  # noqa: E402
+
+
+@pytest.fixture
+def feed(tmp_path: Path) -> Iterator[FeedProcess]:
+    """A started feed with modest rates (0.5 alerts/s, 10 readings/s), stopped after the test."""
+    proc = FeedProcess(seed=1, alerts_per_s=0.5, readings_per_s=10, data_dir=tmp_path / "feed")
+    try:
+        proc.start()
+        yield proc
+    finally:
+        proc.close()
+
+
+@pytest.fixture
+def feed_factory(tmp_path: Path) -> Iterator[Callable[..., FeedProcess]]:
+    """Start feeds with parameters: ``feed_factory(seed=7, alerts_per_s=0)``; all stopped at teardown.
+
+    Pass ``start=False`` to get an unstarted ``FeedProcess``.
+    """
+    made: list[FeedProcess] = []
+
+    def make(start: bool = True, **kwargs: Any) -> FeedProcess:
+        kwargs.setdefault("data_dir", tmp_path / f"feed{len(made)}")
+        proc = FeedProcess(**kwargs)
+        made.append(proc)
+        if start:
+            proc.start()
+        return proc
+
+    try:
+        yield make
+    finally:
+        for proc in made:
+            proc.close()
