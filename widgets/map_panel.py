@@ -245,6 +245,7 @@ class MapPanel(QWidget):
         self._status = QLabel("态势地图 · 加载中…", self)
         self._status.setObjectName("MapPanelStatus")
         self._open_alerts: set[str] = set()
+        self._pending_focus: str | None = None
 
         header = QHBoxLayout()
         header.setContentsMargins(4, 2, 4, 2)
@@ -306,9 +307,11 @@ class MapPanel(QWidget):
         alert = self._core.picture.alerts.get(alert_id)
         if alert is None or alert.location is None:
             return False
-        payload = {"id": alert_id, "lat": alert.location.lat, "lon": alert.location.lon}
+        payload = json.dumps({"id": alert_id, "lat": alert.location.lat, "lon": alert.location.lon})
         if self._ready:
-            self._bridge.focusRequested.emit(json.dumps(payload))
+            self._bridge.focusRequested.emit(payload)
+        else:
+            self._pending_focus = payload  # applied once the page is ready
         return True
 
     @Slot()
@@ -346,6 +349,9 @@ class MapPanel(QWidget):
         devices = [m for m in map(device_marker, self._core.picture.devices.values()) if m]
         self._bridge.devicesChanged.emit(json.dumps({"reset": True, "upsert": devices}))
         self._bridge.devicesVisibleChanged.emit(self._devices_visible)
+        if self._pending_focus is not None:
+            self._bridge.focusRequested.emit(self._pending_focus)
+            self._pending_focus = None
         self._update_status()
         self.page_ready.emit()
 
