@@ -119,6 +119,7 @@ def test_wall_plays_four_sub_streams_and_survives_a_stall(qtbot: Any, feed: Any)
     qtbot.waitUntil(lambda: stalled.state == "stalled", timeout=int((STALL_AFTER_S + 2.5) * 1000))
     detected_after = time.monotonic() - start
     assert detected_after < STALL_AFTER_S + 2.5
+    print(f"fps per tile {[round(r, 1) for r in rates]}; stall shown after {detected_after:.1f} s")
     assert stalled.badge_text == "信号中断"
     assert stalled.fps == 0.0
     # Not a frozen picture: the tile shows the flat "no signal" card.
@@ -128,11 +129,14 @@ def test_wall_plays_four_sub_streams_and_survives_a_stall(qtbot: Any, feed: Any)
 
     # Recovery after the camera comes back (reconnect with backoff).
     _set_camera_mode(feed.url, stalled.camera_id, "ok")
+    start = time.monotonic()
     qtbot.waitUntil(lambda: stalled.state == "live", timeout=25000)
+    print(f"live again {time.monotonic() - start:.1f} s after the camera came back")
     assert stalled.reconnects >= 1
     qtbot.wait(2000)
     assert stalled.fps > 15
     lag.stop()
+    print(f"worst GUI-thread gap {lag.worst_ms} ms")
     # Tearing a stalled connection down never froze the GUI thread.
     assert lag.worst_ms < 1000, f"GUI thread blocked for {lag.worst_ms} ms"
 
