@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Refresh the English catalogue from the UI sources and compile it.
+#   1. pyside6-lupdate collects every tr()/translate() string of the views into
+#      resources/i18n/pingshan_en.ts (existing translations are kept; new strings
+#      arrive marked "unfinished" for a translator; no source locations, so moving
+#      code does not churn the file);
+#   2. pyside6-lrelease compiles it to pingshan_en.qm, which is committed and
+#      loaded by widgets/i18n.py for --lang en.
+# Run from anywhere; pass --no-update to compile only (what tests/test_i18n.py checks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+TS=resources/i18n/pingshan_en.ts
+QM=resources/i18n/pingshan_en.qm
+SOURCES=(widgets/app.py widgets/main_window.py widgets/alert_queue.py
+         widgets/indicator_panel.py widgets/status_bar.py)
+
+if [ "${1:-}" != "--no-update" ]; then
+  "$BIN/pyside6-lupdate" "${SOURCES[@]}" -source-language zh_CN -target-language en \
+    -locations none -no-obsolete -ts "$TS"
+fi
+"$BIN/pyside6-lrelease" "$TS" -qm "$QM"

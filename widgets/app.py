@@ -1,0 +1,327 @@
+"""``pingshan-console``: the console's entry point (also ``python -m widgets.app``).
+
+Headless subcommands (``schema``, ``record``, …) go to ``console.cli`` before any
+QApplication exists. Otherwise: Chromium flags, QtWebEngine import, QApplication,
+CJK font, translator, theme, then one asyncio loop on Qt (qasync) that starts the
+core (and, for ``--demo``, the embedded district feed), shows the main window and
+waits until the window closes or the process is told to stop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+log = logging.getLogger("pingshan.console")
+
+DEMO_FEED_ARGS: dict[str, Any] = {"seed": 7, "alerts_per_s": 0.5, "readings_per_s": 20}
+"""The embedded feed's pace for ``--demo``: a calm but living district."""
+
+STOP_TIMEOUT_S = 10.0
+"""Longest wait for the core to stop (flush journal, cancel tasks) on exit."""
+
+
+def default_cache_dir() -> Path:
+    """``$PINGSHAN_CACHE_DIR``, else ``~/.local/share/pingshan-console``."""
+    env = os.environ.get("PINGSHAN_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".local" / "share" / "pingshan-console"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The GUI's command line."""
+    p = argparse.ArgumentParser(
+        prog="pingshan-console",
+        description="坪山区城市运行指挥中心 · 值班台 (Pingshan command console)",
+    )
+    p.add_argument("--backend", metavar="URL", help="gateway base URL; without it the embedded demo feed runs")
+    p.add_argument("--demo", action="store_true", help="start the embedded district feed and use it")
+    p.add_argument("--cache", metavar="DIR", type=Path, default=None, help="local cache folder")
+    p.add_argument("--lang", choices=("zh_CN", "en"), default="zh_CN", help="UI language (default zh_CN)")
+    p.add_argument("--operator", metavar="NAME", default="值班员", help="operator name on commands")
+    p.add_argument("--screenshot", metavar="DIR", type=Path, default=None, help="save PNGs of the windows and exit")
+    p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="delay before --screenshot")
+    args = p.parse_args(argv)
+    if args.backend and args.demo:
+        p.error("--backend and --demo exclude each other")
+    if not args.backend:
+        args.demo = True
+    args.cache = (args.cache or default_cache_dir()).expanduser().resolve()
+    return args
+
+
+def prepare_qt_environment() -> None:
+    """Chromium flags QtWebEngine needs here; must run before QtWebEngine loads."""
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--no-sandbox" not in flags:
+        flags.append("--no-sandbox")  # Chromium refuses to sandbox as root
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen") and "--disable-gpu" not in flags:
+        flags.append("--disable-gpu")  # no GPU headless: software rendering works
+    if flags:
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
+
+
+def setup_logging(cache_dir: Path) -> None:
+    """Log to stderr and to ``<cache>/console.log`` (the operator never sees a traceback)."""
+    from logging.handlers import RotatingFileHandler
+
+    root = logging.getLogger()
+    if getattr(root, "_pingshan_configured", False):
+        return
+    root.setLevel(logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    err = logging.StreamHandler(sys.stderr)
+    err.setFormatter(fmt)
+    err.setLevel(logging.WARNING)
+    root.addHandler(err)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fh = RotatingFileHandler(cache_dir / "console.log", maxBytes=5_000_000, backupCount=3, encoding="utf-8")
+        fh.setFormatter(fmt)
+        root.addHandler(fh)
+    except OSError:
+        log.warning("cannot write a log file in %s", cache_dir)
+    root._pingshan_configured = True  # type: ignore[attr-defined]
+
+
+def window_file_name(widget: Any, taken: set[str]) -> str:
+    """``MainWindow`` → ``main-window.png`` (unique within one screenshot run)."""
+    name = widget.objectName() or type(widget).__name__
+    stem = re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower().replace("_", "-") or "window"
+    candidate, n = f"{stem}.png", 2
+    while candidate in taken:
+        candidate, n = f"{stem}-{n}.png", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def save_screenshots(directory: Path) -> list[Path]:
+    """Grab every visible top-level window into ``directory``; returns the files."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    directory.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    paths: list[Path] = []
+    for widget in QApplication.topLevelWidgets():
+        if not widget.isVisible() or widget.windowType() in (Qt.WindowType.Popup, Qt.WindowType.ToolTip):
+            continue
+        path = directory / window_file_name(widget, taken)
+        if widget.grab().save(str(path), "PNG"):
+            paths.append(path)
+        else:
+            log.error("screenshot %s could not be written", path)
+    return paths
+
+
+class ConsoleApp:
+    """One run of the GUI: the feed (demo), the core, the notifier and the window."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.feed: Any = None
+        self.core: Any = None
+        self.notifier: Any = None
+        self.window: Any = None
+        self.exit_code = 0
+        self._stop = asyncio.Event()
+
+    def request_stop(self) -> None:
+        """Close the window (saving its layout) and end the run; safe to call twice."""
+        if self.window is not None and self.window.isVisible():
+            self.window.close()  # emits closed → _stop
+        self._stop.set()
+
+    def report_error(self, text: str) -> None:
+        """Show an error in the status bar, if the window is up."""
+        if self.window is not None:
+            try:
+                self.window.show_error(text)
+            except Exception:
+                log.exception("could not show error in the status bar")
+
+    async def run(self) -> int:
+        """Start everything, wait for the end, stop everything."""
+        from console.qt_bridge import PictureNotifier
+        from console.runtime import ConsoleConfig, ConsoleCore
+        from widgets.main_window import MainWindow
+
+        args = self.args
+        try:
+            backend = args.backend
+            if args.demo:
+                from console.feed_process import FeedProcess
+
+                self.feed = FeedProcess(data_dir=args.cache / "feed", **DEMO_FEED_ARGS)
+                # start() blocks until the feed prints READY: keep the GUI thread free.
+                backend = await asyncio.to_thread(self.feed.start)
+                log.info("demo feed at %s", backend)
+            config = ConsoleConfig(backend_url=backend, cache_dir=args.cache, operator=args.operator)
+            self.core = ConsoleCore(config)
+            await self.core.start()
+            self.notifier = PictureNotifier(self.core.picture)
+            self.window = MainWindow(self.core, self.notifier)
+            self.window.closed.connect(self._stop.set)
+            self.window.show()
+            if args.screenshot is not None:
+                asyncio.get_running_loop().create_task(self._screenshot_after(args.screenshot, args.after))
+            await self._stop.wait()
+        finally:
+            await self.shutdown()
+        return self.exit_code
+
+    async def _screenshot_after(self, directory: Path, seconds: float) -> None:
+        try:
+            await asyncio.sleep(seconds)
+            paths = save_screenshots(directory)
+            for path in paths:
+                print(path, flush=True)
+            self.exit_code = 0 if paths else 1
+        except Exception:
+            log.exception("screenshot failed")
+            self.exit_code = 1
+        self.request_stop()
+
+    async def shutdown(self) -> None:
+        """Window closed → core stopped (tasks cancelled, journal flushed) → feed stopped."""
+        if self.window is not None and self.window.isVisible():
+            self.window.close()
+        if self.core is not None:
+            try:
+                await asyncio.wait_for(self.core.stop(), STOP_TIMEOUT_S)
+            except Exception:
+                log.exception("core did not stop cleanly")
+        stop_notifier = getattr(self.notifier, "stop", None)
+        if callable(stop_notifier):
+            try:
+                stop_notifier()
+            except Exception:
+                log.exception("notifier did not stop")
+        if self.feed is not None:
+            try:
+                await asyncio.to_thread(self.feed.stop)
+            except Exception:
+                log.exception("demo feed did not stop")
+            self.feed = None
+
+
+def _install_error_hooks(console: ConsoleApp, loop: asyncio.AbstractEventLoop) -> None:
+    """Log every uncaught error and tell the operator in the status bar, never as a traceback."""
+    from PySide6.QtCore import QCoreApplication
+
+    def message(exc: BaseException | None) -> str:
+        detail = f"{type(exc).__name__}: {exc}" if exc is not None else ""
+        return QCoreApplication.translate("ConsoleApp", "内部错误，已记录日志：{detail}").format(detail=detail)[:300]
+
+    def excepthook(etype: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        log.error("uncaught exception\n%s", "".join(traceback.format_exception(etype, value, tb)))
+        console.report_error(message(value))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        log.error(
+            "uncaught exception in thread %s\n%s",
+            getattr(args.thread, "name", "?"),
+            "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback)),
+        )
+
+    def loop_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, asyncio.CancelledError):
+            return
+        log.error("asyncio: %s", context.get("message"), exc_info=exc)
+        console.report_error(message(exc))
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook
+    loop.set_exception_handler(loop_handler)
+
+
+def _install_signal_handlers(console: ConsoleApp, loop: asyncio.AbstractEventLoop) -> Any:
+    """SIGINT/SIGTERM close the window and stop the core cleanly.
+
+    Python runs signal handlers between bytecodes; a small idle timer makes sure the
+    interpreter gets a turn even when Qt is otherwise quiet.
+    """
+    from PySide6.QtCore import QTimer
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.warning("signal %s: stopping", signum)
+        loop.call_soon_threadsafe(console.request_stop)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    ticker = QTimer()
+    ticker.setInterval(250)
+    ticker.timeout.connect(lambda: None)
+    ticker.start()
+    return ticker
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    """Create the QApplication and run the console on a qasync loop."""
+    prepare_qt_environment()
+    setup_logging(args.cache)
+    try:
+        import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
+    except ImportError:
+        log.warning("QtWebEngine unavailable: the map panel will show a placeholder")
+    import qasync
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from widgets import i18n, theme
+
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "pingshan-console"])
+    app.setApplicationName("pingshan-console")
+    app.setOrganizationName("pingshan")
+    app.setQuitOnLastWindowClosed(False)  # the run ends through ConsoleApp, after the core stopped
+    family = theme.load_cjk_font(app)
+    log.info("UI font: %s", family)
+    i18n.install_translator(app, args.lang)
+    app.setApplicationDisplayName(QApplication.translate("ConsoleApp", "坪山区城市运行指挥中心"))
+    theme.apply_theme(app)
+
+    console = ConsoleApp(args)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    _install_error_hooks(console, loop)
+    ticker = _install_signal_handlers(console, loop)
+    try:
+        with loop:
+            code = loop.run_until_complete(console.run())
+    except Exception:
+        log.exception("console stopped on an error")
+        code = 1
+    finally:
+        ticker.stop()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``pingshan-console``: headless subcommands, or the duty console's GUI."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and not argv[0].startswith("-"):
+        from console import cli
+
+        if argv[0] in cli.HEADLESS_COMMANDS:
+            return int(cli.main_headless(argv) or 0)
+    args = parse_args(argv)
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,453 @@
+"""The duty console's main window: places the panels and routes a few actions.
+
+The window stays thin (STYLE.md): four panels as dock widgets, a header strip
+(district, mode, clock), an amber banner while the feed is unreachable, menus with
+the duty shortcuts and the status bar. Between panels it routes only "alert picked
+in the queue → centre the map, show its cameras" and "alert clicked on the map →
+select it in the queue". The dock layout is kept in ``core.preferences`` (a
+BlobStore, key ``window/main``); the window itself never touches the disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMenuBar,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from widgets.alert_queue import AlertQueuePanel
+from widgets.indicator_panel import IndicatorPanel
+from widgets.status_bar import CHINA_TZ, ConsoleStatusBar, clock_text
+
+log = logging.getLogger(__name__)
+
+LAYOUT_KEY = "window/main"
+"""BlobStore key of the saved geometry and dock state."""
+
+LAYOUT_VERSION = 1
+"""Bumped when the dock set changes, so an old saved state is not forced on new docks."""
+
+OFFLINE_STATES = frozenset({"offline", "reconnecting"})
+
+WEEKDAYS: tuple[str, ...] = (
+    QT_TRANSLATE_NOOP("HeaderStrip", "星期一"),
+    QT_TRANSLATE_NOOP("HeaderStrip", "星期二"),
+    QT_TRANSLATE_NOOP("HeaderStrip", "星期三"),
+    QT_TRANSLATE_NOOP("HeaderStrip", "星期四"),
+    QT_TRANSLATE_NOOP("HeaderStrip", "星期五"),
+    QT_TRANSLATE_NOOP("HeaderStrip", "星期六"),
+    QT_TRANSLATE_NOOP("HeaderStrip", "星期日"),
+)
+
+
+def _load_panel(module: str, cls: str) -> type | None:
+    """Import a panel class; None (logged) when its module cannot be imported.
+
+    The map and the video wall depend on QtWebEngine / QtMultimedia, which a
+    workstation may lack; the console must still open with the other panels.
+    """
+    try:
+        mod = __import__(module, fromlist=[cls])
+        return getattr(mod, cls)
+    except Exception:
+        log.exception("panel %s.%s unavailable", module, cls)
+        return None
+
+
+class HeaderStrip(QWidget):
+    """District name, mode pill (平时/战时/演练), operator and a ticking clock."""
+
+    def __init__(self, operator: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("HeaderStrip")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.title = QLabel(self.tr("坪山区城市运行指挥中心"), self)
+        self.title.setObjectName("HeaderTitle")
+        self.subtitle = QLabel(self.tr("一网统管 · 平战结合 · 区级值班台"), self)
+        self.subtitle.setObjectName("HeaderSubtitle")
+        self.mode = QLabel(self)
+        self.mode.setObjectName("HeaderMode")
+        self.operator = QLabel(self.tr("值班员 {name}").format(name=operator) if operator else "", self)
+        self.operator.setObjectName("HeaderSubtitle")
+        self.date = QLabel(self)
+        self.date.setObjectName("HeaderSubtitle")
+        self.clock = QLabel(self)
+        self.clock.setObjectName("HeaderClock")
+
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(14, 6, 14, 6)
+        row.addLayout(titles)
+        row.addSpacing(24)
+        row.addWidget(self.mode, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addStretch(1)
+        row.addWidget(self.operator, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addSpacing(18)
+        row.addWidget(self.date, 0, Qt.AlignmentFlag.AlignVCenter)
+        row.addSpacing(10)
+        row.addWidget(self.clock, 0, Qt.AlignmentFlag.AlignVCenter)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(1000)
+        self._timer.timeout.connect(self._on_clock_changed)
+        self._timer.start()
+        self._on_clock_changed()
+        self.set_mode("peacetime")
+
+    def set_mode(self, mode: str) -> None:
+        """Show the operating mode: peacetime, wartime or drill."""
+        names = {"peacetime": self.tr("平时"), "wartime": self.tr("战时"), "drill": self.tr("演练")}
+        self.mode.setText(names.get(mode, mode))
+        if self.mode.property("mode") != mode:
+            self.mode.setProperty("mode", mode)
+            self.mode.style().unpolish(self.mode)
+            self.mode.style().polish(self.mode)
+
+    def mode_text(self) -> str:
+        """The mode pill's text."""
+        return self.mode.text()
+
+    def _on_clock_changed(self) -> None:
+        now = datetime.now(timezone.utc).astimezone(CHINA_TZ)
+        self.clock.setText(now.strftime("%H:%M:%S"))
+        weekday = QCoreApplication.translate("HeaderStrip", WEEKDAYS[now.weekday()])
+        self.date.setText(self.tr("{y}年{m}月{d}日 {w}").format(y=now.year, m=now.month, d=now.day, w=weekday))
+
+
+class MainWindow(QMainWindow):
+    """坪山区城市运行指挥中心 · 值班台: the docks, header, offline banner and status bar.
+
+    ``closed`` is emitted once the window has saved its layout and closed; the
+    application shuts the core down on it.
+    """
+
+    closed = Signal()
+
+    DOCKS: tuple[tuple[str, str], ...] = (
+        ("map", "MapDock"),
+        ("video", "VideoDock"),
+        ("queue", "AlertQueueDock"),
+        ("indicators", "IndicatorDock"),
+    )
+
+    def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._core = core
+        self._notifier = notifier
+        self._closed_once = False
+        self.setObjectName("MainWindow")
+        self.setWindowTitle(self.tr("坪山区城市运行指挥中心 · 值班台"))
+        self.setDockNestingEnabled(True)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks
+            | QMainWindow.DockOption.AllowNestedDocks
+            | QMainWindow.DockOption.AllowTabbedDocks
+        )
+        # The right column (video wall, indicators) runs the full height; the queue
+        # sits under the map only.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        operator = str(getattr(getattr(core, "config", None), "operator", "") or "")
+        self.header = HeaderStrip(operator, self)
+        self.banner = QLabel(self)
+        self.banner.setObjectName("OfflineBanner")
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.banner.hide()
+
+        # Panels.
+        self.alert_queue = AlertQueuePanel(core, notifier, self)
+        self.indicators = IndicatorPanel(core, notifier, self)
+        self.map_panel = self._make_panel("widgets.map_panel", "MapPanel", self.tr("地图模块未能加载"))
+        self.video_wall = self._make_panel("widgets.video_wall", "VideoWall", self.tr("视频墙模块未能加载"))
+
+        titles = {
+            "map": self.tr("地图"),
+            "video": self.tr("视频墙"),
+            "queue": self.tr("告警队列"),
+            "indicators": self.tr("指标"),
+        }
+        widgets = {"map": self.map_panel, "video": self.video_wall, "queue": self.alert_queue, "indicators": self.indicators}
+        self.docks: dict[str, QDockWidget] = {}
+        for key, object_name in self.DOCKS:
+            dock = QDockWidget(titles[key], self)
+            dock.setObjectName(object_name)
+            dock.setWidget(widgets[key])
+            dock.setFeatures(
+                QDockWidget.DockWidgetFeature.DockWidgetMovable
+                | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            )
+            self.docks[key] = dock
+        self._default_arrangement()
+
+        # Header, banner and menu bar sit above the dock area.
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(0)
+        self._menu_bar = QMenuBar(top)
+        top_layout.addWidget(self._menu_bar)
+        top_layout.addWidget(self.header)
+        top_layout.addWidget(self.banner)
+        self.setMenuWidget(top)
+        self._build_menus()
+
+        self.status = ConsoleStatusBar(core, notifier, self)
+        self.setStatusBar(self.status)
+
+        # Cross-panel routes.
+        self.alert_queue.alert_selected.connect(self._on_alert_selected)
+        self.alert_queue.message.connect(self.status.show_message)
+        map_selected = getattr(self.map_panel, "alert_selected", None)
+        if map_selected is not None:
+            map_selected.connect(self._on_map_alert_selected)
+
+        notifier.connection_changed.connect(self._on_connection_changed)
+        notifier.incidents_changed.connect(self._on_incidents_changed)
+        self._on_connection_changed(None)
+        self._on_incidents_changed(None)
+
+        self.resize(1920, 1080)
+        self.restore_layout()
+
+    # ------------------------------------------------------------------ public
+
+    def show_error(self, text: str) -> None:
+        """Tell the operator something went wrong, in the status bar (never a traceback)."""
+        self.status.show_message(text, error=True, timeout_ms=30000)
+
+    def banner_text(self) -> str:
+        """The offline banner's text, empty while it is hidden."""
+        return self.banner.text() if not self.banner.isHidden() else ""
+
+    def focus_panel(self, key: str) -> None:
+        """Show, raise and focus one panel: map, video, queue or indicators."""
+        dock = self.docks[key]
+        dock.show()
+        dock.raise_()
+        target = self.alert_queue.table if key == "queue" else dock.widget()
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def save_layout(self) -> bool:
+        """Write geometry and dock state to ``core.preferences``; False if that failed."""
+        prefs = getattr(self._core, "preferences", None)
+        if prefs is None:
+            return False
+        blob = {
+            "version": LAYOUT_VERSION,
+            "geometry": base64.b64encode(bytes(self.saveGeometry().data())).decode("ascii"),
+            "state": base64.b64encode(bytes(self.saveState(LAYOUT_VERSION).data())).decode("ascii"),
+            "full_screen": self.isFullScreen(),
+        }
+        try:
+            prefs.put(LAYOUT_KEY, json.dumps(blob))
+        except Exception:
+            log.exception("window layout not saved")
+            return False
+        return True
+
+    def restore_layout(self) -> bool:
+        """Apply a saved layout from ``core.preferences``; False when none applies."""
+        prefs = getattr(self._core, "preferences", None)
+        if prefs is None:
+            return False
+        try:
+            raw = prefs.get(LAYOUT_KEY)
+            if not raw:
+                return False
+            blob = json.loads(raw)
+            if blob.get("version") != LAYOUT_VERSION:
+                return False
+            ok_geometry = self.restoreGeometry(QByteArray(base64.b64decode(blob["geometry"])))
+            ok_state = self.restoreState(QByteArray(base64.b64decode(blob["state"])), LAYOUT_VERSION)
+        except Exception:
+            log.exception("saved window layout unreadable; using the default")
+            return False
+        return bool(ok_geometry and ok_state)
+
+    def reset_layout(self) -> None:
+        """Back to the default duty-screen arrangement."""
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self._default_arrangement()
+
+    # ------------------------------------------------------------------ Qt events
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self._closed_once:
+            self._closed_once = True
+            self.save_layout()
+            for signal, slot in (
+                (self._notifier.connection_changed, self._on_connection_changed),
+                (self._notifier.incidents_changed, self._on_incidents_changed),
+            ):
+                try:
+                    signal.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
+            # Panels release streams and web pages in their own closeEvent.
+            for dock in self.docks.values():
+                panel = dock.widget()
+                if panel is not None:
+                    panel.close()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    def sizeHint(self) -> QSize:
+        return QSize(1920, 1080)
+
+    # ------------------------------------------------------------------ slots
+
+    def _on_connection_changed(self, _state: object) -> None:
+        conn = getattr(getattr(self._core, "picture", None), "connection", None)
+        state = getattr(conn, "state", "connecting")
+        if state in OFFLINE_STATES:
+            as_of = getattr(conn, "data_as_of", None) or getattr(conn, "last_message_at", None)
+            text = self.tr("离线 — 数据截至 {t}").format(t=clock_text(as_of))
+            if state == "reconnecting":
+                text += self.tr("（正在重连…）")
+            self.banner.setText(text)
+            self.banner.show()
+        else:
+            self.banner.hide()
+        self._update_mode()
+
+    def _on_incidents_changed(self, _ids: object) -> None:
+        self._update_mode()
+
+    def _on_alert_selected(self, alert_id: str) -> None:
+        focus = getattr(self.map_panel, "focus_alert", None)
+        if callable(focus):
+            focus(alert_id)
+        alert = self._core.picture.alerts.get(alert_id)
+        assign: Callable[[int, str | None], None] | None = getattr(self.video_wall, "assign", None)
+        if alert is not None and alert.camera_ids and callable(assign):
+            tiles = len(getattr(self.video_wall, "tiles", ())) or 1
+            for index, camera_id in enumerate(alert.camera_ids[:tiles]):
+                assign(index, camera_id)
+
+    def _on_map_alert_selected(self, alert_id: str) -> None:
+        self.alert_queue.select_alert(alert_id)
+
+    def _on_full_screen_changed(self, on: bool) -> None:
+        if on:
+            self.showFullScreen()
+        else:
+            self.showNormal()
+
+    def _on_about_requested(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("关于"), self.tr(
+            "坪山区城市运行指挥中心 · 值班台\n一网统管 · 平战结合\n"
+            "数据来自区级网关或内置演示数据源。"
+        ), QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # never exec(): the asyncio loop runs on this thread
+
+    def _on_shortcuts_requested(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("快捷键"), self.tr(
+            "F11  全屏\nCtrl+1  地图\nCtrl+2  视频墙\nCtrl+3  告警队列\nCtrl+4  指标\n"
+            "Ctrl+Enter / 空格  签收所选告警\nCtrl+Q  退出"
+        ), QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _make_panel(self, module: str, cls: str, missing_text: str) -> QWidget:
+        panel_cls = _load_panel(module, cls)
+        if panel_cls is not None:
+            try:
+                return panel_cls(self._core, self._notifier, self)
+            except Exception:
+                log.exception("panel %s failed to start", cls)
+        placeholder = QLabel(missing_text, self)
+        placeholder.setObjectName("PanelPlaceholder")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return placeholder
+
+    def _default_arrangement(self) -> None:
+        d = self.docks
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["map"])
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["video"])
+        self.splitDockWidget(d["video"], d["indicators"], Qt.Orientation.Vertical)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["queue"])
+        # 1920×1080 duty screen: map ~1340 wide, right column ~570; queue ~300 high.
+        self.resizeDocks([d["map"], d["video"]], [1340, 570], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["video"], d["indicators"]], [360, 520], Qt.Orientation.Vertical)
+        self.resizeDocks([d["map"], d["queue"]], [560, 300], Qt.Orientation.Vertical)
+
+    def _build_menus(self) -> None:
+        bar = self._menu_bar
+        file_menu = bar.addMenu(self.tr("文件(&F)"))
+        quit_action = QAction(self.tr("退出"), self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        self.quit_action = quit_action
+
+        view_menu = bar.addMenu(self.tr("视图(&V)"))
+        full = QAction(self.tr("全屏"), self)
+        full.setShortcut(QKeySequence(Qt.Key.Key_F11))
+        full.setCheckable(True)
+        full.toggled.connect(self._on_full_screen_changed)
+        view_menu.addAction(full)
+        self.full_screen_action = full
+        view_menu.addSeparator()
+        names = {"map": self.tr("地图"), "video": self.tr("视频墙"), "queue": self.tr("告警队列"), "indicators": self.tr("指标")}
+        self.focus_actions: dict[str, QAction] = {}
+        for n, (key, _obj) in enumerate(self.DOCKS, start=1):
+            act = QAction(self.tr("转到{name}").format(name=names[key]), self)
+            act.setShortcut(QKeySequence(f"Ctrl+{n}"))
+            act.triggered.connect(lambda _checked=False, k=key: self.focus_panel(k))
+            view_menu.addAction(act)
+            self.focus_actions[key] = act
+        view_menu.addSeparator()
+        panels = view_menu.addMenu(self.tr("显示面板"))
+        for key, _obj in self.DOCKS:
+            panels.addAction(self.docks[key].toggleViewAction())
+        reset = QAction(self.tr("恢复默认布局"), self)
+        reset.triggered.connect(self.reset_layout)
+        view_menu.addAction(reset)
+
+        help_menu = bar.addMenu(self.tr("帮助(&H)"))
+        keys = QAction(self.tr("快捷键"), self)
+        keys.triggered.connect(self._on_shortcuts_requested)
+        help_menu.addAction(keys)
+        about = QAction(self.tr("关于"), self)
+        about.triggered.connect(self._on_about_requested)
+        help_menu.addAction(about)
+        # Actions live on the window too, so their shortcuts work with the menu closed.
+        for act in (quit_action, full, *self.focus_actions.values()):
+            self.addAction(act)
+
+    def _update_mode(self) -> None:
+        picture = getattr(self._core, "picture", None)
+        conn = getattr(picture, "connection", None)
+        if getattr(conn, "state", "") == "drill":
+            self.header.set_mode("drill")
+            return
+        incidents = getattr(picture, "incidents", None)
+        active = False
+        if incidents is not None:
+            active = any(getattr(i, "status", "") == "active" for i in incidents.values())
+        self.header.set_mode("wartime" if active else "peacetime")

@@ -1,0 +1,200 @@
+"""The console's status bar: connection state, backend, data age, queues, messages.
+
+It reads ``core.picture.connection`` (a ``ConnectionState``) when the notifier says
+the connection changed, and once a second so that ages keep counting while the
+stream is silent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlparse
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from widgets import theme
+
+log = logging.getLogger(__name__)
+
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
+"""Asia/Shanghai has had no DST since 1991; a fixed offset needs no tz database."""
+
+STATE_NAMES: dict[str, str] = {
+    "connecting": QT_TRANSLATE_NOOP("ConsoleStatusBar", "连接中"),
+    "live": QT_TRANSLATE_NOOP("ConsoleStatusBar", "在线"),
+    "reconnecting": QT_TRANSLATE_NOOP("ConsoleStatusBar", "重连中"),
+    "offline": QT_TRANSLATE_NOOP("ConsoleStatusBar", "离线"),
+    "replay": QT_TRANSLATE_NOOP("ConsoleStatusBar", "回放"),
+    "drill": QT_TRANSLATE_NOOP("ConsoleStatusBar", "演练"),
+}
+"""Connection states in the operator's words."""
+
+LIVE_AGE_LIMIT_S = 60.0
+"""Past this a live feed's age is shown as a wall-clock time, not a delay."""
+
+
+def as_datetime(value: Any) -> datetime | None:
+    """A timezone-aware datetime from a datetime or an epoch number; None otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, (int, float)):
+        try:
+            return datetime.fromtimestamp(float(value), timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+def clock_text(value: Any, seconds: bool = False) -> str:
+    """HH:MM (or HH:MM:SS) in Beijing time, or "--:--" when unknown."""
+    dt = as_datetime(value)
+    if dt is None:
+        return "--:--:--" if seconds else "--:--"
+    return dt.astimezone(CHINA_TZ).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+class ConsoleStatusBar(QStatusBar):
+    """Connection state with a coloured dot, backend host, data age, dead letters,
+    unsent commands, the connection detail, and transient messages."""
+
+    def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._core = core
+        self._notifier = notifier
+        self.setSizeGripEnabled(False)
+
+        self._state_label = QLabel(self)
+        self._state_label.setObjectName("StatusState")
+        self._backend_label = QLabel(self)
+        self._backend_label.setObjectName("StatusBackend")
+        self._age_label = QLabel(self)
+        self._age_label.setObjectName("StatusAge")
+        self._dead_label = QLabel(self)
+        self._dead_label.setObjectName("StatusDeadLetters")
+        self._outbox_label = QLabel(self)
+        self._outbox_label.setObjectName("StatusOutbox")
+        self._detail_label = QLabel(self)
+        self._detail_label.setObjectName("StatusDetail")
+        self._message_label = QLabel(self)
+        self._message_label.setObjectName("StatusMessage")
+
+        for label in (self._state_label, self._backend_label, self._age_label):
+            self.addWidget(label)
+        self.addWidget(self._detail_label, 1)
+        self.addPermanentWidget(self._message_label)
+        self.addPermanentWidget(self._dead_label)
+        self.addPermanentWidget(self._outbox_label)
+
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self._on_message_expired)
+
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(1000)
+        self._age_timer.timeout.connect(self._on_clock_changed)
+        self._age_timer.start()
+
+        notifier.connection_changed.connect(self._on_connection_changed)
+        self.refresh()
+
+    # ------------------------------------------------------------------ public
+
+    def refresh(self) -> None:
+        """Redraw every field from the current connection state."""
+        conn = self._connection()
+        state = getattr(conn, "state", "connecting") or "connecting"
+        colour = theme.CONNECTION_COLOURS.get(state, theme.TEXT_DIM)
+        name = QCoreApplication.translate("ConsoleStatusBar", STATE_NAMES.get(state, state))
+        self._state_label.setText(f'<span style="color:{colour}; font-size:15px">●</span> {name}')
+        self._state_label.setToolTip(self.tr("连接状态"))
+
+        backend = getattr(conn, "backend", "") or ""
+        host = urlparse(backend).netloc or backend
+        self._backend_label.setText(self.tr("后端 {host}").format(host=host) if host else self.tr("后端 未配置"))
+        self._backend_label.setToolTip(backend)
+
+        self._age_label.setText(self.age_text(conn))
+
+        dead = int(getattr(conn, "dead_letters", 0) or 0)
+        self._dead_label.setText(self.tr("异常消息 {n}").format(n=dead))
+        self._set_flag(self._dead_label, "alert", dead > 0)
+
+        unsent = int(getattr(conn, "outbox_unsent", 0) or 0)
+        self._outbox_label.setText(self.tr("待发送 {n}").format(n=unsent))
+        self._set_flag(self._outbox_label, "alert", unsent > 0)
+
+        detail = getattr(conn, "detail", "") or ""
+        attempt = int(getattr(conn, "attempt", 0) or 0)
+        if state == "reconnecting" and attempt:
+            detail = self.tr("{detail}（第 {n} 次重试）").format(detail=detail, n=attempt)
+        self._detail_label.setText(detail)
+
+    def age_text(self, conn: Any = None) -> str:
+        """"数据延迟 0.4 秒" while live and fresh, else "数据截至 15:02"."""
+        conn = conn if conn is not None else self._connection()
+        state = getattr(conn, "state", "")
+        as_of = as_datetime(getattr(conn, "data_as_of", None))
+        last = as_datetime(getattr(conn, "last_message_at", None))
+        if as_of is None and last is None:
+            return self.tr("暂无数据")
+        if state == "live" and as_of is not None:
+            age = (datetime.now(timezone.utc) - as_of).total_seconds()
+            if age < LIVE_AGE_LIMIT_S:
+                return self.tr("数据延迟 {s} 秒").format(s=f"{max(age, 0.0):.1f}")
+        return self.tr("数据截至 {t}").format(t=clock_text(as_of or last))
+
+    def show_message(self, text: str, error: bool = False, timeout_ms: int = 15000) -> None:
+        """Show a transient message (errors in red) that clears itself."""
+        self._message_label.setText(text)
+        self._set_flag(self._message_label, "error", error)
+        self._message_timer.start(timeout_ms)
+
+    def message(self) -> str:
+        """The transient message now shown (empty when none)."""
+        return self._message_label.text()
+
+    def label_texts(self) -> dict[str, str]:
+        """Every field's current text, keyed by its object name (for tests and logs)."""
+        return {
+            w.objectName(): w.text()
+            for w in (
+                self._state_label,
+                self._backend_label,
+                self._age_label,
+                self._dead_label,
+                self._outbox_label,
+                self._detail_label,
+                self._message_label,
+            )
+        }
+
+    # ------------------------------------------------------------------ slots
+
+    def _on_connection_changed(self, _state: object = None) -> None:
+        self.refresh()
+
+    def _on_clock_changed(self) -> None:
+        self._age_label.setText(self.age_text())
+
+    def _on_message_expired(self) -> None:
+        self._message_label.clear()
+        self._set_flag(self._message_label, "error", False)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _connection(self) -> Any:
+        picture = getattr(self._core, "picture", None)
+        return getattr(picture, "connection", None)
+
+    @staticmethod
+    def _set_flag(widget: QWidget, name: str, value: bool) -> None:
+        # Dynamic properties drive the QSS; re-polish so the sheet re-reads them.
+        if widget.property(name) != value:
+            widget.setProperty(name, value)
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
