@@ -305,12 +305,19 @@ class VideoTile(QWidget):
         painter = QPainter(self)
         rect = self.rect()
         painter.fillRect(rect, QColor("#05090e"))
+        # An opaque caption strip above the picture: cameras burn their own OSD
+        # into the top of the image, and the console's caption must not cover it.
+        bar_h = self._caption_height()
+        picture = rect.adjusted(0, bar_h, 0, 0)
         if self._state == STATE_LIVE and self._frame is not None:
-            self._paint_frame(painter, rect)
+            self._paint_frame(painter, picture)
         else:
-            self._paint_no_picture(painter, rect)
-        self._paint_overlays(painter, rect)
+            self._paint_no_picture(painter, picture)
+        self._paint_overlays(painter, rect, bar_h)
         painter.end()
+
+    def _caption_height(self) -> int:
+        return max(11, min(16, self.height() // 20)) + 10
 
     def _paint_frame(self, painter: QPainter, rect: QRect) -> None:
         image: QImage = self._frame.toImage() if self._frame is not None else QImage()
@@ -361,14 +368,13 @@ class VideoTile(QWidget):
     def _stream_label(self) -> str:
         return "主码流" if self._stream == "main" else "子码流"
 
-    def _paint_overlays(self, painter: QPainter, rect: QRect) -> None:
+    def _paint_overlays(self, painter: QPainter, rect: QRect, bar_h: int) -> None:
         font = QFont(self.font())
-        px = max(11, min(16, rect.height() // 20))
-        font.setPixelSize(px)
+        font.setPixelSize(bar_h - 10)
         painter.setFont(font)
-        bar_h = px + 10
-        # Top bar: camera name (left), clock (right).
-        painter.fillRect(QRect(0, 0, rect.width(), bar_h), QColor(0, 0, 0, 150))
+        # Caption strip: camera name (left), clock (right).
+        painter.fillRect(QRect(0, 0, rect.width(), bar_h), QColor("#0b1926"))
+        painter.fillRect(QRect(0, 0, 3, bar_h), QColor(BADGES[self._state][1]))
         painter.setPen(QColor("#e3f2fd"))
         name = self._camera_name or "—"
         if self._stream == "main":
@@ -398,7 +404,7 @@ class VideoTile(QWidget):
             painter.drawRoundedRect(fps_rect, 3, 3)
             painter.setPen(QColor("#b2ff59") if self._state == STATE_LIVE else QColor("#90a4ae"))
             painter.drawText(fps_rect, Qt.AlignmentFlag.AlignCenter, fps_text)
-        # Thin frame: green when live, red when the signal is lost.
+        # Thin frame, red when the signal is lost.
         edge = QColor("#1b3a4b")
         if self._state == STATE_STALLED:
             edge = QColor("#c62828")
