@@ -40,7 +40,6 @@ from console.models import (
 )
 from simulator import geo
 from simulator.plans import plan_list
-from simulator.store import RETENTION
 from simulator.world import District, FeedConfig, Subscriber
 
 log = logging.getLogger("simulator")
@@ -313,7 +312,7 @@ async def _event_stream(district: District, street: str | None, topics: tuple[st
             last = int(resume) if resume.isdigit() else None
             if last is None or last > head:
                 yield sse_frame(head, district.reset_envelope("cursor unknown"))
-            elif last < head - RETENTION or (last < head and oldest > last + 1):
+            elif last < head - district.config.retention or (last < head and oldest > last + 1):
                 yield sse_frame(head, district.reset_envelope("cursor too old"))
             else:
                 for page in district.store.events_after(last, head):
@@ -331,7 +330,7 @@ async def _event_stream(district: District, street: str | None, topics: tuple[st
             if sub.dropped and sub.queue.empty():
                 return  # too slow: the client resumes with Last-Event-ID
             try:
-                eid, etype, body = await asyncio.wait_for(sub.queue.get(), KEEPALIVE_S)
+                eid, etype, body = sub.take(await asyncio.wait_for(sub.queue.get(), KEEPALIVE_S))
             except asyncio.TimeoutError:
                 yield b": keep-alive\n\n"
                 continue
@@ -357,6 +356,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, default=None)
     p.add_argument("--public-url", default=None)
     p.add_argument("--backlog", type=int, default=150, help="alerts in the backlog of a fresh data dir")
+    p.add_argument("--retention", type=int, default=100_000, help="events kept resumable by Last-Event-ID")
     return p
 
 
@@ -377,13 +377,17 @@ def main(argv: list[str] | None = None) -> int:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     # Reuse the address so a restart on the same port works right after a kill.
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit TCP_NODELAY: without it a keep-alive client waits ~40 ms
+    # (Nagle + delayed ACK) for the body that follows the headers.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((args.host, args.port))
     sock.listen(128)
     port = sock.getsockname()[1]
     base_url = f"http://{args.host}:{port}"
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="pingshan-feed-"))
     config = FeedConfig(seed=args.seed, alerts_per_s=args.alerts_per_s, readings_per_s=args.readings_per_s,
-                        data_dir=data_dir, public_url=args.public_url or base_url, backlog=args.backlog)
+                        data_dir=data_dir, public_url=args.public_url or base_url, backlog=args.backlog,
+                        retention=args.retention)
     app = create_app(config)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                            timeout_graceful_shutdown=1, timeout_keep_alive=5))

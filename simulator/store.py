@@ -21,7 +21,8 @@ RETENTION = 100_000  # events kept resumable
 class FeedStore:
     """Event log + current state + idempotency results in one SQLite file."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, retention: int = RETENTION) -> None:
+        self.retention = retention
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / "feed.sqlite"
         # One connection used from the event-loop thread only.
@@ -68,14 +69,14 @@ class FeedStore:
             with_tx.execute("ROLLBACK")
             raise
         self._since_prune += len(events)
-        if self._since_prune >= 2000:
+        if self._since_prune >= min(2000, max(1, self.retention // 10)):
             self._since_prune = 0
             self.prune()
 
     def prune(self) -> None:
         """Drop events beyond the retention window."""
         head = self.head()
-        self.db.execute("DELETE FROM events WHERE id <= ?", (head - RETENTION,))
+        self.db.execute("DELETE FROM events WHERE id <= ?", (head - self.retention,))
 
     def put_meta(self, key: str, value: object) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))

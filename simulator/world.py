@@ -150,16 +150,25 @@ class FeedConfig:
     data_dir: Path = field(default_factory=lambda: Path("."))
     public_url: str = "http://127.0.0.1:8765"
     backlog: int = 150
+    retention: int = 100_000  # events kept resumable by Last-Event-ID
 
 
 class Subscriber:
     """One live SSE client: a bounded queue; overflow drops the client (it resumes by id)."""
 
+    MAX_BYTES = 8 * 1024 * 1024
+
     def __init__(self, street: str | None, topics: tuple[str, ...], maxsize: int = 5000) -> None:
         self.street = street
         self.topics = topics
         self.queue: asyncio.Queue[tuple[int, str, bytes]] = asyncio.Queue(maxsize=maxsize)
+        self.queued_bytes = 0  # bounded too: a few huge events must not pile up either
         self.dropped = False
+
+    def take(self, item: tuple[int, str, bytes]) -> tuple[int, str, bytes]:
+        """Account for an item the stream has taken off the queue."""
+        self.queued_bytes -= len(item[2])
+        return item
 
     def wants(self, etype: str, street: str | None) -> bool:
         """Whether this client's scope and topics select an event."""
@@ -185,7 +194,10 @@ class Hub:
             if sub.dropped or not sub.wants(etype, street):
                 continue
             try:
+                if sub.queued_bytes + len(body) > sub.MAX_BYTES:
+                    raise asyncio.QueueFull
                 sub.queue.put_nowait((eid, etype, body))
+                sub.queued_bytes += len(body)
             except asyncio.QueueFull:
                 # A slow consumer must not grow memory: cut it loose; it resumes from the log.
                 sub.dropped = True
@@ -212,7 +224,7 @@ class District:
 
     def __init__(self, config: FeedConfig) -> None:
         self.config = config
-        self.store = FeedStore(Path(config.data_dir))
+        self.store = FeedStore(Path(config.data_dir), config.retention)
         self.hub = Hub()
         seed = config.seed
         self.rng_world = random.Random(f"{seed}:world")
