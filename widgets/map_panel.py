@@ -21,7 +21,7 @@ import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from branca.element import MacroElement
 from jinja2 import Template
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings
@@ -209,7 +209,7 @@ class MapPanel(QWidget):
     def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("MapPanel")
-        self.setWindowTitle("态势地图")
+        self.setWindowTitle(self.tr("态势地图"))
         self._core = core
         self._notifier = notifier
         self._ready = False
@@ -231,18 +231,18 @@ class MapPanel(QWidget):
         self._channel.registerObject("consoleBridge", self._bridge)
         self._page.setWebChannel(self._channel)
         self._view.setPage(self._page)
-        self._view.setContextMenuPolicy(self._view.contextMenuPolicy().NoContextMenu)
+        self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
 
         self._devices_button = QToolButton(self)
-        self._devices_button.setText("物联设备")
-        self._devices_button.setToolTip("在地图上显示/隐藏物联感知设备")
+        self._devices_button.setText(self.tr("物联设备"))
+        self._devices_button.setToolTip(self.tr("在地图上显示/隐藏物联感知设备"))
         self._devices_button.setCheckable(True)
         self._devices_button.toggled.connect(self.set_devices_visible)
         self._home_button = QToolButton(self)
-        self._home_button.setText("全区")
-        self._home_button.setToolTip("缩放到坪山区全域")
+        self._home_button.setText(self.tr("全区"))
+        self._home_button.setToolTip(self.tr("缩放到坪山区全域"))
         self._home_button.clicked.connect(self.show_district)
-        self._status = QLabel("态势地图 · 加载中…", self)
+        self._status = QLabel(self.tr("态势地图 · 加载中…"), self)
         self._status.setObjectName("MapPanelStatus")
         self._open_alerts: set[str] = set()
         self._pending_focus: str | None = None
@@ -335,7 +335,7 @@ class MapPanel(QWidget):
     def _on_load_finished(self, ok: bool) -> None:
         self._loaded = ok
         if not ok:
-            self._status.setText("地图页面加载失败")
+            self._status.setText(self.tr("地图页面加载失败"))
 
     @Slot()
     def _on_page_ready(self) -> None:
@@ -412,7 +412,9 @@ class MapPanel(QWidget):
 
     def _update_status(self) -> None:
         layers = len(self._layer_signature)
-        self._status.setText(f"态势地图 · 图层 {layers} · 告警 {len(self._open_alerts)}")
+        self._status.setText(
+            self.tr("态势地图 · 图层 {layers} · 告警 {alerts}").format(
+                layers=layers, alerts=len(self._open_alerts)))
 
     def status_text(self) -> str:
         """The panel's own status line (the page shows the same counts)."""

@@ -18,7 +18,18 @@ from collections import deque
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
@@ -44,12 +55,16 @@ STATE_STALLED = "stalled"
 STATE_OFFLINE = "offline"
 
 BADGES: dict[str, tuple[str, str]] = {
-    STATE_IDLE: ("未分配", "#546e7a"),
-    STATE_CONNECTING: ("连接中", "#607d8b"),
-    STATE_LIVE: ("实时", "#2e7d32"),
-    STATE_STALLED: ("信号中断", "#c62828"),
-    STATE_OFFLINE: ("离线", "#6d4c41"),
+    STATE_IDLE: (QT_TRANSLATE_NOOP("VideoTile", "未分配"), "#546e7a"),
+    STATE_CONNECTING: (QT_TRANSLATE_NOOP("VideoTile", "连接中"), "#607d8b"),
+    STATE_LIVE: (QT_TRANSLATE_NOOP("VideoTile", "实时"), "#2e7d32"),
+    STATE_STALLED: (QT_TRANSLATE_NOOP("VideoTile", "信号中断"), "#c62828"),
+    STATE_OFFLINE: (QT_TRANSLATE_NOOP("VideoTile", "离线"), "#6d4c41"),
 }
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("VideoTile", text)
 
 
 class VideoTile(QWidget):
@@ -123,7 +138,7 @@ class VideoTile(QWidget):
     @property
     def badge_text(self) -> str:
         """The badge drawn on the tile: 实时, 信号中断, 连接中, 离线 or 未分配."""
-        return BADGES[self._state][0]
+        return _tr(BADGES[self._state][0])
 
     @property
     def frames_received(self) -> int:
@@ -335,19 +350,19 @@ class VideoTile(QWidget):
             # Hatched card, so a lost signal can never pass for a still scene.
             painter.fillRect(rect, QColor("#1a0b0d"))
             painter.fillRect(rect, QBrush(QColor(198, 40, 40, 40), Qt.BrushStyle.BDiagPattern))
-            title, colour = "信号中断", QColor("#ef5350")
+            title, colour = _tr("信号中断"), QColor("#ef5350")
             due = self._reconnect_due
             if due is not None:
                 wait = max(0.0, due - time.monotonic())
-                detail = f"{wait:.0f} 秒后重连（第 {self._failures} 次）"
+                detail = _tr("{wait} 秒后重连（第 {n} 次）").format(wait=f"{wait:.0f}", n=self._failures)
             else:
-                detail = "正在重连…"
+                detail = _tr("正在重连…")
         elif self._state == STATE_CONNECTING:
-            title, colour, detail = "连接中…", QColor("#90a4ae"), self._stream_label()
+            title, colour, detail = _tr("连接中…"), QColor("#90a4ae"), self._stream_label()
         elif self._state == STATE_OFFLINE:
-            title, colour, detail = "设备离线", QColor("#a1887f"), ""
+            title, colour, detail = _tr("设备离线"), QColor("#a1887f"), ""
         else:
-            title, colour, detail = "未分配摄像机", QColor("#546e7a"), ""
+            title, colour, detail = _tr("未分配摄像机"), QColor("#546e7a"), ""
         big = QFont(self.font())
         big.setPixelSize(max(14, min(32, rect.height() // 9)))
         big.setBold(True)
@@ -366,7 +381,7 @@ class VideoTile(QWidget):
             painter.drawText(detail_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, detail)
 
     def _stream_label(self) -> str:
-        return "主码流" if self._stream == "main" else "子码流"
+        return _tr("主码流") if self._stream == "main" else _tr("子码流")
 
     def _paint_overlays(self, painter: QPainter, rect: QRect, bar_h: int) -> None:
         font = QFont(self.font())
@@ -378,7 +393,7 @@ class VideoTile(QWidget):
         painter.setPen(QColor("#e3f2fd"))
         name = self._camera_name or "—"
         if self._stream == "main":
-            name += "  [主码流]"
+            name += "  [" + _tr("主码流") + "]"
         painter.drawText(QRect(8, 0, rect.width() - 16, bar_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
         clock = datetime.now(_CST).strftime("%Y-%m-%d %H:%M:%S")
@@ -386,6 +401,7 @@ class VideoTile(QWidget):
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, clock)
         # Bottom: badge (left), frame rate (right).
         text, colour = BADGES[self._state]
+        text = _tr(text)
         metrics = painter.fontMetrics()
         badge_w = metrics.horizontalAdvance(text) + 14
         badge = QRectF(8, rect.height() - bar_h - 6, badge_w, bar_h - 2)
@@ -435,7 +451,7 @@ class VideoWall(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("VideoWall")
-        self.setWindowTitle("视频监控")
+        self.setWindowTitle(self.tr("视频监控"))
         self._core = core
         self._notifier = notifier
         self._columns = columns
