@@ -1,0 +1,130 @@
+"""The feed's published contract: OpenAPI agrees with console.models; layers and plans are valid."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from console import models
+from console.feed_process import FeedProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _normalise(schema: Any) -> Any:
+    """Drop what FastAPI legitimately leaves out (null defaults, None inside default objects)."""
+    if isinstance(schema, dict):
+        out = {}
+        for k, v in schema.items():
+            if k == "default":
+                if v is None:
+                    continue
+                if isinstance(v, dict):
+                    v = {kk: vv for kk, vv in v.items() if vv is not None}
+            out[k] = _normalise(v)
+        return out
+    if isinstance(schema, list):
+        return [_normalise(v) for v in schema]
+    return schema
+
+
+@pytest.fixture(scope="module")
+def openapi() -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "simulator.server", "openapi"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("name", ["Command", "Snapshot", "CommandAccepted", "CommandRefused", "LayerList",
+                                  "PlanList", "TokenResponse"])
+def test_openapi_component_schemas_agree_with_models(openapi: dict[str, Any], name: str) -> None:
+    components = openapi["components"]["schemas"]
+    mine = getattr(models, name).model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = mine.pop("$defs", {})
+    assert _normalise(components[name]) == _normalise(mine)
+    for dname, dschema in defs.items():
+        assert _normalise(components[dname]) == _normalise(dschema), dname
+
+
+def test_openapi_paths(openapi: dict[str, Any]) -> None:
+    paths = openapi["paths"]
+    for p in ("/api/v1/snapshot", "/api/v1/stream", "/api/v1/commands", "/api/v1/layers", "/api/v1/plans",
+              "/api/v1/auth/token"):
+        assert p in paths
+    assert not any(p.startswith("/_sim") for p in paths)  # test controls are not the contract
+    body = paths["/api/v1/commands"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Command"}
+
+
+def _ring_area(ring: list[list[float]]) -> float:
+    return 0.5 * sum(ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1] for i in range(len(ring) - 1))
+
+
+def _inside(p: list[float], ring: list[list[float]], eps: float = 1e-6) -> bool:
+    """Point in a convex CCW ring (or on its edge)."""
+    for i in range(len(ring) - 1):
+        (x1, y1), (x2, y2) = ring[i], ring[i + 1]
+        if (x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) < -eps:
+            return False
+    return True
+
+
+def test_layers_are_valid_geojson(feed: FeedProcess) -> None:
+    infos = models.LayerList.model_validate_json(httpx.get(feed.url + "/api/v1/layers").content)
+    by_id = {i.id: i for i in infos.layers}
+    assert {"district", "streets", "communities", "roads", "rivers", "resources"} <= set(by_id)
+    layers = {}
+    for lid in by_id:
+        r = httpx.get(feed.url + f"/api/v1/layers/{lid}")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
+        fc = r.json()
+        assert fc["type"] == "FeatureCollection" and len(fc["features"]) == by_id[lid].feature_count
+        for f in fc["features"]:
+            assert f["type"] == "Feature" and f["properties"]["name_zh"]
+            geom = f["geometry"]
+            if geom["type"] == "Polygon":
+                ring = geom["coordinates"][0]
+                assert ring[0] == ring[-1] and len(ring) >= 4
+                assert _ring_area(ring) > 0  # RFC 7946: exterior rings counter-clockwise
+            for lon, lat in _coords(geom):
+                assert 114.27 <= lon <= 114.43 and 22.67 <= lat <= 22.79
+        layers[lid] = fc
+    assert len(layers["streets"]["features"]) == 6
+    assert len(layers["communities"]["features"]) == 23
+    streets = {f["id"]: f["geometry"]["coordinates"][0] for f in layers["streets"]["features"]}
+    total = sum(_ring_area(r) for r in streets.values())
+    district_area = _ring_area(layers["district"]["features"][0]["geometry"]["coordinates"][0])
+    assert abs(total - district_area) < 1e-4 * district_area  # streets tile the district (6-decimal rounding)
+    for f in layers["communities"]["features"]:
+        ring = f["geometry"]["coordinates"][0]
+        assert all(_inside(p, streets[f["properties"]["street"]]) for p in ring), f["id"]
+    kinds = {f["properties"]["kind"] for f in layers["resources"]["features"]}
+    assert kinds == {"rescue_team", "shelter", "warehouse"}
+    assert all(f["properties"]["capacity"] > 0 for f in layers["resources"]["features"]
+               if f["properties"]["kind"] == "shelter")
+    assert {f["properties"]["name_zh"] for f in layers["rivers"]["features"]} >= {"坪山河", "龙岗河"}
+    assert httpx.get(feed.url + "/api/v1/layers/nowhere").status_code == 404
+
+
+def _coords(geom: dict[str, Any]) -> list[list[float]]:
+    if geom["type"] == "Point":
+        return [geom["coordinates"]]
+    if geom["type"] == "LineString":
+        return geom["coordinates"]
+    return [p for ring in geom["coordinates"] for p in ring]
+
+
+def test_plans_cover_every_incident_type(feed: FeedProcess) -> None:
+    plans = models.PlanList.model_validate_json(httpx.get(feed.url + "/api/v1/plans").content)
+    assert {p.incident_type for p in plans.plans} == set(models.IncidentType.__args__)  # type: ignore[attr-defined]
+    units = {u.id for u in models.Snapshot.model_validate_json(httpx.get(feed.url + "/api/v1/snapshot").content).units}
+    for plan in plans.plans:
+        assert 5 <= len(plan.steps) <= 8
+        assert any(s.issues_task for s in plan.steps)
+        assert all(s.owner in units for s in plan.steps)
