@@ -180,9 +180,7 @@ def create_app(config: FeedConfig) -> FastAPI:
             return who
         role, display = who
         actor = cmd.operator or x_operator or display or "值班员"
-        status, body = d.execute(cmd, role, actor)
-        text = body.model_dump_json()
-        d.store.save_idempotent(idempotency_key, status, text)
+        status, text = d.execute(cmd, role, actor, idempotency_key)
         return Response(text, status_code=status, media_type="application/json")
 
     @app.post("/api/v1/auth/token", response_model=TokenResponse, tags=["auth"],

@@ -54,14 +54,17 @@ class FeedStore:
 
     # ------------------------------------------------------------------ writes
 
-    def append(self, events: list[tuple[int, str, str | None, bytes]], states: list[tuple[str, str, str]]) -> None:
-        """Write events and the state rows they change in one transaction."""
+    def append(self, events: list[tuple[int, str, str | None, bytes]], states: list[tuple[str, str, str]],
+               idempotent: tuple[str, int, str] | None = None) -> None:
+        """Write events, the state rows they change and a command's answer in one transaction."""
         with_tx = self.db
         with_tx.execute("BEGIN")
         try:
             with_tx.executemany("INSERT INTO events (id, type, street, body) VALUES (?, ?, ?, ?)", events)
             if states:
                 with_tx.executemany("INSERT OR REPLACE INTO state (kind, id, body) VALUES (?, ?, ?)", states)
+            if idempotent is not None:
+                with_tx.execute("INSERT OR REPLACE INTO idempotency (key, status, body) VALUES (?, ?, ?)", idempotent)
             if events:
                 with_tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('head', ?)", (str(events[-1][0]),))
             with_tx.execute("COMMIT")

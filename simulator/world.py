@@ -205,6 +205,12 @@ class Hub:
                 self.subscribers.discard(sub)
 
 
+_Item = tuple[str, BaseModel, "str | None", "str | None", "str | None"]
+"""(envelope type, payload, street, community, state kind or None) of one envelope to emit."""
+_Outcome = tuple[str, int, list[_Item]]
+"""(target id, new rev, envelopes) of an accepted command."""
+
+
 class CommandError(Exception):
     """A refused command: HTTP status plus the wire refusal."""
 
@@ -284,7 +290,7 @@ class District:
 
     # ------------------------------------------------------------------ emission
 
-    def emit(self, items: list[tuple[str, BaseModel, str | None, str | None, str | None]]) -> list[int]:
+    def emit(self, items: list[_Item], idempotent: tuple[str, int, str] | None = None) -> list[int]:
         """Persist and publish envelopes.
 
         Each item is (type, payload, street, community, state kind or None).  All of
@@ -302,7 +308,7 @@ class District:
             events.append((self.head, etype, street, body))
             if kind is not None:
                 states.append((kind, getattr(payload, "id"), _dump(payload)))
-        self.store.append(events, states)
+        self.store.append(events, states, idempotent)
         for eid, etype, street, body in events:
             self.hub.publish(eid, etype, street, body)
         return [e[0] for e in events]
@@ -394,7 +400,7 @@ class District:
         for c in cameras:
             self.cameras[c.id] = c
         backlog = [self._backlog_alert(now) for _ in range(self.config.backlog)]
-        items: list[tuple[str, BaseModel, str | None, str | None, str | None]] = []
+        items: list[_Item] = []
         items += [("device.upsert", d, d.street, d.community, "device") for d in devices]
         items += [("camera.upsert", c, c.street, c.community, "camera") for c in cameras]
         items += [("alert.upsert", a, a.street, a.community, "alert") for a in backlog]
@@ -761,25 +767,34 @@ class District:
             return None
         return user
 
-    def execute(self, cmd: Command, role: str, actor: str) -> tuple[int, BaseModel]:
-        """Apply one command; returns (HTTP status, CommandAccepted | CommandRefused)."""
+    def execute(self, cmd: Command, role: str, actor: str, idempotency_key: str) -> tuple[int, str]:
+        """Apply one command once; returns (HTTP status, JSON of CommandAccepted | CommandRefused).
+
+        The answer is stored under the Idempotency-Key in the same transaction as the
+        events the command produced, so a resend (even after a crash) gets the same answer.
+        """
         try:
             if role == "viewer":
                 raise CommandError(403, "forbidden", "只读席位无权下达指令")
             handler = _HANDLERS.get(cmd.kind.split(".")[0])
             if handler is None:
                 raise CommandError(422, "invalid", f"不支持的指令类型：{cmd.kind}")
-            target_id, rev = handler(self, cmd, role, actor)
-            self.counts["commands"] += 1
-            return 202, CommandAccepted(command_id=cmd.id, target_id=target_id, rev=rev)
+            target_id, rev, items = handler(self, cmd, role, actor)
         except CommandError as exc:
-            return exc.status, CommandRefused(command_id=cmd.id, error=exc.error, reason=exc.reason)  # type: ignore[arg-type]
+            refused = CommandRefused(command_id=cmd.id, error=exc.error, reason=exc.reason)  # type: ignore[arg-type]
+            body = refused.model_dump_json()
+            self.store.save_idempotent(idempotency_key, exc.status, body)
+            return exc.status, body
+        self.counts["commands"] += 1
+        body = CommandAccepted(command_id=cmd.id, target_id=target_id, rev=rev).model_dump_json()
+        self.emit(items, idempotent=(idempotency_key, 202, body))
+        return 202, body
 
     def _check_rev(self, cmd: Command, rev: int, what: str) -> None:
         if cmd.expected_rev is not None and cmd.expected_rev != rev:
             raise CommandError(409, "stale_rev", f"该{what}已被更新（当前版本 {rev}，指令基于版本 {cmd.expected_rev}），请刷新后重试")
 
-    def _alert_command(self, cmd: Command, role: str, actor: str) -> tuple[str, int]:
+    def _alert_command(self, cmd: Command, role: str, actor: str) -> _Outcome:
         a = self.alerts.get(cmd.target_id)
         if a is None:
             raise CommandError(404, "not_found", f"事件 {cmd.target_id} 不存在")
@@ -880,10 +895,9 @@ class District:
         self.alerts[new.id] = new
         for e in extra:
             self.alerts[e.id] = e
-        self.emit([("alert.upsert", x, x.street, x.community, "alert") for x in [new, *extra]])
-        return new.id, new.rev
+        return new.id, new.rev, [("alert.upsert", x, x.street, x.community, "alert") for x in [new, *extra]]
 
-    def _camera_command(self, cmd: Command, role: str, actor: str) -> tuple[str, int]:
+    def _camera_command(self, cmd: Command, role: str, actor: str) -> _Outcome:
         c = self.cameras.get(cmd.target_id)
         if c is None:
             raise CommandError(404, "not_found", f"摄像机 {cmd.target_id} 不存在")
@@ -906,10 +920,9 @@ class District:
         self.ptz[c.id] = pos
         c = c.model_copy(update={"rev": c.rev + 1, "updated_at": self.now()})
         self.cameras[c.id] = c
-        self.emit([("camera.upsert", c, c.street, c.community, "camera")])
-        return c.id, c.rev
+        return c.id, c.rev, [("camera.upsert", c, c.street, c.community, "camera")]
 
-    def _incident_command(self, cmd: Command, role: str, actor: str) -> tuple[str, int]:
+    def _incident_command(self, cmd: Command, role: str, actor: str) -> _Outcome:
         now = self.now()
         args = cmd.args
         if cmd.kind == "incident.declare":
@@ -962,10 +975,9 @@ class District:
         else:
             raise CommandError(422, "invalid", f"不支持的突发事件指令：{cmd.kind}")
         self.incidents[inc.id] = inc
-        self.emit([("incident.upsert", inc, inc.street, None, "incident")])
-        return inc.id, inc.rev
+        return inc.id, inc.rev, [("incident.upsert", inc, inc.street, None, "incident")]
 
-    def _task_command(self, cmd: Command, role: str, actor: str) -> tuple[str, int]:
+    def _task_command(self, cmd: Command, role: str, actor: str) -> _Outcome:
         now = self.now()
         args = cmd.args
         if cmd.kind == "task.issue":
@@ -1010,8 +1022,7 @@ class District:
             raise CommandError(422, "invalid", f"不支持的任务指令：{cmd.kind}")
         self.tasks[task.id] = task
         street = self.incidents[task.incident_id].street if task.incident_id in self.incidents else None
-        self.emit([("task.upsert", task, street, None, "task")])
-        return task.id, task.rev
+        return task.id, task.rev, [("task.upsert", task, street, None, "task")]
 
 
 _INCIDENT_TYPES = {
@@ -1024,7 +1035,7 @@ _INCIDENT_TYPES = {
 }
 _TASK_FLOW = ("issued", "received", "en_route", "on_scene", "done", "refused")
 
-_HANDLERS: dict[str, Callable[[District, Command, str, str], tuple[str, int]]] = {
+_HANDLERS: dict[str, Callable[[District, Command, str, str], _Outcome]] = {
     "alert": District._alert_command,
     "camera": District._camera_command,
     "incident": District._incident_command,

@@ -318,7 +318,9 @@ def test_sigkill_and_restart_continue_ids_and_keep_alerts(feed_factory: Any) -> 
     time.sleep(2.0)
     url = feed.url
     alert = _alert_in(snapshot(url), "new")
-    assert post(url, command("alert.acknowledge", alert.id)).status_code == 202
+    ack = command("alert.acknowledge", alert.id)
+    first = post(url, ack)
+    assert first.status_code == 202
     before = httpx.get(url + "/_sim/state").json()
     feed.kill()
     assert not feed.running
@@ -329,6 +331,9 @@ def test_sigkill_and_restart_continue_ids_and_keep_alerts(feed_factory: Any) -> 
     for aid, a in before["alerts"].items():
         assert aid in after["alerts"] and after["alerts"][aid]["rev"] >= a["rev"]
     assert after["alerts"][alert.id]["status"] == "acknowledged"
+    # The idempotency record survived too: a resend after the crash is answered, not re-applied.
+    again = post(url, ack)
+    assert again.status_code == 202 and again.json() == first.json()
     # Resuming from the pre-kill head yields the next ids, with no gap and no duplicate.
     events, _ = read_sse(url, headers={"Last-Event-ID": str(before["head"])}, max_events=20, timeout_s=10)
     assert [int(e["id"]) for e in events] == list(range(before["head"] + 1, before["head"] + 21))
