@@ -1,0 +1,258 @@
+"""The district gateway's HTTP API as the console uses it (wire contract v1).
+
+One ``httpx.AsyncClient`` per console: snapshot, the SSE stream, commands, layers
+and plans.  The stream is parsed from raw bytes by :mod:`console.sse` (not by
+httpx-sse, which decodes text with replacement characters; see that module), and
+it is guarded by a keep-alive watchdog: the gateway sends a comment line at least
+every few seconds, so a connection that delivers no byte at all for
+``keepalive_timeout_s`` is dead even if TCP has not noticed yet.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+import httpx
+
+from console.models import Command, LayerList, PlanList, Snapshot
+from console.sse import DEFAULT_MAX_EVENT_BYTES, SseEvent, SseParser
+
+__all__ = [
+    "GatewayClient",
+    "GatewayError",
+    "GatewayHttpError",
+    "GatewayProtocolError",
+    "StreamStalled",
+    "SseEvent",
+    "describe_error",
+]
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 5.0
+REQUEST_TIMEOUT_S = 15.0
+KEEPALIVE_TIMEOUT_S = 30.0
+
+
+class GatewayError(Exception):
+    """A gateway call failed; ``reason`` is a short Chinese text for the status bar."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class GatewayHttpError(GatewayError):
+    """The gateway answered with an unexpected HTTP status."""
+
+    def __init__(self, status: int, detail: str = "") -> None:
+        text = f"服务器返回 {status}"
+        if detail:
+            text += f"（{detail[:80]}）"
+        super().__init__(text)
+        self.status = status
+        self.detail = detail
+
+
+class GatewayProtocolError(GatewayError):
+    """The gateway answered 200 but not with what the contract promises."""
+
+
+class StreamStalled(GatewayError):
+    """No byte (event or keep-alive comment) arrived within the watchdog period."""
+
+
+def describe_error(exc: BaseException) -> str:
+    """A short Chinese description of a network failure, for ``ConnectionState.detail``."""
+    if isinstance(exc, GatewayError):
+        return exc.reason
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "连接网关超时"
+    if isinstance(exc, httpx.ConnectError):
+        return "无法连接网关"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "网关响应超时"
+    if isinstance(exc, httpx.TimeoutException):
+        return "网关请求超时"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return "连接被网关中断"
+    if isinstance(exc, httpx.HTTPError):
+        return f"网络错误（{type(exc).__name__}）"
+    return f"内部错误（{type(exc).__name__}: {str(exc)[:60]}）"
+
+
+def _detail_of(body: bytes) -> str:
+    """The ``detail`` or ``reason`` of an error body, else its first line."""
+    try:
+        doc = json.loads(body)
+        if isinstance(doc, dict):
+            for key in ("reason", "detail"):
+                if isinstance(doc.get(key), str):
+                    return str(doc[key])
+    except ValueError:
+        pass
+    return body[:200].decode("utf-8", errors="replace").splitlines()[0] if body.strip() else ""
+
+
+class GatewayClient:
+    """Typed access to the gateway's HTTP API.
+
+    ``base_url`` may be ``https://…`` with ``verify`` a path to the CA bundle that
+    signed the gateway's certificate (district intranets use their own CA).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        verify: bool | str | Path = True,
+        token: str | None = None,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        request_timeout_s: float = REQUEST_TIMEOUT_S,
+        keepalive_timeout_s: float = KEEPALIVE_TIMEOUT_S,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.connect_timeout_s = connect_timeout_s
+        self.request_timeout_s = request_timeout_s
+        self.keepalive_timeout_s = keepalive_timeout_s
+        self.max_event_bytes = max_event_bytes
+        self.retry_ms: int | None = None  # the stream's last ``retry:`` hint
+        verify_arg: Any = str(verify) if isinstance(verify, Path) else verify
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            verify=verify_arg,
+            timeout=httpx.Timeout(request_timeout_s, connect=connect_timeout_s),
+            headers={"User-Agent": "pingshan-console/1"},
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    async def _get(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
+        resp = await self._http.get(path, params=params, headers=self._headers())
+        if resp.status_code != 200:
+            raise GatewayHttpError(resp.status_code, _detail_of(resp.content))
+        return resp
+
+    @staticmethod
+    def _scope_params(scope: str | None) -> dict[str, str]:
+        return {"scope": scope} if scope else {}
+
+    # ------------------------------------------------------------------ contract
+
+    async def snapshot(self, scope: str | None = None) -> Snapshot:
+        """``GET /api/v1/snapshot``: the whole current state plus the stream cursor."""
+        resp = await self._get("/api/v1/snapshot", self._scope_params(scope))
+        try:
+            return Snapshot.model_validate_json(resp.content)
+        except ValueError as exc:
+            raise GatewayProtocolError(f"快照格式不符合接口约定（{str(exc).splitlines()[0][:80]}）") from exc
+
+    async def stream(
+        self,
+        last_event_id: str | None = None,
+        scope: str | None = None,
+        *,
+        on_open: Callable[[], None] | None = None,
+    ) -> AsyncIterator[SseEvent]:
+        """``GET /api/v1/stream``: yield events until the connection ends.
+
+        Sends ``Last-Event-ID`` itself (httpx has no EventSource), checks the status
+        and content type before reading, records ``retry:`` in ``self.retry_ms``
+        and calls ``on_open`` once the stream has answered.  Ends normally at EOF
+        (an event cut off there is discarded); raises :class:`GatewayError`
+        subclasses or ``httpx.HTTPError`` on failure, :class:`StreamStalled` when
+        the watchdog fires.
+        """
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+        if last_event_id:
+            headers["Last-Event-ID"] = last_event_id
+        # httpx applies the read timeout to each socket read (and to waiting for the
+        # response head), which is exactly the watchdog: no byte for N s = dead.
+        timeout = httpx.Timeout(self.request_timeout_s, connect=self.connect_timeout_s,
+                                read=self.keepalive_timeout_s)
+        try:
+            async with self._http.stream("GET", "/api/v1/stream", params=self._scope_params(scope),
+                                         headers=self._headers(headers), timeout=timeout) as resp:
+                if resp.status_code != 200:
+                    body = b""
+                    async for part in resp.aiter_bytes():
+                        body += part
+                        if len(body) > 4096:
+                            break
+                    raise GatewayHttpError(resp.status_code, _detail_of(body))
+                ctype = resp.headers.get("content-type", "").partition(";")[0].strip().lower()
+                if ctype != "text/event-stream":
+                    raise GatewayProtocolError(f"事件流类型错误：{ctype or '无'}（应为 text/event-stream）")
+                if on_open is not None:
+                    on_open()
+                parser = SseParser(last_event_id=last_event_id, max_event_bytes=self.max_event_bytes)
+                async for chunk in resp.aiter_bytes():
+                    events = parser.feed(chunk)
+                    if parser.retry_ms is not None:
+                        self.retry_ms = parser.retry_ms
+                    for event in events:
+                        yield event
+                parser.close()
+        except httpx.ReadTimeout as exc:
+            raise StreamStalled(f"{self.keepalive_timeout_s:g} 秒未收到任何数据（含心跳）") from exc
+
+    async def post_command(self, cmd: Command | str | bytes) -> tuple[int, bytes]:
+        """``POST /api/v1/commands`` with ``Idempotency-Key`` = command id.
+
+        Accepts the model or its JSON (the outbox stores the exact body, so a resend
+        is byte-identical).  Returns the HTTP status and the raw body; network
+        failures raise ``httpx.HTTPError``.
+        """
+        if isinstance(cmd, Command):
+            body = cmd.model_dump_json().encode("utf-8")
+            command_id = cmd.id
+        else:
+            body = cmd.encode("utf-8") if isinstance(cmd, str) else bytes(cmd)
+            command_id = str(json.loads(body)["id"])
+        resp = await self._http.post(
+            "/api/v1/commands", content=body,
+            headers=self._headers({"Content-Type": "application/json", "Idempotency-Key": command_id}),
+        )
+        return resp.status_code, resp.content
+
+    async def layers(self) -> LayerList:
+        """``GET /api/v1/layers``: the map layers the gateway serves."""
+        resp = await self._get("/api/v1/layers")
+        try:
+            return LayerList.model_validate_json(resp.content)
+        except ValueError as exc:
+            raise GatewayProtocolError("图层列表格式不符合接口约定") from exc
+
+    async def layer(self, layer_id: str) -> dict[str, Any]:
+        """``GET /api/v1/layers/{id}``: one layer as a GeoJSON FeatureCollection."""
+        resp = await self._get(f"/api/v1/layers/{layer_id}")
+        try:
+            doc = json.loads(resp.content)
+        except ValueError as exc:
+            raise GatewayProtocolError(f"图层 {layer_id} 不是有效的 GeoJSON") from exc
+        if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
+            raise GatewayProtocolError(f"图层 {layer_id} 不是 GeoJSON FeatureCollection")
+        return doc
+
+    async def plans(self) -> PlanList:
+        """``GET /api/v1/plans``: the contingency plans."""
+        resp = await self._get("/api/v1/plans")
+        try:
+            return PlanList.model_validate_json(resp.content)
+        except ValueError as exc:
+            raise GatewayProtocolError("预案列表格式不符合接口约定") from exc
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
