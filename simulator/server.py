@@ -44,7 +44,6 @@ from simulator.world import District, FeedConfig, Subscriber
 
 log = logging.getLogger("simulator")
 
-KEEPALIVE_S = 10.0
 TICK_S = 0.5
 INDICATOR_PERIOD_S = 5.0
 TOKEN_TTL_S = 8 * 3600
@@ -291,6 +290,7 @@ async def _run_ticker(district: District) -> None:
             if now - last_ind >= INDICATOR_PERIOD_S:
                 last_ind = now
                 district.compute_indicators()
+                district.archive()
         except Exception:  # keep the feed alive; the failure is logged for whoever runs it
             log.exception("district tick failed")
         last = now
@@ -328,7 +328,7 @@ async def _event_stream(district: District, street: str | None, topics: tuple[st
             if sub.dropped and sub.queue.empty():
                 return  # too slow: the client resumes with Last-Event-ID
             try:
-                eid, etype, body = sub.take(await asyncio.wait_for(sub.queue.get(), KEEPALIVE_S))
+                eid, etype, body = sub.take(await asyncio.wait_for(sub.queue.get(), district.config.keepalive_s))
             except asyncio.TimeoutError:
                 yield b": keep-alive\n\n"
                 continue
@@ -355,6 +355,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--public-url", default=None)
     p.add_argument("--backlog", type=int, default=150, help="alerts in the backlog of a fresh data dir")
     p.add_argument("--retention", type=int, default=100_000, help="events kept resumable by Last-Event-ID")
+    p.add_argument("--keepalive-s", type=float, default=10.0, help="SSE keep-alive comment period")
     return p
 
 
@@ -385,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="pingshan-feed-"))
     config = FeedConfig(seed=args.seed, alerts_per_s=args.alerts_per_s, readings_per_s=args.readings_per_s,
                         data_dir=data_dir, public_url=args.public_url or base_url, backlog=args.backlog,
-                        retention=args.retention)
+                        retention=args.retention, keepalive_s=args.keepalive_s)
     app = create_app(config)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                            timeout_graceful_shutdown=1, timeout_keep_alive=5))

@@ -81,6 +81,10 @@ class FeedStore:
         head = self.head()
         self.db.execute("DELETE FROM events WHERE id <= ?", (head - self.retention,))
 
+    def drop_state(self, kind: str, ids: list[str]) -> None:
+        """Remove objects from the current state (archived; their events stay in the log)."""
+        self.db.executemany("DELETE FROM state WHERE kind=? AND id=?", [(kind, i) for i in ids])
+
     def put_meta(self, key: str, value: object) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
 

@@ -151,6 +151,8 @@ class FeedConfig:
     public_url: str = "http://127.0.0.1:8765"
     backlog: int = 150
     retention: int = 100_000  # events kept resumable by Last-Event-ID
+    keepalive_s: float = 10.0  # SSE comment when nothing else was sent for this long
+    archive_after_h: float = 48.0  # closed alerts older than this leave the live state
 
 
 class Subscriber:
@@ -626,6 +628,20 @@ class District:
                                      "rev": c.rev + 1, "updated_at": now})
             self.cameras[c.id] = c
             self.emit([("camera.upsert", c, c.street, c.community, "camera")])
+
+    def archive(self) -> int:
+        """Drop closed alerts untouched for ``archive_after_h`` from the live state (and the snapshot).
+
+        A real gateway's snapshot holds open work and recent history, not every alert
+        ever; without this a long demo run would grow its snapshot without bound.
+        """
+        cutoff = self.now() - timedelta(hours=self.config.archive_after_h)
+        old = [a.id for a in self.alerts.values() if a.status == "closed" and a.updated_at < cutoff]
+        for aid in old:
+            del self.alerts[aid]
+        if old:
+            self.store.drop_state("alert", old)
+        return len(old)
 
     # ------------------------------------------------------------------ indicators
 

@@ -416,3 +416,17 @@ def test_same_seed_same_alerts(feed_factory: Any) -> None:
     assert first == [(x.id, x.title, x.status, x.level) for x in sb.alerts[:100]]
     assert [d.location for d in sa.devices] == [d.location for d in sb.devices]
     assert first != [(x.id, x.title, x.status, x.level) for x in sc.alerts[:100]]
+
+
+def test_keepalive_comments_when_nothing_matches(feed_factory: Any) -> None:
+    feed = feed_factory(alerts_per_s=0, readings_per_s=5, extra_args=["--keepalive-s", "0.3"])
+    lines: list[str] = []
+    t0 = time.monotonic()
+    with httpx.stream("GET", feed.url + "/api/v1/stream", params={"topics": "incident"}, timeout=10) as r:
+        for line in r.iter_lines():
+            lines.append(line)
+            if lines.count(": keep-alive") >= 3 or time.monotonic() - t0 > 5:
+                break
+    assert lines[0] == "retry: 2000"
+    assert lines.count(": keep-alive") >= 3
+    assert not any(ln.startswith("data:") for ln in lines)  # readings were filtered out by topic

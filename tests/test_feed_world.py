@@ -96,3 +96,16 @@ def test_reload_from_disk_keeps_state_and_sequence(tmp_path: Path) -> None:
     snap = d2.snapshot(None)
     assert Snapshot.model_validate_json(snap.model_dump_json()).cursor == str(head + 1)
     assert isinstance(snap.alerts[0], Alert)
+
+
+def test_old_closed_alerts_leave_the_live_state(tmp_path: Path) -> None:
+    d = _district(tmp_path, archive_after_h=6.0)
+    closed_old = [a for a in d.alerts.values() if a.status == "closed"
+                  and (d.now() - a.updated_at).total_seconds() > 6 * 3600]
+    assert closed_old
+    n = len(d.alerts)
+    assert d.archive() == len(closed_old)
+    assert len(d.alerts) == n - len(closed_old)
+    assert all(a.status != "closed" or (d.now() - a.updated_at).total_seconds() <= 6 * 3600
+               for a in d.alerts.values())
+    assert len(d.store.state("alert")) == len(d.alerts)
