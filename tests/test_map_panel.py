@@ -201,6 +201,8 @@ def test_layers_arriving_after_the_page(qtbot: Any) -> None:
 def test_alert_upserts_become_markers_within_a_second(qtbot: Any) -> None:
     core = _Core(_district_layers())
     panel, _notifier = _make_panel(qtbot, core)
+    reloads: list[bool] = []
+    panel.view.loadStarted.connect(lambda: reloads.append(True))
 
     start = time.monotonic()
     core.picture.apply(_alert("AL-1", level="red"))
@@ -226,6 +228,7 @@ def test_alert_upserts_become_markers_within_a_second(qtbot: Any) -> None:
     assert run_js(qtbot, panel, "consoleMap.statusText()") == f"图层 {len(core.layers)} · 告警 3"
     assert "告警 3" in panel.status_text()
     assert run_js(qtbot, panel, "window.consoleMapErrors.length") == 0
+    assert reloads == [], "data changes must never reload the page"
 
 
 def test_storm_of_alerts_is_one_batch_and_stays_on_canvas(qtbot: Any) -> None:
