@@ -1,0 +1,287 @@
+"""Where envelopes come from: the live gateway stream, or a recording played back.
+
+Every source feeds the same :class:`console.ingest.Ingest` (validate → journal →
+picture) and reports its state through ``picture.set_connection``; nothing
+downstream knows which source runs.  A source's ``run()`` never lets an exception
+out except ``CancelledError``: a network failure is a state shown to the
+operator, not a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator, Protocol, runtime_checkable
+
+from console.gateway import GatewayClient, describe_error
+from console.sse import SseEvent
+
+log = logging.getLogger(__name__)
+
+BASE_DELAY_S = 0.5
+MAX_DELAY_S = 30.0
+HEALTHY_AFTER_S = 5.0  # a connection that stayed up this long resets the backoff
+LAST_MESSAGE_EVERY_S = 1.0  # how often last_message_at is refreshed (not per event)
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A producer of envelopes for Ingest; ``run()`` lasts until cancelled (or the data ends)."""
+
+    name: str
+
+    async def run(self) -> None:
+        """Feed envelopes into Ingest until cancelled."""
+        ...
+
+
+class _ResetRequested(Exception):
+    """The stream said our cursor is unusable: take a fresh snapshot."""
+
+
+class _StreamEnded(Exception):
+    """The gateway closed the stream (EOF); an event cut off there was discarded."""
+
+
+def backoff_delay(attempt: int, base_s: float = BASE_DELAY_S, cap_s: float = MAX_DELAY_S,
+                  rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base · 2^attempt)).
+
+    Full jitter spreads the reconnects of many consoles after a gateway restart
+    instead of having them all return in the same second.
+    """
+    ceiling = min(cap_s, base_s * (2 ** min(attempt, 30)))
+    return (rng or random).uniform(0.0, ceiling)
+
+
+def _seconds_text(delay: float) -> str:
+    return f"{delay:.1f}" if delay < 10 else f"{delay:.0f}"
+
+
+class LiveSource:
+    """The gateway's snapshot plus its SSE stream, resumed by ``Last-Event-ID``.
+
+    Without ``resume_from`` it starts with a snapshot; with it (the cursor the
+    cache holds) it resumes the stream directly.  A ``reset`` envelope, sent when
+    the cursor is older than the gateway's retention, triggers a fresh snapshot.
+    ``on_live`` callbacks run each time the stream (re)opens — the outbox sender
+    uses that to send what waited while offline.
+    """
+
+    name = "live"
+
+    def __init__(
+        self,
+        gateway: GatewayClient,
+        ingest: Any,
+        picture: Any,
+        scope: str | None = None,
+        *,
+        resume_from: str | None = None,
+        base_delay_s: float = BASE_DELAY_S,
+        max_delay_s: float = MAX_DELAY_S,
+        healthy_after_s: float = HEALTHY_AFTER_S,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.gateway = gateway
+        self.ingest = ingest
+        self.picture = picture
+        self.scope = scope
+        self.last_event_id: str | None = resume_from
+        self.base_delay_s = base_delay_s
+        self.max_delay_s = max_delay_s
+        self.healthy_after_s = healthy_after_s
+        self.on_live: list[Callable[[], None]] = []
+        self.connected_once = False
+        self.attempt = 0  # consecutive failed attempts
+        self.connections = 0  # streams opened, for tests and the status bar
+        self.resets = 0
+        self.events = 0
+        self._rng = rng or random.Random()
+        self._opened_at: float | None = None
+        self._events_this_connection = 0
+        self._last_message_mark = 0.0
+        self._resets_in_row = 0
+
+    # ------------------------------------------------------------------ loop
+
+    async def run(self) -> None:
+        """Connect, stream, reconnect — until cancelled; never raises anything else."""
+        self._set(state="connecting", detail="正在连接网关…", backend=self.gateway.base_url)
+        while True:
+            try:
+                await self._connect_once()
+            except asyncio.CancelledError:
+                raise
+            except _ResetRequested:
+                self.resets += 1
+                self._resets_in_row += 1
+                self.last_event_id = None  # next round takes a snapshot
+                if self._resets_in_row <= 1:
+                    continue  # a normal reset: re-snapshot at once
+                # A reset right after a fresh snapshot means the gateway is confused:
+                # treat it as a failure so we do not hammer it.
+                await self._failed("网关反复要求重新同步")
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a state, never a crash
+                if not isinstance(exc, _StreamEnded):
+                    log.info("live source: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+                await self._failed(describe_error(exc) if not isinstance(exc, _StreamEnded) else "网关关闭了事件流")
+
+    async def _connect_once(self) -> None:
+        self._opened_at = None
+        self._events_this_connection = 0
+        if self.last_event_id is None:
+            self._set(detail="正在获取全量快照…")
+            snapshot = await self.gateway.snapshot(self.scope)
+            self.ingest.accept_snapshot(snapshot)
+            self.last_event_id = snapshot.cursor
+            log.info("snapshot: %d alerts, cursor %s", len(snapshot.alerts), snapshot.cursor)
+        async for event in self.gateway.stream(self.last_event_id, self.scope, on_open=self._opened):
+            self._accept(event)
+            if self._events_this_connection % 200 == 0:
+                await asyncio.sleep(0)  # a replay burst arrives in big chunks: let the UI breathe
+        raise _StreamEnded()
+
+    def _opened(self) -> None:
+        self._opened_at = time.monotonic()
+        self.connections += 1
+        self.connected_once = True
+        self._set(state="live", detail="", attempt=0)
+        for callback in list(self.on_live):
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - a listener must not break the stream
+                log.exception("on_live callback failed")
+
+    def _accept(self, event: SseEvent) -> None:
+        self.events += 1
+        self._events_this_connection += 1
+        if event.id is not None:
+            self.last_event_id = event.id
+        now = time.monotonic()
+        if now - self._last_message_mark >= LAST_MESSAGE_EVERY_S:
+            self._last_message_mark = now
+            self._set(last_message_at=datetime.now().astimezone())
+        if event.oversize:
+            # Only a prefix was kept: say how big it really was, never try to parse it.
+            reject = getattr(self.ingest, "reject", None)
+            reason = f"message too large: {event.size} bytes (stream event cut to {len(event.raw)})"
+            if callable(reject):
+                reject(reason, event.raw, event.id)
+                return
+        envelope = self.ingest.accept(event.raw, event.id or "")
+        if envelope is not None and getattr(envelope, "type", None) == "reset":
+            log.warning("gateway reset: %s", getattr(envelope.payload, "reason", ""))
+            raise _ResetRequested()
+        self._resets_in_row = 0
+
+    async def _failed(self, reason: str) -> None:
+        opened_at = self._opened_at
+        if opened_at is not None and (self._events_this_connection > 0
+                                      or time.monotonic() - opened_at >= self.healthy_after_s):
+            self.attempt = 0  # it was a healthy connection: start the backoff over
+        retry_hint = self.gateway.retry_ms
+        base = max(self.base_delay_s, retry_hint / 1000.0) if retry_hint else self.base_delay_s
+        delay = backoff_delay(self.attempt, base, self.max_delay_s, self._rng)
+        self.attempt += 1
+        if self.connected_once:
+            state, text = "reconnecting", f"连接中断：{reason}，{_seconds_text(delay)} 秒后重试"
+        else:
+            # Never reached the gateway since start: the console works from its cache.
+            state, text = "offline", f"无法连接网关：{reason}，{_seconds_text(delay)} 秒后重试"
+        self._set(state=state, detail=text, attempt=self.attempt)
+        await asyncio.sleep(delay)
+
+    def _set(self, **fields: Any) -> None:
+        try:
+            self.picture.set_connection(**fields)
+        except Exception:  # noqa: BLE001 - the status line must never stop the stream
+            log.exception("set_connection failed")
+
+
+class ReplaySource:
+    """Plays a recording (``record``'s JSONL, or a journal) through Ingest.
+
+    Pacing follows the envelopes' ``ts`` divided by ``speed``; ``speed=0`` plays
+    as fast as possible.  Connection state is ``replay``.  ``run()`` returns when
+    the recording ends.
+    """
+
+    name = "replay"
+
+    def __init__(self, recording: str | Path | Any, ingest: Any, picture: Any = None,
+                 speed: float = 1.0) -> None:
+        self.recording = recording
+        self.ingest = ingest
+        self.picture = picture if picture is not None else getattr(ingest, "picture", None)
+        self.speed = speed
+        self.played = 0
+        self.skipped = 0
+        self.finished = asyncio.Event()
+
+    def _lines(self) -> Iterator[tuple[str | None, bytes]]:
+        """(stream id, envelope bytes) from the JSONL file or the journal."""
+        rec = self.recording
+        if isinstance(rec, (str, Path)):
+            with open(rec, "rb") as fh:
+                for raw in fh:
+                    raw = raw.rstrip(b"\r\n")
+                    if not raw.strip():
+                        continue
+                    try:
+                        sid = json.loads(raw).get("id")
+                    except (ValueError, AttributeError):
+                        sid = None  # Ingest dead-letters it with the reason
+                    yield (str(sid) if sid is not None else None, raw)
+        else:
+            for _seq, sid, body in rec.read_after(0):
+                yield sid, body.encode("utf-8") if isinstance(body, str) else body
+
+    @staticmethod
+    def _ts_of(envelope: Any) -> float | None:
+        ts = getattr(envelope, "ts", None)
+        return ts.timestamp() if isinstance(ts, datetime) else None
+
+    async def run(self) -> None:
+        """Play the whole recording; never raises except CancelledError."""
+        label = Path(self.recording).name if isinstance(self.recording, (str, Path)) else "日志"
+        self._set(state="replay", detail=f"回放：{label}", backend=str(self.recording))
+        first_ts: float | None = None
+        started = time.monotonic()
+        try:
+            for sid, raw in self._lines():
+                envelope = self.ingest.accept(raw, sid or "")
+                if envelope is None:
+                    self.skipped += 1
+                else:
+                    self.played += 1
+                    ts = self._ts_of(envelope)
+                    if self.speed > 0 and ts is not None:
+                        if first_ts is None:
+                            first_ts = ts
+                        wait = (ts - first_ts) / self.speed - (time.monotonic() - started)
+                        if wait > 0:
+                            await asyncio.sleep(wait)
+                if (self.played + self.skipped) % 500 == 0:
+                    await asyncio.sleep(0)
+            self._set(state="replay", detail=f"回放结束：{self.played} 条，无效 {self.skipped} 条")
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            log.exception("replay failed")
+            self._set(state="replay", detail=f"回放中断：{type(exc).__name__}: {str(exc)[:80]}")
+        finally:
+            self.finished.set()
+
+    def _set(self, **fields: Any) -> None:
+        if self.picture is None:
+            return
+        try:
+            self.picture.set_connection(**fields)
+        except Exception:  # noqa: BLE001
+            log.exception("set_connection failed")
