@@ -217,6 +217,8 @@ class VideoTile(QWidget):
     def _on_frame_changed(self, frame: QVideoFrame) -> None:
         if not frame.isValid():
             return
+        if self._reconnect_due is not None or self._player.source().isEmpty():
+            return  # a late frame queued by a stream already torn down
         now = time.monotonic()
         self._frame_times.append(now)
         self._trim_frame_times(now)
