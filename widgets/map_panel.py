@@ -268,12 +268,12 @@ class MapPanel(QWidget):
 
         # Layers may arrive after the page: listen when the core offers a hook and
         # poll anyway (cheap: compares object ids) so a late or replaced dict is seen.
-        self._layers_hook: Callable[..., None] = self._on_layers_changed
-        self._register_layers_hook()
         self._layer_timer = QTimer(self)
         self._layer_timer.setInterval(self._LAYER_POLL_MS)
-        self._layer_timer.timeout.connect(self._on_layers_changed)
+        self._layer_timer.timeout.connect(self._on_layer_poll)
         self._layer_timer.start()
+        self._layers_hook: Callable[..., None] = self._on_layers_changed
+        self._register_layers_hook()
 
     # ------------------------------------------------------------------ public API
 
@@ -342,7 +342,7 @@ class MapPanel(QWidget):
         """Push the whole current picture: the page starts empty."""
         self._ready = True
         self._layer_signature = {}
-        self._on_layers_changed()
+        self._push_layers(force=True)
         alerts = [m for m in map(alert_marker, self._core.picture.alerts.values()) if m]
         self._open_alerts = {m["id"] for m in alerts}
         self._bridge.alertsChanged.emit(json.dumps({"reset": True, "upsert": alerts}))
@@ -389,23 +389,36 @@ class MapPanel(QWidget):
             self._bridge.devicesChanged.emit(json.dumps({"upsert": upsert, "remove": remove}))
 
     def _on_layers_changed(self, *_args: Any) -> None:
+        """The core published its layers (``core.on_layers``): resend them all.
+
+        The core refills the same dict in place, so object identity alone could miss
+        a replacement whose new object reuses a freed address.
+        """
+        self._push_layers(force=True)
+
+    def _on_layer_poll(self) -> None:
+        """Fallback for cores without a hook, or layers set by plain assignment."""
+        self._push_layers(force=False)
+
+    def _push_layers(self, force: bool) -> None:
         """Send layers that are new or replaced since the last push (null = removed)."""
         layers = getattr(self._core, "layers", None) or {}
         signature = {layer_id: id(geojson) for layer_id, geojson in layers.items()}
         if signature and self._layer_timer.interval() != self._LAYER_POLL_SETTLED_MS:
             self._layer_timer.setInterval(self._LAYER_POLL_SETTLED_MS)
-        if not self._ready or signature == self._layer_signature:
+        if not self._ready or (signature == self._layer_signature and not force):
             return
         changed: dict[str, Any] = {
             layer_id: layers[layer_id]
             for layer_id, ident in signature.items()
-            if self._layer_signature.get(layer_id) != ident
+            if force or self._layer_signature.get(layer_id) != ident
         }
         for layer_id in self._layer_signature:
             if layer_id not in signature:
                 changed[layer_id] = None
         self._layer_signature = signature
-        self._bridge.layersChanged.emit(json.dumps(changed, ensure_ascii=False))
+        if changed:
+            self._bridge.layersChanged.emit(json.dumps(changed, ensure_ascii=False))
         self._update_status()
 
     # ------------------------------------------------------------------ internals
