@@ -90,7 +90,7 @@ class FeedProcess:
             sys.executable, "-m", "simulator.server",
             "--host", "127.0.0.1", "--port", str(self.port), "--seed", str(self.seed),
             "--alerts-per-s", str(self.alerts_per_s), "--readings-per-s", str(self.readings_per_s),
-            "--data-dir", str(self.data_dir), *self.extra_args,
+            "--data-dir", str(self.data_dir), "--parent-pid", str(os.getpid()), *self.extra_args,
         ]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)

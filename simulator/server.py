@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import re
 import secrets
 import socket
@@ -356,6 +357,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--backlog", type=int, default=150, help="alerts in the backlog of a fresh data dir")
     p.add_argument("--retention", type=int, default=100_000, help="events kept resumable by Last-Event-ID")
     p.add_argument("--keepalive-s", type=float, default=10.0, help="SSE keep-alive comment period")
+    p.add_argument("--parent-pid", type=int, default=None,
+                   help="exit when this process is gone (a launcher that died without stopping the feed)")
     return p
 
 
@@ -391,13 +394,22 @@ def main(argv: list[str] | None = None) -> int:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                            timeout_graceful_shutdown=1, timeout_keep_alive=5))
 
+    async def watch_parent(pid: int) -> None:
+        # Reparenting means the launcher died (even by SIGKILL): do not linger as an orphan.
+        while os.getppid() == pid:
+            await asyncio.sleep(1.0)
+        server.should_exit = True
+
     async def run() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))
+        watcher = asyncio.create_task(watch_parent(args.parent_pid)) if args.parent_pid else None
         while not server.started and not task.done():
             await asyncio.sleep(0.02)
         if server.started:
             print(f"FEED READY {base_url}", flush=True)
         await task
+        if watcher is not None:
+            watcher.cancel()
 
     asyncio.run(run())
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
@@ -315,7 +316,7 @@ def test_invalid_command_body_is_refused_in_contract_form(feed: FeedProcess) -> 
 
 def test_sigkill_and_restart_continue_ids_and_keep_alerts(feed_factory: Any) -> None:
     feed = feed_factory(seed=9, alerts_per_s=4, readings_per_s=20)
-    time.sleep(2.0)
+    time.sleep(1.0)
     url = feed.url
     alert = _alert_in(snapshot(url), "new")
     ack = command("alert.acknowledge", alert.id)
@@ -430,3 +431,47 @@ def test_keepalive_comments_when_nothing_matches(feed_factory: Any) -> None:
     assert lines[0] == "retry: 2000"
     assert lines.count(": keep-alive") >= 3
     assert not any(ln.startswith("data:") for ln in lines)  # readings were filtered out by topic
+
+
+def test_feed_exits_when_its_launcher_is_killed(tmp_path: Any) -> None:
+    """A launcher killed with SIGKILL (no atexit, no fixture teardown) leaves no feed behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from console.feed_process import FeedProcess\n"
+        f"f = FeedProcess(readings_per_s=1, alerts_per_s=0, data_dir={str(tmp_path / 'feed')!r})\n"
+        "f.start()\n"
+        "print(f.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    launcher = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                                cwd=str(Path(__file__).resolve().parent.parent))
+    try:
+        feed_pid = int(launcher.stdout.readline())  # type: ignore[union-attr]
+        os.kill(feed_pid, 0)  # alive
+        launcher.send_signal(signal.SIGKILL)
+        launcher.wait(timeout=5)
+        deadline = time.monotonic() + 8
+        gone = False
+        while time.monotonic() < deadline and not gone:
+            try:
+                os.kill(feed_pid, 0)
+                # A zombie would still answer; reaped orphans are adopted by init and collected.
+                with open(f"/proc/{feed_pid}/stat") as fh:
+                    gone = fh.read().split(")")[1].split()[0] == "Z"
+            except (ProcessLookupError, FileNotFoundError):
+                gone = True
+            time.sleep(0.2)
+        assert gone, "the feed outlived its launcher"
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+            launcher.wait()
+        try:
+            os.kill(feed_pid, signal.SIGKILL)
+        except (ProcessLookupError, UnboundLocalError):
+            pass

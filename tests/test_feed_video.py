@@ -45,7 +45,7 @@ def test_stream_decodes_as_h264_at_size_in_real_time(video_feed: Any, variant: s
     url = getattr(cam.streams, variant)
     _read_for(url, 0.2)  # first request encodes the clip; measure pacing afterwards
     t0 = time.monotonic()
-    data = _read_for(url, 3.0)
+    data = _read_for(url, 2.4)
     elapsed = time.monotonic() - t0
     container = av.open(io.BytesIO(data), format="mpegts")
     stream = container.streams.video[0]
