@@ -22,6 +22,7 @@ from PySide6.QtWebEngineCore import (  # noqa: E402
 )
 
 import pytest  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
 
 from console.models import Alert, AlertUpsert, Device, DeviceUpsert, GeoPoint  # noqa: E402
 from console.qt_bridge import PictureNotifier  # noqa: E402
@@ -251,9 +252,16 @@ def test_marker_click_and_focus(qtbot: Any) -> None:
     core.picture.apply(_alert("AL-9", lon=114.401, lat=22.751))
     qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.alertCount()") == 1, timeout=1000)
 
-    with qtbot.waitSignal(panel.alert_selected, timeout=2000) as blocker:
-        assert run_js(qtbot, panel, "consoleMap.clickAlert('AL-9')") is True
+    # A real mouse click on the marker's pixel, delivered to Chromium's render widget.
+    x, y = run_js(qtbot, panel, "(function () { var p = consoleMap.map().latLngToContainerPoint("
+                                "[22.751, 114.401]); return [Math.round(p.x), Math.round(p.y)]; })()")
+    target = panel.view.focusProxy()
+    with qtbot.waitSignal(panel.alert_selected, timeout=3000) as blocker:
+        qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
     assert blocker.args == ["AL-9"]
+    # Clicking empty map selects nothing.
+    with qtbot.assertNotEmitted(panel.alert_selected, wait=300):
+        qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=QPoint(x + 120, y + 80))
 
     assert panel.focus_alert("AL-9") is True
     def centred() -> bool:
