@@ -94,6 +94,11 @@ def create_app(config: FeedConfig) -> FastAPI:
     def district() -> District:
         return holder["district"]
 
+    def bad_scope(scope: str | None) -> Response | None:
+        if scope and scope not in district().street_name:
+            return JSONResponse({"detail": f"未知的范围（街道）：{scope}"}, status_code=422)
+        return None
+
     async def fault_gate() -> Response | None:
         """Apply /_sim/fault to snapshot and stream requests."""
         mode = district().fault_mode
@@ -128,7 +133,7 @@ def create_app(config: FeedConfig) -> FastAPI:
     @app.get("/api/v1/snapshot", response_model=Snapshot, tags=["stream"])
     async def snapshot(scope: str | None = Query(None, description="街道 id，缺省为全区")) -> Response:
         """The whole current state plus the stream cursor."""
-        gate = await fault_gate()
+        gate = await fault_gate() or bad_scope(scope)
         if gate is not None:
             return gate
         return _model_response(district().snapshot(scope or None))
@@ -143,7 +148,7 @@ def create_app(config: FeedConfig) -> FastAPI:
         last_event_id: str | None = Header(None, alias="Last-Event-ID"),
     ) -> Response:
         """Server-sent events: replay after Last-Event-ID from the log, then live."""
-        gate = await fault_gate()
+        gate = await fault_gate() or bad_scope(scope)
         if gate is not None:
             return gate
         wanted = tuple(t.strip() for t in (topics or "").split(",") if t.strip())

@@ -134,6 +134,8 @@ def test_snapshot_scope_keeps_one_street(shared_feed: FeedProcess) -> None:
     assert snap.scope.street == "maluan"
     assert snap.alerts and all(a.street in (None, "maluan") for a in snap.alerts)
     assert all(d.street == "maluan" for d in snap.devices)
+    assert httpx.get(shared_feed.url + "/api/v1/snapshot", params={"scope": "atlantis"}).status_code == 422
+    assert httpx.get(shared_feed.url + "/api/v1/stream", params={"scope": "atlantis"}).status_code == 422
 
 
 def test_stream_is_well_formed_and_every_event_validates(shared_feed: FeedProcess) -> None:
