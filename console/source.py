@@ -193,7 +193,7 @@ class LiveSource:
             state, text = "reconnecting", f"连接中断：{reason}，{_seconds_text(delay)} 秒后重试"
         else:
             # Never reached the gateway since start: the console works from its cache.
-            state, text = "offline", f"无法连接网关：{reason}，{_seconds_text(delay)} 秒后重试"
+            state, text = "offline", f"{reason}，{_seconds_text(delay)} 秒后重试"
         self._set(state=state, detail=text, attempt=self.attempt)
         await asyncio.sleep(delay)
 
