@@ -1086,7 +1086,7 @@ def _cap_xml(seq: int, headline: str, desc: str, level: str, sent: datetime) -> 
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
-        f"<identifier>SZMB-PS-{seq:07d}</identifier><sender>szmb@weather.sz.gov.cn</sender>"
+        f"<identifier>SZMB-PS-{seq:07d}</identifier><sender>simulated-szmb@pingshan-feed.invalid</sender>"
         f"<sent>{stamp}</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>"
         "<info><language>zh-CN</language><category>Met</category>"
         f"<event>{headline}</event><urgency>Expected</urgency><severity>{severity}</severity>"
