@@ -177,9 +177,6 @@ def create_app(config: FeedConfig) -> FastAPI:
             return _refused(422, "invalid", "缺少 Idempotency-Key 请求头", cmd.id)
         if idempotency_key != cmd.id:
             return _refused(422, "invalid", "Idempotency-Key 须与指令 id 一致", cmd.id)
-        done = d.store.idempotent(idempotency_key)
-        if done is not None:
-            return Response(done[1], status_code=done[0], media_type="application/json")
         who = role_of(authorization)
         if isinstance(who, JSONResponse):
             return who

@@ -789,6 +789,9 @@ class District:
         The answer is stored under the Idempotency-Key in the same transaction as the
         events the command produced, so a resend (even after a crash) gets the same answer.
         """
+        done = self.store.idempotent(idempotency_key)
+        if done is not None:
+            return done
         try:
             if role == "viewer":
                 raise CommandError(403, "forbidden", "只读席位无权下达指令")

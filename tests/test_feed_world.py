@@ -109,3 +109,58 @@ def test_old_closed_alerts_leave_the_live_state(tmp_path: Path) -> None:
     assert all(a.status != "closed" or (d.now() - a.updated_at).total_seconds() <= 6 * 3600
                for a in d.alerts.values())
     assert len(d.store.state("alert")) == len(d.alerts)
+
+
+# The alert state machine, checked against a plain transition table with random command sequences.
+ALLOWED = {
+    "acknowledge": ({"new"}, "acknowledged"),
+    "dispatch": ({"acknowledged", "dispatched"}, "dispatched"),
+    "start": ({"dispatched"}, "in_progress"),
+    "resolve": ({"dispatched", "in_progress"}, "resolved"),
+    "close": ({"resolved"}, "closed"),
+    "reopen": ({"resolved", "closed"}, "acknowledged"),
+    "urge": ({"new", "acknowledged", "dispatched", "in_progress"}, None),
+    "note": ({"new", "acknowledged", "dispatched", "in_progress", "resolved", "closed"}, None),
+    "escalate": ({"new", "acknowledged", "dispatched", "in_progress", "resolved"}, None),
+}
+
+
+def test_alert_state_machine_follows_the_table(tmp_path_factory: "pytest.TempPathFactory") -> None:
+    import itertools
+    import uuid
+    from datetime import datetime
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from console.models import Command
+
+    counter = itertools.count()
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.lists(st.sampled_from(sorted(ALLOWED)), min_size=1, max_size=14))
+    def run(verbs: list[str]) -> None:
+        d = _district(tmp_path_factory.mktemp(f"sm{next(counter)}"), backlog=0, alerts_per_s=0)
+        alert = d.generate_alert(source="grid_patrol")
+        for verb in verbs:
+            before = d.alerts[alert.id]
+            args: dict[str, object] = {"unit": f"street.{before.street}", "result": "已处理", "text": "备注"}
+            cmd = Command(id=f"cmd-{uuid.uuid4().hex[:12]}", kind=f"alert.{verb}", target_id=alert.id,  # type: ignore[arg-type]
+                          operator="值班员", issued_at=datetime.now(d.now().tzinfo), args=args)
+            status, body = d.execute(cmd, "operator", "值班员", cmd.id)
+            after = d.alerts[alert.id]
+            sources, target = ALLOWED[verb]
+            ok = before.status in sources and not (verb == "escalate" and before.level == "red")
+            if ok:
+                assert status == 202, (verb, before.status, body)
+                assert after.rev == before.rev + 1 and after.last_command_id == cmd.id
+                assert after.timeline[-1].command_id == cmd.id and len(after.timeline) == len(before.timeline) + 1
+                assert after.status == (target or before.status)
+            else:
+                assert status == 422 and after == before, (verb, before.status)
+            # Resending the same command is answered from the record, not applied again.
+            assert d.execute(cmd, "operator", "值班员", cmd.id) == (status, body)
+            assert d.alerts[alert.id] == after
+        d.store.close()
+
+    run()
