@@ -1,0 +1,215 @@
+"""Headless commands: no Qt, plain asyncio.
+
+``schema --out DIR``
+    one JSON Schema file per model of ``console.models.wire_models()`` plus the
+    feed's ``openapi.json`` (taken from ``python -m simulator.server openapi`` in a
+    subprocess: the core never imports the simulator).
+``record --backend URL --seconds N --jsonl OUT [--cache DIR] [--scope STREET]``
+    runs the console core for N seconds and writes every accepted envelope as one
+    JSON line; the last line printed is exactly ``accepted=N rejected=M``.
+``replay --jsonl IN [--speed X] [--cache DIR]``
+    plays a recording through Ingest (validation, journal) and prints
+    ``played=N skipped=M``.
+
+``widgets.app`` sends these subcommands here (``HEADLESS_COMMANDS``) before any
+QApplication exists; ``python -m console.cli …`` works too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Sequence
+
+from pydantic import TypeAdapter
+
+from console.models import wire_models
+
+HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay"})
+"""Subcommands ``widgets.app`` hands to :func:`main_headless`."""
+
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+OPENAPI_TIMEOUT_S = 120.0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pingshan-console", description="坪山区城市运行指挥台 — 无界面命令")
+    sub = p.add_subparsers(dest="command", required=True)
+    schema = sub.add_parser("schema", help="导出接口约定：JSON Schema 与 OpenAPI")
+    schema.add_argument("--out", type=Path, required=True, help="输出目录")
+    record = sub.add_parser("record", help="连接网关并把收到的有效消息录制为 JSONL")
+    record.add_argument("--backend", required=True, help="网关地址，如 http://127.0.0.1:8765")
+    record.add_argument("--seconds", type=float, required=True, help="录制时长（秒）")
+    record.add_argument("--jsonl", type=Path, required=True, help="输出的 JSONL 文件")
+    record.add_argument("--cache", type=Path, default=None, help="本地缓存目录（缺省用临时目录）")
+    record.add_argument("--scope", default=None, help="街道 id，缺省为全区")
+    record.add_argument("--verify", default=None, help="自签 CA 证书路径（https）")
+    replay = sub.add_parser("replay", help="回放 JSONL 录制文件（校验并写入本地日志）")
+    replay.add_argument("--jsonl", type=Path, required=True)
+    replay.add_argument("--speed", type=float, default=0.0, help="回放倍速，0 = 尽快")
+    replay.add_argument("--cache", type=Path, default=None)
+    return p
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def write_schemas(out: Path) -> list[Path]:
+    """Write ``<Model>.schema.json`` per wire model and ``openapi.json``; return the paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, model in wire_models().items():
+        schema = TypeAdapter(model).json_schema()
+        schema.setdefault("title", name)
+        path = out / f"{name}.schema.json"
+        path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+    proc = subprocess.run([sys.executable, "-m", "simulator.server", "openapi"], capture_output=True,
+                          env=env, cwd=str(_PROJECT_ROOT), timeout=OPENAPI_TIMEOUT_S, check=False)
+    if proc.returncode != 0:
+        tail = proc.stderr.decode("utf-8", errors="replace")[-1000:]
+        raise RuntimeError(f"OpenAPI 生成失败（退出码 {proc.returncode}）：{tail}")
+    doc = json.loads(proc.stdout)  # validate before writing
+    path = out / "openapi.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------------- record
+
+
+class _JsonlRecorder:
+    """An Ingest listener writing each accepted envelope as one JSON line."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.lines = 0
+
+    def __call__(self, envelope: Any, *_: Any) -> None:
+        self.fh.write(envelope.model_dump_json())
+        self.fh.write("\n")
+        self.lines += 1
+
+
+def _attach_listener(ingest: Any, listener: Any) -> None:
+    """Register ``listener(envelope)`` for every accepted envelope.
+
+    Uses Ingest's listener list when it has one; otherwise wraps ``accept`` (the
+    listener then sees exactly what ``accept`` returned).
+    """
+    for attr in ("listeners", "on_accepted", "accepted_listeners"):
+        hooks = getattr(ingest, attr, None)
+        if isinstance(hooks, list):
+            hooks.append(listener)
+            return
+    original = ingest.accept
+
+    def accept(raw: Any, stream_id: Any, *args: Any, **kwargs: Any) -> Any:
+        envelope = original(raw, stream_id, *args, **kwargs)
+        if envelope is not None:
+            listener(envelope)
+        return envelope
+
+    ingest.accept = accept
+
+
+async def record(backend: str, seconds: float, jsonl: Path, cache: Path | None,
+                 scope: str | None = None, verify: str | None = None) -> tuple[int, int]:
+    """Run the core headless for ``seconds``; returns (accepted, rejected)."""
+    from console.runtime import ConsoleConfig, ConsoleCore  # the core, only when recording
+
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    if cache is None:
+        tmp = tempfile.TemporaryDirectory(prefix="pingshan-record-")
+        cache = Path(tmp.name)
+    jsonl.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(jsonl, "w", encoding="utf-8", newline="\n") as fh:
+            core = ConsoleCore(ConsoleConfig(backend_url=backend, cache_dir=cache, scope=scope,
+                                             verify=verify or True, fetch_catalogues=False))
+            recorder = _JsonlRecorder(fh)
+            try:
+                await core.start()
+                _attach_listener(core.ingest, recorder)
+                await asyncio.sleep(seconds)
+            finally:
+                await core.stop()
+            conn = core.picture.connection
+            if recorder.lines == 0 and conn.state != "live":
+                print(f"未录到数据：{conn.detail or conn.state}", file=sys.stderr)
+            return recorder.lines, int(getattr(core.ingest, "rejected", 0))
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+async def replay(jsonl: Path, speed: float, cache: Path | None) -> tuple[int, int]:
+    """Play a JSONL recording through a fresh Ingest; returns (played, skipped)."""
+    from console.runtime import ConsoleConfig, ConsoleCore
+    from console.source import ReplaySource
+
+    tmp: tempfile.TemporaryDirectory[str] | None = None
+    if cache is None:
+        tmp = tempfile.TemporaryDirectory(prefix="pingshan-replay-")
+        cache = Path(tmp.name)
+    try:
+        core = ConsoleCore(ConsoleConfig(backend_url=None, cache_dir=cache))
+        try:
+            await core.start()
+            source = ReplaySource(jsonl, core.ingest, core.picture, speed=speed)
+            await source.run()
+        finally:
+            await core.stop()
+        return source.played, source.skipped
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+# --------------------------------------------------------------------------- entry
+
+
+def main_headless(argv: Sequence[str]) -> int:
+    """Run one headless subcommand; returns the process exit code."""
+    args = _parser().parse_args(list(argv))
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        if args.command == "schema":
+            for path in write_schemas(args.out):
+                print(path)
+            return 0
+        if args.command == "record":
+            accepted, rejected = asyncio.run(record(args.backend, args.seconds, args.jsonl, args.cache,
+                                                    args.scope, args.verify))
+            print(f"accepted={accepted} rejected={rejected}", flush=True)
+            return 0
+        if args.command == "replay":
+            played, skipped = asyncio.run(replay(args.jsonl, args.speed, args.cache))
+            print(f"played={played} skipped={skipped}", flush=True)
+            return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a command-line tool reports, it does not dump
+        logging.getLogger(__name__).debug("headless command failed", exc_info=True)
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m console.cli <command> …``."""
+    return main_headless(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
