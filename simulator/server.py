@@ -222,6 +222,17 @@ def create_app(config: FeedConfig) -> FastAPI:
         """Contingency plans, one per incident type."""
         return _model_response(plan_list())
 
+    @app.get("/tiles/{z}/{x}/{y}.png", tags=["catalogue"],
+             responses={200: {"content": {"image/png": {}}, "description": "XYZ tile, Web Mercator, 256×256"}})
+    async def tile(z: int, x: int, y: int) -> Response:
+        """A base-map tile of the schematic district (XYZ numbering)."""
+        from simulator import tiles
+
+        if not tiles.MIN_ZOOM <= z <= tiles.MAX_ZOOM or not (0 <= x < 2 ** z and 0 <= y < 2 ** z):
+            return JSONResponse({"detail": "瓦片超出范围"}, status_code=404)
+        png = await asyncio.to_thread(tiles.render_tile, z, x, y)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
+
     # ------------------------------------------------------------------ video
 
     @app.get("/video/{camera_id}/{variant}.ts", tags=["video"],

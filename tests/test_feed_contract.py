@@ -128,3 +128,22 @@ def test_plans_cover_every_incident_type(feed: FeedProcess) -> None:
         assert 5 <= len(plan.steps) <= 8
         assert any(s.issues_task for s in plan.steps)
         assert all(s.owner in units for s in plan.steps)
+
+
+def test_tiles_draw_the_district(feed: FeedProcess) -> None:
+    import io
+
+    from PIL import Image
+
+    from simulator.tiles import tile_for
+
+    x, y = tile_for(114.35, 22.72, 13)
+    r = httpx.get(feed.url + f"/tiles/13/{x}/{y}.png")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    img = Image.open(io.BytesIO(r.content))
+    assert img.size == (256, 256)
+    assert len(set(img.convert("RGB").getdata())) > 10  # streets, rivers, roads: not a flat field
+    far = Image.open(io.BytesIO(httpx.get(feed.url + "/tiles/13/0/0.png").content)).convert("RGB")
+    assert len(set(far.getdata())) == 1  # nothing of the district in the Arctic
+    assert httpx.get(feed.url + "/tiles/13/99999/0.png").status_code == 404
+    assert httpx.get(feed.url + "/tiles/30/0/0.png").status_code == 404
