@@ -142,8 +142,8 @@ def test_tiles_draw_the_district(feed: FeedProcess) -> None:
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     img = Image.open(io.BytesIO(r.content))
     assert img.size == (256, 256)
-    assert len(set(img.convert("RGB").getdata())) > 10  # streets, rivers, roads: not a flat field
+    assert len(img.convert("RGB").getcolors(1 << 16) or ()) > 10  # streets, rivers, roads: not a flat field
     far = Image.open(io.BytesIO(httpx.get(feed.url + "/tiles/13/0/0.png").content)).convert("RGB")
-    assert len(set(far.getdata())) == 1  # nothing of the district in the Arctic
+    assert len(far.getcolors(1 << 16) or ()) == 1  # nothing of the district in the Arctic
     assert httpx.get(feed.url + "/tiles/13/99999/0.png").status_code == 404
     assert httpx.get(feed.url + "/tiles/30/0/0.png").status_code == 404
