@@ -10,6 +10,7 @@ operator, not a crash.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -107,6 +108,7 @@ class LiveSource:
         self._events_this_connection = 0
         self._last_message_mark = 0.0
         self._resets_in_row = 0
+        self._poison_id: str | None = None
 
     # ------------------------------------------------------------------ loop
 
@@ -141,10 +143,14 @@ class LiveSource:
             self.ingest.accept_snapshot(snapshot)
             self.last_event_id = snapshot.cursor
             log.info("snapshot: %d alerts, cursor %s", len(snapshot.alerts), snapshot.cursor)
-        async for event in self.gateway.stream(self.last_event_id, self.scope, on_open=self._opened):
-            self._accept(event)
-            if self._events_this_connection % 200 == 0:
-                await asyncio.sleep(0)  # a replay burst arrives in big chunks: let the UI breathe
+        # aclosing: leaving the loop early (reset, error) closes the HTTP stream at once
+        # instead of whenever the generator is collected.
+        events = self.gateway.stream(self.last_event_id, self.scope, on_open=self._opened)
+        async with contextlib.aclosing(events):
+            async for event in events:
+                self._accept(event)
+                if self._events_this_connection % 200 == 0:
+                    await asyncio.sleep(0)  # a replay burst arrives in big chunks: let the UI breathe
         raise _StreamEnded()
 
     def _opened(self) -> None:
@@ -161,8 +167,6 @@ class LiveSource:
     def _accept(self, event: SseEvent) -> None:
         self.events += 1
         self._events_this_connection += 1
-        if event.id is not None:
-            self.last_event_id = event.id
         now = time.monotonic()
         if now - self._last_message_mark >= LAST_MESSAGE_EVERY_S:
             self._last_message_mark = now
@@ -173,12 +177,30 @@ class LiveSource:
             reason = f"message too large: {event.size} bytes (stream event cut to {len(event.raw)})"
             if callable(reject):
                 reject(reason, event.raw, event.id)
+                self._advance(event)
                 return
-        envelope = self.ingest.accept(event.raw, event.id or "")
+        try:
+            envelope = self.ingest.accept(event.raw, event.id or "")
+        except Exception:
+            # Not accepted (e.g. the disk failed): resume before this event so it is
+            # fetched again — but only once, so one poisonous event cannot stall the stream.
+            if self._poison_id is not None and self._poison_id == event.id:
+                log.exception("event %s failed twice in Ingest; skipped", event.id)
+                self._advance(event)
+                return
+            self._poison_id = event.id
+            raise
+        self._advance(event)
         if envelope is not None and getattr(envelope, "type", None) == "reset":
             log.warning("gateway reset: %s", getattr(envelope.payload, "reason", ""))
             raise _ResetRequested()
         self._resets_in_row = 0
+
+    def _advance(self, event: SseEvent) -> None:
+        """The event is done with (accepted or dead-lettered): resume after it."""
+        if event.id is not None:
+            self.last_event_id = event.id
+        self._poison_id = None
 
     async def _failed(self, reason: str) -> None:
         opened_at = self._opened_at
