@@ -970,6 +970,10 @@ class District:
                 raise CommandError(422, "invalid", "事发位置或范围格式不正确") from None
             if radius <= 0:
                 raise CommandError(422, "invalid", "影响范围须大于 0 米")
+            if street is None:
+                # A declared point tells which street's sub-centre it concerns.
+                cm = self._community_of(loc.lon, loc.lat)
+                street = self.community_street.get(cm) if cm else None
             if cmd.target_id in ("", "new"):
                 self._incident_seq += 1
                 iid = f"INC{self._incident_seq:05d}"

@@ -288,6 +288,11 @@ def test_incident_task_and_camera_commands(feed: FeedProcess) -> None:
     assert r.status_code == 202
     inc_id = r.json()["target_id"]
     assert post(url, command("incident.declare", "new", {"type": "meteor", "level": 3})).status_code == 422
+    r = post(url, command("incident.declare", "INC-FIRE-1", {"type": "fire", "level": 2,
+                                                             "location": {"lon": 114.395, "lat": 22.691}}))
+    assert r.status_code == 202 and r.json()["target_id"] == "INC-FIRE-1"
+    fire = next(i for i in snapshot(url).incidents if i.id == "INC-FIRE-1")
+    assert fire.street == "maluan" and fire.plan_id == "plan.fire" and fire.level == 2
     r = post(url, command("task.issue", inc_id, {"unit": "team.flood", "instruction": "坪环社区低洼处抽排",
                                                  "due_minutes": 30}))
     assert r.status_code == 202
