@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
@@ -122,7 +123,12 @@ class GatewayClient:
         self.keepalive_timeout_s = keepalive_timeout_s
         self.max_event_bytes = max_event_bytes
         self.retry_ms: int | None = None  # the stream's last ``retry:`` hint
-        verify_arg: Any = str(verify) if isinstance(verify, Path) else verify
+        verify_arg: Any = verify
+        if isinstance(verify, (str, Path)):
+            # A private CA (file or hashed directory); httpx wants an SSLContext for it.
+            ca = Path(verify)
+            verify_arg = (ssl.create_default_context(capath=str(ca)) if ca.is_dir()
+                          else ssl.create_default_context(cafile=str(ca)))
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             verify=verify_arg,

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import ssl
+import subprocess
 import time
 import uuid
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import httpx
@@ -209,3 +213,58 @@ def test_unreachable_gateway_is_described_in_chinese() -> None:
     exc = run(main())
     assert isinstance(exc, httpx.ConnectError)
     assert describe_error(exc) == "无法连接网关"
+
+
+def _make_ca_and_server_cert(tmp: Path) -> tuple[Path, Path, Path]:
+    """A private CA and a server certificate for 127.0.0.1, made with the openssl CLI."""
+    def sh(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+    ca_key, ca_crt = tmp / "ca.key", tmp / "ca.pem"
+    key, csr, crt, ext = tmp / "srv.key", tmp / "srv.csr", tmp / "srv.pem", tmp / "san.ext"
+    sh("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key), "-out", str(ca_crt),
+       "-days", "2", "-subj", "/CN=Pingshan test CA")
+    sh("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr), "-subj", "/CN=127.0.0.1")
+    ext.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n", encoding="ascii")
+    sh("x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key), "-CAcreateserial",
+       "-out", str(crt), "-days", "2", "-extfile", str(ext))
+    return ca_crt, crt, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI to make a test CA")
+def test_https_with_a_private_ca(tmp_path: Path) -> None:
+    ca, crt, key = _make_ca_and_server_cert(tmp_path)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(str(crt), str(key))
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await read_head(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return  # the client refused our certificate
+        writer.write(sse_head() + b"id: 1\ndata: tls\n\n")
+        await writer.drain()
+        writer.close()
+
+    async def main() -> tuple[list[bytes], BaseException | None]:
+        server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=ctx)
+        url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        trusted = GatewayClient(url, verify=ca)
+        untrusted = GatewayClient(url)  # system CAs only: must refuse
+        try:
+            got = [e.raw async for e in trusted.stream()]
+            err: BaseException | None = None
+            try:
+                async for _ in untrusted.stream():
+                    pass
+            except httpx.ConnectError as exc:
+                err = exc
+            return got, err
+        finally:
+            await trusted.aclose()
+            await untrusted.aclose()
+            server.close()
+
+    got, err = run(main())
+    assert got == [b"tls"]
+    assert err is not None and describe_error(err) == "无法连接网关"
