@@ -10,13 +10,13 @@ timing is the wall clock (plus the ``/_sim/clock`` offset).
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
+from xml.sax.saxutils import escape
 
 from pydantic import BaseModel
 
@@ -1089,6 +1089,7 @@ def _aqi_pm25(c: float) -> float:
 def _cap_xml(seq: int, headline: str, desc: str, level: str, sent: datetime) -> str:
     """A CAP 1.2 alert; the Chinese colour goes into the severity and a parameter."""
     severity = {"red": "Extreme", "orange": "Severe", "yellow": "Moderate", "blue": "Minor"}[level]
+    headline, desc = escape(headline), escape(desc)
     stamp = sent.isoformat(timespec="seconds")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
@@ -1104,7 +1105,3 @@ def _cap_xml(seq: int, headline: str, desc: str, level: str, sent: datetime) -> 
         "</info></alert>"
     )
 
-
-def dumps_compact(obj: Any) -> str:
-    """Compact JSON with Chinese kept readable."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
