@@ -29,11 +29,30 @@ from console.sse import SseEvent
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
-async def serve(handler: Handler) -> tuple[asyncio.Server, str]:
+_WRITERS: dict[int, list[asyncio.StreamWriter]] = {}
+
+
+async def serve(handler: Handler, **kwargs: Any) -> tuple[asyncio.Server, str]:
     """A real HTTP/1.1 server on a free loopback port, answering with scripted bytes."""
-    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    writers: list[asyncio.StreamWriter] = []
+
+    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        await handler(reader, writer)
+
+    server = await asyncio.start_server(tracked, "127.0.0.1", 0, **kwargs)
+    _WRITERS[id(server)] = writers
     port = server.sockets[0].getsockname()[1]
-    return server, f"http://127.0.0.1:{port}"
+    scheme = "https" if kwargs.get("ssl") else "http"
+    return server, f"{scheme}://127.0.0.1:{port}"
+
+
+async def shut(server: asyncio.Server) -> None:
+    """Close the server and every connection it accepted (no stray sockets after a test)."""
+    for writer in _WRITERS.pop(id(server), []):
+        writer.close()
+    server.close()
+    await asyncio.sleep(0.05)
 
 
 async def read_head(reader: asyncio.StreamReader) -> dict[str, str]:
@@ -71,7 +90,7 @@ def test_stream_sends_last_event_id_and_yields_byte_exact_events() -> None:
             return [e async for e in client.stream("10", on_open=lambda: opened.append(True))] + [opened, client.retry_ms]  # type: ignore[list-item]
         finally:
             await client.aclose()
-            server.close()
+            await shut(server)
 
     *events, opened, retry = run(main())
     assert seen["last-event-id"] == "10"
@@ -110,7 +129,7 @@ def test_stream_status_and_content_type_are_checked_before_reading() -> None:
                 errors.append(exc)
             finally:
                 await client.aclose()
-                server.close()
+                await shut(server)
         return errors[0], errors[1]
 
     err500, errtype = run(main())
@@ -144,7 +163,7 @@ def test_watchdog_declares_a_silent_stream_dead() -> None:
                 out.append((got, exc, time.monotonic() - t0))
             finally:
                 await client.aclose()
-                server.close()
+                await shut(server)
         return out
 
     (got, exc, took), (got2, exc2, took2) = run(main())
@@ -199,8 +218,7 @@ def test_gateway_against_the_feed(feed: FeedProcess) -> None:
 def test_unreachable_gateway_is_described_in_chinese() -> None:
     async def main() -> BaseException:
         server, url = await serve(lambda r, w: asyncio.sleep(0))  # type: ignore[arg-type,return-value]
-        server.close()
-        await server.wait_closed()
+        await shut(server)
         client = GatewayClient(url)
         try:
             await client.snapshot()
@@ -247,8 +265,7 @@ def test_https_with_a_private_ca(tmp_path: Path) -> None:
         writer.close()
 
     async def main() -> tuple[list[bytes], BaseException | None]:
-        server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=ctx)
-        url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        server, url = await serve(handler, ssl=ctx)
         trusted = GatewayClient(url, verify=ca)
         untrusted = GatewayClient(url)  # system CAs only: must refuse
         try:
@@ -263,7 +280,7 @@ def test_https_with_a_private_ca(tmp_path: Path) -> None:
         finally:
             await trusted.aclose()
             await untrusted.aclose()
-            server.close()
+            await shut(server)
 
     got, err = run(main())
     assert got == [b"tls"]
