@@ -157,7 +157,6 @@ class _Row(NamedTuple):
     texts: tuple[str, ...]
     status_colour: QColor | None
     bold: bool
-    tooltip: str
     pending: bool
     refused: bool
 
@@ -218,7 +217,7 @@ class AlertQueueModel(QAbstractTableModel):
                 return font
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.tooltip
+            return self._tooltip(row.alert_id)
         if role == Qt.ItemDataRole.UserRole:
             return row.level if col == COL_LEVEL else row.alert_id
         return None
@@ -298,6 +297,25 @@ class AlertQueueModel(QAbstractTableModel):
         self._rows[alert_id] = built
         return built
 
+    def _tooltip(self, alert_id: str) -> str | None:
+        """Title, full time, description, masked reporter phone, refusal; built on hover only."""
+        alert = self._store.get(alert_id)
+        if alert is None:
+            return None
+        created = alert.created_at.astimezone(CHINA_TZ)
+        tip = [alert.title, created.strftime("%Y-%m-%d %H:%M:%S +08:00")]
+        if alert.description:
+            tip.append(alert.description)
+        if alert.reporter_phone:
+            # Only ever the masked form: the full number is personal data.
+            from console.masking import mask_phone
+
+            tip.append(QCoreApplication.translate("AlertQueuePanel", "报告人电话 {phone}").format(phone=mask_phone(alert.reporter_phone)))
+        refusal = self._store.refusal(alert_id) if hasattr(self._store, "refusal") else None
+        if refusal:
+            tip.append(QCoreApplication.translate("AlertQueuePanel", "被拒绝：{reason}").format(reason=refusal))
+        return "\n".join(tip)
+
     def _build(self, alert: Any) -> _Row:
         created = alert.created_at.astimezone(CHINA_TZ)
         pending = list(self._store.pending(alert.id)) if hasattr(self._store, "pending") else []
@@ -321,15 +339,6 @@ class AlertQueueModel(QAbstractTableModel):
             status_text,
             alert.title,
         )
-        tip = [alert.title, created.strftime("%Y-%m-%d %H:%M:%S +08:00")]
-        if alert.description:
-            tip.append(alert.description)
-        if alert.reporter_phone:
-            from console.masking import mask_phone
-
-            tip.append(QCoreApplication.translate("AlertQueuePanel", "报告人电话 {phone}").format(phone=mask_phone(alert.reporter_phone)))
-        if refusal:
-            tip.append(QCoreApplication.translate("AlertQueuePanel", "被拒绝：{reason}").format(reason=refusal))
         return _Row(
             alert_id=alert.id,
             rev=alert.rev,
@@ -338,7 +347,6 @@ class AlertQueueModel(QAbstractTableModel):
             texts=texts,
             status_colour=status_colour,
             bold=alert.status == "new" and alert.level in ("red", "orange"),
-            tooltip="\n".join(tip),
             pending=bool(pending),
             refused=bool(refusal),
         )

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from PySide6.QtCore import QCoreApplication, QLocale, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets import theme
 
@@ -42,6 +42,7 @@ SPARK_POINTS = 60
 """Recent values drawn in a tile's sparkline."""
 
 TILE_MIN_WIDTH = 176
+"""Width a tile wants; the panel picks its column count from it."""
 
 
 def _field(obj: Any, name: str, default: Any = None) -> Any:
@@ -71,6 +72,14 @@ def format_value(value: float | None, unit: str) -> str:
     if abs(value) >= 100:
         return f"{value:.0f}"
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def with_unit(value: float | None, unit: str) -> str:
+    """Value and unit as text: "98.0%", "100,000个", "50 AQI" (space before Latin units)."""
+    text = format_value(value, unit)
+    if unit[:1].isascii() and unit[:1].isalpha():
+        return f"{text} {unit}"
+    return f"{text}{unit}"
 
 
 def indicator_state(value: float | None, direction: str, warn: float | None, alarm: float | None) -> str:
@@ -122,7 +131,10 @@ class IndicatorTile(QWidget):
         self.value: float | None = None
         self.history: list[float] = []
         self.state = "none"
-        self.setMinimumSize(TILE_MIN_WIDTH, 112)
+        # A small hard minimum so the grid never pins the dock wide; the panel
+        # reflows to fewer columns well before tiles get this narrow.
+        self.setMinimumSize(120, 112)
+        self.setMaximumHeight(150)  # compact cards; spare height stays below the grid
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._update_tooltip()
 
@@ -152,13 +164,13 @@ class IndicatorTile(QWidget):
         parts = [self.title]
         base = _field(self.spec, "baseline_2021")
         if base is not None:
-            parts.append(QCoreApplication.translate("IndicatorPanel", "2021 年现状 {v}{u}").format(v=format_value(base, self.unit), u=self.unit))
+            parts.append(QCoreApplication.translate("IndicatorPanel", "2021 年现状 {v}").format(v=with_unit(base, self.unit)))
         if self.target is not None:
-            parts.append(QCoreApplication.translate("IndicatorPanel", "2025 年目标 {v}{u}").format(v=format_value(self.target, self.unit), u=self.unit))
+            parts.append(QCoreApplication.translate("IndicatorPanel", "2025 年目标 {v}").format(v=with_unit(self.target, self.unit)))
         if self.warn is not None or self.alarm is not None:
             parts.append(
                 QCoreApplication.translate("IndicatorPanel", "预警 {w} · 告警 {a}").format(
-                    w=format_value(self.warn, self.unit), a=format_value(self.alarm, self.unit)
+                    w=with_unit(self.warn, self.unit), a=with_unit(self.alarm, self.unit)
                 )
             )
         self.setToolTip("\n".join(parts))
@@ -235,7 +247,7 @@ class IndicatorTile(QWidget):
         bottom_top = inner.bottom() - sh - 8
         prog = self.progress()
         if self.target is not None:
-            tline = QCoreApplication.translate("IndicatorPanel", "目标 {v}{u}").format(v=format_value(self.target, self.unit), u=self.unit)
+            tline = QCoreApplication.translate("IndicatorPanel", "目标 {v}").format(v=with_unit(self.target, self.unit))
             if prog is not None:
                 tline += f"  ·  {prog * 100:.0f}%"
         else:
@@ -277,11 +289,14 @@ class IndicatorPanel(QWidget):
             spec = specs.get(ind_id, {"id": ind_id, "name_zh": ind_id, "unit": ""})
             self.tiles[ind_id] = IndicatorTile(spec, self)
 
-        self._grid = QGridLayout(self)
-        self._grid.setContentsMargins(4, 4, 4, 4)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        self._grid = QGridLayout()
         self._grid.setSpacing(4)
+        outer.addLayout(self._grid)
+        outer.addStretch(1)
         self._columns = 0
-        self._reflow(6)
+        self._reflow(3)
         notifier.indicators_changed.connect(self._on_indicators_changed)
         self.refresh(None)
 

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -81,7 +81,9 @@ class HeaderStrip(QWidget):
         self.subtitle.setObjectName("HeaderSubtitle")
         self.mode = QLabel(self)
         self.mode.setObjectName("HeaderMode")
-        self.operator = QLabel(self.tr("值班员 {name}").format(name=operator) if operator else "", self)
+        # The core's default operator is the role itself (值班员); do not print it twice.
+        shown = operator if operator in ("", "值班员") else self.tr("值班员 {name}").format(name=operator)
+        self.operator = QLabel(shown, self)
         self.operator.setObjectName("HeaderSubtitle")
         self.date = QLabel(self)
         self.date.setObjectName("HeaderSubtitle")
@@ -226,7 +228,7 @@ class MainWindow(QMainWindow):
         self._on_incidents_changed(None)
 
         self.resize(1920, 1080)
-        self.restore_layout()
+        self._sized = self.restore_layout()
 
     # ------------------------------------------------------------------ public
 
@@ -315,6 +317,12 @@ class MainWindow(QMainWindow):
     def sizeHint(self) -> QSize:
         return QSize(1920, 1080)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            QTimer.singleShot(0, self._apply_default_sizes)
+
     # ------------------------------------------------------------------ slots
 
     def _on_connection_changed(self, _state: object) -> None:
@@ -390,10 +398,20 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["video"])
         self.splitDockWidget(d["video"], d["indicators"], Qt.Orientation.Vertical)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["queue"])
-        # 1920×1080 duty screen: map ~1340 wide, right column ~570; queue ~300 high.
-        self.resizeDocks([d["map"], d["video"]], [1340, 570], Qt.Orientation.Horizontal)
-        self.resizeDocks([d["video"], d["indicators"]], [360, 520], Qt.Orientation.Vertical)
-        self.resizeDocks([d["map"], d["queue"]], [560, 300], Qt.Orientation.Vertical)
+        self._apply_default_sizes()
+
+    def _apply_default_sizes(self) -> None:
+        # Proportions of a 1920×1080 duty screen: map ~68 % of the width, the right
+        # column the rest; video wall ~40 % of the column's height; queue ~36 % under
+        # the map. Qt honours resizeDocks only once the window has its real size,
+        # hence this runs again from the first showEvent.
+        d = self.docks
+        width = max(self.width(), 1280)
+        height = max(self.height(), 720)
+        right = max(560, int(width * 0.31))
+        self.resizeDocks([d["map"], d["video"]], [width - right, right], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["video"], d["indicators"]], [int(height * 0.40), int(height * 0.50)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["map"], d["queue"]], [int(height * 0.52), int(height * 0.30)], Qt.Orientation.Vertical)
 
     def _build_menus(self) -> None:
         bar = self._menu_bar

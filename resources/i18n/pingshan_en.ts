@@ -288,20 +288,20 @@
 <context>
     <name>IndicatorPanel</name>
     <message>
-        <source>2021 年现状 {v}{u}</source>
-        <translation>2021 status {v}{u}</translation>
-    </message>
-    <message>
-        <source>2025 年目标 {v}{u}</source>
-        <translation>2025 target {v}{u}</translation>
-    </message>
-    <message>
         <source>预警 {w} · 告警 {a}</source>
         <translation>Warning {w} · alarm {a}</translation>
     </message>
     <message>
-        <source>目标 {v}{u}</source>
-        <translation>Target {v}{u}</translation>
+        <source>2021 年现状 {v}</source>
+        <translation>2021 status {v}</translation>
+    </message>
+    <message>
+        <source>2025 年目标 {v}</source>
+        <translation>2025 target {v}</translation>
+    </message>
+    <message>
+        <source>目标 {v}</source>
+        <translation>Target {v}</translation>
     </message>
     <message>
         <source>超告警线</source>
