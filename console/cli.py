@@ -89,32 +89,36 @@ def write_schemas(out: Path) -> list[Path]:
 
 
 class _JsonlRecorder:
-    """An Ingest listener writing each accepted envelope as one JSON line."""
+    """An Ingest listener writing each accepted envelope as one JSON line.
+
+    The line is the envelope's JSON exactly as the gateway sent it when Ingest
+    hands it over (so a replay sees the same bytes), else the model's dump.
+    """
 
     def __init__(self, fh: IO[str]) -> None:
         self.fh = fh
         self.lines = 0
 
-    def __call__(self, envelope: Any, *_: Any) -> None:
-        self.fh.write(envelope.model_dump_json())
+    def __call__(self, envelope: Any, body: str | None = None) -> None:
+        text = body if isinstance(body, str) and "\n" not in body and "\r" not in body else envelope.model_dump_json()
+        self.fh.write(text)
         self.fh.write("\n")
         self.lines += 1
 
 
 def _attach_listener(ingest: Any, listener: Any) -> None:
-    """Register ``listener(envelope)`` for every accepted envelope.
+    """Register ``listener(envelope, body)`` for every accepted envelope.
 
-    Uses Ingest's listener list when it has one; otherwise wraps ``accept`` (the
+    Uses ``Ingest.add_listener``; an Ingest without it gets ``accept`` wrapped (the
     listener then sees exactly what ``accept`` returned).
     """
-    for attr in ("listeners", "on_accepted", "accepted_listeners"):
-        hooks = getattr(ingest, attr, None)
-        if isinstance(hooks, list):
-            hooks.append(listener)
-            return
+    add = getattr(ingest, "add_listener", None)
+    if callable(add):
+        add(listener)
+        return
     original = ingest.accept
 
-    def accept(raw: Any, stream_id: Any, *args: Any, **kwargs: Any) -> Any:
+    def accept(raw: Any, stream_id: Any = None, *args: Any, **kwargs: Any) -> Any:
         envelope = original(raw, stream_id, *args, **kwargs)
         if envelope is not None:
             listener(envelope)

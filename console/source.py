@@ -238,6 +238,9 @@ class ReplaySource:
 
     def __init__(self, recording: str | Path | Any, ingest: Any, picture: Any = None,
                  speed: float = 1.0) -> None:
+        if isinstance(picture, (int, float)):
+            # The short form ReplaySource(recording, ingest, speed) of docs/INTERFACES.md.
+            picture, speed = None, float(picture)
         self.recording = recording
         self.ingest = ingest
         self.picture = picture if picture is not None else getattr(ingest, "picture", None)
