@@ -1,0 +1,380 @@
+"""The console's core at run time: cache, picture, ingest, commands and the network tasks.
+
+``ConsoleCore`` is what the GUI and the headless tools share.  It runs on any
+asyncio loop — plain ``asyncio.run`` for ``record`` and tests, qasync under Qt —
+and imports no Qt at all.  ``start()`` first restores the operating picture from
+the local cache (so the operator sees the last known state at once, even with
+the network down), then starts the live source, the outbox sender, the journal
+flush ticker and the catalogue fetch as referenced background tasks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Coroutine
+
+from console.commands import Commands
+from console.gateway import GatewayClient, describe_error
+from console.ingest import Ingest
+from console.models import LayerInfo, Notice, Plan, PlanList
+from console.outbox_sender import OutboxSender
+from console.source import LiveSource
+from console.stores import OperatingPicture
+from offline_cache.blobs import BlobStore
+from offline_cache.db import open_cache
+from offline_cache.deadletters import DeadLetters
+from offline_cache.journal import Journal
+from offline_cache.outbox import Outbox
+from offline_cache.snapshots import SnapshotTables
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "console.sqlite"
+LAYER_INDEX_KEY = "catalogue:layers"
+LAYER_KEY = "catalogue:layer:{}"
+PLANS_KEY = "catalogue:plans"
+STREAM_ORIGIN_KEY = "runtime:stream-origin"  # which backend + scope the cached cursor belongs to
+COUNTS_EVERY_S = 1.0
+
+
+@dataclass
+class ConsoleConfig:
+    """How one console runs: which gateway, which cache, which scope and operator.
+
+    ``backend_url=None`` runs from the cache alone (no network tasks).
+    """
+
+    backend_url: str | None
+    cache_dir: Path | str
+    scope: str | None = None
+    operator: str = "值班员"
+    verify: bool | str | Path = True
+    token: str | None = None
+    keepalive_timeout_s: float = 30.0
+    max_backoff_s: float = 30.0
+    flush_interval_s: float = 0.1
+    flush_rows: int = 500
+    fetch_catalogues: bool = True
+
+    def __post_init__(self) -> None:
+        self.cache_dir = Path(self.cache_dir)
+
+
+class ConsoleCore:
+    """The operating picture and everything that keeps it current.
+
+    Attributes available after ``start()``: ``picture`` (also before), ``ingest``,
+    ``commands``, ``preferences`` (a BlobStore), ``layers`` (layer id → GeoJSON),
+    ``layer_infos``, ``plans`` (plan id → Plan); ``on_layers`` / ``on_plans`` are
+    lists of callbacks called with the dict after each (re)load.
+    """
+
+    def __init__(self, config: ConsoleConfig) -> None:
+        self.config = config
+        self.picture = OperatingPicture()
+        self.layers: dict[str, dict[str, Any]] = {}
+        self.layer_infos: dict[str, LayerInfo] = {}
+        self.plans: dict[str, Plan] = {}
+        self.on_layers: list[Callable[[dict[str, dict[str, Any]]], None]] = []
+        self.on_plans: list[Callable[[dict[str, Plan]], None]] = []
+        self.ready = asyncio.Event()
+        self.restored = 0  # envelopes replayed from the journal at start
+        self.cache: Any = None
+        self.journal: Journal | None = None
+        self.snapshots: SnapshotTables | None = None
+        self.outbox: Outbox | None = None
+        self.deadletters: DeadLetters | None = None
+        self.preferences: BlobStore | None = None
+        self.ingest: Ingest = None  # type: ignore[assignment]  # set by start()
+        self.commands: Commands = None  # type: ignore[assignment]  # set by start()
+        self.gateway: GatewayClient | None = None
+        self.source: LiveSource | None = None
+        self.sender: OutboxSender | None = None
+        self.task_errors: list[str] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._catalogues_task: asyncio.Task[Any] | None = None
+        self._catalogues_loaded = False
+        self._started = False
+        self._stopped = False
+
+    # ------------------------------------------------------------------ life cycle
+
+    async def start(self) -> None:
+        """Open the cache, restore the picture, then start the background tasks."""
+        if self._started:
+            return
+        self._started = True
+        cfg = self.config
+        cache_dir = Path(cfg.cache_dir)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self.cache = open_cache(cache_dir / CACHE_FILE)
+        self.journal = Journal(self.cache)
+        self.snapshots = SnapshotTables(self.cache)
+        self.outbox = Outbox(self.cache)
+        self.deadletters = DeadLetters(self.cache)
+        self.preferences = BlobStore(self.cache)
+        self.ingest = Ingest(self.picture, self.journal, self.deadletters, self.snapshots)
+        self.commands = Commands(self.picture, self.outbox, cfg.operator)
+        self._wire_confirmations()
+        notice = getattr(self.cache, "notice", None)
+        if notice:
+            self._notice(str(notice), "warning")
+
+        try:
+            self.restored = int(self.ingest.restore() or 0)
+        except Exception:  # noqa: BLE001 - a bad cache must not keep the console from starting
+            log.exception("restore from cache failed")
+            self._notice("本地缓存恢复失败，将从网关重新获取全量数据", "warning")
+        try:
+            self.commands.restore_pending()
+        except Exception:  # noqa: BLE001
+            log.exception("restoring pending commands failed")
+        self._load_cached_catalogues()
+        self._update_counts(force=True)
+        origin = self._stream_origin()
+        self.picture.set_connection(
+            state="connecting" if cfg.backend_url else "offline",
+            backend=cfg.backend_url or "",
+            detail="正在连接网关…" if cfg.backend_url else "未配置网关，仅显示本地缓存",
+        )
+        self.ready.set()
+
+        if cfg.backend_url:
+            self.gateway = GatewayClient(cfg.backend_url, verify=cfg.verify, token=cfg.token,
+                                         keepalive_timeout_s=cfg.keepalive_timeout_s)
+            resume = self._resume_cursor() if self._load_origin() == origin else None
+            self.source = LiveSource(self.gateway, self.ingest, self.picture, cfg.scope,
+                                     resume_from=resume, max_delay_s=cfg.max_backoff_s)
+            self.sender = OutboxSender(self.gateway, self.outbox, self.commands, max_delay_s=cfg.max_backoff_s)
+            self.source.on_live.append(self._on_live)
+            self._save_origin(origin)
+            self._spawn(self.source.run(), "live-source")
+            self._spawn(self.sender.run(), "outbox-sender")
+        self._spawn(self._flush_ticker(), "journal-flush")
+
+    async def stop(self) -> None:
+        """Cancel the tasks, flush the journal, close the network and the cache."""
+        if self._stopped or not self._started:
+            return
+        self._stopped = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+        try:
+            self.ingest.flush()
+        except Exception:  # noqa: BLE001
+            log.exception("final journal flush failed")
+        if self.gateway is not None:
+            try:
+                await self.gateway.aclose()
+            except Exception:  # noqa: BLE001
+                log.exception("closing the gateway client failed")
+        self._close_cache()
+
+    async def wait_live(self, timeout: float) -> bool:
+        """Wait until the stream is live; False on timeout (tests and benches)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.picture.connection.state == "live":
+                return True
+            await asyncio.sleep(0.05)
+        return self.picture.connection.state == "live"
+
+    # ------------------------------------------------------------------ wiring
+
+    def _wire_confirmations(self) -> None:
+        """Echoed ``last_command_id``s confirm pending commands (unless Ingest already knows Commands)."""
+        confirmations = getattr(self.ingest, "confirmations", None)
+        on_echo = getattr(self.commands, "on_echo", None)
+        if isinstance(confirmations, list) and on_echo is not None and on_echo not in confirmations:
+            confirmations.append(on_echo)
+
+    def _on_live(self) -> None:
+        if self.sender is not None:
+            self.sender.wake()  # commands that waited while offline go out now
+        if self.config.fetch_catalogues and not self._catalogues_loaded and (
+                self._catalogues_task is None or self._catalogues_task.done()):
+            self._catalogues_task = self._spawn(self._fetch_catalogues(), "catalogues")
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Start a task we keep a reference to; its failure is logged and shown."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is None:
+            return
+        log.error("task %s failed", task.get_name(), exc_info=exc)
+        text = f"后台任务 {task.get_name()} 异常退出：{type(exc).__name__}: {str(exc)[:80]}"
+        self.task_errors.append(text)
+        try:
+            self.picture.set_connection(detail=text)
+        except Exception:  # noqa: BLE001
+            log.exception("could not show the task failure")
+        self._notice(text, "critical")
+
+    def _notice(self, text: str, severity: str = "info") -> None:
+        try:
+            notice = Notice(id=f"console-{time.time_ns()}", severity=severity, text=text)  # type: ignore[arg-type]
+            self.picture.notices.add(notice)
+        except Exception:  # noqa: BLE001
+            log.exception("could not add a notice")
+
+    # ------------------------------------------------------------------ cursor
+
+    def _stream_origin(self) -> str:
+        return json.dumps({"backend": (self.config.backend_url or "").rstrip("/"), "scope": self.config.scope})
+
+    def _load_origin(self) -> str | None:
+        assert self.preferences is not None
+        raw = self.preferences.get(STREAM_ORIGIN_KEY)
+        return raw.decode("utf-8") if raw else None
+
+    def _save_origin(self, origin: str) -> None:
+        assert self.preferences is not None
+        self.preferences.put(STREAM_ORIGIN_KEY, origin)
+
+    def _resume_cursor(self) -> str | None:
+        """Where the stream resumes: the newer of the last journaled id and the snapshot cursor.
+
+        Ids are opaque strings, so "newer" is decided by journal sequence: the
+        snapshot records the journal seq it was taken at.  Without a snapshot there
+        is no base state to resume onto, so the console takes one.
+        """
+        assert self.snapshots is not None and self.journal is not None
+        saved = self.snapshots.load()
+        if saved is None:
+            return None
+        last = self.journal.last_stream_id()
+        if last is None or self.journal.max_seq() <= saved.journal_seq:
+            return str(saved.cursor)
+        return last
+
+    # ------------------------------------------------------------------ periodic work
+
+    async def _flush_ticker(self) -> None:
+        """Commit the journal every ``flush_interval_s`` (or sooner with ``flush_rows`` buffered)."""
+        assert self.journal is not None
+        interval = self.config.flush_interval_s
+        step = min(interval, 0.02)
+        last_flush = last_counts = time.monotonic()
+        while True:
+            await asyncio.sleep(step)
+            now = time.monotonic()
+            try:
+                if now - last_flush >= interval or self.journal.pending() >= self.config.flush_rows:
+                    last_flush = now
+                    self.ingest.flush()
+                if now - last_counts >= COUNTS_EVERY_S:
+                    last_counts = now
+                    self._update_counts()
+            except Exception:  # noqa: BLE001 - a failed flush is retried next tick
+                log.exception("journal flush failed")
+
+    def _update_counts(self, force: bool = False) -> None:
+        """Dead-letter and unsent-command counts for the status bar, when they changed."""
+        if self.deadletters is None or self.outbox is None:
+            return
+        try:
+            dead = self.deadletters.count()
+            unsent = int(self.outbox.counts().get("pending", 0))
+        except Exception:  # noqa: BLE001
+            log.exception("counting the cache failed")
+            return
+        conn = self.picture.connection
+        if force or getattr(conn, "dead_letters", None) != dead or getattr(conn, "outbox_unsent", None) != unsent:
+            self.picture.set_connection(dead_letters=dead, outbox_unsent=unsent)
+
+    # ------------------------------------------------------------------ catalogues
+
+    def _load_cached_catalogues(self) -> None:
+        """Layers and plans from the cache, so the map draws with no network."""
+        assert self.preferences is not None
+        try:
+            index = self.preferences.get(LAYER_INDEX_KEY)
+            if index:
+                layers: dict[str, dict[str, Any]] = {}
+                for info_doc in json.loads(index):
+                    info = LayerInfo.model_validate(info_doc)
+                    blob = self.preferences.get(LAYER_KEY.format(info.id))
+                    if blob:
+                        layers[info.id] = json.loads(blob)
+                        self.layer_infos[info.id] = info
+                self._publish_layers(layers)
+            plans = self.preferences.get(PLANS_KEY)
+            if plans:
+                self._publish_plans(PlanList.model_validate_json(plans))
+        except Exception:  # noqa: BLE001 - a stale cache entry is refetched when online
+            log.exception("cached layers/plans unreadable")
+
+    async def _fetch_catalogues(self) -> None:
+        """GET layers (each as GeoJSON) and plans; store them in the BlobStore."""
+        assert self.gateway is not None and self.preferences is not None
+        try:
+            listing = await self.gateway.layers()
+            layers: dict[str, dict[str, Any]] = {}
+            for info in listing.layers:
+                doc = await self.gateway.layer(info.id)
+                self.preferences.put(LAYER_KEY.format(info.id), json.dumps(doc, ensure_ascii=False))
+                layers[info.id] = doc
+                self.layer_infos[info.id] = info
+            self.preferences.put(LAYER_INDEX_KEY, json.dumps([i.model_dump(mode="json") for i in listing.layers],
+                                                             ensure_ascii=False))
+            self._publish_layers(layers)
+            plans = await self.gateway.plans()
+            self.preferences.put(PLANS_KEY, plans.model_dump_json())
+            self._publish_plans(plans)
+            self._catalogues_loaded = True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - retried at the next reconnect
+            log.warning("fetching layers/plans failed: %s", exc)
+            self._notice(f"图层/预案获取失败：{describe_error(exc)}（将在重新连接后重试）", "warning")
+
+    def _publish_layers(self, layers: dict[str, dict[str, Any]]) -> None:
+        # Mutate in place: views may hold a reference to core.layers.
+        self.layers.clear()
+        self.layers.update(layers)
+        for callback in list(self.on_layers):
+            try:
+                callback(self.layers)
+            except Exception:  # noqa: BLE001
+                log.exception("on_layers callback failed")
+
+    def _publish_plans(self, plans: PlanList) -> None:
+        self.plans.clear()
+        self.plans.update({p.id: p for p in plans.plans})
+        for callback in list(self.on_plans):
+            try:
+                callback(self.plans)
+            except Exception:  # noqa: BLE001
+                log.exception("on_plans callback failed")
+
+    # ------------------------------------------------------------------ shutdown
+
+    def _close_cache(self) -> None:
+        cache = self.cache
+        if cache is None:
+            return
+        close = getattr(cache, "close", None)
+        try:
+            if callable(close):
+                close()
+            else:
+                cache.db.close()
+        except Exception:  # noqa: BLE001
+            log.exception("closing the cache failed")
