@@ -1,0 +1,91 @@
+"""Operator commands: written to the outbox first, shown as pending until echoed.
+
+The outbox row is committed before anything else happens, so a command survives
+a crash or a network outage; the sender delivers it with its id as the
+Idempotency-Key, so a resend after a lost answer changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from console.models import Command, CommandAccepted
+from console.stores import OperatingPicture
+from offline_cache.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+class Commands:
+    """Submit operator commands and track them to confirmation or refusal."""
+
+    def __init__(self, picture: OperatingPicture, outbox: Outbox, operator: str) -> None:
+        self.picture = picture
+        self.outbox = outbox
+        self.operator = operator
+        self._wakeups: list[Callable[[], None]] = []
+
+    def add_wakeup(self, fn: Callable[[], None]) -> None:
+        """``fn()`` is called after every submit (the sender wakes up at once)."""
+        self._wakeups.append(fn)
+
+    def submit(self, kind: str, target_id: str, args: dict[str, Any] | None = None,
+               expected_rev: int | None = None) -> Command:
+        """Store a command durably, mark its target pending, wake the sender."""
+        cmd = Command(
+            id=uuid.uuid4().hex,
+            kind=kind,  # type: ignore[arg-type]  # validated by the model
+            target_id=target_id,
+            expected_rev=expected_rev,
+            operator=self.operator,
+            issued_at=datetime.now(timezone.utc),
+            args=args or {},
+        )
+        self.outbox.put(cmd.id, cmd.kind, cmd.target_id, cmd.model_dump_json())
+        if kind.startswith("alert."):
+            self.picture.alerts.mark_pending(target_id, cmd.id, kind)
+        self._update_unsent()
+        for wake in self._wakeups:
+            try:
+                wake()
+            except Exception:  # noqa: BLE001
+                log.exception("wakeup hook failed")
+        return cmd
+
+    def on_accepted(self, command_id: str, accepted: CommandAccepted | None = None) -> None:
+        """The gateway answered 202: sent, still pending until its echo arrives."""
+        self.outbox.mark_sent(command_id, 202)
+        self._update_unsent()
+
+    def on_refused(self, command_id: str, status: int, reason: str) -> None:
+        """403/404/409/422: the target stays as it was and shows the reason."""
+        self.outbox.mark_refused(command_id, status, reason)
+        alert_id = self.picture.alerts.clear_pending(command_id)
+        if alert_id is not None:
+            self.picture.alerts.set_refusal(alert_id, reason)
+        self._update_unsent()
+
+    def on_echo(self, command_id: str) -> None:
+        """The stream carried the change this command made: confirmed."""
+        item = self.outbox.get(command_id)
+        if item is not None and item.status != "confirmed":
+            self.outbox.mark_confirmed(command_id)
+        self.picture.alerts.clear_pending(command_id)
+        self._update_unsent()
+
+    def restore_pending(self) -> int:
+        """After a restart: show unsent and unconfirmed alert commands as pending again."""
+        n = 0
+        for item in self.outbox.unsent():
+            if item.kind.startswith("alert."):
+                self.picture.alerts.mark_pending(item.target_id, item.command_id, item.kind)
+                n += 1
+        self._update_unsent()
+        return n
+
+    def _update_unsent(self) -> None:
+        self.picture.set_connection(outbox_unsent=self.outbox.counts().get("pending", 0))

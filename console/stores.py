@@ -1,0 +1,387 @@
+"""In-memory stores: the single source of truth for the operating picture.
+
+Pure Python (no Qt) so that the core runs headless and is tested without a
+display.  Stores apply envelopes in order, keep the highest ``rev`` per object and
+accumulate the ids that changed; a notifier (``console.qt_bridge``) drains those
+sets at a bounded rate, so a burst of a thousand updates costs one UI update.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Generic, Protocol, TypeVar
+
+from console.models import (
+    LEVEL_RANK,
+    Alert,
+    Camera,
+    Device,
+    Incident,
+    IndicatorValue,
+    Notice,
+    Reading,
+    Snapshot,
+    Task,
+    Unit,
+)
+
+
+class _Revisioned(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def rev(self) -> int: ...
+
+
+T = TypeVar("T", bound=_Revisioned)
+
+
+class RevStore(Generic[T]):
+    """Objects by id; the highest revision wins, equal or lower revisions are ignored."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, T] = {}
+        self._changed: set[str] = set()
+
+    def apply(self, item: T) -> bool:
+        """Take ``item`` if it is new or newer; return True when the store changed."""
+        held = self._items.get(item.id)
+        if held is not None and held.rev >= item.rev:
+            return False
+        self._items[item.id] = item
+        self._changed.add(item.id)
+        self._on_change(item.id)
+        return True
+
+    def replace_all(self, items: Iterable[T]) -> None:
+        """Make the store equal to ``items`` (a snapshot); absent objects are removed."""
+        fresh = {i.id: i for i in items}
+        for gone in self._items.keys() - fresh.keys():
+            self._changed.add(gone)
+        for key, item in fresh.items():
+            held = self._items.get(key)
+            if held is None or held != item:
+                self._changed.add(key)
+        self._items = fresh
+        self._on_change(None)
+
+    def remove(self, item_id: str) -> None:
+        if self._items.pop(item_id, None) is not None:
+            self._changed.add(item_id)
+            self._on_change(item_id)
+
+    def get(self, item_id: str) -> T | None:
+        return self._items.get(item_id)
+
+    def values(self) -> list[T]:
+        return list(self._items.values())
+
+    def ids(self) -> list[str]:
+        return list(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._items
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(list(self._items.values()))
+
+    def drain_changes(self) -> set[str]:
+        changed, self._changed = self._changed, set()
+        return changed
+
+    def _on_change(self, item_id: str | None) -> None:
+        """Hook for subclasses that keep derived state (orders, indexes)."""
+
+
+@dataclass(frozen=True)
+class PendingCommand:
+    """An operator command sent (or waiting to be sent) whose echo has not come back."""
+
+    command_id: str
+    kind: str
+    since: datetime
+
+
+_CLOSED = frozenset({"resolved", "closed"})
+
+
+class AlertStore(RevStore[Alert]):
+    """Alerts plus the operator overlay (pending commands, refusals), which is not wire state."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending: dict[str, list[PendingCommand]] = {}
+        self._pending_target: dict[str, str] = {}
+        self._refusals: dict[str, str] = {}
+        self._order: list[str] | None = None
+
+    # -- urgency order -------------------------------------------------------------
+    def _on_change(self, item_id: str | None) -> None:
+        self._order = None
+
+    def ordered(self) -> list[str]:
+        """Ids in urgency order: open first, then red → blue, then oldest first.
+
+        Cached until the next change; sorting 100,000 alerts takes tens of
+        milliseconds, and bursts are drained at most ten times a second.
+        """
+        if self._order is None:
+            items = self._items
+
+            def key(alert_id: str) -> tuple[int, int, str]:
+                a = items[alert_id]
+                return (a.status in _CLOSED, LEVEL_RANK.get(a.level, 9), a.created_at.isoformat())
+
+            self._order = sorted(items, key=key)
+        return self._order
+
+    def apply(self, item: Alert) -> bool:
+        changed = super().apply(item)
+        if changed and item.id in self._refusals and item.last_command_id:
+            # A later accepted change supersedes an earlier refusal.
+            self._refusals.pop(item.id, None)
+        return changed
+
+    # -- operator overlay -------------------------------------------------------------
+    def pending(self, alert_id: str) -> list[PendingCommand]:
+        return list(self._pending.get(alert_id, ()))
+
+    def pending_count(self) -> int:
+        return len(self._pending_target)
+
+    def mark_pending(self, alert_id: str, command_id: str, kind: str) -> None:
+        self._pending.setdefault(alert_id, []).append(
+            PendingCommand(command_id, kind, datetime.now(timezone.utc))
+        )
+        self._pending_target[command_id] = alert_id
+        self._refusals.pop(alert_id, None)
+        self._changed.add(alert_id)
+
+    def clear_pending(self, command_id: str) -> str | None:
+        """Forget a pending command; returns the alert it was for (None if unknown)."""
+        alert_id = self._pending_target.pop(command_id, None)
+        if alert_id is None:
+            return None
+        rest = [p for p in self._pending.get(alert_id, ()) if p.command_id != command_id]
+        if rest:
+            self._pending[alert_id] = rest
+        else:
+            self._pending.pop(alert_id, None)
+        self._changed.add(alert_id)
+        return alert_id
+
+    def refusal(self, alert_id: str) -> str | None:
+        return self._refusals.get(alert_id)
+
+    def set_refusal(self, alert_id: str, reason: str) -> None:
+        self._refusals[alert_id] = reason
+        self._changed.add(alert_id)
+
+
+class ReadingStore:
+    """Latest reading and a bounded history per device."""
+
+    HISTORY = 2000
+
+    def __init__(self) -> None:
+        self._latest: dict[str, Reading] = {}
+        self._history: dict[str, deque[Reading]] = {}
+        self._changed: set[str] = set()
+
+    def add(self, readings: Iterable[Reading]) -> None:
+        for r in readings:
+            held = self._latest.get(r.device_id)
+            if held is None or r.ts >= held.ts:
+                self._latest[r.device_id] = r
+            self._history.setdefault(r.device_id, deque(maxlen=self.HISTORY)).append(r)
+            self._changed.add(r.device_id)
+
+    def latest(self, device_id: str) -> Reading | None:
+        return self._latest.get(device_id)
+
+    def history(self, device_id: str) -> list[Reading]:
+        return list(self._history.get(device_id, ()))
+
+    def __len__(self) -> int:
+        return len(self._latest)
+
+    def drain_changes(self) -> set[str]:
+        changed, self._changed = self._changed, set()
+        return changed
+
+
+class IndicatorStore:
+    """Latest value and a bounded history per (indicator, street); street None = district."""
+
+    HISTORY = 5000
+
+    def __init__(self) -> None:
+        self._latest: dict[tuple[str, str | None], IndicatorValue] = {}
+        self._history: dict[tuple[str, str | None], deque[IndicatorValue]] = {}
+        self._changed: set[str] = set()
+
+    def add(self, values: Iterable[IndicatorValue]) -> None:
+        for v in values:
+            key = (v.indicator_id, v.street)
+            held = self._latest.get(key)
+            if held is None or v.ts >= held.ts:
+                self._latest[key] = v
+            self._history.setdefault(key, deque(maxlen=self.HISTORY)).append(v)
+            self._changed.add(v.indicator_id)
+
+    def latest(self, indicator_id: str, street: str | None = None) -> IndicatorValue | None:
+        return self._latest.get((indicator_id, street))
+
+    def history(self, indicator_id: str, street: str | None = None) -> list[IndicatorValue]:
+        return list(self._history.get((indicator_id, street), ()))
+
+    def values(self) -> list[IndicatorValue]:
+        return list(self._latest.values())
+
+    def __len__(self) -> int:
+        return len(self._latest)
+
+    def drain_changes(self) -> set[str]:
+        changed, self._changed = self._changed, set()
+        return changed
+
+
+class NoticeStore:
+    """Recent system notices to operators (newest last)."""
+
+    def __init__(self, keep: int = 200) -> None:
+        self._items: deque[Notice] = deque(maxlen=keep)
+        self._changed: set[str] = set()
+
+    def add(self, notice: Notice) -> None:
+        self._items.append(notice)
+        self._changed.add(notice.id)
+
+    def recent(self, n: int = 20) -> list[Notice]:
+        return list(self._items)[-n:]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def drain_changes(self) -> set[str]:
+        changed, self._changed = self._changed, set()
+        return changed
+
+
+@dataclass
+class ConnectionState:
+    """How the picture is being fed, for the status bar and the offline banner."""
+
+    state: str = "connecting"  # connecting | live | reconnecting | offline | replay | drill
+    backend: str = ""
+    detail: str = ""
+    last_message_at: datetime | None = None
+    data_as_of: datetime | None = None
+    dead_letters: int = 0
+    outbox_unsent: int = 0
+    attempt: int = 0
+    journal_warning: str | None = None
+
+
+@dataclass
+class OperatingPicture:
+    """Every store of the console, plus the connection state; views read it, never write it."""
+
+    alerts: AlertStore = field(default_factory=AlertStore)
+    devices: RevStore[Device] = field(default_factory=RevStore)
+    readings: ReadingStore = field(default_factory=ReadingStore)
+    cameras: RevStore[Camera] = field(default_factory=RevStore)
+    indicators: IndicatorStore = field(default_factory=IndicatorStore)
+    incidents: RevStore[Incident] = field(default_factory=RevStore)
+    tasks: RevStore[Task] = field(default_factory=RevStore)
+    notices: NoticeStore = field(default_factory=NoticeStore)
+    units: dict[str, Unit] = field(default_factory=dict)
+    connection: ConnectionState = field(default_factory=ConnectionState)
+    _units_changed: set[str] = field(default_factory=set)
+    _connection_changed: bool = False
+
+    def apply(self, envelope: Any) -> bool:
+        """Apply one validated envelope; returns True when something changed."""
+        kind = envelope.type
+        p = envelope.payload
+        if kind == "alert.upsert":
+            return self.alerts.apply(p)
+        if kind == "device.upsert":
+            return self.devices.apply(p)
+        if kind == "reading.batch":
+            self.readings.add(p.readings)
+            return True
+        if kind == "camera.upsert":
+            return self.cameras.apply(p)
+        if kind == "indicator.values":
+            self.indicators.add(p.values)
+            return True
+        if kind == "incident.upsert":
+            return self.incidents.apply(p)
+        if kind == "task.upsert":
+            return self.tasks.apply(p)
+        if kind == "notice":
+            self.notices.add(p)
+            return True
+        return False  # reset: the source acts on it
+
+    def load_snapshot(self, snapshot: Snapshot) -> None:
+        """Replace the state with a gateway snapshot (objects absent from it are removed)."""
+        self.alerts.replace_all(snapshot.alerts)
+        self.devices.replace_all(snapshot.devices)
+        self.cameras.replace_all(snapshot.cameras)
+        self.incidents.replace_all(snapshot.incidents)
+        self.tasks.replace_all(snapshot.tasks)
+        if snapshot.indicators:
+            self.indicators.add(snapshot.indicators)
+        units = {u.id: u for u in snapshot.units}
+        self._units_changed |= set(units) ^ set(self.units) | {k for k in units if self.units.get(k) != units[k]}
+        self.units = units
+        self.set_connection(data_as_of=snapshot.generated_at)
+
+    def set_connection(self, **fields: Any) -> None:
+        """Update connection fields (unknown names are an error, to catch typos)."""
+        current = dataclasses.asdict(self.connection)
+        unknown = set(fields) - set(current)
+        if unknown:
+            raise TypeError(f"unknown connection fields: {sorted(unknown)}")
+        if any(current[k] != v for k, v in fields.items()):
+            self.connection = dataclasses.replace(self.connection, **fields)
+            self._connection_changed = True
+
+    def drain_changes(self) -> dict[str, set[str]]:
+        """Ids changed since the last call, per kind ("connection" holds {"state"} if it changed)."""
+        units, self._units_changed = self._units_changed, set()
+        conn: set[str] = {"state"} if self._connection_changed else set()
+        self._connection_changed = False
+        return {
+            "alerts": self.alerts.drain_changes(),
+            "devices": self.devices.drain_changes(),
+            "readings": self.readings.drain_changes(),
+            "cameras": self.cameras.drain_changes(),
+            "indicators": self.indicators.drain_changes(),
+            "incidents": self.incidents.drain_changes(),
+            "tasks": self.tasks.drain_changes(),
+            "notices": self.notices.drain_changes(),
+            "units": units,
+            "connection": conn,
+        }
+
+    def state_bodies(self) -> dict[str, list[tuple[str, str]]]:
+        """The revisioned stores as (id, JSON) pairs, for the snapshot tables."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        for kind, store in (("alerts", self.alerts), ("devices", self.devices), ("cameras", self.cameras),
+                            ("incidents", self.incidents), ("tasks", self.tasks)):
+            out[kind] = [(i.id, i.model_dump_json()) for i in store.values()]
+        out["units"] = [(u.id, u.model_dump_json()) for u in self.units.values()]
+        out["indicators"] = [(f"{v.indicator_id}@{v.street or ''}", v.model_dump_json())
+                             for v in self.indicators.values()]
+        return out

@@ -1,0 +1,144 @@
+"""The journal: every accepted envelope, append-only, with its stream id.
+
+Appends are buffered in memory and committed in one transaction by ``flush()``
+(the runtime flushes a few times a second): a commit per message would cap
+ingest at a few thousand messages a second.  ``last_stream_id()`` reports only
+committed rows because it is the resume cursor: after a crash the console
+re-fetches what was buffered rather than skipping it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections import deque
+from typing import Iterator
+
+from offline_cache._tx import transaction
+from offline_cache.db import CacheDb, utc_now_iso
+
+log = logging.getLogger(__name__)
+
+MAX_BUFFERED = 200_000
+"""Rows kept in memory while the disk refuses writes; beyond this the oldest are dropped
+(the live picture still has them; only a restart from this cache would miss them)."""
+
+_Row = tuple[str | None, str, str, str, str]  # stream_id, type, ts, body, received_at
+
+
+class Journal:
+    """Append-only log of accepted envelopes in table ``journal``.
+
+    ``last_error`` is a Chinese message while flushing fails (disk full, I/O error)
+    and None once a flush succeeds again; ``dropped`` counts rows given up on
+    because the buffer overflowed during such a failure.
+    """
+
+    def __init__(self, cache: CacheDb, max_buffered: int = MAX_BUFFERED) -> None:
+        self.cache = cache
+        self._conn = cache.conn
+        self._buffer: deque[_Row] = deque()
+        self.max_buffered = max_buffered
+        self.last_error: str | None = None
+        self.dropped = 0
+        self.flushes = 0
+        row = self._conn.execute(
+            "SELECT seq, stream_id FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+        self._max_seq: int = int(row[0]) if row else 0
+        self._last_stream_id: str | None = row[1] if row else None
+        if self._last_stream_id is None and row is not None:
+            self._last_stream_id = self._last_committed_stream_id()
+        self._count: int = int(self._conn.execute("SELECT count(*) FROM journal").fetchone()[0])
+
+    def _last_committed_stream_id(self) -> str | None:
+        row = self._conn.execute(
+            "SELECT stream_id FROM journal WHERE stream_id IS NOT NULL AND stream_id != '' "
+            "ORDER BY seq DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def append(self, stream_id: str | None, type: str, ts_iso: str, body_json: str) -> None:
+        """Buffer one accepted envelope; it reaches disk at the next ``flush()``."""
+        self._buffer.append((stream_id, type, ts_iso, body_json, utc_now_iso()))
+        if len(self._buffer) > self.max_buffered:
+            self._buffer.popleft()
+            self.dropped += 1
+
+    def pending(self) -> int:
+        """Rows appended but not yet committed."""
+        return len(self._buffer)
+
+    def flush(self) -> int:
+        """Commit every buffered row in one transaction; returns how many were written.
+
+        When SQLite refuses (disk full, I/O error) nothing is lost that was committed
+        before, the rows stay buffered for the next flush, ``last_error`` says why and
+        0 is returned: the console keeps running on its in-memory picture.
+        """
+        if not self._buffer:
+            return 0
+        rows = list(self._buffer)
+        try:
+            with transaction(self._conn):
+                cur = self._conn.executemany(
+                    "INSERT INTO journal (stream_id, type, ts, body, received_at) VALUES (?, ?, ?, ?, ?)",
+                    rows)
+                del cur
+                last = self._conn.execute("SELECT max(seq) FROM journal").fetchone()
+        except sqlite3.OperationalError as exc:
+            self._note_failure(exc)
+            return 0
+        except sqlite3.DatabaseError as exc:  # I/O error or corruption appearing under us
+            self._note_failure(exc)
+            return 0
+        # Only the rows we wrote leave the buffer (append() is not re-entered during
+        # executemany, but be exact anyway).
+        for _ in range(len(rows)):
+            self._buffer.popleft()
+        self._max_seq = int(last[0]) if last and last[0] is not None else self._max_seq
+        for stream_id, *_ in reversed(rows):
+            if stream_id:
+                self._last_stream_id = stream_id
+                break
+        self._count += len(rows)
+        self.flushes += 1
+        if self.last_error is not None:
+            log.info("journal flush works again after: %s", self.last_error)
+        self.last_error = None
+        return len(rows)
+
+    def _note_failure(self, exc: sqlite3.Error) -> None:
+        text = str(exc)
+        if "full" in text:
+            self.last_error = f"本地磁盘已满，{len(self._buffer)} 条消息暂存内存，未写入日志"
+        else:
+            self.last_error = f"本地日志写入失败（{text[:60]}），{len(self._buffer)} 条消息暂存内存"
+        log.warning("journal flush failed: %s (%d rows buffered)", text, len(self._buffer))
+
+    def last_stream_id(self) -> str | None:
+        """Stream id of the newest committed row that has one (the resume cursor)."""
+        return self._last_stream_id
+
+    def max_seq(self) -> int:
+        """Sequence number of the newest committed row (0 when empty)."""
+        return self._max_seq
+
+    def count(self) -> int:
+        """Committed rows."""
+        return self._count
+
+    def read_after(self, seq: int, batch: int = 5000) -> Iterator[tuple[int, str, str]]:
+        """Committed rows with ``seq`` greater than the given one, oldest first:
+        (seq, stream_id, body_json).  Read in batches so that a long journal does not
+        hold a read cursor (and the WAL) open for the whole replay."""
+        last = seq
+        while True:
+            rows = self._conn.execute(
+                "SELECT seq, stream_id, body FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+                (last, batch)).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield int(row[0]), row[1] if row[1] is not None else "", row[2]
+            last = int(rows[-1][0])
+            if len(rows) < batch:
+                return
