@@ -285,3 +285,24 @@ def test_devices_toggle(qtbot: Any) -> None:
     qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.deviceCount()") == 3, timeout=2000)
     panel.set_devices_visible(False)
     qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.devicesVisible()") is False, timeout=2000)
+
+
+def test_district_fills_the_panel_until_the_operator_moves_the_map(qtbot: Any) -> None:
+    core = _Core(_district_layers())
+    panel, _notifier = _make_panel(qtbot, core)
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.featureCount('district')") == 1,
+                    timeout=3000)
+    small = run_js(qtbot, panel, "consoleMap.map().getZoom()")
+    panel.resize(1800, 1200)
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.map().getZoom()") > small, timeout=3000)
+    # Once the operator focused somewhere, a resize keeps the view.
+    core.picture.apply(_alert("AL-F", lon=114.38, lat=22.74))
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.alertCount()") == 1, timeout=1000)
+    panel.focus_alert("AL-F")
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.userMoved()") is True, timeout=2000)
+    zoom = run_js(qtbot, panel, "consoleMap.map().getZoom()")
+    panel.resize(900, 600)
+    qtbot.wait(500)
+    assert run_js(qtbot, panel, "consoleMap.map().getZoom()") == zoom
+    panel.show_district()
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.map().getZoom()") < zoom, timeout=2000)

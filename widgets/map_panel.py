@@ -92,6 +92,10 @@ def build_map_html() -> str:
         # may not tick animation frames while the view is not repainted, which left a
         # zoom stuck half-way in tests; on a duty-room machine they only cost CPU.
         zoom_animation=False,
+        # Fractional zoom so that "fit the district" fills the panel (no tiles yet to
+        # keep on integer levels).
+        zoom_snap=0.25,
+        zoom_delta=0.5,
         fade_animation=False,
         marker_zoom_animation=False,
     )

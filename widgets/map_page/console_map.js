@@ -52,7 +52,7 @@
         alertGroup: null,
         deviceGroup: null,
         devicesVisible: false,
-        fitted: false,
+        userMoved: false,     // the operator panned/zoomed: stop following the panel's size
         focusRing: null,
         focusTimer: null,
         statusDiv: null
@@ -243,14 +243,7 @@
             layer.addTo(state.map);
             state.layerGroups[layerId] = layer;
         });
-        var district = state.layerGroups.district;
-        if (!state.fitted && district) {
-            var bounds = district.geo.getBounds();
-            if (bounds.isValid()) {
-                state.map.fitBounds(bounds, { padding: [12, 12] });
-                state.fitted = true;
-            }
-        }
+        if (!state.userMoved) { fitDistrict(); }
         onZoomChanged();
         updateStatus();
     }
@@ -381,6 +374,7 @@
     /* ------------------------------------------------------------------ focus */
 
     function focusAlert(target) {
+        state.userMoved = true;
         var latlng = L.latLng(target.lat, target.lon);
         state.map.setView(latlng, Math.max(state.map.getZoom(), 15));
         if (state.focusRing) { state.map.removeLayer(state.focusRing); }
@@ -396,13 +390,31 @@
         if (marker) { marker.openTooltip(); }
     }
 
-    function showDistrict() {
+    /* Fit the whole district into the view; false while the boundary is unknown. */
+    function fitDistrict() {
         var district = state.layerGroups.district;
-        if (district && district.geo.getBounds().isValid()) {
-            state.map.fitBounds(district.geo.getBounds(), { padding: [12, 12] });
-        } else {
-            state.map.setView(state.map.options.center, 12);
-        }
+        if (!district || !district.geo.getBounds().isValid()) { return false; }
+        state.map.fitBounds(district.geo.getBounds(), { padding: [12, 12] });
+        return true;
+    }
+
+    function showDistrict() {
+        state.userMoved = false;
+        if (!fitDistrict()) { state.map.setView(state.map.options.center, 12); }
+    }
+
+    /* Until the operator moves the map, it follows the panel's size (docks resize). */
+    function watchOperator() {
+        var map = state.map;
+        var moved = function () { state.userMoved = true; };
+        map.on("dragstart", moved);
+        var container = map.getContainer();
+        container.addEventListener("wheel", moved, { passive: true });
+        container.addEventListener("dblclick", moved);
+        container.querySelectorAll(".leaflet-control-zoom a").forEach(function (a) {
+            a.addEventListener("click", moved);
+        });
+        map.on("resize", function () { if (!state.userMoved) { fitDistrict(); } });
     }
 
     /* ------------------------------------------------------------------ wiring */
@@ -445,6 +457,7 @@
         state.alertGroup = L.featureGroup().addTo(map);
         state.deviceGroup = L.featureGroup();
         addControls();
+        watchOperator();
         map.on("zoomend", onZoomChanged);
         onZoomChanged();
         updateStatus();
@@ -465,6 +478,7 @@
         setDevicesVisible: setDevicesVisible,
         focusAlert: focusAlert,
         showDistrict: showDistrict,
+        userMoved: function () { return state.userMoved; },
         map: function () { return state.map; },
         featureCount: function (layerId) { return state.featureCounts[layerId] || 0; },
         labelCount: function (layerId) { return state.labelCounts[layerId] || 0; },
