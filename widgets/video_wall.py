@@ -393,18 +393,23 @@ class VideoTile(QWidget):
         painter.fillRect(QRect(0, 0, rect.width(), bar_h), QColor("#0b1926"))
         painter.fillRect(QRect(0, 0, 3, bar_h), QColor(BADGES[self._state][1]))
         painter.setPen(QColor("#e3f2fd"))
+        metrics = painter.fontMetrics()
+        now = datetime.now(_CST)
+        clock = now.strftime("%Y-%m-%d %H:%M:%S")
+        if metrics.horizontalAdvance(clock) * 2.2 > rect.width():
+            clock = now.strftime("%H:%M:%S")  # small tiles: the name needs the room
+        clock_w = metrics.horizontalAdvance(clock)
+        painter.drawText(QRect(8, 0, rect.width() - 16, bar_h),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, clock)
         name = self._camera_name or "—"
         if self._stream == "main":
             name += "  [" + _tr("主码流") + "]"
+        name = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(0, rect.width() - clock_w - 28))
         painter.drawText(QRect(8, 0, rect.width() - 16, bar_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
-        clock = datetime.now(_CST).strftime("%Y-%m-%d %H:%M:%S")
-        painter.drawText(QRect(8, 0, rect.width() - 16, bar_h),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, clock)
         # Bottom: badge (left), frame rate (right).
         text, colour = BADGES[self._state]
         text = _tr(text)
-        metrics = painter.fontMetrics()
         badge_w = metrics.horizontalAdvance(text) + 14
         badge = QRectF(8, rect.height() - bar_h - 6, badge_w, bar_h - 2)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
