@@ -30,19 +30,29 @@ DEAD_BACKEND = "http://127.0.0.1:9"
 """Loopback discard port: nothing listens, so a core pointed here is offline."""
 
 
+_LOOPS: dict[int, asyncio.AbstractEventLoop] = {}
+
+
 @pytest.fixture
 def console_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    """A qasync loop that Qt's own event processing (qtbot.wait*) drives."""
-    loop = qasync.QEventLoop(qapp, already_running=True)
+    """A qasync loop that Qt's own event processing (qtbot.wait*) drives.
+
+    One loop per QApplication, reused by every test and registered as asyncio's
+    running loop only for the duration of a test. It is never stopped: qasync's
+    ``stop()`` calls ``QCoreApplication.exit()``, which leaves Qt's "quit now" flag
+    set, and every later nested event loop (so every qtbot wait) would return at once.
+    """
+    loop = _LOOPS.get(id(qapp))
+    if loop is None:
+        loop = qasync.QEventLoop(qapp, already_running=True)
+        _LOOPS[id(qapp)] = loop
+    asyncio.events._set_running_loop(loop)
     asyncio.set_event_loop(loop)
     try:
         yield loop
     finally:
-        loop.stop()
-        # qasync marks an already-running loop as asyncio's running loop; undo that
-        # so the next test starts from a clean state.
+        # Tests of other modules may call asyncio.run(): leave no running loop behind.
         asyncio.events._set_running_loop(None)
-        loop.close()
         asyncio.set_event_loop(None)
 
 

@@ -445,7 +445,7 @@ class AlertQueuePanel(QWidget):
 
         self.model.modelAboutToBeReset.connect(self._on_model_about_to_reset)
         self.model.modelReset.connect(self._on_model_reset)
-        self.table.selectionModel().currentRowChanged.connect(self._on_selection_changed)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         notifier.alerts_changed.connect(self._on_alerts_changed)
         self._update_counts()
         self._update_button()
@@ -499,9 +499,9 @@ class AlertQueuePanel(QWidget):
     def _on_acknowledge_clicked(self) -> None:
         self.acknowledge_selected()
 
-    def _on_selection_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_selection_changed(self, *_args: object) -> None:
         self._update_button()
-        alert_id = self.model.alert_id(current.row()) if current.isValid() else None
+        alert_id = self.selected_alert_id()
         if alert_id is not None and alert_id != self._selected_before_reset:
             self.alert_selected.emit(alert_id)
 

@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
 
         notifier.connection_changed.connect(self._on_connection_changed)
         notifier.incidents_changed.connect(self._on_incidents_changed)
+        notifier.notices_changed.connect(self._on_notices_changed)
         self._on_connection_changed(None)
         self._on_incidents_changed(None)
 
@@ -301,6 +302,7 @@ class MainWindow(QMainWindow):
             for signal, slot in (
                 (self._notifier.connection_changed, self._on_connection_changed),
                 (self._notifier.incidents_changed, self._on_incidents_changed),
+                (self._notifier.notices_changed, self._on_notices_changed),
             ):
                 try:
                     signal.disconnect(slot)
@@ -341,6 +343,15 @@ class MainWindow(QMainWindow):
 
     def _on_incidents_changed(self, _ids: object) -> None:
         self._update_mode()
+
+    def _on_notices_changed(self, _ids: object) -> None:
+        # System notices (cache restored, journal trouble, gateway notices) go to the
+        # status bar; warnings and critical ones in the error colour.
+        notices = getattr(getattr(self._core, "picture", None), "notices", None)
+        recent = notices.recent(1) if notices is not None else []
+        if recent:
+            notice = recent[-1]
+            self.status.show_message(notice.text, error=notice.severity != "info", timeout_ms=30000)
 
     def _on_alert_selected(self, alert_id: str) -> None:
         focus = getattr(self.map_panel, "focus_alert", None)

@@ -132,6 +132,9 @@ class ConsoleStatusBar(QStatusBar):
         attempt = int(getattr(conn, "attempt", 0) or 0)
         if state == "reconnecting" and attempt:
             detail = self.tr("{detail}（第 {n} 次重试）").format(detail=detail, n=attempt)
+        warning = getattr(conn, "journal_warning", None)
+        if warning:
+            detail = f"{detail} · {warning}" if detail else str(warning)
         self._detail_label.setText(detail)
 
     def age_text(self, conn: Any = None) -> str:

@@ -1,0 +1,102 @@
+"""The main window with the real core and the real feed: docks, header, status bar,
+shortcuts, layout persistence and the offline banner."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QDockWidget
+
+from test_ui_support import console_loop, live_console  # noqa: F401  (fixtures)
+from widgets.alert_queue import AlertQueuePanel
+from widgets.indicator_panel import IndicatorPanel
+from widgets.main_window import LAYOUT_KEY, MainWindow
+
+pytestmark = pytest.mark.timeout(150)
+
+
+def _window(console: SimpleNamespace, qtbot: Any) -> MainWindow:
+    window = MainWindow(console.core, console.notifier)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_main_window_docks_header_status_and_layout(live_console: SimpleNamespace, qtbot: Any) -> None:
+    from widgets.map_panel import MapPanel
+    from widgets.video_wall import VideoWall
+
+    window = _window(live_console, qtbot)
+    assert window.windowTitle() == "坪山区城市运行指挥中心 · 值班台"
+
+    docks = {d.objectName(): d for d in window.findChildren(QDockWidget)}
+    assert {d.windowTitle() for d in docks.values()} == {"地图", "视频墙", "告警队列", "指标"}
+    assert isinstance(window.docks["map"].widget(), MapPanel)
+    assert isinstance(window.docks["video"].widget(), VideoWall)
+    assert isinstance(window.docks["queue"].widget(), AlertQueuePanel)
+    assert isinstance(window.docks["indicators"].widget(), IndicatorPanel)
+    # Map is the big one on a duty screen (default sizes apply once the window has its size).
+    def area(key: str) -> int:
+        return window.docks[key].width() * window.docks[key].height()
+
+    qtbot.waitUntil(lambda: all(area("map") > area(k) for k in ("video", "queue", "indicators")), timeout=5000)
+    assert window.docks["map"].width() > 1.5 * window.docks["video"].width()
+
+    assert window.header.title.text() == "坪山区城市运行指挥中心"
+    assert window.header.mode_text() in ("平时", "战时")
+    qtbot.waitUntil(lambda: "在线" in window.status.label_texts()["StatusState"], timeout=20000)
+    qtbot.waitUntil(lambda: window.status.label_texts()["StatusAge"].startswith(("数据延迟", "数据截至")), timeout=20000)
+    texts = window.status.label_texts()
+    assert texts["StatusBackend"] == f"后端 {live_console.feed.url.split('://', 1)[1]}"
+    assert texts["StatusDeadLetters"].startswith("异常消息 ")
+    assert texts["StatusOutbox"].startswith("待发送 ")
+    assert window.banner_text() == ""
+
+    # Shortcuts of the duty desk.
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
+    assert window.full_screen_action.shortcut().toString() == "F11"
+    assert [window.focus_actions[k].shortcut().toString() for k in ("map", "video", "queue", "indicators")] == [
+        "Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4"
+    ]
+    window.docks["indicators"].hide()
+    window.focus_actions["indicators"].trigger()
+    assert window.docks["indicators"].isVisible()
+
+    # Errors reach the operator in the status bar, not as a traceback.
+    window.show_error("内部错误，已记录日志：测试")
+    assert window.status.message() == "内部错误，已记录日志：测试"
+
+    # Layout persists through core.preferences: hide the video dock, close, reopen.
+    window.docks["video"].hide()
+    window.close()
+    saved = json.loads(live_console.core.preferences.get(LAYOUT_KEY))
+    assert saved["version"] == 1 and saved["state"]
+    again = _window(live_console, qtbot)
+    assert not again.docks["video"].isVisible()
+    assert again.docks["map"].isVisible()
+    again.reset_layout()
+    assert again.docks["video"].isVisible()
+    again.close()
+
+
+def test_offline_banner_when_feed_stops(live_console: SimpleNamespace, qtbot: Any) -> None:
+    window = _window(live_console, qtbot)
+    qtbot.waitUntil(lambda: live_console.core.picture.connection.state == "live", timeout=20000)
+    assert window.banner.isHidden()
+
+    live_console.feed.stop()
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=30000)
+    text = window.banner_text()
+    assert text.startswith("离线 — 数据截至 ")
+    hhmm = text.removeprefix("离线 — 数据截至 ")[:5]
+    assert hhmm[2] == ":" and hhmm.replace(":", "").isdigit()
+    assert "在线" not in window.status.label_texts()["StatusState"]
+
+    # Back online: the banner goes away by itself.
+    live_console.feed.restart()
+    qtbot.waitUntil(lambda: window.banner.isHidden(), timeout=60000)
+    window.close()

@@ -1,0 +1,46 @@
+"""The real program end to end: ``python -m widgets.app --demo --screenshot`` starts
+the embedded feed, the core and the window, saves a PNG of each window and exits 0."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageStat
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.timeout(170)
+
+
+def test_demo_screenshot(tmp_path: Path) -> None:
+    shots = tmp_path / "shots"
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env.pop("PINGSHAN_CACHE_DIR", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "widgets.app", "--demo", "--screenshot", str(shots), "--after", "8",
+         "--cache", str(tmp_path / "cache")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=150,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    printed = [Path(line) for line in proc.stdout.splitlines() if line.endswith(".png")]
+    assert printed, proc.stdout + proc.stderr[-2000:]
+    assert shots / "main-window.png" in printed
+    for path in printed:
+        assert path.exists() and path.stat().st_size > 10_000, path
+        with Image.open(path) as img:
+            rgb = img.convert("RGB")
+            assert rgb.width >= 1280 and rgb.height >= 720, rgb.size
+            # Not blank: many colours and real contrast across the picture.
+            colours = rgb.getcolors(maxcolors=1 << 20)
+            assert colours is None or len(colours) > 200, len(colours or ())
+            stddev = ImageStat.Stat(rgb).stddev
+            assert max(stddev) > 12, stddev
+            # Dark control-room theme: the picture is mostly dark.
+            assert sum(ImageStat.Stat(rgb.convert("L")).mean) < 110
+    # The demo feed and the console have both gone.
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
