@@ -1,0 +1,760 @@
+"""OASIS CAP 1.2 (Common Alerting Protocol) early warnings: parse, check, map.
+
+China's national early-warning release system (国家突发事件预警信息发布系统) and the
+Shenzhen meteorological bureau publish warnings as CAP 1.2 XML.  This module turns
+such a message into an immutable :class:`CapAlert`, refusing anything the CAP 1.2
+specification forbids with a :class:`CapError` that names the element and the
+reason in Chinese (the operator reads it), then maps it onto the console's wire
+``Alert`` (:func:`cap_to_alert`) and follows a warning through its Updates and
+Cancels (:class:`CapLedger`).
+
+Only the standard library parses the XML: ``xml.etree.ElementTree`` on expat does
+not fetch external entities, and a DOCTYPE is refused outright because CAP never
+needs one (that also shuts out entity-expansion bombs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import re
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+from console.models import LEVEL_RANK, Alert, AlertNote, GeoPoint, WarningLevel
+
+CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
+_NS = "{" + CAP_NS + "}"
+
+STATUSES = ("Actual", "Exercise", "System", "Test", "Draft")
+MSG_TYPES = ("Alert", "Update", "Cancel", "Ack", "Error")
+SCOPES = ("Public", "Restricted", "Private")
+CATEGORIES = ("Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
+              "Transport", "Infra", "CBRNE", "Other")
+RESPONSE_TYPES = ("Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor",
+                  "Assess", "AllClear", "None")
+URGENCIES = ("Immediate", "Expected", "Future", "Past", "Unknown")
+SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
+CERTAINTIES = ("Observed", "Likely", "Possible", "Unlikely", "Unknown")
+
+SEVERITY_COLOUR: dict[str, WarningLevel] = {
+    "Extreme": "red",
+    "Severe": "orange",
+    "Moderate": "yellow",
+    "Minor": "blue",
+    # The Chinese scheme has no colour for "unknown severity".  Blue (the least
+    # severe) keeps such a warning visible in the queue instead of dropping it.
+    "Unknown": "blue",
+}
+"""CAP severity → Chinese warning colour (预警 红/橙/黄/蓝)."""
+
+COLOUR_ZH: dict[str, str] = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
+
+# CAP 1.2 §3.3.2: "2002-05-24T16:49:00-07:00"; the schema pattern allows no
+# fractional seconds and no "Z" ("-00:00" stands for UTC).
+_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
+_STATUS_PREFIX = {"Exercise": "【演练】", "Test": "【测试】", "System": "【系统】", "Draft": "【草稿】"}
+_EARTH_RADIUS_M = 6_371_008.8
+
+
+class CapError(ValueError):
+    """A CAP message that breaks CAP 1.2; the text is ``<element>: reason (value)``."""
+
+    def __init__(self, element: str, reason: str, value: str | None = None) -> None:
+        text = f"<{element}>: {reason}"
+        if value is not None:
+            shown = value if len(value) <= 80 else value[:77] + "..."
+            text += f" ({shown})"
+        super().__init__(text)
+        self.element = element
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True)
+class CapValue:
+    """A ``valueName``/``value`` pair (eventCode, parameter, geocode)."""
+
+    value_name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CapCircle:
+    """A CAP circle: centre (WGS84) and radius in kilometres."""
+
+    lat: float
+    lon: float
+    radius_km: float
+
+    def polygon(self, sides: int = 64) -> list[list[float]]:
+        """A closed ring of ``sides`` vertices approximating the circle, as [lon, lat]."""
+        ring: list[list[float]] = []
+        d = self.radius_km * 1000.0 / _EARTH_RADIUS_M
+        lat1, lon1 = math.radians(self.lat), math.radians(self.lon)
+        for k in range(sides):
+            bearing = 2 * math.pi * k / sides
+            lat2 = math.asin(math.sin(lat1) * math.cos(d)
+                             + math.cos(lat1) * math.sin(d) * math.cos(bearing))
+            lon2 = lon1 + math.atan2(math.sin(bearing) * math.sin(d) * math.cos(lat1),
+                                     math.cos(d) - math.sin(lat1) * math.sin(lat2))
+            ring.append([round(math.degrees(lon2), 7), round(math.degrees(lat2), 7)])
+        ring.append(list(ring[0]))
+        return ring
+
+
+@dataclass(frozen=True)
+class CapArea:
+    """One ``<area>``: description, shapes as CAP gives them (lat, lon), geocodes."""
+
+    area_desc: str
+    polygons: tuple[tuple[tuple[float, float], ...], ...] = ()  # (lat, lon) points, closed
+    circles: tuple[CapCircle, ...] = ()
+    geocodes: tuple[CapValue, ...] = ()
+    altitude: float | None = None
+    ceiling: float | None = None
+
+    def features(self, *, circle_polygons: bool = False) -> list[dict[str, Any]]:
+        """The area as GeoJSON Features (RFC 7946, positions in [lon, lat] order).
+
+        A polygon becomes a ``Polygon``; a circle a ``Point`` with a ``radius_m``
+        property (plus, with ``circle_polygons``, a 64-gon ``Polygon``); an area
+        with geocodes only yields no feature — its codes stay in :attr:`geocodes`.
+        """
+        props: dict[str, Any] = {"areaDesc": self.area_desc}
+        if self.geocodes:
+            props["geocodes"] = [{"valueName": g.value_name, "value": g.value} for g in self.geocodes]
+        out: list[dict[str, Any]] = []
+        for poly in self.polygons:
+            ring = [[lon, lat] for lat, lon in poly]
+            out.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                        "properties": dict(props)})
+        for c in self.circles:
+            out.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
+                        "properties": {**props, "radius_m": c.radius_km * 1000.0}})
+            if circle_polygons:
+                out.append({"type": "Feature",
+                            "geometry": {"type": "Polygon", "coordinates": [c.polygon()]},
+                            "properties": {**props, "radius_m": c.radius_km * 1000.0,
+                                           "approximates": "circle"}})
+        return out
+
+    def geometry(self) -> dict[str, Any] | None:
+        """The first shape of the area as a GeoJSON geometry, or None (geocodes only)."""
+        feats = self.features()
+        return feats[0]["geometry"] if feats else None
+
+    def centroid(self) -> GeoPoint | None:
+        """Centre of the first shape: area centroid of a polygon, centre of a circle."""
+        if self.polygons:
+            return _ring_centroid(self.polygons[0])
+        if self.circles:
+            return GeoPoint(lon=self.circles[0].lon, lat=self.circles[0].lat)
+        return None
+
+
+@dataclass(frozen=True)
+class CapInfo:
+    """One ``<info>`` block: one language's rendering of the warning."""
+
+    language: str
+    categories: tuple[str, ...]
+    event: str
+    urgency: str
+    severity: str
+    certainty: str
+    response_types: tuple[str, ...] = ()
+    audience: str | None = None
+    event_codes: tuple[CapValue, ...] = ()
+    effective: datetime | None = None
+    onset: datetime | None = None
+    expires: datetime | None = None
+    sender_name: str | None = None
+    headline: str | None = None
+    description: str | None = None
+    instruction: str | None = None
+    web: str | None = None
+    contact: str | None = None
+    parameters: tuple[CapValue, ...] = ()
+    areas: tuple[CapArea, ...] = ()
+
+    @property
+    def colour(self) -> WarningLevel:
+        """The Chinese warning colour of this block's severity (Unknown → blue)."""
+        return SEVERITY_COLOUR[self.severity]
+
+
+@dataclass(frozen=True)
+class CapReference:
+    """One entry of ``<references>``: the message an Update/Cancel refers to."""
+
+    sender: str
+    identifier: str
+    sent: datetime
+
+
+@dataclass(frozen=True)
+class CapAlert:
+    """A parsed, checked CAP 1.2 ``<alert>``; ``xml`` is the message as received."""
+
+    identifier: str
+    sender: str
+    sent: datetime
+    status: str
+    msg_type: str
+    scope: str
+    source: str | None = None
+    restriction: str | None = None
+    addresses: str | None = None
+    codes: tuple[str, ...] = ()
+    note: str | None = None
+    references: tuple[CapReference, ...] = ()
+    incidents: str | None = None
+    infos: tuple[CapInfo, ...] = ()
+    xml: str = field(default="", repr=False)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(sender, identifier): unique per message by CAP 1.2's rules."""
+        return (self.sender, self.identifier)
+
+    def info_for(self, language: str) -> CapInfo | None:
+        """The first info block whose language matches (case-insensitive, prefix ok)."""
+        want = language.lower()
+        for info in self.infos:
+            lang = info.language.lower()
+            if lang == want or lang.split("-")[0] == want:
+                return info
+        return None
+
+    @property
+    def level(self) -> WarningLevel:
+        """The most severe colour over all info blocks (blue when there is none)."""
+        if not self.infos:
+            return "blue"
+        return min((i.colour for i in self.infos), key=lambda c: LEVEL_RANK[c])
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_cap(xml: bytes | str) -> CapAlert:
+    """Parse and check one CAP 1.2 message; raise :class:`CapError` on any violation."""
+    if isinstance(xml, bytes):
+        raw_bytes = xml
+        try:
+            text = xml.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CapError("alert", f"不是 UTF-8 编码（第 {exc.start} 字节）") from None
+    else:
+        text = xml
+        raw_bytes = xml.encode("utf-8")
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise CapError("alert", "CAP 消息不允许包含 DOCTYPE/ENTITY 声明")
+    try:
+        # Bytes let the parser honour the XML declaration's encoding.
+        root = ET.fromstring(raw_bytes)
+    except ET.ParseError as exc:
+        raise CapError("alert", f"XML 格式错误：{exc}") from None
+    if root.tag != _NS + "alert":
+        ns, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
+        if local == "alert":
+            raise CapError("alert", f"命名空间必须是 {CAP_NS}", ns or "无命名空间")
+        raise CapError(local, "根元素必须是 CAP 1.2 的 <alert>")
+    el = _Element(root, "")
+
+    identifier = el.required("identifier")
+    _check_id_text("identifier", identifier)
+    sender = el.required("sender")
+    _check_id_text("sender", sender)
+    sent = _parse_datetime("sent", el.required("sent"))
+    status = _enum("status", el.required("status"), STATUSES)
+    msg_type = _enum("msgType", el.required("msgType"), MSG_TYPES)
+    scope = _enum("scope", el.required("scope"), SCOPES)
+    restriction = el.optional("restriction")
+    if scope == "Restricted" and not restriction:
+        raise CapError("restriction", "scope 为 Restricted 时必须给出 restriction")
+    addresses = el.optional("addresses")
+    if scope == "Private" and not addresses:
+        raise CapError("addresses", "scope 为 Private 时必须给出 addresses")
+    refs_text = el.optional("references")
+    references = _parse_references(refs_text) if refs_text else ()
+    if msg_type in ("Update", "Cancel") and not references:
+        raise CapError("references", f"msgType 为 {msg_type} 时必须引用原预警（sender,identifier,sent）")
+    infos = tuple(_parse_info(child, f"info[{n}]")
+                  for n, child in enumerate(el.children("info"), start=1))
+    return CapAlert(
+        identifier=identifier,
+        sender=sender,
+        sent=sent,
+        status=status,
+        msg_type=msg_type,
+        scope=scope,
+        source=el.optional("source"),
+        restriction=restriction,
+        addresses=addresses,
+        codes=tuple(el.many("code")),
+        note=el.optional("note"),
+        references=references,
+        incidents=el.optional("incidents"),
+        infos=infos,
+        xml=text,
+    )
+
+
+class _Element:
+    """Reads CAP children of one element and names them by path in errors."""
+
+    def __init__(self, node: ET.Element, path: str) -> None:
+        self.node = node
+        self.path = path
+
+    def name(self, local: str) -> str:
+        return f"{self.path}/{local}" if self.path else local
+
+    def children(self, local: str) -> list[ET.Element]:
+        return self.node.findall(_NS + local)
+
+    def optional(self, local: str) -> str | None:
+        found = self.children(local)
+        if len(found) > 1:
+            raise CapError(self.name(local), f"只能出现一次，实际出现 {len(found)} 次")
+        if not found:
+            return None
+        text = (found[0].text or "").strip()
+        return text or None
+
+    def required(self, local: str) -> str:
+        text = self.optional(local)
+        if text is None:
+            missing = "为空" if self.children(local) else "缺少必需元素"
+            raise CapError(self.name(local), missing)
+        return text
+
+    def many(self, local: str) -> list[str]:
+        out = []
+        for node in self.children(local):
+            text = (node.text or "").strip()
+            if not text:
+                raise CapError(self.name(local), "为空")
+            out.append(text)
+        return out
+
+    def values(self, local: str) -> tuple[CapValue, ...]:
+        out = []
+        for n, node in enumerate(self.children(local), start=1):
+            sub = _Element(node, f"{self.name(local)}[{n}]")
+            out.append(CapValue(sub.required("valueName"), sub.required("value")))
+        return tuple(out)
+
+
+def _check_id_text(element: str, value: str) -> None:
+    # CAP 1.2 §3.2.1: identifier and sender MUST NOT include spaces, commas or
+    # the restricted characters < and & — they are the separators of <references>.
+    for bad, label in ((" ", "空格"), (",", "逗号"), ("<", "<"), ("&", "&")):
+        if bad in value or (bad == " " and any(ch.isspace() for ch in value)):
+            raise CapError(element, f"不得包含{label}", value)
+
+
+def _parse_datetime(element: str, value: str) -> datetime:
+    if value.endswith("Z") or value.endswith("z"):
+        raise CapError(element, "CAP 1.2 不允许用 Z 表示时区，UTC 须写作 -00:00", value)
+    if not _DATETIME_RE.match(value):
+        if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$", value):
+            raise CapError(element, "时间必须带时区偏移", value)
+        raise CapError(element, "时间格式必须是 YYYY-MM-DDThh:mm:ss±hh:mm", value)
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise CapError(element, "不是有效的日期时间", value) from None
+
+
+def _enum(element: str, value: str, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise CapError(element, f"取值必须是 {'|'.join(allowed)} 之一", value)
+    return value
+
+
+def _parse_references(text: str) -> tuple[CapReference, ...]:
+    refs = []
+    for token in text.split():
+        parts = token.split(",")
+        if len(parts) != 3 or not all(parts):
+            raise CapError("references", "每项必须是 sender,identifier,sent，以空格分隔", token)
+        refs.append(CapReference(parts[0], parts[1], _parse_datetime("references", parts[2])))
+    return tuple(refs)
+
+
+def _parse_info(node: ET.Element, path: str) -> CapInfo:
+    el = _Element(node, path)
+    categories = el.many("category")
+    if not categories:
+        raise CapError(el.name("category"), "缺少必需元素（至少一个）")
+    for c in categories:
+        _enum(el.name("category"), c, CATEGORIES)
+    response_types = tuple(_enum(el.name("responseType"), r, RESPONSE_TYPES)
+                           for r in el.many("responseType"))
+    areas = tuple(_parse_area(child, el.name(f"area[{n}]"))
+                  for n, child in enumerate(el.children("area"), start=1))
+
+    def when(local: str) -> datetime | None:
+        value = el.optional(local)
+        return _parse_datetime(el.name(local), value) if value else None
+
+    return CapInfo(
+        language=el.optional("language") or "en-US",  # CAP 1.2 default
+        categories=tuple(categories),
+        event=el.required("event"),
+        urgency=_enum(el.name("urgency"), el.required("urgency"), URGENCIES),
+        severity=_enum(el.name("severity"), el.required("severity"), SEVERITIES),
+        certainty=_enum(el.name("certainty"), el.required("certainty"), CERTAINTIES),
+        response_types=response_types,
+        audience=el.optional("audience"),
+        event_codes=el.values("eventCode"),
+        effective=when("effective"),
+        onset=when("onset"),
+        expires=when("expires"),
+        sender_name=el.optional("senderName"),
+        headline=el.optional("headline"),
+        description=el.optional("description"),
+        instruction=el.optional("instruction"),
+        web=el.optional("web"),
+        contact=el.optional("contact"),
+        parameters=el.values("parameter"),
+        areas=areas,
+    )
+
+
+def _parse_area(node: ET.Element, path: str) -> CapArea:
+    el = _Element(node, path)
+    area_desc = el.required("areaDesc")
+    polygons = tuple(_parse_polygon(el.name("polygon"), text) for text in el.many("polygon"))
+    circles = tuple(_parse_circle(el.name("circle"), text) for text in el.many("circle"))
+    altitude = _number(el.name("altitude"), el.optional("altitude"))
+    ceiling = _number(el.name("ceiling"), el.optional("ceiling"))
+    if ceiling is not None and altitude is None:
+        raise CapError(el.name("ceiling"), "给出 ceiling 时必须同时给出 altitude")
+    return CapArea(area_desc=area_desc, polygons=polygons, circles=circles,
+                   geocodes=el.values("geocode"), altitude=altitude, ceiling=ceiling)
+
+
+def _number(element: str, text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise CapError(element, "必须是数值", text) from None
+    if not math.isfinite(value):
+        raise CapError(element, "必须是有限数值", text)
+    return value
+
+
+def _point(element: str, token: str) -> tuple[float, float]:
+    parts = token.split(",")
+    if len(parts) != 2:
+        raise CapError(element, "坐标点必须写作 纬度,经度", token)
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise CapError(element, "坐标必须是数值", token) from None
+    if not (-90 <= lat <= 90):
+        raise CapError(element, "纬度超出 -90..90（CAP 的顺序是 纬度,经度）", token)
+    if not (-180 <= lon <= 180):
+        raise CapError(element, "经度超出 -180..180", token)
+    return (lat, lon)
+
+
+def _parse_polygon(element: str, text: str) -> tuple[tuple[float, float], ...]:
+    points = tuple(_point(element, tok) for tok in text.split())
+    if len(points) < 4:
+        raise CapError(element, f"多边形至少需要 4 个坐标点，实际 {len(points)} 个", text)
+    if points[0] != points[-1]:
+        raise CapError(element, "多边形未闭合：首点必须与末点相同", text)
+    return points
+
+
+def _parse_circle(element: str, text: str) -> CapCircle:
+    parts = text.split()
+    if len(parts) != 2:
+        raise CapError(element, "圆必须写作 纬度,经度 半径(公里)", text)
+    lat, lon = _point(element, parts[0])
+    radius = _number(element, parts[1])
+    if radius is None or radius < 0:
+        raise CapError(element, "半径必须是非负数（公里）", text)
+    return CapCircle(lat=lat, lon=lon, radius_km=radius)
+
+
+def _ring_centroid(points: Sequence[tuple[float, float]]) -> GeoPoint:
+    """Planar area centroid of a closed (lat, lon) ring; vertex mean if degenerate.
+
+    Planar is good enough at district scale (a few tens of kilometres).
+    """
+    area2 = cx = cy = 0.0
+    for (lat0, lon0), (lat1, lon1) in zip(points, points[1:]):
+        cross = lon0 * lat1 - lon1 * lat0
+        area2 += cross
+        cx += (lon0 + lon1) * cross
+        cy += (lat0 + lat1) * cross
+    if abs(area2) < 1e-12:
+        body = points[:-1] or points
+        return GeoPoint(lon=sum(p[1] for p in body) / len(body), lat=sum(p[0] for p in body) / len(body))
+    return GeoPoint(lon=cx / (3 * area2), lat=cy / (3 * area2))
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def console_alert_id(sender: str, identifier: str) -> str:
+    """The console alert id of a CAP message: stable across restarts and machines."""
+    digest = hashlib.sha256(f"{sender}\n{identifier}".encode("utf-8")).hexdigest()
+    return f"cap-{digest[:20]}"
+
+
+def primary_info(cap: CapAlert) -> CapInfo | None:
+    """The info block the console shows: the zh-CN one if present, else the first."""
+    return cap.info_for("zh-CN") or cap.info_for("zh") or (cap.infos[0] if cap.infos else None)
+
+
+def _match_street(cap: CapAlert) -> tuple[str | None, GeoPoint | None]:
+    """A street named by a geocode (street id or Chinese name), with its centre."""
+    from console.catalogue import streets  # the catalogue reads files: only when needed
+
+    codes = [g.value.strip() for i in cap.infos for a in i.areas for g in a.geocodes]
+    if not codes:
+        return None, None
+    for street in streets():
+        names = {street.id, street.name_zh, street.name_zh.removesuffix("街道"),
+                 street.name_zh.removesuffix("街道") + "街道"}
+        if any(code in names for code in codes):
+            return street.id, GeoPoint(lon=street.centre.lon, lat=street.centre.lat)
+    return None, None
+
+
+def cap_to_alert(cap: CapAlert, *, received_at: datetime) -> Alert:
+    """Map a CAP message to the console's wire ``Alert`` (rev 1, status new).
+
+    Level: the most severe info block; title and text: the zh-CN block if there is
+    one; location: centroid of the first area shape (else the matched street's
+    centre); ``cap``: the XML as received.  A Cancel maps to a closed alert.
+    """
+    if received_at.tzinfo is None:
+        raise ValueError("received_at must be timezone-aware")
+    info = primary_info(cap)
+    prefix = _STATUS_PREFIX.get(cap.status, "")
+    if info is not None:
+        title = info.headline or info.event
+        parts = [p for p in (info.description, info.instruction and f"防御指引：{info.instruction}") if p]
+        description = "\n".join(parts)
+        actor = info.sender_name or cap.sender
+    else:
+        title = ("预警已解除" if cap.msg_type == "Cancel" else f"CAP {cap.msg_type}") + f"（{cap.identifier}）"
+        description = cap.note or ""
+        actor = cap.sender
+    street, street_centre = _match_street(cap)
+    location = None
+    for i in ([info] if info else []) + list(cap.infos):
+        for area in i.areas:
+            location = area.centroid()
+            if location is not None:
+                break
+        if location is not None:
+            break
+    if location is None:
+        location = street_centre
+    closed = cap.msg_type == "Cancel"
+    note = AlertNote(ts=received_at, actor=actor, action="close" if closed else "create",
+                     text="预警已解除" if closed else f"CAP {cap.msg_type} {cap.identifier}")
+    return Alert(
+        id=console_alert_id(cap.sender, cap.identifier),
+        rev=1,
+        level=cap.level,
+        status="closed" if closed else "new",
+        source="early_warning",
+        category="early_warning",
+        title=prefix + title,
+        description=description,
+        street=street,
+        location=location,
+        created_at=cap.sent,
+        updated_at=max(cap.sent, received_at),
+        timeline=(note,),
+        cap=cap.xml,
+    )
+
+
+# --------------------------------------------------------------------------- ledger
+
+LedgerAction = Literal["created", "updated", "cancelled", "ignored"]
+
+
+@dataclass(frozen=True)
+class LedgerResult:
+    """What :meth:`CapLedger.apply` did; ``problems`` are for the operator (Chinese)."""
+
+    action: LedgerAction
+    alert: Alert | None
+    problems: tuple[str, ...] = ()
+
+
+class CapLedger:
+    """Follows CAP warnings through Update and Cancel, in memory.
+
+    Every applied message's (sender, identifier) is remembered with the console
+    alert it belongs to, so an Update may reference the original or any earlier
+    Update.  An Update replaces the content of the referenced alert (same console
+    id, rev + 1); a Cancel closes it with the timeline note "预警已解除".  A
+    reference to a message never seen is reported in the result, never raised.
+    """
+
+    def __init__(self) -> None:
+        self._alerts: dict[str, Alert] = {}
+        self._owner: dict[tuple[str, str], str] = {}  # CAP key → console alert id
+
+    def get(self, alert_id: str) -> Alert | None:
+        return self._alerts.get(alert_id)
+
+    def values(self) -> list[Alert]:
+        return list(self._alerts.values())
+
+    def __len__(self) -> int:
+        return len(self._alerts)
+
+    def apply(self, cap: CapAlert, *, received_at: datetime) -> LedgerResult:
+        """Apply one parsed message and return what changed."""
+        if cap.key in self._owner:
+            return LedgerResult("ignored", self._alerts[self._owner[cap.key]],
+                                (f"重复的 CAP 消息 {cap.identifier}，已忽略",))
+        if cap.msg_type in ("Ack", "Error"):
+            return LedgerResult("ignored", None, (f"CAP {cap.msg_type} 消息不生成告警（{cap.identifier}）",))
+        if cap.msg_type == "Alert":
+            return self._create(cap, received_at, ())
+
+        problems: list[str] = []
+        targets: list[str] = []
+        for ref in cap.references:
+            owner = self._owner.get((ref.sender, ref.identifier))
+            if owner is None:
+                problems.append(f"<references>: 引用的预警未收到（{ref.sender},{ref.identifier}）")
+            elif owner not in targets:
+                targets.append(owner)
+        if len(targets) > 1:
+            problems.append(f"<references>: 引用了 {len(targets)} 条不同的预警，只处理第一条")
+
+        if cap.msg_type == "Cancel":
+            if not targets:
+                return LedgerResult("ignored", None, tuple(problems) or ("<references>: 无可解除的预警",))
+            old = self._alerts[targets[0]]
+            self._owner[cap.key] = old.id
+            new = old.model_copy(update={
+                "rev": old.rev + 1,
+                "status": "closed",
+                "updated_at": max(old.updated_at, received_at),
+                "cap": cap.xml,
+                "timeline": old.timeline + (AlertNote(
+                    ts=received_at, actor=self._actor(cap), action="close", text="预警已解除"),),
+            })
+            self._alerts[old.id] = new
+            return LedgerResult("cancelled", new, tuple(problems))
+
+        # Update
+        if not targets:
+            problems.append("<references>: 按新预警处理")
+            return self._create(cap, received_at, tuple(problems))
+        old = self._alerts[targets[0]]
+        fresh = cap_to_alert(cap, received_at=received_at)
+        status = old.status
+        if old.status == "closed":
+            problems.append("已解除的预警收到更新，重新列为待签收")
+            status = "new"
+        headline = fresh.title
+        new = fresh.model_copy(update={
+            "id": old.id,
+            "rev": old.rev + 1,
+            "status": status,
+            "created_at": old.created_at,
+            "updated_at": max(old.updated_at, received_at),
+            "acknowledged_by": old.acknowledged_by,
+            "assigned_unit": old.assigned_unit,
+            "timeline": old.timeline + (AlertNote(
+                ts=received_at, actor=self._actor(cap), action="update",
+                text=f"预警已更新：{headline}（{COLOUR_ZH[fresh.level]}）"),),
+        })
+        self._owner[cap.key] = old.id
+        self._alerts[old.id] = new
+        return LedgerResult("updated", new, tuple(problems))
+
+    def _create(self, cap: CapAlert, received_at: datetime, problems: tuple[str, ...]) -> LedgerResult:
+        alert = cap_to_alert(cap, received_at=received_at)
+        self._owner[cap.key] = alert.id
+        self._alerts[alert.id] = alert
+        return LedgerResult("created", alert, problems)
+
+    @staticmethod
+    def _actor(cap: CapAlert) -> str:
+        info = primary_info(cap)
+        return (info.sender_name if info and info.sender_name else None) or cap.sender
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def describe(cap: CapAlert, alert: Alert) -> dict[str, Any]:
+    """The JSON object ``pingshan-console cap`` prints for one message."""
+    return {
+        "msg_type": cap.msg_type,
+        "status": cap.status,
+        "references": [f"{r.sender},{r.identifier},{r.sent.isoformat()}" for r in cap.references],
+        "alert": alert.model_dump(mode="json"),
+        "infos": [
+            {
+                "language": i.language,
+                "event": i.event,
+                "headline": i.headline,
+                "severity": i.severity,
+                "colour": i.colour,
+                "areas": [{"areaDesc": a.area_desc, "features": a.features(),
+                           "geocodes": [{"valueName": g.value_name, "value": g.value} for g in a.geocodes]}
+                          for a in i.areas],
+            }
+            for i in cap.infos
+        ],
+    }
+
+
+def main_cap(argv: Sequence[str] | None = None) -> int:
+    """``pingshan-console cap FILE...``: one JSON line per valid file; exit 1 if any is invalid."""
+    parser = argparse.ArgumentParser(prog="pingshan-console cap",
+                                     description="解析并校验 CAP 1.2 预警文件")
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    failed = False
+    received_at = datetime.now(timezone.utc)
+    for name in args.files:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            print(f"{name}: 无法读取文件：{exc.strerror or exc}", file=sys.stderr)
+            failed = True
+            continue
+        try:
+            cap = parse_cap(data)
+        except CapError as exc:
+            print(f"{name}: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        line = {"file": name, **describe(cap, cap_to_alert(cap, received_at=received_at))}
+        print(json.dumps(line, ensure_ascii=False))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main_cap())
