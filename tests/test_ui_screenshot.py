@@ -44,3 +44,56 @@ def test_demo_screenshot(tmp_path: Path) -> None:
             assert sum(ImageStat.Stat(rgb.convert("L")).mean) < 110
     # The demo feed and the console have both gone.
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Pids whose command line contains ``text`` (Linux /proc)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the feed child")
+def test_sigterm_stops_console_and_demo_feed(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    cache = tmp_path / "cache"
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "widgets.app", "--demo", "--cache", str(cache)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        log = cache / "console.log"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if log.exists() and "console window shown" in log.read_text(encoding="utf-8", errors="replace"):
+                break
+            assert proc.poll() is None, proc.communicate()[1][-3000:]
+            time.sleep(0.2)
+        else:
+            pytest.fail("console window never came up")
+        feed_dir = str(cache / "feed")
+        assert _processes_mentioning(feed_dir), "demo feed child not running"
+        time.sleep(2)  # let the stream go live
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    assert not _processes_mentioning(feed_dir), "demo feed left running"
+    text = (cache / "console.log").read_text(encoding="utf-8", errors="replace")
+    assert "signal 15: stopping" in text

@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
+    QLocale,
     QModelIndex,
     QPersistentModelIndex,
     QRectF,
@@ -122,6 +123,8 @@ class PlaceNames:
     """
 
     def __init__(self) -> None:
+        # The catalogue carries both languages; follow the UI language in use.
+        name = "name_en" if QLocale().language() == QLocale.Language.English else "name_zh"
         self.categories: dict[str, str] = {}
         self.streets: dict[str, str] = {}
         self.communities: dict[str, str] = {}
@@ -129,11 +132,11 @@ class PlaceNames:
             from console import catalogue
 
             for cat in catalogue.categories():
-                self.categories[str(_field(cat, "id"))] = str(_field(cat, "name_zh") or _field(cat, "id"))
+                self.categories[str(_field(cat, "id"))] = str(_field(cat, name) or _field(cat, "id"))
             for street in catalogue.streets():
-                self.streets[str(_field(street, "id"))] = str(_field(street, "name_zh") or _field(street, "id"))
+                self.streets[str(_field(street, "id"))] = str(_field(street, name) or _field(street, "id"))
                 for comm in _field(street, "communities", ()) or ():
-                    self.communities[str(_field(comm, "id"))] = str(_field(comm, "name_zh") or _field(comm, "id"))
+                    self.communities[str(_field(comm, "id"))] = str(_field(comm, name) or _field(comm, "id"))
         except Exception:  # the catalogue is static data; a broken one must not stop the queue
             log.exception("catalogue names unavailable; showing ids")
 
@@ -411,7 +414,7 @@ class AlertQueuePanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(28)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
-        widths = (64, 78, 92, 110, 64, 64, 150)
+        widths = (64, 78, 104, 110, 64, 64, 150)
         for col, width in enumerate(widths):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(col, width)

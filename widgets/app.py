@@ -174,6 +174,7 @@ class ConsoleApp:
             self.window = MainWindow(self.core, self.notifier)
             self.window.closed.connect(self._stop.set)
             self.window.show()
+            log.info("console window shown (backend %s)", backend)
             if args.screenshot is not None:
                 asyncio.get_running_loop().create_task(self._screenshot_after(args.screenshot, args.after))
             await self._stop.wait()
