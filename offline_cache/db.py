@@ -16,6 +16,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+BUSY_TIMEOUT_MS = 5000
+"""How long a statement waits for a lock held by another process (a second console on
+the same cache, a backup tool) before failing."""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY,
@@ -100,18 +104,30 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 5000")
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    if str(mode).lower() != "wal":
-        raise sqlite3.DatabaseError(f"cannot switch to WAL (got {mode})")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    check = conn.execute("PRAGMA quick_check").fetchone()[0]
-    if check != "ok":
-        raise sqlite3.DatabaseError(f"quick_check: {check}")
-    conn.executescript(SCHEMA)
-    _migrate(conn)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.DatabaseError(f"cannot switch to WAL (got {mode})")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        check = conn.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {check}")
+        conn.executescript(SCHEMA)
+        _migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError):
+            conn.close()
+        else:
+            # Closed only after the files are moved aside: closing first lets SQLite
+            # delete a -wal it cannot read, and that is evidence.
+            exc.cache_conn = conn  # type: ignore[attr-defined]
+        raise
+    except BaseException:
+        conn.close()
+        raise
     for suffix in ("-wal", "-shm"):
         side = Path(str(path) + suffix)
         if side.exists():
@@ -126,7 +142,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE outbox ADD COLUMN response TEXT")
 
 
-def open_cache(path: str | os.PathLike[str]) -> CacheDb:
+def open_cache(path: str | os.PathLike[str], busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> CacheDb:
     """Open (or create) the cache at ``path``; a corrupted file is moved aside and replaced."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -135,7 +151,7 @@ def open_cache(path: str | os.PathLike[str]) -> CacheDb:
     else:
         os.chmod(path, 0o600)
     try:
-        conn = _connect(path)
+        conn = _connect(path, busy_timeout_ms)
         return CacheDb(path=path, db=sqlite_utils.Database(conn))
     except sqlite3.OperationalError:
         # Locked, disk full, no permission: not corruption.  Moving the file would
@@ -144,12 +160,19 @@ def open_cache(path: str | os.PathLike[str]) -> CacheDb:
     except sqlite3.DatabaseError as exc:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         moved = path.with_name(f"{path.name}.corrupt-{stamp}")
+        n = 1
+        while moved.exists():  # never overwrite earlier evidence
+            n += 1
+            moved = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
         os.replace(path, moved)
         for suffix in ("-wal", "-shm"):
             side = Path(str(path) + suffix)
             if side.exists():
                 os.replace(side, Path(str(moved) + suffix))
+        stale = getattr(exc, "cache_conn", None)
+        if stale is not None:
+            stale.close()
         _create_private(path)
-        conn = _connect(path)
+        conn = _connect(path, busy_timeout_ms)
         notice = f"本地缓存损坏（{exc}），已移至 {moved.name} 并重新建立；将重新获取全量数据"
         return CacheDb(path=path, db=sqlite_utils.Database(conn), notice=notice, moved_to=moved)
