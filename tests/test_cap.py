@@ -1,0 +1,302 @@
+"""CAP 1.2 parsing, checking, mapping to the console Alert, and the Update/Cancel ledger."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from console.cap import (
+    CapError,
+    CapLedger,
+    cap_to_alert,
+    console_alert_id,
+    main_cap,
+    parse_cap,
+)
+
+DATA = Path(__file__).parent / "data" / "cap"
+RECEIVED = datetime(2026, 11, 28, 15, 0, 5, tzinfo=timezone(timedelta(hours=8)))
+
+
+def load(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+def red_with(old: str, new: str) -> str:
+    """The valid red rainstorm warning with one piece of text replaced."""
+    text = load("rainstorm_red.xml").decode("utf-8")
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+# --------------------------------------------------------------------------- valid
+
+
+def test_rainstorm_red_parses_with_both_languages() -> None:
+    cap = parse_cap(load("rainstorm_red.xml"))
+    assert cap.identifier == "SZMB-2026-1128-RS-001"
+    assert cap.sent == datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
+    assert (cap.status, cap.msg_type, cap.scope) == ("Actual", "Alert", "Public")
+    assert [i.language for i in cap.infos] == ["zh-CN", "en-US"]
+    zh, en = cap.infos
+    assert zh.sender_name == "深圳市气象台"
+    assert en.headline == "Red rainstorm warning for Pingshan District"
+    assert zh.categories == ("Met",)
+    assert zh.event_codes[0].value == "11B03"
+    assert zh.parameters[0].value_name == "warningColour"
+    assert zh.areas[0].geocodes[0].value == "440310"
+    assert zh.expires is not None and zh.expires.utcoffset() == timedelta(hours=8)
+
+
+def test_language_defaults_to_en_us() -> None:
+    cap = parse_cap(red_with("<language>en-US</language>", ""))
+    assert cap.infos[1].language == "en-US"
+
+
+def test_alert_mapping_takes_chinese_info_and_most_severe_level() -> None:
+    # English block listed first and more severe: title still Chinese, level the worst.
+    text = load("rainstorm_red.xml").decode("utf-8")
+    zh_start, en_start = text.index("<info>"), text.rindex("<info>")
+    end = text.index("</alert>")
+    zh_block = text[zh_start:en_start].replace("<severity>Extreme</severity>", "<severity>Minor</severity>")
+    swapped = text[:zh_start] + text[en_start:end] + zh_block + text[end:]
+    cap = parse_cap(swapped)
+    assert [i.language for i in cap.infos] == ["en-US", "zh-CN"]
+    alert = cap_to_alert(cap, received_at=RECEIVED)
+    assert alert.title == "深圳市气象台发布坪山区暴雨红色预警信号"
+    assert alert.level == "red"  # en-US block is Extreme
+
+
+def test_cap_to_alert_fields() -> None:
+    raw = load("rainstorm_red.xml")
+    alert = cap_to_alert(parse_cap(raw), received_at=RECEIVED)
+    assert alert.source == "early_warning" and alert.category == "early_warning"
+    assert alert.level == "red" and alert.status == "new" and alert.rev == 1
+    assert alert.id == console_alert_id("demo-szmb@cap.invalid", "SZMB-2026-1128-RS-001")
+    assert alert.id == cap_to_alert(parse_cap(raw), received_at=RECEIVED + timedelta(hours=1)).id
+    assert alert.cap == raw.decode("utf-8")
+    assert "防御指引" in alert.description
+    assert alert.street is None  # 440310 is the whole district, not a street
+    assert alert.location is not None
+    assert alert.location.lon == pytest.approx(114.35) and alert.location.lat == pytest.approx(22.735)
+    assert alert.created_at == parse_cap(raw).sent
+
+
+def test_exercise_is_marked_in_title() -> None:
+    alert = cap_to_alert(parse_cap(red_with("<status>Actual</status>", "<status>Exercise</status>")),
+                         received_at=RECEIVED)
+    assert alert.title.startswith("【演练】")
+
+
+def test_typhoon_circle_street_and_colour() -> None:
+    cap = parse_cap(load("typhoon_orange.xml"))
+    info = cap.infos[0]
+    assert info.colour == "orange"
+    alert = cap_to_alert(cap, received_at=RECEIVED)
+    assert alert.level == "orange"
+    assert alert.street == "maluan"  # geocode 马峦街道 matched the catalogue
+    assert (alert.location.lon, alert.location.lat) == (114.35, 22.70)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("severity", "colour"),
+    [("Extreme", "red"), ("Severe", "orange"), ("Moderate", "yellow"), ("Minor", "blue"), ("Unknown", "blue")],
+)
+def test_severity_colour(severity: str, colour: str) -> None:
+    text = red_with("<language>en-US</language>", "<language>en-US</language>")
+    text = text.replace("<severity>Extreme</severity>", f"<severity>{severity}</severity>")
+    cap = parse_cap(text)
+    assert {i.colour for i in cap.infos} == {colour}
+    assert cap_to_alert(cap, received_at=RECEIVED).level == colour
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def test_polygon_geojson_is_lon_lat() -> None:
+    area = parse_cap(load("rainstorm_red.xml")).infos[0].areas[0]
+    geom = area.geometry()
+    assert geom is not None and geom["type"] == "Polygon"
+    ring = geom["coordinates"][0]
+    assert ring[0] == [114.28, 22.69]  # CAP wrote "22.69,114.28"
+    assert ring[0] == ring[-1] and len(ring) == 5
+    for lon, lat in ring:
+        assert 114 < lon < 115 and 22 < lat < 23
+
+
+def test_circle_is_point_with_radius_and_64_gon() -> None:
+    area = parse_cap(load("typhoon_orange.xml")).infos[0].areas[0]
+    feats = area.features(circle_polygons=True)
+    point, poly = feats
+    assert point["geometry"] == {"type": "Point", "coordinates": [114.35, 22.70]}
+    assert point["properties"]["radius_m"] == 8000.0
+    ring = poly["geometry"]["coordinates"][0]
+    assert len(ring) == 65 and ring[0] == ring[-1]
+    # every vertex ~8 km from the centre (haversine), and [lon, lat] order
+    for lon, lat in ring:
+        dlat, dlon = math.radians(lat - 22.70), math.radians(lon - 114.35)
+        a = math.sin(dlat / 2) ** 2 + math.cos(math.radians(22.70)) * math.cos(math.radians(lat)) * math.sin(dlon / 2) ** 2
+        assert 2 * 6_371_008.8 * math.asin(math.sqrt(a)) == pytest.approx(8000, rel=1e-3)
+
+
+def test_geocode_only_area_has_no_geometry_but_keeps_codes() -> None:
+    text = red_with(
+        "<polygon>22.69,114.28 22.69,114.42 22.78,114.42 22.78,114.28 22.69,114.28</polygon>", "")
+    area = parse_cap(text).infos[0].areas[0]
+    assert area.geometry() is None and area.features() == []
+    assert [(g.value_name, g.value) for g in area.geocodes] == [("GB2260", "440310")]
+
+
+# --------------------------------------------------------------------------- invalid
+
+
+@pytest.mark.parametrize(
+    ("name", "element", "reason"),
+    [
+        ("invalid_missing_identifier.xml", "<identifier>", "缺少"),
+        ("invalid_naive_time.xml", "<sent>", "时区偏移"),
+        ("invalid_z_time.xml", "<sent>", "-00:00"),
+        ("invalid_severity.xml", "<info[1]/severity>", "Red"),
+        ("invalid_polygon_open.xml", "<info[1]/area[1]/polygon>", "未闭合"),
+        ("invalid_update_no_references.xml", "<references>", "Update"),
+    ],
+)
+def test_invalid_files_name_the_element(name: str, element: str, reason: str) -> None:
+    with pytest.raises(CapError) as err:
+        parse_cap(load(name))
+    assert str(err.value).startswith(element + ": ")
+    assert reason in str(err.value)
+
+
+def test_naive_time_message_exact() -> None:
+    with pytest.raises(CapError, match=r"^<sent>: 时间必须带时区偏移 \(2026-11-28T15:00:00\)$"):
+        parse_cap(load("invalid_naive_time.xml"))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "element"),
+    [
+        ('xmlns="urn:oasis:names:tc:emergency:cap:1.2"', 'xmlns="urn:oasis:names:tc:emergency:cap:1.1"', "<alert>"),
+        ("<status>Actual</status>", "<status>Real</status>", "<status>"),
+        ("<msgType>Alert</msgType>", "<msgType>Notice</msgType>", "<msgType>"),
+        ("<scope>Public</scope>", "<scope>Restricted</scope>", "<restriction>"),
+        ("<scope>Public</scope>", "<scope>Private</scope>", "<addresses>"),
+        ("<scope>Public</scope>", "<scope>Public</scope><scope>Public</scope>", "<scope>"),
+        ("<category>Met</category>", "<category>Weather</category>", "<info[1]/category>"),
+        ("<category>Met</category>", "", "<info[1]/category>"),
+        ("<event>暴雨</event>", "", "<info[1]/event>"),
+        ("<urgency>Immediate</urgency>", "<urgency>Now</urgency>", "<info[1]/urgency>"),
+        ("<certainty>Observed</certainty>", "<certainty>Sure</certainty>", "<info[1]/certainty>"),
+        ("<areaDesc>深圳市坪山区</areaDesc>", "", "<info[1]/area[1]/areaDesc>"),
+        ("<expires>2026-11-28T21:00:00+08:00</expires>", "<expires>tomorrow</expires>", "<info[1]/expires>"),
+        ("<identifier>SZMB-2026-1128-RS-001</identifier>", "<identifier>SZMB 1</identifier>", "<identifier>"),
+        ("<msgType>Alert</msgType>", "<msgType>Cancel</msgType>", "<references>"),
+        ("<scope>Public</scope>", "<scope>Public</scope><references>a,b</references>", "<references>"),
+        ("22.69,114.28 22.69,114.42 22.78,114.42 22.78,114.28 22.69,114.28",
+         "22.69,114.28 22.69,114.42 22.69,114.28", "<info[1]/area[1]/polygon>"),
+        ("22.69,114.28 22.69,114.42 22.78,114.42 22.78,114.28 22.69,114.28",
+         "114.28,22.69 114.42,22.69 114.42,22.78 114.28,22.69", "<info[1]/area[1]/polygon>"),
+        ("<areaDesc>深圳市坪山区</areaDesc>", "<areaDesc>x</areaDesc><circle>22.7,114.3</circle>",
+         "<info[1]/area[1]/circle>"),
+        ("<parameter><valueName>warningColour</valueName>", "<parameter><valueName></valueName>",
+         "<info[1]/parameter[1]/valueName>"),
+    ],
+)
+def test_violations_name_the_element(old: str, new: str, element: str) -> None:
+    with pytest.raises(CapError) as err:
+        parse_cap(red_with(old, new))
+    assert str(err.value).startswith(element + ": "), str(err.value)
+
+
+def test_not_xml_and_doctype_refused() -> None:
+    with pytest.raises(CapError, match="^<alert>: XML"):
+        parse_cap(b"<alert")
+    with pytest.raises(CapError, match="DOCTYPE"):
+        parse_cap('<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><alert/>')
+
+
+def test_utc_as_minus_zero_accepted() -> None:
+    cap = parse_cap(red_with("2026-11-28T15:00:00+08:00</sent>", "2026-11-28T07:00:00-00:00</sent>"))
+    assert cap.sent == datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def test_update_supersedes_and_cancel_closes() -> None:
+    ledger = CapLedger()
+    first = ledger.apply(parse_cap(load("rainstorm_red.xml")), received_at=RECEIVED)
+    assert first.action == "created" and first.alert is not None and first.alert.level == "red"
+    alert_id = first.alert.id
+
+    upd = ledger.apply(parse_cap(load("rainstorm_update.xml")), received_at=RECEIVED + timedelta(hours=2))
+    assert upd.action == "updated" and upd.problems == ()
+    assert upd.alert is not None
+    assert upd.alert.id == alert_id and upd.alert.rev == 2
+    assert upd.alert.level == "orange"
+    assert upd.alert.title == "坪山区暴雨红色预警信号降级为橙色"
+    assert upd.alert.created_at == first.alert.created_at
+    assert "RS-002" in (upd.alert.cap or "")
+    assert len(ledger) == 1
+
+    # The Cancel references both the original and the Update: one alert, closed once.
+    can = ledger.apply(parse_cap(load("rainstorm_cancel.xml")), received_at=RECEIVED + timedelta(hours=5))
+    assert can.action == "cancelled" and can.problems == ()
+    assert can.alert is not None and can.alert.id == alert_id
+    assert can.alert.rev == 3 and can.alert.status == "closed"
+    assert can.alert.timeline[-1].text == "预警已解除"
+    assert can.alert.title == upd.alert.title  # content kept
+    assert ledger.get(alert_id) == can.alert
+    assert len(ledger) == 1
+
+
+def test_update_referencing_an_update_reaches_the_same_alert() -> None:
+    ledger = CapLedger()
+    ledger.apply(parse_cap(load("rainstorm_red.xml")), received_at=RECEIVED)
+    ledger.apply(parse_cap(load("rainstorm_update.xml")), received_at=RECEIVED)
+    text = load("rainstorm_update.xml").decode("utf-8")
+    text = text.replace("RS-002</identifier>", "RS-009</identifier>").replace(
+        "SZMB-2026-1128-RS-001,2026-11-28T15:00:00+08:00", "SZMB-2026-1128-RS-002,2026-11-28T17:00:00+08:00")
+    res = ledger.apply(parse_cap(text), received_at=RECEIVED)
+    assert res.action == "updated" and res.alert is not None and res.alert.rev == 3
+    assert len(ledger) == 1
+
+
+def test_unknown_references_are_reported_not_raised() -> None:
+    ledger = CapLedger()
+    can = ledger.apply(parse_cap(load("rainstorm_cancel.xml")), received_at=RECEIVED)
+    assert can.action == "ignored" and can.alert is None
+    assert any("SZMB-2026-1128-RS-001" in p for p in can.problems)
+    upd = ledger.apply(parse_cap(load("rainstorm_update.xml")), received_at=RECEIVED)
+    assert upd.action == "created" and upd.problems and upd.alert is not None
+    assert len(ledger) == 1
+
+
+def test_duplicate_message_ignored() -> None:
+    ledger = CapLedger()
+    cap = parse_cap(load("typhoon_orange.xml"))
+    ledger.apply(cap, received_at=RECEIVED)
+    again = ledger.apply(cap, received_at=RECEIVED)
+    assert again.action == "ignored" and again.alert is not None and again.alert.rev == 1
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_main_cap_prints_json_lines_and_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main_cap([str(DATA / "rainstorm_red.xml"), str(DATA / "invalid_severity.xml")])
+    out, err = capsys.readouterr()
+    assert rc == 1
+    lines = out.strip().splitlines()
+    assert len(lines) == 1
+    obj = json.loads(lines[0])
+    assert obj["alert"]["level"] == "red" and obj["alert"]["source"] == "early_warning"
+    assert [(i["language"], i["severity"], i["colour"]) for i in obj["infos"]] == [
+        ("zh-CN", "Extreme", "red"), ("en-US", "Extreme", "red")]
+    assert err.strip() == f"{DATA / 'invalid_severity.xml'}: <info[1]/severity>: " \
+        "取值必须是 Extreme|Severe|Moderate|Minor|Unknown 之一 (Red)"
+    assert main_cap([str(DATA / "typhoon_orange.xml"), str(DATA / "rainstorm_cancel.xml")]) == 0
