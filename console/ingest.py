@@ -83,7 +83,10 @@ class Ingest:
         command_id = getattr(envelope.payload, "last_command_id", None)
         if command_id:
             for confirm in self.confirmations:
-                confirm(command_id)
+                try:
+                    confirm(command_id)
+                except Exception:  # noqa: BLE001 - the envelope is journaled and applied already
+                    log.exception("confirmation of %s failed", command_id)
         for listener in self._listeners:
             try:
                 listener(envelope, body)
@@ -91,10 +94,14 @@ class Ingest:
                 log.exception("envelope listener failed")
         return envelope
 
-    def _reject(self, reason: str, raw: bytes | str) -> None:
+    def reject(self, reason: str, raw: bytes | str, origin: str | None = None) -> None:
+        """Dead-letter a message the source already knows is bad (e.g. cut for size)."""
+        self._reject(reason, raw, origin)
+
+    def _reject(self, reason: str, raw: bytes | str, origin: str | None = None) -> None:
         self.rejected += 1
         try:
-            self.deadletters.add(reason, raw, self.origin)
+            self.deadletters.add(reason, raw, self.origin if origin is None else f"{self.origin}:{origin}")
         except Exception:  # noqa: BLE001 - even a failing disk must not stop the stream
             log.exception("dead letter not stored: %s", reason)
         self.picture.set_connection(dead_letters=self.picture.connection.dead_letters + 1)
@@ -127,13 +134,8 @@ class Ingest:
         after = 0
         if saved is not None:
             after = saved.journal_seq
-            parts: dict[str, Any] = {"cursor": saved.cursor, "generated_at": saved.saved_at}
-            for kind in _KIND_MODELS:
-                parts[kind] = [json.loads(b) for b in saved.state.get(kind, ())]
-            parts["units"] = [json.loads(b) for b in saved.state.get("units", ())]
-            parts["indicators"] = [json.loads(b) for b in saved.state.get("indicators", ())]
             try:
-                snapshot = Snapshot.model_validate(parts)
+                snapshot = _saved_snapshot(saved.state, saved.cursor, saved.saved_at)
             except Exception:  # noqa: BLE001 - an unreadable snapshot: replay the whole journal
                 log.exception("saved snapshot unreadable; replaying the whole journal")
                 after = 0
@@ -153,3 +155,18 @@ class Ingest:
         if latest_ts is not None:
             self.picture.set_connection(data_as_of=latest_ts)
         return replayed
+
+
+def _saved_snapshot(state: dict[str, list[str]], cursor: str, saved_at: str) -> Snapshot:
+    """Rebuild a Snapshot from the saved JSON bodies with one validation pass.
+
+    The bodies are spliced into one JSON document rather than parsed one by one:
+    pydantic then validates 100,000 alerts in one call, several times faster than
+    ``json.loads`` plus ``model_validate`` per object.
+    """
+    parts = [f'"cursor": {json.dumps(cursor)}', f'"generated_at": {json.dumps(saved_at)}']
+    for kind in (*_KIND_MODELS, "units", "indicators"):
+        bodies = state.get(kind)
+        if bodies:
+            parts.append(f'"{kind}": [' + ",".join(bodies) + "]")
+    return Snapshot.model_validate_json("{" + ", ".join(parts) + "}")
