@@ -34,6 +34,8 @@ async def until(cond: Callable[[], bool], timeout: float, what: str) -> None:
 VALID_NOTICE = {"v": 1, "type": "notice", "ts": "2026-11-28T15:00:00+08:00",
                 "payload": {"id": "n-fault", "severity": "info", "text": "故障注入后的正常消息"}}
 
+HUGE = b'{"v": 1, "id": "1", "type": "notice", "payload": {"text": "' + b"x" * 5_000_000 + b'"}}'
+
 BAD_MESSAGES: list[tuple[str, bytes, str]] = [
     ("malformed JSON", b'{"v": 1, "id": ', "Invalid JSON"),
     ("unknown type", json.dumps({**VALID_NOTICE, "id": "X", "type": "alert.delete"}).encode(), "'alert.delete'"),
@@ -41,8 +43,7 @@ BAD_MESSAGES: list[tuple[str, bytes, str]] = [
                                       "payload": {"id": 5, "text": ["x"]}}).encode(), "valid string"),
     ("missing fields", json.dumps({"v": 1, "id": "X", "type": "alert.upsert", "ts": VALID_NOTICE["ts"],
                                    "payload": {"id": "A-1"}}).encode(), "payload.rev: Field required"),
-    ("5 MB message", b'{"v": 1, "id": "1", "type": "notice", "payload": {"text": "' + b"x" * 5_000_000 + b'"}}',
-     "too large"),
+    ("5 MB message", HUGE, f"message too large: {len(HUGE)} bytes"),  # the real size, not the kept prefix
     ("invalid UTF-8", json.dumps({**VALID_NOTICE, "id": "X"}, ensure_ascii=False).encode().replace(
         "正常".encode(), b"\xff\xfe"), "invalid UTF-8"),
 ]
