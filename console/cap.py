@@ -248,20 +248,13 @@ class CapAlert:
 
 def parse_cap(xml: bytes | str) -> CapAlert:
     """Parse and check one CAP 1.2 message; raise :class:`CapError` on any violation."""
-    if isinstance(xml, bytes):
-        raw_bytes = xml
-        try:
-            text = xml.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise CapError("alert", f"不是 UTF-8 编码（第 {exc.start} 字节）") from None
-    else:
-        text = xml
-        raw_bytes = xml.encode("utf-8")
+    text = _decode(xml) if isinstance(xml, bytes) else xml
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise CapError("alert", "CAP 消息不允许包含 DOCTYPE/ENTITY 声明")
     try:
-        # Bytes let the parser honour the XML declaration's encoding.
-        root = ET.fromstring(raw_bytes)
+        # Parsed as text: expat cannot decode multi-byte legacy encodings such as
+        # GB2312/GB18030 itself, so _decode() has already applied the declaration.
+        root = ET.fromstring(text)
     except ET.ParseError as exc:
         raise CapError("alert", f"XML 格式错误：{exc}") from None
     if root.tag != _NS + "alert":
@@ -308,6 +301,21 @@ def parse_cap(xml: bytes | str) -> CapAlert:
         infos=infos,
         xml=text,
     )
+
+
+_ENCODING_RE = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _decode(raw: bytes) -> str:
+    """Bytes → text by the XML declaration's encoding (UTF-8 when none is declared)."""
+    m = _ENCODING_RE.match(raw)
+    encoding = m.group(1).decode("ascii") if m else "utf-8"
+    try:
+        return raw.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
+    except LookupError:
+        raise CapError("alert", "不支持的字符编码", encoding) from None
+    except UnicodeDecodeError as exc:
+        raise CapError("alert", f"无法按 {encoding} 解码（第 {exc.start} 字节）") from None
 
 
 class _Element:

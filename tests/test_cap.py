@@ -300,3 +300,12 @@ def test_main_cap_prints_json_lines_and_errors(capsys: pytest.CaptureFixture[str
     assert err.strip() == f"{DATA / 'invalid_severity.xml'}: <info[1]/severity>: " \
         "取值必须是 Extreme|Severe|Moderate|Minor|Unknown 之一 (Red)"
     assert main_cap([str(DATA / "typhoon_orange.xml"), str(DATA / "rainstorm_cancel.xml")]) == 0
+
+
+def test_declared_legacy_encoding_and_bad_bytes() -> None:
+    text = load("typhoon_orange.xml").decode("utf-8").replace('encoding="UTF-8"', 'encoding="GB18030"')
+    cap = parse_cap(text.encode("gb18030"))
+    assert cap.infos[0].event == "台风"
+    assert cap.xml == text
+    with pytest.raises(CapError, match=r"^<alert>: 无法按 UTF-8 解码"):
+        parse_cap(load("typhoon_orange.xml").replace("台风".encode(), b"\xff\xfe", 1))
