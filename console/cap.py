@@ -366,9 +366,11 @@ class _Element:
 
 def _check_id_text(element: str, value: str) -> None:
     # CAP 1.2 §3.2.1: identifier and sender MUST NOT include spaces, commas or
-    # the restricted characters < and & — they are the separators of <references>.
-    for bad, label in ((" ", "空格"), (",", "逗号"), ("<", "<"), ("&", "&")):
-        if bad in value or (bad == " " and any(ch.isspace() for ch in value)):
+    # the restricted characters < and &; space and comma separate <references>.
+    if any(ch.isspace() for ch in value):
+        raise CapError(element, "不得包含空白字符", value)
+    for bad, label in ((",", "逗号"), ("<", "<"), ("&", "&")):
+        if bad in value:
             raise CapError(element, f"不得包含{label}", value)
 
 

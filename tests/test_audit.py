@@ -155,3 +155,17 @@ def test_main_audit_empty_cache(tmp_path: Path, capsys: pytest.CaptureFixture[st
     open_cache(tmp_path / CACHE_FILE).close()  # no audit table yet
     assert main_audit(["verify", "--cache", str(tmp_path)]) == 0
     assert capsys.readouterr().out.strip() == "审计链完整：0 条记录"
+
+
+def test_hash_is_prev_hash_then_canonical_json(cache: CacheDb) -> None:
+    import hashlib
+
+    log = AuditLog(cache, algo="sha256")
+    a = log.append("值班员甲", "alert.close", "A-1", {"b": 1, "a": "闭环"})
+    b = log.append("值班员甲", "alert.reopen", "A-1", {})
+    for rec in (a, b):
+        body = json.dumps({"seq": rec.seq, "ts": rec.ts, "actor": rec.actor, "action": rec.action,
+                           "target": rec.target, "detail": rec.detail, "algo": "sha256"},
+                          sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert rec.hash == hashlib.sha256((rec.prev_hash + body).encode("utf-8")).hexdigest()
+    assert b.prev_hash == a.hash

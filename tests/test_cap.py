@@ -309,3 +309,14 @@ def test_declared_legacy_encoding_and_bad_bytes() -> None:
     assert cap.xml == text
     with pytest.raises(CapError, match=r"^<alert>: 无法按 UTF-8 解码"):
         parse_cap(load("typhoon_orange.xml").replace("台风".encode(), b"\xff\xfe", 1))
+
+
+def test_update_after_cancel_reopens_and_says_so() -> None:
+    ledger = CapLedger()
+    ledger.apply(parse_cap(load("rainstorm_red.xml")), received_at=RECEIVED)
+    cancel = load("rainstorm_cancel.xml").decode("utf-8").replace(
+        " demo-szmb@cap.invalid,SZMB-2026-1128-RS-002,2026-11-28T17:00:00+08:00", "")
+    assert ledger.apply(parse_cap(cancel), received_at=RECEIVED).alert.status == "closed"  # type: ignore[union-attr]
+    res = ledger.apply(parse_cap(load("rainstorm_update.xml")), received_at=RECEIVED)
+    assert res.action == "updated" and res.alert is not None
+    assert res.alert.status == "new" and res.alert.rev == 3 and res.problems
