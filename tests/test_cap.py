@@ -107,7 +107,7 @@ def test_typhoon_circle_street_and_colour() -> None:
     [("Extreme", "red"), ("Severe", "orange"), ("Moderate", "yellow"), ("Minor", "blue"), ("Unknown", "blue")],
 )
 def test_severity_colour(severity: str, colour: str) -> None:
-    text = red_with("<language>en-US</language>", "<language>en-US</language>")
+    text = load("rainstorm_red.xml").decode("utf-8")
     text = text.replace("<severity>Extreme</severity>", f"<severity>{severity}</severity>")
     cap = parse_cap(text)
     assert {i.colour for i in cap.infos} == {colour}
