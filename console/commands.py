@@ -57,8 +57,18 @@ class Commands:
         return cmd
 
     def on_accepted(self, command_id: str, accepted: CommandAccepted | None = None) -> None:
-        """The gateway answered 202: sent, still pending until its echo arrives."""
-        self.outbox.mark_sent(command_id, 202)
+        """The gateway answered 202: sent, still pending until its echo arrives.
+
+        If the store already holds the revision the command produced (its echo was
+        applied before this answer came back, or a snapshot skipped over it), the
+        command is confirmed now rather than left pending forever.
+        """
+        self.outbox.mark_sent(command_id, 202, accepted.model_dump_json() if accepted is not None else None)
+        if accepted is not None and accepted.rev is not None:
+            held = self.picture.alerts.get(accepted.target_id)
+            if held is not None and held.rev >= accepted.rev:
+                self.on_echo(command_id)
+                return
         self._update_unsent()
 
     def on_refused(self, command_id: str, status: int, reason: str) -> None:
