@@ -126,3 +126,45 @@ async def until_head(url: str, head: int) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"feed head never reached {head}")
+
+
+def test_checkpoints_shorten_the_replay_and_resume_cleanly(feed_factory: Callable[..., FeedProcess],
+                                                            tmp_path: Path) -> None:
+    feed = feed_factory(alerts_per_s=10, readings_per_s=50)
+    url = feed.url or ""
+    cache = tmp_path / "cache"
+
+    def config() -> ConsoleConfig:
+        return ConsoleConfig(backend_url=url, cache_dir=cache, checkpoint_rows=30, max_backoff_s=0.5,
+                             fetch_catalogues=False)
+
+    async def main() -> None:
+        core = ConsoleCore(config())
+        try:
+            await core.start()
+            assert await core.wait_live(30)
+            await until(lambda: core.checkpoints >= 2, 20, "two checkpoints")
+            assert core.snapshots is not None and core.journal is not None
+            saved = core.snapshots.load()
+            assert saved is not None and saved.journal_seq > 0
+        finally:
+            await core.stop()
+        total = core.journal.count()
+        before = {a.id: a.rev for a in core.picture.alerts.values()}
+
+        core2 = ConsoleCore(config())
+        try:
+            await core2.start()
+            assert core2.restored < total  # only the tail after the last checkpoint
+            assert {a.id: a.rev for a in core2.picture.alerts.values()} == before
+            assert await core2.wait_live(30)
+            state = await caught_up(core2, url)
+            assert {a.id: a.rev for a in core2.picture.alerts.values()} == \
+                {aid: a["rev"] for aid, a in state["alerts"].items()}
+            ids = journal_ids(core2)
+            assert len(ids) == len(set(ids))
+            assert core2.source is not None and core2.source.resets == 0
+        finally:
+            await core2.stop()
+
+    run(main())
