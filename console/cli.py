@@ -10,6 +10,8 @@
 ``replay --jsonl IN [--speed X] [--cache DIR]``
     plays a recording through Ingest (validation, journal) and prints
     ``played=N skipped=M``.
+``audit verify --cache DIR``
+    handed to :func:`console.audit.main_audit` (checks the audit hash chain).
 
 ``widgets.app`` sends these subcommands here (``HEADLESS_COMMANDS``) before any
 QApplication exists; ``python -m console.cli …`` works too.
@@ -32,7 +34,7 @@ from pydantic import TypeAdapter
 
 from console.models import wire_models
 
-HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay"})
+HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay", "audit"})
 """Subcommands ``widgets.app`` hands to :func:`main_headless`."""
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -185,7 +187,12 @@ async def replay(jsonl: Path, speed: float, cache: Path | None) -> tuple[int, in
 
 def main_headless(argv: Sequence[str]) -> int:
     """Run one headless subcommand; returns the process exit code."""
-    args = _parser().parse_args(list(argv))
+    argv = list(argv)
+    if argv and argv[0] == "audit":
+        from console.audit import main_audit  # its own parser and exit codes
+
+        return int(main_audit(argv[1:]))
+    args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         if args.command == "schema":

@@ -20,7 +20,7 @@ def cli_run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]
 
 
 def test_headless_command_names() -> None:
-    assert {"schema", "record"} <= set(cli.HEADLESS_COMMANDS)
+    assert {"schema", "record", "replay", "audit"} <= set(cli.HEADLESS_COMMANDS)
 
 
 def test_record_prints_counts_and_writes_valid_jsonl(feed: FeedProcess, tmp_path: Path) -> None:
@@ -65,6 +65,11 @@ def test_schema_writes_one_file_per_model_and_the_openapi(tmp_path: Path) -> Non
     api = json.loads((tmp_path / "schema" / "openapi.json").read_text(encoding="utf-8"))
     assert api["openapi"].startswith("3.") and "/api/v1/snapshot" in api["paths"]
     assert "/api/v1/commands" in api["paths"] and not any(p.startswith("/_sim") for p in api["paths"])
+
+
+def test_audit_is_handed_to_the_audit_module(tmp_path: Path) -> None:
+    proc = cli_run("audit", "verify", "--cache", str(tmp_path / "nowhere"))
+    assert proc.returncode == 2 and "找不到缓存文件" in proc.stderr
 
 
 def test_bad_arguments_exit_nonzero() -> None:
