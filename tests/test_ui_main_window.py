@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QDockWidget
 
-from test_ui_support import console_loop, live_console  # noqa: F401  (fixtures)
+from test_ui_support import console_loop, live_console, offline_console  # noqa: F401  (fixtures)
 from widgets.alert_queue import AlertQueuePanel
 from widgets.indicator_panel import IndicatorPanel
 from widgets.main_window import LAYOUT_KEY, MainWindow
@@ -99,4 +99,33 @@ def test_offline_banner_when_feed_stops(live_console: SimpleNamespace, qtbot: An
     # Back online: the banner goes away by itself.
     live_console.feed.restart()
     qtbot.waitUntil(lambda: window.banner.isHidden(), timeout=60000)
+    window.close()
+
+
+def test_uncaught_errors_reach_the_status_bar_not_the_operator(offline_console: SimpleNamespace, qtbot: Any) -> None:
+    import argparse
+    import sys
+    import threading
+
+    from widgets.app import ConsoleApp, _install_error_hooks
+
+    window = _window(offline_console, qtbot)
+    console = ConsoleApp(argparse.Namespace())
+    console.window = window
+    saved = (sys.excepthook, threading.excepthook, offline_console.loop.get_exception_handler())
+    try:
+        _install_error_hooks(console, offline_console.loop)
+        try:
+            raise ValueError("坏数据")
+        except ValueError as exc:
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+        assert window.status.message() == "内部错误，已记录日志：ValueError: 坏数据"
+        offline_console.loop.call_exception_handler({"message": "task failed", "exception": RuntimeError("断线")})
+        assert window.status.message() == "内部错误，已记录日志：RuntimeError: 断线"
+    finally:
+        sys.excepthook, threading.excepthook = saved[0], saved[1]
+        offline_console.loop.set_exception_handler(saved[2])
+    # Offline from the start: the banner is up and the status bar says why.
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=20000)
+    assert window.status.label_texts()["StatusState"].endswith(("离线", "重连中", "连接中"))
     window.close()

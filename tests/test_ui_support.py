@@ -59,7 +59,16 @@ def console_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
 def run_task(loop: asyncio.AbstractEventLoop, qtbot: Any, coro: Coroutine[Any, Any, Any], timeout_s: float = 30) -> Any:
     """Run a coroutine on the console loop while Qt keeps processing events."""
     task = loop.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=int(timeout_s * 1000))
+    try:
+        qtbot.waitUntil(task.done, timeout=int(timeout_s * 1000))
+    except Exception:
+        # Say where it is stuck: the task and everything else still on the loop.
+        import io
+
+        out = io.StringIO()
+        for t in asyncio.all_tasks(loop):
+            t.print_stack(file=out)
+        raise AssertionError(f"{coro!r} did not finish in {timeout_s} s; tasks:\n{out.getvalue()}") from None
     return task.result()
 
 
@@ -74,9 +83,16 @@ def start_core(loop: asyncio.AbstractEventLoop, qtbot: Any, backend: str, cache_
     return SimpleNamespace(core=core, notifier=notifier, loop=loop)
 
 
+STOP_TIMEOUT_S = 45
+"""Above OutboxSender's 30 s idle recheck: on Python 3.11 ``asyncio.wait_for`` can
+swallow a cancellation that races with its inner wait finishing, and the sender then
+sleeps one more idle period before it sees the next one."""
+
+
 def stop_core(console: SimpleNamespace, qtbot: Any) -> None:
     """Stop the core (tasks cancelled, journal flushed)."""
-    run_task(console.loop, qtbot, console.core.stop(), timeout_s=20)
+    console.notifier.stop()
+    run_task(console.loop, qtbot, console.core.stop(), timeout_s=STOP_TIMEOUT_S)
 
 
 @pytest.fixture
