@@ -20,6 +20,7 @@ from widgets.alert_queue import (
     COL_STREET,
     COL_TIME,
     COL_TITLE,
+    OVERDUE_COLOUR,
     REFUSED_COLOUR,
     SOURCE_NAMES,
     STATUS_NAMES,
@@ -75,6 +76,25 @@ def test_queue_shows_feed_alerts_in_chinese(live_console: SimpleNamespace, qtbot
         assert texts[COL_TITLE] == alert.title
         # The level cell carries the level for the pill painter.
         assert model.data(model.index(row, COL_LEVEL), Qt.ItemDataRole.UserRole) == alert.level
+
+    # New alerts past their category's acknowledgement limit show their time in red.
+    from datetime import datetime, timezone
+
+    limits = {c.id: c.ack_limit_min * 60 for c in catalogue.categories()}
+    overdue_rows = 0
+    for row in range(model.rowCount()):
+        alert = store.get(model.alert_id(row))
+        age = (datetime.now(timezone.utc) - alert.created_at).total_seconds()
+        expected = alert.status == "new" and age > limits.get(alert.category, float("inf")) + 1
+        colour = model.data(model.index(row, COL_TIME), Qt.ItemDataRole.ForegroundRole)
+        if expected:
+            overdue_rows += 1
+            assert QColor(colour) == OVERDUE_COLOUR, alert
+        elif alert.status != "new":
+            assert colour is None or QColor(colour) != OVERDUE_COLOUR
+    assert overdue_rows > 0  # the seeded district has old alerts nobody took yet
+    model.refresh_ages()  # the clock-driven refresh keeps the table intact
+    assert model.rowCount() == len(store)
 
     total, new, red = model.counts()
     assert total == len(store)

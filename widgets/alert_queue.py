@@ -24,9 +24,10 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QRectF,
     Qt,
+    QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QBrush, QCloseEvent, QColor, QFont, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -92,6 +93,9 @@ PENDING_NAMES: dict[str, str] = {
 }
 PENDING_OTHER = QT_TRANSLATE_NOOP("AlertQueuePanel", "提交中…")
 
+AGE_REFRESH_MS = 30_000
+"""How often overdue marks are re-evaluated."""
+
 OPEN_STATUSES = frozenset({"new", "acknowledged", "dispatched", "in_progress"})
 """Statuses still asking for work; resolved/closed alerts do not count as open."""
 
@@ -101,6 +105,7 @@ LEVEL_RANK: dict[str, int] = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
 PENDING_COLOUR = QColor(theme.ACCENT)
 REFUSED_COLOUR = QColor("#ff5252")
 NEW_COLOUR = QColor("#ffd180")
+OVERDUE_COLOUR = QColor("#ff5252")
 DONE_COLOUR = QColor(theme.TEXT_DIM)
 
 
@@ -128,11 +133,15 @@ class PlaceNames:
         self.categories: dict[str, str] = {}
         self.streets: dict[str, str] = {}
         self.communities: dict[str, str] = {}
+        self.ack_limits_s: dict[str, float] = {}
         try:
             from console import catalogue
 
             for cat in catalogue.categories():
                 self.categories[str(_field(cat, "id"))] = str(_field(cat, name) or _field(cat, "id"))
+                limit = _field(cat, "ack_limit_min")
+                if limit:
+                    self.ack_limits_s[str(_field(cat, "id"))] = float(limit) * 60.0
             for street in catalogue.streets():
                 self.streets[str(_field(street, "id"))] = str(_field(street, name) or _field(street, "id"))
                 for comm in _field(street, "communities", ()) or ():
@@ -160,6 +169,7 @@ class _Row(NamedTuple):
     texts: tuple[str, ...]
     status_colour: QColor | None
     bold: bool
+    overdue: bool
     pending: bool
     refused: bool
 
@@ -209,6 +219,8 @@ class AlertQueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == COL_STATUS and row.status_colour is not None:
                 return row.status_colour
+            if col == COL_TIME and row.overdue:
+                return OVERDUE_COLOUR
             if row.status in ("resolved", "closed"):
                 return DONE_COLOUR
             return None
@@ -314,10 +326,27 @@ class AlertQueueModel(QAbstractTableModel):
             from console.masking import mask_phone
 
             tip.append(QCoreApplication.translate("AlertQueuePanel", "报告人电话 {phone}").format(phone=mask_phone(alert.reporter_phone)))
+        if self._is_overdue(alert):
+            tip.append(QCoreApplication.translate("AlertQueuePanel", "超过签收时限未签收"))
         refusal = self._store.refusal(alert_id) if hasattr(self._store, "refusal") else None
         if refusal:
             tip.append(QCoreApplication.translate("AlertQueuePanel", "被拒绝：{reason}").format(reason=refusal))
         return "\n".join(tip)
+
+    def _is_overdue(self, alert: Any) -> bool:
+        """A new alert older than its category's acknowledgement limit."""
+        if alert.status != "new":
+            return False
+        limit = self._names.ack_limits_s.get(alert.category)
+        if limit is None:
+            return False
+        return (datetime.now(timezone.utc) - alert.created_at).total_seconds() > limit
+
+    def refresh_ages(self) -> None:
+        """Re-evaluate time-dependent display (overdue) for every row: one dataChanged."""
+        self._rows.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMN_TITLES) - 1))
 
     def _build(self, alert: Any) -> _Row:
         created = alert.created_at.astimezone(CHINA_TZ)
@@ -350,6 +379,7 @@ class AlertQueueModel(QAbstractTableModel):
             texts=texts,
             status_colour=status_colour,
             bold=alert.status == "new" and alert.level in ("red", "orange"),
+            overdue=self._is_overdue(alert),
             pending=bool(pending),
             refused=bool(refusal),
         )
@@ -450,6 +480,11 @@ class AlertQueuePanel(QWidget):
         self.model.modelReset.connect(self._on_model_reset)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         notifier.alerts_changed.connect(self._on_alerts_changed)
+        # Overdue marks depend on the clock, not only on store changes.
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(AGE_REFRESH_MS)
+        self._age_timer.timeout.connect(self._on_clock_changed)
+        self._age_timer.start()
         self._update_counts()
         self._update_button()
 
@@ -498,6 +533,18 @@ class AlertQueuePanel(QWidget):
         self.model.refresh(ids)
         self._update_counts()
         self._update_button()
+
+    def _on_clock_changed(self) -> None:
+        self.model.refresh_ages()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """Stop listening to the core when the panel goes away."""
+        self._age_timer.stop()
+        try:
+            self._notifier.alerts_changed.disconnect(self._on_alerts_changed)
+        except (RuntimeError, TypeError):
+            pass
+        super().closeEvent(event)
 
     def _on_acknowledge_clicked(self) -> None:
         self.acknowledge_selected()

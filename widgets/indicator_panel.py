@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any, Iterable
 
 from PySide6.QtCore import QCoreApplication, QLocale, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QPainter, QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets import theme
@@ -276,6 +276,7 @@ class IndicatorPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("IndicatorPanel")
         self._core = core
+        self._notifier = notifier
         self._store = core.picture.indicators
         self.tiles: dict[str, IndicatorTile] = {}
         specs: dict[str, Any] = {}
@@ -315,6 +316,14 @@ class IndicatorPanel(QWidget):
             history = self._store.history(ind_id)
             tail = self._tail(history, SPARK_POINTS)
             self.tiles[ind_id].set_value(_value_of(latest), [v for v in (_value_of(h) for h in tail) if v is not None])
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """Stop listening to the core when the panel goes away."""
+        try:
+            self._notifier.indicators_changed.disconnect(self._on_indicators_changed)
+        except (RuntimeError, TypeError):
+            pass
+        super().closeEvent(event)
 
     def _on_indicators_changed(self, changed: object) -> None:
         ids = set(changed) if isinstance(changed, (set, frozenset, list, tuple)) else None

@@ -308,6 +308,7 @@ class MainWindow(QMainWindow):
                     signal.disconnect(slot)
                 except (RuntimeError, TypeError):
                     pass
+            self.status.shutdown()
             # Panels release streams and web pages in their own closeEvent.
             for dock in self.docks.values():
                 panel = dock.widget()

@@ -157,6 +157,15 @@ class ConsoleStatusBar(QStatusBar):
         self._set_flag(self._message_label, "error", error)
         self._message_timer.start(timeout_ms)
 
+    def shutdown(self) -> None:
+        """Stop the timers and stop listening to the core (the window is closing)."""
+        self._age_timer.stop()
+        self._message_timer.stop()
+        try:
+            self._notifier.connection_changed.disconnect(self._on_connection_changed)
+        except (RuntimeError, TypeError):
+            pass
+
     def message(self) -> str:
         """The transient message now shown (empty when none)."""
         return self._message_label.text()

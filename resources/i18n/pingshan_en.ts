@@ -128,6 +128,10 @@
         <translation>Reporter phone {phone}</translation>
     </message>
     <message>
+        <source>超过签收时限未签收</source>
+        <translation>Not acknowledged within the time limit</translation>
+    </message>
+    <message>
         <source>被拒绝：{reason}</source>
         <translation>Refused: {reason}</translation>
     </message>
