@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections import deque
 from typing import Iterator
 
@@ -42,6 +43,8 @@ class Journal:
         self.last_error: str | None = None
         self.dropped = 0
         self.flushes = 0
+        self._stamp_second = -1
+        self._stamp = ""
         row = self._conn.execute(
             "SELECT seq, stream_id FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
         self._max_seq: int = int(row[0]) if row else 0
@@ -58,7 +61,10 @@ class Journal:
 
     def append(self, stream_id: str | None, type: str, ts_iso: str, body_json: str) -> None:
         """Buffer one accepted envelope; it reaches disk at the next ``flush()``."""
-        self._buffer.append((stream_id, type, ts_iso, body_json, utc_now_iso()))
+        now = int(time.time())
+        if now != self._stamp_second:  # one timestamp string per second, not per message
+            self._stamp_second, self._stamp = now, utc_now_iso()
+        self._buffer.append((stream_id, type, ts_iso, body_json, self._stamp))
         if len(self._buffer) > self.max_buffered:
             self._buffer.popleft()
             self.dropped += 1

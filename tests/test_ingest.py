@@ -231,3 +231,27 @@ def test_crash_before_flush_restores_the_committed_prefix(tmp_path: Path) -> Non
     assert state_of(pic) == state_of(prefix_pic)
     # the resume cursor is the last committed envelope (alert 200, then its device update)
     assert restored.journal.last_stream_id() == "100200"
+
+
+def test_data_as_of_follows_the_stream_and_is_exact_after_flush(tmp_path: Path) -> None:
+    ingest, pic = make(tmp_path)
+    for n in range(1, 201):
+        ingest.accept(wire(n, alert(f"A{n}")), str(n))
+    as_of = pic.connection.data_as_of
+    assert as_of is not None and T0 + timedelta(seconds=1) <= as_of <= T0 + timedelta(seconds=200)
+    assert pic.connection.last_message_at is not None
+    ingest.flush()
+    assert pic.connection.data_as_of == T0 + timedelta(seconds=200)
+
+
+def test_disk_trouble_reaches_the_connection_state(tmp_path: Path) -> None:
+    ingest, pic = make(tmp_path)
+    conn = ingest.journal.cache.conn
+    conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+    for n in range(1, 301):
+        ingest.accept(wire(n, alert(f"A{n}")), str(n))
+    assert ingest.flush() == 0
+    assert pic.connection.journal_warning and "磁盘已满" in pic.connection.journal_warning
+    assert len(pic.alerts) == 300, "the live picture keeps working"
+    conn.execute("PRAGMA max_page_count = 1073741823")
+    assert ingest.flush() == 300 and pic.connection.journal_warning is None
