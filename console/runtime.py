@@ -275,7 +275,7 @@ class ConsoleCore:
         """Commit the journal every ``flush_interval_s`` (or sooner with ``flush_rows`` buffered)."""
         assert self.journal is not None
         interval = self.config.flush_interval_s
-        step = min(interval, 0.02)
+        step = min(interval, 0.05)  # also notices flush_rows buffered rows within 50 ms
         last_flush = last_counts = time.monotonic()
         while True:
             await asyncio.sleep(step)

@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 BASE_DELAY_S = 0.5
 MAX_DELAY_S = 30.0
 HEALTHY_AFTER_S = 5.0  # a connection that stayed up this long resets the backoff
-LAST_MESSAGE_EVERY_S = 1.0  # how often last_message_at is refreshed (not per event)
 
 
 @runtime_checkable
@@ -106,7 +105,6 @@ class LiveSource:
         self._rng = rng or random.Random()
         self._opened_at: float | None = None
         self._events_this_connection = 0
-        self._last_message_mark = 0.0
         self._resets_in_row = 0
         self._poison_id: str | None = None
 
@@ -167,10 +165,6 @@ class LiveSource:
     def _accept(self, event: SseEvent) -> None:
         self.events += 1
         self._events_this_connection += 1
-        now = time.monotonic()
-        if now - self._last_message_mark >= LAST_MESSAGE_EVERY_S:
-            self._last_message_mark = now
-            self._set(last_message_at=datetime.now().astimezone())
         if event.oversize:
             # Only a prefix was kept: say how big it really was, never try to parse it.
             reject = getattr(self.ingest, "reject", None)
