@@ -66,6 +66,16 @@ def test_main_window_docks_header_status_and_layout(live_console: SimpleNamespac
     window.focus_actions["indicators"].trigger()
     assert window.docks["indicators"].isVisible()
 
+    # Cross-panel route: picking an alert with cameras puts them on the video wall.
+    store = live_console.core.picture.alerts
+    qtbot.waitUntil(lambda: any(a.camera_ids and live_console.core.picture.cameras.get(a.camera_ids[0])
+                                for a in store.values()), timeout=20000)
+    with_camera = next(a for a in store.values()
+                       if a.camera_ids and live_console.core.picture.cameras.get(a.camera_ids[0]))
+    assert window.alert_queue.select_alert(with_camera.id)
+    wall = window.video_wall
+    qtbot.waitUntil(lambda: wall.tiles[0].camera_id == with_camera.camera_ids[0], timeout=5000)
+
     # Errors reach the operator in the status bar, not as a traceback.
     window.show_error("内部错误，已记录日志：测试")
     assert window.status.message() == "内部错误，已记录日志：测试"
