@@ -127,7 +127,7 @@ class Ingest:
         and bring ``data_as_of`` up to the newest accepted envelope."""
         n = self.journal.flush()
         warning = self.journal.last_error
-        if warning is None and getattr(self.journal, "dropped", 0):
+        if warning is None and self.journal.dropped:
             warning = f"本地日志曾因磁盘问题丢弃 {self.journal.dropped} 条消息（画面不受影响）"
         self.picture.set_connection(journal_warning=warning)
         if self._latest_ts is not None and self.picture.connection.data_as_of != self._latest_ts:

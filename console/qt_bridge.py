@@ -46,4 +46,5 @@ class PictureNotifier(QObject):
                 getattr(self, f"{kind}_changed").emit(ids)
 
     def stop(self) -> None:
+        """Stop the timer (at shutdown, or in tests); ``flush_now()`` still works."""
         self._timer.stop()

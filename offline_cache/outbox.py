@@ -9,8 +9,8 @@ result exactly once.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from offline_cache._tx import transaction
 from offline_cache.db import CacheDb, utc_now_iso
@@ -38,11 +38,11 @@ class OutboxItem:
     response: str | None = None
 
 
-def _item(row: sqlite3.Row | tuple[object, ...]) -> OutboxItem:
+def _item(row: tuple[Any, ...]) -> OutboxItem:
     return OutboxItem(
         command_id=str(row[0]), kind=str(row[1]), target_id=str(row[2]), body_json=str(row[3]),
-        status=str(row[4]), created_at=str(row[5]), updated_at=str(row[6]), attempts=int(row[7] or 0),  # type: ignore[call-overload]
-        http_status=None if row[8] is None else int(row[8]),  # type: ignore[call-overload]
+        status=str(row[4]), created_at=str(row[5]), updated_at=str(row[6]), attempts=int(row[7] or 0),
+        http_status=None if row[8] is None else int(row[8]),
         last_error=None if row[9] is None else str(row[9]),
         response=None if row[10] is None else str(row[10]))
 
