@@ -14,7 +14,7 @@ import json
 import logging
 import ssl
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncGenerator, Callable
 
 import httpx
 
@@ -170,7 +170,7 @@ class GatewayClient:
         scope: str | None = None,
         *,
         on_open: Callable[[], None] | None = None,
-    ) -> AsyncIterator[SseEvent]:
+    ) -> AsyncGenerator[SseEvent, None]:
         """``GET /api/v1/stream``: yield events until the connection ends.
 
         Sends ``Last-Event-ID`` itself (httpx has no EventSource), checks the status
