@@ -139,3 +139,25 @@ def test_uncaught_errors_reach_the_status_bar_not_the_operator(offline_console: 
     qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=20000)
     assert window.status.label_texts()["StatusState"].endswith(("离线", "重连中", "连接中"))
     window.close()
+
+
+def test_header_switches_to_wartime_with_an_active_incident(offline_console: SimpleNamespace, qtbot: Any) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from console.models import GeoPoint, Incident, IncidentUpsert
+
+    window = _window(offline_console, qtbot)
+    assert window.header.mode_text() == "平时"
+    now = datetime.now(timezone(timedelta(hours=8)))
+    incident = Incident(
+        id="inc-test-1", rev=1, type="typhoon_waterlogging", level=2, status="active",
+        title="台风内涝 Ⅱ级响应", location=GeoPoint(lon=114.35, lat=22.72), started_at=now,
+    )
+    picture = offline_console.core.picture
+    picture.apply(IncidentUpsert(v=1, id="900001", ts=now, type="incident.upsert", payload=incident))
+    qtbot.waitUntil(lambda: window.header.mode_text() == "战时", timeout=3000)
+    assert window.header.mode.property("mode") == "wartime"
+    stood_down = incident.model_copy(update={"rev": 2, "status": "stood_down", "ended_at": now})
+    picture.apply(IncidentUpsert(v=1, id="900002", ts=now, type="incident.upsert", payload=stood_down))
+    qtbot.waitUntil(lambda: window.header.mode_text() == "平时", timeout=3000)
+    window.close()

@@ -298,7 +298,6 @@ def run_gui(args: argparse.Namespace) -> int:
     family = theme.load_cjk_font(app)
     log.info("UI font: %s", family)
     i18n.install_translator(app, args.lang)
-    app.setApplicationDisplayName(QApplication.translate("ConsoleApp", "坪山区城市运行指挥中心"))
     theme.apply_theme(app)
 
     console = ConsoleApp(args)

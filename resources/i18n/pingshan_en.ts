@@ -162,10 +162,6 @@
         <source>内部错误，已记录日志：{detail}</source>
         <translation>Internal error, logged: {detail}</translation>
     </message>
-    <message>
-        <source>坪山区城市运行指挥中心</source>
-        <translation>Pingshan City Operations Command Centre</translation>
-    </message>
 </context>
 <context>
     <name>ConsoleStatusBar</name>
