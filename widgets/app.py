@@ -173,6 +173,11 @@ class ConsoleApp:
             self.notifier = PictureNotifier(self.core.picture)
             self.window = MainWindow(self.core, self.notifier)
             self.window.closed.connect(self._stop.set)
+            if args.screenshot is not None:
+                # Screenshots are documentation: always the default 1920×1080 duty
+                # screen, whatever layout an earlier run saved in this cache.
+                self.window.resize(1920, 1080)
+                self.window.reset_layout()
             self.window.show()
             log.info("console window shown (backend %s)", backend)
             if args.screenshot is not None:

@@ -292,6 +292,8 @@ class MainWindow(QMainWindow):
             dock.setFloating(False)
             dock.show()
         self._default_arrangement()
+        # Sizes settle only after the relayout this triggers.
+        QTimer.singleShot(0, self._apply_default_sizes)
 
     # ------------------------------------------------------------------ Qt events
 
