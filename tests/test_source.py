@@ -223,3 +223,55 @@ def test_replay_source_plays_a_recording(tmp_path: Path) -> None:
     assert ingest.ids == ["1", "2", "3"] and len(ingest.rejected) == 1
     assert 0.15 <= took < 2.0  # 0.4 s of recording at speed 2
     assert picture.changes[0]["state"] == "replay" and "回放结束" in picture.detail
+
+
+def test_street_scope_reaches_snapshot_and_stream(feed_factory: Callable[..., FeedProcess]) -> None:
+    feed = feed_factory(alerts_per_s=10, readings_per_s=20)
+
+    async def main() -> tuple[MiniIngest, list[Any]]:
+        gw = GatewayClient(feed.url or "")
+        picture, ingest = MiniPicture(), MiniIngest()
+        scoped: list[Any] = []
+        original = ingest.accept
+
+        def accept(raw: bytes, stream_id: str) -> Any:
+            env = original(raw, stream_id)
+            if env is not None:
+                scoped.append(env.scope.street)
+            return env
+
+        ingest.accept = accept  # type: ignore[method-assign]
+        source = LiveSource(gw, ingest, picture, scope="maluan")
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(scoped) >= 10, 30, "scoped envelopes")
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+        return ingest, scoped
+
+    ingest, scoped = run(main())
+    snap = ingest.snapshots[0]
+    assert snap.scope.street == "maluan"
+    assert snap.alerts and all(a.street in (None, "maluan") for a in snap.alerts)
+    assert set(scoped) <= {None, "maluan"} and "maluan" in scoped
+
+
+def test_replay_source_plays_a_journal(tmp_path: Path) -> None:
+    from offline_cache.db import open_cache
+    from offline_cache.journal import Journal
+
+    cache = open_cache(tmp_path / "c.sqlite")
+    journal = Journal(cache)
+    for i in range(1, 6):
+        env = {"v": 1, "id": str(i), "type": "notice", "ts": "2026-11-28T15:00:00+08:00",
+               "payload": {"id": f"n{i}", "text": "日志回放"}}
+        journal.append(str(i), "notice", env["ts"], json.dumps(env, ensure_ascii=False))  # type: ignore[arg-type]
+    journal.flush()
+    picture, ingest = MiniPicture(), MiniIngest()
+    replay = ReplaySource(journal, ingest, picture, speed=0)
+    run(replay.run())
+    cache.close()
+    assert ingest.ids == ["1", "2", "3", "4", "5"] and replay.played == 5
+    assert picture.state == "replay"
