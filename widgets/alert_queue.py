@@ -51,47 +51,47 @@ CHINA_TZ = timezone(timedelta(hours=8), "CST")
 CONTEXT = "AlertQueuePanel"
 
 COLUMN_TITLES: tuple[str, ...] = (
-    QT_TRANSLATE_NOOP("AlertQueuePanel", "级别"),
-    QT_TRANSLATE_NOOP("AlertQueuePanel", "时间"),
-    QT_TRANSLATE_NOOP("AlertQueuePanel", "来源"),
-    QT_TRANSLATE_NOOP("AlertQueuePanel", "类别"),
-    QT_TRANSLATE_NOOP("AlertQueuePanel", "街道"),
-    QT_TRANSLATE_NOOP("AlertQueuePanel", "社区"),
-    QT_TRANSLATE_NOOP("AlertQueuePanel", "状态"),
-    QT_TRANSLATE_NOOP("AlertQueuePanel", "标题"),
+    str(QT_TRANSLATE_NOOP("AlertQueuePanel", "级别")),
+    str(QT_TRANSLATE_NOOP("AlertQueuePanel", "时间")),
+    str(QT_TRANSLATE_NOOP("AlertQueuePanel", "来源")),
+    str(QT_TRANSLATE_NOOP("AlertQueuePanel", "类别")),
+    str(QT_TRANSLATE_NOOP("AlertQueuePanel", "街道")),
+    str(QT_TRANSLATE_NOOP("AlertQueuePanel", "社区")),
+    str(QT_TRANSLATE_NOOP("AlertQueuePanel", "状态")),
+    str(QT_TRANSLATE_NOOP("AlertQueuePanel", "标题")),
 )
 COL_LEVEL, COL_TIME, COL_SOURCE, COL_CATEGORY, COL_STREET, COL_COMMUNITY, COL_STATUS, COL_TITLE = range(8)
 
 LEVEL_NAMES: dict[str, str] = {
-    "red": QT_TRANSLATE_NOOP("AlertQueuePanel", "红色"),
-    "orange": QT_TRANSLATE_NOOP("AlertQueuePanel", "橙色"),
-    "yellow": QT_TRANSLATE_NOOP("AlertQueuePanel", "黄色"),
-    "blue": QT_TRANSLATE_NOOP("AlertQueuePanel", "蓝色"),
+    "red": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "红色")),
+    "orange": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "橙色")),
+    "yellow": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "黄色")),
+    "blue": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "蓝色")),
 }
 SOURCE_NAMES: dict[str, str] = {
-    "hotline_12345": QT_TRANSLATE_NOOP("AlertQueuePanel", "12345热线"),
-    "app_pingshan": QT_TRANSLATE_NOOP("AlertQueuePanel", "i坪山App"),
-    "grid_patrol": QT_TRANSLATE_NOOP("AlertQueuePanel", "网格巡查"),
-    "iot_threshold": QT_TRANSLATE_NOOP("AlertQueuePanel", "物联感知"),
-    "video_ai": QT_TRANSLATE_NOOP("AlertQueuePanel", "视频AI"),
-    "early_warning": QT_TRANSLATE_NOOP("AlertQueuePanel", "预警发布"),
+    "hotline_12345": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "12345热线")),
+    "app_pingshan": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "i坪山App")),
+    "grid_patrol": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "网格巡查")),
+    "iot_threshold": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "物联感知")),
+    "video_ai": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "视频AI")),
+    "early_warning": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "预警发布")),
 }
 STATUS_NAMES: dict[str, str] = {
-    "new": QT_TRANSLATE_NOOP("AlertQueuePanel", "待签收"),
-    "acknowledged": QT_TRANSLATE_NOOP("AlertQueuePanel", "已签收"),
-    "dispatched": QT_TRANSLATE_NOOP("AlertQueuePanel", "已分拨"),
-    "in_progress": QT_TRANSLATE_NOOP("AlertQueuePanel", "处置中"),
-    "resolved": QT_TRANSLATE_NOOP("AlertQueuePanel", "已办结"),
-    "closed": QT_TRANSLATE_NOOP("AlertQueuePanel", "已闭环"),
+    "new": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "待签收")),
+    "acknowledged": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "已签收")),
+    "dispatched": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "已分拨")),
+    "in_progress": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "处置中")),
+    "resolved": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "已办结")),
+    "closed": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "已闭环")),
 }
 PENDING_NAMES: dict[str, str] = {
-    "alert.acknowledge": QT_TRANSLATE_NOOP("AlertQueuePanel", "签收中…"),
-    "alert.dispatch": QT_TRANSLATE_NOOP("AlertQueuePanel", "分拨中…"),
-    "alert.start": QT_TRANSLATE_NOOP("AlertQueuePanel", "启动处置中…"),
-    "alert.resolve": QT_TRANSLATE_NOOP("AlertQueuePanel", "办结中…"),
-    "alert.close": QT_TRANSLATE_NOOP("AlertQueuePanel", "闭环中…"),
+    "alert.acknowledge": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "签收中…")),
+    "alert.dispatch": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "分拨中…")),
+    "alert.start": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "启动处置中…")),
+    "alert.resolve": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "办结中…")),
+    "alert.close": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "闭环中…")),
 }
-PENDING_OTHER = QT_TRANSLATE_NOOP("AlertQueuePanel", "提交中…")
+PENDING_OTHER = str(QT_TRANSLATE_NOOP("AlertQueuePanel", "提交中…"))
 
 AGE_REFRESH_MS = 30_000
 """How often overdue marks are re-evaluated."""
@@ -388,7 +388,7 @@ class AlertQueueModel(QAbstractTableModel):
 class LevelPillDelegate(QStyledItemDelegate):
     """Draws the 级别 cell as a rounded pill in the warning colour."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         level = index.data(Qt.ItemDataRole.UserRole)
         text = index.data(Qt.ItemDataRole.DisplayRole) or ""
         painter.save()

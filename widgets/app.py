@@ -296,7 +296,8 @@ def run_gui(args: argparse.Namespace) -> int:
     from widgets import i18n, theme
 
     QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "pingshan-console"])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0] if sys.argv else "pingshan-console"])
     app.setApplicationName("pingshan-console")
     app.setOrganizationName("pingshan")
     app.setQuitOnLastWindowClosed(False)  # the run ends through ConsoleApp, after the core stopped

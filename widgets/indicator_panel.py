@@ -303,7 +303,7 @@ class IndicatorPanel(QWidget):
 
     def refresh(self, changed: set[Any] | None) -> None:
         """Reload the tiles named in ``changed`` (None or unrecognised keys: all)."""
-        targets = self.tiles.keys()
+        targets: set[str] = set(self.tiles)
         if changed:
             keys = {k[0] if isinstance(k, tuple) else k for k in changed}
             hit = keys & self.tiles.keys()

@@ -44,13 +44,13 @@ LAYOUT_VERSION = 1
 OFFLINE_STATES = frozenset({"offline", "reconnecting"})
 
 WEEKDAYS: tuple[str, ...] = (
-    QT_TRANSLATE_NOOP("HeaderStrip", "星期一"),
-    QT_TRANSLATE_NOOP("HeaderStrip", "星期二"),
-    QT_TRANSLATE_NOOP("HeaderStrip", "星期三"),
-    QT_TRANSLATE_NOOP("HeaderStrip", "星期四"),
-    QT_TRANSLATE_NOOP("HeaderStrip", "星期五"),
-    QT_TRANSLATE_NOOP("HeaderStrip", "星期六"),
-    QT_TRANSLATE_NOOP("HeaderStrip", "星期日"),
+    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期一")),
+    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期二")),
+    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期三")),
+    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期四")),
+    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期五")),
+    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期六")),
+    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期日")),
 )
 
 

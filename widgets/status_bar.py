@@ -23,12 +23,12 @@ CHINA_TZ = timezone(timedelta(hours=8), "CST")
 """Asia/Shanghai has had no DST since 1991; a fixed offset needs no tz database."""
 
 STATE_NAMES: dict[str, str] = {
-    "connecting": QT_TRANSLATE_NOOP("ConsoleStatusBar", "连接中"),
-    "live": QT_TRANSLATE_NOOP("ConsoleStatusBar", "在线"),
-    "reconnecting": QT_TRANSLATE_NOOP("ConsoleStatusBar", "重连中"),
-    "offline": QT_TRANSLATE_NOOP("ConsoleStatusBar", "离线"),
-    "replay": QT_TRANSLATE_NOOP("ConsoleStatusBar", "回放"),
-    "drill": QT_TRANSLATE_NOOP("ConsoleStatusBar", "演练"),
+    "connecting": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "连接中")),
+    "live": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "在线")),
+    "reconnecting": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "重连中")),
+    "offline": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "离线")),
+    "replay": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "回放")),
+    "drill": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "演练")),
 }
 """Connection states in the operator's words."""
 
