@@ -130,7 +130,14 @@ class LiveSource:
             except Exception as exc:  # noqa: BLE001 - every failure becomes a state, never a crash
                 if not isinstance(exc, _StreamEnded):
                     log.info("live source: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
-                await self._failed(describe_error(exc) if not isinstance(exc, _StreamEnded) else "网关关闭了事件流")
+                try:
+                    await self._failed(describe_error(exc) if not isinstance(exc, _StreamEnded)
+                                       else "网关关闭了事件流")
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - last line of defence: never a busy loop, never a crash
+                    log.exception("live source failure handling failed")
+                    await asyncio.sleep(self.max_delay_s)
 
     async def _connect_once(self) -> None:
         self._opened_at = None
