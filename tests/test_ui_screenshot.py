@@ -42,8 +42,11 @@ def test_demo_screenshot(tmp_path: Path) -> None:
             assert max(stddev) > 12, stddev
             # Dark control-room theme: the picture is mostly dark.
             assert sum(ImageStat.Stat(rgb.convert("L")).mean) < 110
-    # The demo feed and the console have both gone.
+    # Nothing went uncaught, and no traceback reached the terminal.
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    log = (tmp_path / "cache" / "console.log").read_text(encoding="utf-8", errors="replace")
+    assert "uncaught exception" not in log, log[-3000:]
+    assert "console window shown" in log
 
 
 def _processes_mentioning(text: str) -> list[int]:
@@ -97,3 +100,17 @@ def test_sigterm_stops_console_and_demo_feed(tmp_path: Path) -> None:
     assert not _processes_mentioning(feed_dir), "demo feed left running"
     text = (cache / "console.log").read_text(encoding="utf-8", errors="replace")
     assert "signal 15: stopping" in text
+
+
+def test_start_failure_is_one_chinese_line_not_a_traceback(tmp_path: Path) -> None:
+    # /proc refuses new folders: the cache cannot be opened, so the core cannot start.
+    env = dict(os.environ)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    proc = subprocess.run(
+        [sys.executable, "-m", "widgets.app", "--backend", "http://127.0.0.1:9",
+         "--cache", "/proc/pingshan-console-test", "--screenshot", str(tmp_path), "--after", "1"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "坪山值班台未能运行" in proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]

@@ -72,8 +72,23 @@ def prepare_qt_environment() -> None:
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
 
 
+class OneLineFormatter(logging.Formatter):
+    """Terminal log lines without tracebacks; the full story goes to ``console.log``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info or record.exc_text or record.stack_info:
+            record = logging.makeLogRecord(record.__dict__)
+            exc = record.exc_info[1] if record.exc_info else None
+            record.exc_info = record.exc_text = record.stack_info = None
+            if exc is not None:
+                record.msg = f"{record.getMessage()} ({type(exc).__name__}: {exc}; details in console.log)"
+                record.args = None
+        return super().format(record)
+
+
 def setup_logging(cache_dir: Path) -> None:
-    """Log to stderr and to ``<cache>/console.log`` (the operator never sees a traceback)."""
+    """Log to stderr (one line each) and to ``<cache>/console.log`` (with tracebacks):
+    the operator never sees a traceback."""
     from logging.handlers import RotatingFileHandler
 
     root = logging.getLogger()
@@ -82,7 +97,7 @@ def setup_logging(cache_dir: Path) -> None:
     root.setLevel(logging.INFO)
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     err = logging.StreamHandler(sys.stderr)
-    err.setFormatter(fmt)
+    err.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     err.setLevel(logging.WARNING)
     root.addHandler(err)
     try:
@@ -314,8 +329,9 @@ def run_gui(args: argparse.Namespace) -> int:
     try:
         with loop:
             code = loop.run_until_complete(console.run())
-    except Exception:
+    except Exception as exc:
         log.exception("console stopped on an error")
+        print(f"坪山值班台未能运行：{type(exc).__name__}: {exc}（详见 {args.cache / 'console.log'}）", file=sys.stderr)
         code = 1
     finally:
         ticker.stop()
