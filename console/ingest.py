@@ -23,6 +23,27 @@ from offline_cache.snapshots import SnapshotTables
 
 log = logging.getLogger(__name__)
 
+CHECKPOINT_ROWS = 5_000
+"""Journal rows after which the saved snapshot is brought forward (incrementally), so a
+restart replays at most about this many envelopes after the snapshot."""
+
+JOURNAL_KEEP_ROWS = 500_000
+"""Rows kept in the journal behind the last checkpoint (for replays and diagnosis);
+older ones are pruned a chunk at a time."""
+
+HISTORY_REFILL_ROWS = 20_000
+"""How far back before the snapshot a restart refills reading and indicator history."""
+
+_HISTORY_TYPES = ("reading.batch", "indicator.values")
+
+_TYPE_KIND = {
+    "alert.upsert": "alerts",
+    "device.upsert": "devices",
+    "camera.upsert": "cameras",
+    "incident.upsert": "incidents",
+    "task.upsert": "tasks",
+}
+
 FRESHNESS_EVERY_S = 0.2
 """Longest delay before ``connection.data_as_of`` / ``last_message_at`` follow the stream."""
 
@@ -48,6 +69,8 @@ class Ingest:
         deadletters: DeadLetters,
         snapshots: SnapshotTables,
         origin: str = "live",
+        checkpoint_rows: int = CHECKPOINT_ROWS,
+        journal_keep_rows: int = JOURNAL_KEEP_ROWS,
     ) -> None:
         self.picture = picture
         self.journal = journal
@@ -59,6 +82,16 @@ class Ingest:
         self.confirmations: list[Callable[[str], None]] = []
         self._listeners: list[EnvelopeListener] = []
         self._latest_ts: datetime | None = None
+        self.checkpoint_rows = checkpoint_rows
+        self.journal_keep_rows = journal_keep_rows
+        self.checkpoints = 0
+        # Objects changed since the saved snapshot was last brought forward.
+        self._dirty: dict[str, set[str]] = {kind: set() for kind in _TYPE_KIND.values()}
+        self._indicators_dirty = False
+        self._checkpoint_seq = 0
+        # Checkpoints only extend a snapshot this session restored or saved: on a cache
+        # not restored into the picture, dirty ids alone would not describe the state.
+        self._has_snapshot = False
         self._freshness_mark = -FRESHNESS_EVERY_S  # the first envelope is published at once
         picture.set_connection(dead_letters=deadletters.count())
 
@@ -83,6 +116,7 @@ class Ingest:
         if envelope.type != "reset":
             self.journal.append(envelope.id, envelope.type, envelope.ts.isoformat(), body)
             self.picture.apply(envelope)
+            self._note_dirty(envelope)
         self.accepted += 1
         self._latest_ts = envelope.ts
         mono = time.monotonic()
@@ -132,7 +166,58 @@ class Ingest:
         self.picture.set_connection(journal_warning=warning)
         if self._latest_ts is not None and self.picture.connection.data_as_of != self._latest_ts:
             self._publish_freshness()
+        if (self._has_snapshot and warning is None and self.journal.pending() == 0
+                and self.journal.max_seq() - self._checkpoint_seq >= self.checkpoint_rows):
+            self._checkpoint_changes()
         return n
+
+    def _note_dirty(self, envelope: Any) -> None:
+        kind = _TYPE_KIND.get(envelope.type)
+        if kind is not None:
+            self._dirty[kind].add(envelope.payload.id)
+        elif envelope.type == "indicator.values":
+            self._indicators_dirty = True
+
+    def _checkpoint_changes(self) -> None:
+        """Bring the saved snapshot up to the journal's end with only what changed,
+        then prune journal rows far behind it.  Called right after a complete flush,
+        so the picture, the journal end and the cursor agree."""
+        cursor = self.journal.last_stream_id()
+        if cursor is None:
+            return
+        seq = self.journal.max_seq()
+        upserts: dict[str, list[tuple[str, str]]] = {}
+        removals: dict[str, list[str]] = {}
+        for kind, ids in self._dirty.items():
+            store = getattr(self.picture, kind)
+            for item_id in ids:
+                item = store.get(item_id)
+                if item is None:
+                    removals.setdefault(kind, []).append(item_id)
+                else:
+                    upserts.setdefault(kind, []).append((item_id, item.model_dump_json()))
+        if self._indicators_dirty:
+            upserts["indicators"] = self.picture.state_bodies_of("indicators")
+        try:
+            self.snapshots.update(upserts, cursor, seq, removals)
+        except Exception as exc:  # noqa: BLE001 - the journal still has everything; try next time
+            log.exception("checkpoint failed")
+            self.picture.set_connection(journal_warning=f"本地快照未能更新：{str(exc)[:60]}")
+            return
+        for ids in self._dirty.values():
+            ids.clear()
+        self._indicators_dirty = False
+        self._checkpoint_seq = seq
+        self.checkpoints += 1
+        if seq - self.journal_keep_rows > 0:
+            self.journal.prune(seq - self.journal_keep_rows)
+
+    def _mark_saved(self) -> None:
+        for ids in self._dirty.values():
+            ids.clear()
+        self._indicators_dirty = False
+        self._checkpoint_seq = self.journal.max_seq()
+        self._has_snapshot = True
 
     def accept_snapshot(self, snapshot: Snapshot) -> None:
         """Replace the picture with a gateway snapshot and save it at the current journal position."""
@@ -143,11 +228,21 @@ class Ingest:
         except Exception as exc:  # noqa: BLE001 - the live picture is right even if the disk is not
             log.exception("snapshot not saved")
             self.picture.set_connection(journal_warning=f"快照未能保存：{exc}")
+        else:
+            self._mark_saved()
 
-    def checkpoint(self, cursor: str) -> None:
-        """Save the current picture as the snapshot (shortens the journal replay at restart)."""
+    def checkpoint(self, cursor: str | None = None) -> None:
+        """Save the whole current picture as the snapshot (shortens the replay at restart).
+
+        ``cursor`` defaults to the last journaled stream id.  ``flush`` already brings
+        the snapshot forward incrementally every ``checkpoint_rows`` rows.
+        """
         self.flush()
+        cursor = cursor if cursor is not None else self.journal.last_stream_id()
+        if cursor is None:
+            return
         self.snapshots.save(self.picture.state_bodies(), cursor, self.journal.max_seq())
+        self._mark_saved()
 
     def restore(self) -> int:
         """Rebuild the picture from the snapshot tables and the journal tail; return rows replayed."""
@@ -161,7 +256,17 @@ class Ingest:
                 log.exception("saved snapshot unreadable; replaying the whole journal")
                 after = 0
             else:
+                # Readings and indicator values are history, not snapshot state: refill
+                # the rings from the journal rows just before the snapshot first.
+                for _seq, _sid, body in self.journal.read_types(
+                        _HISTORY_TYPES, max(after - HISTORY_REFILL_ROWS, 0), after):
+                    try:
+                        self.picture.apply(envelope_adapter.validate_json(body))
+                    except Exception:  # noqa: BLE001 - history is best effort
+                        log.warning("journal row %s unreadable, skipped", _seq)
                 self.picture.load_snapshot(snapshot)
+                self._checkpoint_seq = after
+                self._has_snapshot = True
         replayed = 0
         latest_ts = None
         for _seq, _sid, body in self.journal.read_after(after):
@@ -171,6 +276,7 @@ class Ingest:
                 log.warning("journal row %s unreadable, skipped", _seq)
                 continue
             self.picture.apply(envelope)
+            self._note_dirty(envelope)
             latest_ts = envelope.ts
             replayed += 1
         if latest_ts is not None:

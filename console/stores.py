@@ -241,7 +241,10 @@ class ReadingStore:
             held = self._latest.get(r.device_id)
             if held is None or r.ts >= held.ts:
                 self._latest[r.device_id] = r
-            self._history.setdefault(r.device_id, deque(maxlen=self.HISTORY)).append(r)
+            ring = self._history.setdefault(r.device_id, deque(maxlen=self.HISTORY))
+            if ring and ring[-1] == r:
+                continue  # the same reading again (journal history refill, a resent batch)
+            ring.append(r)
             self._changed.add(r.device_id)
 
     def latest(self, device_id: str) -> Reading | None:
@@ -274,7 +277,10 @@ class IndicatorStore:
             held = self._latest.get(key)
             if held is None or v.ts >= held.ts:
                 self._latest[key] = v
-            self._history.setdefault(key, deque(maxlen=self.HISTORY)).append(v)
+            ring = self._history.setdefault(key, deque(maxlen=self.HISTORY))
+            if ring and ring[-1] == v:
+                continue  # the same value again (a snapshot after the journal history)
+            ring.append(v)
             self._changed.add(v.indicator_id)
 
     def latest(self, indicator_id: str, street: str | None = None) -> IndicatorValue | None:
@@ -426,6 +432,15 @@ class OperatingPicture:
             "units": units,
             "connection": conn,
         }
+
+    def state_bodies_of(self, kind: str) -> list[tuple[str, str]]:
+        """One kind of :meth:`state_bodies` ("alerts", …, "units", "indicators")."""
+        if kind == "units":
+            return [(u.id, u.model_dump_json()) for u in self.units.values()]
+        if kind == "indicators":
+            return [(f"{v.indicator_id}@{v.street or ''}", v.model_dump_json()) for v in self.indicators.values()]
+        store: RevStore[Any] = getattr(self, kind)
+        return [(i.id, i.model_dump_json()) for i in store.values()]
 
     def state_bodies(self) -> dict[str, list[tuple[str, str]]]:
         """The revisioned stores as (id, JSON) pairs, for the snapshot tables."""

@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import time
 from collections import deque
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from offline_cache._tx import transaction
 from offline_cache.db import CacheDb, utc_now_iso
@@ -148,3 +148,35 @@ class Journal:
             last = int(rows[-1][0])
             if len(rows) < batch:
                 return
+
+    def read_types(self, types: Sequence[str], after_seq: int, upto_seq: int) -> Iterator[tuple[int, str, str]]:
+        """Committed rows of the given envelope types with after_seq < seq <= upto_seq, oldest
+        first: (seq, stream_id, body_json).  Used to refill reading/indicator history."""
+        marks = ", ".join("?" for _ in types)
+        rows = self._conn.execute(
+            f"SELECT seq, stream_id, body FROM journal WHERE seq > ? AND seq <= ? AND type IN ({marks}) "
+            "ORDER BY seq", (after_seq, upto_seq, *types)).fetchall()
+        for row in rows:
+            yield int(row[0]), row[1] if row[1] is not None else "", row[2]
+
+    def prune(self, upto_seq: int, limit: int = 50_000) -> int:
+        """Delete at most ``limit`` of the oldest committed rows with seq <= upto_seq.
+
+        Rows already covered by a saved snapshot are not needed for a restart; pruning
+        keeps the file from growing without bound (about 1 KB a message).  Returns how
+        many rows went.  The newest row is never deleted: it is the resume cursor.
+        """
+        upto = min(int(upto_seq), self._max_seq - 1)
+        if upto <= 0:
+            return 0
+        try:
+            with transaction(self._conn):
+                cur = self._conn.execute(
+                    "DELETE FROM journal WHERE seq IN (SELECT seq FROM journal WHERE seq <= ? ORDER BY seq LIMIT ?)",
+                    (upto, int(limit)))
+        except sqlite3.Error as exc:
+            log.warning("journal prune failed: %s", exc)
+            return 0
+        removed = max(cur.rowcount, 0)
+        self._count -= removed
+        return removed

@@ -54,6 +54,29 @@ class SnapshotTables:
                 "INSERT INTO snapshot_meta (k, cursor, journal_seq, saved_at) VALUES (1, ?, ?, ?)",
                 (str(cursor), int(journal_seq), utc_now_iso()))
 
+    def update(self, upserts: Mapping[str, Iterable[tuple[str, str]]], cursor: str, journal_seq: int,
+               removals: Mapping[str, Iterable[str]] | None = None) -> None:
+        """Bring the saved snapshot forward by the objects that changed (a checkpoint).
+
+        One transaction: changed objects replace their rows, removed ones go, the
+        cursor and journal seq move.  Cost follows the churn, not the picture's size.
+        """
+        with transaction(self._conn):
+            for kind, items in upserts.items():
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO snapshot_state (kind, id, body) VALUES (?, ?, ?)",
+                    ((kind, str(i), body) for i, body in items))
+            for kind, ids in (removals or {}).items():
+                self._conn.executemany("DELETE FROM snapshot_state WHERE kind = ? AND id = ?",
+                                       ((kind, str(i)) for i in ids))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO snapshot_meta (k, cursor, journal_seq, saved_at) VALUES (1, ?, ?, ?)",
+                (str(cursor), int(journal_seq), utc_now_iso()))
+
+    def exists(self) -> bool:
+        """True once a snapshot was saved."""
+        return self._conn.execute("SELECT 1 FROM snapshot_meta WHERE k = 1").fetchone() is not None
+
     def load(self) -> SavedSnapshot | None:
         """The saved snapshot, or None when none was ever saved."""
         meta = self._conn.execute("SELECT cursor, journal_seq, saved_at FROM snapshot_meta WHERE k = 1").fetchone()

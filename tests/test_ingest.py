@@ -255,3 +255,57 @@ def test_disk_trouble_reaches_the_connection_state(tmp_path: Path) -> None:
     assert len(pic.alerts) == 300, "the live picture keeps working"
     conn.execute("PRAGMA max_page_count = 1073741823")
     assert ingest.flush() == 300 and pic.connection.journal_warning is None
+
+
+def _reading_batch(n: int, device_id: str, value: float) -> str:
+    from console.models import Reading, ReadingBatch, ReadingBatchEnvelope
+
+    r = Reading(device_id=device_id, metric="rain_mm", value=value, ts=T0 + timedelta(seconds=n))
+    return ReadingBatchEnvelope(v=1, id=str(n), ts=T0 + timedelta(seconds=n), type="reading.batch",
+                                payload=ReadingBatch(readings=(r,))).model_dump_json()
+
+
+def test_checkpoints_bound_the_replay_and_pruning_bounds_the_journal(tmp_path: Path) -> None:
+    cache = open_cache(tmp_path / "cache.sqlite")
+    live_pic = OperatingPicture()
+    live = Ingest(live_pic, Journal(cache), DeadLetters(cache), SnapshotTables(cache),
+                  checkpoint_rows=50, journal_keep_rows=120)
+    live.accept_snapshot(Snapshot(cursor="1000", generated_at=T0, alerts=(alert("S1"), alert("S2"))))
+    for n in range(1001, 1601):
+        if n % 3 == 0:
+            live.accept(_reading_batch(n, "R1", float(n)), str(n))
+        else:
+            live.accept(wire(n, alert(f"A{n % 41}", rev=n, level=LEVELS[n % 4])), str(n))
+        if n % 20 == 0:
+            live.flush()
+    live.flush()
+    assert live.checkpoints >= 10
+    saved = live.snapshots.load()
+    assert saved is not None and live.journal.max_seq() - saved.journal_seq < 50
+    assert saved.cursor == live.journal.last_stream_id() or live.journal.max_seq() > saved.journal_seq
+    assert live.journal.count() <= 120 + 50 + 20, live.journal.count()  # pruned behind the checkpoint
+    assert live.journal.last_stream_id() == "1600"
+    cache.close()
+
+    restored, pic = make(tmp_path)
+    replayed = restored.restore()
+    assert replayed < 50
+    assert state_of(pic) == state_of(live_pic)
+    # reading history before the checkpoint comes back from the journal rows kept
+    history = [r.value for r in pic.readings.history("R1")]
+    assert history and history == sorted(history) and history[-1] == 1599.0
+    assert len(history) >= 30
+
+
+def test_a_cache_not_restored_is_never_checkpointed_incrementally(tmp_path: Path) -> None:
+    first, _ = make(tmp_path)
+    first.accept_snapshot(Snapshot(cursor="10", generated_at=T0, alerts=(alert("S1"),)))
+    first.flush()
+    first.journal.cache.close()
+    cache = open_cache(tmp_path / "cache.sqlite")
+    second = Ingest(OperatingPicture(), Journal(cache), DeadLetters(cache), SnapshotTables(cache), checkpoint_rows=5)
+    for n in range(11, 40):
+        second.accept(wire(n, alert(f"B{n}")), str(n))
+    second.flush()
+    saved = second.snapshots.load()
+    assert saved is not None and saved.cursor == "10" and second.checkpoints == 0
