@@ -168,3 +168,31 @@ def test_checkpoints_shorten_the_replay_and_resume_cleanly(feed_factory: Callabl
             await core2.stop()
 
     run(main())
+
+
+def test_a_cache_from_another_gateway_is_not_resumed(feed_factory: Callable[..., FeedProcess],
+                                                     tmp_path: Path) -> None:
+    first = feed_factory(seed=1)
+    second = feed_factory(seed=9)
+    cache = tmp_path / "cache"
+
+    async def main() -> None:
+        core = ConsoleCore(ConsoleConfig(backend_url=first.url, cache_dir=cache, fetch_catalogues=False))
+        try:
+            await core.start()
+            assert await core.wait_live(30)
+        finally:
+            await core.stop()
+        core2 = ConsoleCore(ConsoleConfig(backend_url=second.url, cache_dir=cache, fetch_catalogues=False))
+        try:
+            await core2.start()
+            assert await core2.wait_live(30)
+            state = await caught_up(core2, second.url or "")
+            # A fresh snapshot, not the first gateway's cursor: the picture is the second feed's.
+            assert {a.id: a.rev for a in core2.picture.alerts.values()} == \
+                {aid: a["rev"] for aid, a in state["alerts"].items()}
+            assert core2.source is not None and core2.source.resets == 0
+        finally:
+            await core2.stop()
+
+    run(main())
