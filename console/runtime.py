@@ -59,7 +59,7 @@ class ConsoleConfig:
     max_backoff_s: float = 30.0
     flush_interval_s: float = 0.1
     flush_rows: int = 500
-    checkpoint_rows: int = 50_000
+    checkpoint_rows: int = 5_000  # Ingest brings the saved snapshot forward this often
     fetch_catalogues: bool = True
 
     def __post_init__(self) -> None:
@@ -102,8 +102,6 @@ class ConsoleCore:
         self._catalogues_loaded = False
         self._started = False
         self._stopped = False
-        self._checkpoint_seq = 0
-        self.checkpoints = 0
 
     # ------------------------------------------------------------------ life cycle
 
@@ -121,7 +119,8 @@ class ConsoleCore:
         self.outbox = Outbox(self.cache)
         self.deadletters = DeadLetters(self.cache)
         self.preferences = BlobStore(self.cache)
-        self.ingest = Ingest(self.picture, self.journal, self.deadletters, self.snapshots)
+        self.ingest = Ingest(self.picture, self.journal, self.deadletters, self.snapshots,
+                             checkpoint_rows=cfg.checkpoint_rows)
         self.commands = Commands(self.picture, self.outbox, cfg.operator)
         self._wire_confirmations()
         notice = getattr(self.cache, "notice", None)
@@ -137,8 +136,6 @@ class ConsoleCore:
             self.commands.restore_pending()
         except Exception:  # noqa: BLE001
             log.exception("restoring pending commands failed")
-        saved = self.snapshots.load()
-        self._checkpoint_seq = saved.journal_seq if saved is not None else 0
         self._load_cached_catalogues()
         self._update_counts(force=True)
         origin = self._stream_origin()
@@ -283,34 +280,12 @@ class ConsoleCore:
             try:
                 if now - last_flush >= interval or self.journal.pending() >= self.config.flush_rows:
                     last_flush = now
-                    self.ingest.flush()
-                    self._maybe_checkpoint()
+                    self.ingest.flush()  # Ingest also brings the saved snapshot forward (checkpoint)
                 if now - last_counts >= COUNTS_EVERY_S:
                     last_counts = now
                     self._update_counts()
             except Exception:  # noqa: BLE001 - a failed flush is retried next tick
                 log.exception("journal flush failed")
-
-    def _maybe_checkpoint(self) -> None:
-        """Save the picture as the snapshot every ``checkpoint_rows`` journal rows.
-
-        A restart replays the journal after the last snapshot; without checkpoints
-        a console that ran for days would replay days of messages.  The cursor is
-        the live source's last event id, which is exactly what the picture holds
-        (both change together on this one thread).
-        """
-        assert self.journal is not None
-        source = self.source
-        if source is None or source.last_event_id is None:
-            return
-        if self.journal.max_seq() - self._checkpoint_seq < self.config.checkpoint_rows:
-            return
-        checkpoint = getattr(self.ingest, "checkpoint", None)
-        if not callable(checkpoint):
-            return
-        checkpoint(source.last_event_id)
-        self._checkpoint_seq = self.journal.max_seq()
-        self.checkpoints += 1
 
     def _update_counts(self, force: bool = False) -> None:
         """Dead-letter and unsent-command counts for the status bar, when they changed."""

@@ -143,7 +143,7 @@ def test_checkpoints_shorten_the_replay_and_resume_cleanly(feed_factory: Callabl
         try:
             await core.start()
             assert await core.wait_live(30)
-            await until(lambda: core.checkpoints >= 2, 20, "two checkpoints")
+            await until(lambda: core.ingest.checkpoints >= 2, 20, "two checkpoints")
             assert core.snapshots is not None and core.journal is not None
             saved = core.snapshots.load()
             assert saved is not None and saved.journal_seq > 0
