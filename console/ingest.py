@@ -210,7 +210,7 @@ class Ingest:
         self._checkpoint_seq = seq
         self.checkpoints += 1
         if seq - self.journal_keep_rows > 0:
-            self.journal.prune(seq - self.journal_keep_rows)
+            self.journal.prune(seq - self.journal_keep_rows, limit=10_000)  # a short delete per checkpoint
 
     def _mark_saved(self) -> None:
         for ids in self._dirty.values():
