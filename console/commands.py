@@ -82,10 +82,13 @@ class Commands:
     def on_echo(self, command_id: str) -> None:
         """The stream carried the change this command made: confirmed."""
         item = self.outbox.get(command_id)
-        if item is not None and item.status != "confirmed":
+        if item is None:
+            return  # another console's command: nothing of ours to confirm
+        if item.status in ("pending", "sent"):
             self.outbox.mark_confirmed(command_id)
         self.picture.alerts.clear_pending(command_id)
-        self._update_unsent()
+        if item.status == "pending":
+            self._update_unsent()  # the echo overtook the 202: one fewer unsent
 
     def restore_pending(self) -> int:
         """After a restart: show unsent and unconfirmed alert commands as pending again."""

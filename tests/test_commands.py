@@ -154,3 +154,13 @@ def test_pending_marks_come_back_after_restart(tmp_path: Path) -> None:
     second.ingest.accept(upsert(3, alert("A1", 2, status="acknowledged", last_command_id=waiting.id)), "3")
     assert second.picture.alerts.pending("A1") == []
     assert second.outbox.counts() == {"pending": 0, "sent": 1, "confirmed": 1, "refused": 0}
+
+
+def test_echoes_of_other_consoles_commands_touch_nothing(console: Console) -> None:
+    mine = console.commands.submit("alert.acknowledge", "A1")
+    console.ingest.accept(upsert(2, alert("A1", 2, last_command_id="someone-elses-command")), "2")
+    assert console.outbox.get("someone-elses-command") is None
+    assert [p.command_id for p in console.picture.alerts.pending("A1")] == [mine.id]
+    assert console.outbox.counts()["pending"] == 1 and console.picture.connection.outbox_unsent == 1
+    console.ingest.accept(upsert(3, alert("A1", 3, last_command_id=mine.id)), "3")
+    assert console.picture.connection.outbox_unsent == 0 and console.outbox.counts()["confirmed"] == 1
