@@ -191,8 +191,21 @@ class AlertQueueModel(QAbstractTableModel):
         self._ids: list[str] = []
         self._index: dict[str, int] = {}
         self._rows: dict[str, _Row] = {}
+        # (status, level) per alert, kept up to date from the change sets so the count
+        # line costs O(changed) per update instead of a pass over the whole store.
+        self._kinds: dict[str, tuple[str, str]] = {}
+        self._new = 0
+        self._red_open = 0
         self.resets = 0
         """How many times the order changed (a measure for tests and benches)."""
+        # data() runs for every cell and role on every paint: build fonts once.
+        self._fonts: dict[tuple[bool, bool], QFont] = {}
+        for bold in (False, True):
+            for italic in (False, True):
+                font = QFont()
+                font.setBold(bold)
+                font.setItalic(italic)
+                self._fonts[(bold, italic)] = font
         self.refresh(None)
 
     # ------------------------------------------------------------------ Qt API
@@ -225,11 +238,9 @@ class AlertQueueModel(QAbstractTableModel):
                 return DONE_COLOUR
             return None
         if role == Qt.ItemDataRole.FontRole:
-            if row.bold or (col == COL_STATUS and row.pending):
-                font = QFont()
-                font.setBold(row.bold)
-                font.setItalic(col == COL_STATUS and row.pending)
-                return font
+            italic = col == COL_STATUS and row.pending
+            if row.bold or italic:
+                return self._fonts[(row.bold, italic)]
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row.alert_id)
@@ -258,11 +269,14 @@ class AlertQueueModel(QAbstractTableModel):
         One reset when the order changed, else one ``dataChanged`` spanning the
         changed rows.
         """
-        if changed is None:
+        if changed is None or len(changed) > max(1000, len(self._kinds) // 2):
+            # A snapshot or a first flood: one pass beats bookkeeping per id.
             self._rows.clear()
+            self._recount()
         else:
             for alert_id in changed:
                 self._rows.pop(alert_id, None)
+                self._count(alert_id)
         order = self._order()
         if order != self._ids:
             self.beginResetModel()
@@ -279,14 +293,28 @@ class AlertQueueModel(QAbstractTableModel):
 
     def counts(self) -> tuple[int, int, int]:
         """(all alerts, awaiting acknowledgement, red ones still open)."""
-        total = new = red = 0
+        return len(self._kinds), self._new, self._red_open
+
+    def _recount(self) -> None:
+        self._kinds.clear()
+        self._new = self._red_open = 0
         for alert in self._store.values():
-            total += 1
-            if alert.status == "new":
-                new += 1
-            if alert.level == "red" and alert.status in OPEN_STATUSES:
-                red += 1
-        return total, new, red
+            self._add_kind(alert.id, alert.status, alert.level)
+
+    def _count(self, alert_id: str) -> None:
+        old = self._kinds.pop(alert_id, None)
+        if old is not None:
+            status, level = old
+            self._new -= status == "new"
+            self._red_open -= level == "red" and status in OPEN_STATUSES
+        alert = self._store.get(alert_id)
+        if alert is not None:
+            self._add_kind(alert_id, alert.status, alert.level)
+
+    def _add_kind(self, alert_id: str, status: str, level: str) -> None:
+        self._kinds[alert_id] = (status, level)
+        self._new += status == "new"
+        self._red_open += level == "red" and status in OPEN_STATUSES
 
     # ------------------------------------------------------------------ internals
 
@@ -296,7 +324,9 @@ class AlertQueueModel(QAbstractTableModel):
             items = list(ordered())
         else:  # a store without an order of its own: sort here (small queues only)
             items = sorted(self._store.values(), key=urgency_key)
-        return [item if isinstance(item, str) else item.id for item in items]
+        if not items or isinstance(items[0], str):
+            return items  # AlertStore.ordered() gives ids already
+        return [item.id for item in items]
 
     def _row_at(self, row: int) -> _Row | None:
         if not 0 <= row < len(self._ids):
