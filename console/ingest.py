@@ -159,6 +159,9 @@ class Ingest:
     def flush(self) -> int:
         """Commit the buffered journal rows; surface a disk problem in the connection state
         and bring ``data_as_of`` up to the newest accepted envelope."""
+        return self._flush(checkpoint=True)
+
+    def _flush(self, checkpoint: bool) -> int:
         n = self.journal.flush()
         warning = self.journal.last_error
         if warning is None and self.journal.dropped:
@@ -166,7 +169,7 @@ class Ingest:
         self.picture.set_connection(journal_warning=warning)
         if self._latest_ts is not None and self.picture.connection.data_as_of != self._latest_ts:
             self._publish_freshness()
-        if (self._has_snapshot and warning is None and self.journal.pending() == 0
+        if (checkpoint and self._has_snapshot and warning is None and self.journal.pending() == 0
                 and self.journal.max_seq() - self._checkpoint_seq >= self.checkpoint_rows):
             self._checkpoint_changes()
         return n
@@ -220,16 +223,54 @@ class Ingest:
         self._has_snapshot = True
 
     def accept_snapshot(self, snapshot: Snapshot) -> None:
-        """Replace the picture with a gateway snapshot and save it at the current journal position."""
+        """Replace the picture with a gateway snapshot and save it at the current journal position.
+
+        When the saved snapshot already mirrors the picture (restored or saved in this
+        session), only the objects the new snapshot changed or removed are written: a
+        reconnect with 100,000 mostly unchanged alerts then costs a comparison per
+        alert instead of a JSON dump and a row each.
+        """
+        incremental = self._has_snapshot
+        before: dict[str, dict[str, Any]] = {}
+        if incremental:
+            for kind in _TYPE_KIND.values():
+                before[kind] = {item.id: item for item in getattr(self.picture, kind).values()}
+            before["units"] = dict(self.picture.units)
         self.picture.load_snapshot(snapshot)
-        self.flush()
+        self._flush(checkpoint=False)  # the journal end is the position this snapshot is saved at
         try:
-            self.snapshots.save(self.picture.state_bodies(), snapshot.cursor, self.journal.max_seq())
+            if incremental:
+                upserts, removals = self._snapshot_changes(before)
+                self.snapshots.update(upserts, snapshot.cursor, self.journal.max_seq(), removals)
+            else:
+                self.snapshots.save(self.picture.state_bodies(), snapshot.cursor, self.journal.max_seq())
         except Exception as exc:  # noqa: BLE001 - the live picture is right even if the disk is not
             log.exception("snapshot not saved")
             self.picture.set_connection(journal_warning=f"快照未能保存：{exc}")
+            self._has_snapshot = False  # the tables no longer mirror the picture: next time in full
         else:
             self._mark_saved()
+
+    def _snapshot_changes(self, before: dict[str, dict[str, Any]]
+                          ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:
+        """Rows to write and delete so that the saved tables equal the picture again."""
+        upserts: dict[str, list[tuple[str, str]]] = {}
+        removals: dict[str, list[str]] = {}
+        for kind in _TYPE_KIND.values():
+            old = before[kind]
+            dirty = self._dirty[kind]
+            store = getattr(self.picture, kind)
+            rows = [(item.id, item.model_dump_json()) for item in store.values()
+                    if item.id in dirty or (prev := old.get(item.id)) is None or prev.rev != item.rev]
+            if rows:
+                upserts[kind] = rows
+            gone = [i for i in (old.keys() | dirty) if i not in store]
+            if gone:
+                removals[kind] = gone
+        upserts["units"] = self.picture.state_bodies_of("units")
+        removals["units"] = [i for i in before["units"] if i not in self.picture.units]
+        upserts["indicators"] = self.picture.state_bodies_of("indicators")
+        return upserts, removals
 
     def checkpoint(self, cursor: str | None = None) -> None:
         """Save the whole current picture as the snapshot (shortens the replay at restart).

@@ -66,7 +66,9 @@ class RevStore(Generic[T]):
             self._changed.add(gone)
         for key, item in fresh.items():
             held = self._items.get(key)
-            if held is None or held != item:
+            # Same id and rev is the same object (the wire contract: rev grows with every
+            # change), so a reconnect snapshot costs no deep comparison per object.
+            if held is None or held.rev != item.rev:
                 self._changed.add(key)
         self._items = fresh
         self._on_change(None)
