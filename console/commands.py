@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from console.models import Command, CommandAccepted
@@ -18,6 +18,9 @@ from console.stores import OperatingPicture
 from offline_cache.outbox import Outbox
 
 log = logging.getLogger(__name__)
+
+KEEP_FINISHED_DAYS = 30
+"""Confirmed and refused commands stay in the outbox this long (for the shift log)."""
 
 
 class Commands:
@@ -91,7 +94,13 @@ class Commands:
             self._update_unsent()  # the echo overtook the 202: one fewer unsent
 
     def restore_pending(self) -> int:
-        """After a restart: show unsent and unconfirmed alert commands as pending again."""
+        """After a restart: show unsent alert commands as pending again (and forget
+        finished commands older than ``KEEP_FINISHED_DAYS``)."""
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=KEEP_FINISHED_DAYS)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        try:
+            self.outbox.prune_finished(cutoff)
+        except Exception:  # noqa: BLE001 - housekeeping must not stop a start
+            log.exception("outbox housekeeping failed")
         n = 0
         for item in self.outbox.unsent():
             if item.kind.startswith("alert."):

@@ -108,6 +108,14 @@ class Outbox:
         row = self._conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE command_id = ?", (command_id,)).fetchone()
         return _item(row) if row else None
 
+    def prune_finished(self, older_than_iso: str) -> int:
+        """Delete confirmed and refused commands last updated before ``older_than_iso``
+        (ISO 8601 UTC, as the outbox writes it); pending and sent ones always stay."""
+        with transaction(self._conn):
+            cur = self._conn.execute(
+                "DELETE FROM outbox WHERE status IN ('confirmed', 'refused') AND updated_at < ?", (older_than_iso,))
+        return max(cur.rowcount, 0)
+
     def counts(self) -> dict[str, int]:
         """Commands per status (every status present, zeros included)."""
         out = dict.fromkeys(STATUSES, 0)

@@ -349,3 +349,16 @@ def test_blobs_round_trip_and_replace(tmp_path: Path) -> None:
     assert blobs.get("layers/rivers") == b'{"type": "FeatureCollection", "features": []}'
     cache.close()
     assert BlobStore(open_cache(tmp_path / "c.sqlite")).get("window/main") == b"\x02"
+
+
+def test_outbox_prunes_only_finished_commands(tmp_path: Path) -> None:
+    box = Outbox(open_cache(tmp_path / "c.sqlite"))
+    for cid in ("done", "refused", "waiting", "sent"):
+        box.put(cid, "alert.note", "A1", "{}")
+    box.mark_confirmed("done")
+    box.mark_refused("refused", 403, "无权限")
+    box.mark_sent("sent", 202)
+    assert box.prune_finished("2000-01-01T00:00:00+00:00") == 0
+    assert box.prune_finished("2999-01-01T00:00:00+00:00") == 2
+    assert sorted(i.command_id for i in box.unsent()) == ["waiting"]
+    assert box.counts() == {"pending": 1, "sent": 1, "confirmed": 0, "refused": 0}

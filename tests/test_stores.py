@@ -310,3 +310,21 @@ def test_notifier_batches_1000_applies_into_one_signal_per_kind(qtbot: Any) -> N
     pic.apply(envelope(5001, alert("A2", rev=3)))
     qtbot.wait(120)
     assert len(seen["alerts"]) == 2, "a stopped notifier emits nothing"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["D1", "D2", "D3"]), st.integers(0, 20), st.sampled_from(["online", "fault"])),
+                max_size=60))
+def test_rev_store_keeps_the_first_arrival_of_each_ids_highest_rev(updates: list[tuple[str, int, str]]) -> None:
+    store: RevStore[Device] = RevStore()
+    for device_id, rev, status in updates:
+        store.apply(device(device_id, rev, status=status))
+    expected: dict[str, tuple[int, str]] = {}
+    for device_id, rev, status in updates:
+        if device_id not in expected or rev > expected[device_id][0]:
+            expected[device_id] = (rev, status)
+    assert {d.id: (d.rev, d.status) for d in store.values()} == expected
