@@ -140,6 +140,38 @@ def save_screenshots(directory: Path) -> list[Path]:
     return paths
 
 
+async def stop_core(core: Any, timeout_s: float = STOP_TIMEOUT_S) -> bool:
+    """``core.stop()``, re-delivering cancellations that a task swallowed.
+
+    On Python 3.11 ``asyncio.wait_for`` drops a cancellation that races with its
+    inner awaitable finishing; a background loop built on it then runs on and
+    ``stop()`` waits for it forever. Tasks that were asked to cancel but are still
+    running are asked again every half second. Returns False when the core still
+    had not stopped after ``timeout_s`` (the journal is then flushed directly).
+    """
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.ensure_future(core.stop())
+    me = asyncio.current_task()
+    deadline = loop.time() + timeout_s
+    while not stopping.done() and loop.time() < deadline:
+        await asyncio.wait({stopping}, timeout=0.5)
+        if stopping.done():
+            break
+        for task in asyncio.all_tasks(loop):
+            if task is not stopping and task is not me and task.cancelling():
+                task.cancel()
+    if stopping.done():
+        stopping.result()
+        return True
+    stopping.cancel()
+    log.warning("core did not stop within %.0f s; flushing the journal and exiting", timeout_s)
+    try:
+        core.ingest.flush()
+    except Exception:
+        log.exception("final journal flush failed")
+    return False
+
+
 class ConsoleApp:
     """One run of the GUI: the feed (demo), the core, the notifier and the window."""
 
@@ -226,14 +258,7 @@ class ConsoleApp:
                 log.exception("notifier did not stop")
         if self.core is not None:
             try:
-                await asyncio.wait_for(self.core.stop(), STOP_TIMEOUT_S)
-            except asyncio.TimeoutError:
-                # The journal is flushed per batch while running; a late task is logged, not fatal.
-                log.warning("core did not stop within %.0f s; flushing the journal and exiting", STOP_TIMEOUT_S)
-                try:
-                    self.core.ingest.flush()
-                except Exception:
-                    log.exception("final journal flush failed")
+                await stop_core(self.core)
             except Exception:
                 log.exception("core did not stop cleanly")
         if self.feed is not None:
