@@ -96,6 +96,7 @@ class Ingest:
         picture.set_connection(dead_letters=deadletters.count())
 
     def add_listener(self, fn: EnvelopeListener) -> None:
+        """``fn(envelope, body_json)`` is called for every accepted envelope (e.g. ``record``)."""
         self._listeners.append(fn)
 
     def add_confirmation(self, fn: Callable[[str], None]) -> None:

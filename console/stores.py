@@ -74,17 +74,21 @@ class RevStore(Generic[T]):
         self._on_change(None)
 
     def remove(self, item_id: str) -> None:
+        """Drop an object (reported as changed); unknown ids are ignored."""
         if self._items.pop(item_id, None) is not None:
             self._changed.add(item_id)
             self._on_change(item_id)
 
     def get(self, item_id: str) -> T | None:
+        """The object with this id, or None."""
         return self._items.get(item_id)
 
     def values(self) -> list[T]:
+        """All objects (a new list, safe to keep)."""
         return list(self._items.values())
 
     def ids(self) -> list[str]:
+        """All ids (a new list)."""
         return list(self._items)
 
     def __len__(self) -> int:
@@ -97,6 +101,7 @@ class RevStore(Generic[T]):
         return iter(list(self._items.values()))
 
     def drain_changes(self) -> set[str]:
+        """Ids changed since the last call; the set is handed over and a new one started."""
         changed, self._changed = self._changed, set()
         return changed
 
@@ -186,6 +191,7 @@ class AlertStore(RevStore[Alert]):
         return self._order
 
     def apply(self, item: Alert) -> bool:
+        """Take ``item`` if newer; a later accepted change clears an earlier refusal."""
         changed = super().apply(item)
         if changed and item.id in self._refusals and item.last_command_id:
             # A later accepted change supersedes an earlier refusal.
@@ -194,12 +200,15 @@ class AlertStore(RevStore[Alert]):
 
     # -- operator overlay -------------------------------------------------------------
     def pending(self, alert_id: str) -> list[PendingCommand]:
+        """Commands for this alert still waiting for their echo, oldest first."""
         return list(self._pending.get(alert_id, ()))
 
     def pending_count(self) -> int:
+        """How many commands are pending over all alerts."""
         return len(self._pending_target)
 
     def mark_pending(self, alert_id: str, command_id: str, kind: str) -> None:
+        """Show a submitted command as pending on its alert (clears an old refusal)."""
         self._pending.setdefault(alert_id, []).append(
             PendingCommand(command_id, kind, datetime.now(timezone.utc))
         )
@@ -221,9 +230,11 @@ class AlertStore(RevStore[Alert]):
         return alert_id
 
     def refusal(self, alert_id: str) -> str | None:
+        """The gateway's reason for the last refused command on this alert, if any."""
         return self._refusals.get(alert_id)
 
     def set_refusal(self, alert_id: str, reason: str) -> None:
+        """Show why a command on this alert was refused (the alert itself is unchanged)."""
         self._refusals[alert_id] = reason
         self._changed.add(alert_id)
 
@@ -239,6 +250,7 @@ class ReadingStore:
         self._changed: set[str] = set()
 
     def add(self, readings: Iterable[Reading]) -> None:
+        """Add readings; history keeps the last 2,000 per device."""
         for r in readings:
             held = self._latest.get(r.device_id)
             if held is None or r.ts >= held.ts:
@@ -250,15 +262,18 @@ class ReadingStore:
             self._changed.add(r.device_id)
 
     def latest(self, device_id: str) -> Reading | None:
+        """The newest reading of a device, or None."""
         return self._latest.get(device_id)
 
     def history(self, device_id: str) -> list[Reading]:
+        """A device's readings, oldest first."""
         return list(self._history.get(device_id, ()))
 
     def __len__(self) -> int:
         return len(self._latest)
 
     def drain_changes(self) -> set[str]:
+        """Ids changed since the last call; the set is handed over and a new one started."""
         changed, self._changed = self._changed, set()
         return changed
 
@@ -274,6 +289,7 @@ class IndicatorStore:
         self._changed: set[str] = set()
 
     def add(self, values: Iterable[IndicatorValue]) -> None:
+        """Add indicator values; history keeps the last 5,000 per (indicator, street)."""
         for v in values:
             key = (v.indicator_id, v.street)
             held = self._latest.get(key)
@@ -286,18 +302,22 @@ class IndicatorStore:
             self._changed.add(v.indicator_id)
 
     def latest(self, indicator_id: str, street: str | None = None) -> IndicatorValue | None:
+        """The newest value of an indicator (street None = district total), or None."""
         return self._latest.get((indicator_id, street))
 
     def history(self, indicator_id: str, street: str | None = None) -> list[IndicatorValue]:
+        """An indicator's values, oldest first."""
         return list(self._history.get((indicator_id, street), ()))
 
     def values(self) -> list[IndicatorValue]:
+        """The newest value of every (indicator, street)."""
         return list(self._latest.values())
 
     def __len__(self) -> int:
         return len(self._latest)
 
     def drain_changes(self) -> set[str]:
+        """Ids changed since the last call; the set is handed over and a new one started."""
         changed, self._changed = self._changed, set()
         return changed
 
@@ -317,12 +337,14 @@ class NoticeStore:
         self._changed.add(notice.id)
 
     def recent(self, n: int = 20) -> list[Notice]:
+        """The ``n`` newest notices, oldest first (newest last)."""
         return list(self._items)[-n:]
 
     def __len__(self) -> int:
         return len(self._items)
 
     def drain_changes(self) -> set[str]:
+        """Ids changed since the last call; the set is handed over and a new one started."""
         changed, self._changed = self._changed, set()
         return changed
 

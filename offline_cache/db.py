@@ -89,9 +89,11 @@ class CacheDb:
 
     @property
     def conn(self) -> sqlite3.Connection:
+        """The one sqlite3 connection (autocommit; see ``offline_cache._tx.transaction``)."""
         return self.db.conn
 
     def close(self) -> None:
+        """Close the connection once; later calls do nothing."""
         if not self._closed:
             self._closed = True
             self.db.conn.close()
