@@ -48,7 +48,14 @@ class Commands:
             issued_at=datetime.now(timezone.utc),
             args=args or {},
         )
-        self.outbox.put(cmd.id, cmd.kind, cmd.target_id, cmd.model_dump_json())
+        try:
+            self.outbox.put(cmd.id, cmd.kind, cmd.target_id, cmd.model_dump_json())
+        except Exception as exc:
+            # Not durable means not sent: say so beside the alert, and let the caller know.
+            log.exception("command %s not stored", cmd.id)
+            if kind.startswith("alert."):
+                self.picture.alerts.set_refusal(target_id, f"指令未能保存到本地（{str(exc)[:40]}），未发送")
+            raise
         if kind.startswith("alert."):
             self.picture.alerts.mark_pending(target_id, cmd.id, kind)
         self._update_unsent()

@@ -164,3 +164,14 @@ def test_echoes_of_other_consoles_commands_touch_nothing(console: Console) -> No
     assert console.outbox.counts()["pending"] == 1 and console.picture.connection.outbox_unsent == 1
     console.ingest.accept(upsert(3, alert("A1", 3, last_command_id=mine.id)), "3")
     assert console.picture.connection.outbox_unsent == 0 and console.outbox.counts()["confirmed"] == 1
+
+
+def test_a_command_that_cannot_be_stored_is_not_pending_and_says_why(console: Console) -> None:
+    conn = console.cache.conn
+    conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+    with pytest.raises(sqlite3.OperationalError):
+        console.commands.submit("alert.acknowledge", "A1", args={"note": "x" * 20_000})
+    assert console.picture.alerts.pending("A1") == []
+    refusal = console.picture.alerts.refusal("A1")
+    assert refusal is not None and "未能保存" in refusal
+    assert console.wakeups == 0 and console.outbox.counts()["pending"] == 0
