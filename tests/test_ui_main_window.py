@@ -161,3 +161,17 @@ def test_header_switches_to_wartime_with_an_active_incident(offline_console: Sim
     picture.apply(IncidentUpsert(v=1, id="900002", ts=now, type="incident.upsert", payload=stood_down))
     qtbot.waitUntil(lambda: window.header.mode_text() == "平时", timeout=3000)
     window.close()
+
+
+def test_missing_panel_module_gives_a_chinese_placeholder(offline_console: SimpleNamespace, qtbot: Any) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from widgets.main_window import _load_panel
+
+    assert _load_panel("widgets.no_such_panel", "NoSuchPanel") is None
+    window = _window(offline_console, qtbot)
+    placeholder = window._make_panel("widgets.no_such_panel", "NoSuchPanel", "地图模块未能加载")
+    assert isinstance(placeholder, QLabel)
+    assert placeholder.text() == "地图模块未能加载"
+    assert placeholder.objectName() == "PanelPlaceholder"
+    window.close()
