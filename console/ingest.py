@@ -50,15 +50,6 @@ FRESHNESS_EVERY_S = 0.2
 EnvelopeListener = Callable[[Any, str], None]
 """Called with (envelope, body JSON) for every accepted envelope."""
 
-_KIND_MODELS = {
-    "alerts": ("alert.upsert", "Alert"),
-    "devices": ("device.upsert", "Device"),
-    "cameras": ("camera.upsert", "Camera"),
-    "incidents": ("incident.upsert", "Incident"),
-    "tasks": ("task.upsert", "Task"),
-}
-
-
 class Ingest:
     """The single entry of data into the console."""
 
@@ -334,7 +325,7 @@ def _saved_snapshot(state: dict[str, list[str]], cursor: str, saved_at: str) -> 
     ``json.loads`` plus ``model_validate`` per object.
     """
     parts = [f'"cursor": {json.dumps(cursor)}', f'"generated_at": {json.dumps(saved_at)}']
-    for kind in (*_KIND_MODELS, "units", "indicators"):
+    for kind in (*_TYPE_KIND.values(), "units", "indicators"):
         bodies = state.get(kind)
         if bodies:
             parts.append(f'"{kind}": [' + ",".join(bodies) + "]")
