@@ -96,9 +96,12 @@ class OutboxSender:
             else:
                 timeout = backoff_delay(self.attempt, self.base_delay_s, self.max_delay_s, self._rng)
                 self.attempt += 1
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
+            # that lands as the wait completes, and stop() would then wait forever.
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
+            except TimeoutError:
                 pass
 
     async def send_pending(self) -> bool:
