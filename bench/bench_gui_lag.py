@@ -80,12 +80,14 @@ async def measure(app: QApplication, n: int, over_s: float, with_window: bool) -
         await asyncio.sleep(0.5)
         timer.stop()
         core.ingest.flush()
-        journaled = core.journal.count() if hasattr(core, "journal") else -1
+        journaled = core.journal.count()
         received = len(core.picture.alerts) - base
         if window is not None:
             window.close()
         notifier.stop()
-        await core.stop()
+        from widgets.app import stop_core
+
+        await stop_core(core)
     return {
         "burst": n, "over_s": over_s, "received": received, "journal_rows": journaled,
         "t_all_in_store_s": t_store, "lag_p50_ms": statistics.median(lateness),
@@ -101,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-window", action="store_true", help="core and notifier only")
     args = ap.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)  # closing the window must not stop the loop mid-run
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
