@@ -16,19 +16,7 @@ import httpx
 
 from console.feed_process import FeedProcess
 from console.runtime import ConsoleConfig, ConsoleCore
-
-
-def run(coro: Any, timeout: float = 150) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-async def until(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not cond():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.05)
+from asyncsupport import run, until
 
 
 VALID_NOTICE = {"v": 1, "type": "notice", "ts": "2026-11-28T15:00:00+08:00",

@@ -20,6 +20,7 @@ from console.feed_process import FeedProcess
 from console.gateway import GatewayClient
 from console.models import Command, CommandAccepted, Snapshot, now_utc
 from console.outbox_sender import OutboxSender
+from asyncsupport import run, until
 
 
 @dataclass
@@ -76,19 +77,6 @@ class MiniCommands:
     def on_refused(self, command_id: str, status: int, reason: str) -> None:
         self.refused.append((command_id, status, reason))
         self._mark(command_id, "refused")
-
-
-def run(coro: Any, timeout: float = 90) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-async def until(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not cond():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def acknowledge(alert: Any, rev: int | None = None) -> Command:

@@ -10,24 +10,7 @@ import httpx
 
 from console.feed_process import FeedProcess
 from console.runtime import ConsoleConfig, ConsoleCore
-
-
-def run(coro: Any, timeout: float = 150) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-async def until(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not cond():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-async def feed_state(url: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-        return dict((await http.get("/_sim/state")).json())
+from asyncsupport import feed_state, run, until
 
 
 def journal_ids(core: ConsoleCore) -> list[str]:

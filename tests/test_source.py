@@ -21,6 +21,7 @@ from console.feed_process import FeedProcess
 from console.gateway import GatewayClient
 from console.models import InvalidEnvelope, Snapshot, parse_envelope
 from console.source import LiveSource, ReplaySource, Source, backoff_delay
+from asyncsupport import run, until
 
 
 class MiniPicture:
@@ -63,19 +64,6 @@ class MiniIngest:
     def accept_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshots.append(snapshot)
         self.alerts = {a.id: a.rev for a in snapshot.alerts}
-
-
-async def until(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not cond():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-def run(coro: Any, timeout: float = 90) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
 def test_backoff_is_full_jitter_and_capped() -> None:
