@@ -1,24 +1,49 @@
-"""指标: headline KPI tiles of the district's live operations and 2025 targets.
+"""指标: city-operations monitoring against the district plans' own 2025 targets.
 
-Each tile shows one indicator of the catalogue (``resources/catalogue/indicators.json``):
-value and unit, the 2025 target with a progress bar towards it, a colour state from
-the catalogue's warn/alarm thresholds and a sparkline of recent values. Values come
-from ``core.picture.indicators`` when ``notifier.indicators_changed`` says so. Tiles
-paint themselves (one ``paintEvent`` each), which keeps twelve of them far cheaper
-than twelve small chart widgets.
+Tabs per theme (总览 with the twelve headline tiles, then 城市运行, 民生诉求, 生态环境,
+数字政府, 应急). Each KPI tile shows value and unit, change over the last hour,
+progress towards the 2025 target and a colour state from the catalogue's warn/alarm
+thresholds; a value that has not been refreshed within three of its periods is drawn
+as stale (grey, with the time it dates from), never as current. Clicking a tile drills
+down into the detail pane: a pyqtgraph trend with threshold and target lines and a
+1 h / 24 h / 7 d / 30 d selector read from the local cache, and a breakdown by street.
+
+The closed-loop figures (events today, acknowledged within limit, closure rate,
+overdue, mean times) are computed locally from the alert store by
+``console.indicators``; everything else comes from ``core.picture.indicators``. The
+panel exports itself as PNG and its data as CSV through ``console.exports`` (the view
+renders, the core writes). ``set_wall_mode(True)`` (or ``large=True``) is the
+large-font variant for the video wall.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from itertools import islice
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import QCoreApplication, QLocale, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QColor, QFont, QPainter, QPainterPath, QPen, QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QLocale, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPen, QResizeEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from console import indicators as ind
 from widgets import theme
+from widgets.indicator_chart import IndicatorChart
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +61,45 @@ HEADLINE_IDS: tuple[str, ...] = (
     "service_rating_good",
     "good_air_days_rate",
 )
-"""The twelve indicators an operator watches, in reading order."""
+"""The twelve indicators an operator watches, in reading order (the 总览 tab)."""
+
+THEMES: tuple[str, ...] = ("city_ops", "citizen", "ecology", "digital_gov", "emergency")
+"""Theme tabs after the overview, in the order the district's system lists them."""
+
+THEME_EXTRAS: dict[str, tuple[str, ...]] = {
+    # During an emergency the duty leader also watches whether the eyes and ears work
+    # and how much is piling up, not only rain and rivers.
+    "emergency": ("overdue_count", "device_online_rate", "camera_online_rate"),
+}
 
 SPARK_POINTS = 60
 """Recent values drawn in a tile's sparkline."""
 
 TILE_MIN_WIDTH = 176
 """Width a tile wants; the panel picks its column count from it."""
+
+CHANGE_WINDOW_S = 3600.0
+"""Tiles show the change over the last hour."""
+
+WALL_SCALE = 1.7
+"""Font scale of the large-font (wall) variant."""
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("IndicatorPanel", text)
+
+
+def theme_title(theme_id: str) -> str:
+    """Tab title of a theme (Chinese source text, translatable)."""
+    titles = {
+        "overview": QCoreApplication.translate("IndicatorPanel", "总览"),
+        "city_ops": QCoreApplication.translate("IndicatorPanel", "城市运行"),
+        "citizen": QCoreApplication.translate("IndicatorPanel", "民生诉求"),
+        "ecology": QCoreApplication.translate("IndicatorPanel", "生态环境"),
+        "digital_gov": QCoreApplication.translate("IndicatorPanel", "数字政府"),
+        "emergency": QCoreApplication.translate("IndicatorPanel", "应急"),
+    }
+    return titles.get(theme_id, theme_id)
 
 
 def _field(obj: Any, name: str, default: Any = None) -> Any:
@@ -82,39 +139,20 @@ def with_unit(value: float | None, unit: str) -> str:
     return f"{text}{unit}"
 
 
-def indicator_state(value: float | None, direction: str, warn: float | None, alarm: float | None) -> str:
-    """"ok", "warn", "alarm" from the catalogue thresholds, or "none" without a value."""
-    if value is None:
-        return "none"
-    lower_better = direction == "lower"
-
-    def crossed(limit: float | None) -> bool:
-        if limit is None:
-            return False
-        return value >= limit if lower_better else value <= limit
-
-    if crossed(alarm):
-        return "alarm"
-    if crossed(warn):
-        return "warn"
-    return "ok"
+# The pure rules live in the core (tested without Qt); re-exported for the views.
+indicator_state = ind.threshold_state
+progress_to_target = ind.progress_to_target
 
 
-def progress_to_target(value: float | None, direction: str, target: float | None) -> float | None:
-    """Share of the way to the 2025 target, 0..1 (None when there is no target)."""
-    if value is None or target is None:
-        return None
-    if direction == "lower":
-        if value <= 0:
-            return 1.0
-        return max(0.0, min(1.0, target / value)) if target > 0 else (1.0 if value <= 0 else 0.0)
-    if target <= 0:
-        return 1.0
-    return max(0.0, min(1.0, value / target))
+def _beijing_hm(ts: datetime) -> str:
+    return ts.astimezone(ind.TZ_BEIJING).strftime("%m-%d %H:%M")
 
 
 class IndicatorTile(QWidget):
-    """One KPI: name, value with unit, target progress, state colour, sparkline."""
+    """One KPI: name, change, value with unit, target progress, state colour, sparkline."""
+
+    clicked = Signal(str)
+    """The indicator id, when the operator clicks the tile (drill down)."""
 
     def __init__(self, spec: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,9 +166,16 @@ class IndicatorTile(QWidget):
         self.target: float | None = _field(spec, "target_2025")
         self.warn: float | None = _field(spec, "warn")
         self.alarm: float | None = _field(spec, "alarm")
+        self.period_s: float = float(_field(spec, "period_s") or 60)
         self.value: float | None = None
         self.history: list[float] = []
+        self.change: float | None = None
+        self.updated_at: datetime | None = None
+        self.stale = False
         self.state = "none"
+        self.selected = False
+        self.large = False
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         # A small hard minimum so the grid never pins the dock wide; the panel
         # reflows to fewer columns well before tiles get this narrow.
         self.setMinimumSize(120, 112)
@@ -139,18 +184,47 @@ class IndicatorTile(QWidget):
         self._update_tooltip()
 
     def sizeHint(self) -> QSize:
-        return QSize(200, 120)
+        return QSize(340, 220) if self.large else QSize(200, 120)
 
-    def set_value(self, value: float | None, history: Iterable[float] = ()) -> None:
-        """Show a new value and recent history; repaints only when something moved."""
+    def set_large(self, large: bool) -> None:
+        """Large-font variant for the wall: bigger text, taller card."""
+        self.large = large
+        self.setMinimumSize(200 if large else 120, 190 if large else 112)
+        self.setMaximumHeight(260 if large else 150)
+        self.updateGeometry()
+        self.update()
+
+    def set_value(self, value: float | None, history: Iterable[float] = (), ts: datetime | None = None,
+                  change: float | None = None) -> None:
+        """Show a new value, its time stamp, recent history and change; repaints only
+        when something moved."""
         hist = list(history)
-        if value == self.value and hist == self.history:
+        if value == self.value and hist == self.history and ts == self.updated_at and change == self.change:
             return
         self.value = value
         self.history = hist
+        self.updated_at = ts
+        self.change = change
         self.state = indicator_state(value, self.direction, self.warn, self.alarm)
         self._update_tooltip()
         self.update()
+
+    def set_stale(self, stale: bool) -> None:
+        """Mark the value as stale (no update within its expected period) or current."""
+        if stale != self.stale:
+            self.stale = stale
+            self._update_tooltip()
+            self.update()
+
+    def set_selected(self, selected: bool) -> None:
+        """Outline the tile whose detail is shown below."""
+        if selected != self.selected:
+            self.selected = selected
+            self.update()
+
+    def display_state(self) -> str:
+        """The colour state drawn: "stale" overrides the threshold state."""
+        return "stale" if self.stale and self.value is not None else self.state
 
     def progress(self) -> float | None:
         """Progress towards the target (0..1) or None."""
@@ -160,53 +234,79 @@ class IndicatorTile(QWidget):
         """The value as drawn, without the unit."""
         return format_value(self.value, self.unit)
 
+    def change_text(self) -> str:
+        """"▲ 0.4" / "▼ 12" / "" — the change over the last hour."""
+        if self.change is None or format_value(abs(self.change), self.unit).strip("0.,") == "":
+            return ""  # a change too small to show in the tile's precision is no change
+        arrow = "▲" if self.change > 0 else "▼"
+        return f"{arrow} {format_value(abs(self.change), self.unit)}"
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit(self.indicator_id)
+        super().mousePressEvent(event)
+
     def _update_tooltip(self) -> None:
         parts = [self.title]
         base = _field(self.spec, "baseline_2021")
         if base is not None:
-            parts.append(QCoreApplication.translate("IndicatorPanel", "2021 年现状 {v}").format(v=with_unit(base, self.unit)))
+            parts.append(_tr("2021 年现状 {v}").format(v=with_unit(base, self.unit)))
         if self.target is not None:
-            parts.append(QCoreApplication.translate("IndicatorPanel", "2025 年目标 {v}").format(v=with_unit(self.target, self.unit)))
+            parts.append(_tr("2025 年目标 {v}").format(v=with_unit(self.target, self.unit)))
         if self.warn is not None or self.alarm is not None:
-            parts.append(
-                QCoreApplication.translate("IndicatorPanel", "预警 {w} · 告警 {a}").format(
-                    w=with_unit(self.warn, self.unit), a=with_unit(self.alarm, self.unit)
-                )
-            )
+            parts.append(_tr("预警 {w} · 告警 {a}").format(w=with_unit(self.warn, self.unit), a=with_unit(self.alarm, self.unit)))
+        if self.updated_at is not None:
+            parts.append(_tr("更新于 {t}").format(t=_beijing_hm(self.updated_at)))
+        if self.stale:
+            parts.append(_tr("数据未按时更新（应每 {s} 秒更新）").format(s=f"{self.period_s:g}"))
         self.setToolTip("\n".join(parts))
 
     def paintEvent(self, _event: Any) -> None:  # noqa: N802 (Qt's name)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         r = QRectF(self.rect()).adjusted(3, 3, -3, -3)
-        state_colour = QColor(theme.STATE_COLOURS.get(self.state, theme.TEXT_DIM))
+        state = self.display_state()
+        dim = QColor(theme.TEXT_DIM)
+        state_colour = dim if state == "stale" else QColor(theme.STATE_COLOURS.get(self.state, theme.TEXT_DIM))
+        scale = WALL_SCALE if self.large else 1.0
 
-        # Card and the state bar on the left edge.
-        p.setPen(QPen(QColor(theme.BORDER), 1))
+        # Card, selection outline and the state bar on the left edge.
+        p.setPen(QPen(QColor(theme.ACCENT if self.selected else theme.BORDER), 1.5 if self.selected else 1))
         p.setBrush(QColor(theme.SURFACE))
         p.drawRoundedRect(r, 6, 6)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(state_colour)
-        p.drawRoundedRect(QRectF(r.left(), r.top(), 4, r.height()), 2, 2)
+        p.drawRoundedRect(QRectF(r.left(), r.top(), 4 * scale, r.height()), 2, 2)
 
-        inner = r.adjusted(12, 8, -10, -8)
+        inner = r.adjusted(12 * scale, 8 * scale, -10 * scale, -8 * scale)
         base_font = QFont(self.font())
+        base_pt = base_font.pointSizeF() * scale
 
-        # Name.
+        # Change over the last hour, right-aligned on the name row; green when it moves
+        # the right way for this indicator's direction, red when the wrong way.
         f = QFont(base_font)
-        f.setPointSizeF(max(8.0, base_font.pointSizeF() * 0.95))
+        f.setPointSizeF(max(8.0, base_pt * 0.95))
         p.setFont(f)
-        p.setPen(QColor(theme.TEXT_DIM))
         name_h = p.fontMetrics().height()
-        name = p.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideRight, int(inner.width()))
-        p.drawText(QRectF(inner.left(), inner.top(), inner.width(), name_h), Qt.AlignmentFlag.AlignLeft, name)
+        ctext = self.change_text() if not self.stale else ""
+        cw = p.fontMetrics().horizontalAdvance(ctext) + 6 if ctext else 0
+        if ctext:
+            good = ind.change_is_good(self.change, self.direction)
+            p.setPen(QColor(theme.OK if good else theme.STATE_COLOURS["alarm"]))
+            p.drawText(QRectF(inner.left(), inner.top(), inner.width(), name_h), Qt.AlignmentFlag.AlignRight, ctext)
+        p.setPen(dim)
+        name = p.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideRight, int(inner.width() - cw))
+        p.drawText(QRectF(inner.left(), inner.top(), inner.width() - cw, name_h), Qt.AlignmentFlag.AlignLeft, name)
 
         # Value and unit.
         vf = QFont(base_font)
-        vf.setPointSizeF(base_font.pointSizeF() * 2.1)
+        vf.setPointSizeF(base_pt * 2.1)
         vf.setBold(True)
         p.setFont(vf)
-        value_colour = QColor(theme.TEXT) if self.state in ("ok", "none") else state_colour
+        if state == "stale":
+            value_colour = dim
+        else:
+            value_colour = QColor(theme.TEXT) if self.state in ("ok", "none") else state_colour
         p.setPen(value_colour)
         vtext = self.value_text()
         vh = p.fontMetrics().height()
@@ -214,17 +314,18 @@ class IndicatorTile(QWidget):
         p.drawText(QRectF(inner.left(), vtop, inner.width(), vh), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, vtext)
         vw = p.fontMetrics().horizontalAdvance(vtext)
         uf = QFont(base_font)
+        uf.setPointSizeF(base_pt)
         p.setFont(uf)
-        p.setPen(QColor(theme.TEXT_DIM))
-        p.drawText(
-            QRectF(inner.left() + vw + 4, vtop, inner.width() - vw - 4, vh - 4),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-            self.unit,
-        )
+        p.setPen(dim)
+        p.drawText(QRectF(inner.left() + vw + 4, vtop, inner.width() - vw - 4, vh - 4),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, self.unit)
+        text_end = vw + 4 + p.fontMetrics().horizontalAdvance(self.unit) + 8
 
         # Sparkline in the right half of the value row.
-        if len(self.history) >= 2:
-            spark = QRectF(inner.left() + inner.width() * 0.52, vtop + 4, inner.width() * 0.48, vh - 8)
+        if len(self.history) >= 2 and inner.width() - text_end > 24:
+            # Right of the value and unit, never over them; at most the right 45 %.
+            left = max(inner.width() * 0.55, text_end)
+            spark = QRectF(inner.left() + left, vtop + 4, max(0.0, inner.width() - left), vh - 8)
             lo, hi = min(self.history), max(self.history)
             span = (hi - lo) or 1.0
             step = spark.width() / (len(self.history) - 1)
@@ -235,114 +336,537 @@ class IndicatorTile(QWidget):
                     path.moveTo(pt)
                 else:
                     path.lineTo(pt)
-            p.setPen(QPen(QColor(theme.ACCENT), 1.4))
+            p.setPen(QPen(dim if state == "stale" else QColor(theme.ACCENT), 1.4 * scale))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(path)
 
-        # Target line and progress bar.
+        # Target line (or state words) and progress bar.
         sf = QFont(base_font)
-        sf.setPointSizeF(max(7.5, base_font.pointSizeF() * 0.85))
+        sf.setPointSizeF(max(7.5, base_pt * 0.85))
         p.setFont(sf)
         sh = p.fontMetrics().height()
-        bottom_top = inner.bottom() - sh - 8
+        bar_h = 5 * scale
+        bottom_top = inner.bottom() - sh - bar_h - 3
         prog = self.progress()
-        if self.target is not None:
-            tline = QCoreApplication.translate("IndicatorPanel", "目标 {v}").format(v=with_unit(self.target, self.unit))
+        if state == "stale" and self.updated_at is not None:
+            tline = _tr("数据滞后 · 截至 {t}").format(t=_beijing_hm(self.updated_at))
+        elif self.target is not None:
+            tline = _tr("目标 {v}").format(v=with_unit(self.target, self.unit))
             if prog is not None:
                 tline += f"  ·  {prog * 100:.0f}%"
         else:
             tline = {
-                "alarm": QCoreApplication.translate("IndicatorPanel", "超告警线"),
-                "warn": QCoreApplication.translate("IndicatorPanel", "超预警线"),
-                "ok": QCoreApplication.translate("IndicatorPanel", "正常"),
-                "none": QCoreApplication.translate("IndicatorPanel", "暂无数据"),
+                "alarm": _tr("超告警线"),
+                "warn": _tr("超预警线"),
+                "ok": _tr("正常"),
+                "none": _tr("暂无数据"),
             }[self.state]
-        p.setPen(QColor(theme.TEXT_DIM) if self.state in ("ok", "none") else state_colour)
-        p.drawText(QRectF(inner.left(), bottom_top, inner.width(), sh), Qt.AlignmentFlag.AlignLeft, tline)
-        bar = QRectF(inner.left(), inner.bottom() - 5, inner.width(), 5)
+        p.setPen(dim if state in ("ok", "none", "stale") else state_colour)
+        p.drawText(QRectF(inner.left(), bottom_top, inner.width(), sh), Qt.AlignmentFlag.AlignLeft,
+                   p.fontMetrics().elidedText(tline, Qt.TextElideMode.ElideRight, int(inner.width())))
+        bar = QRectF(inner.left(), inner.bottom() - bar_h, inner.width(), bar_h)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(theme.SURFACE_RAISED))
-        p.drawRoundedRect(bar, 2.5, 2.5)
+        p.drawRoundedRect(bar, bar_h / 2, bar_h / 2)
         if prog is not None:
             p.setBrush(state_colour if self.state != "none" else QColor(theme.ACCENT))
-            p.drawRoundedRect(QRectF(bar.left(), bar.top(), bar.width() * prog, bar.height()), 2.5, 2.5)
+            p.drawRoundedRect(QRectF(bar.left(), bar.top(), bar.width() * prog, bar.height()), bar_h / 2, bar_h / 2)
+        p.end()
+
+
+class StreetBreakdown(QWidget):
+    """Horizontal bars: one indicator's value in each of the six streets."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("StreetBreakdown")
+        self.rows: list[tuple[str, float | None]] = []
+        self.unit = ""
+        self.spec: Any = None
+        self.note = ""
+        self.large = False
+        self.setMinimumWidth(180)
+
+    def set_rows(self, rows: list[tuple[str, float | None]], unit: str, spec: Any, note: str = "") -> None:
+        """Street name → value (None: no value for that street); ``note`` when empty."""
+        self.rows, self.unit, self.spec, self.note = rows, unit, spec, note
+        self.update()
+
+    def paintEvent(self, _event: Any) -> None:  # noqa: N802 (Qt's name)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        r = QRectF(self.rect()).adjusted(6, 4, -6, -4)
+        f = QFont(self.font())
+        if self.large:
+            f.setPointSizeF(f.pointSizeF() * WALL_SCALE)
+        p.setFont(f)
+        fm = p.fontMetrics()
+        p.setPen(QColor(theme.TEXT))
+        head_h = fm.height() + 6
+        p.drawText(QRectF(r.left(), r.top(), r.width(), head_h), Qt.AlignmentFlag.AlignLeft, _tr("分街道"))
+        body = r.adjusted(0, head_h, 0, 0)
+        values = [v for _, v in self.rows if v is not None]
+        if not values:
+            p.setPen(QColor(theme.TEXT_DIM))
+            p.drawText(body, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, self.note or _tr("暂无分街道数据"))
+            p.end()
+            return
+        hi = max(max(values), 1e-9)
+        row_h = min(fm.height() * 1.9, body.height() / max(1, len(self.rows)))
+        label_w = max(fm.horizontalAdvance(n) for n, _ in self.rows) + 8
+        value_w = fm.horizontalAdvance("100,000.0%") + 4
+        direction = str(_field(self.spec, "direction") or "higher")
+        warn, alarm = _field(self.spec, "warn"), _field(self.spec, "alarm")
+        for i, (name, v) in enumerate(self.rows):
+            y = body.top() + i * row_h
+            p.setPen(QColor(theme.TEXT_DIM))
+            p.drawText(QRectF(body.left(), y, label_w, row_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
+            bar_w = body.width() - label_w - value_w
+            track = QRectF(body.left() + label_w, y + row_h * 0.3, bar_w, row_h * 0.4)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(theme.SURFACE_RAISED))
+            p.drawRoundedRect(track, 2, 2)
+            if v is not None:
+                state = indicator_state(v, direction, warn, alarm) if self.unit == "%" else "ok"
+                colour = theme.ACCENT if state == "ok" else theme.STATE_COLOURS[state]
+                p.setBrush(QColor(colour))
+                p.drawRoundedRect(QRectF(track.left(), track.top(), track.width() * max(0.0, v) / hi, track.height()), 2, 2)
+            p.setPen(QColor(theme.TEXT))
+            p.drawText(QRectF(track.right() + 4, y, value_w, row_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                       with_unit(v, self.unit) if v is not None else "—")
         p.end()
 
 
 class IndicatorPanel(QWidget):
-    """指标: a grid of KPI tiles that reflows with the dock's width."""
+    """指标: theme tabs of KPI tiles over a drill-down pane (trend, street breakdown).
 
-    def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None, ids: Iterable[str] = HEADLINE_IDS) -> None:
+    ``clock`` returns "now" (tests pass a fixed one to check stale detection).
+    """
+
+    def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None, ids: Iterable[str] = HEADLINE_IDS,
+                 large: bool = False, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("IndicatorPanel")
         self._core = core
         self._notifier = notifier
         self._store = core.picture.indicators
-        self.tiles: dict[str, IndicatorTile] = {}
-        specs: dict[str, Any] = {}
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
+        self.specs: dict[str, Any] = {}
+        self._limits: dict[str, tuple[int, int]] = {}
+        self.streets: list[tuple[str, str]] = []
         try:
             from console import catalogue
 
-            specs = {str(_field(i, "id")): i for i in catalogue.indicators()}
+            self.specs = {str(_field(i, "id")): i for i in catalogue.indicators()}
+            self._limits = ind.category_limits(catalogue.categories())
+            self.streets = [(s.id, s.name_zh) for s in catalogue.streets()]
         except Exception:  # static data; without it the panel shows ids with no targets
             log.exception("indicator catalogue unavailable")
-        for ind_id in ids:
-            spec = specs.get(ind_id, {"id": ind_id, "name_zh": ind_id, "unit": ""})
-            self.tiles[ind_id] = IndicatorTile(spec, self)
+        self.derived: ind.AlertMetrics | None = None
+        self._alerts_dirty = True
+        self._derived_at: datetime | None = None
 
+        # Tabs: the overview (headline tiles) first, then one per theme.
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("IndicatorTabs")
+        self.tabs.setDocumentMode(True)
+        self.tiles: dict[str, IndicatorTile] = {}
+        self.theme_tiles: dict[str, dict[str, IndicatorTile]] = {}
+        self._grids: list[tuple[QGridLayout, list[IndicatorTile]]] = []
+        self._all: dict[str, list[IndicatorTile]] = {}
+        self.tiles = self._add_tab("overview", list(ids))
+        for theme_id in THEMES:
+            members = [i for i, s in self.specs.items() if _field(s, "theme") == theme_id]
+            members += [i for i in THEME_EXTRAS.get(theme_id, ()) if i not in members]
+            self.theme_tiles[theme_id] = self._add_tab(theme_id, members)
+
+        # Drill-down pane.
+        self.detail = QFrame(self)
+        self.detail.setObjectName("IndicatorDetail")
+        self.detail_title = QLabel(self.detail)
+        self.detail_title.setObjectName("IndicatorDetailTitle")
+        self.detail_meta = QLabel(self.detail)
+        self.detail_meta.setObjectName("IndicatorDetailMeta")
+        self.export_status = QLabel(self.detail)
+        self.export_status.setObjectName("IndicatorExportStatus")
+        self.range_group = QButtonGroup(self)
+        self.range_group.setExclusive(True)
+        self.range_buttons: dict[str, QPushButton] = {}
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(self.detail_title)
+        titles.addWidget(self.detail_meta)
+        head.addLayout(titles, 1)
+        head.addWidget(self.export_status)
+        range_labels = {"1h": _tr("1 小时"), "24h": _tr("24 小时"), "7d": _tr("7 天"), "30d": _tr("30 天")}
+        for key in ind.TIME_RANGES:
+            b = QPushButton(range_labels[key], self.detail)
+            b.setObjectName(f"IndicatorRange_{key}")
+            b.setCheckable(True)
+            b.setProperty("segmented", True)
+            self.range_group.addButton(b)
+            self.range_buttons[key] = b
+            b.clicked.connect(lambda _=False, k=key: self.set_time_range(k))
+            head.addWidget(b)
+        self.png_button = QPushButton(_tr("导出图片"), self.detail)
+        self.csv_button = QPushButton(_tr("导出数据"), self.detail)
+        self.png_button.clicked.connect(lambda: self.ask_export("png"))
+        self.csv_button.clicked.connect(lambda: self.ask_export("csv"))
+        head.addSpacing(8)
+        head.addWidget(self.png_button)
+        head.addWidget(self.csv_button)
+        self.chart = IndicatorChart(self.detail)
+        self.breakdown = StreetBreakdown(self.detail)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addWidget(self.chart, 3)
+        body.addWidget(self.breakdown, 1)
+        dl = QVBoxLayout(self.detail)
+        dl.setContentsMargins(8, 6, 8, 6)
+        dl.setSpacing(4)
+        dl.addLayout(head)
+        dl.addLayout(body, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.splitter = splitter
+        self._split_done = False
+        self.detail_title.setStyleSheet(f"font-weight: bold; color: {theme.TEXT}; background: transparent;")
+        self.detail_meta.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent;")
+        self.detail.setStyleSheet(f"QFrame#IndicatorDetail {{ background: {theme.SURFACE}; border: 1px solid {theme.BORDER};"
+                                  " border-radius: 6px; }")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
-        self._grid = QGridLayout()
-        self._grid.setSpacing(4)
-        outer.addLayout(self._grid)
-        outer.addStretch(1)
+        outer.addWidget(splitter)
+
+        self.selected_id: str | None = None
+        self.time_range = "24h"
+        self.range_buttons[self.time_range].setChecked(True)
+        self.detail_points: list[tuple[float, float]] = []
+        self._export_dialog: QFileDialog | None = None
+        self.last_export: str | None = None
+        self.large = False
         self._columns = 0
         self._reflow(3)
+
         notifier.indicators_changed.connect(self._on_indicators_changed)
+        if hasattr(notifier, "alerts_changed"):
+            notifier.alerts_changed.connect(self._on_alerts_changed)
+        # One slow timer for what changes with time alone: stale marks, overdue ages,
+        # the chart's sliding window.
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._on_tick)
+        self._tick.start()
         self.refresh(None)
+        first = next(iter(self.tiles), None)
+        if first is not None:
+            self.select_indicator(first)
+        if large:
+            self.set_wall_mode(True)
+
+    # ------------------------------------------------------------------ building
+
+    def _add_tab(self, theme_id: str, ids: list[str]) -> dict[str, IndicatorTile]:
+        tiles: dict[str, IndicatorTile] = {}
+        page = QWidget()
+        page.setObjectName(f"IndicatorPage_{theme_id}")
+        grid = QGridLayout()
+        grid.setSpacing(6)
+        grid.setContentsMargins(2, 6, 2, 2)
+        lay = QVBoxLayout(page)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(grid)
+        lay.addStretch(1)
+        for ind_id in ids:
+            spec = self.specs.get(ind_id, {"id": ind_id, "name_zh": ind_id, "unit": ""})
+            tile = IndicatorTile(spec, page)
+            tile.clicked.connect(self.select_indicator)
+            tiles[ind_id] = tile
+            self._all.setdefault(ind_id, []).append(tile)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(page)
+        self.tabs.addTab(scroll, theme_title(theme_id))
+        self._grids.append((grid, list(tiles.values())))
+        return tiles
+
+    def all_tiles(self, indicator_id: str) -> list[IndicatorTile]:
+        """Every tile of an indicator (the overview and its theme tab)."""
+        return list(self._all.get(indicator_id, []))
+
+    # ------------------------------------------------------------------ values
+
+    def _compute_derived(self) -> None:
+        now = self.clock()
+        self.derived = ind.derive_alert_metrics(self._core.picture.alerts.values(), self._limits, now)
+        self._derived_at = now
+        self._alerts_dirty = False
+
+    def _derived_ts(self) -> datetime | None:
+        """"Data as of" for the locally derived figures: the last message from the feed
+        (the alert store is only as current as the stream feeding it)."""
+        conn = getattr(self._core.picture, "connection", None)
+        return _field(conn, "last_message_at") or _field(conn, "data_as_of")
 
     def refresh(self, changed: set[Any] | None) -> None:
         """Reload the tiles named in ``changed`` (None or unrecognised keys: all)."""
-        targets: set[str] = set(self.tiles)
+        targets: set[str] = set(self._all)
         if changed:
             keys = {k[0] if isinstance(k, tuple) else k for k in changed}
-            hit = keys & self.tiles.keys()
+            hit = keys & self._all.keys()
             if hit:
                 targets = hit
             elif all(isinstance(k, str) for k in keys):
                 return  # only indicators we do not show changed
+        if self._alerts_dirty or self.derived is None:
+            self._compute_derived()
+        derived = self.derived.as_values() if self.derived is not None and len(self._core.picture.alerts) else {}
         for ind_id in targets:
             latest = self._store.latest(ind_id)
-            history = self._store.history(ind_id)
-            tail = self._tail(history, SPARK_POINTS)
-            self.tiles[ind_id].set_value(_value_of(latest), [v for v in (_value_of(h) for h in tail) if v is not None])
+            tail = self._tail(self._store.history(ind_id), SPARK_POINTS)
+            points = [(h.ts.timestamp(), float(h.value)) for h in tail]
+            if ind_id in derived:
+                value: float | None = derived[ind_id]
+                ts = self._derived_ts() or (latest.ts if latest is not None else None)
+                if points:
+                    points.append((points[-1][0] + 1e-3, value))
+            else:
+                value = _value_of(latest)
+                ts = latest.ts if latest is not None else None
+            change = ind.change_over(points, CHANGE_WINDOW_S)
+            for tile in self._all[ind_id]:
+                tile.set_value(value, [v for _, v in points[-SPARK_POINTS:]], ts=ts, change=change)
+        self._update_stale()
+        if self.selected_id is not None and self.selected_id in targets:
+            self._extend_detail()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        """Stop listening to the core when the panel goes away."""
-        try:
-            self._notifier.indicators_changed.disconnect(self._on_indicators_changed)
-        except (RuntimeError, TypeError):
-            pass
-        super().closeEvent(event)
+    def _update_stale(self) -> None:
+        now = self.clock()
+        for ind_id, tiles in self._all.items():
+            for tile in tiles:
+                tile.set_stale(ind.is_stale(tile.updated_at, tile.period_s, now))
 
     def _on_indicators_changed(self, changed: object) -> None:
         ids = set(changed) if isinstance(changed, (set, frozenset, list, tuple)) else None
         self.refresh(ids)
 
+    def _on_alerts_changed(self, _changed: object) -> None:
+        self._alerts_dirty = True
+
+    def _on_tick(self) -> None:
+        now = self.clock()
+        # Overdue counts change with time alone; recompute at least every 10 s.
+        if self._alerts_dirty or self._derived_at is None or (now - self._derived_at).total_seconds() >= 10:
+            self._compute_derived()
+            self.refresh(set(ind.DERIVED_IDS))
+        self._update_stale()
+        if self.selected_id is not None:
+            self._update_breakdown()
+            span = ind.TIME_RANGES[self.time_range]
+            t = now.timestamp()
+            self.chart.set_x_range(t - span, t)
+
+    # ------------------------------------------------------------------ drill-down
+
+    def select_indicator(self, indicator_id: str) -> None:
+        """Show one indicator in the detail pane: trend for the time range, breakdown."""
+        self.selected_id = indicator_id
+        for iid, tiles in self._all.items():
+            for tile in tiles:
+                tile.set_selected(iid == indicator_id)
+        spec = self.specs.get(indicator_id, {"id": indicator_id, "name_zh": indicator_id, "unit": ""})
+        tile = self._all.get(indicator_id, [None])[0]
+        self.detail_title.setText(tile.title if tile is not None else indicator_id)
+        meta = []
+        base, target = _field(spec, "baseline_2021"), _field(spec, "target_2025")
+        unit = str(_field(spec, "unit") or "")
+        if base is not None:
+            meta.append(_tr("2021 年现状 {v}").format(v=with_unit(base, unit)))
+        if target is not None:
+            meta.append(_tr("2025 年目标 {v}").format(v=with_unit(target, unit)))
+        if indicator_id in ind.DERIVED_IDS:
+            meta.append(_tr("由本地告警数据计算"))
+        self.detail_meta.setText("  ·  ".join(meta))
+        self.chart.set_reference_lines(_field(spec, "warn"), _field(spec, "alarm"), target)
+        self._load_history()
+        self._update_breakdown()
+
+    def set_time_range(self, key: str) -> None:
+        """1h, 24h, 7d or 30d: reload the trend from the local cache."""
+        if key not in ind.TIME_RANGES:
+            raise ValueError(key)
+        self.time_range = key
+        self.range_buttons[key].setChecked(True)
+        self._load_history()
+
+    def _load_history(self) -> None:
+        if self.selected_id is None:
+            return
+        now = self.clock()
+        span = ind.TIME_RANGES[self.time_range]
+        start = datetime.fromtimestamp(now.timestamp() - span, timezone.utc)
+        cached: list[tuple[float, float]] = []
+        journal = getattr(self._core, "journal", None)
+        try:
+            cached = ind.read_history(journal, self.selected_id, start, now)
+        except Exception:  # a damaged cache must not take the panel down; live values still show
+            log.exception("indicator history unavailable")
+        live = [(v.ts.timestamp(), float(v.value)) for v in self._store.history(self.selected_id)
+                if v.ts.timestamp() >= start.timestamp()]
+        self.detail_points = ind.merge_history(cached, live)
+        self._push_chart()
+        self.chart.set_x_range(start.timestamp(), now.timestamp())
+
+    def _extend_detail(self) -> None:
+        """Append values newer than the trend's last point (the chart batches redraws)."""
+        if self.selected_id is None:
+            return
+        last = self.detail_points[-1][0] if self.detail_points else float("-inf")
+        new = [(v.ts.timestamp(), float(v.value)) for v in self._tail(self._store.history(self.selected_id), 50)
+               if v.ts.timestamp() > last]
+        if new:
+            self.detail_points.extend(new)
+            self._push_chart()
+
+    def _push_chart(self) -> None:
+        xs = [p[0] for p in self.detail_points]
+        ys = [p[1] for p in self.detail_points]
+        self.chart.set_series("district", xs, ys, label=_tr("全区"))
+
+    def breakdown_rows(self) -> list[tuple[str, float | None]]:
+        """(street name, value) of the selected indicator in each street."""
+        if self.selected_id is None:
+            return []
+        if self.selected_id == "overdue_count" and self.derived is not None:
+            return [(name, float(self.derived.overdue_by_street.get(sid, 0))) for sid, name in self.streets]
+        if self.selected_id == "events_today" and self.derived is not None:
+            return [(name, float(self.derived.events_by_street.get(sid, 0))) for sid, name in self.streets]
+        return [(name, _value_of(self._store.latest(self.selected_id, sid))) for sid, name in self.streets]
+
+    def _update_breakdown(self) -> None:
+        spec = self.specs.get(self.selected_id or "", {})
+        self.breakdown.set_rows(self.breakdown_rows(), str(_field(spec, "unit") or ""), spec,
+                                note=_tr("该指标按全区统计，无分街道数值"))
+
+    # ------------------------------------------------------------------ export
+
+    def ask_export(self, kind: str) -> QFileDialog:
+        """Ask where to save (non-blocking ``open()``); the answer writes the file."""
+        name = (self.selected_id or "indicators") + datetime.now(ind.TZ_BEIJING).strftime("_%Y%m%d_%H%M")
+        if kind == "png":
+            dlg = QFileDialog(self, _tr("导出指标面板图片"), name + ".png", _tr("PNG 图片 (*.png)"))
+        else:
+            dlg = QFileDialog(self, _tr("导出指标数据"), name + ".csv", _tr("CSV 表格 (*.csv)"))
+        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dlg.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dlg.fileSelected.connect(lambda path, k=kind: self.export_to(k, path))
+        self._export_dialog = dlg
+        dlg.open()
+        return dlg
+
+    def panel_png(self) -> bytes:
+        """The panel as it looks now, as PNG bytes."""
+        self.chart.flush()
+        pixmap = self.grab()
+        data = QByteArray()
+        buf = QBuffer(data)
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        pixmap.save(buf, "PNG")
+        buf.close()
+        return bytes(data.data())
+
+    def panel_csv(self) -> str:
+        """The selected indicator's trend in the current range, and its street breakdown."""
+        from console import indicators
+
+        iid = self.selected_id or ""
+        spec = self.specs.get(iid, {})
+        name = str(_field(spec, "name_zh") or iid)
+        rows = {n: v for n, v in self.breakdown_rows()}
+        return indicators.series_csv(iid, name, str(_field(spec, "unit") or ""), self.detail_points, rows)
+
+    def export_to(self, kind: str, path: str) -> None:
+        """Write the PNG or CSV to ``path`` through ``console.exports``; say how it went."""
+        from console import exports
+
+        if not path:
+            return
+        try:
+            written = exports.write_png(path, self.panel_png()) if kind == "png" else exports.write_csv(path, self.panel_csv())
+        except exports.ExportError as exc:
+            self.export_status.setText(str(exc))
+            self.export_status.setStyleSheet(f"color: {theme.STATE_COLOURS['alarm']};")
+            return
+        self.last_export = str(written)
+        self.export_status.setText(_tr("已导出 {name}").format(name=written.name))
+        self.export_status.setStyleSheet(f"color: {theme.TEXT_DIM};")
+
+    # ------------------------------------------------------------------ wall variant
+
+    def set_wall_mode(self, large: bool) -> None:
+        """The large-font variant for the wall: bigger tiles, tabs, chart text."""
+        self.large = large
+        for tiles in self._all.values():
+            for tile in tiles:
+                tile.set_large(large)
+        self.breakdown.large = large
+        self.breakdown.update()
+        self.chart.set_large_font(large)
+        f = QFont(self.font())
+        if large:
+            f.setPointSizeF(f.pointSizeF() * WALL_SCALE)
+        for w in (self.tabs.tabBar(), self.detail_title):
+            w.setFont(f)
+        self._columns = 0
+        self._reflow(max(1, self.width() // (self._tile_width() + 4)))
+
+    def _tile_width(self) -> int:
+        return int(TILE_MIN_WIDTH * (WALL_SCALE if self.large else 1.0))
+
+    # ------------------------------------------------------------------ layout, lifetime
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        """Stop listening to the core when the panel goes away."""
+        self._tick.stop()
+        for signal, slot in ((self._notifier.indicators_changed, self._on_indicators_changed),
+                             (getattr(self._notifier, "alerts_changed", None), self._on_alerts_changed)):
+            if signal is None:
+                continue
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+        super().closeEvent(event)
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        self._reflow(max(1, event.size().width() // (TILE_MIN_WIDTH + 4)))
+        if not self._split_done and event.size().height() > 200:
+            # Tiles get the upper half, the drill-down the lower; the operator may move it.
+            h = event.size().height()
+            self.splitter.setSizes([int(h * 0.5), int(h * 0.5)])
+            self._split_done = True
+        self._reflow(max(1, event.size().width() // (self._tile_width() + 4)))
 
     def _reflow(self, columns: int) -> None:
-        # A long thin dock gets one row of twelve; a narrow one two or three columns.
-        columns = max(1, min(columns, len(self.tiles)))
+        # A long thin dock gets one row of tiles; a narrow one two or three columns.
+        columns = max(1, columns)
         if columns == self._columns:
             return
         self._columns = columns
-        for tile in self.tiles.values():
-            self._grid.removeWidget(tile)
-        for i, tile in enumerate(self.tiles.values()):
-            self._grid.addWidget(tile, i // columns, i % columns)
+        for grid, tiles in self._grids:
+            cols = min(columns, max(1, len(tiles)))
+            for tile in tiles:
+                grid.removeWidget(tile)
+            for i, tile in enumerate(tiles):
+                grid.addWidget(tile, i // cols, i % cols)
 
     @staticmethod
     def _tail(history: Any, n: int) -> list[Any]:

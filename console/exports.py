@@ -1,0 +1,55 @@
+"""Exports the operator asked for: PNG bytes and CSV text handed over by a view.
+
+Views render (``QWidget.grab()`` → PNG bytes) and format; this module is the only
+place that writes them to disk, to the path the operator chose in a file dialog.
+Writes go to a temporary file beside the target and are renamed over it, so a full
+disk or a crash never leaves a half-written file under the chosen name.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class ExportError(OSError):
+    """An export that could not be written; the message is Chinese, for the operator."""
+
+
+def _atomic_write(path: Path, data: bytes) -> Path:
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ExportError(f"导出失败：{path}（{exc.strerror or exc}）") from exc
+    return path
+
+
+def write_png(path: str | os.PathLike[str], png: bytes) -> Path:
+    """Write a rendered panel (PNG bytes) to ``path``; ``.png`` is appended if missing."""
+    if not png.startswith(PNG_MAGIC):
+        raise ExportError("导出失败：图片数据不是 PNG")
+    p = Path(path)
+    if p.suffix.lower() != ".png":
+        p = p.with_name(p.name + ".png")
+    return _atomic_write(p, png)
+
+
+def write_csv(path: str | os.PathLike[str], text: str) -> Path:
+    """Write CSV text to ``path`` as UTF-8 with a BOM (Excel on a Chinese desktop then
+    opens it without garbling the names); ``.csv`` is appended if missing."""
+    p = Path(path)
+    if p.suffix.lower() != ".csv":
+        p = p.with_name(p.name + ".csv")
+    return _atomic_write(p, ("\ufeff" + text).encode("utf-8"))

@@ -1,0 +1,169 @@
+"""Trend chart of indicators (pyqtgraph): series, warn/alarm thresholds, 2025 target.
+
+Data is handed in with ``set_series`` at any rate; the chart applies it with
+``setData`` on its own timer (batching: one redraw per tick however many updates
+arrived). Curves are drawn with antialiasing off, clip-to-view and automatic
+peak downsampling, which keeps 24 h of 5-second values cheap to redraw (see
+``bench/bench_indicators.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from typing import Any, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from widgets import theme
+
+SERIES_COLOURS: tuple[str, ...] = (theme.ACCENT, theme.ACCENT_TEAL, "#7e57c2", "#ec407a", "#ffa726", "#9ccc65",
+                                   "#29b6f6", "#d4e157")
+
+_BEIJING_OFFSET_S = 8 * 3600
+
+
+class _BeijingAxis(pg.DateAxisItem):
+    """Time axis in Beijing time whatever the machine's zone (the duty room reads 08:00,
+    not 00:00 UTC)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(orientation="bottom", utcOffset=-_BEIJING_OFFSET_S, **kwargs)
+
+
+class IndicatorChart(QWidget):
+    """One plot: any number of named series plus horizontal reference lines."""
+
+    def __init__(self, parent: QWidget | None = None, batch_ms: int = 250) -> None:
+        super().__init__(parent)
+        self.setObjectName("IndicatorChart")
+        self.plot = pg.PlotWidget(axisItems={"bottom": _BeijingAxis()}, background=theme.SURFACE)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=True, y=True, alpha=0.12)
+        item = self.plot.getPlotItem()
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, mode="peak")
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(theme.BORDER))
+            axis.setTextPen(pg.mkPen(theme.TEXT_DIM))
+        self._legend: pg.LegendItem | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._pending: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._lines: list[pg.InfiniteLine] = []
+        self._x_range: tuple[float, float] | None = None
+        self.applied = 0  # setData calls made (tests and the bench read it)
+        self._timer = QTimer(self)
+        self._timer.setInterval(batch_ms)
+        self._timer.timeout.connect(self._apply)
+        self._timer.start()
+
+    # ------------------------------------------------------------------ data
+
+    def set_series(self, key: str, xs: Sequence[float] | np.ndarray, ys: Sequence[float] | np.ndarray,
+                   label: str | None = None) -> None:
+        """Queue new data for series ``key`` (epoch seconds, values); drawn at the next tick."""
+        if key not in self.curves:
+            colour = SERIES_COLOURS[len(self.curves) % len(SERIES_COLOURS)]
+            curve = pg.PlotDataItem(pen=pg.mkPen(colour, width=2 if not self.curves else 1), antialias=False,
+                                    name=label or key)
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+            self.plot.addItem(curve)
+            self.curves[key] = curve
+        self._pending[key] = (np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
+
+    def clear_series(self) -> None:
+        """Remove every series (the reference lines stay)."""
+        for curve in self.curves.values():
+            self.plot.removeItem(curve)
+        self.curves.clear()
+        self._pending.clear()
+
+    def set_x_range(self, start: float, end: float) -> None:
+        """Show exactly this time range (the selector's 1 h / 24 h / 7 d / 30 d)."""
+        self._x_range = (start, end)
+        self.plot.setXRange(start, end, padding=0)
+
+    def series_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """What series ``key`` holds (pending data first: what it is about to show)."""
+        if key in self._pending:
+            return self._pending[key]
+        curve = self.curves[key]
+        xs, ys = curve.getOriginalDataset()
+        return (np.asarray(xs if xs is not None else [], dtype=float), np.asarray(ys if ys is not None else [], dtype=float))
+
+    def flush(self) -> None:
+        """Apply queued data now (exports and tests; normally the timer does it)."""
+        self._apply()
+
+    def _apply(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        for key, (xs, ys) in pending.items():
+            curve = self.curves.get(key)
+            if curve is not None:
+                curve.setData(xs, ys)
+                self.applied += 1
+        if self._x_range is not None:
+            self.plot.setXRange(*self._x_range, padding=0)
+
+    # ------------------------------------------------------------------ reference lines
+
+    def set_reference_lines(self, warn: float | None, alarm: float | None, target: float | None) -> None:
+        """Dashed lines at the warn and alarm thresholds and the 2025 target, labelled."""
+        for line in self._lines:
+            self.plot.removeItem(line)
+        self._lines = []
+        tr = QCoreApplication.translate
+        specs = (
+            (warn, theme.AMBER, tr("IndicatorPanel", "预警线")),
+            (alarm, theme.STATE_COLOURS["alarm"], tr("IndicatorPanel", "告警线")),
+            (target, theme.OK, tr("IndicatorPanel", "2025 目标")),
+        )
+        # Lines at the same value (a warn line that is also the target) share one label.
+        merged: dict[float, tuple[str, list[str]]] = {}
+        for value, colour, text in specs:
+            if value is None:
+                continue
+            if value in merged:
+                merged[value][1].append(text)
+            else:
+                merged[value] = (colour, [text])
+        for value, (colour, texts) in merged.items():
+            text = " / ".join(texts)
+            pen = QPen(QColor(colour))
+            pen.setStyle(Qt.PenStyle.DashLine)
+            pen.setWidthF(1.2)
+            pen.setCosmetic(True)
+            line = pg.InfiniteLine(pos=value, angle=0, pen=pen, movable=False, label=f"{text} {value:g}",
+                                   labelOpts={"position": 0.02, "color": colour, "anchors": [(0, 1), (0, 1)]})
+            self.plot.addItem(line)
+            self._lines.append(line)
+        # Keep the lines in view even when the series stays far from them.
+        values = [v for v, _, _ in specs if v is not None]
+        self.plot.getPlotItem().getViewBox().enableAutoRange(axis="y", enable=True)
+        self._y_refs = values
+
+    @property
+    def reference_values(self) -> list[float]:
+        """Positions of the reference lines drawn (warn, alarm, target as present)."""
+        return [float(line.value()) for line in self._lines]
+
+    def set_large_font(self, large: bool) -> None:
+        """Bigger axis text for the wall."""
+        f = QFont(self.font())
+        f.setPointSizeF(f.pointSizeF() * (1.6 if large else 1.0))
+        for name in ("left", "bottom"):
+            self.plot.getPlotItem().getAxis(name).setStyle(tickFont=f)
+
+
+BEIJING = timezone(timedelta(hours=8))
