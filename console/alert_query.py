@@ -1,0 +1,362 @@
+"""Filter, search, urgency order and storm grouping of the alert queue, in the core.
+
+A ``QSortFilterProxyModel`` over 100,000 Python rows froze the UI for seconds
+(PITFALLS.md), and even a plain Python pass over 100,000 alerts costs hundreds of
+milliseconds on the duty machine. So the facts a query looks at are kept in
+columns (numpy arrays, one slot per alert, updated only for the alerts that
+changed) and a query is a handful of vector operations: masks for the filters,
+one ``lexsort`` for the order, ``bincount`` for the storm groups. Full-text search
+runs ``str.find`` over one joined lower-cased text (C speed, Chinese works as is)
+and maps the hits back to slots.
+
+Order: overdue open alerts first (earliest deadline first), then open before
+resolved/closed, red → blue, oldest first, then arrival.
+
+Storm grouping: open alerts from the same device (one device = one metric here),
+or of the same category in the same community, created in the same window
+(``group_window_s``), become one row led by the most urgent member with a count;
+a group can be expanded to show its members. Nothing is hidden without trace:
+:class:`QueryResult` counts what was grouped and what the filters left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from console.models import LEVEL_RANK
+from console.workflow import OPEN_STATUSES, Limits
+
+GROUP_WINDOW_S = 600.0
+"""Alerts of one storm key created within the same 10 minutes form one group."""
+
+_DONE = frozenset({"resolved", "closed"})
+_SEP = "\x00"
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """What the operator asked to see; an empty set means "any"."""
+
+    levels: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    streets: frozenset[str] = frozenset()
+    communities: frozenset[str] = frozenset()
+    statuses: frozenset[str] = frozenset()
+    since: datetime | None = None  # created at or after
+    until: datetime | None = None  # created before
+    text: str = ""  # whitespace-separated terms, all must occur
+
+    def is_empty(self) -> bool:
+        """True when nothing is filtered."""
+        return self == AlertFilter()
+
+
+@dataclass
+class QueryResult:
+    """Rows to show plus the counts that make grouping and filtering visible.
+
+    ``ids[i]`` is the alert of row ``i``; ``counts[i]`` is the size of its group
+    (1 for a single alert); ``kinds[i]`` is 0 single, 1 group leader, 2 member.
+    """
+
+    ids: list[str]
+    counts: npt.NDArray[np.int64]
+    kinds: npt.NDArray[np.int8]
+    group_of: dict[str, int]  # leader or member alert id → group code
+    matched: int  # alerts that passed the filter
+    total: int  # alerts in the store
+    grouped: int  # alerts folded into a collapsed group row
+    groups: int  # group rows
+    overdue: int  # matching open alerts past their time limit
+    members: dict[int, list[str]] = field(default_factory=dict)  # group code → ids, leader first
+
+
+class _Codes:
+    """Interns strings as small ints so filters compare integers."""
+
+    def __init__(self) -> None:
+        self.code: dict[Any, int] = {}
+
+    def of(self, value: Any) -> int:
+        c = self.code.get(value)
+        if c is None:
+            c = self.code[value] = len(self.code)
+        return c
+
+    def lookup(self, values: Iterable[Any]) -> npt.NDArray[np.int32]:
+        return np.array([self.code[v] for v in values if v in self.code], dtype=np.int32)
+
+
+class AlertQuery:
+    """Queries over an ``AlertStore``; ``names(kind, id)`` gives the Chinese names the
+    search text includes (kind ``category``/``street``/``community``/``unit``), so
+    "内涝 马峦" finds alerts by what the operator reads on screen.
+
+    Call :meth:`update` with the ids the notifier reported (None = everything).
+    """
+
+    def __init__(self, store: Any, limits: Limits | None = None,
+                 names: Callable[[str, str], str] | None = None,
+                 group_window_s: float = GROUP_WINDOW_S) -> None:
+        self.store = store
+        self.limits = limits if limits is not None else Limits.from_catalogue()
+        self.names = names or (lambda _kind, ident: ident)
+        self.group_window_s = group_window_s
+        self._slot: dict[str, int] = {}
+        self._ids: list[str] = []
+        self._texts: list[str] = []
+        self._codes = {k: _Codes() for k in ("source", "category", "street", "community", "status", "group")}
+        cap = 1024
+        self._alive = np.zeros(cap, dtype=bool)
+        self._rev = np.zeros(cap, dtype=np.int64)
+        self._level = np.zeros(cap, dtype=np.int8)
+        self._done = np.zeros(cap, dtype=bool)
+        self._col = {k: np.zeros(cap, dtype=np.int32) for k in ("source", "category", "street", "community", "status")}
+        self._created = np.zeros(cap, dtype=np.float64)
+        self._deadline = np.zeros(cap, dtype=np.float64)
+        self._group = np.full(cap, -1, dtype=np.int32)
+        self._id_arr = np.empty(cap, dtype=object)
+        self._joined: str | None = None
+        self._starts: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self.update(None)
+
+    # ------------------------------------------------------------------ facts
+
+    def _grow(self, need: int) -> None:
+        cap = len(self._alive)
+        if need <= cap:
+            return
+        new = max(need, cap * 2)
+
+        def grown(a: npt.NDArray[Any], fill: Any = 0) -> npt.NDArray[Any]:
+            b = np.full(new, fill, dtype=a.dtype)
+            b[:cap] = a
+            return b
+
+        self._alive, self._rev, self._level, self._done = (grown(self._alive), grown(self._rev),
+                                                            grown(self._level), grown(self._done))
+        self._col = {k: grown(v) for k, v in self._col.items()}
+        self._created, self._deadline = grown(self._created), grown(self._deadline)
+        self._group = grown(self._group, -1)
+        self._id_arr = grown(self._id_arr, None)
+
+    def update(self, changed: Iterable[str] | None) -> None:
+        """Bring the columns up to date for ``changed`` alerts (None = the whole store)."""
+        store = self.store
+        if changed is None:
+            # Store order first, so that slots (the last tie-break of the order) follow arrival.
+            known = store.ids()
+            ids: Iterable[str] = known + [a for a in self._slot if a not in store]
+        else:
+            ids = changed
+        for alert_id in ids:
+            alert = store.get(alert_id)
+            slot = self._slot.get(alert_id)
+            if alert is None:
+                if slot is not None and self._alive[slot]:
+                    self._alive[slot] = False
+                    self._texts[slot] = ""
+                    self._joined = None
+                continue
+            if slot is None:
+                slot = len(self._ids)
+                self._grow(slot + 1)
+                self._slot[alert_id] = slot
+                self._ids.append(alert_id)
+                self._id_arr[slot] = alert_id
+                self._texts.append("")
+            elif self._alive[slot] and self._rev[slot] == alert.rev:
+                continue
+            self._set(slot, alert)
+
+    def _set(self, slot: int, a: Any) -> None:
+        codes = self._codes
+        self._alive[slot] = True
+        self._rev[slot] = a.rev
+        self._level[slot] = LEVEL_RANK.get(a.level, 9)
+        self._done[slot] = a.status in _DONE
+        self._col["source"][slot] = codes["source"].of(a.source)
+        self._col["category"][slot] = codes["category"].of(a.category)
+        self._col["street"][slot] = codes["street"].of(a.street or "")
+        self._col["community"][slot] = codes["community"].of(a.community or "")
+        self._col["status"][slot] = codes["status"].of(a.status)
+        created = a.created_at.timestamp()
+        self._created[slot] = created
+        deadline = self.limits.deadline_ts(a.category, a.status, created)
+        self._deadline[slot] = np.inf if deadline is None else deadline
+        key: tuple[str, ...] | None = None
+        if a.status in OPEN_STATUSES:
+            bucket = str(int(created // self.group_window_s))
+            if a.device_id:
+                key = ("device", a.device_id, bucket)
+            elif a.community:
+                key = ("area", a.category, a.community, bucket)
+        self._group[slot] = -1 if key is None else codes["group"].of(key)
+        n = self.names
+        self._texts[slot] = " ".join((
+            a.id, a.title, a.description, n("category", a.category), n("street", a.street or ""),
+            n("community", a.community or ""), n("unit", a.assigned_unit or ""), a.device_id or "",
+            " ".join(note.text for note in a.timeline),
+        )).lower().replace(_SEP, " ")
+        self._joined = None
+
+    def group_key(self, code: int) -> tuple[str, ...] | None:
+        """The (kind, …) key behind a group code."""
+        for key, c in self._codes["group"].code.items():
+            if c == code:
+                return key  # type: ignore[no-any-return]
+        return None
+
+    # ------------------------------------------------------------------ search
+
+    def _text_mask(self, terms: list[str], n: int) -> npt.NDArray[np.bool_]:
+        """Slots whose text holds every term: the rarest term is found in the joined
+        text (one hit per alert: after a hit the search jumps to the next alert),
+        the others are checked on those candidates only."""
+        if self._joined is None:
+            self._joined = _SEP.join(self._texts)
+            lengths = np.fromiter((len(t) + 1 for t in self._texts), dtype=np.int64, count=len(self._texts))
+            self._starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
+        joined, starts = self._joined, self._starts
+        terms = sorted(set(terms), key=joined.count)
+        first, others = terms[0], terms[1:]
+        find = joined.find
+        hits: list[int] = []
+        pos = find(first)
+        while pos >= 0:
+            hits.append(pos)
+            end = find(_SEP, pos)
+            if end < 0:
+                break
+            pos = find(first, end)
+        slots = np.searchsorted(starts, np.array(hits, dtype=np.int64), side="right") - 1
+        if others:
+            texts = self._texts
+            slots = np.array([s for s in slots.tolist() if all(t in texts[s] for t in others)], dtype=np.int64)
+        mask = np.zeros(n, dtype=bool)
+        mask[slots] = True
+        return mask
+
+    # ------------------------------------------------------------------ query
+
+    def run(self, flt: AlertFilter = AlertFilter(), now: datetime | None = None, *,
+            group: bool = True, expanded: Iterable[int] = ()) -> QueryResult:
+        """The rows to show for ``flt`` at ``now``: overdue first, then urgency order;
+        storms folded into group rows unless ``group`` is False or the group is in
+        ``expanded`` (group codes)."""
+        n = len(self._ids)
+        now_ts = (now or datetime.now(timezone.utc)).timestamp()
+        mask = self._alive[:n].copy()
+        if flt.levels:
+            mask &= np.isin(self._level[:n], [LEVEL_RANK.get(x, 9) for x in flt.levels])
+        for name, wanted in (("source", flt.sources), ("category", flt.categories), ("street", flt.streets),
+                             ("community", flt.communities), ("status", flt.statuses)):
+            if wanted:
+                mask &= np.isin(self._col[name][:n], self._codes[name].lookup(wanted))
+        created = self._created[:n]
+        if flt.since is not None:
+            mask &= created >= flt.since.timestamp()
+        if flt.until is not None:
+            mask &= created < flt.until.timestamp()
+        terms = [t for t in flt.text.lower().split() if t]
+        if terms:
+            mask &= self._text_mask(terms, n)
+        sel = np.flatnonzero(mask)
+        deadline = self._deadline[sel]
+        late = deadline < now_ts
+        k1 = (~late).astype(np.int8)
+        k2 = np.where(late, deadline, self._done[sel].astype(np.float64))
+        k3 = np.where(late, 0, self._level[sel])
+        k4 = created[sel]
+        order = sel[np.lexsort((sel, k4, k3, k2, k1))]
+        matched, overdue = len(order), int(late.sum())
+        ids = self._ids
+        if not group or matched == 0:
+            return QueryResult(self._id_arr[order].tolist(), np.ones(matched, dtype=np.int64),
+                               np.zeros(matched, dtype=np.int8), {}, matched, len(self.store), 0, 0, overdue)
+        g = self._group[order]
+        has = g >= 0
+        sizes = np.bincount(g[has], minlength=1) if has.any() else np.zeros(1, dtype=np.int64)
+        size_of = np.where(has, sizes[np.where(has, g, 0)], 1)
+        storm = size_of >= 2
+        # The first position of each group in the order is its leader.
+        _, first = np.unique(np.where(storm, g, -1), return_index=True)
+        leader = np.zeros(matched, dtype=bool)
+        leader[first] = True
+        keep = ~storm | leader
+        kinds = np.where(storm, 1, 0).astype(np.int8)
+        open_codes = set(expanded)
+        members: dict[int, list[str]] = {}
+        group_of: dict[str, int] = {}
+        storm_pos = np.flatnonzero(storm)
+        groups = int((leader & storm).sum())
+        grouped_total = int(storm.sum()) - groups
+        rows = order[keep]
+        row_ids = self._id_arr[rows].tolist()
+        counts = size_of[keep].astype(np.int64)
+        kinds = kinds[keep]
+        leader_pos = np.flatnonzero(leader & storm)
+        for pos in leader_pos.tolist():
+            group_of[ids[order[pos]]] = int(g[pos])
+        if not open_codes:
+            return QueryResult(row_ids, counts, kinds, group_of, matched, len(self.store), grouped_total,
+                               groups, overdue)
+        # Expanded groups: their members go right under the leader (few groups, so a
+        # handful of list splices rather than a pass over every row).
+        storm_pos = np.flatnonzero(storm)
+        inserts: list[tuple[int, list[str]]] = []
+        grouped = grouped_total
+        for code in open_codes:
+            pos = storm_pos[g[storm_pos] == code]
+            if not len(pos):
+                continue
+            team = self._id_arr[order[pos]].tolist()
+            members[code] = team
+            grouped -= len(team) - 1
+            for m in team[1:]:
+                group_of[m] = code
+            inserts.append((row_ids.index(team[0]), team[1:]))  # C-speed scan
+        if inserts:
+            count_list, kind_list = counts.tolist(), kinds.tolist()
+            for at, team in sorted(inserts, reverse=True):
+                row_ids[at + 1:at + 1] = team
+                count_list[at + 1:at + 1] = [1] * len(team)
+                kind_list[at + 1:at + 1] = [2] * len(team)
+            counts = np.array(count_list, dtype=np.int64)
+            kinds = np.array(kind_list, dtype=np.int8)
+        return QueryResult(row_ids, counts, kinds, group_of, matched, len(self.store), grouped, groups,
+                           overdue, members)
+
+    def members_of(self, code: int, flt: AlertFilter = AlertFilter(), now: datetime | None = None) -> list[str]:
+        """Every alert of one storm group (leader first) under ``flt``."""
+        result = self.run(flt, now, group=True, expanded=[code])
+        return result.members.get(code, [])
+
+
+def names_from_catalogue(units: Mapping[str, Any] | None = None) -> Callable[[str, str], str]:
+    """A ``names`` function over the bundled catalogue (and the feed's unit directory)."""
+    from console import catalogue
+
+    table: dict[tuple[str, str], str] = {}
+    for cat in catalogue.categories():
+        table[("category", cat.id)] = cat.name_zh
+    for street in catalogue.streets():
+        table[("street", street.id)] = street.name_zh
+        for comm in street.communities:
+            table[("community", comm.id)] = comm.name_zh
+    for unit in catalogue.units():
+        table[("unit", unit.id)] = unit.name
+
+    def name(kind: str, ident: str) -> str:
+        if kind == "unit" and units and ident in units:
+            return str(getattr(units[ident], "name", ident))
+        return table.get((kind, ident), ident)
+
+    return name

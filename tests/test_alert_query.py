@@ -1,0 +1,112 @@
+"""Filters, Chinese full-text search, urgency order and storm grouping in the core."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from console.alert_query import AlertFilter, AlertQuery, names_from_catalogue
+from console.models import Alert, AlertNote
+from console.stores import AlertStore
+from console.workflow import Limits
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+LIMITS = Limits({"waterlogging": 1800.0, "noise": 7200.0}, {"waterlogging": 86400.0, "noise": 86400.0})
+
+
+def _alert(i: int, **kw: Any) -> Alert:
+    created = kw.pop("created", NOW - timedelta(minutes=5))
+    base: dict[str, Any] = dict(id=f"PS{i:07d}", rev=1, level="yellow", status="new", source="hotline_12345",
+                                category="noise", title=f"噪声扰民 {i}", description="夜间施工噪声",
+                                street="maluan", community=None, created_at=created, updated_at=created,
+                                timeline=(AlertNote(ts=created, actor="12345", action="create", text="事件上报"),))
+    base.update(kw)
+    return Alert(**base)
+
+
+def _query(*alerts: Alert) -> tuple[AlertStore, AlertQuery]:
+    store = AlertStore()
+    for a in alerts:
+        store.apply(a)
+    return store, AlertQuery(store, LIMITS, names_from_catalogue())
+
+
+def test_overdue_first_then_open_red_to_blue() -> None:
+    store, q = _query(
+        _alert(1, level="blue"),
+        _alert(2, level="red"),
+        _alert(3, level="red", status="closed"),
+        _alert(4, level="blue", category="waterlogging", created=NOW - timedelta(hours=1)),  # ack limit 30 min
+    )
+    r = q.run(now=NOW, group=False)
+    assert r.ids == ["PS0000004", "PS0000002", "PS0000001", "PS0000003"]
+    assert r.overdue == 1 and r.matched == 4 and r.total == 4
+
+
+def test_filters_and_time_window() -> None:
+    store, q = _query(
+        _alert(1, level="red", source="video_ai", street="biling"),
+        _alert(2, level="orange", status="acknowledged"),
+        _alert(3, created=NOW - timedelta(days=2)),
+    )
+    assert q.run(AlertFilter(levels=frozenset({"red"})), NOW).ids == ["PS0000001"]
+    assert q.run(AlertFilter(sources=frozenset({"video_ai"})), NOW).ids == ["PS0000001"]
+    assert q.run(AlertFilter(streets=frozenset({"maluan"})), NOW, group=False).matched == 2
+    assert q.run(AlertFilter(statuses=frozenset({"acknowledged"})), NOW).ids == ["PS0000002"]
+    assert q.run(AlertFilter(since=NOW - timedelta(hours=24)), NOW, group=False).matched == 2
+    assert q.run(AlertFilter(categories=frozenset({"unknown"})), NOW).matched == 0
+    assert q.run(AlertFilter(communities=frozenset({"nowhere"})), NOW).matched == 0
+
+
+def test_chinese_full_text_search_over_names_and_notes() -> None:
+    store, q = _query(
+        _alert(1, title="坪山大道积水", category="waterlogging", description=""),
+        _alert(2, street="biling"),
+    )
+    assert q.run(AlertFilter(text="积水"), NOW).ids == ["PS0000001"]
+    assert q.run(AlertFilter(text="内涝"), NOW).ids == ["PS0000001"]  # category name
+    assert q.run(AlertFilter(text="碧岭 噪声"), NOW).ids == ["PS0000002"]  # street name + text
+    assert q.run(AlertFilter(text="碧岭 积水"), NOW).ids == []
+    # A new revision (a note) is searchable once the query is told it changed.
+    a = store.get("PS0000002")
+    assert a is not None
+    store.apply(a.model_copy(update={"rev": 2, "timeline": a.timeline + (
+        AlertNote(ts=NOW, actor="值班员", action="note", text="已联系施工方"),)}))
+    q.update({"PS0000002"})
+    assert q.run(AlertFilter(text="施工方"), NOW).ids == ["PS0000002"]
+
+
+def test_storm_grouping_counts_and_expansion() -> None:
+    storm = [_alert(i, device_id="dev-1", category="waterlogging", title=f"水位超阈值 {i}") for i in range(1, 6)]
+    area = [_alert(i, community="maluan.c1") for i in range(10, 13)]
+    single = _alert(20, community="maluan.c2")
+    closed = _alert(21, device_id="dev-1", status="closed")
+    store, q = _query(*storm, *area, single, closed)
+    r = q.run(now=NOW)
+    assert r.groups == 2 and r.grouped == 4 + 2
+    assert len(r.ids) == 4 + 0  # two group rows, the single, the closed one
+    counts = dict(zip(r.ids, r.counts.tolist()))
+    assert counts["PS0000001"] == 5 and counts["PS0000010"] == 3
+    assert counts["PS0000020"] == 1 and counts["PS0000021"] == 1
+    # A duplicate id never makes a second row.
+    store.apply(storm[0])
+    q.update({"PS0000001"})
+    assert q.run(now=NOW).ids.count("PS0000001") == 1
+    # Expanded: members follow their leader; grouped count falls accordingly.
+    code = r.group_of["PS0000001"]
+    e = q.run(now=NOW, expanded=[code])
+    at = e.ids.index("PS0000001")
+    assert e.ids[at + 1:at + 5] == ["PS0000002", "PS0000003", "PS0000004", "PS0000005"]
+    assert e.kinds[at] == 1 and all(k == 2 for k in e.kinds[at + 1:at + 5])
+    assert e.grouped == 2
+    assert q.members_of(code, now=NOW)[0] == "PS0000001"
+    # Filters apply before grouping; ungrouped shows every alert.
+    assert len(q.run(now=NOW, group=False).ids) == 10
+
+
+def test_removed_alerts_drop_out() -> None:
+    store, q = _query(_alert(1), _alert(2))
+    store.remove("PS0000001")
+    q.update({"PS0000001"})
+    assert q.run(now=NOW).ids == ["PS0000002"]
+    assert q.run(AlertFilter(text="噪声"), NOW).ids == ["PS0000002"]
