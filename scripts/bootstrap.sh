@@ -49,7 +49,10 @@ stamp=.venv/.pingshan-deps
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing Python packages into .venv (first run takes a few minutes)"
-  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-  .venv/bin/python -m pip install -q -e ".[test]"
+  # pip warns once per package about local index folders this machine's pip.conf may
+  # name; those lines are noise, errors still reach the terminal.
+  quiet() { grep -v "is ignored: it is neither a file nor a directory" >&2 || true; }
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2> >(quiet)
+  .venv/bin/python -m pip install -q -e ".[test]" 2> >(quiet)
   echo "$want" > "$stamp"
 fi
