@@ -13,7 +13,8 @@ BIN=.venv/bin
 TS=resources/i18n/pingshan_en.ts
 QM=resources/i18n/pingshan_en.qm
 SOURCES=(widgets/app.py widgets/main_window.py widgets/alert_queue.py
-         widgets/indicator_panel.py widgets/status_bar.py)
+         widgets/indicator_panel.py widgets/status_bar.py widgets/map_panel.py
+         widgets/video_wall.py)
 
 if [ "${1:-}" != "--no-update" ]; then
   "$BIN/pyside6-lupdate" "${SOURCES[@]}" -source-language zh_CN -target-language en \

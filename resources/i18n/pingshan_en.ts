@@ -288,36 +288,28 @@
 <context>
     <name>IndicatorPanel</name>
     <message>
-        <source>预警 {w} · 告警 {a}</source>
-        <translation>Warning {w} · alarm {a}</translation>
+        <source>总览</source>
+        <translation>Overview</translation>
     </message>
     <message>
-        <source>2021 年现状 {v}</source>
-        <translation>2021 status {v}</translation>
+        <source>城市运行</source>
+        <translation>City operations</translation>
     </message>
     <message>
-        <source>2025 年目标 {v}</source>
-        <translation>2025 target {v}</translation>
+        <source>民生诉求</source>
+        <translation>Citizen requests</translation>
     </message>
     <message>
-        <source>目标 {v}</source>
-        <translation>Target {v}</translation>
+        <source>生态环境</source>
+        <translation>Ecology</translation>
     </message>
     <message>
-        <source>超告警线</source>
-        <translation>Above alarm line</translation>
+        <source>数字政府</source>
+        <translation>Digital government</translation>
     </message>
     <message>
-        <source>超预警线</source>
-        <translation>Above warning line</translation>
-    </message>
-    <message>
-        <source>正常</source>
-        <translation>Normal</translation>
-    </message>
-    <message>
-        <source>暂无数据</source>
-        <translation>No data yet</translation>
+        <source>应急</source>
+        <translation>Emergency</translation>
     </message>
 </context>
 <context>
@@ -421,6 +413,71 @@ Ctrl+Q  Quit</translation>
     <message>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
+    </message>
+</context>
+<context>
+    <name>MapPanel</name>
+    <message>
+        <source>态势地图</source>
+        <translation>Situation map</translation>
+    </message>
+    <message>
+        <source>物联设备</source>
+        <translation>IoT devices</translation>
+    </message>
+    <message>
+        <source>在地图上显示/隐藏物联感知设备</source>
+        <translation>Show/hide IoT sensors on the map</translation>
+    </message>
+    <message>
+        <source>全区</source>
+        <translation>Whole district</translation>
+    </message>
+    <message>
+        <source>缩放到坪山区全域</source>
+        <translation>Zoom to the whole Pingshan district</translation>
+    </message>
+    <message>
+        <source>态势地图 · 加载中…</source>
+        <translation>Situation map · loading…</translation>
+    </message>
+    <message>
+        <source>地图页面加载失败</source>
+        <translation>The map page failed to load</translation>
+    </message>
+    <message>
+        <source>态势地图 · 图层 {layers} · 告警 {alerts}</source>
+        <translation>Situation map · layers {layers} · alerts {alerts}</translation>
+    </message>
+</context>
+<context>
+    <name>VideoTile</name>
+    <message>
+        <source>未分配</source>
+        <translation>Unassigned</translation>
+    </message>
+    <message>
+        <source>连接中</source>
+        <translation type="unfinished">Connecting</translation>
+    </message>
+    <message>
+        <source>实时</source>
+        <translation>Live</translation>
+    </message>
+    <message>
+        <source>信号中断</source>
+        <translation>Signal lost</translation>
+    </message>
+    <message>
+        <source>离线</source>
+        <translation type="unfinished">Offline</translation>
+    </message>
+</context>
+<context>
+    <name>VideoWall</name>
+    <message>
+        <source>视频监控</source>
+        <translation>Video surveillance</translation>
     </message>
 </context>
 </TS>
