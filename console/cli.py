@@ -12,6 +12,9 @@
     ``played=N skipped=M``.
 ``audit verify --cache DIR``
     handed to :func:`console.audit.main_audit` (checks the audit hash chain).
+``cap FILE...``
+    handed to :func:`console.cap.main_cap`: one JSON line per valid CAP 1.2 file, the
+    error (element and reason) for an invalid one, exit 1 if any is invalid.
 
 ``widgets.app`` sends these subcommands here (``HEADLESS_COMMANDS``) before any
 QApplication exists; ``python -m console.cli …`` works too.
@@ -34,7 +37,7 @@ from pydantic import TypeAdapter
 
 from console.models import wire_models
 
-HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay", "audit"})
+HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay", "audit", "cap"})
 """Subcommands ``widgets.app`` hands to :func:`main_headless`."""
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -192,6 +195,10 @@ def main_headless(argv: Sequence[str]) -> int:
         from console.audit import main_audit  # its own parser and exit codes
 
         return int(main_audit(argv[1:]))
+    if argv and argv[0] == "cap":
+        from console.cap import main_cap  # its own parser and exit codes
+
+        return int(main_cap(argv[1:]))
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:

@@ -26,10 +26,13 @@ KEEP_FINISHED_DAYS = 30
 class Commands:
     """Submit operator commands and track them to confirmation or refusal."""
 
-    def __init__(self, picture: OperatingPicture, outbox: Outbox, operator: str) -> None:
+    def __init__(self, picture: OperatingPicture, outbox: Outbox, operator: str,
+                 auditor: Any | None = None) -> None:
         self.picture = picture
         self.outbox = outbox
         self.operator = operator
+        self.auditor = auditor
+        """An ``console.audit.Auditor``: every submitted command is appended to the audit chain."""
         self._wakeups: list[Callable[[], None]] = []
 
     def add_wakeup(self, fn: Callable[[], None]) -> None:
@@ -56,6 +59,15 @@ class Commands:
             if kind.startswith("alert."):
                 self.picture.alerts.set_refusal(target_id, f"指令未能保存到本地（{str(exc)[:40]}），未发送")
             raise
+        if self.auditor is not None:
+            # After the outbox write (what was not stored was not issued), before the
+            # sender can act on it. An audit failure is logged, never blocks the
+            # command: the outbox row is itself a durable record of it.
+            try:
+                self.auditor.record(kind, target_id, command_id=cmd.id, expected_rev=expected_rev,
+                                    args=cmd.args)
+            except Exception:  # noqa: BLE001
+                log.exception("audit record of command %s failed", cmd.id)
         if kind.startswith("alert."):
             self.picture.alerts.mark_pending(target_id, cmd.id, kind)
         self._update_unsent()

@@ -55,6 +55,7 @@ class ConsoleConfig:
     operator: str = "值班员"
     verify: bool | str | Path = True
     token: str | None = None
+    role: str = "operator"  # the seat's role: viewer | operator | supervisor | administrator
     keepalive_timeout_s: float = 30.0
     max_backoff_s: float = 30.0
     flush_interval_s: float = 0.1
@@ -93,6 +94,9 @@ class ConsoleCore:
         self.preferences: BlobStore | None = None
         self.ingest: Ingest = None  # type: ignore[assignment]  # set by start()
         self.commands: Commands = None  # type: ignore[assignment]  # set by start()
+        self.auditor: Any = None  # console.audit.Auditor, set by start()
+        self.exports: Any = None  # console.handover.DutyExports, set by start()
+        self.cap_ledger: Any = None  # console.cap.CapLedger of imported CAP files
         self.gateway: GatewayClient | None = None
         self.source: LiveSource | None = None
         self.sender: OutboxSender | None = None
@@ -121,7 +125,19 @@ class ConsoleCore:
         self.preferences = BlobStore(self.cache)
         self.ingest = Ingest(self.picture, self.journal, self.deadletters, self.snapshots,
                              checkpoint_rows=cfg.checkpoint_rows)
-        self.commands = Commands(self.picture, self.outbox, cfg.operator)
+        # Imported here: console.audit reads CACHE_FILE from this module.
+        from console.alert_query import names_from_catalogue
+        from console.audit import Auditor
+        from console.cap import CapLedger
+        from console.handover import DutyExports
+        from console.workflow import Limits
+        from offline_cache.audit_log import AuditLog
+
+        self.auditor = Auditor(AuditLog(self.cache), cfg.operator)
+        self.commands = Commands(self.picture, self.outbox, cfg.operator, auditor=self.auditor)
+        self.exports = DutyExports(self.picture, self.auditor, names_from_catalogue(self.picture.units),
+                                   Limits.from_catalogue(), cfg.operator)
+        self.cap_ledger = CapLedger()
         self._wire_confirmations()
         notice = getattr(self.cache, "notice", None)
         if notice:
@@ -189,6 +205,53 @@ class ConsoleCore:
                 return True
             await asyncio.sleep(0.05)
         return self.picture.connection.state == "live"
+
+    # ------------------------------------------------------------------ operator services
+
+    def can(self, permission: str) -> bool:
+        """Whether this seat's role holds ``permission`` (command, export, reveal)."""
+        from console.workflow import has_permission
+
+        return has_permission(self.config.role, permission)
+
+    def reveal_phone(self, alert_id: str) -> str:
+        """The reporter's full number, for a seat with the ``reveal`` permission; audited.
+
+        Raises ``PermissionError`` (Chinese message) without the permission, and
+        ``KeyError`` for an unknown alert. A refused attempt is audited too.
+        """
+        alert = self.picture.alerts.get(alert_id)
+        if alert is None:
+            raise KeyError(alert_id)
+        if not self.can("reveal"):
+            if self.auditor is not None:
+                self.auditor.record("reveal.refused", alert_id, field="reporter_phone", role=self.config.role)
+            raise PermissionError("无权查看完整号码（需值班长权限）")
+        if self.auditor is not None:
+            self.auditor.record("reveal.reporter_phone", alert_id, role=self.config.role)
+        return alert.reporter_phone or ""
+
+    def import_cap(self, path: str | Path) -> Any:
+        """Read one CAP 1.2 file and put its warning into the queue; returns the LedgerResult.
+
+        Raises ``console.cap.CapError`` (names the element and the reason) or
+        ``OSError``. Update and Cancel messages follow their ``references``. The
+        import is audited. An imported warning is local to this console: the
+        gateway's next full snapshot does not carry it.
+        """
+        from datetime import datetime, timezone
+
+        from console.cap import parse_cap
+
+        data = Path(path).read_bytes()
+        cap = parse_cap(data)
+        result = self.cap_ledger.apply(cap, received_at=datetime.now(timezone.utc))
+        if result.alert is not None and result.action != "ignored":
+            self.picture.alerts.apply(result.alert)
+        if self.auditor is not None:
+            self.auditor.record("cap.import", str(path), result=result.action,
+                                alert_id=result.alert.id if result.alert else None)
+        return result
 
     # ------------------------------------------------------------------ wiring
 

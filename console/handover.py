@@ -1,0 +1,170 @@
+"""Exports of the alert queue: CSV of the filtered queue and the shift handover (值班交接).
+
+Views never write files: they ask :class:`DutyExports` (on ``ConsoleCore.exports``)
+with a path the operator chose. Every export is appended to the audit chain, and
+personal data (reporter phone, ID numbers in free text) leaves the console masked.
+Files are written to a temporary name beside the target and renamed over it, so a
+full disk never leaves half a file under the chosen name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from console.masking import mask_phone, mask_text
+from console.workflow import ACTION_NAMES, OPEN_STATUSES, Limits, due_state, format_left
+
+CHINA_TZ = timezone(timedelta(hours=8), "CST")
+
+LEVEL_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
+STATUS_ZH = {"new": "待签收", "acknowledged": "已签收", "dispatched": "已分拨", "in_progress": "处置中",
+             "resolved": "已办结", "closed": "已闭环"}
+SOURCE_ZH = {"hotline_12345": "12345热线", "app_pingshan": "i坪山App", "grid_patrol": "网格巡查",
+             "iot_threshold": "物联感知", "video_ai": "视频AI", "early_warning": "预警发布"}
+
+CSV_COLUMNS = ("编号", "级别", "状态", "时限", "来源", "类别", "街道", "社区", "标题", "描述", "报告人电话",
+               "承办单位", "签收人", "上报时间", "更新时间")
+
+Names = Callable[[str, str], str]
+
+
+class ExportError(OSError):
+    """An export that could not be written; the message is Chinese, for the operator."""
+
+
+def _time(dt: datetime | None) -> str:
+    return dt.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
+
+
+def queue_csv(alerts: Iterable[Any], names: Names, limits: Limits, now: datetime | None = None) -> str:
+    """The alerts (in the given order) as CSV text, phone numbers and IDs masked."""
+    now = now or datetime.now(timezone.utc)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for a in alerts:
+        _state, left = due_state(a, limits, now)
+        writer.writerow((
+            a.id, LEVEL_ZH.get(a.level, a.level), STATUS_ZH.get(a.status, a.status), format_left(left),
+            SOURCE_ZH.get(a.source, a.source), names("category", a.category), names("street", a.street or ""),
+            names("community", a.community or ""), mask_text(a.title), mask_text(a.description),
+            mask_phone(a.reporter_phone), names("unit", a.assigned_unit or ""), a.acknowledged_by or "",
+            _time(a.created_at), _time(a.updated_at),
+        ))
+    return out.getvalue()
+
+
+def handover_report(alerts: Iterable[Any], names: Names, limits: Limits, *, shift_start: datetime,
+                    now: datetime | None = None, operator: str = "") -> str:
+    """值班交接 in Markdown: counts of the shift, open items, overdue ones, notable events."""
+    now = now or datetime.now(timezone.utc)
+    items = list(alerts)
+    new_in_shift = [a for a in items if a.created_at >= shift_start]
+    closed_in_shift = [a for a in items if a.status in ("resolved", "closed") and a.updated_at >= shift_start]
+    open_items = [a for a in items if a.status in OPEN_STATUSES]
+    overdue = [a for a in open_items if due_state(a, limits, now)[0] == "overdue"]
+    rank = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
+    open_items.sort(key=lambda a: (rank.get(a.level, 9), a.created_at))
+    overdue.sort(key=lambda a: (due_state(a, limits, now)[1] or 0.0))
+    notable = [a for a in new_in_shift if a.level in ("red", "orange")]
+    notable.sort(key=lambda a: a.created_at)
+    by_status = Counter(a.status for a in open_items)
+
+    def line(a: Any) -> str:
+        left = format_left(due_state(a, limits, now)[1])
+        unit = names("unit", a.assigned_unit) if a.assigned_unit else "未分拨"
+        place = names("community", a.community or "") or names("street", a.street or "") or "全区"
+        return (f"- {a.id} 〔{LEVEL_ZH.get(a.level, a.level)}·{STATUS_ZH.get(a.status, a.status)}〕"
+                f"{mask_text(a.title)}（{place}；{unit}{'；' + left if left else ''}）")
+
+    out = [
+        "# 值班交接",
+        "",
+        f"- 班次：{_time(shift_start)} 至 {_time(now)}",
+        f"- 交班人：{operator or '值班员'}",
+        f"- 本班新增 {len(new_in_shift)} 件，办结/闭环 {len(closed_in_shift)} 件；"
+        f"在办 {len(open_items)} 件（待签收 {by_status['new']}，已签收 {by_status['acknowledged']}，"
+        f"已分拨 {by_status['dispatched']}，处置中 {by_status['in_progress']}），超时 {len(overdue)} 件",
+        "",
+        f"## 超时未办（{len(overdue)}）",
+        *([line(a) for a in overdue[:50]] or ["- 无"]),
+        "",
+        f"## 在办事项（{len(open_items)}）",
+        *([line(a) for a in open_items[:100]] or ["- 无"]),
+        *([f"- ……另有 {len(open_items) - 100} 件，见导出清单"] if len(open_items) > 100 else []),
+        "",
+        f"## 本班重要事件（红色、橙色，{len(notable)}）",
+    ]
+    for a in notable[:50]:
+        out.append(line(a))
+        for note in a.timeline:
+            if note.ts >= shift_start and note.action != "create":
+                out.append(f"  - {_time(note.ts)[11:16]} {note.actor} {ACTION_NAMES.get(note.action, note.action)}"
+                           f"{'：' + mask_text(note.text) if note.text else ''}")
+    if not notable:
+        out.append("- 无")
+    out.append("")
+    return "\n".join(out)
+
+
+def write_text(path: str | os.PathLike[str], text: str, *, suffix: str, bom: bool = False) -> Path:
+    """Write UTF-8 text atomically (``suffix`` appended when missing); BOM for Excel's CSV."""
+    p = Path(path)
+    if p.suffix.lower() != suffix:
+        p = p.with_name(p.name + suffix)
+    data = (("\ufeff" if bom else "") + text).encode("utf-8")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, p)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ExportError(f"导出失败：{p}（{exc.strerror or exc}）") from exc
+    return p
+
+
+class DutyExports:
+    """The core's export service: CSV of the queue and the handover report, audited."""
+
+    def __init__(self, picture: Any, auditor: Any | None, names: Names, limits: Limits,
+                 operator: str = "") -> None:
+        self.picture = picture
+        self.auditor = auditor
+        self.names = names
+        self.limits = limits
+        self.operator = operator
+
+    def _audit(self, action: str, target: str, **detail: Any) -> None:
+        if self.auditor is not None:
+            self.auditor.record(action, target, **detail)
+
+    def export_queue_csv(self, path: str | os.PathLike[str], alert_ids: Iterable[str]) -> Path:
+        """Write the given alerts (the filtered queue, in its order) as CSV; audited."""
+        store = self.picture.alerts
+        alerts = [a for a in (store.get(i) for i in alert_ids) if a is not None]
+        written = write_text(path, queue_csv(alerts, self.names, self.limits), suffix=".csv", bom=True)
+        self._audit("export.queue_csv", str(written), rows=len(alerts))
+        return written
+
+    def write_handover(self, path: str | os.PathLike[str], shift_start: datetime | None = None) -> Path:
+        """Write the 值班交接 report of the shift that began at ``shift_start`` (default: 8 h ago)."""
+        now = datetime.now(timezone.utc)
+        start = shift_start or now - timedelta(hours=8)
+        text = handover_report(self.picture.alerts.values(), self.names, self.limits, shift_start=start,
+                               now=now, operator=self.operator)
+        written = write_text(path, text, suffix=".md")
+        self._audit("export.handover", str(written), shift_start=start.isoformat())
+        return written

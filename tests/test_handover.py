@@ -1,0 +1,127 @@
+"""Exports (CSV, 值班交接), audited operator services of the core, and the ``cap`` CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from console.alert_query import names_from_catalogue
+from console.cli import main_headless
+from console.handover import handover_report, queue_csv
+from console.models import Alert, AlertNote
+from console.runtime import ConsoleConfig, ConsoleCore
+from console.workflow import Limits
+from offline_cache.audit_log import AuditLog
+
+CAP_DIR = Path(__file__).parent / "data" / "cap"
+NOW = datetime.now(timezone.utc)
+
+
+def _alert(i: int, **kw: Any) -> Alert:
+    created = kw.pop("created", NOW - timedelta(minutes=10))
+    base: dict[str, Any] = dict(
+        id=f"PS{i:07d}", rev=1, level="orange", status="new", source="hotline_12345", category="waterlogging",
+        title="坪山大道积水", description="市民来电 13812345678 反映积水", street="maluan", community=None,
+        reporter_phone="13812345678", created_at=created, updated_at=created,
+        timeline=(AlertNote(ts=created, actor="12345", action="create", text="事件上报"),))
+    base.update(kw)
+    return Alert(**base)
+
+
+def test_csv_is_masked_and_in_chinese() -> None:
+    text = queue_csv([_alert(1), _alert(2, level="red", status="closed")], names_from_catalogue(),
+                     Limits.from_catalogue(), NOW)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:4] == ["编号", "级别", "状态", "时限"]
+    assert rows[1][1:3] == ["橙色", "待签收"] and rows[1][3].startswith("剩 ")
+    assert rows[1][6] == "马峦街道" or "马峦" in rows[1][6]
+    assert "13812345678" not in text and "138****5678" in text
+    assert rows[2][3] == ""  # closed: no limit runs
+
+
+def test_handover_lists_overdue_open_and_notable() -> None:
+    overdue = _alert(1, created=NOW - timedelta(hours=2))  # waterlogging: 30 min to acknowledge
+    done = _alert(2, status="closed", updated_at=NOW)
+    blue = _alert(3, level="blue")
+    text = handover_report([overdue, done, blue], names_from_catalogue(), Limits.from_catalogue(),
+                           shift_start=NOW - timedelta(hours=8), now=NOW, operator="张三")
+    assert text.startswith("# 值班交接")
+    assert "交班人：张三" in text
+    assert "超时 1 件" in text and "## 超时未办（1）" in text
+    assert "PS0000001" in text.split("## 在办事项")[0]
+    assert "办结/闭环 1 件" in text
+    assert "13812345678" not in text
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def _core(tmp_path: Path, role: str = "operator") -> ConsoleCore:
+    core = ConsoleCore(ConsoleConfig(backend_url=None, cache_dir=tmp_path / "cache", operator="李四", role=role))
+    _run(core.start())
+    core.picture.alerts.apply(_alert(1))
+    return core
+
+
+def test_commands_exports_and_reveals_are_audited(tmp_path: Path) -> None:
+    core = _core(tmp_path, role="supervisor")
+    try:
+        cmd = core.commands.submit("alert.acknowledge", "PS0000001", expected_rev=1)
+        assert core.reveal_phone("PS0000001") == "13812345678"
+        csv_path = core.exports.export_queue_csv(tmp_path / "队列", ["PS0000001"])
+        assert csv_path.suffix == ".csv" and csv_path.read_bytes().startswith(b"\xef\xbb\xbf")
+        md = core.exports.write_handover(tmp_path / "交接")
+        assert md.read_text(encoding="utf-8").startswith("# 值班交接")
+        log = AuditLog(core.cache)
+        records = list(log.records())
+        assert [r.action for r in records] == ["alert.acknowledge", "reveal.reporter_phone",
+                                               "export.queue_csv", "export.handover"]
+        assert records[0].detail["command_id"] == cmd.id and records[0].actor == "李四"
+        assert log.verify().ok
+    finally:
+        _run(core.stop())
+
+
+def test_reveal_needs_the_permission_and_a_refusal_is_audited(tmp_path: Path) -> None:
+    core = _core(tmp_path, role="operator")
+    try:
+        with pytest.raises(PermissionError, match="无权"):
+            core.reveal_phone("PS0000001")
+        assert [r.action for r in AuditLog(core.cache).records()] == ["reveal.refused"]
+    finally:
+        _run(core.stop())
+
+
+def test_cap_import_creates_updates_and_cancels(tmp_path: Path) -> None:
+    core = _core(tmp_path)
+    try:
+        first = core.import_cap(CAP_DIR / "rainstorm_red.xml")
+        assert first.action == "created" and first.alert.id in core.picture.alerts
+        assert core.picture.alerts.get(first.alert.id).level == "red"
+        names = {p.name for p in CAP_DIR.iterdir()}
+        if "rainstorm_cancel.xml" in names:
+            cancel = core.import_cap(CAP_DIR / "rainstorm_cancel.xml")
+            assert cancel.action == "cancelled"
+            assert core.picture.alerts.get(first.alert.id).status == "closed"
+        assert "cap.import" in [r.action for r in AuditLog(core.cache).records()]
+    finally:
+        _run(core.stop())
+
+
+def test_cap_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main_headless(["cap", str(CAP_DIR / "rainstorm_red.xml")]) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[0])
+    assert line["file"].endswith("rainstorm_red.xml")
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<alert/>", encoding="utf-8")
+    assert main_headless(["cap", str(CAP_DIR / "rainstorm_red.xml"), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.xml" in err
