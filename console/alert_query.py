@@ -207,6 +207,13 @@ class AlertQuery:
         )).lower().replace(_SEP, " ")
         self._joined = None
 
+    def group_code_of(self, alert_id: str) -> int | None:
+        """The storm group code of an alert (None when it belongs to none)."""
+        slot = self._slot.get(alert_id)
+        if slot is None or not self._alive[slot] or self._group[slot] < 0:
+            return None
+        return int(self._group[slot])
+
     def group_key(self, code: int) -> tuple[str, ...] | None:
         """The (kind, …) key behind a group code."""
         for key, c in self._codes["group"].code.items():

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor
 from test_ui_support import console_loop, live_console  # noqa: F401  (fixtures)
 from widgets.alert_queue import (
     COL_COMMUNITY,
+    COL_DUE,
     COL_LEVEL,
     COL_SOURCE,
     COL_STATUS,
@@ -58,11 +59,11 @@ def _row_of_new_alert(panel: AlertQueuePanel, console: SimpleNamespace) -> int:
 def test_queue_shows_feed_alerts_in_chinese(live_console: SimpleNamespace, qtbot: Any) -> None:
     panel = _panel(live_console, qtbot)
     store = live_console.core.picture.alerts
-    qtbot.waitUntil(lambda: panel.model.rowCount() > 0 and panel.model.rowCount() == len(store), timeout=20000)
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0 and panel.model.result.matched == len(store), timeout=20000)
 
     model = panel.model
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    assert headers == ["级别", "时间", "来源", "类别", "街道", "社区", "状态", "标题"]
+    assert headers == ["级别", "时间", "来源", "类别", "街道", "社区", "状态", "时限", "标题"]
 
     from console import catalogue
 
@@ -80,7 +81,11 @@ def test_queue_shows_feed_alerts_in_chinese(live_console: SimpleNamespace, qtbot
         if alert.community:
             assert texts[COL_COMMUNITY] in community_names, texts
         assert texts[COL_STATUS].split(" · ")[0] in set(STATUS_NAMES.values()) | {"签收中…"}
-        assert texts[COL_TITLE] == alert.title
+        kind = model.row_kind(row)
+        if kind == "group":
+            assert texts[COL_TITLE] == f"〔{model.group_size(row)} 条〕{alert.title}"
+        else:
+            assert texts[COL_TITLE] == alert.title
         # The level cell carries the level for the pill painter.
         assert model.data(model.index(row, COL_LEVEL), Qt.ItemDataRole.UserRole) == alert.level
 
@@ -100,12 +105,18 @@ def test_queue_shows_feed_alerts_in_chinese(live_console: SimpleNamespace, qtbot
         elif alert.status != "new":
             assert colour is None or QColor(colour) != OVERDUE_COLOUR
     assert overdue_rows > 0  # the seeded district has old alerts nobody took yet
+    # Overdue open alerts are sorted to the top, their countdown red.
+    first = store.get(model.alert_id(0))
+    assert model.row_texts(0)[COL_DUE].startswith("超时"), first
+    assert QColor(model.data(model.index(0, COL_DUE), Qt.ItemDataRole.ForegroundRole)) == OVERDUE_COLOUR
     model.refresh_ages()  # the clock-driven refresh keeps the table intact
-    assert model.rowCount() == len(store)
+    result = model.result
+    assert model.rowCount() + result.grouped == result.matched == len(store)
 
     total, new, red = model.counts()
     assert (total, new, red) == _fresh_counts(store)
-    assert panel.count_label.text() == f"共 {total} 条 · 待签收 {new} · 红色 {red}"
+    assert panel.count_label.text().startswith(f"共 {total} 条 · 待签收 {new} · 红色 {red}")
+    assert f"超时 {result.overdue}" in panel.count_label.text()
 
 
 def test_acknowledge_round_trip(live_console: SimpleNamespace, qtbot: Any) -> None:
@@ -183,7 +194,12 @@ def test_storm_is_batched(live_console: SimpleNamespace, qtbot: Any) -> None:
 
     httpx.post(f"{live_console.feed.url}/_sim/burst", json={"alerts": 400, "over_s": 2}, timeout=10).raise_for_status()
     qtbot.waitUntil(lambda: len(store) >= before + 400, timeout=40000)
-    qtbot.waitUntil(lambda: panel.model.rowCount() == len(store), timeout=5000)
+    qtbot.waitUntil(lambda: panel.model.result.matched == len(store), timeout=5000)
+    # Grouped items are counted, never hidden without trace.
+    result = panel.model.result
+    assert panel.model.rowCount() + result.grouped == len(store)
+    if result.groups:
+        assert f"风暴 {result.groups} 组（折叠 {result.grouped} 条）" in panel.count_label.text()
 
     resets = panel.model.resets - resets_before
     # The notifier coalesces to ≤ 10 updates a second: a 2-second storm of 400

@@ -1,12 +1,17 @@
-"""告警队列: the alert queue panel and its table model.
+"""告警队列: the alert queue panel, its table model and the detail pane beside it.
 
-The model reads ``core.picture.alerts`` (an ``AlertStore``) in the urgency order the
-store gives, and is told what changed by ``notifier.alerts_changed`` at most ten
-times a second. It resets only when the order changed and otherwise emits one
-``dataChanged`` over the changed rows, so a storm of alerts costs a handful of
-repaints, never one per message. Display strings are built once per alert
-revision and cached, which keeps ``data()`` (called from C++ for every cell and
-role on every paint) cheap.
+The model shows what ``console.alert_query.AlertQuery`` answers for the operator's
+filter (filters, Chinese full-text search, overdue first then urgency order, storm
+groups with a count), and is told what changed by ``notifier.alerts_changed`` at
+most ten times a second. It resets only when the rows changed and otherwise emits
+one ``dataChanged``, so a storm of alerts costs a handful of repaints, never one
+per message. Display strings are built once per alert revision and cached, which
+keeps ``data()`` (called from C++ for every cell and role on every paint) cheap.
+
+Every action (签收, 分拨, 开始处置, 办结, 闭环, 升级, 督办, 合并, 重新打开, 备注) is a
+command through ``core.commands``; the detail pane offers only what the workflow
+table allows. New red and orange alerts flash until acknowledged (configurable,
+with an optional beep). Exports and CAP imports go through core services.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
+
+from console.alert_query import AlertFilter, AlertQuery, QueryResult
+from console.workflow import ACTIONS, Limits, due_state
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -27,13 +35,29 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QCloseEvent, QColor, QFont, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import (
+    QBrush,
+    QCloseEvent,
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QKeySequence,
+    QPainter,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
+    QSplitter,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -58,9 +82,11 @@ COLUMN_TITLES: tuple[str, ...] = (
     str(QT_TRANSLATE_NOOP("AlertQueuePanel", "街道")),
     str(QT_TRANSLATE_NOOP("AlertQueuePanel", "社区")),
     str(QT_TRANSLATE_NOOP("AlertQueuePanel", "状态")),
+    str(QT_TRANSLATE_NOOP("AlertQueuePanel", "时限")),
     str(QT_TRANSLATE_NOOP("AlertQueuePanel", "标题")),
 )
-COL_LEVEL, COL_TIME, COL_SOURCE, COL_CATEGORY, COL_STREET, COL_COMMUNITY, COL_STATUS, COL_TITLE = range(8)
+(COL_LEVEL, COL_TIME, COL_SOURCE, COL_CATEGORY, COL_STREET, COL_COMMUNITY, COL_STATUS, COL_DUE,
+ COL_TITLE) = range(9)
 
 LEVEL_NAMES: dict[str, str] = {
     "red": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "红色")),
@@ -90,11 +116,25 @@ PENDING_NAMES: dict[str, str] = {
     "alert.start": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "启动处置中…")),
     "alert.resolve": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "办结中…")),
     "alert.close": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "闭环中…")),
+    "alert.escalate": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "升级中…")),
+    "alert.urge": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "督办中…")),
+    "alert.merge": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "合并中…")),
+    "alert.reopen": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "重新打开中…")),
+    "alert.note": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "备注提交中…")),
 }
 PENDING_OTHER = str(QT_TRANSLATE_NOOP("AlertQueuePanel", "提交中…"))
 
-AGE_REFRESH_MS = 30_000
-"""How often overdue marks are re-evaluated."""
+AGE_REFRESH_MS = 15_000
+"""How often countdowns and overdue marks are re-evaluated (and overdue rows move up)."""
+
+FLASH_MS = 500
+"""Half-period of the flash of new red/orange alerts."""
+
+SEARCH_DELAY_MS = 250
+"""Typing in the search box re-queries after this pause, not on every key."""
+
+FLASH_PREF = "queue/flash"
+SOUND_PREF = "queue/sound"
 
 OPEN_STATUSES = frozenset({"new", "acknowledged", "dispatched", "in_progress"})
 """Statuses still asking for work; resolved/closed alerts do not count as open."""
@@ -106,6 +146,9 @@ PENDING_COLOUR = QColor(theme.ACCENT)
 REFUSED_COLOUR = QColor("#ff5252")
 NEW_COLOUR = QColor("#ffd180")
 OVERDUE_COLOUR = QColor("#ff5252")
+AMBER_COLOUR = QColor("#ffb300")
+FLASH_COLOURS = {"red": QColor(200, 30, 30, 150), "orange": QColor(230, 120, 0, 140)}
+GROUP_COLOUR = QColor("#80deea")
 DONE_COLOUR = QColor(theme.TEXT_DIM)
 
 
@@ -134,6 +177,7 @@ class PlaceNames:
         self.streets: dict[str, str] = {}
         self.communities: dict[str, str] = {}
         self.ack_limits_s: dict[str, float] = {}
+        self.units: dict[str, str] = {}
         try:
             from console import catalogue
 
@@ -158,9 +202,25 @@ class PlaceNames:
     def community(self, cid: str | None) -> str:
         return self.communities.get(cid or "", cid or "")
 
+    def unit(self, uid: str | None) -> str:
+        if not self.units:
+            try:
+                from console import catalogue
+
+                self.units = {u.id: u.name for u in catalogue.units()}
+            except Exception:  # noqa: BLE001
+                log.exception("unit directory unavailable")
+        return self.units.get(uid or "", uid or "")
+
+    def lookup(self, kind: str, ident: str) -> str:
+        """``names(kind, id)`` for the core's search text (category/street/community/unit)."""
+        if kind == "unit":
+            return self.unit(ident)
+        return {"category": self.category, "street": self.street, "community": self.community}[kind](ident)
+
 
 class _Row(NamedTuple):
-    """Everything one table row shows, computed once per alert revision."""
+    """Everything one table row shows, computed once per alert revision (and clock tick)."""
 
     alert_id: str
     rev: int
@@ -168,10 +228,12 @@ class _Row(NamedTuple):
     status: str
     texts: tuple[str, ...]
     status_colour: QColor | None
+    due_colour: QColor | None
     bold: bool
     overdue: bool
     pending: bool
     refused: bool
+    flash: bool
 
 
 def urgency_key(alert: Any) -> tuple[int, int, float]:
@@ -181,23 +243,43 @@ def urgency_key(alert: Any) -> tuple[int, int, float]:
     return (STATUS_RANK.get(alert.status, 9), LEVEL_RANK.get(alert.level, 9), -stamp)
 
 
-class AlertQueueModel(QAbstractTableModel):
-    """Table model over ``core.picture.alerts`` in urgency order."""
+def due_text(seconds: float | None) -> str:
+    """The countdown cell: ``剩 1:05`` (h:mm) or ``超时 0:12``."""
+    if seconds is None:
+        return ""
+    minutes = int(abs(seconds) // 60)
+    hm = f"{minutes // 60}:{minutes % 60:02d}"
+    return (_t("超时 {t}") if seconds < 0 else _t("剩 {t}")).format(t=hm)
 
-    def __init__(self, store: Any, parent: Any = None) -> None:
+
+class AlertQueueModel(QAbstractTableModel):
+    """Table model over ``core.picture.alerts`` as ``AlertQuery`` orders, filters and groups it."""
+
+    def __init__(self, store: Any, parent: Any = None, limits: Limits | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._names = PlaceNames()
+        self._limits = limits if limits is not None else Limits.from_catalogue()
+        self.query = AlertQuery(store, self._limits, self._names.lookup)
+        self.filter = AlertFilter()
+        self.grouping = True
+        self.expanded: set[int] = set()
+        self.result: QueryResult | None = None
         self._ids: list[str] = []
-        self._index: dict[str, int] = {}
+        self._counts: list[int] = []
+        self._kinds: list[int] = []
+        self._index: dict[str, int] | None = None
         self._rows: dict[str, _Row] = {}
         # (status, level) per alert, kept up to date from the change sets so the count
         # line costs O(changed) per update instead of a pass over the whole store.
-        self._kinds: dict[str, tuple[str, str]] = {}
+        self._status_level: dict[str, tuple[str, str]] = {}
         self._new = 0
         self._red_open = 0
+        self._flashing = 0
+        self.flash_phase = False
+        self.flash_enabled = True
         self.resets = 0
-        """How many times the order changed (a measure for tests and benches)."""
+        """How many times the rows changed (a measure for tests and benches)."""
         # data() runs for every cell and role on every paint: build fonts once.
         self._fonts: dict[tuple[bool, bool], QFont] = {}
         for bold in (False, True):
@@ -232,10 +314,18 @@ class AlertQueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == COL_STATUS and row.status_colour is not None:
                 return row.status_colour
-            if col == COL_TIME and row.overdue:
+            if col == COL_DUE and row.due_colour is not None:
+                return row.due_colour
+            if col == COL_TIME and row.overdue and row.status == "new":
                 return OVERDUE_COLOUR
+            if col == COL_TITLE and self._kinds[index.row()] == 1:
+                return GROUP_COLOUR
             if row.status in ("resolved", "closed"):
                 return DONE_COLOUR
+            return None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if row.flash and self.flash_enabled and self.flash_phase and col != COL_LEVEL:
+                return FLASH_COLOURS[row.level]
             return None
         if role == Qt.ItemDataRole.FontRole:
             italic = col == COL_STATUS and row.pending
@@ -254,9 +344,62 @@ class AlertQueueModel(QAbstractTableModel):
         """The alert shown in ``row``, or None outside the table."""
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
+    def alert_ids(self) -> list[str]:
+        """Every alert the filter matches, in queue order (group members included)."""
+        if self.result is None:
+            return []
+        if not self.grouping:
+            return list(self._ids)
+        full = self.query.run(self.filter, group=False)
+        return full.ids
+
     def row_of(self, alert_id: str) -> int:
-        """The row showing ``alert_id``, or -1."""
+        """The row showing ``alert_id``, or -1 (a member of a collapsed group is not shown)."""
+        if self._index is None:
+            self._index = {aid: i for i, aid in enumerate(self._ids)}
         return self._index.get(alert_id, -1)
+
+    def reveal(self, alert_id: str) -> int:
+        """The row of ``alert_id``, expanding its storm group if it is folded away; -1 if filtered out."""
+        row = self.row_of(alert_id)
+        if row >= 0 or not self.grouping:
+            return row
+        code = self.query.group_code_of(alert_id)
+        if code is None:
+            return -1
+        self.expanded.add(code)
+        self.refresh(set())
+        return self.row_of(alert_id)
+
+    def group_size(self, row: int) -> int:
+        """How many alerts a row stands for (1 for a single alert)."""
+        return self._counts[row] if 0 <= row < len(self._counts) else 0
+
+    def row_kind(self, row: int) -> str:
+        """"single", "group" (a storm's leading row) or "member" (shown under an expanded group)."""
+        k = self._kinds[row] if 0 <= row < len(self._kinds) else 0
+        return ("single", "group", "member")[k]
+
+    def toggle_group(self, row: int) -> bool:
+        """Expand or collapse the storm group of ``row``; False when it is not a group row."""
+        if self.result is None:
+            return False
+        code = self.result.group_of.get(self.alert_id(row) or "")
+        if code is None:
+            return False
+        self.expanded ^= {code}
+        self.refresh(set())
+        return True
+
+    def set_filter(self, flt: AlertFilter) -> None:
+        """Show only what ``flt`` matches."""
+        self.filter = flt
+        self.refresh(set())
+
+    def set_grouping(self, on: bool) -> None:
+        """Fold storms into group rows (on) or list every alert (off)."""
+        self.grouping = on
+        self.refresh(set())
 
     def row_texts(self, row: int) -> tuple[str, ...]:
         """The texts of a row, column by column (empty outside the table)."""
@@ -266,67 +409,67 @@ class AlertQueueModel(QAbstractTableModel):
     def refresh(self, changed: set[str] | None) -> None:
         """Bring the table up to date after ``changed`` alerts (None = everything).
 
-        One reset when the order changed, else one ``dataChanged`` spanning the
-        changed rows.
+        One reset when the rows changed, else one ``dataChanged`` over the table
+        (the view repaints only what is visible).
         """
-        if changed is None or len(changed) > max(1000, len(self._kinds) // 2):
-            # A snapshot or a first flood: one pass beats bookkeeping per id.
+        if changed is None or len(changed) > max(1000, len(self._status_level) // 2):
             self._rows.clear()
             self._recount()
+            self.query.update(None)
         else:
             for alert_id in changed:
                 self._rows.pop(alert_id, None)
                 self._count(alert_id)
-        order = self._order()
-        if order != self._ids:
+            self.query.update(changed)
+        self.result = self.query.run(self.filter, group=self.grouping, expanded=self.expanded)
+        self.expanded &= set(self.result.members) | set(self.result.group_of.values())
+        ids = self.result.ids
+        counts = self.result.counts.tolist()
+        kinds = self.result.kinds.tolist()
+        if ids != self._ids or counts != self._counts or kinds != self._kinds:
             self.beginResetModel()
-            self._ids = order
-            self._index = {aid: i for i, aid in enumerate(order)}
+            self._ids, self._counts, self._kinds = ids, counts, kinds
+            self._index = None
+            if changed is None or len(changed) == 0:
+                self._rows.clear()
             self.endResetModel()
             self.resets += 1
             return
-        rows = [self._index[a] for a in (changed or ()) if a in self._index]
-        if rows:
-            top = self.index(min(rows), 0)
-            bottom = self.index(max(rows), len(COLUMN_TITLES) - 1)
-            self.dataChanged.emit(top, bottom)
+        if self._ids and (changed is None or changed):
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMN_TITLES) - 1))
 
     def counts(self) -> tuple[int, int, int]:
         """(all alerts, awaiting acknowledgement, red ones still open)."""
-        return len(self._kinds), self._new, self._red_open
+        return len(self._status_level), self._new, self._red_open
+
+    def flashing(self) -> int:
+        """New red/orange alerts not yet acknowledged (they flash)."""
+        return self._flashing
 
     def _recount(self) -> None:
-        self._kinds.clear()
-        self._new = self._red_open = 0
+        self._status_level.clear()
+        self._new = self._red_open = self._flashing = 0
         for alert in self._store.values():
             self._add_kind(alert.id, alert.status, alert.level)
 
     def _count(self, alert_id: str) -> None:
-        old = self._kinds.pop(alert_id, None)
+        old = self._status_level.pop(alert_id, None)
         if old is not None:
             status, level = old
             self._new -= status == "new"
             self._red_open -= level == "red" and status in OPEN_STATUSES
+            self._flashing -= status == "new" and level in FLASH_COLOURS
         alert = self._store.get(alert_id)
         if alert is not None:
             self._add_kind(alert_id, alert.status, alert.level)
 
     def _add_kind(self, alert_id: str, status: str, level: str) -> None:
-        self._kinds[alert_id] = (status, level)
+        self._status_level[alert_id] = (status, level)
         self._new += status == "new"
         self._red_open += level == "red" and status in OPEN_STATUSES
+        self._flashing += status == "new" and level in FLASH_COLOURS
 
     # ------------------------------------------------------------------ internals
-
-    def _order(self) -> list[str]:
-        ordered = getattr(self._store, "ordered", None)
-        if callable(ordered):
-            items = list(ordered())
-        else:  # a store without an order of its own: sort here (small queues only)
-            items = sorted(self._store.values(), key=urgency_key)
-        if not items or isinstance(items[0], str):
-            return items  # AlertStore.ordered() gives ids already
-        return [item.id for item in items]
 
     def _row_at(self, row: int) -> _Row | None:
         if not 0 <= row < len(self._ids):
@@ -338,7 +481,7 @@ class AlertQueueModel(QAbstractTableModel):
         alert = self._store.get(alert_id)
         if alert is None:
             return None
-        built = self._build(alert)
+        built = self._build(alert, self._counts[row], self._kinds[row])
         self._rows[alert_id] = built
         return built
 
@@ -347,14 +490,14 @@ class AlertQueueModel(QAbstractTableModel):
         alert = self._store.get(alert_id)
         if alert is None:
             return None
+        from console.masking import mask_phone, mask_text
+
         created = alert.created_at.astimezone(CHINA_TZ)
-        tip = [alert.title, created.strftime("%Y-%m-%d %H:%M:%S +08:00")]
+        tip = [mask_text(alert.title), created.strftime("%Y-%m-%d %H:%M:%S +08:00")]
         if alert.description:
-            tip.append(alert.description)
+            tip.append(mask_text(alert.description))
         if alert.reporter_phone:
             # Only ever the masked form: the full number is personal data.
-            from console.masking import mask_phone
-
             tip.append(QCoreApplication.translate("AlertQueuePanel", "报告人电话 {phone}").format(phone=mask_phone(alert.reporter_phone)))
         if self._is_overdue(alert):
             tip.append(QCoreApplication.translate("AlertQueuePanel", "超过签收时限未签收"))
@@ -365,32 +508,37 @@ class AlertQueueModel(QAbstractTableModel):
 
     def _is_overdue(self, alert: Any) -> bool:
         """A new alert older than its category's acknowledgement limit."""
-        if alert.status != "new":
-            return False
-        limit = self._names.ack_limits_s.get(alert.category)
-        if limit is None:
-            return False
-        return (datetime.now(timezone.utc) - alert.created_at).total_seconds() > limit
+        return alert.status == "new" and due_state(alert, self._limits, datetime.now(timezone.utc))[0] == "overdue"
 
     def refresh_ages(self) -> None:
-        """Re-evaluate time-dependent display (overdue) for every row: one dataChanged."""
+        """Re-evaluate time-dependent display (countdowns, overdue) and move overdue rows up."""
         self._rows.clear()
+        self.refresh(set())
         if self._ids:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMN_TITLES) - 1))
 
-    def _build(self, alert: Any) -> _Row:
+    def _build(self, alert: Any, count: int = 1, kind: int = 0) -> _Row:
+        from console.masking import mask_text
+
         created = alert.created_at.astimezone(CHINA_TZ)
         pending = list(self._store.pending(alert.id)) if hasattr(self._store, "pending") else []
         refusal = self._store.refusal(alert.id) if hasattr(self._store, "refusal") else None
         status_text = _t(STATUS_NAMES.get(alert.status, alert.status))
         status_colour: QColor | None = NEW_COLOUR if alert.status == "new" else None
         if pending:
-            kind = getattr(pending[-1], "kind", "")
-            status_text = _t(PENDING_NAMES.get(kind, PENDING_OTHER))
+            pkind = getattr(pending[-1], "kind", "")
+            status_text = _t(PENDING_NAMES.get(pkind, PENDING_OTHER))
             status_colour = PENDING_COLOUR
         elif refusal:
             status_text = f"{status_text} · {refusal}"
             status_colour = REFUSED_COLOUR
+        state, left = due_state(alert, self._limits, datetime.now(timezone.utc))
+        due_colour = {"overdue": OVERDUE_COLOUR, "amber": AMBER_COLOUR}.get(state)
+        title = mask_text(alert.title)
+        if kind == 1:
+            title = _t("〔{n} 条〕{title}").format(n=count, title=title)
+        elif kind == 2:
+            title = "　└ " + title
         texts = (
             _t(LEVEL_NAMES.get(alert.level, alert.level)),
             created.strftime("%H:%M:%S"),
@@ -399,7 +547,8 @@ class AlertQueueModel(QAbstractTableModel):
             self._names.street(alert.street),
             self._names.community(alert.community),
             status_text,
-            alert.title,
+            due_text(left),
+            title,
         )
         return _Row(
             alert_id=alert.id,
@@ -408,10 +557,12 @@ class AlertQueueModel(QAbstractTableModel):
             status=alert.status,
             texts=texts,
             status_colour=status_colour,
+            due_colour=due_colour,
             bold=alert.status == "new" and alert.level in ("red", "orange"),
-            overdue=self._is_overdue(alert),
+            overdue=state == "overdue",
             pending=bool(pending),
             refused=bool(refusal),
+            flash=alert.status == "new" and alert.level in FLASH_COLOURS,
         )
 
 
@@ -437,26 +588,42 @@ class LevelPillDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+TIME_WINDOWS: tuple[tuple[str, float | None], ...] = (
+    (str(QT_TRANSLATE_NOOP("AlertQueuePanel", "全部时间")), None),
+    (str(QT_TRANSLATE_NOOP("AlertQueuePanel", "近1小时")), 3600.0),
+    (str(QT_TRANSLATE_NOOP("AlertQueuePanel", "近8小时")), 8 * 3600.0),
+    (str(QT_TRANSLATE_NOOP("AlertQueuePanel", "近24小时")), 86400.0),
+    (str(QT_TRANSLATE_NOOP("AlertQueuePanel", "近7天")), 7 * 86400.0),
+)
+
+
 class AlertQueuePanel(QWidget):
-    """告警队列: alerts in urgency order, 签收 with Ctrl+Enter or Space.
+    """告警队列: filters, the queue in urgency order, and the detail pane of the selected alert.
 
     Emits ``alert_selected(alert_id)`` when the operator picks an alert (the main
-    window routes it to the map and the video wall) and ``message(text, error)``
-    for the status bar.
+    window routes it to the map and the video wall), ``cameras_requested(ids)``
+    when the operator puts an alert's cameras on the wall, and ``message(text,
+    error)`` for the status bar. CAP 1.2 files dropped on the panel are imported.
     """
 
     alert_selected = Signal(str)
+    cameras_requested = Signal(object)
     message = Signal(str, bool)
 
     def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("AlertQueuePanel")
+        self.setAcceptDrops(True)
         self._core = core
         self._notifier = notifier
         self._store = core.picture.alerts
         self._selected_before_reset: str | None = None
+        self._seen_flashing: set[str] = set()
+        self._dialogs: list[QFileDialog] = []
 
         self.model = AlertQueueModel(self._store, self)
+        self.model.flash_enabled = self._pref(FLASH_PREF, True)
+        self.sound_enabled = self._pref(SOUND_PREF, False)
 
         self.table = QTableView(self)
         self.table.setObjectName("AlertTable")
@@ -467,19 +634,50 @@ class AlertQueuePanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
-        self.table.setSortingEnabled(False)  # the store orders; a sort proxy would freeze big queues
+        self.table.setSortingEnabled(False)  # the core orders; a sort proxy would freeze big queues
         self.table.verticalHeader().hide()
         # Fixed row heights: Qt then never measures rows, which keeps big queues fast.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(28)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
-        widths = (64, 78, 104, 110, 64, 64, 150)
+        widths = (64, 78, 96, 104, 64, 64, 130, 78)
         for col, width in enumerate(widths):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(col, width)
         header.setStretchLastSection(True)
         self.table.setItemDelegateForColumn(COL_LEVEL, LevelPillDelegate(self.table))
+        self.table.doubleClicked.connect(self._on_row_double_clicked)
+
+        # Filters: level, source, category, street, community, status, time window, search.
+        self.search = QLineEdit(self)
+        self.search.setObjectName("AlertSearch")
+        self.search.setPlaceholderText(self.tr("搜索标题、描述、地点、单位、备注…（Ctrl+F）"))
+        self.search.setClearButtonEnabled(True)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._on_filter_changed)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        names = self.model._names
+        self.level_filter = self._combo("LevelFilter", self.tr("全部级别"), [(_t(v), k) for k, v in LEVEL_NAMES.items()])
+        self.source_filter = self._combo("SourceFilter", self.tr("全部来源"), [(_t(v), k) for k, v in SOURCE_NAMES.items()])
+        self.category_filter = self._combo("CategoryFilter", self.tr("全部类别"), sorted(((v, k) for k, v in names.categories.items())))
+        self.street_filter = self._combo("StreetFilter", self.tr("全部街道"), [(v, k) for k, v in names.streets.items()])
+        self.community_filter = self._combo("CommunityFilter", self.tr("全部社区"), [])
+        self.status_filter = self._combo("StatusFilter", self.tr("全部状态"),
+                                         [(self.tr("未办结"), "open")] + [(_t(v), k) for k, v in STATUS_NAMES.items()])
+        self.time_filter = QComboBox(self)
+        self.time_filter.setObjectName("TimeFilter")
+        for text, seconds in TIME_WINDOWS:
+            self.time_filter.addItem(_t(text), seconds)
+        self.time_filter.currentIndexChanged.connect(self._on_filter_changed)
+        self.street_filter.currentIndexChanged.connect(self._on_street_filter_changed)
+        self.group_box = QCheckBox(self.tr("合并告警风暴"), self)
+        self.group_box.setObjectName("GroupStorms")
+        self.group_box.setChecked(True)
+        self.group_box.setToolTip(self.tr("同一设备、或同一社区同类告警在10分钟内合并为一行（双击展开）"))
+        self.group_box.toggled.connect(self._on_grouping_changed)
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("AlertCountLine")
@@ -488,33 +686,75 @@ class AlertQueuePanel(QWidget):
         self.ack_button.setToolTip(self.tr("签收所选告警（Ctrl+Enter 或 空格）"))
         self.ack_button.clicked.connect(self._on_acknowledge_clicked)
 
+        from widgets.alert_detail import AlertDetailPane
+
+        self.detail = AlertDetailPane(core, notifier, names, self)
+        self.detail.cameras_requested.connect(self.cameras_requested)
+        self.detail.message.connect(self.message)
+
+        filters = QHBoxLayout()
+        filters.setContentsMargins(6, 4, 6, 0)
+        filters.addWidget(self.search, 3)
+        for combo in (self.level_filter, self.source_filter, self.category_filter, self.street_filter,
+                      self.community_filter, self.status_filter, self.time_filter):
+            filters.addWidget(combo, 1)
+        filters.addWidget(self.group_box)
         top = QHBoxLayout()
-        top.setContentsMargins(6, 4, 6, 0)
+        top.setContentsMargins(6, 0, 6, 0)
         top.addWidget(self.count_label, 1)
         top.addWidget(self.ack_button)
+        left = QWidget(self)
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.setSpacing(2)
+        lv.addLayout(top)
+        lv.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(top)
-        layout.addWidget(self.table, 1)
+        layout.addLayout(filters)
+        layout.addWidget(self.splitter, 1)
 
+        # Keyboard: every workflow action has a shortcut while the queue has focus.
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        self._shortcuts = []
-        for seq in (QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter"), QKeySequence(Qt.Key.Key_Space)):
+        self._shortcuts: list[QShortcut] = []
+
+        def bind(seq: QKeySequence, slot: Any) -> None:
             sc = QShortcut(seq, self)
             sc.setContext(ctx)
-            sc.activated.connect(self._on_acknowledge_clicked)
+            sc.activated.connect(slot)
             self._shortcuts.append(sc)
+
+        for seq in (QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")):
+            bind(seq, self._on_acknowledge_clicked)
+        space = QShortcut(QKeySequence(Qt.Key.Key_Space), self.table)  # Space only in the table (not in text fields)
+        space.setContext(Qt.ShortcutContext.WidgetShortcut)
+        space.activated.connect(self._on_acknowledge_clicked)
+        self._shortcuts.append(space)
+        for action in ACTIONS:
+            if action.verb != "acknowledge":
+                bind(QKeySequence(action.shortcut), lambda v=action.verb: self.detail.perform(v))
+        bind(QKeySequence("Ctrl+F"), lambda: (self.search.setFocus(), self.search.selectAll()))
+        bind(QKeySequence("Ctrl+E"), self._on_toggle_group)
 
         self.model.modelAboutToBeReset.connect(self._on_model_about_to_reset)
         self.model.modelReset.connect(self._on_model_reset)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         notifier.alerts_changed.connect(self._on_alerts_changed)
-        # Overdue marks depend on the clock, not only on store changes.
+        # Countdowns and overdue marks depend on the clock, not only on store changes.
         self._age_timer = QTimer(self)
         self._age_timer.setInterval(AGE_REFRESH_MS)
         self._age_timer.timeout.connect(self._on_clock_changed)
         self._age_timer.start()
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setInterval(FLASH_MS)
+        self._flash_timer.timeout.connect(self._on_flash_tick)
+        self._flash_timer.start()
         self._update_counts()
         self._update_button()
 
@@ -528,8 +768,8 @@ class AlertQueuePanel(QWidget):
         return self.model.alert_id(rows[0].row())
 
     def select_alert(self, alert_id: str) -> bool:
-        """Put the cursor on ``alert_id``; False when it is not in the queue."""
-        row = self.model.row_of(alert_id)
+        """Put the cursor on ``alert_id`` (expanding its storm group); False when not in the queue."""
+        row = self.model.reveal(alert_id)
         if row < 0:
             return False
         self.table.selectRow(row)
@@ -553,8 +793,101 @@ class AlertQueuePanel(QWidget):
         # The overlay (签收中…) may not be reported as a store change; show it now.
         self.model.refresh({alert_id})
         self._update_button()
+        self.detail.show_alert(alert_id)
         self.message.emit(self.tr("已提交签收：{title}").format(title=alert.title), False)
         return True
+
+    def current_filter(self) -> AlertFilter:
+        """The filter the controls describe."""
+        def chosen(combo: QComboBox) -> frozenset[str]:
+            value = combo.currentData()
+            return frozenset({value}) if value else frozenset()
+
+        statuses = chosen(self.status_filter)
+        if statuses == {"open"}:
+            statuses = frozenset(OPEN_STATUSES)
+        seconds = self.time_filter.currentData()
+        since = datetime.now(timezone.utc) - timedelta(seconds=seconds) if seconds else None
+        return AlertFilter(levels=chosen(self.level_filter), sources=chosen(self.source_filter),
+                           categories=chosen(self.category_filter), streets=chosen(self.street_filter),
+                           communities=chosen(self.community_filter), statuses=statuses, since=since,
+                           text=self.search.text())
+
+    def set_flash(self, on: bool) -> None:
+        """Flash new red/orange alerts until acknowledged (kept in the preferences)."""
+        self.model.flash_enabled = on
+        self._save_pref(FLASH_PREF, on)
+        self.model.refresh_ages()
+
+    def set_sound(self, on: bool) -> None:
+        """Beep when a new red/orange alert arrives (kept in the preferences)."""
+        self.sound_enabled = on
+        self._save_pref(SOUND_PREF, on)
+
+    # File dialogs are opened with open(), never exec(): the asyncio loop runs on this thread.
+    def import_cap_dialog(self) -> None:
+        """Ask for CAP 1.2 files and import them through the core."""
+        self._file_dialog(self.tr("导入 CAP 预警文件"), self.tr("CAP 预警 (*.xml *.cap);;所有文件 (*)"),
+                          save=False, on_files=self.import_cap_files)
+
+    def export_csv_dialog(self) -> None:
+        """Ask where to write the filtered queue as CSV."""
+        self._file_dialog(self.tr("导出告警清单"), self.tr("CSV 文件 (*.csv)"), save=True,
+                          on_files=lambda files: self.export_csv(files[0]))
+
+    def handover_dialog(self) -> None:
+        """Ask where to write the 值班交接 report."""
+        self._file_dialog(self.tr("生成值班交接"), self.tr("Markdown 文件 (*.md)"), save=True,
+                          on_files=lambda files: self.write_handover(files[0]))
+
+    def import_cap_files(self, paths: list[str]) -> int:
+        """Import CAP files through ``core.import_cap``; returns how many succeeded."""
+        ok = 0
+        for path in paths:
+            try:
+                result = self._core.import_cap(path)
+            except Exception as exc:  # noqa: BLE001 - CapError names the element and the reason
+                self.message.emit(self.tr("CAP 导入失败：{name}：{error}").format(name=path.rsplit("/", 1)[-1], error=exc), True)
+                continue
+            ok += 1
+            problems = "；".join(result.problems)
+            self.message.emit(self.tr("CAP 已导入（{action}）{problems}").format(
+                action=result.action, problems=problems), bool(problems))
+            self.model.refresh(None)
+            self._update_counts()
+        return ok
+
+    def export_csv(self, path: str) -> str | None:
+        """Export the filtered queue (every member of every group, masked) through the core."""
+        try:
+            written = self._core.exports.export_queue_csv(path, self.model.alert_ids())
+        except Exception as exc:  # noqa: BLE001
+            self.message.emit(str(exc), True)
+            return None
+        self.message.emit(self.tr("已导出：{path}").format(path=written), False)
+        return str(written)
+
+    def write_handover(self, path: str) -> str | None:
+        """Write the 值班交接 report through the core."""
+        try:
+            written = self._core.exports.write_handover(path)
+        except Exception as exc:  # noqa: BLE001
+            self.message.emit(str(exc), True)
+            return None
+        self.message.emit(self.tr("值班交接已生成：{path}").format(path=written), False)
+        return str(written)
+
+    # ------------------------------------------------------------------ drag and drop
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt's name)
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.import_cap_files(paths)
 
     # ------------------------------------------------------------------ slots
 
@@ -563,13 +896,83 @@ class AlertQueuePanel(QWidget):
         self.model.refresh(ids)
         self._update_counts()
         self._update_button()
+        if self.sound_enabled and ids:
+            fresh = [a for a in (self._store.get(i) for i in ids)
+                     if a is not None and a.status == "new" and a.level in FLASH_COLOURS and a.id not in self._seen_flashing]
+            if fresh:
+                self._seen_flashing.update(a.id for a in fresh)
+                QApplication.beep()
 
     def _on_clock_changed(self) -> None:
+        if self.time_filter.currentData():
+            self.model.filter = self.current_filter()  # the window slides with the clock
         self.model.refresh_ages()
+        self._update_counts()
+
+    def _on_flash_tick(self) -> None:
+        if not self.model.flash_enabled or not self.model.flashing():
+            if self.model.flash_phase:
+                self.model.flash_phase = False
+                self._repaint_visible()
+            return
+        self.model.flash_phase = not self.model.flash_phase
+        self._repaint_visible()
+
+    def _repaint_visible(self) -> None:
+        top = self.table.rowAt(0)
+        if top < 0:
+            return
+        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        bottom = self.model.rowCount() - 1 if bottom < 0 else bottom
+        self.model.dataChanged.emit(self.model.index(top, 0), self.model.index(bottom, len(COLUMN_TITLES) - 1),
+                                    [Qt.ItemDataRole.BackgroundRole])
+
+    def _on_filter_changed(self, *_args: object) -> None:
+        self.model.set_filter(self.current_filter())
+        self._update_counts()
+
+    def _on_street_filter_changed(self, *_args: object) -> None:
+        street = self.street_filter.currentData()
+        self.community_filter.blockSignals(True)
+        self.community_filter.clear()
+        self.community_filter.addItem(self.tr("全部社区"), None)
+        if street:
+            from console import catalogue
+
+            for s in catalogue.streets():
+                if s.id == street:
+                    for c in s.communities:
+                        self.community_filter.addItem(self.model._names.community(c.id), c.id)
+        self.community_filter.blockSignals(False)
+        self._on_filter_changed()
+
+    def _on_grouping_changed(self, on: bool) -> None:
+        self.model.set_grouping(on)
+        self._update_counts()
+
+    def _on_row_double_clicked(self, index: QModelIndex) -> None:
+        self.model.toggle_group(index.row())
+        self._update_counts()
+
+    def _on_toggle_group(self) -> None:
+        alert_id = self.selected_alert_id()
+        if alert_id is None:
+            return
+        row = self.model.row_of(alert_id)
+        if self.model.row_kind(row) == "member":
+            code = self.model.result.group_of.get(alert_id) if self.model.result else None
+            if code is not None:
+                self.model.expanded.discard(code)
+                self.model.refresh(set())
+        else:
+            self.model.toggle_group(row)
+        self._update_counts()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Stop listening to the core when the panel goes away."""
         self._age_timer.stop()
+        self._flash_timer.stop()
+        self.detail.shutdown()
         try:
             self._notifier.alerts_changed.disconnect(self._on_alerts_changed)
         except (RuntimeError, TypeError):
@@ -582,6 +985,8 @@ class AlertQueuePanel(QWidget):
     def _on_selection_changed(self, *_args: object) -> None:
         self._update_button()
         alert_id = self.selected_alert_id()
+        if alert_id != self.detail.alert_id():
+            self.detail.show_alert(alert_id)
         if alert_id is not None and alert_id != self._selected_before_reset:
             self.alert_selected.emit(alert_id)
 
@@ -598,13 +1003,63 @@ class AlertQueuePanel(QWidget):
 
     # ------------------------------------------------------------------ helpers
 
+    def _combo(self, name: str, all_text: str, items: list[tuple[str, str]]) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setObjectName(name)
+        combo.addItem(all_text, None)
+        for text, value in items:
+            combo.addItem(text, value)
+        combo.currentIndexChanged.connect(self._on_filter_changed)
+        return combo
+
+    def _file_dialog(self, title: str, pattern: str, *, save: bool, on_files: Any) -> None:
+        dialog = QFileDialog(self, title, "", pattern)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFiles)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self._dialogs.append(dialog)
+
+        def done(result: int) -> None:
+            files = dialog.selectedFiles()
+            self._dialogs.remove(dialog)
+            if result and files:
+                on_files(files)
+
+        dialog.finished.connect(done)
+        dialog.open()
+
+    def _pref(self, key: str, default: bool) -> bool:
+        prefs = getattr(self._core, "preferences", None)
+        try:
+            raw = prefs.get(key) if prefs is not None else None
+        except Exception:  # noqa: BLE001
+            return default
+        return default if not raw else raw in (b"1", "1")
+
+    def _save_pref(self, key: str, on: bool) -> None:
+        prefs = getattr(self._core, "preferences", None)
+        if prefs is not None:
+            try:
+                prefs.put(key, "1" if on else "0")
+            except Exception:  # noqa: BLE001
+                log.exception("preference %s not saved", key)
+
     def _is_pending(self, alert_id: str) -> bool:
         pending = getattr(self._store, "pending", None)
         return bool(pending(alert_id)) if callable(pending) else False
 
     def _update_counts(self) -> None:
         total, new, red = self.model.counts()
-        self.count_label.setText(self.tr("共 {total} 条 · 待签收 {new} · 红色 {red}").format(total=total, new=new, red=red))
+        result = self.model.result
+        text = self.tr("共 {total} 条 · 待签收 {new} · 红色 {red}").format(total=total, new=new, red=red)
+        if result is not None:
+            if result.matched != total:
+                text += self.tr(" · 筛选后 {n}").format(n=result.matched)
+            if result.overdue:
+                text += self.tr(" · 超时 {n}").format(n=result.overdue)
+            if result.groups:
+                text += self.tr(" · 风暴 {g} 组（折叠 {n} 条）").format(g=result.groups, n=result.grouped)
+        self.count_label.setText(text)
         urgent = red > 0
         if self.count_label.property("urgent") != urgent:
             self.count_label.setProperty("urgent", urgent)

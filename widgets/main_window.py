@@ -217,6 +217,7 @@ class MainWindow(QMainWindow):
 
         # Cross-panel routes.
         self.alert_queue.alert_selected.connect(self._on_alert_selected)
+        self.alert_queue.cameras_requested.connect(self._on_cameras_requested)
         self.alert_queue.message.connect(self.status.show_message)
         map_selected = getattr(self.map_panel, "alert_selected", None)
         if map_selected is not None:
@@ -367,6 +368,17 @@ class MainWindow(QMainWindow):
             for index, camera_id in enumerate(alert.camera_ids[:tiles]):
                 assign(index, camera_id)
 
+    def _on_cameras_requested(self, camera_ids: object) -> None:
+        """One click in the detail pane: the alert's nearest cameras fill the wall's tiles."""
+        assign: Callable[[int, str | None], None] | None = getattr(self.video_wall, "assign", None)
+        if not callable(assign) or not isinstance(camera_ids, (list, tuple)):
+            return
+        tiles = len(getattr(self.video_wall, "tiles", ())) or 1
+        for index, camera_id in enumerate(list(camera_ids)[:tiles]):
+            assign(index, camera_id)
+        self.docks["video"].show()
+        self.docks["video"].raise_()
+
     def _on_map_alert_selected(self, alert_id: str) -> None:
         self.alert_queue.select_alert(alert_id)
 
@@ -387,7 +399,9 @@ class MainWindow(QMainWindow):
     def _on_shortcuts_requested(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("快捷键"), self.tr(
             "F11  全屏\nCtrl+1  地图\nCtrl+2  视频墙\nCtrl+3  告警队列\nCtrl+4  指标\n"
-            "Ctrl+Enter / 空格  签收所选告警\nCtrl+Q  退出"
+            "Ctrl+Enter / 空格  签收所选告警\nCtrl+D 分拨 · Ctrl+G 开始处置 · Ctrl+J 办结 · Ctrl+L 闭环\n"
+            "Ctrl+U 升级 · Ctrl+B 督办 · Ctrl+M 合并 · Ctrl+R 重新打开 · Ctrl+N 备注\n"
+            "Ctrl+F 搜索 · Ctrl+E 展开/折叠告警风暴\nCtrl+I 导入CAP · Ctrl+Shift+E 导出CSV · Ctrl+Shift+H 值班交接\nCtrl+Q  退出"
         ), QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -461,6 +475,33 @@ class MainWindow(QMainWindow):
         reset.triggered.connect(self.reset_layout)
         view_menu.addAction(reset)
 
+        q = self.alert_queue
+        alert_menu = bar.addMenu(self.tr("告警(&A)"))
+        self.alert_actions: dict[str, QAction] = {}
+        for key, text, shortcut, slot in (
+            ("import_cap", self.tr("导入 CAP 预警文件…"), "Ctrl+I", q.import_cap_dialog),
+            ("export_csv", self.tr("导出告警清单（CSV）…"), "Ctrl+Shift+E", q.export_csv_dialog),
+            ("handover", self.tr("生成值班交接…"), "Ctrl+Shift+H", q.handover_dialog),
+        ):
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(shortcut))
+            act.triggered.connect(lambda _c=False, f=slot: f())
+            alert_menu.addAction(act)
+            self.alert_actions[key] = act
+        alert_menu.addSeparator()
+        flash = QAction(self.tr("红橙告警闪烁提醒"), self)
+        flash.setCheckable(True)
+        flash.setChecked(q.model.flash_enabled)
+        flash.toggled.connect(q.set_flash)
+        sound = QAction(self.tr("红橙告警声音提醒"), self)
+        sound.setCheckable(True)
+        sound.setChecked(q.sound_enabled)
+        sound.toggled.connect(q.set_sound)
+        alert_menu.addAction(flash)
+        alert_menu.addAction(sound)
+        self.alert_actions["flash"] = flash
+        self.alert_actions["sound"] = sound
+
         help_menu = bar.addMenu(self.tr("帮助(&H)"))
         keys = QAction(self.tr("快捷键"), self)
         keys.triggered.connect(self._on_shortcuts_requested)
@@ -469,7 +510,7 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self._on_about_requested)
         help_menu.addAction(about)
         # Actions live on the window too, so their shortcuts work with the menu closed.
-        for act in (quit_action, full, *self.focus_actions.values()):
+        for act in (quit_action, full, *self.focus_actions.values(), *self.alert_actions.values()):
             self.addAction(act)
 
     def _update_mode(self) -> None:

@@ -1,0 +1,481 @@
+"""告警详情: every field of one alert, its timeline, actions, cameras and device chart.
+
+The pane reads ``core.picture`` and acts only through ``core.commands.submit`` (and
+the core's audited ``reveal_phone``); it offers only the actions the workflow table
+(``console.workflow``) allows for the alert's current state, shows a refusal from
+the gateway in red beside the alert, and never touches the network or the disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.masking import mask_phone, mask_text
+from console.workflow import ACTION_NAMES, ACTIONS, Limits, allowed, due_state, missing_argument, units_for
+
+log = logging.getLogger(__name__)
+
+CONTEXT = "AlertDetailPane"
+WORKFLOW_CONTEXT = "AlertWorkflow"
+NEAREST_CAMERAS = 4
+"""Cameras listed beside an alert: its own, then the nearest others."""
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate(CONTEXT, text)
+
+
+def _tw(text: str) -> str:
+    return QCoreApplication.translate(WORKFLOW_CONTEXT, text)
+
+
+def _metres(a: Any, b: Any) -> float:
+    """Distance in metres between two GeoPoints (equirectangular; fine within a district)."""
+    k = 111_320.0
+    dx = (a.lon - b.lon) * k * math.cos(math.radians((a.lat + b.lat) / 2))
+    dy = (a.lat - b.lat) * k
+    return math.hypot(dx, dy)
+
+
+class AlertDetailPane(QWidget):
+    """The selected alert in full; emits ``cameras_requested(ids)`` for the video wall."""
+
+    cameras_requested = Signal(object)
+    message = Signal(str, bool)
+
+    FIELDS: tuple[tuple[str, str], ...] = (
+        ("id", "编号"), ("level", "级别"), ("status", "状态"), ("due", "时限"), ("source", "来源"),
+        ("category", "类别"), ("place", "位置"), ("location", "坐标"), ("device", "设备"),
+        ("phone", "报告人电话"), ("created", "上报时间"), ("updated", "更新时间"), ("unit", "承办单位"),
+        ("acknowledged_by", "签收人"), ("description", "描述"),
+    )
+
+    def __init__(self, core: Any, notifier: Any, names: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AlertDetailPane")
+        self._core = core
+        self._notifier = notifier
+        self._names = names
+        self._limits = Limits.from_catalogue()
+        self._alert_id: str | None = None
+        self._revealed: str | None = None
+        self._chart: Any = None
+        self._curve: Any = None
+
+        self.title = QLabel(self)
+        self.title.setObjectName("DetailTitle")
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.title.setFont(font)
+        self.refusal = QLabel(self)
+        self.refusal.setObjectName("RefusalLabel")
+        self.refusal.setStyleSheet("color: #ff5252;")
+        self.refusal.setWordWrap(True)
+        self.refusal.hide()
+
+        form_box = QWidget(self)
+        form = QFormLayout(form_box)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(2)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in self.FIELDS:
+            value = QLabel(form_box)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            self.fields[key] = value
+            if key == "phone":
+                row = QHBoxLayout()
+                row.addWidget(value, 1)
+                self.reveal_button = QPushButton(_t("查看完整号码"), form_box)
+                self.reveal_button.setObjectName("RevealPhoneButton")
+                self.reveal_button.clicked.connect(self._on_reveal_clicked)
+                row.addWidget(self.reveal_button)
+                form.addRow(_t(label), row)
+            else:
+                form.addRow(_t(label), value)
+
+        # Actions: one button per workflow verb, plus the inputs some of them need.
+        actions = QFrame(self)
+        grid = QGridLayout(actions)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.buttons: dict[str, QPushButton] = {}
+        for n, action in enumerate(ACTIONS):
+            button = QPushButton(_tw(action.label), actions)
+            button.setObjectName(f"Action_{action.verb}")
+            button.setToolTip(f"{_tw(action.label)}（{action.shortcut}）")
+            button.clicked.connect(lambda _c=False, v=action.verb: self.perform(v))
+            grid.addWidget(button, n // 5, n % 5)
+            self.buttons[action.verb] = button
+        self.unit_combo = QComboBox(self)
+        self.unit_combo.setObjectName("DispatchUnit")
+        self.unit_combo.setToolTip(_t("承办单位（只列出可承办该类别的单位）"))
+        self.text_edit = QLineEdit(self)
+        self.text_edit.setObjectName("ActionText")
+        self.text_edit.setPlaceholderText(_t("处置结果 / 反馈 / 备注 / 督办意见 / 分拨要求"))
+        self.merge_edit = QLineEdit(self)
+        self.merge_edit.setObjectName("MergeTarget")
+        self.merge_edit.setPlaceholderText(_t("合并到事件编号"))
+        inputs = QHBoxLayout()
+        inputs.addWidget(self.unit_combo, 2)
+        inputs.addWidget(self.merge_edit, 1)
+
+        self.timeline = QTableWidget(0, 4, self)
+        self.timeline.setObjectName("AlertTimeline")
+        self.timeline.setHorizontalHeaderLabels([_t("时间"), _t("人员"), _t("动作"), _t("内容")])
+        self.timeline.verticalHeader().hide()
+        self.timeline.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.timeline.horizontalHeader().setStretchLastSection(True)
+        self.timeline.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.timeline.setMinimumHeight(120)
+
+        self.cameras = QListWidget(self)
+        self.cameras.setObjectName("NearestCameras")
+        self.cameras.setMaximumHeight(96)
+        self.cameras_button = QPushButton(_t("上墙"), self)
+        self.cameras_button.setObjectName("CamerasToWall")
+        self.cameras_button.setToolTip(_t("把附近摄像机放到视频墙上"))
+        self.cameras_button.clicked.connect(self._on_cameras_clicked)
+        self.cameras.itemDoubleClicked.connect(lambda _item: self._on_cameras_clicked())
+        cam_row = QHBoxLayout()
+        cam_row.addWidget(self.cameras, 1)
+        cam_row.addWidget(self.cameras_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.chart_title = QLabel(self)
+        self.chart_box = QVBoxLayout()
+        self.chart_box.addWidget(self.chart_title)
+
+        body = QWidget(self)
+        v = QVBoxLayout(body)
+        v.setContentsMargins(8, 6, 8, 6)
+        v.addWidget(self.title)
+        v.addWidget(self.refusal)
+        v.addWidget(actions)
+        v.addLayout(inputs)
+        v.addWidget(self.text_edit)
+        v.addWidget(form_box)
+        v.addWidget(QLabel(_t("处置过程"), self))
+        v.addWidget(self.timeline, 1)
+        v.addWidget(QLabel(_t("附近摄像机"), self))
+        v.addLayout(cam_row)
+        v.addLayout(self.chart_box)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+        notifier.alerts_changed.connect(self._on_alerts_changed)
+        notifier.readings_changed.connect(self._on_readings_changed)
+        self.show_alert(None)
+
+    # ------------------------------------------------------------------ public
+
+    def alert_id(self) -> str | None:
+        """The alert shown, if any."""
+        return self._alert_id
+
+    def show_alert(self, alert_id: str | None) -> None:
+        """Show ``alert_id`` (None = nothing selected)."""
+        if alert_id != self._alert_id:
+            self._revealed = None
+            self.text_edit.clear()
+            self.merge_edit.clear()
+        self._alert_id = alert_id
+        self._render()
+        self._render_chart()
+
+    def perform(self, verb: str) -> bool:
+        """Submit ``verb`` for the shown alert with the inputs filled in; False when not sent."""
+        alert = self._current()
+        if alert is None:
+            return False
+        if not allowed(alert, verb):
+            self.message.emit(_t("当前状态不能{action}").format(action=_tw(ACTION_NAMES.get(verb, verb))), True)
+            return False
+        if self._core.picture.alerts.pending(alert.id):
+            self.message.emit(_t("上一条指令尚未确认，请稍候"), True)
+            return False
+        text = self.text_edit.text().strip()
+        args: dict[str, Any] = {}
+        if verb == "dispatch":
+            unit = self.unit_combo.currentData()
+            if unit:
+                args["unit"] = unit
+            if text:
+                args["instruction"] = text
+        elif verb == "resolve":
+            args["result"] = text
+        elif verb == "close":
+            if text:
+                args["feedback"] = text
+        elif verb in ("urge", "note"):
+            args["text"] = text
+        elif verb == "reopen":
+            if text:
+                args["reason"] = text
+        elif verb == "merge":
+            args["into"] = self.merge_edit.text().strip().upper()
+        if verb in ("urge",) and not text:
+            args.pop("text")
+        missing = missing_argument(verb, args)
+        if missing:
+            self.message.emit(_t(missing), True)
+            (self.unit_combo if verb == "dispatch" else self.merge_edit if verb == "merge" else self.text_edit).setFocus()
+            return False
+        try:
+            self._core.commands.submit(f"alert.{verb}", alert.id, args or None, expected_rev=alert.rev)
+        except Exception as exc:  # noqa: BLE001 - the outbox could not store it: say so, stay alive
+            log.exception("%s of %s not submitted", verb, alert.id)
+            self.message.emit(_t("指令未提交：{error}").format(error=exc), True)
+            return False
+        if verb not in ("dispatch",):
+            self.text_edit.clear()
+        self.message.emit(_t("已提交{action}：{title}").format(action=_tw(ACTION_NAMES.get(verb, verb)),
+                                                            title=alert.title), False)
+        self._render()
+        return True
+
+    def shutdown(self) -> None:
+        """Stop listening to the core (the panel is closing)."""
+        for signal, slot in ((self._notifier.alerts_changed, self._on_alerts_changed),
+                             (self._notifier.readings_changed, self._on_readings_changed)):
+            try:
+                signal.disconnect(slot)
+            except (RuntimeError, TypeError):
+                pass
+
+    def camera_ids(self) -> list[str]:
+        """The cameras listed for the shown alert, nearest first."""
+        return [self.cameras.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.cameras.count())]
+
+    # ------------------------------------------------------------------ slots
+
+    def _on_alerts_changed(self, changed: object) -> None:
+        if self._alert_id is not None and (not isinstance(changed, (set, frozenset)) or self._alert_id in changed):
+            self._render()
+
+    def _on_readings_changed(self, changed: object) -> None:
+        alert = self._current()
+        if alert is not None and alert.device_id and isinstance(changed, (set, frozenset)) and alert.device_id in changed:
+            self._render_chart()
+
+    def _on_reveal_clicked(self) -> None:
+        if self._alert_id is None:
+            return
+        try:
+            self._revealed = self._core.reveal_phone(self._alert_id)
+        except PermissionError as exc:
+            self.message.emit(str(exc), True)
+            return
+        except Exception as exc:  # noqa: BLE001
+            log.exception("reveal failed")
+            self.message.emit(_t("无法查看号码：{error}").format(error=exc), True)
+            return
+        self.message.emit(_t("已查看完整号码（已记入审计日志）"), False)
+        self._render()
+
+    def _on_cameras_clicked(self) -> None:
+        ids = self.camera_ids()
+        selected = [i.data(Qt.ItemDataRole.UserRole) for i in self.cameras.selectedItems()]
+        if selected:
+            ids = selected + [c for c in ids if c not in selected]
+        if ids:
+            self.cameras_requested.emit(ids)
+
+    # ------------------------------------------------------------------ rendering
+
+    def _current(self) -> Any:
+        return self._core.picture.alerts.get(self._alert_id) if self._alert_id else None
+
+    def _render(self) -> None:
+        alert = self._current()
+        store = self._core.picture.alerts
+        enabled = alert is not None
+        for verb, button in self.buttons.items():
+            button.setEnabled(enabled and allowed(alert, verb) and not store.pending(alert.id)
+                              and self._can_command())
+        for w in (self.unit_combo, self.text_edit, self.merge_edit, self.cameras_button):
+            w.setEnabled(enabled)
+        if alert is None:
+            self.title.setText(_t("未选择告警"))
+            self.refusal.hide()
+            for value in self.fields.values():
+                value.clear()
+            self.timeline.setRowCount(0)
+            self.cameras.clear()
+            self.reveal_button.setEnabled(False)
+            return
+        n = self._names
+        from widgets.alert_queue import LEVEL_NAMES, SOURCE_NAMES, STATUS_NAMES, CHINA_TZ
+
+        level = QCoreApplication.translate("AlertQueuePanel", LEVEL_NAMES.get(alert.level, alert.level))
+        status = QCoreApplication.translate("AlertQueuePanel", STATUS_NAMES.get(alert.status, alert.status))
+        self.title.setText(f"〔{level}〕{mask_text(alert.title)}")
+        refusal = store.refusal(alert.id)
+        self.refusal.setText(_t("被拒绝：{reason}").format(reason=refusal) if refusal else "")
+        self.refusal.setVisible(bool(refusal))
+        state, left = due_state(alert, self._limits, datetime.now(timezone.utc))
+        due = ""
+        if left is not None:
+            minutes = int(abs(left) // 60)
+            hm = f"{minutes // 60}:{minutes % 60:02d}"
+            which = _t("签收") if alert.status == "new" else _t("办结")
+            due = (_t("{which}已超时 {t}") if left < 0 else _t("{which}剩余 {t}")).format(which=which, t=hm)
+        pending = store.pending(alert.id)
+        f = self.fields
+        f["id"].setText(alert.id)
+        f["level"].setText(level)
+        f["status"].setText(status + (_t("（指令待确认）") if pending else ""))
+        f["due"].setText(due)
+        f["due"].setStyleSheet({"overdue": "color: #ff5252;", "amber": "color: #ffb300;"}.get(state, ""))
+        f["source"].setText(QCoreApplication.translate("AlertQueuePanel", SOURCE_NAMES.get(alert.source, alert.source)))
+        f["category"].setText(n.category(alert.category))
+        place = " · ".join(p for p in (n.street(alert.street), n.community(alert.community)) if p) or _t("全区")
+        f["place"].setText(place)
+        f["location"].setText(f"{alert.location.lon:.5f}, {alert.location.lat:.5f}" if alert.location else "")
+        device = self._core.picture.devices.get(alert.device_id) if alert.device_id else None
+        f["device"].setText(f"{device.name}（{alert.device_id}）" if device else (alert.device_id or ""))
+        phone = self._revealed if self._revealed else mask_phone(alert.reporter_phone)
+        f["phone"].setText(phone)
+        self.reveal_button.setEnabled(bool(alert.reporter_phone) and not self._revealed)
+        self.reveal_button.setToolTip(_t("查看完整号码（将记入审计日志）") if self._core_can("reveal")
+                                      else _t("需要值班长权限"))
+        f["created"].setText(alert.created_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"))
+        f["updated"].setText(alert.updated_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"))
+        f["unit"].setText(self._unit_name(alert.assigned_unit))
+        f["acknowledged_by"].setText(alert.acknowledged_by or "")
+        f["description"].setText(mask_text(alert.description))
+
+        self.timeline.setRowCount(len(alert.timeline))
+        for row, note in enumerate(alert.timeline):
+            cells = (note.ts.astimezone(CHINA_TZ).strftime("%m-%d %H:%M:%S"), note.actor,
+                     _tw(ACTION_NAMES.get(note.action, note.action)), mask_text(note.text))
+            for col, text in enumerate(cells):
+                self.timeline.setItem(row, col, QTableWidgetItem(text))
+        self._fill_units(alert)
+        self._fill_cameras(alert)
+
+    def _can_command(self) -> bool:
+        return self._core_can("command")
+
+    def _core_can(self, permission: str) -> bool:
+        can = getattr(self._core, "can", None)
+        return bool(can(permission)) if callable(can) else permission != "reveal"
+
+    def _unit_name(self, unit_id: str | None) -> str:
+        if not unit_id:
+            return ""
+        unit = self._core.picture.units.get(unit_id)
+        return unit.name if unit is not None else self._names.unit(unit_id)
+
+    def _fill_units(self, alert: Any) -> None:
+        units = list(self._core.picture.units.values())
+        if not units:  # no snapshot yet: the bundled directory
+            from console import catalogue
+
+            units = catalogue.units()
+        fit = units_for(alert.category, units)
+        # Units of the alert's own street and community first: the usual first responders.
+        local = [u for u in fit if alert.street and u.id in (f"street.{alert.street}",)]
+        ordered = local + [u for u in fit if u not in local]
+        wanted = [(u.name, u.id) for u in ordered]
+        current = [(self.unit_combo.itemText(i), self.unit_combo.itemData(i)) for i in range(self.unit_combo.count())]
+        if current != [("", None)] + wanted:
+            keep = self.unit_combo.currentData()
+            self.unit_combo.blockSignals(True)
+            self.unit_combo.clear()
+            self.unit_combo.addItem("", None)
+            self.unit_combo.setItemText(0, _t("选择承办单位…"))
+            for name, uid in wanted:
+                self.unit_combo.addItem(name, uid)
+            idx = self.unit_combo.findData(keep) if keep else 0
+            self.unit_combo.setCurrentIndex(max(idx, 0))
+            self.unit_combo.blockSignals(False)
+
+    def _fill_cameras(self, alert: Any) -> None:
+        cams = self._core.picture.cameras
+        chosen: list[tuple[str, float | None]] = [(c, None) for c in alert.camera_ids]
+        if alert.location is not None:
+            near = sorted((_metres(c.location, alert.location), c.id) for c in cams.values()
+                          if c.id not in alert.camera_ids)
+            chosen += [(cid, d) for d, cid in near[:max(0, NEAREST_CAMERAS - len(chosen))]]
+            for i, (cid, d) in enumerate(chosen):
+                cam = cams.get(cid)
+                if d is None and cam is not None:
+                    chosen[i] = (cid, _metres(cam.location, alert.location))
+        ids = [cid for cid, _ in chosen]
+        if ids == self.camera_ids():
+            return
+        self.cameras.clear()
+        for cid, d in chosen:
+            cam = cams.get(cid)
+            name = cam.name if cam is not None else cid
+            status = "" if cam is None or cam.status == "online" else _t("（离线）")
+            dist = f" · {d:.0f} m" if d is not None else ""
+            item = QListWidgetItem(f"{name}{status}{dist}")
+            item.setData(Qt.ItemDataRole.UserRole, cid)
+            self.cameras.addItem(item)
+
+    def _render_chart(self) -> None:
+        alert = self._current()
+        device = self._core.picture.devices.get(alert.device_id) if alert is not None and alert.device_id else None
+        history = self._core.picture.readings.history(device.id) if device is not None else []
+        if device is None or not history:
+            self.chart_title.setText(_t("该告警无设备读数") if alert is not None and alert.device_id else "")
+            if self._chart is not None:
+                self._chart.hide()
+            return
+        if self._chart is None:
+            try:
+                import pyqtgraph as pg
+
+                pg.setConfigOptions(antialias=False)
+                self._chart = pg.PlotWidget(self, axisItems={"bottom": pg.DateAxisItem()})
+                self._chart.setObjectName("DeviceChart")
+                self._chart.setMinimumHeight(160)
+                self._chart.setClipToView(True)
+                self._chart.showGrid(x=True, y=True, alpha=0.2)
+                self._curve = self._chart.plot([], [], pen=pg.mkPen("#4fc3f7", width=2))
+                self._lines = [self._chart.addLine(y=0, pen=pg.mkPen("#ffb300", style=Qt.PenStyle.DashLine)),
+                               self._chart.addLine(y=0, pen=pg.mkPen("#ff5252", style=Qt.PenStyle.DashLine))]
+                self.chart_box.addWidget(self._chart)
+            except Exception:  # noqa: BLE001 - a missing chart library must not cost the pane
+                log.exception("device chart unavailable")
+                self.chart_title.setText(_t("读数图表不可用"))
+                return
+        self._chart.show()
+        self.chart_title.setText(_t("{name} 读数（{unit}）").format(name=device.name, unit=device.unit))
+        xs = [r.ts.timestamp() for r in history]
+        ys = [r.value for r in history]
+        self._curve.setData(xs, ys)
+        for line, value in zip(self._lines, (device.thresholds.warn, device.thresholds.alarm)):
+            line.setVisible(value is not None)
+            if value is not None:
+                line.setValue(value)
