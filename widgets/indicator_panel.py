@@ -537,8 +537,12 @@ class IndicatorPanel(QWidget):
         splitter.setStretchFactor(1, 2)
         self.splitter = splitter
         self._split_done = False
+        self._split_moved = False
+        splitter.splitterMoved.connect(self._on_split_moved)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         self.detail_title.setStyleSheet(f"font-weight: bold; color: {theme.TEXT}; background: transparent;")
         self.detail_meta.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent;")
+        self.export_status.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent;")
         self.detail.setStyleSheet(f"QFrame#IndicatorDetail {{ background: {theme.SURFACE}; border: 1px solid {theme.BORDER};"
                                   " border-radius: 6px; }")
         outer = QVBoxLayout(self)
@@ -803,11 +807,11 @@ class IndicatorPanel(QWidget):
             written = exports.write_png(path, self.panel_png()) if kind == "png" else exports.write_csv(path, self.panel_csv())
         except exports.ExportError as exc:
             self.export_status.setText(str(exc))
-            self.export_status.setStyleSheet(f"color: {theme.STATE_COLOURS['alarm']};")
+            self.export_status.setStyleSheet(f"color: {theme.STATE_COLOURS['alarm']}; background: transparent;")
             return
         self.last_export = str(written)
         self.export_status.setText(_tr("已导出 {name}").format(name=written.name))
-        self.export_status.setStyleSheet(f"color: {theme.TEXT_DIM};")
+        self.export_status.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent;")
 
     # ------------------------------------------------------------------ wall variant
 
@@ -823,8 +827,15 @@ class IndicatorPanel(QWidget):
         f = QFont(self.font())
         if large:
             f.setPointSizeF(f.pointSizeF() * WALL_SCALE)
-        for w in (self.tabs.tabBar(), self.detail_title):
+        for w in (self.tabs.tabBar(), self.detail_title, self.detail_meta, self.export_status, self.png_button,
+                  self.csv_button, *self.range_buttons.values()):
             w.setFont(f)
+        # The theme's style sheet sets tab and button text sizes; say it there too.
+        pt = f.pointSizeF()
+        self.tabs.tabBar().setStyleSheet(f"QTabBar::tab {{ font-size: {pt:.1f}pt; padding: 6px 16px; }}" if large else "")
+        self.tabs.tabBar().adjustSize()
+        self.detail.setStyleSheet(self.detail.styleSheet().split("/*wall*/")[0]
+                                  + (f"/*wall*/ QPushButton {{ font-size: {pt:.1f}pt; }}" if large else ""))
         self._columns = 0
         self._reflow(max(1, self.width() // (self._tile_width() + 4)))
 
@@ -849,11 +860,27 @@ class IndicatorPanel(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         if not self._split_done and event.size().height() > 200:
-            # Tiles get the upper half, the drill-down the lower; the operator may move it.
-            h = event.size().height()
-            self.splitter.setSizes([int(h * 0.5), int(h * 0.5)])
-            self._split_done = True
+            self._fit_split()
+            QTimer.singleShot(0, self, self._fit_split)
         self._reflow(max(1, event.size().width() // (self._tile_width() + 4)))
+
+    def _fit_split(self) -> None:
+        """Give the tiles of the current tab the height they need (at most 60 %) and the
+        trend the rest; once the operator drags the splitter, their choice stays."""
+        h = self.splitter.height() or self.height()
+        page = self.tabs.currentWidget()
+        inner = page.widget() if isinstance(page, QScrollArea) else page
+        need = self.tabs.tabBar().sizeHint().height() + (inner.sizeHint().height() if inner is not None else 0) + 8
+        top = int(min(max(need, h * 0.25), h * 0.6))
+        self.splitter.setSizes([top, max(1, h - top)])
+        self._split_done = True
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if not self._split_moved:
+            self._fit_split()
+
+    def _on_split_moved(self, _pos: int, _index: int) -> None:
+        self._split_moved = True
 
     def _reflow(self, columns: int) -> None:
         # A long thin dock gets one row of tiles; a narrow one two or three columns.
@@ -867,6 +894,8 @@ class IndicatorPanel(QWidget):
                 grid.removeWidget(tile)
             for i, tile in enumerate(tiles):
                 grid.addWidget(tile, i // cols, i % cols)
+        if self._split_done and not self._split_moved:
+            QTimer.singleShot(0, self, self._fit_split)  # after the layout has taken the new rows
 
     @staticmethod
     def _tail(history: Any, n: int) -> list[Any]:
