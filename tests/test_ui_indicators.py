@@ -196,6 +196,7 @@ def test_wall_variant_has_larger_text(fixed_console: Any, qtbot: Any) -> None:
     wall = _panel(fixed_console, qtbot, large=True)
     assert wall.large and all(t.large for t in wall.tiles.values())
     assert wall.tiles["aqi_now"].sizeHint().height() > normal.tiles["aqi_now"].sizeHint().height()
-    assert wall.tabs.tabBar().font().pointSizeF() > normal.tabs.tabBar().font().pointSizeF()
+    assert wall.tabs.tabBar().sizeHint().height() > normal.tabs.tabBar().sizeHint().height()
+    assert wall.detail_title.font().pointSizeF() > normal.detail_title.font().pointSizeF()
     wall.set_wall_mode(False)
     assert not any(t.large for t in wall.tiles.values())
