@@ -177,9 +177,10 @@ def due_state(alert: Any, limits: Limits, now: datetime) -> tuple[str, float | N
 
 
 def format_left(seconds: float | None) -> str:
-    """``剩 1:05`` (h:mm) or ``超时 0:12``; empty when no limit runs."""
+    """``剩 1:05`` (h:mm), ``剩 2天14时`` beyond a day, or ``超时 0:12``; empty when no limit runs."""
     if seconds is None:
         return ""
     minutes = int(abs(seconds) // 60)
-    text = f"{minutes // 60}:{minutes % 60:02d}"
+    hours = minutes // 60
+    text = f"{hours // 24}天{hours % 24}时" if hours >= 24 else f"{hours}:{minutes % 60:02d}"
     return f"超时 {text}" if seconds < 0 else f"剩 {text}"

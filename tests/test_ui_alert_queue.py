@@ -74,7 +74,7 @@ def test_queue_shows_feed_alerts_in_chinese(live_console: SimpleNamespace, qtbot
         alert = store.get(model.alert_id(row))
         texts = model.row_texts(row)
         assert texts[COL_LEVEL] in ("红色", "橙色", "黄色", "蓝色")
-        assert re.fullmatch(r"\d\d:\d\d:\d\d", texts[COL_TIME])
+        assert re.fullmatch(r"\d\d:\d\d:\d\d|\d\d-\d\d \d\d:\d\d", texts[COL_TIME])
         assert texts[COL_SOURCE] in SOURCE_NAMES.values()
         if alert.street:
             assert texts[COL_STREET] in street_names, texts

@@ -81,6 +81,7 @@ def test_due_state_and_countdown_text() -> None:
     a.status = "closed"
     assert due_state(a, limits, now) == ("none", None)
     assert format_left(3 * 3600 + 5 * 60) == "剩 3:05"
+    assert format_left(-(62 * 3600 + 10 * 60)) == "超时 2天14时"
 
 
 def test_catalogue_limits_loaded() -> None:

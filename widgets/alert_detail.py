@@ -150,12 +150,15 @@ class AlertDetailPane(QWidget):
         self.timeline.verticalHeader().hide()
         self.timeline.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.timeline.horizontalHeader().setStretchLastSection(True)
-        self.timeline.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.timeline.setMinimumHeight(120)
+        for col in (0, 1, 2):
+            self.timeline.horizontalHeader().setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.timeline.verticalHeader().setDefaultSectionSize(24)
+        self.timeline.setMinimumHeight(110)
+        self.timeline.setMaximumHeight(220)
 
         self.cameras = QListWidget(self)
         self.cameras.setObjectName("NearestCameras")
-        self.cameras.setMaximumHeight(96)
+        self.cameras.setMaximumHeight(110)
         self.cameras_button = QPushButton(_t("上墙"), self)
         self.cameras_button.setObjectName("CamerasToWall")
         self.cameras_button.setToolTip(_t("把附近摄像机放到视频墙上"))
@@ -165,6 +168,8 @@ class AlertDetailPane(QWidget):
         cam_row.addWidget(self.cameras, 1)
         cam_row.addWidget(self.cameras_button, 0, Qt.AlignmentFlag.AlignTop)
 
+        # The device's readings sit above the timeline: for a sensor alarm they are the
+        # first thing an operator checks (a real exceedance or a broken sensor?).
         self.chart_title = QLabel(self)
         self.chart_box = QVBoxLayout()
         self.chart_box.addWidget(self.chart_title)
@@ -178,11 +183,11 @@ class AlertDetailPane(QWidget):
         v.addLayout(inputs)
         v.addWidget(self.text_edit)
         v.addWidget(form_box)
+        v.addLayout(self.chart_box)
         v.addWidget(QLabel(_t("处置过程"), self))
         v.addWidget(self.timeline, 1)
         v.addWidget(QLabel(_t("附近摄像机"), self))
         v.addLayout(cam_row)
-        v.addLayout(self.chart_box)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -344,8 +349,9 @@ class AlertDetailPane(QWidget):
         state, left = due_state(alert, self._limits, datetime.now(timezone.utc))
         due = ""
         if left is not None:
-            minutes = int(abs(left) // 60)
-            hm = f"{minutes // 60}:{minutes % 60:02d}"
+            from widgets.alert_queue import span_text
+
+            hm = span_text(left)
             which = _t("签收") if alert.status == "new" else _t("办结")
             due = (_t("{which}已超时 {t}") if left < 0 else _t("{which}剩余 {t}")).format(which=which, t=hm)
         pending = store.pending(alert.id)

@@ -247,9 +247,24 @@ def due_text(seconds: float | None) -> str:
     """The countdown cell: ``剩 1:05`` (h:mm) or ``超时 0:12``."""
     if seconds is None:
         return ""
+    return (_t("超时 {t}") if seconds < 0 else _t("剩 {t}")).format(t=span_text(seconds))
+
+
+def span_text(seconds: float) -> str:
+    """``1:05`` (h:mm) under a day, ``2天14时`` beyond: long limits stay readable."""
     minutes = int(abs(seconds) // 60)
-    hm = f"{minutes // 60}:{minutes % 60:02d}"
-    return (_t("超时 {t}") if seconds < 0 else _t("剩 {t}")).format(t=hm)
+    hours = minutes // 60
+    if hours >= 24:
+        return _t("{d}天{h}时").format(d=hours // 24, h=hours % 24)
+    return f"{hours}:{minutes % 60:02d}"
+
+
+def time_text(created: datetime, now: datetime) -> str:
+    """``HH:MM:SS`` for today (Beijing time), ``MM-DD HH:MM`` for earlier days."""
+    local = created.astimezone(CHINA_TZ)
+    if local.date() == now.astimezone(CHINA_TZ).date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%m-%d %H:%M")
 
 
 class AlertQueueModel(QAbstractTableModel):
@@ -541,7 +556,7 @@ class AlertQueueModel(QAbstractTableModel):
             title = "　└ " + title
         texts = (
             _t(LEVEL_NAMES.get(alert.level, alert.level)),
-            created.strftime("%H:%M:%S"),
+            time_text(alert.created_at, datetime.now(timezone.utc)),
             _t(SOURCE_NAMES.get(alert.source, alert.source)),
             self._names.category(alert.category),
             self._names.street(alert.street),
@@ -641,7 +656,7 @@ class AlertQueuePanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(28)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
-        widths = (64, 78, 96, 104, 64, 64, 130, 78)
+        widths = (64, 92, 96, 104, 64, 64, 130, 96)
         for col, width in enumerate(widths):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(col, width)
