@@ -48,6 +48,9 @@ log = logging.getLogger("simulator")
 TICK_S = 0.5
 INDICATOR_PERIOD_S = 5.0
 TOKEN_TTL_S = 8 * 3600
+FAULT_MODES = ("ok", "http500", "hang", "cut", "drip", "dup", "cmd500")
+"""/_sim/fault modes: ``drip`` sends the stream's bytes slowly (``drip_bytes_per_s``, default 1),
+``dup`` sends every live event twice, ``cmd500`` answers commands with 500 (stream unaffected)."""
 _LINE_SPLIT = re.compile(rb"\r\n|\r|\n")
 
 
@@ -97,6 +100,12 @@ def create_app(config: FeedConfig) -> FastAPI:
     def bad_scope(scope: str | None) -> Response | None:
         if scope and scope not in district().street_name:
             return JSONResponse({"detail": f"未知的范围（街道）：{scope}"}, status_code=422)
+        return None
+
+    async def command_gate() -> Response | None:
+        """Apply /_sim/fault mode ``cmd500`` to commands only (the stream keeps flowing)."""
+        if district().fault_mode == "cmd500":
+            return JSONResponse({"detail": "模拟故障：指令服务内部错误"}, status_code=500)
         return None
 
     async def fault_gate() -> Response | None:
@@ -173,6 +182,9 @@ def create_app(config: FeedConfig) -> FastAPI:
     ) -> Response:
         """Apply an operator command once per Idempotency-Key (= command id)."""
         d = district()
+        gate = await command_gate()
+        if gate is not None:
+            return gate
         if not idempotency_key:
             return _refused(422, "invalid", "缺少 Idempotency-Key 请求头", cmd.id)
         if idempotency_key != cmd.id:
@@ -264,6 +276,19 @@ def create_app(config: FeedConfig) -> FastAPI:
         eid = district().inject(await request.body())
         return JSONResponse({"id": str(eid)})
 
+    @app.post("/_sim/inject_batch", include_in_schema=False)
+    async def sim_inject_batch(request: Request) -> Response:
+        # Many raw messages in one request (a fuzz flood would take minutes one by one).
+        # ``b64``: base64 of each message, so invalid UTF-8 survives JSON; with
+        # ``stamp_id`` the bytes ``__ID__`` in a message become the id it is sent under,
+        # which lets a test send a well-formed envelope (e.g. an old revision).
+        import base64
+
+        body = await request.json()
+        raws = [base64.b64decode(m) for m in body.get("b64", [])]
+        ids = district().inject_many(raws, stamp_id=bool(body.get("stamp_id", False)))
+        return JSONResponse({"ids": [str(i) for i in ids]})
+
     @app.post("/_sim/camera/{camera_id}", include_in_schema=False)
     async def sim_camera(camera_id: str, request: Request) -> Response:
         mode = (await request.json()).get("mode", "ok")
@@ -279,11 +304,21 @@ def create_app(config: FeedConfig) -> FastAPI:
 
     @app.post("/_sim/fault", include_in_schema=False)
     async def sim_fault(request: Request) -> Response:
-        mode = (await request.json()).get("mode", "ok")
-        if mode not in ("ok", "http500", "hang", "cut"):
+        body = await request.json()
+        mode = body.get("mode", "ok")
+        if mode not in FAULT_MODES:
             return JSONResponse({"detail": "bad mode"}, status_code=422)
         district().fault_mode = mode
+        if "drip_bytes_per_s" in body:
+            district().drip_bytes_per_s = max(0.1, float(body["drip_bytes_per_s"]))
         return JSONResponse({"ok": True, "mode": mode})
+
+    @app.post("/_sim/pause", include_in_schema=False)
+    async def sim_pause(request: Request) -> Response:
+        # A paused district generates nothing (commands still apply), so a test can
+        # compare the console's state with the feed's without a moving target.
+        district().paused = bool((await request.json()).get("paused", True))
+        return JSONResponse({"ok": True, "paused": district().paused})
 
     @app.get("/_sim/state", include_in_schema=False)
     async def sim_state() -> Response:
@@ -299,6 +334,9 @@ async def _run_ticker(district: District) -> None:
     while True:
         await asyncio.sleep(TICK_S)
         now = time.monotonic()
+        if district.paused:
+            last = last_ind = now
+            continue
         try:
             district.tick(now - last)
             if now - last_ind >= INDICATOR_PERIOD_S:
@@ -344,7 +382,11 @@ async def _event_stream(district: District, street: str | None, topics: tuple[st
             try:
                 eid, etype, body = sub.take(await asyncio.wait_for(sub.queue.get(), district.config.keepalive_s))
             except asyncio.TimeoutError:
-                yield b": keep-alive\n\n"
+                if district.fault_mode == "drip":
+                    async for piece in _drip(district, b": keep-alive\n\n"):
+                        yield piece
+                else:
+                    yield b": keep-alive\n\n"
                 continue
             if eid <= replayed_upto:
                 continue
@@ -352,9 +394,25 @@ async def _event_stream(district: District, street: str | None, topics: tuple[st
             if district.fault_mode == "cut":
                 yield frame[: max(1, len(frame) // 2)]  # cut in the middle of an event
                 return
+            if district.fault_mode == "drip":
+                async for piece in _drip(district, frame):
+                    yield piece
+                continue
+            if district.fault_mode == "dup":
+                frame += frame  # the same id twice in a row, as a buggy relay might
             yield frame
     finally:
         district.hub.subscribers.discard(sub)
+
+
+async def _drip(district: District, data: bytes) -> AsyncIterator[bytes]:
+    """Yield ``data`` a byte at a time at ``drip_bytes_per_s``; the rest at once when the mode leaves drip."""
+    for i in range(len(data)):
+        if district.fault_mode != "drip":
+            yield data[i:]
+            return
+        yield data[i:i + 1]
+        await asyncio.sleep(1.0 / district.drip_bytes_per_s)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -261,6 +261,8 @@ class District:
         self.ptz: dict[str, dict[str, float]] = {}
         self.camera_modes: dict[str, str] = {}
         self.fault_mode = "ok"
+        self.drip_bytes_per_s = 1.0  # /_sim/fault mode "drip"
+        self.paused = False  # /_sim/pause: no generated traffic while set
         self.clock_offset_s = 0.0
         self.tokens: dict[str, tuple[str, str, str]] = {}
         self.video_encode_s: dict[str, float] = {}
@@ -322,6 +324,24 @@ class District:
         self.hub.publish(self.head, "inject", None, raw)
         self.counts["injected"] += 1
         return self.head
+
+    def inject_many(self, raws: list[bytes], stamp_id: bool = False) -> list[int]:
+        """Emit many raw messages as consecutive events in one transaction (fuzz floods).
+
+        With ``stamp_id`` the bytes ``__ID__`` in each message are replaced by the id it
+        gets, so a well-formed envelope passes the console's id check.
+        """
+        events: list[tuple[int, str, str | None, bytes]] = []
+        for raw in raws:
+            self.head += 1
+            body = raw.replace(b"__ID__", str(self.head).encode()) if stamp_id else raw
+            events.append((self.head, "inject", None, body))
+        if events:
+            self.store.append(events, [])
+        for eid, etype, street, body in events:
+            self.hub.publish(eid, etype, street, body)
+        self.counts["injected"] += len(events)
+        return [e[0] for e in events]
 
     def reset_envelope(self, reason: str) -> bytes:
         """A reset envelope carrying the current head as its id (resume point after re-snapshot)."""
@@ -763,11 +783,19 @@ class District:
             "head": self.head,
             "oldest": self.store.oldest(),
             "alerts": {a.id: {"rev": a.rev, "status": a.status, "level": a.level} for a in self.alerts.values()},
+            "devices": {d.id: d.rev for d in self.devices.values()},
+            "tasks": {t.id: t.rev for t in self.tasks.values()},
+            "incidents": {i.id: i.rev for i in self.incidents.values()},
+            # Command ids in the alert timelines, one entry per applied command: a test of
+            # exactly-once delivery counts them.
+            "timeline_commands": {a.id: [n.command_id for n in a.timeline if n.command_id]
+                                  for a in self.alerts.values() if any(n.command_id for n in a.timeline)},
             "counts": {"alerts": len(self.alerts), "devices": len(self.devices), "cameras": len(self.cameras),
                        "incidents": len(self.incidents), "tasks": len(self.tasks), "by_status": by_status,
                        "subscribers": len(self.hub.subscribers), "dropped_subscribers": self.hub.dropped_total,
                        **self.counts},
             "fault_mode": self.fault_mode,
+            "paused": self.paused,
             "clock_offset_s": self.clock_offset_s,
             "camera_modes": dict(self.camera_modes),
             "ptz": dict(self.ptz),
