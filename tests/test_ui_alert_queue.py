@@ -207,3 +207,75 @@ def test_storm_is_batched(live_console: SimpleNamespace, qtbot: Any) -> None:
     assert 1 <= resets < 100, resets
     # The count line is kept incrementally: it must equal a fresh count of the store.
     qtbot.waitUntil(lambda: panel.model.counts() == _fresh_counts(store), timeout=5000)
+
+
+def test_filters_search_grouping_flash_export_and_cap_import(live_console: SimpleNamespace, qtbot: Any, tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    panel = _panel(live_console, qtbot)
+    store = live_console.core.picture.alerts
+    qtbot.waitUntil(lambda: panel.model.rowCount() > 0 and panel.model.result.matched == len(store), timeout=20000)
+
+    # Level filter: only red rows, and the count line says how many matched.
+    panel.level_filter.setCurrentIndex(panel.level_filter.findData("red"))
+    reds = sum(a.level == "red" for a in store.values())
+    qtbot.waitUntil(lambda: panel.model.result.matched == reds, timeout=5000)
+    assert all(store.get(panel.model.alert_id(r)).level == "red" for r in range(panel.model.rowCount()))
+    panel.level_filter.setCurrentIndex(0)
+    # Street then community (the community list follows the street).
+    some = next(a for a in store.values() if a.community)
+    panel.street_filter.setCurrentIndex(panel.street_filter.findData(some.street))
+    panel.community_filter.setCurrentIndex(panel.community_filter.findData(some.community))
+    qtbot.waitUntil(lambda: panel.model.result.matched == sum(a.community == some.community for a in store.values()), timeout=5000)
+    panel.street_filter.setCurrentIndex(0)
+    # Full-text search over Chinese (debounced in the view, done in the core).
+    word = some.title[-4:]
+    panel.search.setText(word)  # (QTest cannot type CJK characters)
+    qtbot.waitUntil(lambda: panel.model.filter.text == word, timeout=5000)
+    assert panel.model.result.matched > 0
+    assert all(word in (store.get(i).title + store.get(i).description + " ".join(n.text for n in store.get(i).timeline))
+               for i in panel.model.alert_ids())
+    panel.search.clear()
+    qtbot.waitUntil(lambda: panel.model.filter.text == "", timeout=5000)
+
+    # A storm: one device/area → group rows with counts; expand shows members; off lists all.
+    httpx.post(f"{live_console.feed.url}/_sim/burst", json={"alerts": 300, "over_s": 1}, timeout=10).raise_for_status()
+    qtbot.waitUntil(lambda: panel.model.result.groups > 0, timeout=30000)
+    row = next(r for r in range(panel.model.rowCount()) if panel.model.row_kind(r) == "group")
+    size = panel.model.group_size(row)
+    rows_before = panel.model.rowCount()
+    assert panel.model.toggle_group(row)
+    assert panel.model.rowCount() >= rows_before + size - 1 - 50  # members listed (the storm may still grow)
+    assert panel.model.row_kind(row + 1) == "member"
+    panel.group_box.setChecked(False)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == len(store), timeout=10000)
+    panel.group_box.setChecked(True)
+
+    # New red/orange alerts flash until acknowledged.
+    assert panel.model.flashing() == sum(a.status == "new" and a.level in ("red", "orange") for a in store.values())
+    qtbot.waitUntil(lambda: panel.model.flash_phase, timeout=3000)
+    panel.set_flash(False)
+    assert live_console.core.preferences.get("queue/flash") in (b"0", "0")
+
+    # CSV of the filtered queue through the core (masked, audited).
+    written = panel.export_csv(str(tmp_path / "queue"))
+    assert written is not None and Path(written).read_text(encoding="utf-8-sig").startswith("编号,级别")
+
+    # CAP file dropped on the panel: imported through the core, shown in the queue.
+    cap = Path(__file__).parent / "data" / "cap" / "typhoon_orange.xml"
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(cap))])
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(panel.message, timeout=3000) as sig:
+        panel.dropEvent(drop)
+    assert sig.args[0].startswith("CAP 已导入")
+    imported = [a for a in store.values() if a.source == "early_warning" and a.cap and "typhoon" in a.cap.lower()]
+    assert imported or any(a.cap for a in store.values())
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<alert/>", encoding="utf-8")
+    with qtbot.waitSignal(panel.message, timeout=3000) as sig:
+        panel.import_cap_files([str(bad)])
+    assert sig.args[0].startswith("CAP 导入失败") and sig.args[1] is True

@@ -75,6 +75,17 @@ def test_main_window_docks_header_status_and_layout(live_console: SimpleNamespac
     assert window.alert_queue.select_alert(with_camera.id)
     wall = window.video_wall
     qtbot.waitUntil(lambda: wall.tiles[0].camera_id == with_camera.camera_ids[0], timeout=5000)
+    # The detail pane's nearest cameras: one click (上墙) puts them on the wall.
+    detail = window.alert_queue.detail
+    qtbot.waitUntil(lambda: detail.alert_id() == with_camera.id and detail.cameras.count() >= 2, timeout=5000)
+    detail.cameras.item(1).setSelected(True)
+    detail.cameras_button.click()
+    qtbot.waitUntil(lambda: wall.tiles[0].camera_id == detail.camera_ids()[1], timeout=5000)
+    # The alert menu: CAP import, CSV export, handover, flash and sound switches.
+    assert {k: a.shortcut().toString() for k, a in window.alert_actions.items()
+            if k in ("import_cap", "export_csv", "handover")} == {
+        "import_cap": "Ctrl+I", "export_csv": "Ctrl+Shift+E", "handover": "Ctrl+Shift+H"}
+    assert window.alert_actions["flash"].isChecked() and not window.alert_actions["sound"].isChecked()
 
     # Errors reach the operator in the status bar, not as a traceback.
     window.show_error("内部错误，已记录日志：测试")
