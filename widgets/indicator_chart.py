@@ -9,7 +9,7 @@ peak downsampling, which keeps 24 h of 5-second values cheap to redraw (see
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
 import numpy as np
@@ -24,6 +24,7 @@ SERIES_COLOURS: tuple[str, ...] = (theme.ACCENT, theme.ACCENT_TEAL, "#7e57c2", "
                                    "#29b6f6", "#d4e157")
 
 _BEIJING_OFFSET_S = 8 * 3600
+BEIJING = timezone(timedelta(hours=_BEIJING_OFFSET_S // 3600))
 
 
 class _BeijingAxis(pg.DateAxisItem):
@@ -32,6 +33,23 @@ class _BeijingAxis(pg.DateAxisItem):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(orientation="bottom", utcOffset=-_BEIJING_OFFSET_S, **kwargs)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802 (pyqtgraph's name)
+        """Numeric dates ("11-29", "08:00"): pyqtgraph's own labels are English day names."""
+        out = []
+        for v in values:
+            try:
+                t = datetime.fromtimestamp(v, BEIJING)
+            except (OverflowError, OSError, ValueError):
+                out.append("")
+                continue
+            if spacing >= 86400 or (t.hour == 0 and t.minute == 0 and spacing >= 3600):
+                out.append(t.strftime("%m-%d"))
+            elif spacing >= 60:
+                out.append(t.strftime("%H:%M"))
+            else:
+                out.append(t.strftime("%H:%M:%S"))
+        return out
 
 
 class IndicatorChart(QWidget):
@@ -48,6 +66,7 @@ class IndicatorChart(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.12)
         item = self.plot.getPlotItem()
         item.setClipToView(True)
+        item.getViewBox().setDefaultPadding(0.08)  # room above the top line for its label
         item.setDownsampling(auto=True, mode="peak")
         for name in ("left", "bottom"):
             axis = item.getAxis(name)
@@ -185,5 +204,3 @@ class IndicatorChart(QWidget):
         for name in ("left", "bottom"):
             self.plot.getPlotItem().getAxis(name).setStyle(tickFont=f)
 
-
-BEIJING = timezone(timedelta(hours=8))
