@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -43,6 +44,9 @@ _TYPE_KIND = {
     "incident.upsert": "incidents",
     "task.upsert": "tasks",
 }
+
+RECENT_IDS = 20_000
+"""Stream ids remembered to drop an event sent twice."""
 
 FRESHNESS_EVERY_S = 0.2
 """Longest delay before ``connection.data_as_of`` / ``last_message_at`` follow the stream."""
@@ -84,6 +88,12 @@ class Ingest:
         # not restored into the picture, dirty ids alone would not describe the state.
         self._has_snapshot = False
         self._freshness_mark = -FRESHNESS_EVERY_S  # the first envelope is published at once
+        # Stream ids accepted lately: a gateway (or a proxy) that sends an event twice
+        # must not journal or apply it twice.  Bounded: ids are resumable cursors, a
+        # repeat from far back is answered by the gateway's reset, not by this window.
+        self._recent_ids: set[str] = set()
+        self._recent_order: deque[str] = deque()
+        self.duplicates = 0
         picture.set_connection(dead_letters=deadletters.count())
 
     def add_listener(self, fn: EnvelopeListener) -> None:
@@ -104,6 +114,12 @@ class Ingest:
         if stream_id and stream_id != envelope.id:
             self._reject(f"SSE id 与消息 id 不一致（{stream_id} ≠ {envelope.id}）", raw)
             return None
+        if stream_id:
+            if stream_id in self._recent_ids:
+                self.duplicates += 1
+                log.info("stream id %s received again: ignored (%d repeats so far)", stream_id, self.duplicates)
+                return None
+            self._remember(stream_id)
         body = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         if envelope.type != "reset":
             self.journal.append(envelope.id, envelope.type, envelope.ts.isoformat(), body)
@@ -130,6 +146,12 @@ class Ingest:
             except Exception:  # noqa: BLE001 - a listener never stops the stream
                 log.exception("envelope listener failed")
         return envelope
+
+    def _remember(self, stream_id: str) -> None:
+        self._recent_ids.add(stream_id)
+        self._recent_order.append(stream_id)
+        if len(self._recent_order) > RECENT_IDS:
+            self._recent_ids.discard(self._recent_order.popleft())
 
     def reject(self, reason: str, raw: bytes | str, origin: str | None = None) -> None:
         """Dead-letter a message the source already knows is bad (e.g. cut for size)."""

@@ -36,6 +36,9 @@ class DeadLetters:
         self._conn = cache.conn
         self.max_rows = max_rows
         self._count = int(self._conn.execute("SELECT count(*) FROM dead_letters").fetchone()[0])
+        # Ids are consecutive and pruning only removes the oldest rows, so the highest id
+        # is the number of messages ever rejected into this cache, pruned ones included.
+        self._total = int(self._conn.execute("SELECT coalesce(max(id), 0) FROM dead_letters").fetchone()[0])
 
     def add(self, reason: str, raw: bytes | str, origin: str | None = None) -> int:
         """Keep a rejected message (first 64 KiB) with why it was rejected; returns its row id."""
@@ -45,6 +48,7 @@ class DeadLetters:
                 "INSERT INTO dead_letters (received_at, origin, reason, size, raw) VALUES (?, ?, ?, ?, ?)",
                 (utc_now_iso(), origin or "", reason[:1000], len(data), data[:MAX_RAW_BYTES]))
             self._count += 1
+            self._total = max(self._total + 1, int(cur.lastrowid or 0))
             if self._count > self.max_rows:
                 # Prune in chunks (a tenth) so that a flood does not delete on every insert.
                 keep = self.max_rows - self.max_rows // 10
@@ -54,7 +58,11 @@ class DeadLetters:
         return int(cur.lastrowid or 0)
 
     def count(self) -> int:
-        """Rows held (at most ``max_rows``)."""
+        """Messages ever rejected into this cache (the status bar's figure), pruned rows included."""
+        return self._total
+
+    def held(self) -> int:
+        """Rows kept for inspection (at most ``max_rows``)."""
         return self._count
 
     def recent(self, n: int = 20) -> list[DeadLetter]:
