@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
@@ -257,14 +258,41 @@ def _seq_at_or_after(conn: Any, since: datetime, lo: int, hi: int) -> int:
     return lo
 
 
+SAMPLED_ROWS = 1000
+"""Indicator envelopes read for a range too long to read whole (see ``read_history``)."""
+
+
+def _sampled_bodies(conn: Any, first: int, upto: int, samples: int) -> list[str]:
+    """Bodies of about ``samples`` indicator envelopes spread evenly over seq first..upto:
+    each is the first ``indicator.values`` row at or after an evenly spaced seq, found
+    through the primary key without touching the rows in between."""
+    step = max(1, (upto - first + 1) // max(1, samples))
+    bodies: list[str] = []
+    last = -1
+    for target in range(first, upto + 1, step):
+        row = conn.execute(
+            "SELECT seq, body FROM journal WHERE seq >= ? AND seq <= ? AND type = 'indicator.values' "
+            "ORDER BY seq LIMIT 1", (max(target, last + 1), upto)).fetchone()
+        if row is None:
+            break
+        last = int(row[0])
+        bodies.append(row[1])
+    return bodies
+
+
 def read_history(journal: Any, indicator_id: str, start: datetime, end: datetime, street: str | None = None,
-                 max_points: int = 4000) -> list[tuple[float, float]]:
+                 max_points: int = 4000, max_rows: int = 2000, info: dict[str, Any] | None = None,
+                 ) -> list[tuple[float, float]]:
     """(epoch seconds, value) of one indicator between ``start`` and ``end``, oldest first,
     read from the journal of the local cache.
 
-    Long ranges are thinned to at most ``max_points`` by keeping the last value of each
-    equal time bucket, which is what a chart can show anyway (a 30-day range at one value
-    per 5 s would be half a million points)."""
+    The journal holds an ``indicator.values`` envelope every few seconds (~8 KB each), so
+    24 h is ~17,000 of them and 30 days half a million: parsing them all would hold the
+    GUI thread for seconds. A range spanning more than ``max_rows`` journal rows is
+    therefore *sampled*: ~``SAMPLED_ROWS`` envelopes evenly spread over it, each found by
+    primary key (every point is a real value at its real time; short spikes between
+    samples can be missed; ``info['sampled']`` tells the caller, and the panel says so). Shorter ranges are read
+    whole and thinned to at most ``max_points`` (last value of each equal time bucket)."""
     if journal is None or journal.max_seq() <= 0:
         return []
     conn = journal.cache.conn
@@ -275,22 +303,37 @@ def read_history(journal: Any, indicator_id: str, start: datetime, end: datetime
     needle = f'"{indicator_id}"'
     t0, t1 = start.timestamp(), end.timestamp()
     out: list[tuple[float, float]] = []
-    for _seq, _sid, body in journal.read_types(("indicator.values",), first - 1, upto):
-        if needle not in body:  # most envelopes do carry it, but skip JSON work when not
+    sampled = upto - first + 1 > max_rows
+    if info is not None:
+        info["sampled"] = sampled
+    if sampled:
+        bodies: Iterable[str] = _sampled_bodies(conn, first, upto, SAMPLED_ROWS)
+    else:
+        bodies = (body for _seq, _sid, body in journal.read_types(("indicator.values",), first - 1, upto))
+    # Fast path: the wire's compact JSON in model field order, read with a regex (an
+    # envelope is ~8 KB and json.loads of it dominates); anything else is parsed fully.
+    fast = re.compile('"indicator_id":' + re.escape(json.dumps(indicator_id)) +
+                      r',"value":(-?[0-9.eE+-]+),"ts":"([^"]+)","street":(?:null|"([^"]*)")\}')
+    for body in bodies:
+        if needle not in body:  # most envelopes do carry it, but skip the work when not
             continue
-        try:
-            env = json.loads(body)
-        except ValueError:
-            continue
-        for v in env.get("payload", {}).get("values", ()):
-            if v.get("indicator_id") != indicator_id or v.get("street") != street:
+        found = [(m.group(2), m.group(3), m.group(1)) for m in fast.finditer(body)]
+        if not found:
+            try:
+                env = json.loads(body)
+            except ValueError:
                 continue
-            ts = _parse_ts(v.get("ts"))
+            found = [(v.get("ts"), v.get("street"), v.get("value"))
+                     for v in env.get("payload", {}).get("values", ()) if v.get("indicator_id") == indicator_id]
+        for ts_text, v_street, value in found:
+            if v_street != street or value is None:
+                continue
+            ts = _parse_ts(ts_text)
             if ts is None:
                 continue
             t = ts.timestamp()
             if t0 <= t <= t1:
-                out.append((t, float(v["value"])))
+                out.append((t, float(value)))
     out.sort(key=lambda p: p[0])
     return thin(out, t0, t1, max_points)
 

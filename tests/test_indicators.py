@@ -159,8 +159,9 @@ AGES = (timedelta(days=40), timedelta(days=20), timedelta(days=3), timedelta(hou
 """Ages of the fixture's six indicator envelopes; value i+1 for the district, 101+i for 马峦."""
 
 
-def fill_journal(path: Path, now: datetime = NOW) -> object:
-    """A real cache whose journal holds the fixture's envelopes (oldest first) plus noise."""
+def fill_journal(path: Path, now: datetime = NOW, compact: bool = False) -> object:
+    """A real cache whose journal holds the fixture's envelopes (oldest first) plus noise;
+    ``compact`` writes them as the wire does (no spaces), else as json.dumps does."""
     from offline_cache.db import open_cache
     from offline_cache.journal import Journal
 
@@ -172,7 +173,8 @@ def fill_journal(path: Path, now: datetime = NOW) -> object:
             {"indicator_id": "aqi_now", "value": i + 1, "ts": ts, "street": None},
             {"indicator_id": "aqi_now", "value": 101 + i, "ts": ts, "street": "maluan"},
             {"indicator_id": "pm25_annual", "value": 18.0, "ts": ts, "street": None}]}}
-        journal.append(str(2 * i + 1), "indicator.values", ts, json.dumps(body))
+        text = json.dumps(body, separators=(",", ":")) if compact else json.dumps(body)
+        journal.append(str(2 * i + 1), "indicator.values", ts, text)
         journal.append(str(2 * i + 2), "notice", ts, json.dumps({"v": 1, "id": str(2 * i + 2), "ts": ts, "type": "notice",
                                                                   "payload": {"id": "n", "text": "aqi_now"}}))
     journal.flush()
@@ -188,6 +190,27 @@ def test_time_ranges_read_the_cache(tmp_path: Path, key: str, expected: list[int
     assert [t for t, _ in got] == sorted(t for t, _ in got)
     street = ind.read_history(journal, "aqi_now", start, NOW, street="maluan")
     assert [v for _, v in street] == [100 + v for v in expected]
+
+
+def test_wire_compact_bodies_and_sampled_long_ranges_read_the_same_values(tmp_path: Path) -> None:
+    loose = fill_journal(tmp_path / "loose.sqlite")
+    compact = fill_journal(tmp_path / "compact.sqlite", compact=True)
+    start = NOW - timedelta(days=30)
+    for street in (None, "maluan"):
+        assert ind.read_history(compact, "aqi_now", start, NOW, street=street) == \
+            ind.read_history(loose, "aqi_now", start, NOW, street=street)
+    # A range over more journal rows than max_rows is sampled: fewer points, each a real
+    # value at its real time, oldest first.
+    full = ind.read_history(compact, "aqi_now", start, NOW)
+    old_samples = ind.SAMPLED_ROWS
+    try:
+        ind.SAMPLED_ROWS = 3
+        info: dict[str, object] = {}
+        sampled = ind.read_history(compact, "aqi_now", start, NOW, max_rows=2, info=info)
+        assert info == {"sampled": True}
+    finally:
+        ind.SAMPLED_ROWS = old_samples
+    assert 1 <= len(sampled) < len(full) and set(sampled) <= set(full) and sampled == sorted(sampled)
 
 
 def test_history_of_an_empty_cache_and_thinning(tmp_path: Path) -> None:

@@ -488,6 +488,8 @@ class IndicatorPanel(QWidget):
         self.detail_meta = QLabel(self.detail)
         self.detail_meta.setObjectName("IndicatorDetailMeta")
         self.export_status = QLabel(self.detail)
+        self.range_note = QLabel(self.detail)
+        self.range_note.setObjectName("IndicatorRangeNote")
         self.export_status.setObjectName("IndicatorExportStatus")
         self.range_group = QButtonGroup(self)
         self.range_group.setExclusive(True)
@@ -500,6 +502,7 @@ class IndicatorPanel(QWidget):
         titles.addWidget(self.detail_meta)
         head.addLayout(titles, 1)
         head.addWidget(self.export_status)
+        head.addWidget(self.range_note)
         range_labels = {"1h": _tr("1 小时"), "24h": _tr("24 小时"), "7d": _tr("7 天"), "30d": _tr("30 天")}
         for key in ind.TIME_RANGES:
             b = QPushButton(range_labels[key], self.detail)
@@ -543,6 +546,7 @@ class IndicatorPanel(QWidget):
         self.detail_title.setStyleSheet(f"font-weight: bold; color: {theme.TEXT}; background: transparent;")
         self.detail_meta.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent;")
         self.export_status.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent;")
+        self.range_note.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent;")
         self.detail.setStyleSheet(f"QFrame#IndicatorDetail {{ background: {theme.SURFACE}; border: 1px solid {theme.BORDER};"
                                   " border-radius: 6px; }")
         outer = QVBoxLayout(self)
@@ -718,14 +722,17 @@ class IndicatorPanel(QWidget):
         span = ind.TIME_RANGES[self.time_range]
         start = datetime.fromtimestamp(now.timestamp() - span, timezone.utc)
         cached: list[tuple[float, float]] = []
+        info: dict[str, Any] = {}
         journal = getattr(self._core, "journal", None)
         try:
-            cached = ind.read_history(journal, self.selected_id, start, now)
+            cached = ind.read_history(journal, self.selected_id, start, now, info=info)
         except Exception:  # a damaged cache must not take the panel down; live values still show
             log.exception("indicator history unavailable")
         live = [(v.ts.timestamp(), float(v.value)) for v in self._store.history(self.selected_id)
                 if v.ts.timestamp() >= start.timestamp()]
         self.detail_points = ind.merge_history(cached, live)
+        # Long ranges are sampled from the cache (console.indicators.read_history): say so.
+        self.range_note.setText(_tr("抽样显示") if info.get("sampled") else "")
         self._push_chart()
         self.chart.set_x_range(start.timestamp(), now.timestamp())
 
