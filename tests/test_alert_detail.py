@@ -12,7 +12,7 @@ import pytest
 
 from console.workflow import allowed
 from offline_cache.audit_log import AuditLog
-from test_ui_support import console_loop, live_console, run_task, start_core, stop_core  # noqa: F401
+from test_ui_support import console_loop, live_console, offline_console, run_task, stop_core  # noqa: F401
 from widgets.alert_queue import AlertQueuePanel
 
 pytestmark = pytest.mark.timeout(150)
@@ -199,3 +199,24 @@ def test_masked_phone_reveal_and_cameras_to_the_wall(live_console: SimpleNamespa
     with qtbot.waitSignal(panel.cameras_requested, timeout=3000) as sig:
         d.cameras_button.click()
     assert sig.args[0] == d.camera_ids()
+
+
+def test_offline_action_waits_in_the_outbox_shown_pending(offline_console: SimpleNamespace, qtbot: Any) -> None:
+    from datetime import datetime, timezone
+
+    from console.models import Alert
+
+    now = datetime.now(timezone.utc)
+    store = offline_console.core.picture.alerts
+    store.apply(Alert(id="PS9000001", rev=3, level="orange", status="acknowledged", source="grid_patrol",
+                      category="waterlogging", title="离线测试积水", created_at=now, updated_at=now))
+    panel = _panel(offline_console, qtbot)
+    qtbot.waitUntil(lambda: panel.select_alert("PS9000001"), timeout=5000)
+    d = panel.detail
+    d.unit_combo.setCurrentIndex(d.unit_combo.findData("dept.water"))
+    assert d.perform("dispatch")
+    assert store.pending("PS9000001")[0].kind == "alert.dispatch"
+    assert "（指令待确认）" in d.fields["status"].text()
+    assert not any(b.isEnabled() for b in d.buttons.values())  # one command at a time per alert
+    assert [i.kind for i in offline_console.core.outbox.unsent()] == ["alert.dispatch"]
+    qtbot.waitUntil(lambda: "分拨中…" in panel.model.row_texts(panel.model.row_of("PS9000001")), timeout=5000)

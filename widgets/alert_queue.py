@@ -17,6 +17,7 @@ with an optional beep). Exports and CAP imports go through core services.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
@@ -129,6 +130,13 @@ AGE_REFRESH_MS = 15_000
 
 FLASH_MS = 500
 """Half-period of the flash of new red/orange alerts."""
+
+REFRESH_SHARE = 4
+"""A queue refresh waits at least this many times its own last duration after the
+previous one, so re-querying a huge queue never takes more than ~1/5 of the GUI loop
+during a storm; a small queue still refreshes on every notifier tick."""
+
+MAX_REFRESH_GAP_MS = 500
 
 SEARCH_DELAY_MS = 250
 """Typing in the search box re-queries after this pause, not on every key."""
@@ -757,6 +765,14 @@ class AlertQueuePanel(QWidget):
         bind(QKeySequence("Ctrl+F"), lambda: (self.search.setFocus(), self.search.selectAll()))
         bind(QKeySequence("Ctrl+E"), self._on_toggle_group)
 
+        self._changed: set[str] = set()
+        self._changed_all = False
+        self._last_refresh = 0.0
+        self._refresh_cost_ms = 0.0
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self._apply_changes)
+
         self.model.modelAboutToBeReset.connect(self._on_model_about_to_reset)
         self.model.modelReset.connect(self._on_model_reset)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
@@ -908,15 +924,31 @@ class AlertQueuePanel(QWidget):
 
     def _on_alerts_changed(self, changed: object) -> None:
         ids = set(changed) if isinstance(changed, (set, frozenset, list, tuple)) else None
-        self.model.refresh(ids)
-        self._update_counts()
-        self._update_button()
+        if ids is None:
+            self._changed_all = True
+        else:
+            self._changed |= ids
+        if not self._refresh_timer.isActive():
+            since_ms = (time.perf_counter() - self._last_refresh) * 1000
+            gap = min(MAX_REFRESH_GAP_MS, self._refresh_cost_ms * REFRESH_SHARE)
+            self._refresh_timer.start(int(max(0.0, gap - since_ms)))
         if self.sound_enabled and ids:
             fresh = [a for a in (self._store.get(i) for i in ids)
                      if a is not None and a.status == "new" and a.level in FLASH_COLOURS and a.id not in self._seen_flashing]
             if fresh:
                 self._seen_flashing.update(a.id for a in fresh)
                 QApplication.beep()
+
+    def _apply_changes(self) -> None:
+        """Apply the changes gathered since the last refresh in one query."""
+        ids: set[str] | None = None if self._changed_all else self._changed
+        self._changed, self._changed_all = set(), False
+        t0 = time.perf_counter()
+        self.model.refresh(ids)
+        self._update_counts()
+        self._update_button()
+        self._last_refresh = time.perf_counter()
+        self._refresh_cost_ms = (self._last_refresh - t0) * 1000
 
     def _on_clock_changed(self) -> None:
         if self.time_filter.currentData():
@@ -987,6 +1019,7 @@ class AlertQueuePanel(QWidget):
         """Stop listening to the core when the panel goes away."""
         self._age_timer.stop()
         self._flash_timer.stop()
+        self._refresh_timer.stop()
         self.detail.shutdown()
         try:
             self._notifier.alerts_changed.disconnect(self._on_alerts_changed)
