@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -157,16 +157,17 @@ class IndicatorChart(QWidget):
 
     # ------------------------------------------------------------------ reference lines
 
-    def set_reference_lines(self, warn: float | None, alarm: float | None, target: float | None) -> None:
-        """Dashed lines at the warn and alarm thresholds and the 2025 target, labelled."""
+    def set_reference_lines(self, warn: float | None, alarm: float | None, target: float | None,
+                            names: tuple[str, str, str] = ("预警线", "告警线", "2025 目标")) -> None:
+        """Dashed lines at the warn and alarm thresholds and the 2025 target, labelled with
+        ``names`` (the panel passes them translated: its source is the one lupdate reads)."""
         for line in self._lines:
             self.plot.removeItem(line)
         self._lines = []
-        tr = QCoreApplication.translate
         specs = (
-            (warn, theme.AMBER, tr("IndicatorPanel", "预警线")),
-            (alarm, theme.STATE_COLOURS["alarm"], tr("IndicatorPanel", "告警线")),
-            (target, theme.OK, tr("IndicatorPanel", "2025 目标")),
+            (warn, theme.AMBER, names[0]),
+            (alarm, theme.STATE_COLOURS["alarm"], names[1]),
+            (target, theme.OK, names[2]),
         )
         # Lines at the same value (a warn line that is also the target) share one label.
         merged: dict[float, tuple[str, list[str]]] = {}

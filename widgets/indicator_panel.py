@@ -85,10 +85,6 @@ WALL_SCALE = 1.7
 """Font scale of the large-font (wall) variant."""
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("IndicatorPanel", text)
-
-
 def theme_title(theme_id: str) -> str:
     """Tab title of a theme (Chinese source text, translatable)."""
     titles = {
@@ -250,15 +246,15 @@ class IndicatorTile(QWidget):
         parts = [self.title]
         base = _field(self.spec, "baseline_2021")
         if base is not None:
-            parts.append(_tr("2021 年现状 {v}").format(v=with_unit(base, self.unit)))
+            parts.append(QCoreApplication.translate("IndicatorPanel", "2021 年现状 {v}").format(v=with_unit(base, self.unit)))
         if self.target is not None:
-            parts.append(_tr("2025 年目标 {v}").format(v=with_unit(self.target, self.unit)))
+            parts.append(QCoreApplication.translate("IndicatorPanel", "2025 年目标 {v}").format(v=with_unit(self.target, self.unit)))
         if self.warn is not None or self.alarm is not None:
-            parts.append(_tr("预警 {w} · 告警 {a}").format(w=with_unit(self.warn, self.unit), a=with_unit(self.alarm, self.unit)))
+            parts.append(QCoreApplication.translate("IndicatorPanel", "预警 {w} · 告警 {a}").format(w=with_unit(self.warn, self.unit), a=with_unit(self.alarm, self.unit)))
         if self.updated_at is not None:
-            parts.append(_tr("更新于 {t}").format(t=_beijing_hm(self.updated_at)))
+            parts.append(QCoreApplication.translate("IndicatorPanel", "更新于 {t}").format(t=_beijing_hm(self.updated_at)))
         if self.stale:
-            parts.append(_tr("数据未按时更新（应每 {s} 秒更新）").format(s=f"{self.period_s:g}"))
+            parts.append(QCoreApplication.translate("IndicatorPanel", "数据未按时更新（应每 {s} 秒更新）").format(s=f"{self.period_s:g}"))
         self.setToolTip("\n".join(parts))
 
     def paintEvent(self, _event: Any) -> None:  # noqa: N802 (Qt's name)
@@ -349,17 +345,17 @@ class IndicatorTile(QWidget):
         bottom_top = inner.bottom() - sh - bar_h - 3
         prog = self.progress()
         if state == "stale" and self.updated_at is not None:
-            tline = _tr("数据滞后 · 截至 {t}").format(t=_beijing_hm(self.updated_at))
+            tline = QCoreApplication.translate("IndicatorPanel", "数据滞后 · 截至 {t}").format(t=_beijing_hm(self.updated_at))
         elif self.target is not None:
-            tline = _tr("目标 {v}").format(v=with_unit(self.target, self.unit))
+            tline = QCoreApplication.translate("IndicatorPanel", "目标 {v}").format(v=with_unit(self.target, self.unit))
             if prog is not None:
                 tline += f"  ·  {prog * 100:.0f}%"
         else:
             tline = {
-                "alarm": _tr("超告警线"),
-                "warn": _tr("超预警线"),
-                "ok": _tr("正常"),
-                "none": _tr("暂无数据"),
+                "alarm": QCoreApplication.translate("IndicatorPanel", "超告警线"),
+                "warn": QCoreApplication.translate("IndicatorPanel", "超预警线"),
+                "ok": QCoreApplication.translate("IndicatorPanel", "正常"),
+                "none": QCoreApplication.translate("IndicatorPanel", "暂无数据"),
             }[self.state]
         p.setPen(dim if state in ("ok", "none", "stale") else state_colour)
         p.drawText(QRectF(inner.left(), bottom_top, inner.width(), sh), Qt.AlignmentFlag.AlignLeft,
@@ -403,12 +399,12 @@ class StreetBreakdown(QWidget):
         fm = p.fontMetrics()
         p.setPen(QColor(theme.TEXT))
         head_h = fm.height() + 6
-        p.drawText(QRectF(r.left(), r.top(), r.width(), head_h), Qt.AlignmentFlag.AlignLeft, _tr("分街道"))
+        p.drawText(QRectF(r.left(), r.top(), r.width(), head_h), Qt.AlignmentFlag.AlignLeft, QCoreApplication.translate("IndicatorPanel", "分街道"))
         body = r.adjusted(0, head_h, 0, 0)
         values = [v for _, v in self.rows if v is not None]
         if not values:
             p.setPen(QColor(theme.TEXT_DIM))
-            p.drawText(body, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, self.note or _tr("暂无分街道数据"))
+            p.drawText(body, Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, self.note or QCoreApplication.translate("IndicatorPanel", "暂无分街道数据"))
             p.end()
             return
         hi = max(max(values), 1e-9)
@@ -503,7 +499,7 @@ class IndicatorPanel(QWidget):
         head.addLayout(titles, 1)
         head.addWidget(self.export_status)
         head.addWidget(self.range_note)
-        range_labels = {"1h": _tr("1 小时"), "24h": _tr("24 小时"), "7d": _tr("7 天"), "30d": _tr("30 天")}
+        range_labels = {"1h": QCoreApplication.translate("IndicatorPanel", "1 小时"), "24h": QCoreApplication.translate("IndicatorPanel", "24 小时"), "7d": QCoreApplication.translate("IndicatorPanel", "7 天"), "30d": QCoreApplication.translate("IndicatorPanel", "30 天")}
         for key in ind.TIME_RANGES:
             b = QPushButton(range_labels[key], self.detail)
             b.setObjectName(f"IndicatorRange_{key}")
@@ -513,8 +509,8 @@ class IndicatorPanel(QWidget):
             self.range_buttons[key] = b
             b.clicked.connect(lambda _=False, k=key: self.set_time_range(k))
             head.addWidget(b)
-        self.png_button = QPushButton(_tr("导出图片"), self.detail)
-        self.csv_button = QPushButton(_tr("导出数据"), self.detail)
+        self.png_button = QPushButton(QCoreApplication.translate("IndicatorPanel", "导出图片"), self.detail)
+        self.csv_button = QPushButton(QCoreApplication.translate("IndicatorPanel", "导出数据"), self.detail)
         self.png_button.clicked.connect(lambda: self.ask_export("png"))
         self.csv_button.clicked.connect(lambda: self.ask_export("csv"))
         head.addSpacing(8)
@@ -697,13 +693,15 @@ class IndicatorPanel(QWidget):
         base, target = _field(spec, "baseline_2021"), _field(spec, "target_2025")
         unit = str(_field(spec, "unit") or "")
         if base is not None:
-            meta.append(_tr("2021 年现状 {v}").format(v=with_unit(base, unit)))
+            meta.append(QCoreApplication.translate("IndicatorPanel", "2021 年现状 {v}").format(v=with_unit(base, unit)))
         if target is not None:
-            meta.append(_tr("2025 年目标 {v}").format(v=with_unit(target, unit)))
+            meta.append(QCoreApplication.translate("IndicatorPanel", "2025 年目标 {v}").format(v=with_unit(target, unit)))
         if indicator_id in ind.DERIVED_IDS:
-            meta.append(_tr("由本地告警数据计算"))
+            meta.append(QCoreApplication.translate("IndicatorPanel", "由本地告警数据计算"))
         self.detail_meta.setText("  ·  ".join(meta))
-        self.chart.set_reference_lines(_field(spec, "warn"), _field(spec, "alarm"), target)
+        self.chart.set_reference_lines(_field(spec, "warn"), _field(spec, "alarm"), target, names=(
+            QCoreApplication.translate("IndicatorPanel", "预警线"), QCoreApplication.translate("IndicatorPanel", "告警线"),
+            QCoreApplication.translate("IndicatorPanel", "2025 目标")))
         self._load_history()
         self._update_breakdown()
 
@@ -732,7 +730,7 @@ class IndicatorPanel(QWidget):
                 if v.ts.timestamp() >= start.timestamp()]
         self.detail_points = ind.merge_history(cached, live)
         # Long ranges are sampled from the cache (console.indicators.read_history): say so.
-        self.range_note.setText(_tr("抽样显示") if info.get("sampled") else "")
+        self.range_note.setText(QCoreApplication.translate("IndicatorPanel", "抽样显示") if info.get("sampled") else "")
         self._push_chart()
         self.chart.set_x_range(start.timestamp(), now.timestamp())
 
@@ -750,7 +748,7 @@ class IndicatorPanel(QWidget):
     def _push_chart(self) -> None:
         xs = [p[0] for p in self.detail_points]
         ys = [p[1] for p in self.detail_points]
-        self.chart.set_series("district", xs, ys, label=_tr("全区"))
+        self.chart.set_series("district", xs, ys, label=QCoreApplication.translate("IndicatorPanel", "全区"))
 
     def breakdown_rows(self) -> list[tuple[str, float | None]]:
         """(street name, value) of the selected indicator in each street."""
@@ -765,7 +763,7 @@ class IndicatorPanel(QWidget):
     def _update_breakdown(self) -> None:
         spec = self.specs.get(self.selected_id or "", {})
         self.breakdown.set_rows(self.breakdown_rows(), str(_field(spec, "unit") or ""), spec,
-                                note=_tr("该指标按全区统计，无分街道数值"))
+                                note=QCoreApplication.translate("IndicatorPanel", "该指标按全区统计，无分街道数值"))
 
     # ------------------------------------------------------------------ export
 
@@ -773,9 +771,9 @@ class IndicatorPanel(QWidget):
         """Ask where to save (non-blocking ``open()``); the answer writes the file."""
         name = (self.selected_id or "indicators") + datetime.now(ind.TZ_BEIJING).strftime("_%Y%m%d_%H%M")
         if kind == "png":
-            dlg = QFileDialog(self, _tr("导出指标面板图片"), name + ".png", _tr("PNG 图片 (*.png)"))
+            dlg = QFileDialog(self, QCoreApplication.translate("IndicatorPanel", "导出指标面板图片"), name + ".png", QCoreApplication.translate("IndicatorPanel", "PNG 图片 (*.png)"))
         else:
-            dlg = QFileDialog(self, _tr("导出指标数据"), name + ".csv", _tr("CSV 表格 (*.csv)"))
+            dlg = QFileDialog(self, QCoreApplication.translate("IndicatorPanel", "导出指标数据"), name + ".csv", QCoreApplication.translate("IndicatorPanel", "CSV 表格 (*.csv)"))
         dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dlg.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         dlg.fileSelected.connect(lambda path, k=kind: self.export_to(k, path))
@@ -817,7 +815,7 @@ class IndicatorPanel(QWidget):
             self.export_status.setStyleSheet(f"color: {theme.STATE_COLOURS['alarm']}; background: transparent;")
             return
         self.last_export = str(written)
-        self.export_status.setText(_tr("已导出 {name}").format(name=written.name))
+        self.export_status.setText(QCoreApplication.translate("IndicatorPanel", "已导出 {name}").format(name=written.name))
         self.export_status.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent;")
 
     # ------------------------------------------------------------------ wall variant
