@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from console.workflow import allowed
 from offline_cache.audit_log import AuditLog
 from test_ui_support import console_loop, live_console, offline_console, run_task, stop_core  # noqa: F401
 from widgets.alert_queue import AlertQueuePanel

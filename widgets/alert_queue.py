@@ -543,7 +543,6 @@ class AlertQueueModel(QAbstractTableModel):
     def _build(self, alert: Any, count: int = 1, kind: int = 0) -> _Row:
         from console.masking import mask_text
 
-        created = alert.created_at.astimezone(CHINA_TZ)
         pending = list(self._store.pending(alert.id)) if hasattr(self._store, "pending") else []
         refusal = self._store.refusal(alert.id) if hasattr(self._store, "refusal") else None
         status_text = _t(STATUS_NAMES.get(alert.status, alert.status))
