@@ -630,7 +630,9 @@ class IndicatorPanel(QWidget):
                 targets = hit
             elif all(isinstance(k, str) for k in keys):
                 return  # only indicators we do not show changed
-        if self._alerts_dirty or self.derived is None:
+        if self.derived is None:
+            # Afterwards the 1 s tick recomputes: during an alert storm the notifier fires
+            # every 100 ms and a pass over 10,000 alerts costs ~16 ms.
             self._compute_derived()
         derived = self.derived.as_values() if self.derived is not None and len(self._core.picture.alerts) else {}
         for ind_id in targets:
@@ -743,6 +745,10 @@ class IndicatorPanel(QWidget):
                if v.ts.timestamp() > last]
         if new:
             self.detail_points.extend(new)
+            # The window slides: drop what fell out of it so an open panel does not grow.
+            cutoff = self.clock().timestamp() - ind.TIME_RANGES[self.time_range]
+            if self.detail_points and self.detail_points[0][0] < cutoff:
+                self.detail_points = [p for p in self.detail_points if p[0] >= cutoff]
             self._push_chart()
 
     def _push_chart(self) -> None:
