@@ -250,12 +250,22 @@ def test_filters_search_grouping_flash_export_and_cap_import(live_console: Simpl
     assert panel.model.toggle_group(row)
     assert panel.model.rowCount() >= rows_before + size - 1 - 50  # members listed (the storm may still grow)
     assert panel.model.row_kind(row + 1) == "member"
+    # The whole storm acknowledged at once: one command per member, each confirmed.
+    panel.table.selectRow(row)
+    qtbot.waitUntil(panel.group_ack_button.isEnabled, timeout=3000)
+    members = panel.group_members()
+    assert len(members) >= 2
+    fresh = [m for m in members if store.get(m).status == "new"]
+    assert panel.acknowledge_group() == len(fresh)
+    qtbot.waitUntil(lambda: all(store.get(m).status == "acknowledged" and not store.pending(m) for m in fresh), timeout=30000)
+    row = next(r for r in range(panel.model.rowCount()) if panel.model.row_kind(r) == "group")
     panel.group_box.setChecked(False)
     qtbot.waitUntil(lambda: panel.model.rowCount() == len(store), timeout=10000)
     panel.group_box.setChecked(True)
 
     # New red/orange alerts flash until acknowledged.
-    assert panel.model.flashing() == sum(a.status == "new" and a.level in ("red", "orange") for a in store.values())
+    qtbot.waitUntil(lambda: panel.model.flashing() == sum(a.status == "new" and a.level in ("red", "orange")
+                                                          for a in store.values()), timeout=5000)
     qtbot.waitUntil(lambda: panel.model.flash_phase, timeout=3000)
     panel.set_flash(False)
     assert live_console.core.preferences.get("queue/flash") in (b"0", "0")
