@@ -29,14 +29,16 @@ def table(results: list[FaultResult]) -> str:
     head = f"{'fault':<44} {'tried':>6} {'survived':>8} {'lost':>5} {'dup':>4} {'dead letters':>12} {'max lag ms':>10}"
     lines = [head, "-" * len(head)]
     for r in results:
+        lag = "-" if r.max_lag_ms is None else f"{r.max_lag_ms:.1f}"
         lines.append(f"{r.fault:<44} {r.tried:>6} {r.survived:>8} {r.lost:>5} {r.duplicated:>4} "
-                     f"{r.dead_letters:>12} {r.max_lag_ms:>10.1f}")
+                     f"{r.dead_letters:>12} {lag:>10}")
     total = FaultResult("total", sum(r.tried for r in results), sum(r.survived for r in results),
                         sum(r.lost for r in results), sum(r.duplicated for r in results),
-                        sum(r.dead_letters for r in results), max((r.max_lag_ms for r in results), default=0.0))
+                        sum(r.dead_letters for r in results),
+                        max((r.max_lag_ms or 0.0 for r in results), default=0.0))
     lines.append("-" * len(head))
     lines.append(f"{'total':<44} {total.tried:>6} {total.survived:>8} {total.lost:>5} {total.duplicated:>4} "
-                 f"{total.dead_letters:>12} {total.max_lag_ms:>10.1f}")
+                 f"{total.dead_letters:>12} {total.max_lag_ms or 0.0:>10.1f}")
     notes = [f"  {r.fault}: {'; '.join(r.notes)}" for r in results if r.notes]
     return "\n".join(lines + (["notes:"] + notes if notes else []))
 
