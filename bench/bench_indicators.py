@@ -52,7 +52,8 @@ def percentile(xs: list[float], p: float) -> float:
 
 def run(seconds: float, series: int, per_chart: int, warmup: float) -> dict[str, float]:
     """Build the window, drive it for warmup + seconds, return the measured figures."""
-    app = QApplication.instance() or QApplication([])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([])
     theme.apply_theme(app)
     picture = OperatingPicture()
     notifier = PictureNotifier(picture)

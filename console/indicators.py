@@ -371,7 +371,7 @@ def series_csv(indicator_id: str, name: str, unit: str, points: Iterable[tuple[f
     w.writerow(["indicator_id", "name", "time", "value", "unit", "street"])
     for t, v in points:
         w.writerow([indicator_id, name, datetime.fromtimestamp(t, TZ_BEIJING).isoformat(timespec="seconds"), f"{v:g}", unit, ""])
-    for street, v in (breakdown or {}).items():
-        if v is not None:
-            w.writerow([indicator_id, name, "", f"{v:g}", unit, street])
+    for street, street_value in (breakdown or {}).items():
+        if street_value is not None:
+            w.writerow([indicator_id, name, "", f"{street_value:g}", unit, street])
     return buf.getvalue()

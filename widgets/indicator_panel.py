@@ -639,11 +639,13 @@ class IndicatorPanel(QWidget):
             latest = self._store.latest(ind_id)
             tail = self._tail(self._store.history(ind_id), SPARK_POINTS)
             points = [(h.ts.timestamp(), float(h.value)) for h in tail]
+            value: float | None
             if ind_id in derived:
-                value: float | None = derived[ind_id]
+                value = derived[ind_id]
                 ts = self._derived_ts() or (latest.ts if latest is not None else None)
                 if points:
-                    points.append((points[-1][0] + 1e-3, value))
+                    # The local figure is the newest point: the change is measured to it.
+                    points.append((points[-1][0] + 1e-3, derived[ind_id]))
             else:
                 value = _value_of(latest)
                 ts = latest.ts if latest is not None else None
@@ -689,8 +691,8 @@ class IndicatorPanel(QWidget):
             for tile in tiles:
                 tile.set_selected(iid == indicator_id)
         spec = self.specs.get(indicator_id, {"id": indicator_id, "name_zh": indicator_id, "unit": ""})
-        tile = self._all.get(indicator_id, [None])[0]
-        self.detail_title.setText(tile.title if tile is not None else indicator_id)
+        shown = self._all.get(indicator_id)
+        self.detail_title.setText(shown[0].title if shown else indicator_id)
         meta = []
         base, target = _field(spec, "baseline_2021"), _field(spec, "target_2025")
         unit = str(_field(spec, "unit") or "")
