@@ -195,6 +195,9 @@ def test_masked_phone_reveal_and_cameras_to_the_wall(live_console: SimpleNamespa
     assert actions == ["reveal.refused", "reveal.reporter_phone"]
     # Nearest cameras: one click sends them to the wall.
     qtbot.waitUntil(lambda: d.cameras.count() > 0, timeout=10000)
+    # The small map marks the alert and its cameras.
+    loc = live_console.core.picture.alerts.get(alert_id).location
+    assert d.sketch.point == (loc.lon, loc.lat) and len(d.sketch.cameras) == d.cameras.count()
     with qtbot.waitSignal(panel.cameras_requested, timeout=3000) as sig:
         d.cameras_button.click()
     assert sig.args[0] == d.camera_ids()

@@ -60,6 +60,70 @@ def _metres(a: Any, b: Any) -> float:
     return math.hypot(dx, dy)
 
 
+class LocationSketch(QWidget):
+    """A small schematic map: the district outline, street names, the alert (red) and the
+    listed cameras (cyan). Drawn from the bundled catalogue: no tiles, no network."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("LocationSketch")
+        self.setMinimumSize(220, 170)
+        self.point: tuple[float, float] | None = None
+        self.cameras: list[tuple[float, float]] = []
+        self._outline: tuple[tuple[float, float], ...] = ()
+        self._streets: list[tuple[str, float, float]] = []
+        try:
+            from console import catalogue
+
+            self._outline = catalogue.district().outline
+            self._streets = [(s.name_zh, s.centre.lon, s.centre.lat) for s in catalogue.streets()]
+        except Exception:  # noqa: BLE001 - the sketch is an aid, never a reason to fail
+            log.exception("district outline unavailable")
+
+    def set_points(self, point: tuple[float, float] | None, cameras: list[tuple[float, float]]) -> None:
+        """The alert's (lon, lat) and the cameras' positions."""
+        self.point, self.cameras = point, cameras
+        self.update()
+
+    def paintEvent(self, _event: Any) -> None:  # noqa: N802 (Qt's name)
+        from PySide6.QtCore import QPointF
+        from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+
+        pts = list(self._outline) + ([self.point] if self.point else [])
+        if not pts:
+            return
+        lons = [p[0] for p in pts]
+        lats = [p[1] for p in pts]
+        x0, x1, y0, y1 = min(lons), max(lons), min(lats), max(lats)
+        w, h = self.width() - 12, self.height() - 12
+        scale = min(w / max(x1 - x0, 1e-6), h / max(y1 - y0, 1e-6))
+
+        def at(lon: float, lat: float) -> QPointF:
+            return QPointF(6 + (lon - x0) * scale + (w - (x1 - x0) * scale) / 2,
+                           6 + (y1 - lat) * scale + (h - (y1 - y0) * scale) / 2)
+
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(QColor("#4f6b8a"), 1.5))
+        p.setBrush(QColor(40, 60, 85, 120))
+        p.drawPolygon(QPolygonF([at(*xy) for xy in self._outline]))
+        p.setPen(QColor("#8aa0b8"))
+        for name, lon, lat in self._streets:
+            p.drawText(at(lon, lat) + QPointF(-12, 4), name)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor("#4fc3f7"))
+        for lon, lat in self.cameras:
+            c = at(lon, lat)
+            p.drawRect(int(c.x()) - 3, int(c.y()) - 3, 6, 6)
+        if self.point:
+            c = at(*self.point)
+            p.setBrush(QColor(255, 82, 82, 90))
+            p.drawEllipse(c, 11, 11)
+            p.setBrush(QColor("#ff5252"))
+            p.drawEllipse(c, 5, 5)
+        p.end()
+
+
 class AlertDetailPane(QWidget):
     """The selected alert in full; emits ``cameras_requested(ids)`` for the video wall."""
 
@@ -182,7 +246,11 @@ class AlertDetailPane(QWidget):
         v.addWidget(actions)
         v.addLayout(inputs)
         v.addWidget(self.text_edit)
-        v.addWidget(form_box)
+        self.sketch = LocationSketch(self)
+        facts = QHBoxLayout()
+        facts.addWidget(form_box, 3)
+        facts.addWidget(self.sketch, 2, Qt.AlignmentFlag.AlignTop)
+        v.addLayout(facts)
         v.addLayout(self.chart_box)
         v.addWidget(QLabel(_t("处置过程"), self))
         v.addWidget(self.timeline, 1)
@@ -335,6 +403,7 @@ class AlertDetailPane(QWidget):
                 value.clear()
             self.timeline.setRowCount(0)
             self.cameras.clear()
+            self.sketch.set_points(None, [])
             self.reveal_button.setEnabled(False)
             return
         n = self._names
@@ -437,6 +506,8 @@ class AlertDetailPane(QWidget):
                 if d is None and cam is not None:
                     chosen[i] = (cid, _metres(cam.location, alert.location))
         ids = [cid for cid, _ in chosen]
+        self.sketch.set_points((alert.location.lon, alert.location.lat) if alert.location else None,
+                               [(c.location.lon, c.location.lat) for c in (cams.get(i) for i in ids) if c is not None])
         if ids == self.camera_ids():
             return
         self.cameras.clear()
