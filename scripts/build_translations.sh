@@ -12,9 +12,7 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 TS=resources/i18n/pingshan_en.ts
 QM=resources/i18n/pingshan_en.qm
-SOURCES=(widgets/app.py widgets/main_window.py widgets/alert_queue.py
-         widgets/indicator_panel.py widgets/status_bar.py widgets/map_panel.py
-         widgets/video_wall.py)
+SOURCES=(widgets/*.py)
 
 if [ "${1:-}" != "--no-update" ]; then
   "$BIN/pyside6-lupdate" "${SOURCES[@]}" -source-language zh_CN -target-language en \

@@ -20,8 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 TS = ROOT / "resources" / "i18n" / "pingshan_en.ts"
 QM = ROOT / "resources" / "i18n" / "pingshan_en.qm"
-SOURCES = ["widgets/app.py", "widgets/main_window.py", "widgets/alert_queue.py",
-           "widgets/indicator_panel.py", "widgets/status_bar.py"]
+SOURCES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "widgets").glob("*.py"))
 
 pytestmark = pytest.mark.timeout(120)
 

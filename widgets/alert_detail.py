@@ -13,7 +13,7 @@ import math
 from datetime import datetime, timezone
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -50,6 +50,30 @@ def _t(text: str) -> str:
 
 def _tw(text: str) -> str:
     return QCoreApplication.translate(WORKFLOW_CONTEXT, text)
+
+
+# The workflow's labels live in the core (console/workflow.py, no Qt); listing them here
+# puts them in the translation catalogue under the context the view translates them in.
+_MISSING_ARGUMENTS: tuple[str, ...] = (  # console.workflow.missing_argument's reasons
+    QT_TRANSLATE_NOOP("AlertDetailPane", "请选择承办单位"),
+    QT_TRANSLATE_NOOP("AlertDetailPane", "请填写处置结果"),
+    QT_TRANSLATE_NOOP("AlertDetailPane", "请填写内容"),
+    QT_TRANSLATE_NOOP("AlertDetailPane", "请填写合并目标事件编号"),
+    QT_TRANSLATE_NOOP("AlertDetailPane", "缺少参数"),
+)
+_WORKFLOW_LABELS: tuple[str, ...] = (
+    QT_TRANSLATE_NOOP("AlertWorkflow", "上报"),
+    QT_TRANSLATE_NOOP("AlertWorkflow", "签收"),
+    QT_TRANSLATE_NOOP("AlertWorkflow", "分拨"),
+    QT_TRANSLATE_NOOP("AlertWorkflow", "开始处置"),
+    QT_TRANSLATE_NOOP("AlertWorkflow", "办结"),
+    QT_TRANSLATE_NOOP("AlertWorkflow", "闭环"),
+    QT_TRANSLATE_NOOP("AlertWorkflow", "升级"),
+    QT_TRANSLATE_NOOP("AlertWorkflow", "督办"),
+    QT_TRANSLATE_NOOP("AlertWorkflow", "合并"),
+    QT_TRANSLATE_NOOP("AlertWorkflow", "重新打开"),
+    QT_TRANSLATE_NOOP("AlertWorkflow", "备注"),
+)
 
 
 def _metres(a: Any, b: Any) -> float:
@@ -131,10 +155,21 @@ class AlertDetailPane(QWidget):
     message = Signal(str, bool)
 
     FIELDS: tuple[tuple[str, str], ...] = (
-        ("id", "编号"), ("level", "级别"), ("status", "状态"), ("due", "时限"), ("source", "来源"),
-        ("category", "类别"), ("place", "位置"), ("location", "坐标"), ("device", "设备"),
-        ("phone", "报告人电话"), ("created", "上报时间"), ("updated", "更新时间"), ("unit", "承办单位"),
-        ("acknowledged_by", "签收人"), ("description", "描述"),
+        ("id", QT_TRANSLATE_NOOP("AlertDetailPane", "编号")),
+        ("level", QT_TRANSLATE_NOOP("AlertDetailPane", "级别")),
+        ("status", QT_TRANSLATE_NOOP("AlertDetailPane", "状态")),
+        ("due", QT_TRANSLATE_NOOP("AlertDetailPane", "时限")),
+        ("source", QT_TRANSLATE_NOOP("AlertDetailPane", "来源")),
+        ("category", QT_TRANSLATE_NOOP("AlertDetailPane", "类别")),
+        ("place", QT_TRANSLATE_NOOP("AlertDetailPane", "位置")),
+        ("location", QT_TRANSLATE_NOOP("AlertDetailPane", "坐标")),
+        ("device", QT_TRANSLATE_NOOP("AlertDetailPane", "设备")),
+        ("phone", QT_TRANSLATE_NOOP("AlertDetailPane", "报告人电话")),
+        ("created", QT_TRANSLATE_NOOP("AlertDetailPane", "上报时间")),
+        ("updated", QT_TRANSLATE_NOOP("AlertDetailPane", "更新时间")),
+        ("unit", QT_TRANSLATE_NOOP("AlertDetailPane", "承办单位")),
+        ("acknowledged_by", QT_TRANSLATE_NOOP("AlertDetailPane", "签收人")),
+        ("description", QT_TRANSLATE_NOOP("AlertDetailPane", "描述")),
     )
 
     def __init__(self, core: Any, notifier: Any, names: Any, parent: QWidget | None = None) -> None:
@@ -175,7 +210,7 @@ class AlertDetailPane(QWidget):
             if key == "phone":
                 row = QHBoxLayout()
                 row.addWidget(value, 1)
-                self.reveal_button = QPushButton(_t("查看完整号码"), form_box)
+                self.reveal_button = QPushButton(QCoreApplication.translate("AlertDetailPane", "查看完整号码"), form_box)
                 self.reveal_button.setObjectName("RevealPhoneButton")
                 self.reveal_button.clicked.connect(self._on_reveal_clicked)
                 row.addWidget(self.reveal_button)
@@ -197,20 +232,20 @@ class AlertDetailPane(QWidget):
             self.buttons[action.verb] = button
         self.unit_combo = QComboBox(self)
         self.unit_combo.setObjectName("DispatchUnit")
-        self.unit_combo.setToolTip(_t("承办单位（只列出可承办该类别的单位）"))
+        self.unit_combo.setToolTip(QCoreApplication.translate("AlertDetailPane", "承办单位（只列出可承办该类别的单位）"))
         self.text_edit = QLineEdit(self)
         self.text_edit.setObjectName("ActionText")
-        self.text_edit.setPlaceholderText(_t("处置结果 / 反馈 / 备注 / 督办意见 / 分拨要求"))
+        self.text_edit.setPlaceholderText(QCoreApplication.translate("AlertDetailPane", "处置结果 / 反馈 / 备注 / 督办意见 / 分拨要求"))
         self.merge_edit = QLineEdit(self)
         self.merge_edit.setObjectName("MergeTarget")
-        self.merge_edit.setPlaceholderText(_t("合并到事件编号"))
+        self.merge_edit.setPlaceholderText(QCoreApplication.translate("AlertDetailPane", "合并到事件编号"))
         inputs = QHBoxLayout()
         inputs.addWidget(self.unit_combo, 2)
         inputs.addWidget(self.merge_edit, 1)
 
         self.timeline = QTableWidget(0, 4, self)
         self.timeline.setObjectName("AlertTimeline")
-        self.timeline.setHorizontalHeaderLabels([_t("时间"), _t("人员"), _t("动作"), _t("内容")])
+        self.timeline.setHorizontalHeaderLabels([QCoreApplication.translate("AlertDetailPane", "时间"), QCoreApplication.translate("AlertDetailPane", "人员"), QCoreApplication.translate("AlertDetailPane", "动作"), QCoreApplication.translate("AlertDetailPane", "内容")])
         self.timeline.verticalHeader().hide()
         self.timeline.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.timeline.horizontalHeader().setStretchLastSection(True)
@@ -223,9 +258,9 @@ class AlertDetailPane(QWidget):
         self.cameras = QListWidget(self)
         self.cameras.setObjectName("NearestCameras")
         self.cameras.setMaximumHeight(110)
-        self.cameras_button = QPushButton(_t("上墙"), self)
+        self.cameras_button = QPushButton(QCoreApplication.translate("AlertDetailPane", "上墙"), self)
         self.cameras_button.setObjectName("CamerasToWall")
-        self.cameras_button.setToolTip(_t("把附近摄像机放到视频墙上"))
+        self.cameras_button.setToolTip(QCoreApplication.translate("AlertDetailPane", "把附近摄像机放到视频墙上"))
         self.cameras_button.clicked.connect(self._on_cameras_clicked)
         self.cameras.itemDoubleClicked.connect(lambda _item: self._on_cameras_clicked())
         cam_row = QHBoxLayout()
@@ -252,9 +287,9 @@ class AlertDetailPane(QWidget):
         facts.addWidget(self.sketch, 2, Qt.AlignmentFlag.AlignTop)
         v.addLayout(facts)
         v.addLayout(self.chart_box)
-        v.addWidget(QLabel(_t("处置过程"), self))
+        v.addWidget(QLabel(QCoreApplication.translate("AlertDetailPane", "处置过程"), self))
         v.addWidget(self.timeline, 1)
-        v.addWidget(QLabel(_t("附近摄像机"), self))
+        v.addWidget(QLabel(QCoreApplication.translate("AlertDetailPane", "附近摄像机"), self))
         v.addLayout(cam_row)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -290,10 +325,10 @@ class AlertDetailPane(QWidget):
         if alert is None:
             return False
         if not allowed(alert, verb):
-            self.message.emit(_t("当前状态不能{action}").format(action=_tw(ACTION_NAMES.get(verb, verb))), True)
+            self.message.emit(QCoreApplication.translate("AlertDetailPane", "当前状态不能{action}").format(action=_tw(ACTION_NAMES.get(verb, verb))), True)
             return False
         if self._core.picture.alerts.pending(alert.id):
-            self.message.emit(_t("上一条指令尚未确认，请稍候"), True)
+            self.message.emit(QCoreApplication.translate("AlertDetailPane", "上一条指令尚未确认，请稍候"), True)
             return False
         text = self.text_edit.text().strip()
         args: dict[str, Any] = {}
@@ -326,11 +361,11 @@ class AlertDetailPane(QWidget):
             self._core.commands.submit(f"alert.{verb}", alert.id, args or None, expected_rev=alert.rev)
         except Exception as exc:  # noqa: BLE001 - the outbox could not store it: say so, stay alive
             log.exception("%s of %s not submitted", verb, alert.id)
-            self.message.emit(_t("指令未提交：{error}").format(error=exc), True)
+            self.message.emit(QCoreApplication.translate("AlertDetailPane", "指令未提交：{error}").format(error=exc), True)
             return False
         if verb not in ("dispatch",):
             self.text_edit.clear()
-        self.message.emit(_t("已提交{action}：{title}").format(action=_tw(ACTION_NAMES.get(verb, verb)),
+        self.message.emit(QCoreApplication.translate("AlertDetailPane", "已提交{action}：{title}").format(action=_tw(ACTION_NAMES.get(verb, verb)),
                                                             title=alert.title), False)
         self._render()
         return True
@@ -369,9 +404,9 @@ class AlertDetailPane(QWidget):
             return
         except Exception as exc:  # noqa: BLE001
             log.exception("reveal failed")
-            self.message.emit(_t("无法查看号码：{error}").format(error=exc), True)
+            self.message.emit(QCoreApplication.translate("AlertDetailPane", "无法查看号码：{error}").format(error=exc), True)
             return
-        self.message.emit(_t("已查看完整号码（已记入审计日志）"), False)
+        self.message.emit(QCoreApplication.translate("AlertDetailPane", "已查看完整号码（已记入审计日志）"), False)
         self._render()
 
     def _on_cameras_clicked(self) -> None:
@@ -397,7 +432,7 @@ class AlertDetailPane(QWidget):
         for w in (self.unit_combo, self.text_edit, self.merge_edit, self.cameras_button):
             w.setEnabled(enabled)
         if alert is None:
-            self.title.setText(_t("未选择告警"))
+            self.title.setText(QCoreApplication.translate("AlertDetailPane", "未选择告警"))
             self.refusal.hide()
             for value in self.fields.values():
                 value.clear()
@@ -413,7 +448,7 @@ class AlertDetailPane(QWidget):
         status = QCoreApplication.translate("AlertQueuePanel", STATUS_NAMES.get(alert.status, alert.status))
         self.title.setText(f"〔{level}〕{mask_text(alert.title)}")
         refusal = store.refusal(alert.id)
-        self.refusal.setText(_t("被拒绝：{reason}").format(reason=refusal) if refusal else "")
+        self.refusal.setText(QCoreApplication.translate("AlertDetailPane", "被拒绝：{reason}").format(reason=refusal) if refusal else "")
         self.refusal.setVisible(bool(refusal))
         state, left = due_state(alert, self._limits, datetime.now(timezone.utc))
         due = ""
@@ -421,18 +456,18 @@ class AlertDetailPane(QWidget):
             from widgets.alert_queue import span_text
 
             hm = span_text(left)
-            which = _t("签收") if alert.status == "new" else _t("办结")
-            due = (_t("{which}已超时 {t}") if left < 0 else _t("{which}剩余 {t}")).format(which=which, t=hm)
+            which = QCoreApplication.translate("AlertDetailPane", "签收") if alert.status == "new" else QCoreApplication.translate("AlertDetailPane", "办结")
+            due = (QCoreApplication.translate("AlertDetailPane", "{which}已超时 {t}") if left < 0 else QCoreApplication.translate("AlertDetailPane", "{which}剩余 {t}")).format(which=which, t=hm)
         pending = store.pending(alert.id)
         f = self.fields
         f["id"].setText(alert.id)
         f["level"].setText(level)
-        f["status"].setText(status + (_t("（指令待确认）") if pending else ""))
+        f["status"].setText(status + (QCoreApplication.translate("AlertDetailPane", "（指令待确认）") if pending else ""))
         f["due"].setText(due)
         f["due"].setStyleSheet({"overdue": "color: #ff5252;", "amber": "color: #ffb300;"}.get(state, ""))
         f["source"].setText(QCoreApplication.translate("AlertQueuePanel", SOURCE_NAMES.get(alert.source, alert.source)))
         f["category"].setText(n.category(alert.category))
-        place = " · ".join(p for p in (n.street(alert.street), n.community(alert.community)) if p) or _t("全区")
+        place = " · ".join(p for p in (n.street(alert.street), n.community(alert.community)) if p) or QCoreApplication.translate("AlertDetailPane", "全区")
         f["place"].setText(place)
         f["location"].setText(f"{alert.location.lon:.5f}, {alert.location.lat:.5f}" if alert.location else "")
         device = self._core.picture.devices.get(alert.device_id) if alert.device_id else None
@@ -440,8 +475,8 @@ class AlertDetailPane(QWidget):
         phone = self._revealed if self._revealed else mask_phone(alert.reporter_phone)
         f["phone"].setText(phone)
         self.reveal_button.setEnabled(bool(alert.reporter_phone) and not self._revealed)
-        self.reveal_button.setToolTip(_t("查看完整号码（将记入审计日志）") if self._core_can("reveal")
-                                      else _t("需要值班长权限"))
+        self.reveal_button.setToolTip(QCoreApplication.translate("AlertDetailPane", "查看完整号码（将记入审计日志）") if self._core_can("reveal")
+                                      else QCoreApplication.translate("AlertDetailPane", "需要值班长权限"))
         f["created"].setText(alert.created_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"))
         f["updated"].setText(alert.updated_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"))
         f["unit"].setText(self._unit_name(alert.assigned_unit))
@@ -487,7 +522,7 @@ class AlertDetailPane(QWidget):
             self.unit_combo.blockSignals(True)
             self.unit_combo.clear()
             self.unit_combo.addItem("", None)
-            self.unit_combo.setItemText(0, _t("选择承办单位…"))
+            self.unit_combo.setItemText(0, QCoreApplication.translate("AlertDetailPane", "选择承办单位…"))
             for name, uid in wanted:
                 self.unit_combo.addItem(name, uid)
             idx = self.unit_combo.findData(keep) if keep else 0
@@ -514,7 +549,7 @@ class AlertDetailPane(QWidget):
         for cid, d in chosen:
             cam = cams.get(cid)
             name = cam.name if cam is not None else cid
-            status = "" if cam is None or cam.status == "online" else _t("（离线）")
+            status = "" if cam is None or cam.status == "online" else QCoreApplication.translate("AlertDetailPane", "（离线）")
             dist = f" · {d:.0f} m" if d is not None else ""
             item = QListWidgetItem(f"{name}{status}{dist}")
             item.setData(Qt.ItemDataRole.UserRole, cid)
@@ -525,7 +560,7 @@ class AlertDetailPane(QWidget):
         device = self._core.picture.devices.get(alert.device_id) if alert is not None and alert.device_id else None
         history = self._core.picture.readings.history(device.id) if device is not None else []
         if device is None or not history:
-            self.chart_title.setText(_t("该告警无设备读数") if alert is not None and alert.device_id else "")
+            self.chart_title.setText(QCoreApplication.translate("AlertDetailPane", "该告警无设备读数") if alert is not None and alert.device_id else "")
             if self._chart is not None:
                 self._chart.hide()
             return
@@ -545,10 +580,10 @@ class AlertDetailPane(QWidget):
                 self.chart_box.addWidget(self._chart)
             except Exception:  # noqa: BLE001 - a missing chart library must not cost the pane
                 log.exception("device chart unavailable")
-                self.chart_title.setText(_t("读数图表不可用"))
+                self.chart_title.setText(QCoreApplication.translate("AlertDetailPane", "读数图表不可用"))
                 return
         self._chart.show()
-        self.chart_title.setText(_t("{name} 读数（{unit}）").format(name=device.name, unit=device.unit))
+        self.chart_title.setText(QCoreApplication.translate("AlertDetailPane", "{name} 读数（{unit}）").format(name=device.name, unit=device.unit))
         xs = [r.ts.timestamp() for r in history]
         ys = [r.value for r in history]
         self._curve.setData(xs, ys)

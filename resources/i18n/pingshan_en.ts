@@ -2,6 +2,221 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name>AlertDetailPane</name>
+    <message>
+        <source>请选择承办单位</source>
+        <translation>Choose the unit</translation>
+    </message>
+    <message>
+        <source>请填写处置结果</source>
+        <translation>Enter the result</translation>
+    </message>
+    <message>
+        <source>请填写内容</source>
+        <translation>Enter the text</translation>
+    </message>
+    <message>
+        <source>请填写合并目标事件编号</source>
+        <translation>Enter the id of the alert to merge into</translation>
+    </message>
+    <message>
+        <source>缺少参数</source>
+        <translation>Missing argument</translation>
+    </message>
+    <message>
+        <source>编号</source>
+        <translation>Id</translation>
+    </message>
+    <message>
+        <source>级别</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>时限</source>
+        <translation>Time limit</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>位置</source>
+        <translation>Place</translation>
+    </message>
+    <message>
+        <source>坐标</source>
+        <translation>Coordinates</translation>
+    </message>
+    <message>
+        <source>设备</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <source>报告人电话</source>
+        <translation>Reporter phone</translation>
+    </message>
+    <message>
+        <source>上报时间</source>
+        <translation>Reported at</translation>
+    </message>
+    <message>
+        <source>更新时间</source>
+        <translation>Updated at</translation>
+    </message>
+    <message>
+        <source>承办单位</source>
+        <translation>Handling unit</translation>
+    </message>
+    <message>
+        <source>签收人</source>
+        <translation>Acknowledged by</translation>
+    </message>
+    <message>
+        <source>描述</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <source>查看完整号码</source>
+        <translation>Show full number</translation>
+    </message>
+    <message>
+        <source>承办单位（只列出可承办该类别的单位）</source>
+        <translation>Handling unit (only units that take this category)</translation>
+    </message>
+    <message>
+        <source>处置结果 / 反馈 / 备注 / 督办意见 / 分拨要求</source>
+        <translation>Result / feedback / note / urging / dispatch instruction</translation>
+    </message>
+    <message>
+        <source>合并到事件编号</source>
+        <translation>Merge into alert id</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>人员</source>
+        <translation>Who</translation>
+    </message>
+    <message>
+        <source>动作</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>内容</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>上墙</source>
+        <translation>To wall</translation>
+    </message>
+    <message>
+        <source>把附近摄像机放到视频墙上</source>
+        <translation>Put the nearby cameras on the video wall</translation>
+    </message>
+    <message>
+        <source>处置过程</source>
+        <translation>Timeline</translation>
+    </message>
+    <message>
+        <source>附近摄像机</source>
+        <translation>Nearby cameras</translation>
+    </message>
+    <message>
+        <source>当前状态不能{action}</source>
+        <translation>Cannot {action} in the current status</translation>
+    </message>
+    <message>
+        <source>上一条指令尚未确认，请稍候</source>
+        <translation>The previous command is not confirmed yet; please wait</translation>
+    </message>
+    <message>
+        <source>指令未提交：{error}</source>
+        <translation>Command not submitted: {error}</translation>
+    </message>
+    <message>
+        <source>已提交{action}：{title}</source>
+        <translation>{action} submitted: {title}</translation>
+    </message>
+    <message>
+        <source>无法查看号码：{error}</source>
+        <translation>Cannot show the number: {error}</translation>
+    </message>
+    <message>
+        <source>已查看完整号码（已记入审计日志）</source>
+        <translation>Full number shown (recorded in the audit log)</translation>
+    </message>
+    <message>
+        <source>未选择告警</source>
+        <translation>No alert selected</translation>
+    </message>
+    <message>
+        <source>被拒绝：{reason}</source>
+        <translation>Refused: {reason}</translation>
+    </message>
+    <message>
+        <source>签收</source>
+        <translation>Acknowledge</translation>
+    </message>
+    <message>
+        <source>办结</source>
+        <translation>Resolve</translation>
+    </message>
+    <message>
+        <source>{which}已超时 {t}</source>
+        <translation>{which} overdue by {t}</translation>
+    </message>
+    <message>
+        <source>{which}剩余 {t}</source>
+        <translation>{which} {t} left</translation>
+    </message>
+    <message>
+        <source>（指令待确认）</source>
+        <translation> (command awaiting confirmation)</translation>
+    </message>
+    <message>
+        <source>全区</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <source>查看完整号码（将记入审计日志）</source>
+        <translation>Show the full number (recorded in the audit log)</translation>
+    </message>
+    <message>
+        <source>需要值班长权限</source>
+        <translation>Needs the supervisor&apos;s permission</translation>
+    </message>
+    <message>
+        <source>选择承办单位…</source>
+        <translation>Choose a unit…</translation>
+    </message>
+    <message>
+        <source>（离线）</source>
+        <translation> (offline)</translation>
+    </message>
+    <message>
+        <source>该告警无设备读数</source>
+        <translation>This alert has no device readings</translation>
+    </message>
+    <message>
+        <source>读数图表不可用</source>
+        <translation>Readings chart unavailable</translation>
+    </message>
+    <message>
+        <source>{name} 读数（{unit}）</source>
+        <translation>{name} readings ({unit})</translation>
+    </message>
+</context>
+<context>
     <name>AlertQueuePanel</name>
     <message>
         <source>级别</source>
@@ -30,6 +245,10 @@
     <message>
         <source>状态</source>
         <translation>Status</translation>
+    </message>
+    <message>
+        <source>时限</source>
+        <translation>Time limit</translation>
     </message>
     <message>
         <source>标题</source>
@@ -120,6 +339,26 @@
         <translation>Closing…</translation>
     </message>
     <message>
+        <source>升级中…</source>
+        <translation>Escalating…</translation>
+    </message>
+    <message>
+        <source>督办中…</source>
+        <translation>Urging…</translation>
+    </message>
+    <message>
+        <source>合并中…</source>
+        <translation>Merging…</translation>
+    </message>
+    <message>
+        <source>重新打开中…</source>
+        <translation>Reopening…</translation>
+    </message>
+    <message>
+        <source>备注提交中…</source>
+        <translation>Saving note…</translation>
+    </message>
+    <message>
         <source>提交中…</source>
         <translation>Submitting…</translation>
     </message>
@@ -136,12 +375,80 @@
         <translation>Refused: {reason}</translation>
     </message>
     <message>
+        <source>全部时间</source>
+        <translation>Any time</translation>
+    </message>
+    <message>
+        <source>近1小时</source>
+        <translation>Last hour</translation>
+    </message>
+    <message>
+        <source>近8小时</source>
+        <translation>Last 8 hours</translation>
+    </message>
+    <message>
+        <source>近24小时</source>
+        <translation>Last 24 hours</translation>
+    </message>
+    <message>
+        <source>近7天</source>
+        <translation>Last 7 days</translation>
+    </message>
+    <message>
+        <source>搜索标题、描述、地点、单位、备注…（Ctrl+F）</source>
+        <translation>Search title, description, place, unit, notes… (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>全部级别</source>
+        <translation>All levels</translation>
+    </message>
+    <message>
+        <source>全部来源</source>
+        <translation>All sources</translation>
+    </message>
+    <message>
+        <source>全部类别</source>
+        <translation>All categories</translation>
+    </message>
+    <message>
+        <source>全部街道</source>
+        <translation>All streets</translation>
+    </message>
+    <message>
+        <source>全部社区</source>
+        <translation>All communities</translation>
+    </message>
+    <message>
+        <source>全部状态</source>
+        <translation>All statuses</translation>
+    </message>
+    <message>
+        <source>未办结</source>
+        <translation>Not resolved</translation>
+    </message>
+    <message>
+        <source>合并告警风暴</source>
+        <translation>Group alarm storms</translation>
+    </message>
+    <message>
+        <source>同一设备、或同一社区同类告警在10分钟内合并为一行（双击展开）</source>
+        <translation>Alerts from one device, or of one category in one community within 10 minutes, become one row (double-click to expand)</translation>
+    </message>
+    <message>
         <source>签收</source>
         <translation>Acknowledge</translation>
     </message>
     <message>
         <source>签收所选告警（Ctrl+Enter 或 空格）</source>
         <translation>Acknowledge the selected alert (Ctrl+Enter or Space)</translation>
+    </message>
+    <message>
+        <source>整组签收</source>
+        <translation>Acknowledge group</translation>
+    </message>
+    <message>
+        <source>签收所选告警风暴中所有待签收的告警（Ctrl+Shift+Enter）</source>
+        <translation>Acknowledge every unacknowledged alert of the selected storm (Ctrl+Shift+Enter)</translation>
     </message>
     <message>
         <source>签收未提交：{error}</source>
@@ -152,8 +459,115 @@
         <translation>Acknowledgement submitted: {title}</translation>
     </message>
     <message>
+        <source>整组签收：{n} 条</source>
+        <translation>Group acknowledged: {n} alerts</translation>
+    </message>
+    <message>
+        <source>整组签收中断：{error}</source>
+        <translation>Group acknowledgement interrupted: {error}</translation>
+    </message>
+    <message>
+        <source>导入 CAP 预警文件</source>
+        <translation>Import CAP warning file</translation>
+    </message>
+    <message>
+        <source>CAP 预警 (*.xml *.cap);;所有文件 (*)</source>
+        <translation>CAP warnings (*.xml *.cap);;All files (*)</translation>
+    </message>
+    <message>
+        <source>导出告警清单</source>
+        <translation>Export alert list</translation>
+    </message>
+    <message>
+        <source>CSV 文件 (*.csv)</source>
+        <translation>CSV files (*.csv)</translation>
+    </message>
+    <message>
+        <source>生成值班交接</source>
+        <translation>Shift handover report</translation>
+    </message>
+    <message>
+        <source>Markdown 文件 (*.md)</source>
+        <translation>Markdown files (*.md)</translation>
+    </message>
+    <message>
+        <source>CAP 导入失败：{name}：{error}</source>
+        <translation>CAP import failed: {name}: {error}</translation>
+    </message>
+    <message>
+        <source>CAP 已导入（{action}）{problems}</source>
+        <translation>CAP imported ({action}){problems}</translation>
+    </message>
+    <message>
+        <source>已导出：{path}</source>
+        <translation>Exported: {path}</translation>
+    </message>
+    <message>
+        <source>值班交接已生成：{path}</source>
+        <translation>Shift handover written: {path}</translation>
+    </message>
+    <message>
         <source>共 {total} 条 · 待签收 {new} · 红色 {red}</source>
         <translation>{total} alerts · {new} to acknowledge · {red} red</translation>
+    </message>
+    <message>
+        <source> · 筛选后 {n}</source>
+        <translation> · {n} shown</translation>
+    </message>
+    <message>
+        <source> · 超时 {n}</source>
+        <translation> · {n} overdue</translation>
+    </message>
+    <message>
+        <source> · 风暴 {g} 组（折叠 {n} 条）</source>
+        <translation> · {g} storms ({n} folded)</translation>
+    </message>
+</context>
+<context>
+    <name>AlertWorkflow</name>
+    <message>
+        <source>上报</source>
+        <translation>Reported</translation>
+    </message>
+    <message>
+        <source>签收</source>
+        <translation>Acknowledge</translation>
+    </message>
+    <message>
+        <source>分拨</source>
+        <translation>Dispatch</translation>
+    </message>
+    <message>
+        <source>开始处置</source>
+        <translation>Start</translation>
+    </message>
+    <message>
+        <source>办结</source>
+        <translation>Resolve</translation>
+    </message>
+    <message>
+        <source>闭环</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>升级</source>
+        <translation>Escalate</translation>
+    </message>
+    <message>
+        <source>督办</source>
+        <translation>Urge</translation>
+    </message>
+    <message>
+        <source>合并</source>
+        <translation>Merge</translation>
+    </message>
+    <message>
+        <source>重新打开</source>
+        <translation>Reopen</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
     </message>
 </context>
 <context>
@@ -311,6 +725,130 @@
         <source>应急</source>
         <translation>Emergency</translation>
     </message>
+    <message>
+        <source>2021 年现状 {v}</source>
+        <translation>2021 status {v}</translation>
+    </message>
+    <message>
+        <source>2025 年目标 {v}</source>
+        <translation>2025 target {v}</translation>
+    </message>
+    <message>
+        <source>预警 {w} · 告警 {a}</source>
+        <translation>warning {w} · alarm {a}</translation>
+    </message>
+    <message>
+        <source>更新于 {t}</source>
+        <translation>Updated {t}</translation>
+    </message>
+    <message>
+        <source>数据未按时更新（应每 {s} 秒更新）</source>
+        <translation>Not updated on time (expected every {s} s)</translation>
+    </message>
+    <message>
+        <source>数据滞后 · 截至 {t}</source>
+        <translation>Stale · as of {t}</translation>
+    </message>
+    <message>
+        <source>目标 {v}</source>
+        <translation>Target {v}</translation>
+    </message>
+    <message>
+        <source>超告警线</source>
+        <translation>Above alarm line</translation>
+    </message>
+    <message>
+        <source>超预警线</source>
+        <translation>Above warning line</translation>
+    </message>
+    <message>
+        <source>正常</source>
+        <translation>Normal</translation>
+    </message>
+    <message>
+        <source>暂无数据</source>
+        <translation>No data</translation>
+    </message>
+    <message>
+        <source>分街道</source>
+        <translation>By street</translation>
+    </message>
+    <message>
+        <source>暂无分街道数据</source>
+        <translation>No figures by street</translation>
+    </message>
+    <message>
+        <source>1 小时</source>
+        <translation>1 h</translation>
+    </message>
+    <message>
+        <source>24 小时</source>
+        <translation>24 h</translation>
+    </message>
+    <message>
+        <source>7 天</source>
+        <translation>7 d</translation>
+    </message>
+    <message>
+        <source>30 天</source>
+        <translation>30 d</translation>
+    </message>
+    <message>
+        <source>导出图片</source>
+        <translation>Export image</translation>
+    </message>
+    <message>
+        <source>导出数据</source>
+        <translation>Export data</translation>
+    </message>
+    <message>
+        <source>由本地告警数据计算</source>
+        <translation>Computed from the local alert data</translation>
+    </message>
+    <message>
+        <source>预警线</source>
+        <translation>Warning line</translation>
+    </message>
+    <message>
+        <source>告警线</source>
+        <translation>Alarm line</translation>
+    </message>
+    <message>
+        <source>2025 目标</source>
+        <translation>2025 target</translation>
+    </message>
+    <message>
+        <source>抽样显示</source>
+        <translation>Sampled</translation>
+    </message>
+    <message>
+        <source>全区</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <source>该指标按全区统计，无分街道数值</source>
+        <translation>This indicator is district-wide; no figures by street</translation>
+    </message>
+    <message>
+        <source>导出指标面板图片</source>
+        <translation>Export indicator panel image</translation>
+    </message>
+    <message>
+        <source>PNG 图片 (*.png)</source>
+        <translation>PNG images (*.png)</translation>
+    </message>
+    <message>
+        <source>导出指标数据</source>
+        <translation>Export indicator data</translation>
+    </message>
+    <message>
+        <source>CSV 表格 (*.csv)</source>
+        <translation>CSV tables (*.csv)</translation>
+    </message>
+    <message>
+        <source>已导出 {name}</source>
+        <translation>Exported {name}</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -372,14 +910,22 @@ Ctrl+1  地图
 Ctrl+2  视频墙
 Ctrl+3  告警队列
 Ctrl+4  指标
-Ctrl+Enter / 空格  签收所选告警
+Ctrl+Enter / 空格  签收所选告警 · Ctrl+Shift+Enter 整组签收
+Ctrl+D 分拨 · Ctrl+G 开始处置 · Ctrl+J 办结 · Ctrl+L 闭环
+Ctrl+U 升级 · Ctrl+B 督办 · Ctrl+M 合并 · Ctrl+R 重新打开 · Ctrl+N 备注
+Ctrl+F 搜索 · Ctrl+E 展开/折叠告警风暴
+Ctrl+I 导入CAP · Ctrl+Shift+E 导出CSV · Ctrl+Shift+H 值班交接
 Ctrl+Q  退出</source>
         <translation>F11  Full screen
 Ctrl+1  Map
 Ctrl+2  Video wall
 Ctrl+3  Alert queue
 Ctrl+4  Indicators
-Ctrl+Enter / Space  Acknowledge selected alert
+Ctrl+Enter / Space  Acknowledge the selected alert · Ctrl+Shift+Enter acknowledge the group
+Ctrl+D Dispatch · Ctrl+G Start · Ctrl+J Resolve · Ctrl+L Close
+Ctrl+U Escalate · Ctrl+B Urge · Ctrl+M Merge · Ctrl+R Reopen · Ctrl+N Note
+Ctrl+F Search · Ctrl+E Expand/fold alarm storms
+Ctrl+I Import CAP · Ctrl+Shift+E Export CSV · Ctrl+Shift+H Shift handover
 Ctrl+Q  Quit</translation>
     </message>
     <message>
@@ -409,6 +955,30 @@ Ctrl+Q  Quit</translation>
     <message>
         <source>恢复默认布局</source>
         <translation>Restore default layout</translation>
+    </message>
+    <message>
+        <source>告警(&amp;A)</source>
+        <translation>&amp;Alerts</translation>
+    </message>
+    <message>
+        <source>导入 CAP 预警文件…</source>
+        <translation>Import CAP warning file…</translation>
+    </message>
+    <message>
+        <source>导出告警清单（CSV）…</source>
+        <translation>Export alert list (CSV)…</translation>
+    </message>
+    <message>
+        <source>生成值班交接…</source>
+        <translation>Shift handover report…</translation>
+    </message>
+    <message>
+        <source>红橙告警闪烁提醒</source>
+        <translation>Flash new red/orange alerts</translation>
+    </message>
+    <message>
+        <source>红橙告警声音提醒</source>
+        <translation>Sound for new red/orange alerts</translation>
     </message>
     <message>
         <source>帮助(&amp;H)</source>
@@ -458,7 +1028,7 @@ Ctrl+Q  Quit</translation>
     </message>
     <message>
         <source>连接中</source>
-        <translation type="unfinished">Connecting</translation>
+        <translation>Connecting</translation>
     </message>
     <message>
         <source>实时</source>
@@ -470,7 +1040,7 @@ Ctrl+Q  Quit</translation>
     </message>
     <message>
         <source>离线</source>
-        <translation type="unfinished">Offline</translation>
+        <translation>Offline</translation>
     </message>
 </context>
 <context>
