@@ -75,6 +75,9 @@ class Ingest:
         self.accepted = 0
         self.rejected = 0
         self.confirmations: list[Callable[[str], None]] = []
+        # Called after a gateway snapshot replaced the picture: local-only objects
+        # (imported CAP warnings) are put back by their owner.
+        self.snapshot_listeners: list[Callable[[], None]] = []
         self._listeners: list[EnvelopeListener] = []
         self._latest_ts: datetime | None = None
         self.checkpoint_rows = checkpoint_rows
@@ -264,6 +267,11 @@ class Ingest:
             self._has_snapshot = False  # the tables no longer mirror the picture: next time in full
         else:
             self._mark_saved()
+        for listener in self.snapshot_listeners:
+            try:
+                listener()
+            except Exception:  # noqa: BLE001 - the snapshot itself is applied and saved
+                log.exception("snapshot listener failed")
 
     def _snapshot_changes(self, before: dict[str, dict[str, Any]]
                           ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:

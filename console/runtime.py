@@ -35,6 +35,8 @@ from offline_cache.snapshots import SnapshotTables
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "console.sqlite"
+IMPORTED_CAPS_KEY = "cap/imported"
+"""BlobStore key: the XML of every CAP file imported at this console, in import order."""
 LAYER_INDEX_KEY = "catalogue:layers"
 LAYER_KEY = "catalogue:layer:{}"
 PLANS_KEY = "catalogue:plans"
@@ -138,6 +140,7 @@ class ConsoleCore:
         self.exports = DutyExports(self.picture, self.auditor, names_from_catalogue(self.picture.units),
                                    Limits.from_catalogue(), cfg.operator)
         self.cap_ledger = CapLedger()
+        self.ingest.snapshot_listeners.append(self._reapply_imported_caps)
         self._wire_confirmations()
         notice = getattr(self.cache, "notice", None)
         if notice:
@@ -152,6 +155,7 @@ class ConsoleCore:
             self.commands.restore_pending()
         except Exception:  # noqa: BLE001
             log.exception("restoring pending commands failed")
+        self._load_imported_caps()
         self._load_cached_catalogues()
         self._update_counts(force=True)
         origin = self._stream_origin()
@@ -236,8 +240,9 @@ class ConsoleCore:
 
         Raises ``console.cap.CapError`` (names the element and the reason) or
         ``OSError``. Update and Cancel messages follow their ``references``. The
-        import is audited. An imported warning is local to this console: the
-        gateway's next full snapshot does not carry it.
+        import is audited. An imported warning is local to this console: its XML is
+        kept in the cache, so it survives a restart, and it is put back after every
+        gateway snapshot (which does not carry it).
         """
         from datetime import datetime, timezone
 
@@ -248,10 +253,43 @@ class ConsoleCore:
         result = self.cap_ledger.apply(cap, received_at=datetime.now(timezone.utc))
         if result.alert is not None and result.action != "ignored":
             self.picture.alerts.apply(result.alert)
+            self._remember_imported_cap(cap.xml)
         if self.auditor is not None:
             self.auditor.record("cap.import", str(path), result=result.action,
                                 alert_id=result.alert.id if result.alert else None)
         return result
+
+    def _remember_imported_cap(self, xml: str) -> None:
+        """Keep the decoded XML (parse_cap read the file's own encoding) for restarts."""
+        assert self.preferences is not None
+        kept = self._imported_caps()
+        kept.append(xml)
+        self.preferences.put(IMPORTED_CAPS_KEY, json.dumps(kept, ensure_ascii=False))
+
+    def _imported_caps(self) -> list[str]:
+        raw = self.preferences.get(IMPORTED_CAPS_KEY) if self.preferences is not None else None
+        try:
+            return [str(x) for x in json.loads(raw)] if raw else []
+        except ValueError:
+            log.warning("imported CAP list unreadable; starting empty")
+            return []
+
+    def _load_imported_caps(self) -> None:
+        """Rebuild the CAP ledger from the imported files kept in the cache, in import order."""
+        from datetime import datetime, timezone
+
+        from console.cap import CapError, parse_cap
+
+        for xml in self._imported_caps():
+            try:
+                self.cap_ledger.apply(parse_cap(xml), received_at=datetime.now(timezone.utc))
+            except CapError:
+                log.warning("a kept CAP import no longer parses; skipped")
+        self._reapply_imported_caps()
+
+    def _reapply_imported_caps(self) -> None:
+        for alert in self.cap_ledger.values():
+            self.picture.alerts.apply(alert)
 
     # ------------------------------------------------------------------ wiring
 

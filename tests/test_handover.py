@@ -125,3 +125,25 @@ def test_cap_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main_headless(["cap", str(CAP_DIR / "rainstorm_red.xml"), str(bad)]) == 1
     err = capsys.readouterr().err
     assert "bad.xml" in err
+
+
+def test_imported_cap_survives_a_snapshot_and_a_restart(tmp_path: Path) -> None:
+    from console.models import Snapshot, now_utc
+
+    core = _core(tmp_path)
+    try:
+        first = core.import_cap(CAP_DIR / "rainstorm_red.xml")
+        alert_id = first.alert.id
+        # A gateway snapshot does not carry the local warning; it must come back.
+        core.ingest.accept_snapshot(Snapshot(cursor="1", generated_at=now_utc()))
+        assert alert_id in core.picture.alerts
+    finally:
+        _run(core.stop())
+    again = _core(tmp_path)
+    try:
+        assert alert_id in again.picture.alerts, "an imported warning is kept across restarts"
+        cancel = again.import_cap(CAP_DIR / "rainstorm_cancel.xml")
+        assert cancel.action == "cancelled"  # the ledger knows the original after the restart
+        assert again.picture.alerts.get(alert_id).status == "closed"
+    finally:
+        _run(again.stop())
