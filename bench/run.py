@@ -11,6 +11,9 @@ BENCHES = [
     ("ingest: validate → journal → store", ["bench_ingest.py", "-n", "20000"]),
     ("GUI lag during a 10,000-alert storm", ["bench_gui_lag.py"]),
     ("video wall: fps, CPU, memory", ["bench_video.py"]),
+    ("alert queue: 100,000 alerts, filter/sort, storm lag", ["bench_alert_queue.py"]),
+    ("indicators: 200 series at 1 Hz, 24 h in view", ["bench_indicators.py"]),
+    ("fault-injection suite: nothing lost, nothing duplicated", ["bench_faults.py"]),
 ]
 
 
