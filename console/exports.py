@@ -19,7 +19,8 @@ class ExportError(OSError):
     """An export that could not be written; the message is Chinese, for the operator."""
 
 
-def _atomic_write(path: Path, data: bytes) -> Path:
+def atomic_write(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file and a rename (never half a file)."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +44,7 @@ def write_png(path: str | os.PathLike[str], png: bytes) -> Path:
     p = Path(path)
     if p.suffix.lower() != ".png":
         p = p.with_name(p.name + ".png")
-    return _atomic_write(p, png)
+    return atomic_write(p, png)
 
 
 def write_csv(path: str | os.PathLike[str], text: str) -> Path:
@@ -52,4 +53,4 @@ def write_csv(path: str | os.PathLike[str], text: str) -> Path:
     p = Path(path)
     if p.suffix.lower() != ".csv":
         p = p.with_name(p.name + ".csv")
-    return _atomic_write(p, ("\ufeff" + text).encode("utf-8"))
+    return atomic_write(p, ("\ufeff" + text).encode("utf-8"))

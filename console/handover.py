@@ -12,13 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from console.exports import ExportError, atomic_write  # noqa: F401  (ExportError: what write_text raises)
 from console.masking import mask_phone, mask_text
 from console.workflow import ACTION_NAMES, OPEN_STATUSES, Limits, due_state, format_left
 
@@ -35,9 +35,6 @@ CSV_COLUMNS = ("编号", "级别", "状态", "时限", "来源", "类别", "街�
 
 Names = Callable[[str, str], str]
 
-
-class ExportError(OSError):
-    """An export that could not be written; the message is Chinese, for the operator."""
 
 
 def _time(dt: datetime | None) -> str:
@@ -121,19 +118,7 @@ def write_text(path: str | os.PathLike[str], text: str, *, suffix: str, bom: boo
     if p.suffix.lower() != suffix:
         p = p.with_name(p.name + suffix)
     data = (("\ufeff" if bom else "") + text).encode("utf-8")
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise ExportError(f"导出失败：{p}（{exc.strerror or exc}）") from exc
-    return p
+    return atomic_write(p, data)
 
 
 class DutyExports:

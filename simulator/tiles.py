@@ -13,10 +13,10 @@ import io
 import math
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from simulator import geo
-from simulator.video import cjk_font_path
+from simulator.video import _font as video_font
 
 TILE = 256
 MIN_ZOOM, MAX_ZOOM = 8, 18
@@ -42,15 +42,8 @@ def tile_for(lon: float, lat: float, z: int) -> tuple[int, int]:
     return int(x // TILE), int(y // TILE)
 
 
-@lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = cjk_font_path()
-    if path:
-        try:
-            return ImageFont.truetype(path, size)
-        except OSError:
-            pass
-    return ImageFont.load_default()
+_font = lru_cache(maxsize=8)(video_font)
+"""The feed's CJK font at a size, cached (labels are drawn for every tile)."""
 
 
 @lru_cache(maxsize=4096)
