@@ -409,3 +409,15 @@ def write_report(report: Report, out_dir: str | Path, *, pdf: bool = True) -> li
     if pdf:
         paths.append(atomic_write(out_dir / f"{stem}.pdf", render_pdf(report)))
     return paths
+
+
+def write_incident_report(core: Any, incident_id: str, map_png: bytes | None = None,
+                          out_dir: str | Path | None = None) -> list[Path]:
+    """Build and write the report of one incident (default folder: ``<cache>/reports``), and
+    note it in the command log. Raises KeyError (unknown incident) or ExportError (Chinese)."""
+    war = core.wartime
+    report = build_report(war, incident_id, map_png=map_png)
+    folder = Path(out_dir) if out_dir is not None else Path(core.config.cache_dir) / "reports"
+    paths = write_report(report, folder)
+    war.record_report(incident_id, paths)
+    return paths

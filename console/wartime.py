@@ -79,6 +79,7 @@ INCIDENT_TRENDS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "public_health": (("aqi", "空气质量指数", ""),),
 }
 DUE_SOON_S = 10 * 60
+DECLARING_ROLES = ("supervisor", "administrator")
 WAR_COMMANDS = ("incident.declare", "incident.stand_down", "incident.step", "task.issue", "task.update")
 LOG_ACTIONS = WAR_COMMANDS + ("war.note", "war.focus", "war.switch", "war.figure", "war.observed", "war.report")
 
@@ -570,6 +571,10 @@ class Wartime:
         self.set_focus(nxt)
         return nxt
 
+    def may_declare(self) -> bool:
+        """Declaring and standing down are a supervisor's call (值班长 or administrator)."""
+        return getattr(self.core.config, "role", "operator") in DECLARING_ROLES
+
     def declare(self, type: str, level: int, *, reason: str, location: tuple[float, float] | None = None,
                 street: str | None = None, radius_m: float = 1000.0, title: str | None = None,
                 issue_plan_tasks: bool = True) -> str:
@@ -578,6 +583,8 @@ class Wartime:
         The id is chosen here, so the plan's orders can be queued behind the
         declaration at once, even offline.  Raises :class:`WartimeError` for bad input.
         """
+        if not self.may_declare():
+            raise WartimeError("宣布启动应急响应需值班长权限")
         if type not in INCIDENT_TYPES:
             raise WartimeError("请选择突发事件类型")
         if level not in LEVELS:
@@ -637,6 +644,8 @@ class Wartime:
 
     def stand_down(self, incident_id: str, reason: str = "") -> None:
         """Stand the incident down (解除): a command; the report is written by the caller once echoed."""
+        if not self.may_declare():
+            raise WartimeError("解除应急响应需值班长权限")
         inc = self.incident(incident_id)
         if inc is None:
             raise WartimeError("找不到该突发事件")
