@@ -61,7 +61,7 @@ class StepReport:
     @property
     def delta_min(self) -> float | None:
         """Minutes late (positive) or early (negative) against the plan."""
-        if self.actual is None:
+        if self.actual is None or self.state != "done":
             return None
         return (self.actual - self.planned).total_seconds() / 60
 
@@ -157,12 +157,14 @@ def build_report(war: Wartime, incident_id: str, map_png: bytes | None = None) -
     if inc.ended_at is not None:
         # Anything logged after the stand-down (the report itself) stays out of the timeline.
         timeline = [e for e in timeline if e.ts <= inc.ended_at]
-        timeline.append(TimelineEvent(inc.ended_at, "stand_down", "", f"解除应急响应{('：' + inc.reason) if inc.reason else ''}"))
+        timeline.append(TimelineEvent(inc.ended_at, "stand_down", "",
+                                      f"解除应急响应{('：' + inc.ended_reason) if inc.ended_reason else ''}"))
     # Declaration first, stand-down last, the rest in time order.
     head, rest = timeline[0], sorted(timeline[1:], key=lambda e: (e.kind == "stand_down", e.ts))
     timeline = [head, *[e for e in rest if e.ts >= head.ts]]
 
-    used = [ResourceUse(r.id, r.name, r.kind_zh, r.distance_m, r.detail, r.assigned_to)
+    used = [ResourceUse(r.id, r.name, r.kind_zh, r.distance_m,
+                        r.detail + (f"，安置 {r.occupancy} 人" if r.occupancy else ""), r.assigned_to)
             for r in war.resources(incident_id) if r.assigned_to or (r.occupancy or 0) > 0]
     trends = [(label, unit, pts) for _iid, label, unit, pts in war.trends(incident_id)]
     return Report(incident=inc, generated_at=datetime.now(timezone.utc), generated_by=war.operator,
@@ -241,7 +243,8 @@ def render_html(report: Report, *, images: dict[str, str] | None = None) -> str:
            f"<tr><td>事发位置</td><td>{inc.location.lon:.4f}, {inc.location.lat:.4f}（半径 {inc.radius_m:.0f} 米）</td>"
            f"<td>宣布人</td><td>{_esc(inc.declared_by)}</td><td>报告生成</td>"
            f"<td>{_t(report.generated_at, True)} · {_esc(report.generated_by)}</td></tr>",
-           f"<tr><td>启动事由</td><td colspan='5'>{_esc(inc.reason)}</td></tr></table>",
+           f"<tr><td>启动事由</td><td colspan='5'>{_esc(inc.reason)}</td></tr>",
+           f"<tr><td>解除事由</td><td colspan='5'>{_esc(inc.ended_reason or '—')}</td></tr></table>",
            "<h2>一、处置概况</h2><p>",
            f"<span class='kpi'>任务 <b>{m.tasks_total}</b> 项（未结 {m.tasks_open}，超时 {m.tasks_overdue}）</span>",
            f"<span class='kpi'>预案步骤 <b>{m.steps_done}/{m.steps_total}</b></span>",
@@ -261,7 +264,10 @@ def render_html(report: Report, *, images: dict[str, str] | None = None) -> str:
     for s in report.steps:
         d = s.delta_min
         cls = "late" if (d is not None and d > 0) or s.state == "overdue" else "ok"
-        delta = "—" if d is None else (f"晚 {d:.0f} 分" if d > 0 else f"提前 {-d:.0f} 分")
+        if d is not None and abs(d) < 1:
+            cls, delta = "ok", "按时"
+        else:
+            delta = "—" if d is None else (f"晚 {d:.0f} 分" if d > 0 else f"提前 {-d:.0f} 分")
         state = s.state_zh + (f"：{s.reason}" if s.reason else "")
         out.append(f"<tr><td>{s.index}</td><td>{_esc(s.title)}</td><td>{_esc(s.owner)}</td><td>{_t(s.planned)}</td>"
                    f"<td>{_t(s.actual)}</td><td class='{cls}'>{delta}</td><td>{_esc(state)}</td></tr>")

@@ -227,6 +227,7 @@ class Incident(WireModel):
     declared_by: str = ""
     last_command_id: str | None = None
     steps: tuple[PlanStepState, ...] = ()  # plan steps completed or skipped (additive, optional)
+    ended_reason: str = ""  # why it was stood down (additive, optional; ``reason`` keeps the declaration's)
 
 
 class Task(WireModel):

@@ -147,6 +147,7 @@ class IncidentView:
     ended_at: datetime | None
     declared_by: str
     refusal: str = ""
+    ended_reason: str = ""
 
     def elapsed_s(self, now: datetime) -> float:
         end = self.ended_at or now
@@ -455,7 +456,8 @@ class Wartime:
             id=inc.id, type=inc.type, type_zh=INCIDENT_TYPES.get(inc.type, inc.type), level=inc.level,
             level_zh=LEVELS.get(inc.level, str(inc.level)), title=inc.title, reason=inc.reason, status=inc.status,
             location=inc.location, radius_m=inc.radius_m, street=inc.street, plan_id=inc.plan_id,
-            started_at=inc.started_at, ended_at=inc.ended_at, declared_by=inc.declared_by)
+            started_at=inc.started_at, ended_at=inc.ended_at, declared_by=inc.declared_by,
+            ended_reason=inc.ended_reason)
 
     def incidents(self, include_ended: bool = True) -> list[IncidentView]:
         """Every incident known here, declarations on their way included, newest first."""
@@ -926,7 +928,8 @@ class Wartime:
             elif kind == "warehouse":
                 detail = str(props.get("items", ""))
             rows.append(ResourceRow(
-                id=rid, kind=kind, kind_zh=RESOURCE_KIND_ZH.get(kind, kind), name=str(props.get("name", rid)),
+                id=rid, kind=kind, kind_zh=RESOURCE_KIND_ZH.get(kind, kind),
+                name=str(props.get("name_zh") or props.get("name") or rid),
                 lon=float(lon), lat=float(lat), distance_m=distance_m(inc.location, (lon, lat)), detail=detail,
                 capacity=int(cap) if cap else None,
                 occupancy=occupancy.get(rid, 0) if kind == "shelter" else None,
@@ -1009,7 +1012,7 @@ class Wartime:
                 return f"跳过「{title}」，理由：{a.get('reason', '')}"
             return f"完成「{title}」"
         if r.action == "task.issue":
-            return f"向{self.unit_name(a.get('unit', ''))}下达：{a.get('instruction', '')}（时限 {a.get('due_minutes')} 分钟）"
+            return f"向{self.unit_name(a.get('unit', ''))}下达：{a.get('instruction', '')}（时限 {float(a.get('due_minutes', 0)):.0f} 分钟）"
         if r.action == "task.update":
             text = f"任务 {r.target} 回报：{TASK_STATUS_ZH.get(a.get('status', ''), a.get('status', ''))}"
             return text + (f"（{a['note']}）" if a.get("note") else "")
@@ -1043,7 +1046,8 @@ class Wartime:
     def _resource_name(self, rid: Any) -> str:
         for f in ((getattr(self.core, "layers", {}) or {}).get("resources") or {}).get("features", []):
             if str(f.get("id")) == str(rid):
-                return str((f.get("properties") or {}).get("name", rid))
+                props = f.get("properties") or {}
+                return str(props.get("name_zh") or props.get("name") or rid)
         return str(rid)
 
     def record_report(self, incident_id: str, files: Iterable[str]) -> None:

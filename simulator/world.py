@@ -1023,7 +1023,7 @@ class District:
                 raise CommandError(422, "invalid", "该突发事件已解除响应")
             inc = old.model_copy(update={"status": "stood_down", "ended_at": now, "rev": old.rev + 1,
                                          "last_command_id": cmd.id,
-                                         "reason": str(args.get("reason", old.reason))})
+                                         "ended_reason": str(args.get("reason", ""))})
         elif cmd.kind == "incident.step":
             inc = self._incident_step(cmd, actor, now)
         else:

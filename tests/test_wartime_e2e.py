@@ -161,6 +161,7 @@ def test_full_incident_three_levels_restart_and_report(feed_factory: Any, tmp_pa
             from console.aar_report import build_report, write_report
 
             report = build_report(war, iid)
+            assert report.incident.reason.startswith("小时雨量") and report.incident.ended_reason == "雨势减弱，积水消退"
             kinds = [e.kind for e in report.timeline]
             assert kinds[0] == "declare" and kinds[-1] == "stand_down"
             assert [e.ts for e in report.timeline] == sorted(e.ts for e in report.timeline)

@@ -61,12 +61,11 @@ class WartimeMode(QObject):
         self.dock = QDockWidget(self.tr("战时指挥"), window)
         self.dock.setObjectName("CommandDock")
         self.dock.setWidget(self.command_panel)
-        docks = getattr(window, "docks", {})
-        if "queue" in docks:
-            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
-            window.splitDockWidget(docks["queue"], self.dock, Qt.Orientation.Horizontal)
-        else:
-            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        # The command panel shares the bottom row with the alert queue as tabs: it needs the
+        # row's width (the plan, the orders), the queue stays one click (Ctrl+3) away and
+        # its narrowed count line says what is folded away.
+        self._queue_dock = getattr(window, "docks", {}).get("queue")
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
         self.declare_dialog: DeclareDialog | None = None
         self.note_dialog = NoteDialog(self.war, window)
@@ -198,15 +197,24 @@ class WartimeMode(QObject):
             self.metrics_panel.show()
             ind.setWindowTitle(self.tr("事件指标"))
         if first:
+            if self._queue_dock is not None and not self._queue_dock.isFloating() and self._queue_dock.isVisible():
+                w.tabifyDockWidget(self._queue_dock, self.dock)
             self.dock.show()
             self.dock.raise_()
-            if "queue" in docks:
-                w.resizeDocks([docks["queue"], self.dock], [int(w.width() * 0.28), int(w.width() * 0.40)],
-                              Qt.Orientation.Horizontal)
+            # The command panel takes most of the bottom row; sizes settle after the relayout.
+            QTimer.singleShot(50, self._size_docks)
         self.command_panel.refresh()
         self.metrics_panel.refresh()
         self.layout_ready_at = time.perf_counter()
         self.layout_changed.emit("wartime")
+
+    def _size_docks(self) -> None:
+        """Give the command panel the bottom row's height (the map keeps a little more)."""
+        w = self.window
+        docks = getattr(w, "docks", {})
+        if "map" in docks and self.dock.isVisible():
+            h = w.height()
+            w.resizeDocks([docks["map"], self.dock], [int(h * 0.44), int(h * 0.42)], Qt.Orientation.Vertical)
 
     def _apply_peacetime(self) -> None:
         w = self.window
@@ -228,6 +236,9 @@ class WartimeMode(QObject):
             self._peace_indicators.show()
             ind.setWindowTitle(self._peace_title)
         self.dock.hide()
+        if self._queue_dock is not None:
+            self._queue_dock.show()
+            self._queue_dock.raise_()
         self.banner.refresh()
         self.layout_changed.emit("peacetime")
 
