@@ -197,6 +197,17 @@ class IndicatorValues(WireModel):
     values: tuple[IndicatorValue, ...] = Field(min_length=1)
 
 
+class PlanStepState(WireModel):
+    """How one plan step of an incident ended: done, or skipped with a reason (optional wire field)."""
+
+    step_id: str
+    status: Literal["done", "skipped"]
+    at: AwareDatetime
+    by: str = ""
+    reason: str = ""
+    last_command_id: str | None = None
+
+
 class Incident(WireModel):
     """A wartime incident (战时): response level 1 (Ⅰ, highest) to 4 (Ⅳ)."""
 
@@ -215,6 +226,8 @@ class Incident(WireModel):
     ended_at: AwareDatetime | None = None
     declared_by: str = ""
     last_command_id: str | None = None
+    steps: tuple[PlanStepState, ...] = ()  # plan steps completed or skipped (additive, optional)
+    ended_reason: str = ""  # why it was stood down (additive, optional; ``reason`` keeps the declaration's)
 
 
 class Task(WireModel):
@@ -231,6 +244,7 @@ class Task(WireModel):
     note: str = ""
     updated_at: AwareDatetime
     last_command_id: str | None = None
+    step_id: str | None = None  # the plan step that ordered it (additive, optional)
 
 
 class Notice(WireModel):
@@ -421,6 +435,7 @@ CommandKind = Literal[
     "camera.ptz",
     "incident.declare",
     "incident.stand_down",
+    "incident.step",
     "task.issue",
     "task.update",
 ]
@@ -475,6 +490,7 @@ class PlanStep(WireModel):
     due_minutes: int = Field(ge=0)
     needs: str = ""
     issues_task: bool = False
+    at_incident_street: bool = False  # the owner is the street where the incident is (additive, optional)
 
 
 class Plan(WireModel):

@@ -99,6 +99,7 @@ class ConsoleCore:
         self.auditor: Any = None  # console.audit.Auditor, set by start()
         self.exports: Any = None  # console.handover.DutyExports, set by start()
         self.cap_ledger: Any = None  # console.cap.CapLedger of imported CAP files
+        self.wartime: Any = None  # console.wartime.Wartime, set by start()
         self.gateway: GatewayClient | None = None
         self.source: LiveSource | None = None
         self.sender: OutboxSender | None = None
@@ -157,6 +158,13 @@ class ConsoleCore:
             log.exception("restoring pending commands failed")
         self._load_imported_caps()
         self._load_cached_catalogues()
+        try:
+            from console.wartime import Wartime  # wartime command: rebuilt from stores, outbox and audit
+
+            self.wartime = Wartime(self)
+        except Exception:  # noqa: BLE001 - peacetime work must go on without it
+            log.exception("wartime state could not be rebuilt")
+            self._notice("战时指挥状态恢复失败", "warning")
         self._update_counts(force=True)
         origin = self._stream_origin()
         self.picture.set_connection(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from console.models import Plan, PlanList, PlanStep
 
 # (incident type, plan name, [(title, owner unit, due minutes, needs, issues a task)])
@@ -59,8 +61,16 @@ _PLANS: list[tuple[str, str, list[tuple[str, str, int, str, bool]]]] = [
 ]
 
 
+PLANS_DIR = Path(__file__).resolve().parent.parent / "resources" / "plans"
+"""The district's plans as files (one per incident type); the console bundles the same files."""
+
+
 def plan_list() -> PlanList:
-    """All contingency plans as the wire model."""
+    """All contingency plans as the wire model: ``resources/plans/*.json`` when present
+    (the same files the console ships), otherwise the built-in table below."""
+    files = sorted(PLANS_DIR.glob("*.json")) if PLANS_DIR.is_dir() else []
+    if files:
+        return PlanList(plans=tuple(Plan.model_validate_json(f.read_text(encoding="utf-8")) for f in files))
     plans = []
     for itype, name, steps in _PLANS:
         plans.append(Plan(

@@ -38,6 +38,7 @@ from console.models import (
     IndicatorValue,
     IndicatorValues,
     IndicatorValuesEnvelope,
+    PlanStepState,
     Reading,
     ReadingBatch,
     ReadingBatchEnvelope,
@@ -769,7 +770,7 @@ class District:
             devices=tuple(d for d in self.devices.values() if mine(d)),
             cameras=tuple(c for c in self.cameras.values() if mine(c)),
             indicators=tuple(v for (iid, st), v in self.indicator_latest.items() if street is None or st in (None, street)),
-            incidents=tuple(i for i in self.incidents.values() if mine(i)),
+            incidents=tuple(self.incidents.values()),  # district-wide, like their envelopes
             tasks=tuple(self.tasks.values()),
             units=tuple(self.units),
         )
@@ -1022,11 +1023,48 @@ class District:
                 raise CommandError(422, "invalid", "该突发事件已解除响应")
             inc = old.model_copy(update={"status": "stood_down", "ended_at": now, "rev": old.rev + 1,
                                          "last_command_id": cmd.id,
-                                         "reason": str(args.get("reason", old.reason))})
+                                         "ended_reason": str(args.get("reason", ""))})
+        elif cmd.kind == "incident.step":
+            inc = self._incident_step(cmd, actor, now)
         else:
             raise CommandError(422, "invalid", f"不支持的突发事件指令：{cmd.kind}")
         self.incidents[inc.id] = inc
-        return inc.id, inc.rev, [("incident.upsert", inc, inc.street, None, "incident")]
+        # District-wide: every street sub-centre takes part in an emergency, wherever it is.
+        return inc.id, inc.rev, [("incident.upsert", inc, None, None, "incident")]
+
+    def _incident_step(self, cmd: Command, actor: str, now: datetime) -> Incident:
+        """``incident.step``: a plan step completed (``done``) or skipped (``skipped``, reason required)."""
+        old = self.incidents.get(cmd.target_id)
+        if old is None:
+            raise CommandError(404, "not_found", f"突发事件 {cmd.target_id} 不存在")
+        if old.status != "active":
+            raise CommandError(422, "invalid", "该突发事件已解除响应，预案步骤不能再更改")
+        args = cmd.args
+        step_id = args.get("step_id")
+        status = args.get("status")
+        reason = str(args.get("reason", "")).strip()
+        if not isinstance(step_id, str) or not step_id:
+            raise CommandError(422, "invalid", "须指定预案步骤（args.step_id）")
+        if status not in ("done", "skipped"):
+            raise CommandError(422, "invalid", "步骤状态须为 done（完成）或 skipped（跳过）")
+        if status == "skipped" and not reason:
+            raise CommandError(422, "invalid", "跳过预案步骤须说明理由")
+        if any(st.step_id == step_id for st in old.steps):
+            raise CommandError(422, "invalid", "该预案步骤已处理")
+        state = PlanStepState(step_id=step_id, status=status, at=now, by=actor, reason=reason,
+                              last_command_id=cmd.id)
+        return old.model_copy(update={"steps": (*old.steps, state), "rev": old.rev + 1, "last_command_id": cmd.id})
+
+    def _task_street(self, task: Task) -> str | None:
+        """The street whose sub-centre the task concerns: the unit's street, else the incident's."""
+        unit = self.unit_by_id.get(task.unit)
+        uid = getattr(unit, "id", None) or ""
+        parent = getattr(unit, "parent", None) or ""
+        for cand in (uid, parent):
+            if cand.startswith("street."):
+                return cand.split(".", 1)[1]
+        inc = self.incidents.get(task.incident_id)
+        return inc.street if inc is not None else None
 
     def _task_command(self, cmd: Command, role: str, actor: str) -> _Outcome:
         now = self.now()
@@ -1055,8 +1093,10 @@ class District:
                 self._save_seq()
             elif tid in self.tasks:
                 raise CommandError(422, "invalid", f"任务 {tid} 已存在")
+            step_id = args.get("step_id")
             task = Task(id=tid, rev=1, incident_id=inc.id, unit=unit, instruction=instruction.strip(), status="issued",
-                        due=due, location=loc, note=str(args.get("note", "")), updated_at=now, last_command_id=cmd.id)
+                        due=due, location=loc, note=str(args.get("note", "")), updated_at=now, last_command_id=cmd.id,
+                        step_id=step_id if isinstance(step_id, str) and step_id else None)
         elif cmd.kind == "task.update":
             old = self.tasks.get(cmd.target_id)
             if old is None:
@@ -1072,8 +1112,7 @@ class District:
         else:
             raise CommandError(422, "invalid", f"不支持的任务指令：{cmd.kind}")
         self.tasks[task.id] = task
-        street = self.incidents[task.incident_id].street if task.incident_id in self.incidents else None
-        return task.id, task.rev, [("task.upsert", task, street, None, "task")]
+        return task.id, task.rev, [("task.upsert", task, self._task_street(task), None, "task")]
 
 
 _INCIDENT_TYPES = {

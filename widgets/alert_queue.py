@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
@@ -632,6 +633,10 @@ class AlertQueuePanel(QWidget):
     cameras_requested = Signal(object)
     message = Signal(str, bool)
 
+    # Wartime narrowing (issue 7): set through ``set_incident_filter``; None = peacetime.
+    _incident_filter: AlertFilter | None = None
+    _incident_label: str = ""
+
     def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("AlertQueuePanel")
@@ -1028,8 +1033,22 @@ class AlertQueuePanel(QWidget):
         self.model.dataChanged.emit(self.model.index(top, 0), self.model.index(bottom, len(COLUMN_TITLES) - 1),
                                     [Qt.ItemDataRole.BackgroundRole])
 
+    def set_incident_filter(self, flt: AlertFilter | None, label: str = "") -> None:
+        """Wartime: narrow the queue to an incident's streets and categories (None: back to all).
+
+        The operator's own filters still apply on top; what the narrowing hides is
+        not lost, it is counted in the count line.
+        """
+        self._incident_filter = flt
+        self._incident_label = label
+        self._on_filter_changed()
+
     def _on_filter_changed(self, *_args: object) -> None:
-        self.model.set_filter(self.current_filter())
+        flt = self.current_filter()
+        war = self._incident_filter
+        if war is not None:
+            flt = replace(flt, categories=flt.categories or war.categories, streets=flt.streets or war.streets)
+        self.model.set_filter(flt)
         self._update_counts()
 
     def _on_street_filter_changed(self, *_args: object) -> None:
@@ -1162,6 +1181,9 @@ class AlertQueuePanel(QWidget):
                 text += self.tr(" · 超时 {n}").format(n=result.overdue)
             if result.groups:
                 text += self.tr(" · 风暴 {g} 组（折叠 {n} 条）").format(g=result.groups, n=result.grouped)
+            if self._incident_filter is not None:
+                text += self.tr(" · 战时聚焦 {label}：其余 {n} 条已收起").format(
+                    label=self._incident_label, n=max(0, total - result.matched))
         self.count_label.setText(text)
         urgent = red > 0
         if self.count_label.property("urgent") != urgent:

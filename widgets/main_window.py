@@ -231,6 +231,10 @@ class MainWindow(QMainWindow):
 
         self.resize(1920, 1080)
         self._sized = self.restore_layout()
+        # Wartime command (issue 7): banner, 战时指挥 dock, 战时 menu and the layout switch.
+        from widgets.wartime_mode import attach as attach_wartime
+
+        self.wartime_mode = attach_wartime(self, core, notifier)
 
     # ------------------------------------------------------------------ public
 
