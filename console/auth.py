@@ -387,3 +387,13 @@ def config_fields(session: AuthSession) -> dict[str, Any]:
     if ident is None:
         raise AuthError("尚未登录")
     return {"token": session.token, "role": ident.role, "scope": ident.street, "operator": ident.name}
+
+
+def bind_core(session: AuthSession, core: Any) -> None:
+    """Hand a started ``ConsoleCore``'s gateway to the session (token, 401 → refresh) and
+    let a new login or refresh wake its outbox sender."""
+    gateway = getattr(core, "gateway", None)
+    if gateway is None:
+        return
+    sender = getattr(core, "sender", None)
+    session.bind(gateway, wake=sender.wake if sender is not None else None)
