@@ -79,6 +79,21 @@ class StreamStalled(GatewayError):
     """No byte (event or keep-alive comment) arrived within the watchdog period."""
 
 
+_VERIFY_TEXT = {
+    2: "找不到签发证书",
+    9: "证书尚未生效",
+    10: "证书已过期",
+    18: "证书为自签名，且不在受信任的 CA 中",
+    19: "证书链不是由所配置的 CA 签发",
+    20: "证书不是由所配置的 CA 签发",
+    21: "证书不是由所配置的 CA 签发",
+    23: "证书已被吊销",
+    62: "证书与网关地址不符",
+    64: "证书与网关地址不符",
+}
+"""OpenSSL verify codes the operator may meet, in plain Chinese (others keep OpenSSL's text)."""
+
+
 def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
     """The ssl error inside an httpx error (httpx wraps it, sometimes twice)."""
     seen: set[int] = set()
@@ -97,7 +112,7 @@ def describe_error(exc: BaseException) -> str:
         return exc.reason
     tls = _tls_cause(exc)
     if isinstance(tls, ssl.SSLCertVerificationError):
-        why = tls.verify_message or tls.reason or str(tls)
+        why = _VERIFY_TEXT.get(tls.verify_code) or tls.verify_message or tls.reason or str(tls)
         return f"网关证书无法验证：{why}，请检查 CA 证书配置（--ca）"
     if tls is not None:
         return f"与网关建立加密连接失败：{tls.reason or type(tls).__name__}"
