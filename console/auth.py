@@ -174,6 +174,10 @@ class AuthSession:
         self._wake_all()
         return self.identity
 
+    async def login_required(self) -> bool:
+        """Whether the gateway refuses anonymous calls (raises on network or TLS failure)."""
+        return await self._client.login_required()
+
     async def refresh(self) -> bool:
         """Use the refresh grant now; False (state ``expired``) when the gateway refuses it.
 
