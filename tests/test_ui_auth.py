@@ -161,6 +161,11 @@ def test_lock_screen_shortcut_password_and_idle(login_feed: FeedProcess, console
     lock = controls.lock_screen
     titles = [a.text() for a in window.menuBar().actions()]
     assert "账户(&U)" in titles
+    from console.auth import Identity
+    from widgets.session_ui import SessionControls as SC
+
+    street_seat = Identity("maluan", "马峦街道分中心值班员", "operator", "maluan")
+    assert SC.identity_text(street_seat) == "马峦街道分中心值班员 maluan（值班员 · 马峦街道）"
     assert controls.lock_action.shortcut().toString() == "Ctrl+Shift+L"
 
     window.activateWindow()
@@ -222,3 +227,37 @@ def test_lapsed_login_asks_for_the_password_and_logout_confirms(login_feed: Feed
     assert fired == [True]
     controls.shutdown()
     run_task(console_loop, qtbot, session.aclose())
+
+
+def test_main_window_locks_over_every_panel(login_feed: FeedProcess, console_loop: Any, qtbot: Any,
+                                            tmp_path: Path) -> None:
+    """The real main window: 账户 menu before 帮助, the overlay covers it, and the panels'
+    shortcuts and the window's actions are off while locked (退出 stays)."""
+    from PySide6.QtGui import QShortcut
+
+    from widgets.main_window import MainWindow
+    from widgets.session_ui import SessionControls
+
+    console = _live(console_loop, qtbot, login_feed.url, "chief", tmp_path / "c")
+    try:
+        window = MainWindow(console.core, console.notifier)
+        qtbot.addWidget(window)
+        controls = SessionControls.attach(window, console.session)
+        window.show()
+        qtbot.waitExposed(window)
+        menus = [a.text() for a in controls.menu.parentWidget().actions()]
+        assert menus.index("账户(&U)") == len(menus) - 2  # just before 帮助
+        assert controls.who_action.text() == "当前用户：chief（值班长）"
+        shortcuts = window.findChildren(QShortcut)
+        assert shortcuts and all(s.isEnabled() for s in shortcuts)
+        controls.lock()
+        assert controls.lock_screen.isVisible() and controls.lock_screen.geometry() == window.rect()
+        assert not any(s.isEnabled() for s in shortcuts)
+        assert window.quit_action.isEnabled() and not window.alert_actions["export_csv"].isEnabled()
+        controls.lock_screen.password.setText("chief")
+        controls.lock_screen.attempt()
+        assert all(s.isEnabled() for s in shortcuts) and window.alert_actions["export_csv"].isEnabled()
+        window.close()
+    finally:
+        stop_core(console, qtbot)
+        run_task(console_loop, qtbot, console.session.aclose())

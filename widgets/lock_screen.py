@@ -39,7 +39,8 @@ class LockScreen(QWidget):
         self.mode = "lock"
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("#LockScreen { background: #0b1320; } #LockCard { background: #111c2e; "
-                           "border: 1px solid #22354f; border-radius: 8px; }")
+                           "border: 1px solid #22354f; border-radius: 8px; } "
+                           "#LockCard QLabel { background: transparent; }")
 
         card = QFrame(self)
         card.setObjectName("LockCard")

@@ -57,10 +57,13 @@ class SessionControls(QObject):
         self.lock_screen.unlocked.connect(self._on_unlocked)
 
         bar = window.findChild(QMenuBar)
-        ident = session.identity
-        who = (f"{ident.name} · {self.role_text(ident.role)}" + (f" · {ident.street}" if ident.street else "")
-               if ident is not None else "")
-        self.menu = bar.addMenu(self.tr("账户(&U)")) if bar is not None else None
+        who = self.identity_text(session.identity)
+        self.menu = None
+        if bar is not None:
+            existing = bar.actions()  # before 帮助, which stays last
+            self.menu = bar.addMenu(self.tr("账户(&U)"))
+            if existing:
+                bar.insertMenu(existing[-1], self.menu)
         self.who_action = QAction(self.tr("当前用户：{who}").format(who=who), window)
         self.who_action.setEnabled(False)
         self.lock_action = QAction(self.tr("锁定屏幕"), window)
@@ -101,6 +104,22 @@ class SessionControls(QObject):
     @staticmethod
     def role_text(role: str) -> str:
         return QCoreApplication.translate("SessionControls", ROLE_TEXT.get(role, role))
+
+    @classmethod
+    def identity_text(cls, ident: Any) -> str:
+        """``chief（值班长）`` or ``马峦街道分中心值班员 maluan（值班员 · 马峦街道）``."""
+        if ident is None:
+            return ""
+        role = cls.role_text(ident.role)
+        detail = role
+        if ident.street:
+            from console import catalogue
+
+            names = {s.id: s.name_zh for s in catalogue.streets()}
+            detail += " · " + QCoreApplication.translate("SessionControls", "{street}街道").format(
+                street=names.get(ident.street, ident.street))
+        text = f"{ident.username}（{detail}）"
+        return text if ident.name in ("", role) else f"{ident.name} {text}"
 
     # ------------------------------------------------------------------ actions
 
