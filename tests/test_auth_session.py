@@ -121,6 +121,8 @@ def test_revoked_token_relogin_delivers_queued_commands_exactly_once(tmp_path: P
     root.setLevel(logging.DEBUG)  # strictest: even httpx/httpcore debug lines must not carry the token
     tokens_seen: set[str] = set()
     cache = tmp_path / "cache"
+    exports = tmp_path / "exports"
+    exports.mkdir()
 
     async def main() -> None:
         session = AuthSession(feed.url)
@@ -129,6 +131,7 @@ def test_revoked_token_relogin_delivers_queued_commands_exactly_once(tmp_path: P
         await session.login("duty", "duty")
         tokens_seen.add(str(session.token))
         tokens_seen.add(str(session._refresh))
+        token_text = str(session.token)
         core = ConsoleCore(ConsoleConfig(backend_url=feed.url, cache_dir=cache, flush_interval_s=0.05,
                                          **config_fields(session)))
         try:
@@ -165,6 +168,10 @@ def test_revoked_token_relogin_delivers_queued_commands_exactly_once(tmp_path: P
                 assert sum(n.action == "acknowledge" for n in alert.timeline) == 1
             assert core.sender is not None and core.sender.last_error == "登录已失效，重新登录后发送"
 
+            # Exports carry no token either (checked with the cache below).
+            core.exports.export_queue_csv(exports / "queue.csv", [a.id for a in core.picture.alerts.values()])
+            core.exports.write_handover(exports / "handover.md")
+            assert token_text not in repr(core.config)
             session.logout()
             assert session.token is None and core.gateway.token is None and session.identity is None
         finally:
@@ -179,8 +186,9 @@ def test_revoked_token_relogin_delivers_queued_commands_exactly_once(tmp_path: P
         handler.close()
         feed.close()
     # The tokens are nowhere on disk: not in the cache database (journal, outbox, audit,
-    # blobs, its WAL) and not in the log.
-    files = [p for p in cache.rglob("*") if p.is_file()] + [log_file]
+    # blobs, its WAL), not in the log, not in the operator's exports.
+    files = [p for p in cache.rglob("*") if p.is_file()] + [log_file] + list(exports.iterdir())
+    assert len(list(exports.iterdir())) == 2
     assert any(p.name == "console.sqlite" for p in files)
     for path in files:
         data = path.read_bytes()
