@@ -27,6 +27,7 @@ __all__ = [
     "GatewayHttpError",
     "GatewayProtocolError",
     "GatewayAuthError",
+    "is_tls_error",
     "load_ca",
     "StreamStalled",
     "SseEvent",
@@ -104,6 +105,11 @@ def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
             return cur
         cur = cur.__cause__ or cur.__context__
     return None
+
+
+def is_tls_error(exc: BaseException) -> bool:
+    """Whether a failure is the TLS handshake's (untrusted or mismatched certificate, …)."""
+    return _tls_cause(exc) is not None
 
 
 def describe_error(exc: BaseException) -> str:

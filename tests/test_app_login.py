@@ -101,3 +101,41 @@ def test_logout_then_login_again_keeps_the_cache(login_feed: FeedProcess, consol
         if not task.done():
             app.request_stop()
             qtbot.waitUntil(task.done, timeout=60000)
+
+
+@pytest.mark.skipif(__import__("shutil").which("openssl") is None, reason="needs the openssl CLI")
+def test_untrusted_gateway_at_start_opens_the_login_with_the_reason(console_loop: Any, qtbot: Any,
+                                                                    tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from tests.test_tls import make_ca, make_server_cert
+    from widgets import login_flow
+    from widgets.app import parse_args
+    from widgets.login_dialog import LoginDialog
+
+    ca = make_ca(tmp_path, "district-ca")
+    wrong = make_ca(tmp_path, "other-ca")
+    crt, key = make_server_cert(tmp_path, ca)
+    with FeedProcess(seed=1, alerts_per_s=0, readings_per_s=1, data_dir=tmp_path / "feed",
+                     extra_args=("--ssl-certfile", str(crt), "--ssl-keyfile", str(key))) as feed:
+        args = parse_args(["--backend", feed.url, "--ca", str(wrong[0]), "--cache", str(tmp_path / "cache")])
+        task = console_loop.create_task(login_flow.sign_in(args, feed.url))
+
+        def dialog() -> LoginDialog | None:
+            found = [w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog) and w.isVisible()]
+            return found[0] if found else None
+
+        qtbot.waitUntil(lambda: dialog() is not None, timeout=15000)
+        text = dialog().error.text()
+        assert text.startswith("网关证书无法验证：") and "请检查 CA 证书配置" in text
+        dialog().quit_button.click()
+        qtbot.waitUntil(task.done, timeout=10000)
+        assert task.result() is False
+
+
+def test_unreachable_gateway_at_start_does_not_block(console_loop: Any, qtbot: Any, tmp_path: Path) -> None:
+    from widgets import login_flow
+    from widgets.app import parse_args
+
+    args = parse_args(["--backend", "http://127.0.0.1:9", "--cache", str(tmp_path / "cache")])
+    assert run_task(console_loop, qtbot, login_flow.sign_in(args, "http://127.0.0.1:9")) is None

@@ -4,7 +4,9 @@
   opens straight into the console, as before.
 - ``--backend URL``: when the gateway requires login (it answers 401 to an anonymous
   call), or ``--user`` is given, the login dialog opens first (user name prefilled
-  from ``--user``). ``--password-stdin`` reads the password from standard input
+  from ``--user``); an untrusted certificate opens it with the reason. A gateway that
+  cannot be reached at start (and no ``--user``) does not block the console: it starts
+  from its cache as before. ``--password-stdin`` reads the password from standard input
   instead (scripted and headless runs; a wrong password ends the run with a
   Chinese message). A gateway that does not require login runs as before.
 - ``--ca FILE`` trusts a private CA (a government CA bundle) for HTTPS; verification
@@ -92,10 +94,16 @@ async def sign_in(args: argparse.Namespace, backend: str, error: str = "") -> An
     if not args.user and not error:
         try:
             required = await session.login_required()
-        except Exception as exc:  # noqa: BLE001 - unreachable or untrusted: say so in the dialog
-            from console.gateway import describe_error
+        except Exception as exc:  # noqa: BLE001 - unreachable or untrusted
+            from console.gateway import describe_error, is_tls_error
 
-            required, error = True, describe_error(exc)
+            if not is_tls_error(exc):
+                # Unreachable: start from the cache as before (the status bar says why);
+                # a login is asked for with --user, or at the next start.
+                log.warning("gateway not reachable for login: %s", describe_error(exc))
+                await session.aclose()
+                return None
+            required, error = True, describe_error(exc)  # an untrusted certificate will not fix itself
         if not required:
             await session.aclose()
             return None
