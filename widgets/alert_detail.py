@@ -436,6 +436,7 @@ class AlertDetailPane(QWidget):
             button.setVisible(permitted)
             button.setEnabled(permitted and enabled and allowed(alert, verb) and not store.pending(alert.id))
         for w in (self.unit_combo, self.text_edit, self.merge_edit):
+            w.setVisible(may_command)  # a seat that gives no orders sees no order inputs
             w.setEnabled(enabled and may_command)
         self.cameras_button.setEnabled(enabled)
         self.reveal_button.setVisible(self._core_can("reveal"))

@@ -78,6 +78,10 @@ class SessionControls(QObject):
             self.menu.addAction(self.lock_action)
             self.menu.addAction(self.logout_action)
         window.addAction(self.lock_action)
+        # The header names who sits here and in which seat (the window shows the operator name only).
+        header_label = getattr(getattr(window, "header", None), "operator", None)
+        if header_label is not None and who:
+            header_label.setText(who)
 
         session.listeners.append(self._on_session_event)
         self._timer = QTimer(self)
