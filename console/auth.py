@@ -401,3 +401,18 @@ def bind_core(session: AuthSession, core: Any) -> None:
         return
     sender = getattr(core, "sender", None)
     session.bind(gateway, wake=sender.wake if sender is not None else None)
+
+
+async def headless_login(base_url: str, verify: bool | str | Path, username: str | None,
+                         password: str | None) -> tuple[AuthSession | None, dict[str, Any]]:
+    """For headless tools (``record``): log in when a user is given; returns the session
+    (to close after the run) and the ``ConsoleConfig`` fields. Raises :class:`AuthError`."""
+    if not username:
+        return None, {}
+    session = AuthSession(base_url, verify=verify, idle_lock_s=None)
+    try:
+        await session.login(username, password or "")
+    except BaseException:
+        await session.aclose()
+        raise
+    return session, config_fields(session)

@@ -139,3 +139,21 @@ def test_unreachable_gateway_at_start_does_not_block(console_loop: Any, qtbot: A
 
     args = parse_args(["--backend", "http://127.0.0.1:9", "--cache", str(tmp_path / "cache")])
     assert run_task(console_loop, qtbot, login_flow.sign_in(args, "http://127.0.0.1:9")) is None
+
+
+def test_record_logs_in_with_user_and_stdin(login_feed: FeedProcess, tmp_path: Path) -> None:
+    def rec(password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "console.cli", "record", "--backend", login_feed.url,
+                               "--seconds", "3", "--jsonl", str(tmp_path / "out.jsonl"), "--user", "maluan"],
+                              cwd=ROOT, input=password + "\n", capture_output=True, text=True, timeout=60)
+
+    ok = rec("maluan")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip().splitlines()[-1].startswith("accepted=")
+    import httpx
+
+    assert httpx.post(login_feed.url + "/_sim/auth", json={"action": "stats"}, timeout=10).json()["issued"] == 1
+    lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    assert all('"street":"maluan"' in ln or '"street":null' in ln for ln in lines)  # its street only
+    bad = rec("wrong")
+    assert bad.returncode == 1 and "错误：用户名或密码错误" in bad.stderr and "Traceback" not in bad.stderr

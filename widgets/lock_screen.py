@@ -33,6 +33,7 @@ class LockScreen(QWidget):
 
     def __init__(self, session: Any, parent: QWidget) -> None:
         super().__init__(parent)
+        self._cover_of = parent
         self.setObjectName("LockScreen")
         self._session = session
         self._task: asyncio.Task[Any] | None = None
@@ -113,7 +114,7 @@ class LockScreen(QWidget):
         self.error.setText(reason)
         self.password.clear()
         self._busy(False)
-        self.setGeometry(self.parentWidget().rect())
+        self.setGeometry(self._cover_of.rect())
         self.raise_()
         self.show()
         self.password.setFocus()
@@ -176,8 +177,8 @@ class LockScreen(QWidget):
         self.unlock_button.setEnabled(not busy)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
-            self.setGeometry(self.parentWidget().rect())
+        if watched is self._cover_of and event.type() == QEvent.Type.Resize and self.isVisible():
+            self.setGeometry(self._cover_of.rect())
         return super().eventFilter(watched, event)
 
     def shutdown(self) -> None:

@@ -154,7 +154,12 @@ async def ask_login(session: Any, username: str = "", parent: QWidget | None = N
     if error:
         dialog.show_error(error)
     done: asyncio.Future[int] = asyncio.get_event_loop().create_future()
-    dialog.finished.connect(lambda code: done.done() or done.set_result(int(code)))
+
+    def on_finished(code: int) -> None:
+        if not done.done():
+            done.set_result(int(code))
+
+    dialog.finished.connect(on_finished)
     dialog.open()
     try:
         code = await done

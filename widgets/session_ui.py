@@ -199,7 +199,8 @@ class SessionControls(QObject):
             if self._disabled:
                 return
             keep = {getattr(self._window, "quit_action", None)}
-            for obj in [*self._window.findChildren(QAction), *self._window.findChildren(QShortcut)]:
+            found: list[Any] = [*self._window.findChildren(QAction), *self._window.findChildren(QShortcut)]
+            for obj in found:
                 if obj in keep or obj is self.logout_action or not obj.isEnabled():
                     continue
                 obj.setEnabled(False)
