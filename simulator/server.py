@@ -258,16 +258,22 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
 
     @app.get("/api/v1/layers/{layer_id}", tags=["catalogue"],
              responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON FeatureCollection"}})
-    async def layer(layer_id: str) -> Response:
+    async def layer(layer_id: str, authorization: str | None = Header(None)) -> Response:
         """One layer as an RFC 7946 FeatureCollection."""
+        user = user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
         entry = geo.layers().get(layer_id)
         if entry is None:
             return JSONResponse({"detail": f"图层 {layer_id} 不存在"}, status_code=404)
         return Response(json.dumps(entry[1], ensure_ascii=False), media_type="application/geo+json")
 
     @app.get("/api/v1/plans", response_model=PlanList, tags=["catalogue"])
-    async def plans() -> Response:
+    async def plans(authorization: str | None = Header(None)) -> Response:
         """Contingency plans, one per incident type."""
+        user = user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
         return _model_response(plan_list())
 
     @app.get("/tiles/{z}/{x}/{y}.png", tags=["catalogue"],
