@@ -19,7 +19,6 @@ memory through its config and :func:`console.auth.bind_core`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -83,7 +82,7 @@ async def sign_in(args: argparse.Namespace, backend: str, error: str = "") -> An
             await session.aclose()
             return None  # the demo feed is open: run as before
     if getattr(args, "password_stdin", False):
-        password = (await asyncio.to_thread(sys.stdin.readline)).rstrip("\r\n")
+        password = read_password()
         try:
             await session.login(args.user, password)
             return session
@@ -113,6 +112,21 @@ async def sign_in(args: argparse.Namespace, backend: str, error: str = "") -> An
         return session
     await session.aclose()
     return False
+
+
+def read_password() -> str:
+    """One password from standard input: typed without echo on a terminal, else one line.
+
+    Read on the GUI thread on purpose: nothing is on screen yet (or the window has just
+    closed after a logout), and a worker thread of qasync's executor would outlive a
+    loop that is never closed (tests) and abort the process at exit.
+    """
+    stdin = sys.stdin
+    if stdin is not None and stdin.isatty():
+        import getpass
+
+        return getpass.getpass("密码：")
+    return (stdin.readline() if stdin is not None else "").rstrip("\r\n")
 
 
 def config_kwargs(backend: str | None, args: argparse.Namespace, session: Any) -> dict[str, Any]:
