@@ -239,15 +239,15 @@ def test_main_window_locks_over_every_panel(login_feed: FeedProcess, console_loo
     from widgets.session_ui import SessionControls
 
     console = _live(console_loop, qtbot, login_feed.url, "chief", tmp_path / "c")
+    window = MainWindow(console.core, console.notifier)  # deleted below, not by qtbot
     try:
-        window = MainWindow(console.core, console.notifier)
-        qtbot.addWidget(window)
         controls = SessionControls.attach(window, console.session)
         window.show()
         qtbot.waitExposed(window)
         menus = [a.text() for a in controls.menu.parentWidget().actions()]
         assert menus.index("账户(&U)") == len(menus) - 2  # just before 帮助
         assert controls.who_action.text() == "当前用户：chief（值班长）"
+        assert window.header.operator.text() == "chief（值班长）"
         shortcuts = window.findChildren(QShortcut)
         assert shortcuts and all(s.isEnabled() for s in shortcuts)
         controls.lock()
@@ -257,7 +257,13 @@ def test_main_window_locks_over_every_panel(login_feed: FeedProcess, console_loo
         controls.lock_screen.password.setText("chief")
         controls.lock_screen.attempt()
         assert all(s.isEnabled() for s in shortcuts) and window.alert_actions["export_csv"].isEnabled()
-        window.close()
     finally:
+        # Delete the window (and its map's web page) while the loop still runs: a page
+        # left to interpreter exit takes the process down with it.
+        window.close()
+        gone: list[bool] = []
+        window.destroyed.connect(lambda *_: gone.append(True))
+        window.deleteLater()
+        qtbot.waitUntil(lambda: bool(gone), timeout=10000)
         stop_core(console, qtbot)
         run_task(console_loop, qtbot, console.session.aclose())

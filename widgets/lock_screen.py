@@ -182,6 +182,14 @@ class LockScreen(QWidget):
         return super().eventFilter(watched, event)
 
     def shutdown(self) -> None:
-        """Cancel a login in flight (the window is closing)."""
+        """Cancel a login in flight and stop watching the window (it is closing).
+
+        The filter must go before the window is destroyed: PySide crashes wrapping a
+        half-destroyed widget handed to a Python event filter."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
+        if self._cover_of is not None:
+            try:
+                self._cover_of.removeEventFilter(self)
+            except RuntimeError:
+                pass
