@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--cache", type=Path, default=None, help="本地缓存目录（缺省用临时目录）")
     record.add_argument("--scope", default=None, help="街道 id，缺省为全区")
     record.add_argument("--verify", default=None, help="自签 CA 证书路径（https）")
+    record.add_argument("--user", default=None, help="登录用户名（网关要求登录时；密码从标准输入读取）")
     replay = sub.add_parser("replay", help="回放 JSONL 录制文件（校验并写入本地日志）")
     replay.add_argument("--jsonl", type=Path, required=True)
     replay.add_argument("--speed", type=float, default=0.0, help="回放倍速，0 = 尽快")
@@ -133,9 +134,17 @@ def _attach_listener(ingest: Any, listener: Any) -> None:
 
 
 async def record(backend: str, seconds: float, jsonl: Path, cache: Path | None,
-                 scope: str | None = None, verify: str | None = None) -> tuple[int, int]:
-    """Run the core headless for ``seconds``; returns (accepted, rejected)."""
+                 scope: str | None = None, verify: str | None = None,
+                 user: str | None = None, password: str | None = None) -> tuple[int, int]:
+    """Run the core headless for ``seconds``; returns (accepted, rejected).
+
+    With ``user`` it logs in first (the token stays in memory, see console.auth)."""
+    from console.auth import bind_core, headless_login
     from console.runtime import ConsoleConfig, ConsoleCore  # the core, only when recording
+
+    session, auth = await headless_login(backend, verify or True, user, password)
+    if scope is not None:
+        auth.pop("scope", None)  # an explicit --scope is asked for (a street seat gets 403 outside its street)
 
     tmp: tempfile.TemporaryDirectory[str] | None = None
     if cache is None:
@@ -144,11 +153,13 @@ async def record(backend: str, seconds: float, jsonl: Path, cache: Path | None,
     jsonl.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(jsonl, "w", encoding="utf-8", newline="\n") as fh:
-            core = ConsoleCore(ConsoleConfig(backend_url=backend, cache_dir=cache, scope=scope,
-                                             verify=verify or True, fetch_catalogues=False))
+            core = ConsoleCore(ConsoleConfig(**{"backend_url": backend, "cache_dir": cache, "scope": scope,
+                                                "verify": verify or True, "fetch_catalogues": False, **auth}))
             recorder = _JsonlRecorder(fh)
             try:
                 await core.start()
+                if session is not None:
+                    bind_core(session, core)
                 _attach_listener(core.ingest, recorder)
                 await asyncio.sleep(seconds)
             finally:
@@ -160,6 +171,8 @@ async def record(backend: str, seconds: float, jsonl: Path, cache: Path | None,
     finally:
         if tmp is not None:
             tmp.cleanup()
+        if session is not None:
+            await session.aclose()
 
 
 async def replay(jsonl: Path, speed: float, cache: Path | None) -> tuple[int, int]:
@@ -207,8 +220,9 @@ def main_headless(argv: Sequence[str]) -> int:
                 print(path)
             return 0
         if args.command == "record":
+            password = sys.stdin.readline().rstrip("\r\n") if args.user else None
             accepted, rejected = asyncio.run(record(args.backend, args.seconds, args.jsonl, args.cache,
-                                                    args.scope, args.verify))
+                                                    args.scope, args.verify, args.user, password))
             print(f"accepted={accepted} rejected={rejected}", flush=True)
             return 0
         if args.command == "replay":

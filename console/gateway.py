@@ -18,7 +18,7 @@ from typing import Any, AsyncGenerator, Callable
 
 import httpx
 
-from console.models import Command, LayerList, PlanList, Snapshot
+from console.models import Command, LayerList, PlanList, Snapshot, TokenResponse
 from console.sse import DEFAULT_MAX_EVENT_BYTES, SseEvent, SseParser
 
 __all__ = [
@@ -26,6 +26,9 @@ __all__ = [
     "GatewayError",
     "GatewayHttpError",
     "GatewayProtocolError",
+    "GatewayAuthError",
+    "is_tls_error",
+    "load_ca",
     "StreamStalled",
     "SseEvent",
     "describe_error",
@@ -58,6 +61,17 @@ class GatewayHttpError(GatewayError):
         self.detail = detail
 
 
+class GatewayAuthError(GatewayHttpError):
+    """401 (or 400 from the token endpoint): not logged in, wrong password, token expired or revoked.
+
+    ``reason`` is the gateway's own Chinese detail (e.g. 用户名或密码错误)."""
+
+    def __init__(self, status: int, detail: str = "") -> None:
+        super().__init__(status, detail)
+        self.reason = detail or "需要重新登录"
+        self.args = (self.reason,)
+
+
 class GatewayProtocolError(GatewayError):
     """The gateway answered 200 but not with what the contract promises."""
 
@@ -66,10 +80,48 @@ class StreamStalled(GatewayError):
     """No byte (event or keep-alive comment) arrived within the watchdog period."""
 
 
+_VERIFY_TEXT = {
+    2: "找不到签发证书",
+    9: "证书尚未生效",
+    10: "证书已过期",
+    18: "证书为自签名，且不在受信任的 CA 中",
+    19: "证书链不是由所配置的 CA 签发",
+    20: "证书不是由所配置的 CA 签发",
+    21: "证书不是由所配置的 CA 签发",
+    23: "证书已被吊销",
+    62: "证书与网关地址不符",
+    64: "证书与网关地址不符",
+}
+"""OpenSSL verify codes the operator may meet, in plain Chinese (others keep OpenSSL's text)."""
+
+
+def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
+    """The ssl error inside an httpx error (httpx wraps it, sometimes twice)."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, ssl.SSLError):
+            return cur
+        cur = cur.__cause__ or cur.__context__
+    return None
+
+
+def is_tls_error(exc: BaseException) -> bool:
+    """Whether a failure is the TLS handshake's (untrusted or mismatched certificate, …)."""
+    return _tls_cause(exc) is not None
+
+
 def describe_error(exc: BaseException) -> str:
     """A short Chinese description of a network failure, for ``ConnectionState.detail``."""
     if isinstance(exc, GatewayError):
         return exc.reason
+    tls = _tls_cause(exc)
+    if isinstance(tls, ssl.SSLCertVerificationError):
+        why = _VERIFY_TEXT.get(tls.verify_code) or tls.verify_message or tls.reason or str(tls)
+        return f"网关证书无法验证：{why}，请检查 CA 证书配置（--ca）"
+    if tls is not None:
+        return f"与网关建立加密连接失败：{tls.reason or type(tls).__name__}"
     if isinstance(exc, httpx.ConnectTimeout):
         return "连接网关超时"
     if isinstance(exc, httpx.ConnectError):
@@ -98,6 +150,23 @@ def _detail_of(body: bytes) -> str:
     return body[:200].decode("utf-8", errors="replace").splitlines()[0] if body.strip() else ""
 
 
+def load_ca(path: str | Path) -> ssl.SSLContext:
+    """An SSL context trusting the CA bundle at ``path`` (file or hashed directory).
+
+    Verification stays on: hostname and chain are checked as for any public site.
+    Raises :class:`GatewayError` with a Chinese reason when the bundle is missing or unreadable.
+    """
+    ca = Path(path)
+    try:
+        if ca.is_dir():
+            return ssl.create_default_context(capath=str(ca))
+        return ssl.create_default_context(cafile=str(ca))
+    except FileNotFoundError:
+        raise GatewayError(f"CA 证书文件不存在：{ca.name}") from None
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        raise GatewayError(f"CA 证书文件无法读取（{ca.name}）：{type(exc).__name__}") from None
+
+
 class GatewayClient:
     """Typed access to the gateway's HTTP API.
 
@@ -123,12 +192,14 @@ class GatewayClient:
         self.keepalive_timeout_s = keepalive_timeout_s
         self.max_event_bytes = max_event_bytes
         self.retry_ms: int | None = None  # the stream's last ``retry:`` hint
+        self.on_unauthorized: list[Callable[[], None]] = []  # called on every 401 (AuthSession refreshes)
+        if verify is False:
+            # Issue 10: certificate verification is always on; a private CA goes in ``verify``.
+            raise ValueError("certificate verification cannot be turned off; pass the CA bundle instead")
         verify_arg: Any = verify
         if isinstance(verify, (str, Path)):
             # A private CA (file or hashed directory); httpx wants an SSLContext for it.
-            ca = Path(verify)
-            verify_arg = (ssl.create_default_context(capath=str(ca)) if ca.is_dir()
-                          else ssl.create_default_context(cafile=str(ca)))
+            verify_arg = load_ca(verify)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             verify=verify_arg,
@@ -144,11 +215,51 @@ class GatewayClient:
             headers["Authorization"] = f"Bearer {self.token}"
         return headers
 
+    def _unauthorized(self) -> None:
+        for callback in list(self.on_unauthorized):
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - a listener must not break the request path
+                log.exception("on_unauthorized callback failed")
+
+    def _http_error(self, status: int, body: bytes) -> GatewayHttpError:
+        if status == 401:
+            self._unauthorized()
+            return GatewayAuthError(status, _detail_of(body))
+        return GatewayHttpError(status, _detail_of(body))
+
     async def _get(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
         resp = await self._http.get(path, params=params, headers=self._headers())
         if resp.status_code != 200:
-            raise GatewayHttpError(resp.status_code, _detail_of(resp.content))
+            raise self._http_error(resp.status_code, resp.content)
         return resp
+
+    # ------------------------------------------------------------------ identity
+
+    async def _token(self, form: dict[str, str]) -> TokenResponse:
+        resp = await self._http.post("/api/v1/auth/token", data=form)
+        if resp.status_code != 200:
+            detail = _detail_of(resp.content)
+            if resp.status_code in (400, 401):
+                raise GatewayAuthError(resp.status_code, detail)
+            raise GatewayHttpError(resp.status_code, detail)
+        try:
+            return TokenResponse.model_validate_json(resp.content)
+        except ValueError as exc:
+            raise GatewayProtocolError("登录应答格式不符合接口约定") from exc
+
+    async def login(self, username: str, password: str) -> TokenResponse:
+        """``POST /api/v1/auth/token`` (OAuth2 password grant). Does not set ``self.token``."""
+        return await self._token({"grant_type": "password", "username": username, "password": password})
+
+    async def refresh(self, refresh_token: str) -> TokenResponse:
+        """``POST /api/v1/auth/token`` (refresh_token grant). Does not set ``self.token``."""
+        return await self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+    async def login_required(self) -> bool:
+        """Whether the gateway refuses an anonymous call (``GET /api/v1/layers`` answers 401)."""
+        resp = await self._http.get("/api/v1/layers")
+        return resp.status_code == 401
 
     @staticmethod
     def _scope_params(scope: str | None) -> dict[str, str]:
@@ -196,7 +307,7 @@ class GatewayClient:
                         body += part
                         if len(body) > 4096:
                             break
-                    raise GatewayHttpError(resp.status_code, _detail_of(body))
+                    raise self._http_error(resp.status_code, body)
                 ctype = resp.headers.get("content-type", "").partition(";")[0].strip().lower()
                 if ctype != "text/event-stream":
                     raise GatewayProtocolError(f"事件流类型错误：{ctype or '无'}（应为 text/event-stream）")
@@ -230,6 +341,8 @@ class GatewayClient:
             "/api/v1/commands", content=body,
             headers=self._headers({"Content-Type": "application/json", "Idempotency-Key": command_id}),
         )
+        if resp.status_code == 401:
+            self._unauthorized()
         return resp.status_code, resp.content
 
     async def layers(self) -> LayerList:

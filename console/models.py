@@ -510,6 +510,29 @@ class TokenResponse(WireModel):
     expires_in: int
     role: Literal["viewer", "operator", "supervisor", "administrator"]
     scope: str = "district"
+    # Additive (issue 10): a refresh grant, and the user's display name for the header.
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
+    name: str | None = None
+
+
+ROLES: tuple[str, ...] = ("viewer", "operator", "supervisor", "administrator")
+"""The four seats, least to most privileged in the console (administrator = settings, not operations)."""
+
+_OPERATOR_KINDS = frozenset({
+    "alert.acknowledge", "alert.dispatch", "alert.start", "alert.resolve", "alert.close", "alert.note",
+    "alert.merge", "camera.ptz", "task.update",
+})
+ROLE_COMMAND_KINDS: dict[str, frozenset[str]] = {
+    "viewer": frozenset(),
+    "operator": _OPERATOR_KINDS,
+    "supervisor": _OPERATOR_KINDS | {"alert.escalate", "alert.urge", "alert.reopen", "incident.declare",
+                                     "incident.stand_down", "task.issue"},
+    # Separation of duties: the administrator keeps profiles, the wall and tiles, and gives no orders.
+    "administrator": frozenset(),
+}
+"""Which command kinds a gateway accepts from each role (anything else is 403). The console
+offers only these; the gateway enforces them."""
 
 
 def wire_models() -> dict[str, Any]:

@@ -7,7 +7,7 @@ resend gets the same answer and the gateway applies the command once.
 
 Outcomes: 202 → ``commands.on_accepted``; 403/404/409/422 (and other final 4xx)
 → ``commands.on_refused`` with the gateway's Chinese reason; network errors,
-timeouts, 5xx, 401 and 429 → the command stays pending (``note_attempt``) and is
+timeouts, 5xx, 401 (until the session logs in again) and 429 → the command stays pending (``note_attempt``) and is
 retried with backoff, or at once when woken (a new submit, the stream reopening).
 """
 
@@ -138,6 +138,10 @@ class OutboxSender:
             self.sent += 1
             self.commands.on_accepted(command_id, accepted)
             return True
+        if status == 401:
+            # Not logged in (token expired or revoked): the session re-logs in and wakes us;
+            # the command keeps its place in the outbox meanwhile.
+            return self._not_delivered(command_id, "登录已失效，重新登录后发送")
         if status >= 500 or status in _RETRY_STATUSES:
             return self._not_delivered(command_id, f"服务器返回 {status}")
         self.sent += 1

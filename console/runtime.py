@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Coroutine
 
@@ -56,7 +56,7 @@ class ConsoleConfig:
     scope: str | None = None
     operator: str = "值班员"
     verify: bool | str | Path = True
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)  # memory only: never in a repr or a log line
     role: str = "operator"  # the seat's role: viewer | operator | supervisor | administrator
     keepalive_timeout_s: float = 30.0
     max_backoff_s: float = 30.0

@@ -80,13 +80,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset(),
     "operator": frozenset({"command", "export"}),
     "supervisor": frozenset({"command", "export", "reveal"}),
-    "administrator": frozenset({"command", "export", "reveal"}),
+    # Issue 10: the administrator keeps profiles, the wall and tile settings, and gives no orders.
+    "administrator": frozenset({"export", "settings"}),
 }
-"""What each seat may do in the console; revealing a reporter's number is a supervisor's call."""
+"""What each seat may do in the console; revealing a reporter's number is a supervisor's call.
+Single command kinds (``alert.escalate``) follow the gateway's table ``ROLE_COMMAND_KINDS``."""
 
 
 def has_permission(role: str, permission: str) -> bool:
-    """Whether ``role`` holds ``permission`` (unknown roles hold nothing)."""
+    """Whether ``role`` holds ``permission`` (unknown roles hold nothing).
+
+    ``permission`` is a console permission (command, export, reveal, settings) or a
+    command kind such as ``alert.urge`` (checked against the gateway's role table).
+    """
+    if "." in permission:
+        from console.models import ROLE_COMMAND_KINDS
+
+        return permission in ROLE_COMMAND_KINDS.get(role, frozenset())
     return permission in ROLE_PERMISSIONS.get(role, frozenset())
 
 

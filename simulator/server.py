@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import socket
 import sys
 import tempfile
@@ -40,6 +39,8 @@ from console.models import (
     TokenResponse,
 )
 from simulator import geo
+from simulator.auth import (DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, TokenBook, may_command, role_refusal,
+                            scope_for, scope_refusal)
 from simulator.plans import plan_list
 from simulator.world import District, FeedConfig, Subscriber
 
@@ -69,9 +70,14 @@ def _model_response(model: Any, status: int = 200, media_type: str = "applicatio
     return Response(model.model_dump_json(), status_code=status, media_type=media_type)
 
 
-def create_app(config: FeedConfig) -> FastAPI:
-    """The feed as an ASGI app; the district is built (or reloaded) when the app starts."""
+def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
+    """The feed as an ASGI app; the district is built (or reloaded) when the app starts.
+
+    ``auth`` holds the tokens, their lifetimes and whether login is required
+    (default: an open feed whose unauthenticated callers act as a supervisor seat).
+    """
     holder: dict[str, Any] = {}
+    book = auth if auth is not None else TokenBook()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -126,22 +132,32 @@ def create_app(config: FeedConfig) -> FastAPI:
             return _refused(422, "invalid", f"指令格式不正确（{loc}: {first.get('msg', '')}）")
         return JSONResponse({"detail": exc.errors()}, status_code=422)
 
-    def role_of(authorization: str | None) -> tuple[str, str | None] | JSONResponse:
-        """(role, display name) from a bearer token; no token = operator (hardened later)."""
-        if not authorization:
-            return ("operator", None)
-        scheme, _, token = authorization.partition(" ")
-        entry = district().tokens.get(token.strip()) if scheme.lower() == "bearer" else None
-        if entry is None:
-            return JSONResponse({"detail": "令牌无效或已过期"}, status_code=401,
-                                headers={"WWW-Authenticate": "Bearer"})
-        return (entry[1], entry[2])
+    def user_of(authorization: str | None) -> Any:
+        """The token's user (simulator.auth.User), or a 401 answer."""
+        who = book.who(authorization)
+        if isinstance(who, str):
+            return JSONResponse({"detail": who}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return who
+
+    def scoped(authorization: str | None, scope: str | None) -> tuple[str | None, Response | None]:
+        """(the scope to serve, or a 401/403/422 answer) for snapshot and stream."""
+        user = user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return None, user
+        served, refusal = scope_for(user, scope)
+        if refusal:
+            return None, JSONResponse({"detail": refusal}, status_code=403)
+        return served, None
 
     # ------------------------------------------------------------------ contract endpoints
 
     @app.get("/api/v1/snapshot", response_model=Snapshot, tags=["stream"])
-    async def snapshot(scope: str | None = Query(None, description="街道 id，缺省为全区")) -> Response:
-        """The whole current state plus the stream cursor."""
+    async def snapshot(scope: str | None = Query(None, description="街道 id，缺省为全区"),
+                       authorization: str | None = Header(None)) -> Response:
+        """The whole current state plus the stream cursor (a street seat's token: its street only)."""
+        scope, denied = scoped(authorization, scope)
+        if denied is not None:
+            return denied
         gate = await fault_gate() or bad_scope(scope)
         if gate is not None:
             return gate
@@ -155,8 +171,12 @@ def create_app(config: FeedConfig) -> FastAPI:
         topics: str | None = Query(None, description="逗号分隔的类型或类型族，如 alert,reading.batch"),
         last_event_id_q: str | None = Query(None, alias="last_event_id"),
         last_event_id: str | None = Header(None, alias="Last-Event-ID"),
+        authorization: str | None = Header(None),
     ) -> Response:
         """Server-sent events: replay after Last-Event-ID from the log, then live."""
+        scope, denied = scoped(authorization, scope)
+        if denied is not None:
+            return denied
         gate = await fault_gate() or bad_scope(scope)
         if gate is not None:
             return gate
@@ -189,10 +209,15 @@ def create_app(config: FeedConfig) -> FastAPI:
             return _refused(422, "invalid", "缺少 Idempotency-Key 请求头", cmd.id)
         if idempotency_key != cmd.id:
             return _refused(422, "invalid", "Idempotency-Key 须与指令 id 一致", cmd.id)
-        who = role_of(authorization)
-        if isinstance(who, JSONResponse):
-            return who
-        role, display = who
+        user = user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
+        role, display = user.role, user.name or None
+        if not may_command(role, cmd.kind):
+            return _refused(403, "forbidden", role_refusal(role, cmd.kind), cmd.id)
+        outside = scope_refusal(user, d, cmd)
+        if outside:
+            return _refused(403, "forbidden", outside, cmd.id)
         actor = cmd.operator or x_operator or display or "值班员"
         status, text = d.execute(cmd, role, actor, idempotency_key)
         return Response(text, status_code=status, media_type="application/json")
@@ -200,38 +225,55 @@ def create_app(config: FeedConfig) -> FastAPI:
     @app.post("/api/v1/auth/token", response_model=TokenResponse, tags=["auth"],
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/x-www-form-urlencoded": {"schema": {
-                      "type": "object", "required": ["username", "password"],
-                      "properties": {"grant_type": {"type": "string"}, "username": {"type": "string"},
-                                     "password": {"type": "string"}}}}}}})
+                      "type": "object",
+                      "properties": {"grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
+                                     "username": {"type": "string"}, "password": {"type": "string"},
+                                     "refresh_token": {"type": "string"}}}}}}})
     async def token(request: Request) -> Response:
-        """OAuth2 password grant for the demo users (duty, viewer, chief, admin)."""
+        """OAuth2 password grant for the demo users (duty, viewer, chief, admin, maluan, maluan_chief),
+        and the refresh_token grant (single use; a new pair is issued)."""
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        user = district().login(form.get("username", [""])[0], form.get("password", [""])[0])
+        grant = form.get("grant_type", ["password"])[0]
+        if grant == "refresh_token":
+            issued = book.use_refresh(form.get("refresh_token", [""])[0])
+            if issued is None:
+                return JSONResponse({"detail": "登录已过期，请重新登录"}, status_code=401)
+            return _model_response(TokenResponse(**issued))
+        if grant != "password":
+            return JSONResponse({"detail": f"不支持的授权方式：{grant}"}, status_code=400)
+        user = book.login(form.get("username", [""])[0], form.get("password", [""])[0])
         if user is None:
             return JSONResponse({"detail": "用户名或密码错误"}, status_code=401)
-        tok = secrets.token_urlsafe(24)
-        district().tokens[tok] = user
-        return _model_response(TokenResponse(access_token=tok, expires_in=TOKEN_TTL_S, role=user[1]))  # type: ignore[arg-type]
+        return _model_response(TokenResponse(**book.issue(user)))
 
     @app.get("/api/v1/layers", response_model=LayerList, tags=["catalogue"])
-    async def layers() -> Response:
+    async def layers(authorization: str | None = Header(None)) -> Response:
         """Map layers the gateway serves (GeoJSON)."""
+        user = user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
         infos = [LayerInfo(id=lid, feature_count=len(fc["features"]), **info)  # type: ignore[arg-type]
                  for lid, (info, fc) in geo.layers().items()]
         return _model_response(LayerList(layers=tuple(infos)))
 
     @app.get("/api/v1/layers/{layer_id}", tags=["catalogue"],
              responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON FeatureCollection"}})
-    async def layer(layer_id: str) -> Response:
+    async def layer(layer_id: str, authorization: str | None = Header(None)) -> Response:
         """One layer as an RFC 7946 FeatureCollection."""
+        user = user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
         entry = geo.layers().get(layer_id)
         if entry is None:
             return JSONResponse({"detail": f"图层 {layer_id} 不存在"}, status_code=404)
         return Response(json.dumps(entry[1], ensure_ascii=False), media_type="application/geo+json")
 
     @app.get("/api/v1/plans", response_model=PlanList, tags=["catalogue"])
-    async def plans() -> Response:
+    async def plans(authorization: str | None = Header(None)) -> Response:
         """Contingency plans, one per incident type."""
+        user = user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
         return _model_response(plan_list())
 
     @app.get("/tiles/{z}/{x}/{y}.png", tags=["catalogue"],
@@ -319,6 +361,19 @@ def create_app(config: FeedConfig) -> FastAPI:
         # compare the console's state with the feed's without a moving target.
         district().paused = bool((await request.json()).get("paused", True))
         return JSONResponse({"ok": True, "paused": district().paused})
+
+    @app.post("/_sim/auth", include_in_schema=False)
+    async def sim_auth(request: Request) -> Response:
+        # "expire": every access token expires now (refresh still works);
+        # "revoke": access and refresh tokens are void (everyone logs in again).
+        action = (await request.json()).get("action", "")
+        if action == "expire":
+            return JSONResponse({"ok": True, "expired": book.expire_access()})
+        if action == "revoke":
+            return JSONResponse({"ok": True, "revoked": book.revoke_all()})
+        if action == "stats":
+            return JSONResponse({"issued": book.issued, "refreshed": book.refreshed, "live": len(book.access)})
+        return JSONResponse({"detail": "bad action"}, status_code=422)
 
     @app.get("/_sim/state", include_in_schema=False)
     async def sim_state() -> Response:
@@ -430,6 +485,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--keepalive-s", type=float, default=10.0, help="SSE keep-alive comment period")
     p.add_argument("--parent-pid", type=int, default=None,
                    help="exit when this process is gone (a launcher that died without stopping the feed)")
+    p.add_argument("--require-login", action="store_true",
+                   help="refuse unauthenticated API calls with 401 (default: open, callers act as a supervisor)")
+    p.add_argument("--token-ttl-s", type=float, default=DEFAULT_TOKEN_TTL_S, help="access token lifetime")
+    p.add_argument("--refresh-ttl-s", type=float, default=DEFAULT_REFRESH_TTL_S, help="refresh token lifetime")
+    p.add_argument("--ssl-certfile", type=Path, default=None, help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--ssl-keyfile", type=Path, default=None, help="the certificate's private key (PEM)")
     return p
 
 
@@ -456,14 +517,20 @@ def main(argv: list[str] | None = None) -> int:
     sock.bind((args.host, args.port))
     sock.listen(128)
     port = sock.getsockname()[1]
-    base_url = f"http://{args.host}:{port}"
+    tls = args.ssl_certfile is not None
+    base_url = f"{'https' if tls else 'http'}://{args.host}:{port}"
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="pingshan-feed-"))
     config = FeedConfig(seed=args.seed, alerts_per_s=args.alerts_per_s, readings_per_s=args.readings_per_s,
                         data_dir=data_dir, public_url=args.public_url or base_url, backlog=args.backlog,
                         retention=args.retention, keepalive_s=args.keepalive_s)
-    app = create_app(config)
+    app = create_app(config, TokenBook(token_ttl_s=args.token_ttl_s, refresh_ttl_s=args.refresh_ttl_s,
+                                       require_login=args.require_login))
+    ssl_args: dict[str, Any] = {}
+    if tls:
+        ssl_args = {"ssl_certfile": str(args.ssl_certfile),
+                    "ssl_keyfile": str(args.ssl_keyfile) if args.ssl_keyfile else None}
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                                           timeout_graceful_shutdown=1, timeout_keep_alive=5))
+                                           timeout_graceful_shutdown=1, timeout_keep_alive=5, **ssl_args))
 
     async def watch_parent(pid: int) -> None:
         # Reparenting means the launcher died (even by SIGKILL): do not linger as an orphan.

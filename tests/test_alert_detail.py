@@ -47,6 +47,7 @@ def _settled(console: SimpleNamespace, alert_id: str, status: str) -> Any:
 
 
 def test_full_closed_loop_from_the_detail_pane(live_console: SimpleNamespace, qtbot: Any) -> None:
+    live_console.core.config.role = "supervisor"  # every verb, reopen and escalate included (issue 10 roles)
     panel = _panel(live_console, qtbot)
     store = live_console.core.picture.alerts
     alert_id = _pick(live_console, qtbot, lambda a: a.status == "new" and a.level != "red")
@@ -100,6 +101,7 @@ def test_full_closed_loop_from_the_detail_pane(live_console: SimpleNamespace, qt
 
 
 def test_escalate_urge_note_merge(live_console: SimpleNamespace, qtbot: Any) -> None:
+    live_console.core.config.role = "supervisor"  # escalate, urge and reopen are a supervisor's (issue 10)
     panel = _panel(live_console, qtbot)
     store = live_console.core.picture.alerts
     a_id = _pick(live_console, qtbot, lambda a: a.status == "new" and a.level in ("blue", "yellow"))

@@ -324,6 +324,10 @@ class AlertDetailPane(QWidget):
         alert = self._current()
         if alert is None:
             return False
+        if not (self._can_command() and self._core_can(f"alert.{verb}")):
+            self.message.emit(QCoreApplication.translate("AlertDetailPane", "当前席位无权{action}").format(
+                action=_tw(ACTION_NAMES.get(verb, verb))), True)
+            return False
         if not allowed(alert, verb):
             self.message.emit(QCoreApplication.translate("AlertDetailPane", "当前状态不能{action}").format(action=_tw(ACTION_NAMES.get(verb, verb))), True)
             return False
@@ -426,11 +430,16 @@ class AlertDetailPane(QWidget):
         alert = self._current()
         store = self._core.picture.alerts
         enabled = alert is not None
+        may_command = self._can_command()
         for verb, button in self.buttons.items():
-            button.setEnabled(enabled and allowed(alert, verb) and not store.pending(alert.id)
-                              and self._can_command())
-        for w in (self.unit_combo, self.text_edit, self.merge_edit, self.cameras_button):
-            w.setEnabled(enabled)
+            permitted = may_command and self._core_can(f"alert.{verb}")  # the seat's role (issue 10)
+            button.setVisible(permitted)
+            button.setEnabled(permitted and enabled and allowed(alert, verb) and not store.pending(alert.id))
+        for w in (self.unit_combo, self.text_edit, self.merge_edit):
+            w.setVisible(may_command)  # a seat that gives no orders sees no order inputs
+            w.setEnabled(enabled and may_command)
+        self.cameras_button.setEnabled(enabled)
+        self.reveal_button.setVisible(self._core_can("reveal"))
         if alert is None:
             self.title.setText(QCoreApplication.translate("AlertDetailPane", "未选择告警"))
             self.refusal.hide()

@@ -822,11 +822,27 @@ class AlertQueuePanel(QWidget):
         self.table.scrollTo(self.model.index(row, 0))
         return True
 
+    def _may(self, permission: str) -> bool:
+        """Whether this seat's role allows ``permission`` (a command kind or command/export/reveal)."""
+        can = getattr(self._core, "can", None)
+        return bool(can(permission)) if callable(can) else True
+
+    def _refuse_role(self, permission: str) -> bool:
+        """Say in the status bar that the seat's role does not allow it; returns False."""
+        self.message.emit(self.tr("当前席位无此权限：{what}").format(what=self._permission_text(permission)), True)
+        return False
+
+    def _permission_text(self, permission: str) -> str:
+        return {"alert.acknowledge": self.tr("签收"), "command": self.tr("下达指令"),
+                "export": self.tr("导出")}.get(permission, permission)
+
     def acknowledge_selected(self) -> bool:
         """Submit 签收 for the selected alert; False when there is nothing to take."""
         alert_id = self.selected_alert_id()
         if alert_id is None:
             return False
+        if not self._may("alert.acknowledge"):
+            return self._refuse_role("alert.acknowledge")
         alert = self._store.get(alert_id)
         if alert is None or alert.status != "new" or self._is_pending(alert_id):
             return False
@@ -861,6 +877,8 @@ class AlertQueuePanel(QWidget):
     def acknowledge_group(self) -> int:
         """签收 every new member of the selected storm group, each as its own command;
         returns how many are queued for submission."""
+        if not self._may("alert.acknowledge"):
+            return int(self._refuse_role("alert.acknowledge"))
         todo = [m for m in self.group_members()
                 if (a := self._store.get(m)) is not None and a.status == "new" and not self._is_pending(m)]
         if not todo:
@@ -932,6 +950,8 @@ class AlertQueuePanel(QWidget):
 
     def import_cap_files(self, paths: list[str]) -> int:
         """Import CAP files through ``core.import_cap``; returns how many succeeded."""
+        if not self._may("command"):
+            return int(self._refuse_role("command"))
         ok = 0
         for path in paths:
             try:
@@ -949,6 +969,9 @@ class AlertQueuePanel(QWidget):
 
     def export_csv(self, path: str) -> str | None:
         """Export the filtered queue (every member of every group, masked) through the core."""
+        if not self._may("export"):
+            self._refuse_role("export")
+            return None
         try:
             written = self._core.exports.export_queue_csv(path, self.model.alert_ids())
         except Exception as exc:  # noqa: BLE001
@@ -959,6 +982,9 @@ class AlertQueuePanel(QWidget):
 
     def write_handover(self, path: str) -> str | None:
         """Write the 值班交接 report through the core."""
+        if not self._may("export"):
+            self._refuse_role("export")
+            return None
         try:
             written = self._core.exports.write_handover(path)
         except Exception as exc:  # noqa: BLE001
@@ -1194,6 +1220,10 @@ class AlertQueuePanel(QWidget):
     def _update_button(self) -> None:
         alert_id = self.selected_alert_id()
         alert = self._store.get(alert_id) if alert_id else None
-        self.ack_button.setEnabled(alert is not None and alert.status == "new" and not self._is_pending(alert_id or ""))
+        may_ack = self._may("alert.acknowledge")  # the seat's role (issue 10): offer only what it allows
+        self.ack_button.setVisible(may_ack)
+        self.group_ack_button.setVisible(may_ack)
+        self.ack_button.setEnabled(may_ack and alert is not None and alert.status == "new"
+                                   and not self._is_pending(alert_id or ""))
         row = self.model.row_of(alert_id) if alert_id else -1
-        self.group_ack_button.setEnabled(row >= 0 and self.model.row_kind(row) in ("group", "member"))
+        self.group_ack_button.setEnabled(may_ack and row >= 0 and self.model.row_kind(row) in ("group", "member"))

@@ -52,9 +52,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--operator", metavar="NAME", default="值班员", help="operator name on commands")
     p.add_argument("--screenshot", metavar="DIR", type=Path, default=None, help="save PNGs of the windows and exit")
     p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="delay before --screenshot")
+    from widgets import login_flow  # identity and transport options (issue 10)
+
+    login_flow.add_arguments(p)
     args = p.parse_args(argv)
     if args.backend and args.demo:
         p.error("--backend and --demo exclude each other")
+    login_flow.check_arguments(p, args)
     if not args.backend:
         args.demo = True
     args.cache = (args.cache or default_cache_dir()).expanduser().resolve()
@@ -181,6 +185,8 @@ class ConsoleApp:
         self.core: Any = None
         self.notifier: Any = None
         self.window: Any = None
+        self.session: Any = None  # console.auth.AuthSession once logged in (widgets.login_flow)
+        self.logged_out = False
         self.exit_code = 0
         self._stop = asyncio.Event()
 
@@ -202,6 +208,7 @@ class ConsoleApp:
         """Start everything, wait for the end, stop everything."""
         from console.qt_bridge import PictureNotifier
         from console.runtime import ConsoleConfig, ConsoleCore
+        from widgets import login_flow
         from widgets.main_window import MainWindow
 
         args = self.args
@@ -214,22 +221,32 @@ class ConsoleApp:
                 # start() blocks until the feed prints READY: keep the GUI thread free.
                 backend = await asyncio.to_thread(self.feed.start)
                 log.info("demo feed at %s", backend)
-            config = ConsoleConfig(backend_url=backend, cache_dir=args.cache, operator=args.operator)
-            self.core = ConsoleCore(config)
-            await self.core.start()
-            self.notifier = PictureNotifier(self.core.picture)
-            self.window = MainWindow(self.core, self.notifier)
-            self.window.closed.connect(self._stop.set)
-            if args.screenshot is not None:
-                # Screenshots are documentation: always the default 1920×1080 duty
-                # screen, whatever layout an earlier run saved in this cache.
-                self.window.resize(1920, 1080)
-                self.window.reset_layout()
-            self.window.show()
-            log.info("console window shown (backend %s)", backend)
-            if args.screenshot is not None:
-                asyncio.get_running_loop().create_task(self._screenshot_after(args.screenshot, args.after))
-            await self._stop.wait()
+            while True:  # one turn per login; a logout goes round again (issue 10)
+                self.session = await login_flow.sign_in(args, backend)
+                if self.session is False:
+                    self.exit_code = 1 if args.password_stdin else 0
+                    break
+                config = ConsoleConfig(**login_flow.config_kwargs(backend, args, self.session))
+                self.core = ConsoleCore(config)
+                await self.core.start()
+                self.notifier = PictureNotifier(self.core.picture)
+                self.window = MainWindow(self.core, self.notifier)
+                self.window.closed.connect(self._stop.set)
+                login_flow.attach(self, self.session)
+                if args.screenshot is not None:
+                    # Screenshots are documentation: always the default 1920×1080 duty
+                    # screen, whatever layout an earlier run saved in this cache.
+                    self.window.resize(1920, 1080)
+                    self.window.reset_layout()
+                self.window.show()
+                log.info("console window shown (backend %s)", backend)
+                if args.screenshot is not None:
+                    asyncio.get_running_loop().create_task(self._screenshot_after(args.screenshot, args.after))
+                await self._stop.wait()
+                if not self.logged_out:
+                    break
+                await login_flow.end_session(self, self.session)
+                self.session = None
         finally:
             await self.shutdown()
         return self.exit_code
@@ -261,6 +278,13 @@ class ConsoleApp:
                 await stop_core(self.core)
             except Exception:
                 log.exception("core did not stop cleanly")
+        if self.session:
+            try:
+                self.session.logout()
+                await self.session.aclose()
+            except Exception:
+                log.exception("session did not close")
+            self.session = None
         if self.feed is not None:
             try:
                 await asyncio.to_thread(self.feed.stop)

@@ -1,0 +1,196 @@
+"""Identity on the embedded feed: demo users, bearer tokens with expiry, refresh grants,
+role and scope checks (wire contract v1, ``POST /api/v1/auth/token``).
+
+Tokens live in the feed's memory only: a restarted feed forgets them and every
+console logs in again (a production gateway may keep them longer; the console does
+not care). An access token expires after ``token_ttl_s``; the refresh token that
+comes with it lasts ``refresh_ttl_s`` and is single use (each refresh rotates both).
+
+Scope: a user bound to a street (a street sub-centre seat) gets ``scope=<street>``
+in the token answer; the feed then serves only that street's data and refuses
+commands on objects of other streets with 403.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from console.models import ROLE_COMMAND_KINDS, Command
+
+DEFAULT_TOKEN_TTL_S = 8 * 3600
+DEFAULT_REFRESH_TTL_S = 24 * 3600
+
+
+@dataclass(frozen=True)
+class User:
+    """A demo account: the password equals the user name (demo only)."""
+
+    username: str
+    role: str
+    name: str
+    street: str | None = None  # None = the whole district
+
+    @property
+    def scope(self) -> str:
+        return self.street or "district"
+
+
+USERS: dict[str, User] = {u.username: u for u in (
+    User("duty", "operator", "值班员"),
+    User("viewer", "viewer", "只读席位"),
+    User("chief", "supervisor", "值班长"),
+    User("admin", "administrator", "系统管理员"),
+    User("maluan", "operator", "马峦街道分中心值班员", "maluan"),
+    User("maluan_chief", "supervisor", "马峦街道分中心值班长", "maluan"),
+)}
+"""The feed's demo accounts (password = user name)."""
+
+OPEN_SEAT = User("", "supervisor", "")
+"""Who an unauthenticated request is when the feed does not require login (tools, tests)."""
+
+ROLE_REFUSAL = {
+    "viewer": "只读席位无权下达指令",
+    "administrator": "系统管理员席位不下达业务指令（三员分立）",
+}
+
+
+@dataclass
+class _Grant:
+    user: User
+    expires_at: float
+
+
+@dataclass
+class TokenBook:
+    """Access and refresh tokens in memory, with their expiry (monotonic clock)."""
+
+    token_ttl_s: float = DEFAULT_TOKEN_TTL_S
+    refresh_ttl_s: float = DEFAULT_REFRESH_TTL_S
+    require_login: bool = False
+    clock: Callable[[], float] = time.monotonic
+    access: dict[str, _Grant] = field(default_factory=dict)
+    refresh: dict[str, _Grant] = field(default_factory=dict)
+    issued: int = 0
+    refreshed: int = 0
+
+    def login(self, username: str, password: str) -> User | None:
+        """The user when the password matches (demo: password = user name)."""
+        user = USERS.get(username)
+        if user is None or not secrets.compare_digest(password.encode("utf-8"), username.encode("utf-8")):
+            return None
+        return user
+
+    def issue(self, user: User) -> dict[str, Any]:
+        """A fresh access token and refresh token for ``user`` (the TokenResponse fields)."""
+        now = self.clock()
+        access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
+        self.access[access] = _Grant(user, now + self.token_ttl_s)
+        self.refresh[refresh] = _Grant(user, now + self.refresh_ttl_s)
+        self.issued += 1
+        return {"access_token": access, "expires_in": int(self.token_ttl_s), "role": user.role,
+                "scope": user.scope, "refresh_token": refresh, "refresh_expires_in": int(self.refresh_ttl_s),
+                "name": user.name}
+
+    def use_refresh(self, token: str) -> dict[str, Any] | None:
+        """Rotate: the refresh token is spent and a new pair issued; None when unknown or expired."""
+        grant = self.refresh.pop(token, None)
+        if grant is None or grant.expires_at <= self.clock():
+            return None
+        self.refreshed += 1
+        return self.issue(grant.user)
+
+    def check(self, token: str) -> User | None:
+        """The user behind a live access token, else None (an expired one is forgotten)."""
+        grant = self.access.get(token)
+        if grant is None:
+            return None
+        if grant.expires_at <= self.clock():
+            del self.access[token]
+            return None
+        return grant.user
+
+    def expire_access(self) -> int:
+        """/_sim/auth ``expire``: every access token expires now (refresh tokens still work)."""
+        n = len(self.access)
+        self.access.clear()
+        return n
+
+    def revoke_all(self) -> int:
+        """/_sim/auth ``revoke``: every access and refresh token is void (users must log in again)."""
+        n = len(self.access) + len(self.refresh)
+        self.access.clear()
+        self.refresh.clear()
+        return n
+
+    def who(self, authorization: str | None) -> User | None | str:
+        """The user of an ``Authorization`` header; ``OPEN_SEAT`` without one when login is not
+        required; a Chinese 401 reason (str) otherwise."""
+        if not authorization:
+            return "需要登录" if self.require_login else OPEN_SEAT
+        scheme, _, token = authorization.partition(" ")
+        user = self.check(token.strip()) if scheme.lower() == "bearer" else None
+        return user if user is not None else "令牌无效或已过期"
+
+
+def may_command(role: str, kind: str) -> bool:
+    """Whether ``role`` may send a command of ``kind`` (the contract's table)."""
+    return kind in ROLE_COMMAND_KINDS.get(role, frozenset())
+
+
+def role_refusal(role: str, kind: str) -> str:
+    """The Chinese 403 reason for a command kind the role may not send."""
+    if role in ROLE_REFUSAL:
+        return ROLE_REFUSAL[role]
+    if role == "operator":
+        return "该指令需值班长权限"
+    return "无权执行该指令"
+
+
+def street_of_target(district: Any, cmd: Command) -> str | None | bool:
+    """The street the command's object belongs to; None = district-wide; False = unknown object
+    (the command handler answers 404 for it)."""
+    family = cmd.kind.split(".")[0]
+    if family == "alert":
+        obj = district.alerts.get(cmd.target_id)
+        return False if obj is None else obj.street
+    if family == "camera":
+        obj = district.cameras.get(cmd.target_id)
+        return False if obj is None else obj.street
+    if family == "incident":
+        if cmd.kind == "incident.declare":
+            street = cmd.args.get("street")
+            return street if isinstance(street, str) else None
+        obj = district.incidents.get(cmd.target_id)
+        return False if obj is None else obj.street
+    if family == "task":
+        if cmd.kind == "task.issue":
+            obj = district.incidents.get(cmd.target_id)
+        else:
+            task = district.tasks.get(cmd.target_id)
+            obj = district.incidents.get(task.incident_id) if task is not None else None
+        return False if obj is None else obj.street
+    return None
+
+
+def scope_refusal(user: User, district: Any, cmd: Command) -> str | None:
+    """A Chinese 403 reason when ``cmd`` reaches outside the user's street, else None."""
+    if user.street is None:
+        return None
+    street = street_of_target(district, cmd)
+    if street is False or street == user.street:
+        return None
+    name = district.street_name.get(user.street, user.street)
+    return f"超出授权范围：本席位仅限{name}街道"
+
+
+def scope_for(user: User, requested: str | None) -> tuple[str | None, str | None]:
+    """(the scope to serve, a 403 reason). A street seat gets its street when it asks for
+    nothing, and a refusal when it asks for another street or the whole district."""
+    if user.street is None:
+        return requested, None
+    if requested in (None, "", user.street):
+        return user.street, None
+    return None, "超出授权范围：本席位仅可查看所属街道"
