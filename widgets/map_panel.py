@@ -384,6 +384,9 @@ class MapPanel(QWidget):
         self._page.setWebChannel(self._channel)
         self._view.setPage(self._page)
         self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        # A file dropped on the map is a GeoJSON import, never a navigation of the page.
+        self._view.setAcceptDrops(False)
+        self.setAcceptDrops(True)
         if self._tiles is not None:
             from widgets.tile_scheme import tile_handler
 
@@ -988,6 +991,15 @@ class MapPanel(QWidget):
         hook = getattr(self._core, "on_layers", None)
         if isinstance(hook, list) and self._layers_hook in hook:
             hook.remove(self._layers_hook)
+
+    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        """GeoJSON files may be dropped anywhere on the map."""
+        self.layer_panel.dragEnterEvent(event)
+
+    def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        self.layer_panel.dropEvent(event)
+        self._side.show()
+        self._side.setCurrentWidget(self.layer_panel)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Stop listening to the core when the panel goes away."""

@@ -921,6 +921,10 @@
         selectedId: function () { return state.selectedId; },
         pulsingIds: function () { return Object.keys(state.pulse).sort(); },
         cameraCount: function () { return state.cameraCount; },
+        deviceColour: function (id) {
+            var m = state.devices[id];
+            return m ? m.options.fillColor : null;
+        },
         incidentCount: function () { return Object.keys(state.incidents).length; },
         incidentShown: function () { return !!state.incidentView; },
         ringCount: function () {
