@@ -441,8 +441,10 @@ class MapPanel(QWidget):
         self.layer_panel.geojson_imported.connect(self.add_imported_layer)
         self._nearby_tree = QTreeWidget(self)
         self._nearby_tree.setObjectName("MapNearby")
-        self._nearby_tree.setHeaderLabels([self.tr("名称"), self.tr("类别"), self.tr("距离")])
-        self._nearby_tree.setRootIsDecorated(False)
+        self._nearby_tree.setHeaderLabels([self.tr("距离"), self.tr("名称"), self.tr("类别")])
+        self._nearby_tree.setColumnWidth(0, 110)
+        self._nearby_tree.setColumnWidth(1, 190)
+        self._nearby_tree.setToolTip(self.tr("按距离排列；双击视频监控上墙播放，双击其他项在地图上定位"))
         self._nearby_tree.itemActivated.connect(self._on_nearby_activated)
         self._side = QTabWidget(self)
         self._side.addTab(self.layer_panel, self.tr("图层"))
@@ -920,15 +922,27 @@ class MapPanel(QWidget):
     def _set_nearby_list(self, items: list[Any]) -> None:
         self._nearby = list(items)
         self._nearby_tree.clear()
-        rows = []
-        for thing in self._nearby:
-            row = QTreeWidgetItem([thing.name, thing.detail, self._format_distance(thing.distance_m)])
-            row.setData(0, Qt.ItemDataRole.UserRole, thing)
-            if thing.status == "offline":
-                row.setForeground(0, QColor("#78909c"))
-            rows.append(row)
-        self._nearby_tree.addTopLevelItems(rows)
-        self._nearby_tree.resizeColumnToContents(0)
+        groups = (("camera", self.tr("视频监控")), ("resource", self.tr("应急资源")), ("device", self.tr("物联设备")))
+        for kind, title in groups:
+            things = [t for t in self._nearby if t.kind == kind]
+            if not things:
+                continue
+            group = QTreeWidgetItem([f"{title}（{len(things)}）", "", ""])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            rows = []
+            for thing in things:
+                row = QTreeWidgetItem([self._format_distance(thing.distance_m), thing.name, thing.detail])
+                row.setData(0, Qt.ItemDataRole.UserRole, thing)
+                row.setToolTip(1, thing.name)
+                row.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if thing.status == "offline":
+                    for col in range(3):
+                        row.setForeground(col, QColor("#78909c"))
+                rows.append(row)
+            group.addChildren(rows)
+            self._nearby_tree.addTopLevelItem(group)
+            # Cameras and resources open; the (long) device list folded.
+            group.setExpanded(kind != "device")
         self.nearby_changed.emit(list(self._nearby))
 
     def _nearby_json(self, items: list[Any]) -> list[dict[str, Any]]:

@@ -138,14 +138,19 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-_HANDLERS: dict[int, TileSchemeHandler] = {}
+_HANDLERS: list[TileSchemeHandler] = []
+"""Keeps the Python side of every installed handler alive (and findable)."""
 
 
 def tile_handler(profile: QWebEngineProfile) -> TileSchemeHandler:
     """The one ``pstile:`` handler of a web engine profile (installed on first use)."""
-    handler = _HANDLERS.get(id(profile))
-    if handler is None or not shiboken6.isValid(handler):
-        handler = TileSchemeHandler(profile)
-        profile.installUrlSchemeHandler(SCHEME, handler)
-        _HANDLERS[id(profile)] = handler
+    installed = profile.urlSchemeHandler(SCHEME)
+    for handler in _HANDLERS:
+        if shiboken6.isValid(handler) and handler is installed:
+            return handler
+    if installed is not None:
+        profile.removeUrlSchemeHandler(installed)
+    handler = TileSchemeHandler(profile)
+    profile.installUrlSchemeHandler(SCHEME, handler)
+    _HANDLERS.append(handler)
     return handler

@@ -567,8 +567,9 @@
 
     function cameraStyle(c) {
         var on = c.status === "online";
-        return { radius: 5, color: on ? "#e0f7fa" : "#78909c", weight: 1.5, opacity: 0.95,
-                 fillColor: on ? CAMERA_COLOUR : "#546e7a", fillOpacity: 0.95 };
+        // Cameras: a white-rimmed cyan dot (devices have a dark rim, alerts a halo).
+        return { radius: 4.5, color: on ? "#ffffff" : "#90a4ae", weight: 2, opacity: 0.95,
+                 fillColor: on ? CAMERA_COLOUR : "#546e7a", fillOpacity: 1 };
     }
 
     function applyCameras(diff) {
@@ -860,7 +861,7 @@
         state.toolGroup = L.featureGroup().addTo(map);
         // Devices cluster at district zoom; one by one from street zoom.
         state.deviceGroup = typeof L.markerClusterGroup === "function" ? L.markerClusterGroup({
-            chunkedLoading: true, disableClusteringAtZoom: 15, maxClusterRadius: 45,
+            chunkedLoading: true, disableClusteringAtZoom: 15, maxClusterRadius: 70,
             showCoverageOnHover: false, spiderfyOnMaxZoom: false, removeOutsideVisibleBounds: true,
             iconCreateFunction: function (cluster) {
                 var n = cluster.getChildCount();
@@ -933,6 +934,9 @@
             return n;
         },
         tileStats: function () { return state.tileStats; },
+        tilesIdle: function () {
+            return !!state.tileLayer && state.tileStats.loaded > 0 && !state.tileLayer.isLoading();
+        },
         hasBaseTiles: function () { return !!state.tileLayer && state.map.hasLayer(state.tileLayer); },
         modeText: function () {
             return state.modeDiv && state.modeDiv.style.display !== "none" ? state.modeDiv.textContent : "";
