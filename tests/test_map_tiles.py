@@ -37,10 +37,13 @@ def test_tiles_are_fetched_cached_and_served_from_the_cache_after_the_feed_stops
     assert core.tiles.fetched >= 4 and core.tiles.online is True
     assert run_js(qtbot, panel, "consoleMap.modeText()") == ""
     assert not panel.offline_map
-    cached = core.tiles.store.count()
-    panel.grab().save(str(tmp_path / "online.png"))
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.tilesIdle()") is True, timeout=20000)
+    panel.close()
+    qtbot.wait(200)
 
     feed.stop()
+    qtbot.wait(300)  # fetches in flight when the feed went away have ended
+    cached = core.tiles.store.count()
 
     # A new window on the same cache: every tile comes from MBTiles, nothing from the network.
     core2 = _Core(_district_layers())
