@@ -620,15 +620,53 @@ def _tiles_parser() -> argparse.ArgumentParser:
     imp.add_argument("--replace", action="store_true", help="覆盖已有的同位置瓦片")
     info = sub.add_parser("info", help="显示 MBTiles 文件的元数据与瓦片数")
     info.add_argument("file", type=Path)
+    src = sub.add_parser("source", help="设置/查看本席位地图的瓦片服务（写入缓存目录的 tile_source.json）")
+    src.add_argument("--cache", type=Path, default=None, help="值班台缓存目录（缺省同值班台）")
+    src.add_argument("--url", default=None, help="瓦片地址模板；不给则显示当前设置")
+    src.add_argument("--kind", choices=("xyz", "wmts"), default="xyz")
+    src.add_argument("--header", action="append", default=[], help="附加请求头，如 \"Authorization: Bearer …\"")
+    src.add_argument("--gcj02", action="store_true", help="瓦片为 GCJ-02 坐标（叠加图层将换算）")
+    src.add_argument("--name", default="底图")
+    src.add_argument("--clear", action="store_true", help="删除设置，恢复为网关的 /tiles")
     return p
 
 
-def _default_cache_file() -> Path:
+def _default_cache_dir() -> Path:
     import os
 
     env = os.environ.get("PINGSHAN_CACHE_DIR")
-    base = Path(env).expanduser() if env else Path.home() / ".local" / "share" / "pingshan-console"
-    return base / TILE_CACHE_FILE
+    return Path(env).expanduser() if env else Path.home() / ".local" / "share" / "pingshan-console"
+
+
+def _default_cache_file() -> Path:
+    return _default_cache_dir() / TILE_CACHE_FILE
+
+
+def _source_cli(args: argparse.Namespace) -> int:
+    import os
+
+    conf = (args.cache or _default_cache_dir()) / TILE_SOURCE_FILE
+    if args.clear:
+        conf.unlink(missing_ok=True)
+        print("已恢复为网关的瓦片服务（/tiles/{z}/{x}/{y}.png）")
+        return 0
+    if args.url is None:
+        if not conf.is_file():
+            print("未单独设置：使用网关的瓦片服务（/tiles/{z}/{x}/{y}.png）")
+            return 0
+        doc = TileSource.from_json(json.loads(conf.read_text(encoding="utf-8"))).to_json()
+        doc["headers"] = {k: "***" for k in doc["headers"]}  # never print credentials
+        print(json.dumps(doc, ensure_ascii=False))
+        return 0
+    source = TileSource(url=args.url, kind=args.kind, headers=dict(parse_header(h) for h in args.header),
+                        gcj02=args.gcj02, name=args.name)
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    tmp = conf.with_suffix(".tmp")
+    tmp.write_text(json.dumps(source.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    os.chmod(tmp, 0o600)  # may hold an auth header
+    os.replace(tmp, conf)
+    print(f"已设置瓦片服务：{source.url}（{source.kind}{'，GCJ-02' if source.gcj02 else ''}），重启值班台生效")
+    return 0
 
 
 def _print_info(path: Path) -> int:
@@ -668,6 +706,8 @@ def main_tiles(argv: Sequence[str]) -> int:
             finally:
                 store.close()
             return 0
+        if args.action == "source":
+            return _source_cli(args)
         headers = dict(parse_header(h) for h in args.header)
         source = TileSource(url=args.source, kind=args.kind, headers=headers, gcj02=args.gcj02)
         bbox = parse_bbox(args.bbox)

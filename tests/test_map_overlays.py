@@ -190,3 +190,22 @@ def test_layer_catalogue_toggle_opacity_search_and_import(qtbot: Any) -> None:
     qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.featureCount('imported-1')") == 4, timeout=3000)
     assert "imported-1" in catalogue.layer_ids()
     assert run_js(qtbot, panel, "window.consoleMapErrors.length") == 0
+
+
+def test_gcj02_source_shifts_overlays_not_tiles(qtbot: Any, tmp_path: Path) -> None:
+    from console.tiles import TileService, TileSource, wgs84_to_gcj02
+    from offline_cache.tiles import MBTilesStore
+
+    core = _Core(_district_layers())
+    core.tiles = TileService(MBTilesStore(tmp_path / "g.mbtiles"),  # type: ignore[attr-defined]
+                             TileSource("http://127.0.0.1:9/{z}/{x}/{y}.png", gcj02=True))
+    core.picture.apply(_alert("G-1", lon=114.35, lat=22.72))
+    panel, _n = _make_panel(qtbot, core)
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.alertCount()") == 1, timeout=3000)
+    lat, lon = run_js(qtbot, panel, "consoleMap.alertLatLng('G-1')")
+    glon, glat = wgs84_to_gcj02(114.35, 22.72)
+    assert abs(lon - glon) < 1e-9 and abs(lat - glat) < 1e-9
+    assert abs(lon - 114.35) > 0.003  # really shifted (~500 m here)
+    # Nearby distances are still computed in WGS84 (the stores' datum).
+    items = panel.show_rings(114.352, 22.712)
+    assert items and items[0].name == "区综合应急救援大队驻地" and items[0].distance_m < 1

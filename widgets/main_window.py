@@ -478,6 +478,10 @@ class MainWindow(QMainWindow):
         reset.triggered.connect(self.reset_layout)
         view_menu.addAction(reset)
 
+        map_actions = getattr(self.map_panel, "menu_actions", None)
+        if map_actions:  # offline area, GeoJSON import, layers, rings, measure (widgets/map_panel.py)
+            bar.addMenu(self.tr("地图(&M)")).addActions(map_actions)
+
         q = self.alert_queue
         alert_menu = bar.addMenu(self.tr("告警(&A)"))
         self.alert_actions: dict[str, QAction] = {}

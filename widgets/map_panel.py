@@ -33,7 +33,7 @@ import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from branca.element import MacroElement
 from jinja2 import Template
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QColor, QKeySequence, QShortcut
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -476,6 +476,22 @@ class MapPanel(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
 
+        # The main window's 地图 menu shows these; the keys above work while the map has focus
+        # (the text after the tab only displays the key: no second, ambiguous shortcut).
+        self.menu_actions: list[QAction] = []
+        for text, slot in (
+            (self.tr("准备离线区域…") + "\tCtrl+Shift+O", self.open_offline_area_dialog),
+            (self.tr("导入 GeoJSON 图层…"), self._import_geojson),
+            (self.tr("图层目录") + "\tCtrl+Shift+L", lambda: self._layers_button.setChecked(True)),
+            (self.tr("周边范围圈（500 米 / 1 公里 / 3 公里）") + "\tCtrl+Shift+R", self._on_rings_requested),
+            (self.tr("测距") + "\tCtrl+Shift+M", lambda: self.set_measuring(True)),
+            (self.tr("缩放到全区") + "\tHome", self.show_district),
+        ):
+            action = QAction(text, self)
+            action.triggered.connect(lambda _checked=False, f=slot: f())
+            self.menu_actions.append(action)
+        self.menu_actions[0].setEnabled(self._tiles is not None)
+
         self._html = build_map_html()
         self._loaded: bool | None = None
         self._view.loadFinished.connect(self._on_load_finished)
@@ -848,6 +864,10 @@ class MapPanel(QWidget):
         feature_id = self._jump.itemData(index)
         if feature_id:
             self.jump_to(str(feature_id))
+
+    def _import_geojson(self) -> None:
+        self._layers_button.setChecked(True)
+        self.layer_panel.choose_file()
 
     def _focus_jump(self) -> None:
         self._jump.setFocus()

@@ -922,6 +922,10 @@
         selectedId: function () { return state.selectedId; },
         pulsingIds: function () { return Object.keys(state.pulse).sort(); },
         cameraCount: function () { return state.cameraCount; },
+        alertLatLng: function (id) {
+            var m = state.alerts[id];
+            return m ? [m.getLatLng().lat, m.getLatLng().lng] : null;
+        },
         deviceColour: function (id) {
             var m = state.devices[id];
             return m ? m.options.fillColor : null;
