@@ -38,6 +38,7 @@ RIVER_CORE = (64, 156, 228)
 ROAD = (186, 148, 72)
 ROAD_CASING = (6, 11, 17)
 MINOR_ROAD = (36, 60, 82)
+BUILDING = (27, 47, 66)
 COMMUNITY_LINE = (38, 68, 92)
 STREET_LINE = (62, 122, 160)
 DISTRICT_GLOW = (24, 96, 140)
@@ -169,6 +170,37 @@ def render_tile(z: int, x: int, y: int) -> bytes:
                     cx, cy = size / 2 + off * nx, size / 2 + off * ny
                     ld.line([(cx - ux * diag, cy - uy * diag), (cx + ux * diag, cy + uy * diag)],
                             fill=255, width=minor_w)
+            if z >= 16:
+                # Building footprints inside each block, placed by a hash of the block's
+                # global index so that neighbouring tiles agree.
+                bmask = Image.new("L", (size, size), 0)
+                bd = ImageDraw.Draw(bmask)
+                u0 = (gx0 + size / 2) * ca + (gy0 + size / 2) * sa
+                v0 = -(gx0 + size / 2) * sa + (gy0 + size / 2) * ca
+                span = int(diag / step) + 1
+                for i in range(math.floor(u0 / step) - span, math.floor(u0 / step) + span + 1):
+                    for j in range(math.floor(v0 / step) - span, math.floor(v0 / step) + span + 1):
+                        h = (i * 73856093) ^ (j * 19349663) ^ (len(f["id"]) * 83492791)
+                        for b in range(1 + (h & 3)):
+                            hb = (h >> (3 + 5 * b)) & 0xFFFF
+                            fu = 0.12 + 0.45 * ((hb & 0xFF) / 255)
+                            fv = 0.12 + 0.45 * ((hb >> 8) / 255)
+                            wu = 0.18 + 0.22 * (((h >> (b + 1)) & 7) / 7)
+                            wv = 0.16 + 0.24 * (((h >> (b + 9)) & 7) / 7)
+                            corners = []
+                            for du, dv in ((0, 0), (wu, 0), (wu, wv), (0, wv)):
+                                u = (i + fu + du) * step
+                                v = (j + fv + dv) * step
+                                gx = u * ca - v * sa - gx0
+                                gy = u * sa + v * ca - gy0
+                                corners.append((gx, gy))
+                            if all(c[0] < -50 or c[0] > size + 50 for c in corners) or \
+                                    all(c[1] < -50 or c[1] > size + 50 for c in corners):
+                                continue
+                            bd.polygon(corners, fill=255)
+                blocks = Image.new("L", (size, size), 0)
+                blocks.paste(bmask, (0, 0), mask)
+                img.paste(Image.new("RGB", (size, size), BUILDING), (0, 0), blocks)
             combined = Image.new("L", (size, size), 0)
             combined.paste(line_mask, (0, 0), mask)
             img.paste(grid, (0, 0), combined)
@@ -202,7 +234,7 @@ def render_tile(z: int, x: int, y: int) -> bytes:
             draw.line(px(pts), fill=RIVER_CORE, width=max(1, w // 3), joint="curve")
     # Main roads: dark casing then the amber fill.
     for _rid, _name, pts in smooth["roads"]:
-        w = _width(z, 1.6, 1.6)
+        w = _width(z, 1.8, 1.7)
         draw.line(px(pts), fill=ROAD_CASING, width=w + 2 * SS, joint="curve")
         draw.line(px(pts), fill=ROAD, width=w, joint="curve")
         if z >= 15:

@@ -454,7 +454,7 @@ class MapPanel(QWidget):
         splitter.addWidget(self._view)
         splitter.addWidget(self._side)
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([800, 260])
+        splitter.setSizes([900, 340])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -961,13 +961,15 @@ class MapPanel(QWidget):
                 rows.append(row)
             group.addChildren(rows)
             self._nearby_tree.addTopLevelItem(group)
+            group.setFirstColumnSpanned(True)
             # Cameras and resources open; the (long) device list folded.
             group.setExpanded(kind != "device")
         self.nearby_changed.emit(list(self._nearby))
 
     def _nearby_json(self, items: list[Any]) -> list[dict[str, Any]]:
         out = []
-        for t in items[:80]:
+        # Cameras and resources are ringed on the map; devices only listed (too many to ring).
+        for t in [t for t in items if t.kind != "device"][:80]:
             lon, lat = self._pos(t.lon, t.lat)
             out.append(dict(t.to_json(), lon=lon, lat=lat))
         return out
