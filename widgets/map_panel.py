@@ -612,6 +612,8 @@ class MapPanel(QWidget):
                           "rings": list(RINGS_M), "nearby": self._nearby_json(items)}
         if self._ready:
             self._bridge.incidentShown.emit(json.dumps(self._incident, ensure_ascii=False))
+        self._side.show()
+        self._side.setCurrentWidget(self._nearby_tree)
 
     def clear_incident(self) -> None:
         """Remove the incident view (area, rings, nearby list)."""
