@@ -477,7 +477,12 @@
                 marker.setLatLng([d.lat, d.lon]);
                 added.push(marker);
             }
-            marker.setStyle(deviceStyle(d));
+            if (marker._map) {
+                marker.setStyle(deviceStyle(d));
+            } else {
+                // Clustered or off screen: no repaint now, the style applies when it is drawn.
+                L.setOptions(marker, deviceStyle(d));
+            }
             marker.device = d;
             return;
         }
