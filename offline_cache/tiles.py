@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS metadata (name TEXT PRIMARY KEY, value TEXT);
@@ -109,7 +109,7 @@ class MBTilesStore:
         with self._lock:
             return {str(k): str(v) for k, v in self._conn.execute("SELECT name, value FROM metadata")}
 
-    def set_metadata(self, values: dict[str, object]) -> None:
+    def set_metadata(self, values: Mapping[str, object]) -> None:
         """Insert or replace metadata rows (values stored as text)."""
         with self._lock:
             self._conn.executemany(

@@ -215,9 +215,13 @@ class LayerPanel(QWidget):
         needle = text.strip().lower()
         for i in range(self._tree.topLevelItemCount()):
             group = self._tree.topLevelItem(i)
+            if group is None:
+                continue
             shown = 0
             for j in range(group.childCount()):
                 item = group.child(j)
+                if item is None:
+                    continue
                 layer_id = str(item.data(0, Qt.ItemDataRole.UserRole))
                 hit = not needle or needle in item.text(0).lower() or needle in layer_id.lower() \
                     or needle in group.text(0).lower()

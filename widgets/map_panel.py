@@ -499,12 +499,12 @@ class MapPanel(QWidget):
 
         notifier.alerts_changed.connect(self._on_alerts_changed)
         notifier.devices_changed.connect(self._on_devices_changed)
-        for name, slot in (("cameras_changed", self._on_cameras_changed),
-                           ("incidents_changed", self._on_incidents_changed),
-                           ("connection_changed", self._on_connection_changed)):
+        for name, handler in (("cameras_changed", self._on_cameras_changed),
+                              ("incidents_changed", self._on_incidents_changed),
+                              ("connection_changed", self._on_connection_changed)):
             signal = getattr(notifier, name, None)
             if signal is not None:
-                signal.connect(slot)
+                signal.connect(handler)
 
         # Layers may arrive after the page: listen when the core offers a hook and
         # poll anyway (cheap: compares object ids) so a late or replaced dict is seen.

@@ -105,10 +105,10 @@ class OfflineAreaDialog(QDialog):
             self._bbox.append(spin)
         self._zmin = QSpinBox(self)
         self._zmax = QSpinBox(self)
-        for spin, value in ((self._zmin, 12), (self._zmax, 16)):
-            spin.setRange(8, 18)
-            spin.setValue(value)
-            spin.valueChanged.connect(self._update_estimate)
+        for zspin, value in ((self._zmin, 12), (self._zmax, 16)):
+            zspin.setRange(8, 18)
+            zspin.setValue(value)
+            zspin.valueChanged.connect(self._update_estimate)
         self._estimate = QLabel(self)
         self._estimate.setObjectName("OfflineEstimate")
         self._progress = QProgressBar(self)

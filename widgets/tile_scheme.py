@@ -13,6 +13,7 @@ The scheme must be registered before the QApplication exists
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -113,7 +114,11 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         ticket = self._next_job
         self._jobs[ticket] = job
         future = self._pool.submit(service.fetch_and_store, z, x, y)
-        future.add_done_callback(lambda f, t=ticket: self._fetched.emit(t, f.result() if not f.exception() else None))
+        future.add_done_callback(functools.partial(self._on_future_done, ticket))
+
+    def _on_future_done(self, ticket: int, future: Any) -> None:
+        """On the worker thread: hand the bytes (or None) to the GUI thread."""
+        self._fetched.emit(ticket, None if future.cancelled() or future.exception() else future.result())
 
     @Slot(int, object)
     def _on_fetched(self, ticket: int, data: Any) -> None:
