@@ -82,6 +82,15 @@ def test_selection_sync_with_the_alert_queue_in_the_main_window(qtbot: Any, cons
     qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.selectedId()") == "Q-2", timeout=5000)
     run_js(qtbot, panel, "consoleMap.clickAlert('Q-1')")
     qtbot.waitUntil(lambda: window.alert_queue.selected_alert_id() == "Q-1", timeout=5000)
+    # A camera clicked on the map goes onto the video wall's first tile.
+    core.picture.apply(_camera("44030000001320000077"))
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.cameraCount()") >= 1, timeout=5000)
+    run_js(qtbot, panel, "consoleMap.clickCamera('44030000001320000077')")
+    wall = window.video_wall
+    qtbot.waitUntil(lambda: wall.tiles[0].camera_id == "44030000001320000077", timeout=5000)
+    # The 地图 menu offers the map's tools.
+    menus = [a.text() for a in window._menu_bar.actions()]
+    assert "地图(&M)" in menus
     window.close()
 
 
