@@ -427,7 +427,17 @@ def tile_service_for(cache_dir: Path, backend_url: str | None, *, cap_bytes: int
     """The console's tile service: ``<cache>/tiles.mbtiles``; the source from
     ``<cache>/tile_source.json`` when present, else the gateway's ``/tiles/{z}/{x}/{y}.png``."""
     cache_dir = Path(cache_dir)
-    store = MBTilesStore(cache_dir / TILE_CACHE_FILE)
+    path = cache_dir / TILE_CACHE_FILE
+    try:
+        store = MBTilesStore(path)
+    except TileStoreError:
+        # A damaged cache must not cost the map its base layer: keep it aside, start afresh.
+        aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+        log.warning("tile cache %s unusable, moved to %s", path, aside)
+        path.rename(aside)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        store = MBTilesStore(path)
     source: TileSource | None = None
     conf = cache_dir / TILE_SOURCE_FILE
     if conf.is_file():
@@ -673,7 +683,7 @@ def _print_info(path: Path) -> int:
     if not path.is_file():
         print(f"错误：文件不存在：{path}", file=sys.stderr)
         return 1
-    store = MBTilesStore(path, create=False)
+    store = MBTilesStore(path, read_only=True)
     try:
         info = store.info()
     finally:

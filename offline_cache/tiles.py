@@ -74,12 +74,25 @@ class MBTilesStore:
     """An MBTiles 1.3 file; ``get``/``put`` take XYZ coordinates."""
 
     def __init__(self, path: str | os.PathLike[str], *, name: str = "坪山区底图", fmt: str = "png",
-                 create: bool = True) -> None:
+                 create: bool = True, read_only: bool = False) -> None:
         self.path = Path(path)
-        if not create and not self.path.is_file():
+        if (not create or read_only) and not self.path.is_file():
             raise TileStoreError(f"瓦片文件不存在：{self.path.name}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._touch_buffer: dict[tuple[int, int, int], float] = {}
+        self.read_only = read_only
+        if read_only:
+            # Looking at someone else's file (``tiles info``) must not change it.
+            try:
+                self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False,
+                                             isolation_level=None)
+                tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}
+            except sqlite3.DatabaseError as exc:
+                raise TileStoreError(f"不是有效的 MBTiles 文件：{self.path.name}（{exc}）") from exc
+            if not {"tiles", "metadata"} <= tables:
+                raise TileStoreError(f"不是 MBTiles 文件（缺少 tiles 或 metadata 表）：{self.path.name}")
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
                                          timeout=10)
@@ -100,7 +113,6 @@ class MBTilesStore:
             self.set_metadata(missing)
         # Files made by other tools may lack our usage table rows: count them once.
         self._adopt_untracked()
-        self._touch_buffer: dict[tuple[int, int, int], float] = {}
 
     # ------------------------------------------------------------------ metadata
 
@@ -148,7 +160,7 @@ class MBTilesStore:
                 (z, x, row_tms)).fetchone()
             if row is None:
                 return None
-            if touch:
+            if touch and not self.read_only:
                 self._touch_buffer[(z, x, row_tms)] = time.time()
                 if len(self._touch_buffer) >= 256:
                     self._flush_touches()
@@ -200,6 +212,8 @@ class MBTilesStore:
     def total_bytes(self) -> int:
         """Sum of stored tile sizes (the quantity the size cap limits)."""
         with self._lock:
+            if self.read_only:
+                return int(self._conn.execute("SELECT COALESCE(SUM(LENGTH(tile_data)), 0) FROM tiles").fetchone()[0])
             return int(self._conn.execute("SELECT COALESCE(SUM(size), 0) FROM tile_use").fetchone()[0])
 
     def evict_to(self, max_bytes: int) -> int:
@@ -297,7 +311,7 @@ class MBTilesStore:
 
     def _flush_touches(self) -> None:
         with self._lock:
-            if not self._touch_buffer:
+            if not self._touch_buffer or self.read_only:
                 return
             items = [(t, z, x, r) for (z, x, r), t in self._touch_buffer.items()]
             self._touch_buffer.clear()

@@ -108,3 +108,31 @@ def test_the_seats_tile_source_file(tmp_path: Path) -> None:
     assert main_tiles(["source", "--cache", str(tmp_path), "--clear"]) == 0
     assert not (tmp_path / "tile_source.json").exists()
     assert json.loads(json.dumps(ct.TileSource("http://h/{z}/{x}/{y}").to_json()))["kind"] == "xyz"
+
+
+def test_info_is_read_only_and_a_damaged_cache_is_set_aside(tmp_path: Path) -> None:
+    import sqlite3
+
+    from console.tiles import main_tiles
+
+    foreign = tmp_path / "foreign.mbtiles"
+    conn = sqlite3.connect(foreign)
+    conn.executescript("CREATE TABLE metadata (name TEXT, value TEXT); "
+                       "CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB); "
+                       "INSERT INTO metadata VALUES ('name', 'other'), ('format', 'png');")
+    conn.execute("INSERT INTO tiles VALUES (1, 0, 0, ?)", (b"\x89PNG" + b"0" * 96,))
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    assert main_tiles(["info", str(foreign)]) == 0
+    assert foreign.read_bytes() == before, "tiles info must not write to the file"
+    junk = tmp_path / "junk.mbtiles"
+    junk.write_bytes(b"garbage" * 500)
+    assert main_tiles(["info", str(junk)]) == 1
+    cache = tmp_path / "seat"
+    cache.mkdir()
+    (cache / "tiles.mbtiles").write_bytes(b"garbage" * 500)
+    service = ct.tile_service_for(cache, None)
+    assert service.store.count() == 0
+    assert list(cache.glob("tiles.mbtiles.corrupt-*")), "the damaged file is kept aside"
+    service.close()
