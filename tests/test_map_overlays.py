@@ -218,3 +218,13 @@ def test_gcj02_source_shifts_overlays_not_tiles(qtbot: Any, tmp_path: Path) -> N
     # Nearby distances are still computed in WGS84 (the stores' datum).
     items = panel.show_rings(114.352, 22.712)
     assert items and items[0].name == "区综合应急救援大队驻地" and items[0].distance_m < 1
+
+
+def test_a_file_dropped_on_the_map_is_imported_and_never_replaces_the_page(qtbot: Any) -> None:
+    core = _Core(_district_layers())
+    panel, _n = _make_panel(qtbot, core)
+    # What Chromium does with a file dropped on the web view: navigate to it.
+    panel.view.page().load(QUrl.fromLocalFile(str(DATA / "flood_zones.geojson")))
+    qtbot.waitUntil(lambda: "imported-1" in panel.layer_panel.layer_ids(), timeout=5000)
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.featureCount('imported-1')") == 4, timeout=5000)
+    assert run_js(qtbot, panel, "window.consoleMapReady === true") is True  # still the map page

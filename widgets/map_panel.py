@@ -278,11 +278,29 @@ class MapBridge(QObject):
 
 
 class _ConsolePage(QWebEnginePage):
-    """Keeps the page's console messages so that script errors are visible in logs and tests."""
+    """Keeps the page's console messages so that script errors are visible in logs and tests.
+
+    The map page is loaded once; any later navigation of the main frame is refused.
+    A local file dropped on the map makes Chromium navigate to it: that becomes
+    ``file_dropped(path)`` (a GeoJSON import) instead of replacing the map.
+    """
+
+    file_dropped = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.console_messages: list[tuple[str, str]] = []
+        self._page_loaded = False
+
+    def acceptNavigationRequest(self, url: QUrl, nav_type: Any, is_main_frame: bool) -> bool:  # noqa: N802
+        if not is_main_frame:
+            return True
+        if not self._page_loaded:
+            self._page_loaded = True  # the map page itself
+            return True
+        if url.isLocalFile():
+            self.file_dropped.emit(url.toLocalFile())
+        return False
 
     def javaScriptConsoleMessage(  # noqa: N802 - Qt override
         self,
@@ -383,6 +401,7 @@ class MapPanel(QWidget):
         self._channel.registerObject("consoleBridge", self._bridge)
         self._page.setWebChannel(self._channel)
         self._view.setPage(self._page)
+        self._page.file_dropped.connect(self._on_file_dropped)
         self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         # A file dropped on the map is a GeoJSON import, never a navigation of the page.
         self._view.setAcceptDrops(False)
@@ -1029,6 +1048,11 @@ class MapPanel(QWidget):
         hook = getattr(self._core, "on_layers", None)
         if isinstance(hook, list) and self._layers_hook in hook:
             hook.remove(self._layers_hook)
+
+    def _on_file_dropped(self, path: str) -> None:
+        self._side.show()
+        self._side.setCurrentWidget(self.layer_panel)
+        self.layer_panel.import_file(path)
 
     def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """GeoJSON files may be dropped anywhere on the map."""
