@@ -524,7 +524,7 @@ async def prefetch(store: MBTilesStore, source: TileSource, bbox: BBox, zmin: in
 
     def flush() -> None:
         if pending:
-            store.put_many(pending)
+            store.put_many(pending, pinned=True)  # a prepared area survives the size cap
             pending.clear()
 
     async def worker() -> None:
@@ -604,7 +604,7 @@ async def sample_tile_bytes(source: TileSource, bbox: BBox, zmin: int, zmax: int
             if resp.status_code == 200 and resp.content.startswith(_IMAGE_MAGIC):
                 sizes.append(len(resp.content))
                 if store is not None:
-                    store.put(z, x, y, resp.content)
+                    store.put(z, x, y, resp.content, pinned=True)
     return int(sum(sizes) / len(sizes)) if sizes else None
 
 

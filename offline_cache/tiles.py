@@ -9,7 +9,8 @@ speak XYZ (what Leaflet and tile servers use); the conversion lives here only.
 
 An extra table ``tile_use`` (allowed by the spec: readers ignore unknown tables)
 keeps each tile's size and last use, for least-recently-used eviction under a size
-cap.  The connection may be shared between threads (reads from the web engine's
+cap.  Tiles of a prepared offline area or an imported file are *pinned*: the cap
+evicts only tiles that were merely seen while browsing.  The connection may be shared between threads (reads from the web engine's
 tile handler, writes from the GUI loop): every statement runs under one lock.
 """
 
@@ -32,7 +33,7 @@ CREATE TABLE IF NOT EXISTS tiles (
 CREATE UNIQUE INDEX IF NOT EXISTS tile_index ON tiles (zoom_level, tile_column, tile_row);
 CREATE TABLE IF NOT EXISTS tile_use (
     zoom_level INTEGER NOT NULL, tile_column INTEGER NOT NULL, tile_row INTEGER NOT NULL,
-    size INTEGER NOT NULL, last_used REAL NOT NULL,
+    size INTEGER NOT NULL, last_used REAL NOT NULL, pinned INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (zoom_level, tile_column, tile_row)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tile_use_age ON tile_use (last_used);
 """
@@ -99,6 +100,9 @@ class MBTilesStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
+            columns = {r[1] for r in self._conn.execute("PRAGMA table_info(tile_use)")}
+            if "pinned" not in columns:  # a cache made before pinning existed
+                self._conn.execute("ALTER TABLE tile_use ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
         except sqlite3.DatabaseError as exc:
             raise TileStoreError(f"不是有效的 MBTiles 文件：{self.path.name}（{exc}）") from exc
         try:
@@ -173,12 +177,15 @@ class MBTilesStore:
                 "SELECT 1 FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
                 (z, x, xyz_to_tms_row(z, y))).fetchone() is not None
 
-    def put(self, z: int, x: int, y: int, data: bytes) -> None:
+    def put(self, z: int, x: int, y: int, data: bytes, *, pinned: bool = False) -> None:
         """Store (or replace) the tile drawn at XYZ ``z/x/y``."""
-        self.put_many([(z, x, y, data)])
+        self.put_many([(z, x, y, data)], pinned=pinned)
 
-    def put_many(self, tiles: Iterable[tuple[int, int, int, bytes]]) -> int:
-        """Store many XYZ tiles in one transaction; returns how many."""
+    def put_many(self, tiles: Iterable[tuple[int, int, int, bytes]], *, pinned: bool = False) -> int:
+        """Store many XYZ tiles in one transaction; returns how many.
+
+        ``pinned`` tiles (prepared offline areas) are never evicted by the size cap.
+        """
         now = time.time()
         rows = [(z, x, xyz_to_tms_row(z, y), bytes(data)) for z, x, y, data in tiles]
         if not rows:
@@ -189,9 +196,13 @@ class MBTilesStore:
                 self._conn.executemany(
                     "INSERT OR REPLACE INTO tiles (zoom_level, tile_column, tile_row, tile_data) "
                     "VALUES (?, ?, ?, ?)", rows)
+                # A tile once pinned stays pinned when a later browse replaces it.
                 self._conn.executemany(
-                    "INSERT OR REPLACE INTO tile_use (zoom_level, tile_column, tile_row, size, last_used) "
-                    "VALUES (?, ?, ?, ?, ?)", [(z, x, r, len(d), now) for z, x, r, d in rows])
+                    "INSERT INTO tile_use (zoom_level, tile_column, tile_row, size, last_used, pinned) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(zoom_level, tile_column, tile_row) DO UPDATE SET "
+                    "size = excluded.size, last_used = excluded.last_used, "
+                    "pinned = MAX(tile_use.pinned, excluded.pinned)",
+                    [(z, x, r, len(d), now, int(pinned)) for z, x, r, d in rows])
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -216,8 +227,16 @@ class MBTilesStore:
                 return int(self._conn.execute("SELECT COALESCE(SUM(LENGTH(tile_data)), 0) FROM tiles").fetchone()[0])
             return int(self._conn.execute("SELECT COALESCE(SUM(size), 0) FROM tile_use").fetchone()[0])
 
+    def pinned_bytes(self) -> int:
+        """Bytes of pinned tiles (prepared offline areas, imports)."""
+        with self._lock:
+            if self.read_only:
+                return 0
+            return int(self._conn.execute("SELECT COALESCE(SUM(size), 0) FROM tile_use WHERE pinned = 1").fetchone()[0])
+
     def evict_to(self, max_bytes: int) -> int:
-        """Drop least-recently-used tiles until the tiles take at most ``max_bytes``; returns how many."""
+        """Drop least-recently-used unpinned tiles until the tiles take at most ``max_bytes``
+        (or no unpinned tile is left); returns how many."""
         self._flush_touches()
         total = self.total_bytes()
         if total <= max_bytes:
@@ -228,7 +247,8 @@ class MBTilesStore:
             try:
                 victims: list[tuple[int, int, int]] = []
                 for z, x, r, size in self._conn.execute(
-                        "SELECT zoom_level, tile_column, tile_row, size FROM tile_use ORDER BY last_used, zoom_level DESC"):
+                        "SELECT zoom_level, tile_column, tile_row, size FROM tile_use WHERE pinned = 0 "
+                        "ORDER BY last_used, zoom_level DESC"):
                     if total <= max_bytes:
                         break
                     victims.append((z, x, r))
@@ -279,8 +299,8 @@ class MBTilesStore:
                     f"INSERT {verb} INTO main.tiles (zoom_level, tile_column, tile_row, tile_data) "
                     "SELECT zoom_level, tile_column, tile_row, tile_data FROM src.tiles")
                 self._conn.execute(
-                    f"INSERT {verb} INTO main.tile_use (zoom_level, tile_column, tile_row, size, last_used) "
-                    "SELECT zoom_level, tile_column, tile_row, LENGTH(tile_data), ? FROM src.tiles", (now,))
+                    f"INSERT {verb} INTO main.tile_use (zoom_level, tile_column, tile_row, size, last_used, pinned) "
+                    "SELECT zoom_level, tile_column, tile_row, LENGTH(tile_data), ?, 1 FROM src.tiles", (now,))
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")

@@ -209,3 +209,17 @@ def test_cli_prefetch_killed_then_resumed_then_info_and_import(feed: object, tmp
                           "--bbox", "114.4,22.7,114.3", "--zoom", "12-16", "--out", str(out)],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and "错误：" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_prepared_areas_are_pinned_against_the_size_cap(tmp_path: Path) -> None:
+    store = MBTilesStore(tmp_path / "pin.mbtiles")
+    store.put_many([(12, i, 0, _png(i)) for i in range(4)], pinned=True)  # an offline area
+    time.sleep(0.002)
+    for i in range(4, 10):
+        store.put(12, i, 0, _png(i))  # seen while browsing
+    store.put(12, 0, 0, _png(0))  # browsing over a pinned tile keeps it pinned
+    assert store.pinned_bytes() == 4 * len(_png(0))
+    dropped = store.evict_to(0)
+    assert dropped == 6
+    assert store.count() == 4 and all(store.has(12, i, 0) for i in range(4))
+    store.close()
