@@ -154,6 +154,10 @@
                     html += '<span class="dot" style="background:' + LEVEL_COLOURS[lv] + '"></span>' +
                         LEVEL_NAMES[lv].charAt(0);
                 });
+                html += '<br>点位<span class="dot cam" style="background:' + CAMERA_COLOUR + '"></span>视频' +
+                    '<span class="dot" style="background:' + DEVICE_KIND_COLOURS.waterlogging + '"></span>设备' +
+                    '<span class="dot" style="background:' + DEVICE_COLOURS.offline + '"></span>离线' +
+                    '<span class="dot ring"></span>待签收红色预警';
                 div.innerHTML = html;
                 return div;
             }
