@@ -16,6 +16,9 @@
     handed to :func:`console.cap.main_cap`: one JSON line per valid CAP 1.2 file, the
     error (element and reason) for an invalid one, exit 1 if any is invalid.
 
+``tiles prefetch|import|info …``
+    handed to :func:`console.tiles.main_tiles` (offline base-map tiles, MBTiles).
+
 ``widgets.app`` sends these subcommands here (``HEADLESS_COMMANDS``) before any
 QApplication exists; ``python -m console.cli …`` works too.
 """
@@ -37,7 +40,7 @@ from pydantic import TypeAdapter
 
 from console.models import wire_models
 
-HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay", "audit", "cap"})
+HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay", "audit", "cap", "tiles"})
 """Subcommands ``widgets.app`` hands to :func:`main_headless`."""
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -212,6 +215,10 @@ def main_headless(argv: Sequence[str]) -> int:
         from console.cap import main_cap  # its own parser and exit codes
 
         return int(main_cap(argv[1:]))
+    if argv and argv[0] == "tiles":
+        from console.tiles import main_tiles  # prefetch / import / info of MBTiles files
+
+        return int(main_tiles(argv[1:]))
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:

@@ -100,6 +100,7 @@ class ConsoleCore:
         self.exports: Any = None  # console.handover.DutyExports, set by start()
         self.cap_ledger: Any = None  # console.cap.CapLedger of imported CAP files
         self.wartime: Any = None  # console.wartime.Wartime, set by start()
+        self.tiles: Any = None  # console.tiles.TileService: the map's MBTiles cache and tile source
         self.gateway: GatewayClient | None = None
         self.source: LiveSource | None = None
         self.sender: OutboxSender | None = None
@@ -128,6 +129,7 @@ class ConsoleCore:
         self.preferences = BlobStore(self.cache)
         self.ingest = Ingest(self.picture, self.journal, self.deadletters, self.snapshots,
                              checkpoint_rows=cfg.checkpoint_rows)
+        self._open_tiles(cache_dir)
         # Imported here: console.audit reads CACHE_FILE from this module.
         from console.alert_query import names_from_catalogue
         from console.audit import Auditor
@@ -207,7 +209,22 @@ class ConsoleCore:
                 await self.gateway.aclose()
             except Exception:  # noqa: BLE001
                 log.exception("closing the gateway client failed")
+        if self.tiles is not None:
+            try:
+                self.tiles.close()
+            except Exception:  # noqa: BLE001
+                log.exception("closing the tile cache failed")
         self._close_cache()
+
+    def _open_tiles(self, cache_dir: Path) -> None:
+        """The map's tile cache (``tiles.mbtiles``) and source; a bad file must not stop the console."""
+        from console.tiles import tile_service_for
+
+        try:
+            self.tiles = tile_service_for(cache_dir, self.config.backend_url)
+        except Exception:  # noqa: BLE001
+            log.exception("tile cache unusable: the map draws without base tiles")
+            self.tiles = None
 
     async def wait_live(self, timeout: float) -> bool:
         """Wait until the stream is live; False on timeout (tests and benches)."""

@@ -208,3 +208,31 @@ def layers() -> dict[str, tuple[dict[str, str], dict[str, Any]]]:
 def community_ring(community_id: str) -> list[list[float]]:
     """The closed lon/lat ring of one community (for placing devices inside it)."""
     return cells()["communities"][community_id]
+
+
+# Terrain of the base map (schematic): mountains as irregular massifs, reservoirs as lakes.
+# (id, name, centre lon, centre lat, radius east-west in degrees, radius north-south, seed)
+MOUNTAINS: list[tuple[str, str, float, float, float, float, int]] = [
+    ("maluan_shan", "马峦山", 114.382, 22.688, 0.022, 0.011, 3),
+    ("tiantou_shan", "田头山", 114.410, 22.712, 0.011, 0.016, 7),
+    ("julong_shan", "聚龙山", 114.352, 22.742, 0.007, 0.005, 11),
+]
+# (id, name, centre lon, centre lat, radius lon, radius lat, seed)
+RESERVOIRS: list[tuple[str, str, float, float, float, float, int]] = [
+    ("dashanbei_reservoir", "大山陂水库", 114.366, 22.691, 0.0045, 0.0022, 5),
+    ("kuangshan_reservoir", "矿山水库", 114.405, 22.738, 0.0030, 0.0025, 9),
+    ("chiao_reservoir", "赤坳水库", 114.318, 22.698, 0.0035, 0.0020, 13),
+]
+
+
+def blob_ring(lon: float, lat: float, rx: float, ry: float, seed: int, scale: float = 1.0,
+              points: int = 48) -> list[tuple[float, float]]:
+    """An irregular closed outline around a centre (deterministic: a few sine harmonics of ``seed``)."""
+    ring = []
+    for i in range(points):
+        a = 2 * math.pi * i / points
+        wobble = (1 + 0.16 * math.sin(3 * a + seed) + 0.09 * math.sin(5 * a + 2 * seed)
+                  + 0.05 * math.sin(9 * a + 3 * seed))
+        ring.append((lon + scale * rx * wobble * math.cos(a), lat + scale * ry * wobble * math.sin(a)))
+    ring.append(ring[0])
+    return ring

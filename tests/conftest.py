@@ -19,6 +19,13 @@ import pytest  # noqa: E402
 
 from console.feed_process import FeedProcess  # noqa: E402
 
+try:  # the map's tile scheme must be declared before pytest-qt creates the QApplication
+    from widgets.tile_scheme import register_tile_scheme  # noqa: E402
+
+    register_tile_scheme()
+except ImportError:  # QtWebEngine missing: the map tests skip themselves
+    pass
+
 
 @pytest.fixture
 def feed(tmp_path: Path) -> Iterator[FeedProcess]:

@@ -222,6 +222,9 @@ class MainWindow(QMainWindow):
         map_selected = getattr(self.map_panel, "alert_selected", None)
         if map_selected is not None:
             map_selected.connect(self._on_map_alert_selected)
+        map_camera = getattr(self.map_panel, "camera_selected", None)
+        if map_camera is not None:  # a camera clicked on the map plays on the video wall
+            map_camera.connect(lambda camera_id: self._on_cameras_requested([camera_id]))
 
         notifier.connection_changed.connect(self._on_connection_changed)
         notifier.incidents_changed.connect(self._on_incidents_changed)
@@ -478,6 +481,10 @@ class MainWindow(QMainWindow):
         reset = QAction(self.tr("恢复默认布局"), self)
         reset.triggered.connect(self.reset_layout)
         view_menu.addAction(reset)
+
+        map_actions = getattr(self.map_panel, "menu_actions", None)
+        if map_actions:  # offline area, GeoJSON import, layers, rings, measure (widgets/map_panel.py)
+            bar.addMenu(self.tr("地图(&M)")).addActions(map_actions)
 
         q = self.alert_queue
         alert_menu = bar.addMenu(self.tr("告警(&A)"))

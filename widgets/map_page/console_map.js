@@ -12,7 +12,15 @@
     var LEVEL_COLOURS = { red: "#e53935", orange: "#fb8c00", yellow: "#fdd835", blue: "#1e88e5" };
     var LEVEL_NAMES = { red: "红色预警", orange: "橙色预警", yellow: "黄色预警", blue: "蓝色预警" };
     var LEVEL_RADIUS = { red: 8, orange: 7, yellow: 6, blue: 6 };
-    var DEVICE_COLOURS = { online: "#4dd0e1", offline: "#546e7a", fault: "#ce93d8" };
+    var DEVICE_COLOURS = { online: "#4dd0e1", offline: "#5f6b73", fault: "#ce93d8" };
+    /* Devices are coloured by kind while online; grey when offline, magenta ring on fault. */
+    var DEVICE_KIND_COLOURS = {
+        river_level: "#29b6f6", waterlogging: "#4fc3f7", rain_gauge: "#81d4fa",
+        slope_displacement: "#ffb74d", air_quality: "#aed581", noise: "#b39ddb",
+        smoke: "#ff8a65", hydrant_pressure: "#e57373", manhole_cover: "#90a4ae"
+    };
+    var CAMERA_COLOUR = "#00e5ff";
+    var RING_COLOURS = { 500: "#ff5252", 1000: "#ffab40", 3000: "#ffee58" };
     var DEVICE_STATUS_NAMES = { online: "在线", offline: "离线", fault: "故障" };
     var STATUS_NAMES = {
         "new": "待签收", acknowledged: "已签收", dispatched: "已分拨",
@@ -34,6 +42,17 @@
     };
     var GENERIC_STYLE = { pane: "consoleLines", color: "#90a4ae", weight: 1, opacity: 0.6,
                           fillOpacity: 0.1 };
+    /* Over raster base tiles the vectors become outlines only: the tiles carry the fills,
+       the water, the roads and the labels. */
+    var TILE_LAYER_STYLES = {
+        district: { pane: "consoleBase", color: "#40c4ff", weight: 3, opacity: 0.95, fillOpacity: 0 },
+        streets: { pane: "consoleBase", color: "#80deea", weight: 1.4, opacity: 0.55, fillOpacity: 0 },
+        communities: { pane: "consoleBase", color: "#4f7a94", weight: 0.6, opacity: 0.0, fillOpacity: 0 },
+        rivers: { pane: "consoleLines", color: "#1e88e5", weight: 0, opacity: 0, fillOpacity: 0 },
+        roads: { pane: "consoleLines", color: "#d7b45a", weight: 0, opacity: 0, fillOpacity: 0 }
+    };
+    var IMPORTED_STYLE = { pane: "consoleLines", color: "#ff7043", weight: 2, opacity: 0.9,
+                           fillColor: "#ff7043", fillOpacity: 0.2 };
     var LAYER_ORDER = ["district", "streets", "communities", "rivers", "roads", "resources"];
 
     var state = {
@@ -55,7 +74,28 @@
         userMoved: false,     // the operator panned/zoomed: stop following the panel's size
         focusRing: null,
         focusTimer: null,
-        statusDiv: null
+        statusDiv: null,
+        layerData: {},        // layer id -> GeoJSON as received (rebuilt on style changes)
+        layerOpts: {},        // layer id -> {visible, opacity} from the layer catalogue
+        baseTiles: null,      // {url, minZoom, maxZoom, maxNativeZoom} once Python configured tiles
+        tileLayer: null,
+        tileStats: { loaded: 0, errors: 0 },
+        modeDiv: null,
+        coordDiv: null,
+        cameras: {},          // camera id -> L.CircleMarker
+        cameraCount: 0,
+        cameraGroup: null,
+        incidents: {},        // incident id -> L.Circle (area of an active incident)
+        incidentGroup: null,
+        pulse: {},            // alert id -> halo marker while red and not acknowledged
+        pulseRenderer: null,
+        pulsePhase: 0,
+        selectedId: null,
+        selectRing: null,
+        toolGroup: null,      // radius rings and nearby highlights
+        incidentView: null,   // show_incident(): area, rings, nearby
+        measure: { on: false, points: [], line: null, label: null, total: 0 },
+        frames: null          // requestAnimationFrame intervals while sampling (bench)
     };
 
     function escapeHtml(text) {
@@ -114,12 +154,37 @@
                     html += '<span class="dot" style="background:' + LEVEL_COLOURS[lv] + '"></span>' +
                         LEVEL_NAMES[lv].charAt(0);
                 });
+                html += '<br>点位<span class="dot cam" style="background:' + CAMERA_COLOUR + '"></span>视频' +
+                    '<span class="dot" style="background:' + DEVICE_KIND_COLOURS.waterlogging + '"></span>设备' +
+                    '<span class="dot" style="background:' + DEVICE_COLOURS.offline + '"></span>离线' +
+                    '<span class="dot ring"></span>待签收红色预警';
                 div.innerHTML = html;
                 return div;
             }
         });
         map.zoomControl.setPosition("topright");
         new Title().addTo(map);
+        var Mode = L.Control.extend({
+            options: { position: "topleft" },
+            onAdd: function () {
+                var div = L.DomUtil.create("div", "console-mode");
+                div.textContent = "离线地图";
+                div.style.display = "none";
+                state.modeDiv = div;
+                return div;
+            }
+        });
+        var Coords = L.Control.extend({
+            options: { position: "bottomleft" },
+            onAdd: function () {
+                var div = L.DomUtil.create("div", "console-coords");
+                div.textContent = "东经 —  北纬 —";
+                state.coordDiv = div;
+                return div;
+            }
+        });
+        new Mode().addTo(map);
+        new Coords().addTo(map);
         new Status().addTo(map);
         new Legend().addTo(map);
         L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
@@ -174,8 +239,16 @@
         return layer.getBounds ? layer.getBounds().getCenter() : null;
     }
 
+    function styleFor(layerId) {
+        if (layerId.indexOf("imported-") === 0) { return IMPORTED_STYLE; }
+        if (state.baseTiles && TILE_LAYER_STYLES[layerId]) { return TILE_LAYER_STYLES[layerId]; }
+        return LAYER_STYLES[layerId] || GENERIC_STYLE;
+    }
+
     function buildLayer(layerId, geojson) {
-        var style = LAYER_STYLES[layerId] || GENERIC_STYLE;
+        var style = styleFor(layerId);
+        var opts = state.layerOpts[layerId] || {};
+        var alpha = opts.opacity === undefined ? 1 : opts.opacity;
         var renderer = style.pane === "consoleBase" ? state.baseRenderer : state.lineRenderer;
         var count = 0;
         var points = [];
@@ -185,6 +258,8 @@
             style: function () {
                 var s = {};
                 for (var k in style) { if (k !== "pane") { s[k] = style[k]; } }
+                if (s.opacity !== undefined) { s.opacity *= alpha; }
+                if (s.fillOpacity !== undefined) { s.fillOpacity *= alpha; }
                 s.interactive = false;
                 s.renderer = renderer;
                 return s;
@@ -238,9 +313,11 @@
                 delete state.labelCounts[layerId];
             }
             var geojson = layers[layerId];
-            if (!geojson) { return; }
+            if (!geojson) { delete state.layerData[layerId]; return; }
+            state.layerData[layerId] = geojson;
             var layer = buildLayer(layerId, geojson);
-            layer.addTo(state.map);
+            var opts = state.layerOpts[layerId] || {};
+            if (opts.visible !== false) { layer.addTo(state.map); }
             state.layerGroups[layerId] = layer;
         });
         if (!state.userMoved) { fitDistrict(); }
@@ -284,11 +361,67 @@
         marker.alertId = a.id;
         marker.bindTooltip(alertTooltip(a), { className: "console-tip", direction: "top", offset: [0, -6] });
         marker.on("click", function () {
+            selectAlert(marker.alertId);
             if (state.bridge) { state.bridge.alertClicked(marker.alertId); }
         });
         marker.addTo(state.alertGroup);
         state.alerts[a.id] = marker;
         state.alertCount += 1;
+    }
+
+    /* A red alert nobody has acknowledged yet pulses (a halo on its own canvas, so the
+       animation repaints a handful of halos, not the thousands of markers below). */
+    function syncPulse(a) {
+        var wants = a.level === "red" && a.status === "new";
+        var halo = state.pulse[a.id];
+        if (wants && !halo) {
+            halo = L.circleMarker([a.lat, a.lon], {
+                renderer: state.pulseRenderer, radius: 10, color: LEVEL_COLOURS.red, weight: 3,
+                opacity: 0.8, fill: false, interactive: false
+            }).addTo(state.map);
+            state.pulse[a.id] = halo;
+        } else if (wants && halo) {
+            halo.setLatLng([a.lat, a.lon]);
+        } else if (!wants && halo) {
+            state.map.removeLayer(halo);
+            delete state.pulse[a.id];
+        }
+    }
+
+    function animatePulse() {
+        var ids = Object.keys(state.pulse);
+        if (ids.length > 0) {
+            state.pulsePhase = (state.pulsePhase + 0.06) % 1;
+            var r = 9 + 14 * state.pulsePhase;
+            var op = 0.85 * (1 - state.pulsePhase);
+            ids.forEach(function (id) {
+                var halo = state.pulse[id];
+                halo.setRadius(r);
+                halo.setStyle({ opacity: op });
+            });
+        }
+        setTimeout(animatePulse, 60);
+    }
+
+    function selectAlert(id) {
+        state.selectedId = id || null;
+        placeSelectRing();
+    }
+
+    function placeSelectRing() {
+        var marker = state.selectedId ? state.alerts[state.selectedId] : null;
+        if (!marker) {
+            if (state.selectRing) { state.map.removeLayer(state.selectRing); state.selectRing = null; }
+            return;
+        }
+        if (!state.selectRing) {
+            state.selectRing = L.circleMarker(marker.getLatLng(), {
+                renderer: state.pulseRenderer, radius: 13, color: "#ffffff", weight: 2.5,
+                opacity: 0.95, fill: false, interactive: false
+            }).addTo(state.map);
+        } else {
+            state.selectRing.setLatLng(marker.getLatLng());
+        }
     }
 
     function removeAlert(id) {
@@ -297,6 +430,7 @@
         state.alertGroup.removeLayer(marker);
         delete state.alerts[id];
         state.alertCount -= 1;
+        if (state.pulse[id]) { state.map.removeLayer(state.pulse[id]); delete state.pulse[id]; }
     }
 
     function applyAlerts(diff) {
@@ -304,10 +438,20 @@
             state.alertGroup.clearLayers();
             state.alerts = {};
             state.alertCount = 0;
+            Object.keys(state.pulse).forEach(function (id) { state.map.removeLayer(state.pulse[id]); });
+            state.pulse = {};
         }
         (diff.remove || []).forEach(removeAlert);
-        (diff.upsert || []).forEach(upsertAlert);
+        (diff.upsert || []).forEach(function (a) { upsertAlert(a); syncPulse(a); });
+        placeSelectRing();
         updateStatus();
+        reportDrawn("alerts", diff);
+    }
+
+    /* The bench's latency probe: answer after the frame that shows the diff. */
+    function reportDrawn(kind, diff) {
+        if (!diff.track || !state.bridge) { return; }
+        requestAnimationFrame(function () { state.bridge.diffDrawn(kind, diff.seq); });
     }
 
     /* ------------------------------------------------------------------ devices */
@@ -318,23 +462,48 @@
     }
 
     function deviceStyle(d) {
-        var colour = DEVICE_COLOURS[d.status] || "#90a4ae";
-        return { radius: 3, color: colour, weight: 1, opacity: 0.9, fillColor: colour, fillOpacity: 0.8 };
+        if (d.status === "offline") {
+            return { radius: 3.5, color: DEVICE_COLOURS.offline, weight: 1, opacity: 0.9,
+                     fillColor: DEVICE_COLOURS.offline, fillOpacity: 0.7 };
+        }
+        var colour = DEVICE_KIND_COLOURS[d.kindId] || DEVICE_COLOURS.online;
+        return { radius: 3.5, color: d.status === "fault" ? DEVICE_COLOURS.fault : "#0b1a26",
+                 weight: d.status === "fault" ? 2 : 1, opacity: 0.95, fillColor: colour, fillOpacity: 0.9 };
     }
 
-    function upsertDevice(d) {
+    function upsertDevice(d, added) {
         var marker = state.devices[d.id];
         if (marker) {
-            marker.setLatLng([d.lat, d.lon]);
-            marker.setStyle(deviceStyle(d));
-            marker.setTooltipContent(deviceTooltip(d));
+            var ll = marker.getLatLng();
+            if (ll.lat !== d.lat || ll.lng !== d.lon) {
+                // A moved marker must be re-filed in its cluster.
+                state.deviceGroup.removeLayer(marker);
+                marker.setLatLng([d.lat, d.lon]);
+                added.push(marker);
+            }
+            if (marker._map) {
+                marker.setStyle(deviceStyle(d));
+            } else {
+                // Clustered or off screen: no repaint now, the style applies when it is drawn.
+                L.setOptions(marker, deviceStyle(d));
+            }
+            marker.device = d;
             return;
         }
         var opts = deviceStyle(d);
         opts.renderer = state.liveRenderer;
         marker = L.circleMarker([d.lat, d.lon], opts);
-        marker.bindTooltip(deviceTooltip(d), { className: "console-tip", direction: "top" });
-        marker.addTo(state.deviceGroup);
+        marker.device = d;
+        // Tooltip made on hover only: 20,000 bound tooltips would cost memory and time.
+        marker.on("mouseover", function () {
+            if (!marker.getTooltip()) {
+                marker.bindTooltip(deviceTooltip(marker.device), { className: "console-tip", direction: "top" });
+                marker.openTooltip();
+            } else {
+                marker.setTooltipContent(deviceTooltip(marker.device));
+            }
+        });
+        added.push(marker);
         state.devices[d.id] = marker;
         state.deviceCount += 1;
     }
@@ -352,7 +521,13 @@
             delete state.devices[id];
             state.deviceCount -= 1;
         });
-        (diff.upsert || []).forEach(upsertDevice);
+        var added = [];
+        (diff.upsert || []).forEach(function (d) { upsertDevice(d, added); });
+        if (added.length) {
+            if (state.deviceGroup.addLayers) { state.deviceGroup.addLayers(added); }
+            else { added.forEach(function (m) { state.deviceGroup.addLayer(m); }); }
+        }
+        reportDrawn("devices", diff);
         if (state.devicesVisible) {
             // Devices are context: keep every alert drawn above them.
             Object.keys(state.alerts).forEach(function (id) { state.alerts[id].bringToFront(); });
@@ -374,6 +549,7 @@
     /* ------------------------------------------------------------------ focus */
 
     function focusAlert(target) {
+        if (target.id) { state.selectedId = target.id; placeSelectRing(); }
         state.userMoved = true;
         var latlng = L.latLng(target.lat, target.lon);
         state.map.setView(latlng, Math.max(state.map.getZoom(), 15));
@@ -388,6 +564,226 @@
         }, 4000);
         var marker = state.alerts[target.id];
         if (marker) { marker.openTooltip(); }
+    }
+
+    /* ------------------------------------------------------------------ cameras */
+
+    function cameraTooltip(c) {
+        return "<b>" + escapeHtml(c.name) + "</b><br>" + escapeHtml(c.kind) + "监控 · " +
+            (c.status === "online" ? "在线" : "离线") + (c.ptz ? " · 云台" : "") +
+            '<br><span class="hint">点击上墙播放</span>';
+    }
+
+    function cameraStyle(c) {
+        var on = c.status === "online";
+        // Cameras: a white-rimmed cyan dot (devices have a dark rim, alerts a halo).
+        return { radius: 4.5, color: on ? "#ffffff" : "#90a4ae", weight: 2, opacity: 0.95,
+                 fillColor: on ? CAMERA_COLOUR : "#546e7a", fillOpacity: 1 };
+    }
+
+    function applyCameras(diff) {
+        if (diff.reset) { state.cameraGroup.clearLayers(); state.cameras = {}; state.cameraCount = 0; }
+        (diff.remove || []).forEach(function (id) {
+            var m = state.cameras[id];
+            if (!m) { return; }
+            state.cameraGroup.removeLayer(m);
+            delete state.cameras[id];
+            state.cameraCount -= 1;
+        });
+        (diff.upsert || []).forEach(function (c) {
+            var m = state.cameras[c.id];
+            if (m) {
+                m.setLatLng([c.lat, c.lon]);
+                m.setStyle(cameraStyle(c));
+                m.setTooltipContent(cameraTooltip(c));
+                return;
+            }
+            var opts = cameraStyle(c);
+            opts.renderer = state.liveRenderer;
+            m = L.circleMarker([c.lat, c.lon], opts);
+            m.cameraId = c.id;
+            m.bindTooltip(cameraTooltip(c), { className: "console-tip", direction: "top", offset: [0, -6] });
+            m.on("click", function () { if (state.bridge) { state.bridge.cameraClicked(m.cameraId); } });
+            m.addTo(state.cameraGroup);
+            state.cameras[c.id] = m;
+            state.cameraCount += 1;
+        });
+        reportDrawn("cameras", diff);
+    }
+
+    /* ------------------------------------------------------------------ incidents */
+
+    function applyIncidents(diff) {
+        if (diff.reset) { state.incidentGroup.clearLayers(); state.incidents = {}; }
+        (diff.remove || []).forEach(function (id) {
+            if (state.incidents[id]) { state.incidentGroup.removeLayer(state.incidents[id]); delete state.incidents[id]; }
+        });
+        (diff.upsert || []).forEach(function (inc) {
+            if (state.incidents[inc.id]) { state.incidentGroup.removeLayer(state.incidents[inc.id]); }
+            var area = L.circle([inc.lat, inc.lon], {
+                renderer: state.lineRenderer, radius: inc.radius, color: "#ff1744", weight: 2,
+                dashArray: "8 5", fillColor: "#ff1744", fillOpacity: 0.10, interactive: false
+            });
+            area.bindTooltip("Ⅰ Ⅱ Ⅲ Ⅳ".split(" ")[inc.level - 1] + "级响应 · " + escapeHtml(inc.title),
+                             { permanent: true, direction: "center", className: "console-incident-label" });
+            area.addTo(state.incidentGroup);
+            state.incidents[inc.id] = area;
+        });
+    }
+
+    /* ------------------------------------------------------------------ rings, incident view */
+
+    function formatDistance(m) {
+        return m < 1000 ? Math.round(m) + " 米" : (m / 1000).toFixed(2) + " 公里";
+    }
+
+    function ringsLayer(p, group) {
+        var centre = L.latLng(p.lat, p.lon);
+        (p.rings || [500, 1000, 3000]).forEach(function (r) {
+            var colour = RING_COLOURS[r] || "#ffffff";
+            L.circle(centre, { renderer: state.lineRenderer, radius: r, color: colour, weight: 1.6,
+                               opacity: 0.9, dashArray: "6 6", fill: false, interactive: false }).addTo(group);
+            // Ring label on the ring's north point.
+            var north = L.latLng(p.lat + r / 111320, p.lon);
+            L.marker(north, { pane: "consoleLabels", interactive: false, keyboard: false,
+                icon: L.divIcon({ className: "console-label ring-label", iconSize: null,
+                                  html: '<span style="color:' + colour + '">' + formatDistance(r) + "</span>" })
+            }).addTo(group);
+        });
+        L.circleMarker(centre, { renderer: state.pulseRenderer, radius: 4, color: "#fff", weight: 2,
+                                 fillColor: "#ff5252", fillOpacity: 1, interactive: false }).addTo(group);
+        if (p.title) {
+            L.marker(centre, { pane: "consoleLabels", interactive: false, keyboard: false,
+                icon: L.divIcon({ className: "console-label ring-title", iconSize: null,
+                                  html: "<span>" + escapeHtml(p.title) + "</span>" })
+            }).addTo(group);
+        }
+        var kinds = { camera: "#00e5ff", device: "#aed581", resource: "#ffd54f" };
+        (p.nearby || []).forEach(function (t) {
+            var m = L.circleMarker([t.lat, t.lon], { renderer: state.pulseRenderer, radius: 8,
+                color: kinds[t.kind] || "#fff", weight: 2, fill: false, opacity: 0.9 });
+            m.bindTooltip("<b>" + escapeHtml(t.name) + "</b><br>" + escapeHtml(t.detail) + " · " +
+                          formatDistance(t.distance_m), { className: "console-tip", direction: "top" });
+            if (t.kind === "camera") {
+                m.on("click", function () { if (state.bridge) { state.bridge.cameraClicked(t.id); } });
+            }
+            m.addTo(group);
+        });
+        return L.latLng(p.lat, p.lon).toBounds(2 * ((p.rings || [3000]).slice(-1)[0] + 200));
+    }
+
+    function showRings(p) {
+        state.toolGroup.clearLayers();
+        var bounds = ringsLayer(p, state.toolGroup);
+        state.userMoved = true;
+        state.map.fitBounds(bounds);
+    }
+
+    function clearRings() { state.toolGroup.clearLayers(); }
+
+    function showIncident(p) {
+        clearIncident();
+        var group = L.featureGroup().addTo(state.map);
+        L.circle([p.lat, p.lon], { renderer: state.lineRenderer, radius: p.radius, color: "#ff1744",
+                                   weight: 2.5, fillColor: "#ff1744", fillOpacity: 0.18,
+                                   interactive: false }).addTo(group);
+        var bounds = ringsLayer(p, group);
+        state.incidentView = group;
+        state.userMoved = true;
+        state.map.fitBounds(bounds);
+    }
+
+    function clearIncident() {
+        if (state.incidentView) { state.map.removeLayer(state.incidentView); state.incidentView = null; }
+    }
+
+    /* ------------------------------------------------------------------ measurement */
+
+    function setMeasuring(on) {
+        var m = state.measure;
+        m.on = !!on;
+        if (m.line) { state.map.removeLayer(m.line); m.line = null; }
+        if (m.label) { state.map.removeLayer(m.label); m.label = null; }
+        m.points = [];
+        m.total = 0;
+        state.map.getContainer().style.cursor = m.on ? "crosshair" : "";
+        if (m.on) { state.map.doubleClickZoom.disable(); } else { state.map.doubleClickZoom.enable(); }
+    }
+
+    function measureClick(ev) {
+        var m = state.measure;
+        if (!m.on) { return; }
+        m.points.push(ev.latlng);
+        if (!m.line) {
+            m.line = L.polyline(m.points, { renderer: state.pulseRenderer, color: "#ffea00", weight: 2.5,
+                                            dashArray: "6 4", interactive: false }).addTo(state.map);
+        } else {
+            m.line.setLatLngs(m.points);
+        }
+        m.total = 0;
+        for (var i = 1; i < m.points.length; i++) { m.total += m.points[i - 1].distanceTo(m.points[i]); }
+        var text = m.points.length < 2 ? "起点" : "总长 " + formatDistance(m.total);
+        if (m.label) { state.map.removeLayer(m.label); }
+        m.label = L.marker(ev.latlng, { pane: "consoleLabels", interactive: false, keyboard: false,
+            icon: L.divIcon({ className: "console-label measure-label", iconSize: null,
+                              html: "<span>" + text + "</span>" }) }).addTo(state.map);
+        if (state.bridge) { state.bridge.measuredDistance(m.total); }
+    }
+
+    /* ------------------------------------------------------------------ base tiles, mode */
+
+    function setBaseTiles(cfg) {
+        state.baseTiles = cfg;
+        if (state.tileLayer) { state.map.removeLayer(state.tileLayer); }
+        state.tileLayer = L.tileLayer(cfg.url, {
+            minZoom: cfg.minZoom, maxZoom: cfg.maxZoom, maxNativeZoom: cfg.maxNativeZoom,
+            keepBuffer: 2, updateWhenZooming: false, className: "console-tiles"
+        });
+        state.tileLayer.on("tileload", function () { state.tileStats.loaded += 1; });
+        state.tileLayer.on("tileerror", function () { state.tileStats.errors += 1; });
+        state.tileLayer.addTo(state.map);
+        L.DomUtil.addClass(state.map.getContainer(), "has-base-tiles");
+        // Restyle the vectors as outlines over the tiles.
+        var data = {};
+        Object.keys(state.layerData).forEach(function (id) { data[id] = state.layerData[id]; });
+        if (Object.keys(data).length) { applyLayers(data); }
+    }
+
+    function setMapMode(mode) {
+        if (!state.modeDiv) { return; }
+        state.modeDiv.textContent = mode.text || "离线地图";
+        state.modeDiv.style.display = mode.offline ? "" : "none";
+    }
+
+    function setLayerStyle(opts) {
+        var prev = state.layerOpts[opts.id] || {};
+        state.layerOpts[opts.id] = { visible: opts.visible === undefined ? prev.visible : opts.visible,
+                                     opacity: opts.opacity === undefined ? prev.opacity : opts.opacity };
+        if (state.layerData[opts.id]) {
+            var one = {};
+            one[opts.id] = state.layerData[opts.id];
+            applyLayers(one);
+        }
+    }
+
+    function fitBoundsTo(b) {
+        state.userMoved = true;
+        state.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: [16, 16] });
+    }
+
+    /* Frame-time sampling for the bench: intervals between animation frames. */
+    function sampleFrames(on) {
+        if (!on) { var f = state.frames || []; state.frames = null; return f; }
+        state.frames = [];
+        var last = performance.now();
+        function tick(now) {
+            if (!state.frames) { return; }
+            state.frames.push(now - last);
+            last = now;
+            requestAnimationFrame(tick);
+        }
+        requestAnimationFrame(tick);
+        return [];
     }
 
     /* Fit the whole district into the view; false while the boundary is unknown. */
@@ -434,6 +830,18 @@
             bridge.devicesVisibleChanged.connect(setDevicesVisible);
             bridge.focusRequested.connect(function (json) { focusAlert(JSON.parse(json)); });
             bridge.districtRequested.connect(showDistrict);
+            bridge.camerasChanged.connect(function (json) { applyCameras(JSON.parse(json)); });
+            bridge.incidentsChanged.connect(function (json) { applyIncidents(JSON.parse(json)); });
+            bridge.baseTilesChanged.connect(function (json) { setBaseTiles(JSON.parse(json)); });
+            bridge.mapModeChanged.connect(function (json) { setMapMode(JSON.parse(json)); });
+            bridge.layerStyleChanged.connect(function (json) { setLayerStyle(JSON.parse(json)); });
+            bridge.selectionChanged.connect(selectAlert);
+            bridge.incidentShown.connect(function (json) { showIncident(JSON.parse(json)); });
+            bridge.incidentCleared.connect(clearIncident);
+            bridge.ringsShown.connect(function (json) { showRings(JSON.parse(json)); });
+            bridge.ringsCleared.connect(clearRings);
+            bridge.measureToggled.connect(setMeasuring);
+            bridge.boundsRequested.connect(function (json) { fitBoundsTo(JSON.parse(json)); });
             window.consoleMapReady = true;
             // Python answers with the whole current picture.
             bridge.pageReady();
@@ -451,11 +859,37 @@
         makePane("consoleLines", 360, false);
         makePane("consoleLabels", 420, false);
         makePane("consoleLive", 450, true);
+        makePane("consolePulse", 460, false);
         state.baseRenderer = L.canvas({ pane: "consoleBase", padding: 0.3 });
         state.lineRenderer = L.canvas({ pane: "consoleLines", padding: 0.3 });
         state.liveRenderer = L.canvas({ pane: "consoleLive", padding: 0.3, tolerance: 3 });
+        state.pulseRenderer = L.canvas({ pane: "consolePulse", padding: 0.3 });
+        state.incidentGroup = L.featureGroup().addTo(map);
+        state.cameraGroup = L.featureGroup().addTo(map);
         state.alertGroup = L.featureGroup().addTo(map);
-        state.deviceGroup = L.featureGroup();
+        state.toolGroup = L.featureGroup().addTo(map);
+        // Devices cluster at district zoom; one by one from street zoom.
+        state.deviceGroup = typeof L.markerClusterGroup === "function" ? L.markerClusterGroup({
+            chunkedLoading: true, disableClusteringAtZoom: 15, maxClusterRadius: 70,
+            showCoverageOnHover: false, spiderfyOnMaxZoom: false, removeOutsideVisibleBounds: true,
+            iconCreateFunction: function (cluster) {
+                var n = cluster.getChildCount();
+                var size = n < 100 ? 30 : (n < 1000 ? 36 : 42);
+                return L.divIcon({ className: "device-cluster", iconSize: [size, size],
+                                   html: "<div><span>" + n + "</span></div>" });
+            }
+        }) : L.featureGroup();
+        map.on("click", measureClick);
+        map.on("contextmenu", function (ev) {
+            if (state.bridge) { state.bridge.pointPicked(ev.latlng.lat, ev.latlng.lng); }
+        });
+        map.on("mousemove", function (ev) {
+            if (state.coordDiv) {
+                state.coordDiv.textContent = "东经 " + ev.latlng.lng.toFixed(5) + "°  北纬 " +
+                    ev.latlng.lat.toFixed(5) + "°";
+            }
+        });
+        animatePulse();
         addControls();
         watchOperator();
         map.on("zoomend", onZoomChanged);
@@ -492,6 +926,45 @@
         deviceCount: function () { return state.deviceCount; },
         devicesVisible: function () { return state.devicesVisible && state.map.hasLayer(state.deviceGroup); },
         statusText: function () { return state.statusDiv ? state.statusDiv.textContent : ""; },
+        applyCameras: applyCameras,
+        selectAlert: selectAlert,
+        selectedId: function () { return state.selectedId; },
+        pulsingIds: function () { return Object.keys(state.pulse).sort(); },
+        cameraCount: function () { return state.cameraCount; },
+        alertLatLng: function (id) {
+            var m = state.alerts[id];
+            return m ? [m.getLatLng().lat, m.getLatLng().lng] : null;
+        },
+        deviceColour: function (id) {
+            var m = state.devices[id];
+            return m ? m.options.fillColor : null;
+        },
+        incidentCount: function () { return Object.keys(state.incidents).length; },
+        incidentShown: function () { return !!state.incidentView; },
+        ringCount: function () {
+            var n = 0;
+            state.toolGroup.eachLayer(function (l) { if (l instanceof L.Circle) { n += 1; } });
+            return n;
+        },
+        tileStats: function () { return state.tileStats; },
+        tilesIdle: function () {
+            return !!state.tileLayer && state.tileStats.loaded > 0 && !state.tileLayer.isLoading();
+        },
+        hasBaseTiles: function () { return !!state.tileLayer && state.map.hasLayer(state.tileLayer); },
+        modeText: function () {
+            return state.modeDiv && state.modeDiv.style.display !== "none" ? state.modeDiv.textContent : "";
+        },
+        layerVisible: function (id) {
+            return !!state.layerGroups[id] && state.map.hasLayer(state.layerGroups[id]);
+        },
+        layerOpacity: function (id) { return (state.layerOpts[id] || {}).opacity; },
+        measureTotal: function () { return state.measure.total; },
+        sampleFrames: sampleFrames,
+        clickCamera: function (id) {
+            var m = state.cameras[id];
+            if (m) { m.fire("click"); return true; }
+            return false;
+        },
         clickAlert: function (id) {
             var m = state.alerts[id];
             if (m) { m.fire("click"); return true; }
