@@ -23,6 +23,7 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
 MAX_SLOTS = 64
@@ -344,6 +345,8 @@ class LinkageRule:
     levels: tuple[str, ...] = ("red", "orange")
     radius_m: float = 1500.0
     slots: tuple[int, ...] = (0, 1, 2, 3)
+    max_age_s: float = 600.0
+    """Older alerts (a backlog arriving with a snapshot) do not pop up cameras."""
 
     def __post_init__(self) -> None:
         if self.radius_m <= 0:
@@ -382,8 +385,14 @@ class AlarmLinkage:
         self.banners: dict[int, Banner] = {}
         self._linked: set[str] = set()
 
-    def consider(self, alerts: Iterable[Any], cameras: Iterable[Any]) -> list[LinkageResult]:
+    def mark_seen(self, alert_ids: Iterable[str]) -> None:
+        """Alerts that must not pop up cameras (held before the wall opened)."""
+        self._linked.update(alert_ids)
+
+    def consider(self, alerts: Iterable[Any], cameras: Iterable[Any],
+                 now: datetime | None = None) -> list[LinkageResult]:
         cams = list(cameras)
+        now = now or datetime.now(timezone.utc)
         results: list[LinkageResult] = []
         for alert in sorted(alerts, key=lambda a: (a.level != "red", a.created_at, a.id)):
             if alert.id in self._linked or alert.status != "new" or alert.level not in self.rule.levels:
@@ -391,6 +400,8 @@ class AlarmLinkage:
             if alert.location is None:
                 continue
             self._linked.add(alert.id)
+            if (now - alert.created_at).total_seconds() > self.rule.max_age_s:
+                continue
             near = nearest_cameras(cams, alert.location.lon, alert.location.lat,
                                    self.rule.radius_m, len(self.rule.slots))
             if not near:

@@ -135,13 +135,15 @@ def test_alarm_linkage_picks_nearest_for_red_and_orange_and_clears_on_acknowledg
         "O1": _alert("O1", "orange", 114.40, 22.7801),
         "R2": _alert("R2", "red", 114.36, 22.74),  # no camera within 500 m
     }
-    results = link.consider(alerts.values(), cams)
+    old = _alert("OLD", "red", 114.30, 22.70)
+    assert link.consider([old], cams, now=old.created_at + timedelta(hours=1)) == []  # a backlog
+    results = link.consider(alerts.values(), cams, now=alerts["R1"].created_at)
     placed = {r.alert_id: [(s, c) for s, c, _ in r.placements] for r in results}
     assert placed["R1"] == [(4, "a"), (5, "b")]
     assert "Y1" not in placed and "R2" not in placed
     assert link.banner_at(4).alert_id in ("R1", "O1")
     # Linked once: the same alert again places nothing.
-    assert link.consider(alerts.values(), cams) == []
+    assert link.consider(alerts.values(), cams, now=alerts["R1"].created_at) == []
     banner_alert = link.banner_at(4).alert_id
     alerts[banner_alert] = _alert(banner_alert, "red", 114.3, 22.7, status="acknowledged")
     cleared = link.clear_acknowledged(alerts.get)
