@@ -397,8 +397,9 @@ class VideoTile(QWidget):
 
     @property
     def decoding(self) -> bool:
-        """A stream is open on this tile (False when idle, offline, parked or waiting to reconnect)."""
-        return not self._player.source().isEmpty()
+        """The tile plays (or keeps reconnecting to) its stream: False when idle, offline or
+        parked (hidden / minimised)."""
+        return not self._parked and self._state in (STATE_LIVE, STATE_CONNECTING, STATE_STALLED)
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
@@ -448,6 +449,7 @@ class VideoTile(QWidget):
         if event.button() == Qt.MouseButton.LeftButton:
             self._press_pos = event.position().toPoint()
         self.setFocus(Qt.FocusReason.MouseFocusReason)
+        self.focused.emit()  # selected even when the window is not active
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
@@ -906,7 +908,6 @@ class VideoWall(QWidget):
             self._enlarged = None
             self._relayout()
             self.layout_changed.emit(self.model.layout.name)
-            return
         for slot in sorted(slots):
             if slot < len(self._all_tiles):
                 self._all_tiles[slot].assign(self._camera(self.model.camera_at(slot)))
