@@ -28,6 +28,9 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 
 MAX_SLOTS = 64
 
+CAMERA_MIME = "application/x-pingshan-camera"
+"""Drag payload between views: a camera id (UTF-8), from the directory or the map."""
+
 
 @dataclass(frozen=True)
 class Cell:

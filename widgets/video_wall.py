@@ -61,7 +61,7 @@ from PySide6.QtWidgets import (
 from console.exports import ExportError
 from console.ptz import PtzControl, PtzError
 from console.video_snapshot import CameraSnapshots
-from console.video_wall_model import LAYOUTS, AlarmLinkage, LinkageRule, Tour, TourRunner, VideoPreferences, WallModel
+from console.video_wall_model import CAMERA_MIME, LAYOUTS, AlarmLinkage, LinkageRule, Tour, TourRunner, VideoPreferences, WallModel
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,6 @@ STATE_STALLED = "stalled"
 STATE_OFFLINE = "offline"
 STATE_PAUSED = "paused"
 
-CAMERA_MIME = "application/x-pingshan-camera"
-"""Drag payload: a camera id (UTF-8), from the camera directory or the map."""
 TILE_MIME = "application/x-pingshan-tile"
 """Drag payload: a wall slot number, to swap two tiles."""
 
