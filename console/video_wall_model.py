@@ -350,6 +350,7 @@ class LinkageRule:
     slots: tuple[int, ...] = (0, 1, 2, 3)
     max_age_s: float = 600.0
     """Older alerts (a backlog arriving with a snapshot) do not pop up cameras."""
+    enabled: bool = True
 
     def __post_init__(self) -> None:
         if self.radius_m <= 0:
@@ -394,6 +395,8 @@ class AlarmLinkage:
 
     def consider(self, alerts: Iterable[Any], cameras: Iterable[Any],
                  now: datetime | None = None) -> list[LinkageResult]:
+        if not self.rule.enabled:
+            return []
         cams = list(cameras)
         now = now or datetime.now(timezone.utc)
         results: list[LinkageResult] = []
