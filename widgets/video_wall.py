@@ -16,7 +16,7 @@ gestures (drag and drop, double-click, keys) into calls on that model or on core
 services (PTZ commands, snapshots).
 
 Past 16 tiles a tile is too small for the sub-stream to show more than the third,
-``low`` stream does (320×180, 5 fps); the wall plays ``low`` on every tile except the
+``low`` stream does (320×180, 12.5 fps); the wall plays ``low`` on every tile except the
 focused one (sub-stream, full rate) and the enlarged one (main stream).  At 64
 tiles QtMultimedia otherwise collapses (some players at 0 fps, measured).
 """
@@ -39,6 +39,7 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
+    QThreadPool,
     QTimer,
     QUrl,
     Signal,
@@ -69,6 +70,10 @@ _CST = timezone(timedelta(hours=8), "CST")
 
 STALL_AFTER_S = 5.0
 """No frame for this long means the signal is lost."""
+
+FIRST_FRAME_S = 10.0
+"""A (re)connection may take this long to its first frame: FFmpeg probes the stream
+first, and on a loaded 2-core machine with dozens of players that took over 5 s."""
 
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0)
 """Reconnect delays after successive failures; the last one repeats."""
@@ -331,7 +336,8 @@ class VideoTile(QWidget):
         now = time.monotonic()
         if self._attempt_in_flight():
             since = now - max(self._last_frame_at, self._connected_at)
-            if since >= STALL_AFTER_S:
+            waiting_first = self._last_frame_at < self._connected_at
+            if since >= (FIRST_FRAME_S if waiting_first else STALL_AFTER_S):
                 self._lose_signal(f"no frame for {since:.1f} s")
         elif self._state == STATE_STALLED and self._reconnect_due is not None:
             if now >= self._reconnect_due:
@@ -976,6 +982,13 @@ class VideoWall(QWidget):
 
     def _relayout(self) -> None:
         lay = self.model.layout
+        # QtMultimedia opens (and probes) each stream in a task on Qt's global thread
+        # pool, which has one thread per core: on 2 cores 36 tiles came up two at a
+        # time, ~2 s apart, and the watchdog gave up on the last ones (measured).
+        # Opening is waiting on the network, not computing: allow one per tile.
+        pool = QThreadPool.globalInstance()
+        if pool.maxThreadCount() < lay.tiles + 4:
+            pool.setMaxThreadCount(lay.tiles + 4)
         while len(self._all_tiles) < lay.tiles:
             tile = self._make_tile(len(self._all_tiles))
             self._all_tiles.append(tile)
