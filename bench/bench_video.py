@@ -10,9 +10,11 @@ Starts its own district feed (a subprocess on loopback), builds a
     .venv/bin/python bench/bench_video.py --tiles 64 --policy sub   # 64 sub-streams: the collapse
     .venv/bin/python bench/bench_video.py --pyav 16 36         # PyAV decode of N sub-streams
 
-``--policy auto`` is the wall's own choice (past 16 tiles the unfocused tiles play the
-third 320×180 5 fps stream, the focused tile the sub-stream); ``--policy sub`` forces
-sub-streams on every tile (the old behaviour).  "focused" is tile 0, selected as an
+``--policy auto`` is the wall's own choice (on the 64-tile wall the unfocused tiles play
+the third 320×180 12.5 fps stream, the focused tile the sub-stream); ``--policy sub``
+forces sub-streams on every tile.  ``--default-pool`` leaves Qt's global thread pool
+at one thread per core (QtMultimedia opens streams there; the wall widens it), to show
+what the wall did before.  "focused" is tile 0, selected as an
 operator would by clicking it.  CPU % is this process's CPU time over wall time
 (200 % = both cores of a 2-core machine); the feed's own CPU is shown separately
 since it shares the machine.
@@ -130,7 +132,7 @@ def _measure(tiles: list[Any], seconds: float) -> tuple[list[float], list[float]
 
 
 def run_tiles(snapshot: Snapshot, tiles: int, seconds: float, warmup: float, policy: str,
-              feed_pid: int | None) -> dict[str, Any]:
+              feed_pid: int | None, default_pool: bool = False) -> dict[str, Any]:
     """Play ``tiles`` cameras on the wall and measure; returns one table row."""
     import widgets.video_wall as vw
 
@@ -139,7 +141,18 @@ def run_tiles(snapshot: Snapshot, tiles: int, seconds: float, warmup: float, pol
         vw.LOW_STREAM_ABOVE = 10 ** 6
     try:
         cameras = sorted((c for c in snapshot.cameras if c.status == "online"), key=lambda c: c.id)
-        w = _Wall(snapshot, str(tiles))
+        if default_pool:
+            from PySide6.QtCore import QThreadPool
+
+            pool = QThreadPool.globalInstance()
+            pool.setMaxThreadCount(os.cpu_count() or 2)
+            real_set = pool.setMaxThreadCount
+            pool.setMaxThreadCount = lambda _n: None  # type: ignore[method-assign]
+        try:
+            w = _Wall(snapshot, str(tiles))
+        finally:
+            if default_pool:
+                pool.setMaxThreadCount = real_set  # type: ignore[method-assign]
         wall = w.wall
         wall.show_cameras([cameras[i % len(cameras)].id for i in range(tiles)])
         wall._on_tile_focused(0)  # the operator selected tile 0
@@ -155,7 +168,7 @@ def run_tiles(snapshot: Snapshot, tiles: int, seconds: float, warmup: float, pol
         feed1 = _cpu_seconds_of(feed_pid)
         others = means[1:] or means
         row = {
-            "case": f"{tiles} tiles ({policy})",
+            "case": f"{tiles} tiles ({policy}{', 2-thread pool' if default_pool else ''})",
             "streams": ",".join(sorted({t.stream for t in playing})),
             "live": sum(1 for t in playing if t.state == "live"),
             "n": tiles,
@@ -300,7 +313,7 @@ def run_pyav(urls: list[str], seconds: float, size: tuple[int, int]) -> dict[str
 
 def _print_row(row: dict[str, Any]) -> None:
     feed_cpu = "n/a" if row.get("feed_cpu") is None else f"{row['feed_cpu']:.0f}"
-    print(f"{row['case']:<28} {row.get('streams', ''):<9} {row.get('live', '-'):>5} {row.get('focused', float('nan')):>8.1f} "
+    print(f"{row['case']:<36} {row.get('streams', ''):<9} {row.get('live', '-'):>5} {row.get('focused', float('nan')):>8.1f} "
           f"{row['fps_min']:>8.1f} {row['fps_mean']:>9.1f} {row.get('worst_1s', float('nan')):>9.1f} "
           f"{row['cpu']:>7.0f} {feed_cpu:>9} {row['rss']:>7.0f}", flush=True)
 
@@ -311,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="tile counts to measure (1, 4, 9, 16, 25, 36, 64)")
     parser.add_argument("--policy", choices=("auto", "sub"), default="auto",
                         help="auto: the wall's stream choice; sub: sub-stream on every tile")
+    parser.add_argument("--default-pool", action="store_true",
+                        help="leave Qt's global thread pool at one thread per core (the old wall)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measurement per row")
     parser.add_argument("--warmup", type=float, default=25.0, help="max wait for all tiles live")
     parser.add_argument("--no-enlarged", action="store_true", help="skip the enlarged main-stream row")
@@ -334,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         online = [c for c in snapshot.cameras if c.status == "online"]
         print(f"feed {base_url}: {len(online)} online cameras; {os.cpu_count()} CPUs (shared); "
               f"{args.seconds:.0f} s per row; wall 1920×1080 offscreen", flush=True)
-        header = (f"{'case':<28} {'streams':<9} {'live':>5} {'focused':>8} {'fps min':>8} {'fps mean':>9} "
+        header = (f"{'case':<36} {'streams':<9} {'live':>5} {'focused':>8} {'fps min':>8} {'fps mean':>9} "
                   f"{'worst 1s':>9} {'CPU %':>7} {'feed CPU':>9} {'RSS MB':>7}")
         if args.tiles or not args.no_enlarged or args.alerts:
             from PySide6.QtWidgets import QApplication
@@ -343,7 +358,8 @@ def main(argv: list[str] | None = None) -> int:
             print(header)
             print("-" * len(header))
             for n in args.tiles:
-                _print_row(run_tiles(snapshot, n, args.seconds, args.warmup, args.policy, feed_pid))
+                _print_row(run_tiles(snapshot, n, args.seconds, args.warmup, args.policy, feed_pid,
+                                     args.default_pool))
             if not args.no_enlarged:
                 _print_row(run_enlarged(snapshot, args.seconds, args.warmup, feed_pid))
             if args.alerts:
