@@ -108,6 +108,15 @@ BADGES: dict[str, tuple[str, str]] = {
 }
 
 
+def source_url(url: str) -> QUrl:
+    """A camera URL as the player takes it: rtsp://, http(s):// (MPEG-TS, HTTP-FLV, HLS
+    .m3u8, MJPEG), file:// or a bare local path."""
+    qurl = QUrl(url)
+    if qurl.scheme() in ("", "file") or (len(qurl.scheme()) == 1 and ":" in url[:3]):  # C:\… on Windows
+        return QUrl.fromLocalFile(qurl.toLocalFile() if qurl.scheme() == "file" else url)
+    return qurl
+
+
 def _tr(text: str) -> str:
     return QCoreApplication.translate("VideoTile", text)
 
@@ -431,7 +440,10 @@ class VideoTile(QWidget):
         self._frame_times.clear()
         self._reconnect_due = None
         self._connected_at = time.monotonic()
-        self._player.setSource(QUrl(url))
+        qurl = source_url(url)
+        # A recording (local file) loops; a live stream that ends has dropped.
+        self._player.setLoops(QMediaPlayer.Loops.Infinite if qurl.isLocalFile() else 1)
+        self._player.setSource(qurl)
         self._player.play()
         if not keep_state:
             self._frame = None
