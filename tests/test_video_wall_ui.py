@@ -114,8 +114,11 @@ def test_layouts_keep_assignments_and_hidden_tiles_stop_decoding(qtbot: Any, cor
     assert [t.camera_id for t in wall.tiles] == sixteen
     assert all(t.decoding for t in wall.tiles)
 
-    wall.set_layout("36")  # more than 16 tiles: unfocused tiles on the third stream
+    wall.set_layout("36")  # 36 tiles still play sub-streams
+    assert all(t.stream == "sub" for t in wall.tiles)
+    wall.set_layout("64")  # the 64-tile wall: unfocused tiles on the third stream
     assert all(t.stream == "low" for t in wall.tiles)
+    assert wall.tiles[0].source_url.endswith("/low.ts")
     wall.tiles[5].setFocus()
     qtbot.waitUntil(lambda: wall.tiles[5].stream == "sub", timeout=2000)
     assert wall.tiles[4].stream == "low"
