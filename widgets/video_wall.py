@@ -629,7 +629,8 @@ class VideoTile(QWidget):
         name = self._camera_name or "—"
         if self._stream == "main":
             name += "  [" + _tr("主码流") + "]"
-        name = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(0, rect.width() - clock_w - 28))
+        # Elide in the middle: the spot at the end of the name tells cameras apart.
+        name = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(0, rect.width() - clock_w - 28))
         painter.drawText(QRect(8, 0, rect.width() - 16, bar_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
         # Bottom: badge (left), frame rate (right).
@@ -929,6 +930,8 @@ class VideoWall(QWidget):
         for slot in sorted(slots):
             if slot < len(self._all_tiles):
                 self._all_tiles[slot].assign(self._camera(self.model.camera_at(slot)))
+        if layout:
+            self._fill_empty_tiles()  # a larger layout shows more of the online cameras
 
     def _on_cameras_changed(self, ids: Iterable[str]) -> None:
         changed = set(ids)
