@@ -170,6 +170,7 @@ class CameraStreams(WireModel):
 
     main: str
     sub: str
+    low: str | None = None  # optional third stream (small, reduced rate) for large walls
 
 
 class Camera(WireModel):

@@ -434,7 +434,8 @@ class District:
 
     def _streams(self, code: str) -> CameraStreams:
         base = self.config.public_url.rstrip("/")
-        return CameraStreams(main=f"{base}/video/{code}/main.ts", sub=f"{base}/video/{code}/sub.ts")
+        return CameraStreams(main=f"{base}/video/{code}/main.ts", sub=f"{base}/video/{code}/sub.ts",
+                             low=f"{base}/video/{code}/low.ts")
 
     def _load_world(self) -> None:
         for body in self.store.state("alert"):

@@ -26,6 +26,7 @@ import qasync  # noqa: E402
 from console.qt_bridge import PictureNotifier  # noqa: E402
 from console.runtime import ConsoleConfig, ConsoleCore  # noqa: E402
 from widgets.map_panel import MapPanel, alert_marker  # noqa: E402
+from console.video_wall_model import LinkageRule  # noqa: E402
 from widgets.video_wall import VideoWall  # noqa: E402
 
 
@@ -87,7 +88,8 @@ def test_panels_follow_the_live_core(qtbot: Any, qapp: Any, feed: Any, tmp_path:
     notifier = PictureNotifier(core.picture, interval_ms=100)
     panel = MapPanel(core, notifier)
     _panels.append(panel)
-    wall = VideoWall(core, notifier)
+    # Alarm linkage off: the burst below would (rightly) pop its cameras onto the tiles.
+    wall = VideoWall(core, notifier, linkage=LinkageRule(enabled=False))
     for widget, size in ((panel, (1000, 700)), (wall, (960, 540))):
         qtbot.addWidget(widget)
         widget.resize(*size)

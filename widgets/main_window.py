@@ -232,6 +232,8 @@ class MainWindow(QMainWindow):
         self._on_connection_changed(None)
         self._on_incidents_changed(None)
 
+        self._add_camera_directory()
+
         self.resize(1920, 1080)
         self._sized = self.restore_layout()
         # Wartime command (issue 7): banner, 战时指挥 dock, 战时 menu and the layout switch.
@@ -385,6 +387,31 @@ class MainWindow(QMainWindow):
             assign(index, camera_id)
         self.docks["video"].show()
         self.docks["video"].raise_()
+
+    def _add_camera_directory(self) -> None:
+        """Video (issue 5): the camera directory, tabbed with the queue under the map so
+        that it stays visible beside the wall while cameras are dragged onto tiles; the
+        wall's messages go to the status bar."""
+        self.camera_directory = self._make_panel("widgets.camera_directory", "CameraDirectory",
+                                                 self.tr("摄像机目录未能加载"))
+        dock = QDockWidget(self.tr("摄像机目录"), self)
+        dock.setObjectName("CameraDirectoryDock")
+        dock.setWidget(self.camera_directory)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.tabifyDockWidget(self.docks["queue"], dock)
+        self.docks["queue"].raise_()
+        self.camera_dock = dock
+        show_cameras = getattr(self.video_wall, "show_cameras", None)
+        activated = getattr(self.camera_directory, "camera_activated", None)
+        if activated is not None and callable(show_cameras):
+            activated.connect(lambda cid: show_cameras(
+                [cid], getattr(self.video_wall, "focused_index", None) or 0))
+        for panel in (self.video_wall, self.camera_directory):
+            message = getattr(panel, "message", None)
+            if message is not None:
+                message.connect(self.status.show_message)
 
     def _on_map_alert_selected(self, alert_id: str) -> None:
         self.alert_queue.select_alert(alert_id)
