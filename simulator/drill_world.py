@@ -179,6 +179,19 @@ class DrillWorld(District):
         self.emit([("camera.upsert", c, c.street, c.community, "camera")])
         return c
 
+    def set_camera_clip(self, camera_id: str, url: str) -> Camera | None:
+        """Point a camera's streams at a clip from the drill package (a local file)."""
+        from console.models import CameraStreams
+
+        cam = self.cameras.get(camera_id)
+        if cam is None:
+            return None
+        c = cam.model_copy(update={"streams": CameraStreams(main=url, sub=url), "rev": cam.rev + 1,
+                                   "updated_at": self.now()})
+        self.cameras[c.id] = c
+        self.emit([("camera.upsert", c, c.street, c.community, "camera")])
+        return c
+
     def notice(self, text: str, severity: str = "info") -> int:
         """A notice envelope (a unit's message to the duty room), persisted like every event."""
         self.head += 1

@@ -56,6 +56,22 @@ def open_drill(path: str | Path) -> tuple[Scenario, DrillPackage | None]:
 
 
 @dataclass
+class DrillStatus:
+    title: str
+    now_s: float
+    duration_s: float
+    speed: float
+    paused: bool
+    finished: bool
+    injects_done: int
+    injects_total: int
+    score_percent: float | None
+    next_inject_s: float | None
+    scenario_time: datetime
+    report: Path | None
+
+
+@dataclass
 class DrillResult:
     score: Score
     state: dict[str, Any]
@@ -83,13 +99,19 @@ class DrillSession:
         if self.package is not None and self.package.envelopes:
             recorded = [(at, body) for at, body in self.package.envelopes]
         self.engine = DrillEngine(self.scenario, self.work_dir, scripted_responses=scripted, recorded=recorded)
+        self.clip_paths: dict[str, Path] = {}
+        if self.package is not None:
+            # Camera clips play from files in the drill's folder (a player needs a file, not a row).
+            self.clip_paths = self.package.extract_clips(self.work_dir / "clips")
+            for cid, clip in sorted(self.clip_paths.items()):
+                self.engine.world.set_camera_clip(cid, clip.resolve().as_uri())
         self.clock = VirtualClock(speed)
         self.paced = paced
         self.scripted = scripted
         self.pace_speed = pace_speed
         self.source: Any = None
         self.core: Any = None
-        self.clip_paths: dict[str, Path] = {}
+        self.report_path: Path | None = None
         self._started_wall = time.monotonic()
 
     # ------------------------------------------------------------------ core hook
@@ -104,13 +126,25 @@ class DrillSession:
         from console.drill.source import DrillSource
 
         self.core = core
+        from console import exports
+
+        exports.DRILL_MARK = f"{WATERMARK}（非真实数据）"  # text exports of a drill say so in their first line
         self._publish_catalogues(core)
         self.source = DrillSource(self.engine, core.ingest, core.picture, core.commands, core.outbox,
                                   clock=self.clock, paced=self.paced, operator=self.operator,
                                   scripted=self.scripted, pace_speed=self.pace_speed)
         core.source = self.source
+        if self.paced:  # an operator's drill: the after-action report is written when it ends
+            self.source.on_finished.append(self._report_at_end)
         core._spawn(self.source.run(), "drill-source")
         return self.source
+
+    def _report_at_end(self) -> None:
+        try:
+            path = self.write_report()
+            log.info("drill report: %s", path)
+        except Exception:  # noqa: BLE001 - the drill itself is done; say so in the log
+            log.exception("drill report failed")
 
     def _publish_catalogues(self, core: Any) -> None:
         from console.models import LayerInfo, PlanList
@@ -119,7 +153,6 @@ class DrillSession:
             if self.package is not None and self.package.layers:
                 infos, docs = self.package.layer_infos, self.package.layers
                 plans_json = self.package.plans_json
-                self.clip_paths = self.package.extract_clips(self.work_dir / "clips")
             else:
                 infos, docs = self.engine._world_mod.catalogue_layers()
                 plans_json = self.engine._world_mod.catalogue_plans()
@@ -134,6 +167,67 @@ class DrillSession:
         except Exception:  # noqa: BLE001 - a drill without its map still runs
             log.exception("drill layers/plans could not be loaded")
 
+    # ------------------------------------------------------------------ controls (the drill bar calls these)
+
+    def toggle_pause(self) -> bool:
+        """Pause or resume the virtual clock; True when now paused."""
+        paused = self.clock.toggle()
+        self._wake()
+        return paused
+
+    def set_speed(self, speed: float) -> float:
+        value = self.clock.set_speed(speed)
+        self._wake()
+        return value
+
+    def faster(self) -> float:
+        value = self.clock.faster()
+        self._wake()
+        return value
+
+    def slower(self) -> float:
+        value = self.clock.slower()
+        self._wake()
+        return value
+
+    def jump_next(self) -> float | None:
+        """Move the clock to the next inject; its virtual time, or None when none is left."""
+        nxt = self.engine.next_inject_at(max(self.engine.now_s, self.clock.now_s()))
+        if nxt is not None:
+            self.clock.jump_to(nxt)
+            self._wake()
+        return nxt
+
+    def _wake(self) -> None:
+        if self.source is not None:
+            self.source.wake()
+
+    def status(self) -> DrillStatus:
+        """What the drill bar shows: clock, speed, progress, the score so far."""
+        e = self.engine
+        try:
+            percent: float | None = score(e).percent
+        except Exception:  # noqa: BLE001 - a score that cannot be computed is shown as absent
+            log.exception("drill score failed")
+            percent = None
+        return DrillStatus(title=e.scenario.title, now_s=e.now_s, duration_s=e.duration, speed=self.clock.speed,
+                           paused=self.clock.paused, finished=e.finished, injects_done=e.injects_done(),
+                           injects_total=e.inject_count or len(e.produced), score_percent=percent,
+                           next_inject_s=e.next_inject_at(e.now_s), scenario_time=e.world.now(),
+                           report=self.report_path)
+
+    def write_report(self, out_dir: Path | None = None, *, pdf: bool = True) -> Path:
+        """Report and final state of the drill so far into ``out_dir`` (default: the drill's folder)."""
+        from console.drill.report import write_report
+
+        out = out_dir or (self.work_dir / "report")
+        result = self.result()
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "state.json").write_text(result.state_json + "\n", encoding="utf-8")
+        write_report(self, result, out, pdf=pdf)
+        self.report_path = out / "report.html"
+        return self.report_path
+
     # ------------------------------------------------------------------ results
 
     def result(self) -> DrillResult:
@@ -144,6 +238,9 @@ class DrillSession:
         return DrillResult(sc, state, text, time.monotonic() - self._started_wall, self.engine.emitted)
 
     def close(self) -> None:
+        from console import exports
+
+        exports.DRILL_MARK = None
         self.engine.close()
 
 
