@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QLabel, QMainWindow, QToolBar, QToolButton, QWidget
 
@@ -173,7 +173,7 @@ def attach_drill_ui(window: QMainWindow, session: Any) -> tuple[DrillBar, DrillW
     bar = DrillBar(session, window)
     window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
     bar.install_shortcuts(window)
-    marks = DrillWatermarks(text=bar.tr("演练"))
+    marks = DrillWatermarks(text=QCoreApplication.translate("DrillBar", "演练"))
     marks.mark(window)
-    window.setWindowTitle(bar.tr("【演练】") + window.windowTitle())
+    window.setWindowTitle(QCoreApplication.translate("DrillBar", "【演练】") + window.windowTitle())
     return bar, marks
