@@ -76,3 +76,23 @@ def test_cut_a_live_journal_into_a_recorded_drill(feed: Any, tmp_path: Path) -> 
     out2, n2 = cut_journal(live_dir, stamps[0], late, tmp_path / "short.drill", with_tiles=False)
     result = run(run_headless(out2, tmp_path / "rec", pdf=False))
     assert result.envelopes > 0 and result.state["alerts"]
+
+
+def test_record_writes_a_drill_package_and_cut_reads_the_jsonl(feed: Any, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from console.cli import main_headless
+
+    jsonl, pkg = tmp_path / "rec.jsonl", tmp_path / "rec.drill"
+    assert main_headless(["record", "--backend", feed.url, "--seconds", "3", "--jsonl", str(jsonl),
+                          "--package", str(pkg)]) == 0
+    out = capsys.readouterr().out
+    assert f"package={pkg}" in out and out.strip().splitlines()[-1].startswith("accepted=")
+    scenario, package = open_drill(pkg)
+    assert package is not None and package.kind == "recorded" and package.envelopes
+    first = json.loads(jsonl.read_text(encoding="utf-8").splitlines()[0])["ts"]
+    assert main_headless(["drill", "cut", str(jsonl), "--from", first, "--to", "2999-01-01T00:00:00+08:00",
+                          "--out", str(tmp_path / "cut.drill")]) == 0
+    assert "envelopes=" in capsys.readouterr().out
+    assert main_headless(["drill", "cut", str(jsonl), "--from", "yesterday", "--to", first,
+                          "--out", str(tmp_path / "bad.drill")]) == 1
+    assert "时间格式不正确" in capsys.readouterr().err
