@@ -59,7 +59,7 @@ class Watermark(QWidget):
         p.translate(QPointF(w / 2, h / 2))
         p.rotate(-30)
         span = (w + h)
-        y = -span
+        y = float(-span)
         row = 0
         while y < span:
             x = -span + (row % 2) * step_x / 2

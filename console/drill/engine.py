@@ -243,7 +243,7 @@ class DrillEngine:
 
         doc = json.loads(body)
         etype, payload = doc.get("type"), doc.get("payload")
-        kinds = {"alert.upsert": (Alert, "alerts", "alert"), "device.upsert": (Device, "devices", "device"),
+        kinds: dict[str, tuple[Any, str, str]] = {"alert.upsert": (Alert, "alerts", "alert"), "device.upsert": (Device, "devices", "device"),
                  "camera.upsert": (Camera, "cameras", "camera"), "incident.upsert": (Incident, "incidents", "incident"),
                  "task.upsert": (Task, "tasks", "task")}
         w = self.world
