@@ -3,6 +3,7 @@ and never a drill id in the live cache."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import socket
@@ -147,3 +148,44 @@ responses:
     paced = run(run_headless(scen, tmp_path / "paced", speed=60, pdf=False))
     assert (tmp_path / "fast" / "state.json").read_bytes() == (tmp_path / "paced" / "state.json").read_bytes()
     assert fast.score.count("on_time") == 1 and paced.score.percent == fast.score.percent
+
+
+def test_paced_drill_ends_and_writes_its_report(tmp_path: Path) -> None:
+    """An operator's (paced) drill at 60×: the clock runs, the drill ends, the report is written."""
+    from console.drill.session import DrillSession
+    from console.runtime import ConsoleConfig, ConsoleCore
+
+    scen = tmp_path / "short.yaml"
+    scen.write_text("""\
+id: short
+title: 短演练
+start: "2026-08-20T14:00:00+08:00"
+duration: 90s
+background: {readings_per_min: 30}
+injects:
+  - {id: a, at: 30s, kind: alert, category: fire, community: pinghuan, title: 起火}
+""", encoding="utf-8")
+    session = DrillSession(scen, tmp_path / "drills", speed=60)
+    session.report_pdf = False  # no QGuiApplication in this test process
+
+    async def drill() -> None:
+        core = ConsoleCore(ConsoleConfig(**session.console_config_fields()))
+        await core.start()
+        try:
+            await until(lambda: "a" in session.engine.produced, 10, "the inject")
+            alert_id = session.engine.produced["a"]
+            await until(lambda: core.picture.alerts.get(alert_id) is not None, 5, "the alert in the picture")
+            core.commands.submit("alert.acknowledge", alert_id)
+            await until(lambda: core.picture.alerts.get(alert_id).status == "acknowledged", 5, "the echo")
+            await asyncio.wait_for(session.source.finished.wait(), 10)
+            await until(lambda: session.report_path is not None, 5, "the report")
+        finally:
+            await core.stop()
+
+    run(drill())
+    session.close()
+    assert session.engine.finished and session.status().finished
+    assert session.report_path is not None and session.report_path.is_file()
+    state = json.loads((session.report_path.parent / "state.json").read_text(encoding="utf-8"))
+    assert state["score"]["on_time"] == 1  # acknowledged within the 5-minute fire limit
+    assert session.work_dir.is_relative_to(tmp_path / "drills")

@@ -55,6 +55,23 @@ def test_drill_window_bar_keys_watermark_and_arbiter(console_loop: asyncio.Abstr
             assert any(isinstance(c, Watermark) for c in dock.widget().children())
         shot = window.grab().toImage()
         assert _reddish_share(shot) > 0.02
+        # a panel's PNG export carries it too (the overlay is the panel's child): the
+        # exported picture changes where the overlay paints
+        from PySide6.QtGui import QImage
+
+        panel = window.indicators
+        mark = next(c for c in panel.children() if isinstance(c, Watermark))
+        assert mark.geometry() == panel.rect()
+        with_mark = QImage.fromData(panel.panel_png(), "PNG")
+        mark.hide()
+        without = QImage.fromData(panel.panel_png(), "PNG")
+        mark.show()
+        changed = sum(1 for y in range(0, with_mark.height(), 7) for x in range(0, with_mark.width(), 7)
+                      if with_mark.pixel(x, y) != without.pixel(x, y))
+        assert changed > 0.05 * (with_mark.height() // 7) * (with_mark.width() // 7)
+        from console import exports
+
+        assert exports.DRILL_MARK == "演练（非真实数据）"
 
         # N: next inject (the smoke spot at 3 min); the alert arrives through Ingest
         qtbot.keyClick(window, Qt.Key.Key_N)

@@ -112,6 +112,7 @@ class DrillSession:
         self.source: Any = None
         self.core: Any = None
         self.report_path: Path | None = None
+        self.report_pdf = True  # the GUI's drill writes the PDF too when it ends
         self._started_wall = time.monotonic()
 
     # ------------------------------------------------------------------ core hook
@@ -141,7 +142,7 @@ class DrillSession:
 
     def _report_at_end(self) -> None:
         try:
-            path = self.write_report()
+            path = self.write_report(pdf=self.report_pdf)
             log.info("drill report: %s", path)
         except Exception:  # noqa: BLE001 - the drill itself is done; say so in the log
             log.exception("drill report failed")
