@@ -83,6 +83,7 @@ class DrillEngine:
         self.emitted = 0
         self.finished = False
         self._schedule: list[_Due] = []
+        self._trend_from: dict[str, float] = {}  # reading_trend inject id → value it started from
         self._order = 0
         self._build_schedule(scripted_responses, recorded or [])
         self._next = 0
@@ -181,7 +182,6 @@ class DrillEngine:
         if due.what == "trend":
             dev = w.find_device(inj.device, inj.device_kind, inj.community)
             if due.value == 0.0:
-                self._trend_from = getattr(self, "_trend_from", {})
                 self._trend_from[inj.id] = w.values.get(dev.id, 0.0)
                 self._log(due.at, "inject", f"{dev.name}读数开始变化，{inj.over / 60:.0f} 分钟内趋向 {inj.to:g}{dev.unit}", inj)
             start = self._trend_from.get(inj.id, w.values.get(dev.id, 0.0))

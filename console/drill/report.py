@@ -101,7 +101,7 @@ def _ensure_gui_app() -> Any:
 
 def write_pdf(html_text: str, out: Path) -> Path:
     """Lay the report out on A4 pages and paint the 演练 watermark across each page."""
-    _app = _ensure_gui_app()
+    _app = _ensure_gui_app()  # noqa: F841 - kept alive while the painter uses fonts
     from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
     from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
 

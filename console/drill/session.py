@@ -274,6 +274,3 @@ async def run_headless(path: str | Path, out_dir: str | Path, *, speed: float = 
         await core.stop()
         session.close()
 
-
-def now_text() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M")
