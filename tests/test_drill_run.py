@@ -189,3 +189,34 @@ injects:
     state = json.loads((session.report_path.parent / "state.json").read_text(encoding="utf-8"))
     assert state["score"]["on_time"] == 1  # acknowledged within the 5-minute fire limit
     assert session.work_dir.is_relative_to(tmp_path / "drills")
+
+
+def _can_unshare_net() -> bool:
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        return False
+    try:
+        return subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@pytest.mark.skipif(not _can_unshare_net(), reason="needs unshare -n (a network namespace with no interfaces)")
+def test_drill_run_in_a_process_with_no_network_at_all(tmp_path: Path) -> None:
+    """``drill run`` in a network namespace with not even loopback up: report, PDF and state."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(["unshare", "-n", sys.executable, "-m", "console.cli", "drill", "run",
+                           str(ROOT / "resources" / "scenarios" / "typhoon_pingshan_river.yaml"),
+                           "--speed", "0", "--headless", "--report", str(tmp_path / "out")],
+                          capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "score=" in proc.stdout
+    for name in ("report.html", "report.pdf", "state.json"):
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    assert (tmp_path / "out" / "report.pdf").read_bytes()[:5] == b"%PDF-"
