@@ -14,6 +14,7 @@ BENCHES = [
     ("alert queue: 100,000 alerts, filter/sort, storm lag", ["bench_alert_queue.py"]),
     ("indicators: 200 series at 1 Hz, 24 h in view", ["bench_indicators.py"]),
     ("fault-injection suite: nothing lost, nothing duplicated", ["bench_faults.py"]),
+    ("drills: replay speed of the longest scenario, headless", ["bench_drill.py"]),
 ]
 
 

@@ -7,11 +7,14 @@
 ``record --backend URL --seconds N --jsonl OUT [--cache DIR] [--scope STREET]``
     runs the console core for N seconds and writes every accepted envelope as one
     JSON line; the last line printed is exactly ``accepted=N rejected=M``.
+    With ``--package FILE.drill`` the recorded window is also written as a drill package.
 ``replay --jsonl IN [--speed X] [--cache DIR]``
     plays a recording through Ingest (validation, journal) and prints
     ``played=N skipped=M``.
 ``audit verify --cache DIR``
     handed to :func:`console.audit.main_audit` (checks the audit hash chain).
+``drill run|validate|pack|cut …``
+    handed to :func:`console.drill.cli.main` (offline drills).
 ``cap FILE...``
     handed to :func:`console.cap.main_cap`: one JSON line per valid CAP 1.2 file, the
     error (element and reason) for an invalid one, exit 1 if any is invalid.
@@ -40,7 +43,7 @@ from pydantic import TypeAdapter
 
 from console.models import wire_models
 
-HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay", "audit", "cap", "tiles"})
+HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay", "audit", "cap", "tiles", "drill"})
 """Subcommands ``widgets.app`` hands to :func:`main_headless`."""
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     record.add_argument("--scope", default=None, help="街道 id，缺省为全区")
     record.add_argument("--verify", default=None, help="自签 CA 证书路径（https）")
     record.add_argument("--user", default=None, help="登录用户名（网关要求登录时；密码从标准输入读取）")
+    record.add_argument("--package", type=Path, default=None, help="同时把录制窗口写成演练包（.drill）")
     replay = sub.add_parser("replay", help="回放 JSONL 录制文件（校验并写入本地日志）")
     replay.add_argument("--jsonl", type=Path, required=True)
     replay.add_argument("--speed", type=float, default=0.0, help="回放倍速，0 = 尽快")
@@ -219,6 +223,10 @@ def main_headless(argv: Sequence[str]) -> int:
         from console.tiles import main_tiles  # prefetch / import / info of MBTiles files
 
         return int(main_tiles(argv[1:]))
+    if argv and argv[0] == "drill":
+        from console.drill.cli import main as main_drill  # run / validate / pack / cut (issue 8)
+
+        return int(main_drill(argv[1:]))
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
@@ -230,6 +238,10 @@ def main_headless(argv: Sequence[str]) -> int:
             password = sys.stdin.readline().rstrip("\r\n") if args.user else None
             accepted, rejected = asyncio.run(record(args.backend, args.seconds, args.jsonl, args.cache,
                                                     args.scope, args.verify, args.user, password))
+            if args.package is not None:
+                from console.drill.package import recorded_package
+
+                print(f"package={recorded_package(args.jsonl, args.package)}")
             print(f"accepted={accepted} rejected={rejected}", flush=True)
             return 0
         if args.command == "replay":

@@ -13,6 +13,10 @@ import tempfile
 from pathlib import Path
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+DRILL_MARK: str | None = None
+"""Set while a drill runs (console/drill): text exports then start with this line (PNG grabs
+carry the on-screen 演练 overlay)."""
+_TEXT_SUFFIXES = (".csv", ".txt", ".md", ".html")
 
 
 class ExportError(OSError):
@@ -22,6 +26,9 @@ class ExportError(OSError):
 def atomic_write(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file and a rename (never half a file)."""
     path = Path(path)
+    if DRILL_MARK and path.suffix.lower() in _TEXT_SUFFIXES:
+        bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+        data = bom + f"{DRILL_MARK}\n".encode("utf-8") + data[len(bom):]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

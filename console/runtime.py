@@ -64,6 +64,7 @@ class ConsoleConfig:
     flush_rows: int = 500
     checkpoint_rows: int = 5_000  # Ingest brings the saved snapshot forward this often
     fetch_catalogues: bool = True
+    drill: Any = None  # a console.drill.session.DrillSession: drill mode, no network (issue 8)
 
     def __post_init__(self) -> None:
         self.cache_dir = Path(self.cache_dir)
@@ -187,6 +188,8 @@ class ConsoleCore:
             self._save_origin(origin)
             self._spawn(self.source.run(), "live-source")
             self._spawn(self.sender.run(), "outbox-sender")
+        elif cfg.drill is not None:
+            cfg.drill.attach(self)  # the drill source and its local arbiter replace the network
         self._spawn(self._flush_ticker(), "journal-flush")
 
     async def stop(self) -> None:

@@ -52,16 +52,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--operator", metavar="NAME", default="值班员", help="operator name on commands")
     p.add_argument("--screenshot", metavar="DIR", type=Path, default=None, help="save PNGs of the windows and exit")
     p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="delay before --screenshot")
+    p.add_argument("--drill", metavar="PACKAGE_OR_SCENARIO", type=Path, default=None,
+                   help="drill mode: play a drill package (.drill) or scenario (.yaml); no network")
+    p.add_argument("--drill-speed", metavar="X", type=float, default=1.0, help="drill clock speed 1-60 (default 1)")
     from widgets import login_flow  # identity and transport options (issue 10)
 
     login_flow.add_arguments(p)
     args = p.parse_args(argv)
     if args.backend and args.demo:
         p.error("--backend and --demo exclude each other")
+    if args.drill is not None and (args.backend or args.demo):
+        p.error("--drill runs without a backend: leave out --backend and --demo")
     login_flow.check_arguments(p, args)
-    if not args.backend:
+    if not args.backend and args.drill is None:
         args.demo = True
     args.cache = (args.cache or default_cache_dir()).expanduser().resolve()
+    if args.drill is not None:
+        # Drill data (and its log) live beside the live cache, never in it.
+        args.cache = args.cache.with_name(args.cache.name + "-drills")
     return args
 
 
@@ -187,6 +195,8 @@ class ConsoleApp:
         self.window: Any = None
         self.session: Any = None  # console.auth.AuthSession once logged in (widgets.login_flow)
         self.logged_out = False
+        self.drill: Any = None  # console.drill.session.DrillSession in drill mode
+        self.drill_ui: Any = None
         self.exit_code = 0
         self._stop = asyncio.Event()
 
@@ -222,17 +232,29 @@ class ConsoleApp:
                 backend = await asyncio.to_thread(self.feed.start)
                 log.info("demo feed at %s", backend)
             while True:  # one turn per login; a logout goes round again (issue 10)
-                self.session = await login_flow.sign_in(args, backend)
-                if self.session is False:
-                    self.exit_code = 1 if args.password_stdin else 0
-                    break
-                config = ConsoleConfig(**login_flow.config_kwargs(backend, args, self.session))
+                if args.drill is not None:
+                    self.drill = _open_drill(args)  # drill mode (console/drill): its own cache, no network
+                    if self.drill is None:
+                        self.exit_code = 2
+                        return self.exit_code
+                    self.session = None
+                    config = ConsoleConfig(**self.drill.console_config_fields())
+                else:
+                    self.session = await login_flow.sign_in(args, backend)
+                    if self.session is False:
+                        self.exit_code = 1 if args.password_stdin else 0
+                        break
+                    config = ConsoleConfig(**login_flow.config_kwargs(backend, args, self.session))
                 self.core = ConsoleCore(config)
                 await self.core.start()
                 self.notifier = PictureNotifier(self.core.picture)
                 self.window = MainWindow(self.core, self.notifier)
                 self.window.closed.connect(self._stop.set)
                 login_flow.attach(self, self.session)
+                if self.drill is not None:
+                    from widgets.drill_bar import attach_drill_ui
+
+                    self.drill_ui = attach_drill_ui(self.window, self.drill)
                 if args.screenshot is not None:
                     # Screenshots are documentation: always the default 1920×1080 duty
                     # screen, whatever layout an earlier run saved in this cache.
@@ -285,12 +307,30 @@ class ConsoleApp:
             except Exception:
                 log.exception("session did not close")
             self.session = None
+        if self.drill is not None:
+            try:
+                self.drill.close()
+            except Exception:
+                log.exception("drill did not close")
         if self.feed is not None:
             try:
                 await asyncio.to_thread(self.feed.stop)
             except Exception:
                 log.exception("demo feed did not stop")
             self.feed = None
+
+
+def _open_drill(args: argparse.Namespace) -> Any:
+    """The drill session for ``--drill``; None (the Chinese reason on stderr) when the file is unusable."""
+    from console.drill.package import PackageError
+    from console.drill.scenario import ScenarioError
+    from console.drill.session import DrillSession
+
+    try:
+        return DrillSession(args.drill, args.cache, speed=args.drill_speed, operator=args.operator)
+    except (ScenarioError, PackageError) as exc:
+        print(str(exc), file=sys.stderr)
+        return None
 
 
 def _install_error_hooks(console: ConsoleApp, loop: asyncio.AbstractEventLoop) -> None:
