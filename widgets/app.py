@@ -52,9 +52,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--operator", metavar="NAME", default="值班员", help="operator name on commands")
     p.add_argument("--screenshot", metavar="DIR", type=Path, default=None, help="save PNGs of the windows and exit")
     p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="delay before --screenshot")
+    p.add_argument("--profile", metavar="NAME", default=None,
+                   help="workstation profile: district, a street (maluan, …) or a department")
+    p.add_argument("--wall", metavar="CONFIG", type=Path, default=None,
+                   help="wall config (TOML/JSON): a full-screen window per screen")
+    p.add_argument("--self-check", action="store_true",
+                   help="offscreen check of window, cache, map, video; exit 0 or print what failed")
     args = p.parse_args(argv)
     if args.backend and args.demo:
         p.error("--backend and --demo exclude each other")
+    args.demo_requested = args.demo
     if not args.backend:
         args.demo = True
     args.cache = (args.cache or default_cache_dir()).expanduser().resolve()
@@ -205,7 +212,10 @@ class ConsoleApp:
         from widgets.main_window import MainWindow
 
         args = self.args
+        from widgets import deployment
+
         try:
+            await deployment.choose_profile(args)  # may set args.backend from the profile
             backend = args.backend
             if args.demo:
                 from console.feed_process import FeedProcess
@@ -214,12 +224,14 @@ class ConsoleApp:
                 # start() blocks until the feed prints READY: keep the GUI thread free.
                 backend = await asyncio.to_thread(self.feed.start)
                 log.info("demo feed at %s", backend)
-            config = ConsoleConfig(backend_url=backend, cache_dir=args.cache, operator=args.operator)
+            config = ConsoleConfig(backend_url=backend, cache_dir=args.cache, operator=args.operator,
+                                   **deployment.core_options(args))
             self.core = ConsoleCore(config)
             await self.core.start()
             self.notifier = PictureNotifier(self.core.picture)
             self.window = MainWindow(self.core, self.notifier)
             self.window.closed.connect(self._stop.set)
+            self.deployment = deployment.attach(self.window, self.core, self.notifier, args)
             if args.screenshot is not None:
                 # Screenshots are documentation: always the default 1920×1080 duty
                 # screen, whatever layout an earlier run saved in this cache.
@@ -374,6 +386,15 @@ def main(argv: list[str] | None = None) -> int:
         if argv[0] in cli.HEADLESS_COMMANDS:
             return int(cli.main_headless(argv) or 0)
     args = parse_args(argv)
+    if args.self_check:
+        from widgets.self_check import run_self_check
+
+        return run_self_check(args)
+    from widgets.deployment import prepare
+
+    failed = prepare(args, argv)
+    if failed is not None:
+        return failed
     return run_gui(args)
 
 

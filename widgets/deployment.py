@@ -1,0 +1,161 @@
+"""How this workstation runs: its profile, its wall, its detached panels.
+
+The hooks ``widgets/app.py`` calls, kept here so the entry point stays small:
+
+- :func:`prepare` (before any QApplication): resolve ``--profile`` (or the baked-in
+  default, or the remembered first-start choice) and validate ``--wall``; a bad
+  profile or wall config is one Chinese line on stderr and exit code 2;
+- :func:`choose_profile` (on the loop): ask the operator at first start
+  (:mod:`widgets.profile_dialog`), remember the answer, and set the gateway from the
+  profile unless ``--backend``/``--demo`` said otherwise;
+- :func:`core_options`: scope, department categories and CA file for ``ConsoleConfig``;
+- :func:`attach` (after the main window exists): panels the profile shows, the wall
+  controller for ``--wall``, the detach/re-dock menu.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Any
+
+from console.profiles import Profile, ProfileError, load_profiles, remember_choice, resolve_profile
+from console.wall_config import WallConfigError, load_wall_config
+
+log = logging.getLogger(__name__)
+
+FALLBACK_PROFILE = "district"
+
+
+def _interactive(args: argparse.Namespace) -> bool:
+    """A person is in front of the screen (not a screenshot run, not headless)."""
+    if getattr(args, "screenshot", None) is not None:
+        return False
+    return not os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal"))
+
+
+def prepare(args: argparse.Namespace, argv: list[str]) -> int | None:
+    """Resolve the profile and load the wall config; an exit code when they are unusable."""
+    args.profile_obj = None
+    args.wall_config = None
+    try:
+        profile, catalogue = resolve_profile(getattr(args, "profile", None), args.cache)
+        for err in catalogue.errors:
+            log.warning("profile ignored: %s", err)
+        if profile is None and not _interactive(args):
+            profile = catalogue.get(FALLBACK_PROFILE)
+        args.profile_obj = profile
+        args.profile_catalogue = catalogue
+        if getattr(args, "wall", None) is not None:
+            args.wall_config = load_wall_config(args.wall)
+    except (ProfileError, WallConfigError) as exc:
+        print(f"坪山值班台未能启动：{exc}", file=sys.stderr)
+        return 2
+    if args.profile_obj is not None and "--lang" not in argv:
+        args.lang = args.profile_obj.language
+    return None
+
+
+def _apply_gateway(args: argparse.Namespace, profile: Profile) -> None:
+    """The profile's gateway, unless the command line chose ``--backend`` or ``--demo``."""
+    if profile.gateway and not args.backend and not getattr(args, "demo_requested", False):
+        args.backend = profile.gateway
+        args.demo = False
+
+
+async def choose_profile(args: argparse.Namespace) -> Profile:
+    """The profile to run (asks at first start); sets the gateway from it."""
+    profile: Profile | None = getattr(args, "profile_obj", None)
+    if profile is None and not _interactive(args):
+        profile = load_profiles(args.cache).get(FALLBACK_PROFILE)
+    if profile is None:
+        from widgets.profile_dialog import ask_profile
+
+        catalogue = getattr(args, "profile_catalogue", None) or load_profiles(args.cache)
+        profile = await ask_profile(catalogue.ordered())
+        if profile is None:
+            profile = catalogue.get(FALLBACK_PROFILE)
+            log.info("no profile chosen; running as %s this time", profile.name)
+        else:
+            try:
+                remember_choice(args.cache, profile.name)
+            except OSError:
+                log.exception("profile choice not remembered")
+            if profile.language != args.lang:
+                from PySide6.QtWidgets import QApplication
+
+                from widgets import i18n
+
+                args.lang = profile.language
+                i18n.install_translator(QApplication.instance(), profile.language)  # type: ignore[arg-type]
+        args.profile_obj = profile
+    _apply_gateway(args, profile)
+    log.info("profile %s (%s), scope %s", profile.name, profile.title, profile.gateway_scope or profile.scope)
+    return profile
+
+
+def core_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``ConsoleConfig`` fields the profile decides."""
+    profile: Profile | None = getattr(args, "profile_obj", None)
+    if profile is None:
+        return {}
+    options: dict[str, Any] = {"scope": profile.gateway_scope}
+    if profile.scope == "department":
+        options["categories"] = profile.categories
+    if profile.ca_file is not None:
+        options["verify"] = profile.verify
+    return options
+
+
+class Deployment:
+    """What :func:`attach` set up on the window; closed with the window."""
+
+    def __init__(self) -> None:
+        self.wall: Any = None
+        self.detach: Any = None
+
+    def close(self) -> None:
+        if self.wall is not None:
+            self.wall.close()
+            self.wall = None
+
+
+def attach(window: Any, core: Any, notifier: Any, args: argparse.Namespace) -> Deployment:
+    """Profile panels and title, detach/re-dock menu, and the wall for ``--wall``."""
+    deployment = Deployment()
+    profile: Profile | None = getattr(args, "profile_obj", None)
+    if profile is not None:
+        apply_profile_to_window(window, profile)
+    try:
+        from widgets.detach import DetachMenu
+
+        deployment.detach = DetachMenu(window)
+    except Exception:
+        log.exception("detach menu unavailable")
+    config = getattr(args, "wall_config", None)
+    if config is not None:
+        from widgets.wall import WallController
+
+        deployment.wall = WallController(config, core, notifier, window, parent=window)
+        deployment.wall.start()
+    window.closed.connect(deployment.close)
+    return deployment
+
+
+def apply_profile_to_window(window: Any, profile: Profile) -> None:
+    """Hide the panels the profile does not show; name the centre in the header."""
+    docks = getattr(window, "docks", {})
+    for key, dock in docks.items():
+        if key not in profile.panels:
+            dock.hide()
+    header = getattr(window, "header", None)
+    if header is not None and profile.scope != "district":
+        header.subtitle.setText(profile.title)
+    if profile.layout == "wall":
+        from widgets.wall import WALL_FONT_PT
+
+        font = window.font()
+        font.setPointSize(WALL_FONT_PT)
+        window.setFont(font)
