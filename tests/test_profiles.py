@@ -92,3 +92,53 @@ def test_resolve_order_requested_then_remembered(tmp_path: Path, monkeypatch: py
     assert resolve_profile("biling", tmp_path)[0].name == "biling"
     monkeypatch.setenv("PINGSHAN_PROFILE", "shijing")  # what an installer bakes in
     assert resolve_profile(None, tmp_path)[0].name == "shijing"
+
+
+def test_command_line_profile_sets_scope_language_and_gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from widgets.app import parse_args
+    from widgets.deployment import choose_profile, core_options, prepare
+
+    monkeypatch.delenv("PINGSHAN_PROFILE", raising=False)
+    argv = ["--profile", "maluan", "--cache", str(tmp_path)]
+    args = parse_args(argv)
+    assert prepare(args, argv) is None
+    assert args.profile_obj.name == "maluan" and args.lang == "zh_CN"
+    assert core_options(args) == {"scope": "maluan"}
+    asyncio.run(choose_profile(args))
+    assert args.demo and args.backend is None  # the shipped profiles use the demo feed
+
+    user = tmp_path / "profiles"
+    user.mkdir()
+    (user / "kengzi.toml").write_text(
+        'name = "kengzi"\ntitle = "坑梓街道分中心"\nscope = "street"\nstreet = "kengzi"\n'
+        'gateway = "https://gw.example:8443"\nlanguage = "en"\n', encoding="utf-8")
+    argv = ["--profile", "kengzi", "--cache", str(tmp_path)]
+    args = parse_args(argv)
+    assert prepare(args, argv) is None
+    assert args.lang == "en"
+    asyncio.run(choose_profile(args))
+    assert args.backend == "https://gw.example:8443" and not args.demo
+    argv = ["--profile", "kengzi", "--demo", "--lang", "zh_CN", "--cache", str(tmp_path)]
+    args = parse_args(argv)
+    assert prepare(args, argv) is None
+    asyncio.run(choose_profile(args))
+    assert args.lang == "zh_CN" and args.demo and args.backend is None  # the command line wins
+
+    dept = parse_args(["--profile", "water-affairs", "--cache", str(tmp_path)])
+    assert prepare(dept, ["--profile", "water-affairs"]) is None
+    assert core_options(dept) == {"scope": None, "categories": ("waterlogging", "river_level", "water_pollution")}
+
+
+def test_first_start_dialog_lists_district_first_and_returns_the_choice(qtbot: object) -> None:
+    from widgets.profile_dialog import ProfileDialog
+
+    profiles = load_profiles().ordered()
+    dialog = ProfileDialog(profiles)
+    qtbot.addWidget(dialog)  # type: ignore[attr-defined]
+    assert dialog.list.count() == len(profiles)
+    assert "坪山区城市运行指挥中心" in dialog.list.item(0).text()
+    assert dialog.chosen().name == "district"
+    assert dialog.select("longtian")
+    assert dialog.chosen().name == "longtian" and dialog.chosen().street == "longtian"
