@@ -53,6 +53,27 @@ WALL_KEYS: tuple[tuple[str, str], ...] = (
 """Keyboard operation of the whole wall from the operator's screen."""
 
 
+def wall_queue(queue: Any) -> None:
+    """The alert queue as the room sees it: larger rows and columns, no filters, no
+    detail pane and no action buttons (those belong to the operator's screen)."""
+    scale = WALL_FONT_PT / 10
+    table = getattr(queue, "table", None)
+    if table is not None:
+        header = table.horizontalHeader()
+        # Columns grow less than the font: the title column must keep some room.
+        for col in range(max(0, header.count() - 1)):
+            table.setColumnWidth(col, int(table.columnWidth(col) * min(scale, 1.25)))
+        table.verticalHeader().setDefaultSectionSize(int(28 * scale))
+        from widgets.alert_queue import COL_COMMUNITY
+
+        table.setColumnHidden(COL_COMMUNITY, True)  # the title names the place; the room needs the title
+    for name in ("detail", "search", "level_filter", "source_filter", "category_filter", "street_filter",
+                 "community_filter", "status_filter", "time_filter", "group_box", "ack_button", "group_ack_button"):
+        widget = getattr(queue, name, None)
+        if isinstance(widget, QWidget):
+            widget.hide()
+
+
 class PanelFrame(QWidget):
     """A panel on the wall with its caption (the caption says when it is visiting)."""
 
@@ -123,7 +144,7 @@ class WallWindow(QWidget):
                 self.splitter.insertWidget(index, frame)
             frame.show()
         # The queue's columns need the room; the other panels share equally.
-        self.splitter.setSizes([14_000 if f.key == "queue" else 10_000 for f in frames])
+        self.splitter.setSizes([16_000 if f.key == "queue" else 10_000 for f in frames])
 
     def place_on(self, screen: QScreen) -> None:
         """Cover ``screen`` entirely."""
@@ -462,11 +483,8 @@ class WallController(QObject):
             from widgets.alert_queue import AlertQueuePanel
 
             queue = AlertQueuePanel(self._core, self._notifier)
-            # A wall shows the queue to the room; the detail pane and its actions belong
-            # to the operator's screen.
-            detail = getattr(queue, "detail", None)
-            if detail is not None:
-                detail.hide()
+            if large:
+                wall_queue(queue)
             return queue
         if key == "indicators":
             from widgets.indicator_panel import IndicatorPanel
