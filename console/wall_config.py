@@ -373,3 +373,68 @@ def place_panels(config: WallConfig, present: list[ScreenInfo]) -> Placement:
         guests[panel] = host
     return Placement(screens=screens, home={config.screens[i].label: homes[i] for i in homes},
                      guests=guests, parked=tuple(parked), operator=operator)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def to_document(config: WallConfig) -> dict[str, Any]:
+    """The config as plain data (the JSON form)."""
+    screens = []
+    for spec in config.screens:
+        entry: dict[str, Any] = {"match": spec.match, "panels": list(spec.panels)}
+        if "video" in spec.panels:
+            video: dict[str, Any] = {"layout": f"{spec.video.columns}x{spec.video.rows}",
+                                     "cameras": list(spec.video.cameras)}
+            if spec.video.tour is not None:
+                video["tour"] = {"interval_s": spec.video.tour.interval_s, "cameras": list(spec.video.tour.cameras)}
+            entry["video"] = video
+        screens.append(entry)
+    doc: dict[str, Any] = {"theme": config.theme, "screens": screens}
+    if config.operator_screen is not None:
+        doc["operator_screen"] = config.operator_screen
+    return doc
+
+
+def dump_wall_config(config: WallConfig, fmt: str = "toml") -> str:
+    """The config as TOML (or JSON) text that :func:`parse_wall_config` reads back."""
+    doc = to_document(config)
+    if fmt == "json":
+        return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    lines = ["# 大屏配置（坪山值班台）：哪块屏幕显示哪些面板。"]
+    if config.operator_screen is not None:
+        lines.append(f"operator_screen = {_toml_value(config.operator_screen)}")
+    lines.append(f"theme = {_toml_value(config.theme)}")
+    for entry in doc["screens"]:
+        lines += ["", "[[screen]]", f"match = {_toml_value(entry['match'])}", f"panels = {_toml_value(entry['panels'])}"]
+        video = entry.get("video")
+        if video is not None:
+            lines += ["[screen.video]", f"layout = {_toml_value(video['layout'])}",
+                      f"cameras = {_toml_value(video['cameras'])}"]
+            tour = video.get("tour")
+            if tour is not None:
+                lines.append(f"tour = {{ interval_s = {_toml_value(tour['interval_s'])}, "
+                             f"cameras = {_toml_value(tour['cameras'])} }}")
+    return "\n".join(lines) + "\n"
+
+
+def save_wall_config(path: Path | str, config: WallConfig) -> Path:
+    """Write the config atomically (TOML, or JSON for a ``.json`` path); validated first."""
+    path = Path(path)
+    fmt = "json" if path.suffix.lower() == ".json" else "toml"
+    text = dump_wall_config(config, fmt)
+    parse_wall_config(text, path, fmt)  # never write what we could not read back
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -128,3 +128,14 @@ def test_bad_wall_config_or_profile_is_one_chinese_line(tmp_path: Path) -> None:
     proc = _run_console("--profile", "mars", tmp_path=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "未知的配置" in proc.stderr and "maluan" in proc.stderr
+
+
+def test_written_config_reads_back_the_same(tmp_path: Path) -> None:
+    from console.wall_config import dump_wall_config, save_wall_config
+
+    cfg = parse_wall_config(THREE)
+    for name in ("wall.toml", "wall.json"):
+        path = save_wall_config(tmp_path / name, cfg)
+        again = load_wall_config(path)
+        assert again.screens == cfg.screens and again.operator_screen == cfg.operator_screen
+    assert "[[screen]]" in dump_wall_config(cfg) and not list(tmp_path.glob("*.tmp"))

@@ -222,3 +222,32 @@ def test_detached_panel_is_saved_per_workstation_and_redocks(offline_console: Si
     qtbot.addWidget(third)
     assert DetachMenu(third).arrangement == {}
     third.close()
+
+
+def test_settings_dialog_edits_the_wall_live(offline_console: SimpleNamespace, qtbot: Any) -> None:
+    from widgets.wall_settings import WallSettingsDialog
+
+    wall, operator = make_wall(offline_console, qtbot)
+    try:
+        wall.start()
+        video_before = wall.frames["video"].panel
+        dialog = WallSettingsDialog(wall.config, [s.name() for s in QGuiApplication.screens()], operator)
+        qtbot.addWidget(dialog)
+        assert dialog.table.rowCount() == 3
+        # A panel on two screens is refused with the field named, and the dialog stays open.
+        dialog.set_panels(0, ["map", "queue"])
+        dialog.open()
+        dialog._on_save_requested()  # noqa: SLF001  (the 保存并应用 button's slot)
+        assert dialog.isVisible() and "screen[3].panels" in dialog.error.text() and "queue" in dialog.error.text()
+        # Indicators move to wall-1 next to the map; the queue stays alone on wall-3.
+        dialog.set_panels(0, ["map", "indicators"])
+        dialog.set_panels(2, ["queue"])
+        dialog._on_save_requested()  # noqa: SLF001
+        assert not dialog.isVisible()
+        config = dialog.chosen()
+        assert config is not None and config.spec_of("indicators").match == "wall-1"
+        wall.reconfigure(config)
+        assert frame_screen(wall, "indicators") == "wall-1" and frame_screen(wall, "queue") == "wall-3"
+        assert wall.frames["video"].panel is video_before  # unchanged panels are kept, not rebuilt
+    finally:
+        wall.close()

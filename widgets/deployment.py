@@ -140,8 +140,58 @@ def attach(window: Any, core: Any, notifier: Any, args: argparse.Namespace) -> D
 
         deployment.wall = WallController(config, core, notifier, window, parent=window)
         deployment.wall.start()
+        if deployment.detach is not None:
+            deployment.detach.extra_actions.append(_wall_settings_action(window, deployment, args))
     window.closed.connect(deployment.close)
     return deployment
+
+
+def _wall_settings_action(window: Any, deployment: Deployment, args: argparse.Namespace) -> Any:
+    """面板 → 大屏设置…: edit the wall config, save it (the --wall file) and apply it live."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QAction, QGuiApplication
+
+    action = QAction(QCoreApplication.translate("WallSettingsDialog", "大屏设置…"), window)
+
+    def open_dialog() -> None:
+        from widgets.wall_settings import WallSettingsDialog
+
+        wall = deployment.wall
+        if wall is None:
+            return
+        dialog = WallSettingsDialog(wall.config, [s.name() for s in QGuiApplication.screens()], window)
+
+        def finished(_result: int) -> None:
+            config = dialog.chosen()
+            dialog.deleteLater()
+            if config is None or deployment.wall is None:
+                return
+            save_config(window, args, config)
+            deployment.wall.reconfigure(config)
+
+        dialog.finished.connect(finished)
+        dialog.open()  # never exec(): the asyncio loop runs on this thread
+
+    action.triggered.connect(lambda _c=False: open_dialog())
+    return action
+
+
+def save_config(window: Any, args: argparse.Namespace, config: Any) -> bool:
+    """Keep an edited wall config in its file; a failure is a status-bar message."""
+    from console.wall_config import save_wall_config
+
+    try:
+        save_wall_config(args.wall, config)
+    except (OSError, WallConfigError) as exc:
+        log.warning("wall config not saved: %s", exc)
+        show = getattr(window, "show_error", None)
+        if callable(show):
+            from PySide6.QtCore import QCoreApplication
+
+            show(QCoreApplication.translate("WallSettingsDialog", "大屏配置未能保存到 {path}：{reason}").format(
+                path=args.wall, reason=exc))
+        return False
+    return True
 
 
 def apply_profile_to_window(window: Any, profile: Profile) -> None:

@@ -33,6 +33,7 @@ class DetachMenu(QObject):
         self._window = window
         self._docks: dict[str, QDockWidget] = dict(getattr(window, "docks", {}))
         self.arrangement: dict[str, str] = {}
+        self.extra_actions: list[QAction] = []  # e.g. 大屏设置…, appended to the menu
         bar = window.findChild(QMenuBar)
         self.menu = QMenu(self.tr("面板(&P)"), window)
         self.menu.aboutToShow.connect(self._rebuild)
@@ -145,6 +146,10 @@ class DetachMenu(QObject):
             back.triggered.connect(lambda _c=False, k=key: self.dock(k))
         self.menu.addSeparator()
         self.menu.addAction(self.dock_all_action)
+        if self.extra_actions:
+            self.menu.addSeparator()
+            for action in self.extra_actions:
+                self.menu.addAction(action)
 
 
 def _screen_named(name: str) -> QScreen | None:

@@ -273,15 +273,11 @@ class WallController(QObject):
         self._closed = False
         titles = {"map": self.tr("地图 · 态势一张图"), "video": self.tr("视频墙"),
                   "queue": self.tr("告警队列"), "indicators": self.tr("指标")}
+        self._titles = titles
         for spec in config.screens:
             for key in spec.panels:
-                panel = self._factory(key, spec)
-                self.frames[key] = PanelFrame(key, titles[key], panel, self._parking)
-                if key == "video":
-                    tour = CameraTour(panel, core, spec.video, self)
-                    self.tours[key] = tour
-                    tour.apply()
-                    notifier.cameras_changed.connect(self._on_cameras_changed)
+                self._build_frame(key, spec)
+        notifier.cameras_changed.connect(self._on_cameras_changed)
         app = QGuiApplication.instance()
         assert isinstance(app, QGuiApplication)
         app.screenAdded.connect(self._on_screen_added)
@@ -344,6 +340,39 @@ class WallController(QObject):
         self.placement = placement
         self.placement_changed.emit(placement)
         return placement
+
+    def reconfigure(self, config: WallConfig) -> Placement:
+        """Apply an edited config live: panels kept where possible, changed ones rebuilt."""
+        old = {key: self.config.spec_of(key) for key in self.config.panels}
+        self.config = config
+        for key in list(self.frames):
+            if key not in config.panels or (key == "video" and config.spec_of(key).video != old[key].video):
+                self._drop_frame(key)
+        for spec in config.screens:
+            for key in spec.panels:
+                if key not in self.frames:
+                    self._build_frame(key, spec)
+        return self.relayout()
+
+    def _build_frame(self, key: str, spec: ScreenSpec) -> PanelFrame:
+        panel = self._factory(key, spec)
+        frame = PanelFrame(key, self._titles[key], panel, self._parking)
+        self.frames[key] = frame
+        if key == "video":
+            tour = CameraTour(panel, self._core, spec.video, self)
+            self.tours[key] = tour
+            tour.apply()
+        return frame
+
+    def _drop_frame(self, key: str) -> None:
+        frame = self.frames.pop(key)
+        tour = self.tours.pop(key, None)
+        if tour is not None:
+            tour.stop()
+            tour.deleteLater()
+        frame.panel.close()
+        frame.setParent(None)
+        frame.deleteLater()
 
     def screen_of(self, panel: str) -> str | None:
         """The screen a panel is on now (None when parked)."""
