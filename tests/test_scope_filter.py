@@ -13,6 +13,7 @@ from console.runtime import ConsoleConfig, ConsoleCore
 from console.scope_filter import ScopedPicture, ScopeFilter, picture_for
 from console.stores import OperatingPicture
 from asyncsupport import feed_state, run, until
+from test_ui_support import console_loop, offline_console  # noqa: F401  (fixtures)
 
 STREET = "maluan"
 
@@ -117,3 +118,29 @@ def test_filter_rules_without_a_feed() -> None:
     dept.apply(_env("alert.upsert", _alert("f1", "biling", "fire")))
     assert [a.id for a in dept.alerts.values()] == ["w1"]
     assert ScopeFilter().active is False
+
+
+def test_street_profile_opens_the_map_on_its_street(offline_console: Any, qtbot: Any) -> None:
+    """The main window of a street profile: header names the sub-centre, map fits the street."""
+    import json as _json
+
+    from console.profiles import load_profiles
+    from widgets.deployment import apply_profile_to_window, street_bounds
+    from widgets.main_window import MainWindow
+
+    window = MainWindow(offline_console.core, offline_console.notifier)
+    qtbot.addWidget(window)
+    apply_profile_to_window(window, load_profiles().get("kengzi"))
+    window.show()
+    assert window.header.subtitle.text() == "坑梓街道分中心"
+    panel = window.map_panel
+    qtbot.waitUntil(lambda: panel.is_ready, timeout=60000)
+    extent = panel._street_extent  # noqa: SLF001
+    qtbot.waitUntil(lambda: extent.applied, timeout=10000)
+    box: list[Any] = []
+    panel.view.page().runJavaScript("JSON.stringify(window.consoleMap.map().getCenter())", 0, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=5000)
+    centre = _json.loads(box[0])
+    south, west, north, east = street_bounds("kengzi")
+    assert south <= centre["lat"] <= north and west <= centre["lng"] <= east
+    window.close()

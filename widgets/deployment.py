@@ -194,6 +194,58 @@ def save_config(window: Any, args: argparse.Namespace, config: Any) -> bool:
     return True
 
 
+def street_bounds(street: str, margin: float = 0.012) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) around a street's communities, from the catalogue."""
+    from console.catalogue import streets
+
+    found = next((s for s in streets() if s.id == street), None)
+    if found is None:
+        return None
+    points = [(c.centre.lon, c.centre.lat) for c in found.communities] + [(found.centre.lon, found.centre.lat)]
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    return (min(lats) - margin, min(lons) - margin, max(lats) + margin, max(lons) + margin)
+
+
+FIT_STREET_JS = """
+(function () {
+  var m = window.consoleMap && window.consoleMap.map && window.consoleMap.map();
+  if (!m) { return false; }
+  m.fire("dragstart");  /* counts as the operator's own view: layer updates keep it */
+  m.fitBounds([[%f, %f], [%f, %f]]);
+  return true;
+})()
+"""
+
+
+class StreetMapExtent:
+    """A street profile's map opens on its street (全区 still shows the whole district).
+
+    Uses only the map panel's public ``page_ready`` signal and ``view``; a panel
+    without them (map module missing) is left alone.
+    """
+
+    def __init__(self, map_panel: Any, street: str) -> None:
+        self.applied = False
+        self._panel = map_panel
+        self._bounds = street_bounds(street)
+        ready = getattr(map_panel, "page_ready", None)
+        if self._bounds is None or ready is None or not hasattr(map_panel, "view"):
+            return
+        map_panel._street_extent = self  # kept alive with the panel
+        ready.connect(self.apply)
+        if getattr(map_panel, "is_ready", False):
+            self.apply()
+
+    def apply(self) -> None:
+        if self._bounds is None:
+            return
+        self._panel.view.page().runJavaScript(FIT_STREET_JS % self._bounds, 0, self._on_applied)
+
+    def _on_applied(self, ok: object) -> None:
+        self.applied = bool(ok)
+
+
 def apply_profile_to_window(window: Any, profile: Profile) -> None:
     """Hide the panels the profile does not show; name the centre in the header."""
     docks = getattr(window, "docks", {})
@@ -203,6 +255,8 @@ def apply_profile_to_window(window: Any, profile: Profile) -> None:
     header = getattr(window, "header", None)
     if header is not None and profile.scope != "district":
         header.subtitle.setText(profile.title)
+    if profile.street is not None:
+        StreetMapExtent(getattr(window, "map_panel", None), profile.street)
     if profile.layout == "wall":
         from widgets.wall import WALL_FONT_PT
 
