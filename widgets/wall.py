@@ -152,7 +152,9 @@ class WallWindow(QWidget):
             self.setScreen(screen)
         self.setGeometry(screen.geometry())
         if not self.isVisible():
-            self.showFullScreen()
+            # Not showFullScreen(): it also asks for activation, which a wall window refuses.
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowFullScreen)
+            self.show()
 
     def set_selected(self, on: bool) -> None:
         value = "true" if on else "false"
@@ -224,6 +226,14 @@ class CameraTour(QObject):
         chunk = cams[self.page * len(free):(self.page + 1) * len(free)]
         for slot, index in enumerate(free):
             self._video.assign(index, chunk[slot] if slot < len(chunk) else None)
+
+    def refill(self) -> None:
+        """Cameras arrived or changed: fill tiles that should show something and do not."""
+        tiles = self._video.tiles
+        fixed = len(self._layout.cameras)
+        if any(t.camera_id is None for t in tiles[:fixed]) or (
+                self.active and not any(t.camera_id for t in tiles[fixed:])):
+            self.apply()
 
     def next(self) -> None:
         """Step to the next page now."""
@@ -493,11 +503,7 @@ class WallController(QObject):
 
     def _on_cameras_changed(self, _ids: object) -> None:
         for tour in self.tours.values():
-            if tour.active and not any(t.camera_id for t in tour._video.tiles[len(tour._layout.cameras):]):  # noqa: SLF001
-                tour.apply()
-            elif tour._layout.cameras and any(  # noqa: SLF001
-                    t.camera_id is None for t in tour._video.tiles[:len(tour._layout.cameras)]):  # noqa: SLF001
-                tour.apply()
+            tour.refill()
 
     # ------------------------------------------------------------------ helpers
 
