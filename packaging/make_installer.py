@@ -71,6 +71,8 @@ if [ "$(id -u)" = 0 ]; then
 else
     PREFIX=$HOME/.local/opt/$NAME; APPS=$HOME/.local/share/applications; BIN=$HOME/.local/bin
 fi
+# Overridable, for staging or a different layout.
+PREFIX=${{PINGSHAN_PREFIX:-$PREFIX}}; APPS=${{PINGSHAN_APPS:-$APPS}}; BIN=${{PINGSHAN_BIN:-$BIN}}
 mkdir -p "$PREFIX" "$APPS" "$BIN"
 cp -a "$HERE/app/." "$PREFIX/"
 sed "s#@PREFIX@#$PREFIX#g" "$HERE/$NAME.desktop.in" > "$APPS/$NAME.desktop"

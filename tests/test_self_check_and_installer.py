@@ -53,6 +53,23 @@ def test_street_installer_bakes_the_profile_in(tmp_path: Path) -> None:
         text = desktop.read().decode("utf-8")
     assert "Exec=@PREFIX@/pingshan-console --profile biling" in text and "碧岭街道分中心" in text
 
+    # install.sh puts the bundle in place, registers the menu entry and runs the self-check.
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(tarballs[0]) as tar:
+        tar.extractall(unpacked, filter="tar")
+    exe_text = "#!/bin/sh\n[ \"$1\" = --self-check ] && echo SELF-CHECK PASSED\n"
+    (unpacked / top / "app" / "pingshan-console").write_text(exe_text, encoding="utf-8")
+    env = dict(os.environ, PINGSHAN_PREFIX=str(tmp_path / "opt"), PINGSHAN_APPS=str(tmp_path / "apps"),
+               PINGSHAN_BIN=str(tmp_path / "bin"))
+    inst = subprocess.run(["sh", str(unpacked / top / "install.sh")], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert inst.returncode == 0, inst.stderr
+    assert "SELF-CHECK PASSED" in inst.stdout
+    entry = (tmp_path / "apps" / "pingshan-console-biling.desktop").read_text(encoding="utf-8")
+    assert f"Exec={tmp_path / 'opt'}/pingshan-console --profile biling" in entry
+    assert (tmp_path / "opt" / "_internal" / "resources" / "profiles" / "default_profile").read_text().strip() == "biling"
+    assert (tmp_path / "bin" / "pingshan-console-biling").is_symlink()
+
     bad = subprocess.run([sys.executable, str(ROOT / "packaging" / "make_installer.py"), "--bundle", str(bundle),
                           "--out", str(out), "--street", "district"], cwd=ROOT, capture_output=True, text=True,
                          timeout=60)
