@@ -128,10 +128,14 @@ def test_street_profile_opens_the_map_on_its_street(offline_console: Any, qtbot:
     from widgets.deployment import apply_profile_to_window, street_bounds
     from widgets.main_window import MainWindow
 
+    from dataclasses import replace
+
     window = MainWindow(offline_console.core, offline_console.notifier)
     qtbot.addWidget(window)
-    apply_profile_to_window(window, load_profiles().get("kengzi"))
+    apply_profile_to_window(window, replace(load_profiles().get("kengzi"), panels=("map", "queue")))
     window.show()
+    assert window.docks["map"].isVisible() and window.docks["queue"].isVisible()
+    assert not window.docks["video"].isVisible() and not window.docks["indicators"].isVisible()
     assert window.header.subtitle.text() == "坑梓街道分中心"
     panel = window.map_panel
     qtbot.waitUntil(lambda: panel.is_ready, timeout=60000)
