@@ -88,6 +88,34 @@ def test_local_filter_alone_holds_the_line_against_an_unscoped_feed(feed_factory
     run(main(), timeout=120)
 
 
+def test_cache_of_a_district_console_restores_narrowed_for_a_street(feed_factory: Any, tmp_path: Path) -> None:
+    """A workstation switched from the district profile to a street: the cached picture
+    (snapshot tables and journal) comes back through the same filter."""
+    feed: FeedProcess = feed_factory(seed=5, alerts_per_s=4, readings_per_s=20)
+    cache = tmp_path / "cache"
+
+    async def main() -> None:
+        district = core_for(feed.url or "", cache)
+        try:
+            await district.start()
+            assert await district.wait_live(30)
+            await until(lambda: district.ingest.accepted >= 20, 30, "live envelopes")
+            streets = {a.street for a in district.picture.alerts.values()}
+            assert len(streets - {None}) > 1
+        finally:
+            await district.stop()
+        street = ConsoleCore(ConsoleConfig(backend_url=None, cache_dir=cache, scope=STREET))
+        try:
+            await street.start()
+            assert len(street.picture.alerts) > 0
+            assert_only_street(street.picture, STREET)
+            assert street.picture.scope_filter.dropped["alert.upsert"] > 0
+        finally:
+            await street.stop()
+
+    run(main(), timeout=120)
+
+
 def _env(kind: str, payload: dict[str, Any], street: str | None = None, eid: str = "1") -> Any:
     return envelope_adapter.validate_python({
         "v": 1, "id": eid, "type": kind, "ts": datetime(2026, 11, 28, 7, tzinfo=timezone.utc),
