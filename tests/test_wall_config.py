@@ -139,3 +139,12 @@ def test_written_config_reads_back_the_same(tmp_path: Path) -> None:
         again = load_wall_config(path)
         assert again.screens == cfg.screens and again.operator_screen == cfg.operator_screen
     assert "[[screen]]" in dump_wall_config(cfg) and not list(tmp_path.glob("*.tmp"))
+
+
+def test_missing_screen_is_told_to_the_operator() -> None:
+    from widgets.deployment import placement_text
+
+    cfg = parse_wall_config(THREE)
+    assert placement_text(place_panels(cfg, SCREENS)) == ""
+    text = placement_text(place_panels(cfg, [s for s in SCREENS if s.name != "wall-3"]))
+    assert text.startswith("大屏 wall-3 未连接：") and "告警队列 → wall-" in text and "指标 → wall-" in text

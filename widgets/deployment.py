@@ -139,11 +139,36 @@ def attach(window: Any, core: Any, notifier: Any, args: argparse.Namespace) -> D
         from widgets.wall import WallController
 
         deployment.wall = WallController(config, core, notifier, window, parent=window)
-        deployment.wall.start()
+        deployment.wall.placement_changed.connect(lambda placement: report_placement(window, placement))
+        report_placement(window, deployment.wall.start())
         if deployment.detach is not None:
             deployment.detach.extra_actions.append(_wall_settings_action(window, deployment, args))
     window.closed.connect(deployment.close)
     return deployment
+
+
+def placement_text(placement: Any) -> str:
+    """Tell the operator which wall screens are missing and where their panels went."""
+    from PySide6.QtCore import QCoreApplication
+
+    translate = QCoreApplication.translate
+    names = {"map": translate("WallController", "地图"), "video": translate("WallController", "视频墙"),
+             "queue": translate("WallController", "告警队列"), "indicators": translate("WallController", "指标")}
+    missing = [label for label, name in placement.home.items() if name is None]
+    if not missing:
+        return ""
+    parts = [translate("WallController", "{panel} → {screen}").format(panel=names.get(p, p), screen=s)
+             for p, s in placement.guests.items()]
+    parts += [translate("WallController", "{panel} 无处显示").format(panel=names.get(p, p)) for p in placement.parked]
+    return translate("WallController", "大屏 {screens} 未连接：{moves}").format(
+        screens="、".join(missing), moves="；".join(parts))
+
+
+def report_placement(window: Any, placement: Any) -> None:
+    text = placement_text(placement)
+    status = getattr(window, "status", None)
+    if text and status is not None and hasattr(status, "show_message"):
+        status.show_message(text, error=True, timeout_ms=60000)
 
 
 def _wall_settings_action(window: Any, deployment: Deployment, args: argparse.Namespace) -> Any:
