@@ -23,6 +23,7 @@ from console.gateway import GatewayClient, describe_error
 from console.ingest import Ingest
 from console.models import LayerInfo, Notice, Plan, PlanList
 from console.outbox_sender import OutboxSender
+from console.scope_filter import picture_for
 from console.source import LiveSource
 from console.stores import OperatingPicture
 from offline_cache.blobs import BlobStore
@@ -65,6 +66,7 @@ class ConsoleConfig:
     checkpoint_rows: int = 5_000  # Ingest brings the saved snapshot forward this often
     fetch_catalogues: bool = True
     drill: Any = None  # a console.drill.session.DrillSession: drill mode, no network (issue 8)
+    categories: tuple[str, ...] = ()  # a department profile's alert categories (local filter)
 
     def __post_init__(self) -> None:
         self.cache_dir = Path(self.cache_dir)
@@ -81,7 +83,8 @@ class ConsoleCore:
 
     def __init__(self, config: ConsoleConfig) -> None:
         self.config = config
-        self.picture = OperatingPicture()
+        # A street or department console filters locally too (console/scope_filter.py).
+        self.picture = picture_for(config.scope, tuple(config.categories))
         self.layers: dict[str, dict[str, Any]] = {}
         self.layer_infos: dict[str, LayerInfo] = {}
         self.plans: dict[str, Plan] = {}

@@ -52,6 +52,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--operator", metavar="NAME", default="值班员", help="operator name on commands")
     p.add_argument("--screenshot", metavar="DIR", type=Path, default=None, help="save PNGs of the windows and exit")
     p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="delay before --screenshot")
+    p.add_argument("--profile", metavar="NAME", default=None,
+                   help="workstation profile: district, a street (maluan, …) or a department")
+    p.add_argument("--wall", metavar="CONFIG", type=Path, default=None,
+                   help="wall config (TOML/JSON): a full-screen window per screen")
+    p.add_argument("--self-check", action="store_true",
+                   help="offscreen check of window, cache, map, video; exit 0 or print what failed")
     p.add_argument("--drill", metavar="PACKAGE_OR_SCENARIO", type=Path, default=None,
                    help="drill mode: play a drill package (.drill) or scenario (.yaml); no network")
     p.add_argument("--drill-speed", metavar="X", type=float, default=1.0, help="drill clock speed 1-60 (default 1)")
@@ -64,6 +70,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.drill is not None and (args.backend or args.demo):
         p.error("--drill runs without a backend: leave out --backend and --demo")
     login_flow.check_arguments(p, args)
+    args.demo_requested = args.demo
     if not args.backend and args.drill is None:
         args.demo = True
     args.cache = (args.cache or default_cache_dir()).expanduser().resolve()
@@ -222,7 +229,10 @@ class ConsoleApp:
         from widgets.main_window import MainWindow
 
         args = self.args
+        from widgets import deployment
+
         try:
+            await deployment.choose_profile(args)  # may set args.backend from the profile
             backend = args.backend
             if args.demo:
                 from console.feed_process import FeedProcess
@@ -244,13 +254,18 @@ class ConsoleApp:
                     if self.session is False:
                         self.exit_code = 1 if args.password_stdin else 0
                         break
-                    config = ConsoleConfig(**login_flow.config_kwargs(backend, args, self.session))
+                    # The profile decides scope and CA unless the login or --ca says otherwise.
+                    fields = {k: v for k, v in login_flow.config_kwargs(backend, args, self.session).items()
+                              if v is not None}
+                    config = ConsoleConfig(**{**deployment.core_options(args), **fields})
                 self.core = ConsoleCore(config)
                 await self.core.start()
                 self.notifier = PictureNotifier(self.core.picture)
                 self.window = MainWindow(self.core, self.notifier)
                 self.window.closed.connect(self._stop.set)
                 login_flow.attach(self, self.session)
+                if self.drill is None:
+                    self.deployment = deployment.attach(self.window, self.core, self.notifier, args)
                 if self.drill is not None:
                     from widgets.drill_bar import attach_drill_ui
 
@@ -441,6 +456,15 @@ def main(argv: list[str] | None = None) -> int:
         if argv[0] in cli.HEADLESS_COMMANDS:
             return int(cli.main_headless(argv) or 0)
     args = parse_args(argv)
+    if args.self_check:
+        from widgets.self_check import run_self_check
+
+        return run_self_check(args)
+    from widgets.deployment import prepare
+
+    failed = prepare(args, argv)
+    if failed is not None:
+        return failed
     return run_gui(args)
 
 

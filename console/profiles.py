@@ -1,0 +1,341 @@
+"""Workstation profiles: who this console serves and how it starts.
+
+A profile is one small TOML file.  It sets the scope (the district centre, one
+street sub-centre or one department), the gateway URL and its CA certificate, the
+default layout, the UI language and which panels show.  Profiles come from
+``resources/profiles/*.toml`` (shipped: the district centre and the six street
+sub-centres) and from a user folder in the cache (``<cache>/profiles/*.toml``),
+where a file of the same name overrides the shipped one.  An installer for a street
+sub-centre bakes its profile in as the default (``default_profile`` file next to the
+profiles, or ``PINGSHAN_PROFILE``).
+
+Pure Python, no Qt.  Bad input never becomes a traceback: :class:`ProfileError`
+names the file, the line and the field in Chinese.
+
+Example (``resources/profiles/maluan.toml``)::
+
+    name = "maluan"
+    title = "马峦街道分中心"
+    scope = "street"
+    street = "maluan"
+    gateway = ""            # empty: the embedded demo feed
+    ca_file = ""            # PEM file, relative to this file, for a private CA
+    language = "zh_CN"
+    layout = "street"       # duty | street | wall
+    panels = ["map", "video", "queue", "indicators"]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROFILES_DIR = Path(__file__).resolve().parent.parent / "resources" / "profiles"
+"""The shipped profiles."""
+
+USER_PROFILES_SUBDIR = "profiles"
+"""Folder inside the cache directory with the workstation's own profiles."""
+
+CHOICE_FILE = "profile-choice.txt"
+"""File in the cache directory remembering the profile picked at first start."""
+
+DEFAULT_FILE = "default_profile"
+"""File next to the shipped profiles naming the one an installer baked in."""
+
+SCOPES = ("district", "street", "department")
+PANELS = ("map", "video", "queue", "indicators")
+LAYOUTS = ("duty", "street", "wall")
+LANGUAGES = ("zh_CN", "en")
+FIELDS = ("name", "title", "scope", "street", "department", "categories", "gateway", "ca_file",
+          "language", "layout", "panels")
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; ``str()`` is a Chinese sentence naming file, line and field."""
+
+    def __init__(self, path: Path | str | None, message: str, *, field_name: str | None = None,
+                 line: int | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.field_name = field_name
+        self.line = line
+        self.message = message
+        where = []
+        if self.path is not None:
+            where.append(f"配置文件 {self.path}")
+        if line is not None:
+            where.append(f"第 {line} 行")
+        if field_name:
+            where.append(f"字段 “{field_name}”")
+        super().__init__(("，".join(where) + "：" if where else "") + message)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One workstation profile (see the module docstring for the file format)."""
+
+    name: str
+    title: str
+    scope: str = "district"
+    street: str | None = None
+    department: str | None = None
+    categories: tuple[str, ...] = ()
+    gateway: str | None = None
+    ca_file: Path | None = None
+    language: str = "zh_CN"
+    layout: str = "duty"
+    panels: tuple[str, ...] = PANELS
+    source: Path | None = field(default=None, compare=False)
+
+    @property
+    def gateway_scope(self) -> str | None:
+        """What the console sends as ``?scope=`` (a street id), None for district-wide."""
+        return self.street if self.scope == "street" else None
+
+    @property
+    def verify(self) -> bool | str:
+        """httpx ``verify``: the CA file when the profile names one, else the system store."""
+        return str(self.ca_file) if self.ca_file is not None else True
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """Line number (1-based) where ``key = …`` is written, for error messages."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=", re.MULTILINE)
+    m = pattern.search(text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _street_ids() -> dict[str, str]:
+    from console.catalogue import streets
+
+    return {s.id: s.name_zh for s in streets()}
+
+
+def _category_ids() -> set[str]:
+    from console.catalogue import categories
+
+    return {c.id for c in categories()}
+
+
+def parse_profile(text: str, path: Path | str | None = None) -> Profile:
+    """Validate one profile's TOML text; raises :class:`ProfileError`."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ProfileError(path, f"不是有效的 TOML（{exc}）", line=int(m.group(1)) if m else None) from None
+
+    def fail(key: str, message: str) -> ProfileError:
+        return ProfileError(path, message, field_name=key, line=_line_of(text, key))
+
+    unknown = [k for k in doc if k not in FIELDS]
+    if unknown:
+        raise fail(unknown[0], f"未知字段（可用字段：{'、'.join(FIELDS)}）")
+
+    def text_field(key: str, default: str | None = None, required: bool = False) -> str | None:
+        value = doc.get(key, default)
+        if value is None or value == "":
+            if required:
+                raise fail(key, "必须填写")
+            return default if default != "" else None
+        if not isinstance(value, str):
+            raise fail(key, f"应为字符串，实际是 {type(value).__name__}")
+        return value.strip()
+
+    def list_field(key: str, allowed: tuple[str, ...] | set[str] | None, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = doc.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(key, "应为字符串列表，例如 [\"map\", \"queue\"]")
+        if allowed is not None:
+            bad = [v for v in value if v not in allowed]
+            if bad:
+                raise fail(key, f"未知取值 “{bad[0]}”（可用：{'、'.join(sorted(allowed))}）")
+        if len(set(value)) != len(value):
+            raise fail(key, "有重复的取值")
+        return tuple(value)
+
+    name = text_field("name", required=True)
+    assert name is not None
+    if not _NAME_RE.match(name):
+        raise fail("name", f"“{name}” 不可用：只能用小写字母、数字、- 和 _（至多 40 个字符）")
+    title = text_field("title", required=True)
+    assert title is not None
+    scope = text_field("scope", "district")
+    if scope not in SCOPES:
+        raise fail("scope", f"“{scope}” 不是有效范围（可用：district 区中心、street 街道分中心、department 部门）")
+    street = text_field("street")
+    department = text_field("department")
+    categories = list_field("categories", None, ())
+    if scope == "street":
+        streets = _street_ids()
+        if street is None:
+            raise fail("street", "街道分中心配置必须指定街道 id（" + "、".join(f"{k} {v}" for k, v in streets.items()) + "）")
+        if street not in streets:
+            raise fail("street", f"未知的街道 “{street}”（可用：" + "、".join(f"{k} {v}" for k, v in streets.items()) + "）")
+    elif street is not None:
+        raise fail("street", f"只有 scope = \"street\" 时才能指定街道（当前 scope = \"{scope}\"）")
+    if scope == "department":
+        if department is None:
+            raise fail("department", "部门配置必须指定部门 id")
+        if not categories:
+            raise fail("categories", "部门配置必须列出该部门接收的告警类别")
+        known = _category_ids()
+        bad = [c for c in categories if c not in known]
+        if bad:
+            raise fail("categories", f"未知的告警类别 “{bad[0]}”（见 resources/catalogue/categories.json）")
+    elif categories:
+        raise fail("categories", "只有部门配置（scope = \"department\"）才能限定告警类别")
+    gateway = text_field("gateway")
+    if gateway is not None and not re.match(r"^https?://[^\s/]+", gateway):
+        raise fail("gateway", f"“{gateway}” 不是 http(s) 网址")
+    ca_text = text_field("ca_file")
+    ca_file: Path | None = None
+    if ca_text is not None:
+        ca_file = Path(ca_text).expanduser()
+        if not ca_file.is_absolute() and path is not None:
+            ca_file = Path(path).parent / ca_file
+        if not ca_file.is_file():
+            raise fail("ca_file", f"证书文件 {ca_file} 不存在")
+    language = text_field("language", "zh_CN")
+    if language not in LANGUAGES:
+        raise fail("language", f"“{language}” 不是支持的语言（可用：{'、'.join(LANGUAGES)}）")
+    layout = text_field("layout", "duty")
+    if layout not in LAYOUTS:
+        raise fail("layout", f"“{layout}” 不是已知布局（可用：{'、'.join(LAYOUTS)}）")
+    panels = list_field("panels", PANELS, PANELS)
+    if not panels:
+        raise fail("panels", "至少要显示一个面板")
+    return Profile(name=name, title=title, scope=str(scope), street=street, department=department,
+                   categories=categories, gateway=gateway, ca_file=ca_file, language=str(language),
+                   layout=str(layout), panels=panels, source=Path(path) if path is not None else None)
+
+
+def load_profile_file(path: Path | str) -> Profile:
+    """Read and validate one profile file; the file stem must equal its ``name``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProfileError(path, f"不是 UTF-8 文本（第 {exc.start} 字节）") from None
+    except OSError as exc:
+        raise ProfileError(path, f"无法读取（{exc.strerror or exc}）") from None
+    profile = parse_profile(text, path)
+    if profile.name != path.stem:
+        raise ProfileError(path, f"name = “{profile.name}” 与文件名 “{path.stem}” 不一致",
+                           field_name="name", line=_line_of(text, "name"))
+    return profile
+
+
+def profile_dirs(cache_dir: Path | str | None) -> list[Path]:
+    """Where profiles are looked up, lowest priority first."""
+    dirs = [PROFILES_DIR]
+    if cache_dir is not None:
+        dirs.append(Path(cache_dir) / USER_PROFILES_SUBDIR)
+    return dirs
+
+
+@dataclass
+class ProfileCatalogue:
+    """Every usable profile by name, plus the files that were rejected and why."""
+
+    profiles: dict[str, Profile]
+    errors: list[ProfileError]
+
+    def get(self, name: str) -> Profile:
+        """The named profile; :class:`ProfileError` (listing the known names) when unknown."""
+        if name in self.profiles:
+            return self.profiles[name]
+        for err in self.errors:
+            if err.path is not None and err.path.stem == name:
+                raise err
+        known = "、".join(f"{p.name}（{p.title}）" for p in self.ordered()) or "无"
+        raise ProfileError(None, f"未知的配置 “{name}”。可用的配置：{known}", field_name="--profile")
+
+    def ordered(self) -> list[Profile]:
+        """District first, then streets in catalogue order, then the rest by name."""
+        order = {sid: i for i, sid in enumerate(_street_ids())}
+
+        def key(p: Profile) -> tuple[int, int, str]:
+            if p.scope == "district":
+                return (0, 0, p.name)
+            if p.scope == "street":
+                return (1, order.get(p.street or "", 99), p.name)
+            return (2, 0, p.name)
+
+        return sorted(self.profiles.values(), key=key)
+
+
+def load_profiles(cache_dir: Path | str | None = None, extra_dirs: list[Path] | None = None) -> ProfileCatalogue:
+    """All profiles from the shipped folder and the cache's folder (later folders win)."""
+    profiles: dict[str, Profile] = {}
+    errors: list[ProfileError] = []
+    for directory in [*profile_dirs(cache_dir), *(extra_dirs or [])]:
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.glob("*.toml")):
+            try:
+                profile = load_profile_file(path)
+            except ProfileError as exc:
+                errors.append(exc)
+                continue
+            profiles[profile.name] = profile
+    return ProfileCatalogue(profiles, errors)
+
+
+def baked_default() -> str | None:
+    """The profile an installer baked in: ``PINGSHAN_PROFILE`` or ``resources/profiles/default_profile``."""
+    env = os.environ.get("PINGSHAN_PROFILE", "").strip()
+    if env:
+        return env
+    try:
+        text = (PROFILES_DIR / DEFAULT_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def remembered_choice(cache_dir: Path | str) -> str | None:
+    """The profile picked at first start on this workstation, if any."""
+    try:
+        text = (Path(cache_dir) / CHOICE_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def remember_choice(cache_dir: Path | str, name: str) -> None:
+    """Keep the first-start choice so the question is asked once."""
+    path = Path(cache_dir) / CHOICE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(name + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def resolve_profile(requested: str | None, cache_dir: Path | str) -> tuple[Profile | None, ProfileCatalogue]:
+    """The profile to start with: ``--profile``, else the baked-in default, else the
+    remembered first-start choice; None means "ask the operator".
+
+    Raises :class:`ProfileError` for an unknown or invalid requested profile.
+    """
+    catalogue = load_profiles(cache_dir)
+    name = requested or baked_default() or remembered_choice(cache_dir)
+    if name is None:
+        return None, catalogue
+    return catalogue.get(name), catalogue
+
+
+def describe(profile: Profile) -> dict[str, Any]:
+    """A plain dict of the profile, for logs and ``--profile NAME --print``-style output."""
+    return {
+        "name": profile.name, "title": profile.title, "scope": profile.scope, "street": profile.street,
+        "department": profile.department, "categories": list(profile.categories), "gateway": profile.gateway,
+        "ca_file": str(profile.ca_file) if profile.ca_file else None, "language": profile.language,
+        "layout": profile.layout, "panels": list(profile.panels),
+    }

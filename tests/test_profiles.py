@@ -1,0 +1,144 @@
+"""Workstation profiles: the shipped files, validation messages, lookup and the first-start choice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.catalogue import streets
+from console.profiles import (
+    ProfileError,
+    load_profile_file,
+    load_profiles,
+    parse_profile,
+    remember_choice,
+    resolve_profile,
+)
+
+
+def test_shipped_profiles_are_the_district_and_the_six_streets() -> None:
+    cat = load_profiles()
+    assert not cat.errors, [str(e) for e in cat.errors]
+    street_ids = [s.id for s in streets()]
+    ordered = cat.ordered()
+    assert ordered[0].name == "district" and ordered[0].scope == "district"
+    assert [p.street for p in ordered if p.scope == "street"] == street_ids
+    maluan = cat.get("maluan")
+    assert maluan.title == "马峦街道分中心"
+    assert maluan.gateway_scope == "maluan"
+    assert cat.get("district").gateway_scope is None
+    dept = cat.get("water-affairs")
+    assert dept.scope == "department" and "waterlogging" in dept.categories and dept.gateway_scope is None
+
+
+def test_unknown_street_names_file_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "x.toml"
+    path.write_text('name = "x"\ntitle = "某街道"\nscope = "street"\nstreet = "nowhere"\n', encoding="utf-8")
+    with pytest.raises(ProfileError) as info:
+        load_profile_file(path)
+    text = str(info.value)
+    assert str(path) in text and "第 4 行" in text and "street" in text and "nowhere" in text
+    assert "maluan" in text  # it lists the valid ids
+
+
+@pytest.mark.parametrize(("body", "field", "line"), [
+    ('name = "a"\ntitle = "t"\nlanguage = "fr"\n', "language", 3),
+    ('name = "a"\ntitle = "t"\npanels = ["map", "radar"]\n', "panels", 3),
+    ('name = "a"\ntitle = "t"\ngateway = "ftp://x"\n', "gateway", 3),
+    ('name = "a"\ntitle = "t"\ncolour = "red"\n', "colour", 3),
+    ('name = "a"\ntitle = "t"\nscope = "department"\ndepartment = "d"\ncategories = ["nope"]\n', "categories", 5),
+    ('name = "a"\ntitle = "t"\nca_file = "missing.pem"\n', "ca_file", 3),
+    ('name = "A B"\ntitle = "t"\n', "name", 1),
+    ('name = "a"\n', "title", None),
+])
+def test_field_errors_are_chinese_and_precise(tmp_path: Path, body: str, field: str, line: int | None) -> None:
+    with pytest.raises(ProfileError) as info:
+        parse_profile(body, tmp_path / "a.toml")
+    assert info.value.field_name == field
+    assert info.value.line == line
+    assert "配置文件" in str(info.value) and field in str(info.value)
+
+
+def test_toml_syntax_error_gives_the_line(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as info:
+        parse_profile('name = "a"\ntitle = \n', tmp_path / "a.toml")
+    assert info.value.line == 2 and "TOML" in str(info.value)
+
+
+def test_user_profiles_override_and_bad_files_are_reported(tmp_path: Path) -> None:
+    user = tmp_path / "profiles"
+    user.mkdir()
+    (user / "maluan.toml").write_text(
+        'name = "maluan"\ntitle = "马峦（测试网关）"\nscope = "street"\nstreet = "maluan"\n'
+        'gateway = "https://gw.example:8443"\n', encoding="utf-8")
+    (user / "broken.toml").write_text('name = "broken"\ntitle = "坏"\nscope = "city"\n', encoding="utf-8")
+    cat = load_profiles(tmp_path)
+    assert cat.get("maluan").gateway == "https://gw.example:8443"
+    with pytest.raises(ProfileError) as info:
+        cat.get("broken")
+    assert "scope" in str(info.value) and "broken.toml" in str(info.value)
+    with pytest.raises(ProfileError) as info:
+        cat.get("mars")
+    assert "未知的配置" in str(info.value) and "maluan" in str(info.value)
+
+
+def test_resolve_order_requested_then_remembered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PINGSHAN_PROFILE", raising=False)
+    profile, _cat = resolve_profile(None, tmp_path)
+    assert profile is None  # first start: ask
+    remember_choice(tmp_path, "kengzi")
+    assert resolve_profile(None, tmp_path)[0].name == "kengzi"
+    assert resolve_profile("biling", tmp_path)[0].name == "biling"
+    monkeypatch.setenv("PINGSHAN_PROFILE", "shijing")  # what an installer bakes in
+    assert resolve_profile(None, tmp_path)[0].name == "shijing"
+
+
+def test_command_line_profile_sets_scope_language_and_gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from widgets.app import parse_args
+    from widgets.deployment import choose_profile, core_options, prepare
+
+    monkeypatch.delenv("PINGSHAN_PROFILE", raising=False)
+    argv = ["--profile", "maluan", "--cache", str(tmp_path)]
+    args = parse_args(argv)
+    assert prepare(args, argv) is None
+    assert args.profile_obj.name == "maluan" and args.lang == "zh_CN"
+    assert core_options(args) == {"scope": "maluan"}
+    asyncio.run(choose_profile(args))
+    assert args.demo and args.backend is None  # the shipped profiles use the demo feed
+
+    user = tmp_path / "profiles"
+    user.mkdir()
+    (user / "kengzi.toml").write_text(
+        'name = "kengzi"\ntitle = "坑梓街道分中心"\nscope = "street"\nstreet = "kengzi"\n'
+        'gateway = "https://gw.example:8443"\nlanguage = "en"\n', encoding="utf-8")
+    argv = ["--profile", "kengzi", "--cache", str(tmp_path)]
+    args = parse_args(argv)
+    assert prepare(args, argv) is None
+    assert args.lang == "en"
+    asyncio.run(choose_profile(args))
+    assert args.backend == "https://gw.example:8443" and not args.demo
+    argv = ["--profile", "kengzi", "--demo", "--lang", "zh_CN", "--cache", str(tmp_path)]
+    args = parse_args(argv)
+    assert prepare(args, argv) is None
+    asyncio.run(choose_profile(args))
+    assert args.lang == "zh_CN" and args.demo and args.backend is None  # the command line wins
+
+    dept = parse_args(["--profile", "water-affairs", "--cache", str(tmp_path)])
+    assert prepare(dept, ["--profile", "water-affairs"]) is None
+    assert core_options(dept) == {"scope": None, "categories": ("waterlogging", "river_level", "water_pollution")}
+
+
+def test_first_start_dialog_lists_district_first_and_returns_the_choice(qtbot: object) -> None:
+    from widgets.profile_dialog import ProfileDialog
+
+    profiles = load_profiles().ordered()
+    dialog = ProfileDialog(profiles)
+    qtbot.addWidget(dialog)  # type: ignore[attr-defined]
+    assert dialog.list.count() == len(profiles)
+    assert "坪山区城市运行指挥中心" in dialog.list.item(0).text()
+    assert dialog.chosen().name == "district"
+    assert dialog.select("longtian")
+    assert dialog.chosen().name == "longtian" and dialog.chosen().street == "longtian"

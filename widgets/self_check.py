@@ -1,0 +1,310 @@
+"""``pingshan-console --self-check``: does this installation work?  Exit 0, or say what failed.
+
+Runs offscreen (no display needed, so an installer can run it), in a throw-away
+cache, and checks, each with a bounded wait:
+
+1. 本地缓存 — a picture (alerts, a camera) is saved to a fresh cache through the
+   core's own ingest, and a second core restores it from the cache alone;
+2. 主窗口 — the main window opens with the restored alerts in the queue (the time
+   from process start to this point is the cold start to a usable window);
+3. 地图 — the Leaflet page loads from the bundled assets and draws cached tiles:
+   tiles are prepared in the cache by the bundled demo feed's renderer and shown
+   from ``file://`` (see :func:`cached_tile_url`: the one place to switch to the
+   MBTiles tile cache once it lands);
+4. 视频 — the video wall plays the bundled clip (``resources/selfcheck/clip.mp4``)
+   through QtMultimedia's FFmpeg backend.
+
+Prints ``OK <check> …`` / ``FAIL <check> …`` lines and ``TIMING name=seconds`` lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+CLIP = RESOURCES / "selfcheck" / "clip.mp4"
+TILE_ZOOM = 13
+STEP_TIMEOUT_S = 60.0
+_IMPORTED_AT = time.monotonic()
+
+
+def process_age_s() -> float:
+    """Seconds since this process started (Linux: from /proc; elsewhere since import)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        start_ticks = int(fields[19])  # field 22, starttime, in clock ticks after boot
+        with open("/proc/uptime", encoding="ascii") as fh:
+            uptime = float(fh.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.monotonic() - _IMPORTED_AT
+
+
+class Report:
+    """Collects check results and prints them as they come."""
+
+    def __init__(self) -> None:
+        self.failed: list[str] = []
+        self.timings: dict[str, float] = {}
+
+    def ok(self, name: str, detail: str = "") -> None:
+        print(f"OK   {name} {detail}".rstrip(), flush=True)
+
+    def fail(self, name: str, detail: str) -> None:
+        self.failed.append(name)
+        print(f"FAIL {name} {detail}", flush=True)
+
+    def time(self, name: str) -> float:
+        value = round(process_age_s(), 2)
+        self.timings[name] = value
+        print(f"TIMING {name}={value:.2f}", flush=True)
+        return value
+
+
+async def _until(cond: Callable[[], bool], timeout_s: float = STEP_TIMEOUT_S) -> bool:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while loop.time() < deadline:
+        try:
+            if cond():
+                return True
+        except Exception:  # noqa: BLE001 - a condition that cannot be evaluated yet
+            pass
+        await asyncio.sleep(0.05)
+    return bool(cond())
+
+
+def seed_snapshot() -> Any:
+    """A small picture: three alerts and one camera whose stream is the bundled clip."""
+    from PySide6.QtCore import QUrl
+
+    from console.models import Snapshot
+
+    now = datetime.now(timezone.utc)
+    clip = QUrl.fromLocalFile(str(CLIP)).toString()
+    alerts = [
+        {"id": f"SC-{n}", "rev": 1, "level": level, "status": "new", "source": "grid_patrol",
+         "category": "waterlogging", "title": f"自检告警 {n}", "street": "maluan",
+         "location": {"lon": 114.39 + n / 100, "lat": 22.70}, "created_at": now - timedelta(minutes=n),
+         "updated_at": now - timedelta(minutes=n)}
+        for n, level in enumerate(("red", "orange", "yellow"), start=1)
+    ]
+    camera = {"id": "44031000001320009999", "rev": 1, "name": "自检视频", "kind": "road", "street": "maluan",
+              "location": {"lon": 114.39, "lat": 22.70}, "status": "online",
+              "streams": {"main": clip, "sub": clip}, "updated_at": now}
+    return Snapshot.model_validate({"cursor": "0", "generated_at": now, "alerts": alerts, "cameras": [camera]})
+
+
+def cached_tile_url(cache_dir: Path) -> str:
+    """A tile URL template for tiles held in the local cache.
+
+    Today: XYZ PNGs rendered once by the bundled demo feed's renderer into
+    ``<cache>/tiles`` around the district, served as ``file://``.  When the MBTiles
+    tile cache (``offline_cache/tiles.py``) lands, return its URL template here.
+    """
+    from PySide6.QtCore import QUrl
+
+    from console.catalogue import district
+    from simulator.tiles import render_tile, tile_for
+
+    root = cache_dir / "tiles"
+    lons = [p[0] for p in district().outline]
+    lats = [p[1] for p in district().outline]
+    x0, y0 = tile_for(min(lons) - 0.08, max(lats) + 0.06, TILE_ZOOM)
+    x1, y1 = tile_for(max(lons) + 0.08, min(lats) - 0.06, TILE_ZOOM)
+    for x in range(x0, x1 + 1):
+        for y in range(y0, y1 + 1):
+            path = root / str(TILE_ZOOM) / str(x) / f"{y}.png"
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(render_tile(TILE_ZOOM, x, y))
+    return QUrl.fromLocalFile(str(root)).toString() + "/{z}/{x}/{y}.png"
+
+
+ADD_TILES_JS = """
+(function () {
+  var m = window.consoleMap && window.consoleMap.map();
+  if (!m) { return false; }
+  window.__selfCheckTiles = {loaded: 0, errors: 0, done: false};
+  var layer = L.tileLayer(%(url)s, {minNativeZoom: %(z)d, maxNativeZoom: %(z)d, minZoom: 1, maxZoom: 19});
+  layer.on('tileload', function () { window.__selfCheckTiles.loaded += 1; });
+  layer.on('tileerror', function () { window.__selfCheckTiles.errors += 1; });
+  layer.on('load', function () { window.__selfCheckTiles.done = true; });
+  layer.addTo(m);
+  layer.bringToBack();
+  return true;
+})()
+"""
+
+
+def _distinct_colours(image: Any, step: int = 16) -> int:
+    seen = set()
+    for y in range(0, image.height(), step):
+        for x in range(0, image.width(), step):
+            seen.add(image.pixel(x, y))
+    return len(seen)
+
+
+async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> None:
+    from console.qt_bridge import PictureNotifier
+    from console.runtime import ConsoleConfig, ConsoleCore
+    from widgets.main_window import MainWindow
+
+    # 1. The cache: save a picture, restore it in a second core with no network.
+    try:
+        seeding = ConsoleCore(ConsoleConfig(backend_url=None, cache_dir=cache_dir, fetch_catalogues=False))
+        await seeding.start()
+        seeding.ingest.accept_snapshot(seed_snapshot())
+        await seeding.stop()
+    except Exception as exc:  # noqa: BLE001
+        report.fail("cache", f"本地缓存无法写入：{type(exc).__name__}: {exc}")
+        return
+    core = ConsoleCore(ConsoleConfig(backend_url=None, cache_dir=cache_dir, operator="自检"))
+    await core.start()
+    window = None
+    notifier = None
+    try:
+        alerts = len(core.picture.alerts)
+        if alerts == 3 and len(core.picture.cameras) == 1:
+            report.ok("cache", f"从本地缓存恢复 {alerts} 条告警、1 路视频")
+        else:
+            report.fail("cache", f"本地缓存恢复不完整：告警 {alerts}/3，视频 {len(core.picture.cameras)}/1")
+
+        # 2. The main window, usable: shown, with the cached alerts in the queue.
+        notifier = PictureNotifier(core.picture)
+        window = MainWindow(core, notifier)
+        window.resize(1600, 900)
+        window.show()
+        usable = await _until(lambda: window.isVisible() and window.windowHandle() is not None
+                              and window.windowHandle().isExposed()
+                              and window.alert_queue.model.rowCount() >= 3, 30)
+        report.time("window_usable_s")
+        if usable:
+            report.ok("window", f"主窗口已打开，告警队列 {window.alert_queue.model.rowCount()} 行")
+        else:
+            report.fail("window", "主窗口未能显示缓存中的告警")
+
+        # 3. The map from cached tiles.
+        await _check_map(window, report, cache_dir)
+
+        # 4. The bundled clip on the video wall.
+        wall = window.video_wall
+        tiles = getattr(wall, "tiles", None)
+        if not tiles:
+            report.fail("video", "视频墙模块未能加载（QtMultimedia 缺失？）")
+        elif await _until(lambda: any(t.frames_received > 0 for t in tiles), 30):
+            tile = next(t for t in tiles if t.frames_received > 0)
+            size = tile.frame_size
+            report.ok("video", f"内置视频片段已解码 {tile.frames_received} 帧（{size.width()}×{size.height()}）")
+            report.time("video_playing_s")
+        else:
+            states = ", ".join(f"{t.camera_id}:{t.state}" for t in tiles)
+            report.fail("video", f"内置视频片段未能播放（{states}）")
+        if getattr(args, "screenshot", None) is not None:
+            args.screenshot.mkdir(parents=True, exist_ok=True)
+            window.grab().save(str(args.screenshot / "self-check.png"), "PNG")
+    finally:
+        if window is not None:
+            window.close()
+        if notifier is not None:
+            notifier.stop()
+        from widgets.app import stop_core
+
+        await stop_core(core)
+
+
+async def _check_map(window: Any, report: Report, cache_dir: Path) -> None:
+    panel = window.map_panel
+    if not hasattr(panel, "view"):
+        report.fail("map", "地图模块未能加载（QtWebEngine 缺失？）")
+        return
+    if not await _until(lambda: panel.is_ready, 60):
+        report.fail("map", f"地图页面未能加载（load_ok={panel.load_ok}）")
+        return
+    try:
+        url = cached_tile_url(cache_dir)
+    except Exception as exc:  # noqa: BLE001
+        report.fail("map", f"无法准备缓存瓦片：{type(exc).__name__}: {exc}")
+        return
+    import json
+
+    page = panel.view.page()
+    results: dict[str, Any] = {}
+    page.runJavaScript(ADD_TILES_JS % {"url": json.dumps(url), "z": TILE_ZOOM}, 0,
+                       lambda value: results.__setitem__("added", value))
+    if not await _until(lambda: "added" in results, 20) or not results["added"]:
+        report.fail("map", "无法在地图上加载瓦片图层")
+        return
+
+    def poll() -> bool:
+        page.runJavaScript("JSON.stringify(window.__selfCheckTiles)", 0,
+                           lambda value: results.__setitem__("tiles", value))
+        state = json.loads(results.get("tiles") or "{}")
+        return bool(state.get("done")) and state.get("loaded", 0) > 0
+
+    loaded = await _until(poll, 30)
+    state = json.loads(results.get("tiles") or "{}")
+    if not loaded:
+        report.fail("map", f"缓存瓦片未能显示（{state}）")
+        return
+    await asyncio.sleep(0.5)  # one more frame for the compositor
+    colours = _distinct_colours(panel.view.grab().toImage())
+    if colours < 8:
+        report.fail("map", f"地图画面几乎是空白（{colours} 种颜色）")
+        return
+    report.ok("map", f"地图已从本地缓存绘制 {state.get('loaded')} 块瓦片（{colours} 种颜色）")
+    report.time("map_ready_s")
+
+
+def run_self_check(args: argparse.Namespace) -> int:
+    """The ``--self-check`` entry: offscreen, bounded, one line per check; 0 when all passed."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from widgets.app import prepare_qt_environment
+
+    prepare_qt_environment()
+    cache_dir = Path(tempfile.mkdtemp(prefix="pingshan-selfcheck-"))
+    report = Report()
+    code = 1
+    try:
+        try:
+            import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
+        except ImportError as exc:
+            report.fail("webengine", f"QtWebEngine 无法加载：{exc}")
+        import qasync
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
+        from widgets import i18n, theme
+
+        QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
+        app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "pingshan-console"])
+        app.setQuitOnLastWindowClosed(False)  # the check ends by itself, after the core stopped
+        family = theme.load_cjk_font(app)  # type: ignore[arg-type]
+        if family:
+            report.ok("font", f"中文字体 {family}")
+        else:
+            report.fail("font", "没有可用的中文字体")
+        i18n.install_translator(app, args.lang)  # type: ignore[arg-type]
+        theme.apply_theme(app)  # type: ignore[arg-type]
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        with loop:
+            loop.run_until_complete(asyncio.wait_for(_check(args, report, cache_dir), 240))
+        code = 0 if not report.failed else 1
+    except Exception as exc:  # noqa: BLE001 - the self-check reports, it never shows a traceback
+        report.fail("self-check", f"{type(exc).__name__}: {exc}")
+        code = 1
+    finally:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    print("SELF-CHECK " + ("PASSED" if code == 0 else "FAILED: " + ", ".join(report.failed)), flush=True)
+    return code
