@@ -26,7 +26,7 @@ PENDING = ROOT / "resources" / "i18n" / "pending"
 
 CONTEXT_RE = re.compile(r"<context>\s*<name>(?P<name>.*?)</name>(?P<body>.*?)</context>", re.S)
 UNFINISHED_RE = re.compile(
-    r"(?P<head><message>\s*<source>(?P<source>.*?)</source>\s*)"
+    r"(?P<head><message>\s*<source>(?P<source>[^<]*)</source>\s*)"
     r"<translation type=\"unfinished\">(?P<old>.*?)</translation>", re.S)
 
 

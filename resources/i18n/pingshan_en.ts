@@ -132,6 +132,10 @@
         <translation>Nearby cameras</translation>
     </message>
     <message>
+        <source>当前席位无权{action}</source>
+        <translation>This seat may not {action}</translation>
+    </message>
+    <message>
         <source>当前状态不能{action}</source>
         <translation>Cannot {action} in the current status</translation>
     </message>
@@ -451,6 +455,18 @@
         <translation>Acknowledge every unacknowledged alert of the selected storm (Ctrl+Shift+Enter)</translation>
     </message>
     <message>
+        <source>当前席位无此权限：{what}</source>
+        <translation>This seat is not allowed to: {what}</translation>
+    </message>
+    <message>
+        <source>下达指令</source>
+        <translation>give commands</translation>
+    </message>
+    <message>
+        <source>导出</source>
+        <translation>export</translation>
+    </message>
+    <message>
         <source>签收未提交：{error}</source>
         <translation>Acknowledgement not submitted: {error}</translation>
     </message>
@@ -522,6 +538,10 @@
         <source> · 风暴 {g} 组（折叠 {n} 条）</source>
         <translation> · {g} storms ({n} folded)</translation>
     </message>
+    <message>
+        <source> · 战时聚焦 {label}：其余 {n} 条已收起</source>
+        <translation> · wartime focus {label}: {n} others folded away</translation>
+    </message>
 </context>
 <context>
     <name>AlertWorkflow</name>
@@ -568,6 +588,324 @@
     <message>
         <source>备注</source>
         <translation>Note</translation>
+    </message>
+</context>
+<context>
+    <name>CameraDirectory</name>
+    <message>
+        <source>道路</source>
+        <translation>Road</translation>
+    </message>
+    <message>
+        <source>河道</source>
+        <translation>River</translation>
+    </message>
+    <message>
+        <source>边坡</source>
+        <translation>Slope</translation>
+    </message>
+    <message>
+        <source>公园</source>
+        <translation>Park</translation>
+    </message>
+    <message>
+        <source>森林防火瞭望</source>
+        <translation>Forest-fire lookout</translation>
+    </message>
+    <message>
+        <source>公共建筑</source>
+        <translation>Public building</translation>
+    </message>
+    <message>
+        <source>按名称或 20 位国标编码搜索（Ctrl+F）</source>
+        <translation>Search by name or 20-digit GB/T 28181 code (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>只看收藏</source>
+        <translation>Favourites only</translation>
+    </message>
+    <message>
+        <source>收藏未保存：{error}</source>
+        <translation>Favourite not saved: {error}</translation>
+    </message>
+    <message>
+        <source>未归属街道</source>
+        <translation>No street</translation>
+    </message>
+    <message>
+        <source>未归属社区</source>
+        <translation>No community</translation>
+    </message>
+    <message>
+        <source>共 {total} 路，在线 {online} 路，列出 {shown} 路</source>
+        <translation>{total} cameras, {online} online, {shown} listed</translation>
+    </message>
+    <message>
+        <source>{name}街道</source>
+        <translation>{name} Street</translation>
+    </message>
+    <message>
+        <source>{name}社区</source>
+        <translation>{name} Community</translation>
+    </message>
+    <message>
+        <source>{title}（{online}/{total} 在线）</source>
+        <translation>{title} ({online}/{total} online)</translation>
+    </message>
+    <message>
+        <source>（离线）</source>
+        <translation> (offline)</translation>
+    </message>
+    <message>
+        <source>{name}
+国标编码 {code}
+状态：{state}{ptz}</source>
+        <translation>{name}
+GB/T 28181 code {code}
+State: {state}{ptz}</translation>
+    </message>
+    <message>
+        <source>在线</source>
+        <translation>online</translation>
+    </message>
+    <message>
+        <source>离线</source>
+        <translation>offline</translation>
+    </message>
+    <message>
+        <source>，可云台控制</source>
+        <translation>, PTZ capable</translation>
+    </message>
+    <message>
+        <source>上墙（Enter）</source>
+        <translation>Show on the wall (Enter)</translation>
+    </message>
+    <message>
+        <source>取消收藏（Ctrl+D）</source>
+        <translation>Remove from favourites (Ctrl+D)</translation>
+    </message>
+    <message>
+        <source>收藏（Ctrl+D）</source>
+        <translation>Add to favourites (Ctrl+D)</translation>
+    </message>
+</context>
+<context>
+    <name>CommandPanel</name>
+    <message>
+        <source>预案</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <source>任务</source>
+        <translation>Tasks</translation>
+    </message>
+    <message>
+        <source>三级联动</source>
+        <translation>Three levels</translation>
+    </message>
+    <message>
+        <source>资源</source>
+        <translation>Resources</translation>
+    </message>
+    <message>
+        <source>指挥日志</source>
+        <translation>Command log</translation>
+    </message>
+    <message>
+        <source>序</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>步骤</source>
+        <translation>Step</translation>
+    </message>
+    <message>
+        <source>责任单位</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>时限</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>倒计时</source>
+        <translation>Countdown</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>完成所选步骤</source>
+        <translation>Complete selected step</translation>
+    </message>
+    <message>
+        <source>跳过理由（必填）</source>
+        <translation>Reason for skipping (required)</translation>
+    </message>
+    <message>
+        <source>跳过</source>
+        <translation>Skip</translation>
+    </message>
+    <message>
+        <source>按步骤下达任务</source>
+        <translation>Issue the step's order</translation>
+    </message>
+    <message>
+        <source>承办单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>层级</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <source>指令</source>
+        <translation>Instruction</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Remarks</translation>
+    </message>
+    <message>
+        <source>情况说明（拒绝须填写理由）</source>
+        <translation>Remarks (a refusal needs a reason)</translation>
+    </message>
+    <message>
+        <source>回报状态</source>
+        <translation>Report status</translation>
+    </message>
+    <message>
+        <source>所选任务：</source>
+        <translation>Selected task:</translation>
+    </message>
+    <message>
+        <source>指令内容，如：组织低洼处居民转移</source>
+        <translation>Instruction, e.g. evacuate residents of low-lying areas</translation>
+    </message>
+    <message>
+        <source> 分钟</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>位置：事发点</source>
+        <translation>Location: incident site</translation>
+    </message>
+    <message>
+        <source>调派资源页所选资源</source>
+        <translation>Send the resources selected on the Resources tab</translation>
+    </message>
+    <message>
+        <source>下达任务</source>
+        <translation>Issue order</translation>
+    </message>
+    <message>
+        <source>单位</source>
+        <translation>Unit</translation>
+    </message>
+    <message>
+        <source>未完成</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>最新状态</source>
+        <translation>Latest status</translation>
+    </message>
+    <message>
+        <source>类别</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>距离</source>
+        <translation>Distance</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>安置/容量</source>
+        <translation>Occupancy/capacity</translation>
+    </message>
+    <message>
+        <source>已指派任务</source>
+        <translation>Assigned to</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>人员</source>
+        <translation>Who</translation>
+    </message>
+    <message>
+        <source>内容</source>
+        <translation>What</translation>
+    </message>
+    <message>
+        <source>记录决定、通话、现场情况（Ctrl+Shift+J 随处速记）</source>
+        <translation>Record decisions, calls, the situation (Ctrl+Shift+J from anywhere)</translation>
+    </message>
+    <message>
+        <source>无战时事件</source>
+        <translation>No wartime incident</translation>
+    </message>
+    <message>
+        <source>{title} · 预案：{plan}</source>
+        <translation>{title} · plan: {plan}</translation>
+    </message>
+    <message>
+        <source>（无对应预案）</source>
+        <translation>(no plan for this type)</translation>
+    </message>
+    <message>
+        <source>未下达</source>
+        <translation>not issued</translation>
+    </message>
+    <message>
+        <source> → {s}（待确认）</source>
+        <translation> → {s} (awaiting confirmation)</translation>
+    </message>
+    <message>
+        <source> 超时</source>
+        <translation> overdue</translation>
+    </message>
+    <message>
+        <source>请先选择预案步骤</source>
+        <translation>Select a plan step first</translation>
+    </message>
+    <message>
+        <source>已提交：完成预案步骤</source>
+        <translation>Submitted: plan step completed</translation>
+    </message>
+    <message>
+        <source>已提交：跳过预案步骤</source>
+        <translation>Submitted: plan step skipped</translation>
+    </message>
+    <message>
+        <source>已下达：预案步骤任务</source>
+        <translation>Issued: the plan step's order</translation>
+    </message>
+    <message>
+        <source>没有战时事件，不能下达任务</source>
+        <translation>No wartime incident: no order can be issued</translation>
+    </message>
+    <message>
+        <source>已下达任务（待网关确认）</source>
+        <translation>Order issued (awaiting the gateway)</translation>
+    </message>
+    <message>
+        <source>请先选择任务</source>
+        <translation>Select a task first</translation>
+    </message>
+    <message>
+        <source>已回报任务状态（待确认）</source>
+        <translation>Task status reported (awaiting confirmation)</translation>
+    </message>
+    <message>
+        <source>已记入指挥日志</source>
+        <translation>Recorded in the command log</translation>
     </message>
 </context>
 <context>
@@ -641,6 +979,183 @@
     </message>
 </context>
 <context>
+    <name>DeclareDialog</name>
+    <message>
+        <source>宣布启动应急响应</source>
+        <translation>Declare an emergency response</translation>
+    </message>
+    <message>
+        <source>{l}级（{d}）</source>
+        <translation>Level {l} ({d})</translation>
+    </message>
+    <message>
+        <source>特别重大</source>
+        <translation>extremely serious</translation>
+    </message>
+    <message>
+        <source>重大</source>
+        <translation>serious</translation>
+    </message>
+    <message>
+        <source>较大</source>
+        <translation>major</translation>
+    </message>
+    <message>
+        <source>一般</source>
+        <translation>general</translation>
+    </message>
+    <message>
+        <source>（按经纬度）</source>
+        <translation>(by coordinates)</translation>
+    </message>
+    <message>
+        <source> 米</source>
+        <translation> m</translation>
+    </message>
+    <message>
+        <source>默认：类型 + 响应级别</source>
+        <translation>Default: type + response level</translation>
+    </message>
+    <message>
+        <source>启动事由（必填），如：小时雨量超 50 毫米，多处积水</source>
+        <translation>Reason (required), e.g. hourly rainfall above 50 mm, flooding in several places</translation>
+    </message>
+    <message>
+        <source>经度</source>
+        <translation>Longitude</translation>
+    </message>
+    <message>
+        <source>纬度</source>
+        <translation>Latitude</translation>
+    </message>
+    <message>
+        <source>事件类型</source>
+        <translation>Incident type</translation>
+    </message>
+    <message>
+        <source>响应级别</source>
+        <translation>Response level</translation>
+    </message>
+    <message>
+        <source>所在街道</source>
+        <translation>Street</translation>
+    </message>
+    <message>
+        <source>事发位置</source>
+        <translation>Location</translation>
+    </message>
+    <message>
+        <source>影响半径</source>
+        <translation>Radius</translation>
+    </message>
+    <message>
+        <source>事件名称</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>启动事由</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>宣布启动</source>
+        <translation>Declare</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>DetachMenu</name>
+    <message>
+        <source>面板(&amp;P)</source>
+        <translation>&amp;Panels</translation>
+    </message>
+    <message>
+        <source>全部停靠回主窗口</source>
+        <translation>Dock all panels back</translation>
+    </message>
+    <message>
+        <source>分离到屏幕 {n} · {name}</source>
+        <translation>Detach to screen {n} · {name}</translation>
+    </message>
+    <message>
+        <source>停靠回主窗口</source>
+        <translation>Dock back into the main window</translation>
+    </message>
+</context>
+<context>
+    <name>DrillBar</name>
+    <message>
+        <source>演练控制</source>
+        <translation>Drill controls</translation>
+    </message>
+    <message>
+        <source>演练</source>
+        <translation>DRILL</translation>
+    </message>
+    <message>
+        <source>倍速（+ 加快，− 减慢）</source>
+        <translation>Speed (+ faster, − slower)</translation>
+    </message>
+    <message>
+        <source>暂停 / 继续（空格，F8）</source>
+        <translation>Pause / resume (Space, F8)</translation>
+    </message>
+    <message>
+        <source>下一注入</source>
+        <translation>Next inject</translation>
+    </message>
+    <message>
+        <source>跳到下一个情景注入（N，F9）</source>
+        <translation>Jump to the next inject (N, F9)</translation>
+    </message>
+    <message>
+        <source>没有后续注入</source>
+        <translation>No more injects</translation>
+    </message>
+    <message>
+        <source>演练：{title}</source>
+        <translation>Drill: {title}</translation>
+    </message>
+    <message>
+        <source>演练时间 {now} / {total}（情景时刻 {at}）</source>
+        <translation>Drill time {now} / {total} (scenario clock {at})</translation>
+    </message>
+    <message>
+        <source>继续</source>
+        <translation>Resume</translation>
+    </message>
+    <message>
+        <source>暂停</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <source>注入 {done}/{total}</source>
+        <translation>Injects {done}/{total}</translation>
+    </message>
+    <message>
+        <source>当前得分 {score}</source>
+        <translation>Score so far {score}</translation>
+    </message>
+    <message>
+        <source>演练结束，评估报告已生成</source>
+        <translation>Drill over, after-action report written</translation>
+    </message>
+    <message>
+        <source>演练结束</source>
+        <translation>Drill over</translation>
+    </message>
+    <message>
+        <source>已暂停</source>
+        <translation>Paused</translation>
+    </message>
+    <message>
+        <source>【演练】</source>
+        <translation>[DRILL] </translation>
+    </message>
+</context>
+<context>
     <name>HeaderStrip</name>
     <message>
         <source>星期一</source>
@@ -697,6 +1212,57 @@
     <message>
         <source>{y}年{m}月{d}日 {w}</source>
         <translation>{w} {y}-{m:02d}-{d:02d}</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentMetricsPanel</name>
+    <message>
+        <source>任务 未完成/总数</source>
+        <translation>Tasks open/total</translation>
+    </message>
+    <message>
+        <source>超时任务</source>
+        <translation>Overdue tasks</translation>
+    </message>
+    <message>
+        <source>到场单位</source>
+        <translation>Units on scene</translation>
+    </message>
+    <message>
+        <source>转移群众（人）</source>
+        <translation>People evacuated</translation>
+    </message>
+    <message>
+        <source>避难场所 安置/容量</source>
+        <translation>Shelters occupied/capacity</translation>
+    </message>
+    <message>
+        <source>预案步骤 完成/总数</source>
+        <translation>Plan steps done/total</translation>
+    </message>
+    <message>
+        <source>上报转移人数</source>
+        <translation>Report people evacuated</translation>
+    </message>
+    <message>
+        <source>上报安置人数</source>
+        <translation>Report people sheltered</translation>
+    </message>
+    <message>
+        <source>占用 {p}</source>
+        <translation>{p} occupied</translation>
+    </message>
+    <message>
+        <source>超时 {n} 项</source>
+        <translation>{n} overdue</translation>
+    </message>
+    <message>
+        <source>没有战时事件</source>
+        <translation>No wartime incident</translation>
+    </message>
+    <message>
+        <source>已记录</source>
+        <translation>Recorded</translation>
     </message>
 </context>
 <context>
@@ -851,6 +1417,179 @@
     </message>
 </context>
 <context>
+    <name>LayerPanel</name>
+    <message>
+        <source>搜索图层…</source>
+        <translation>Search layers…</translation>
+    </message>
+    <message>
+        <source>图层</source>
+        <translation>Layer</translation>
+    </message>
+    <message>
+        <source>要素</source>
+        <translation>Features</translation>
+    </message>
+    <message>
+        <source>透明度</source>
+        <translation>Opacity</translation>
+    </message>
+    <message>
+        <source>所选图层的不透明度</source>
+        <translation>Opacity of the selected layer</translation>
+    </message>
+    <message>
+        <source>导入 GeoJSON…</source>
+        <translation>Import GeoJSON…</translation>
+    </message>
+    <message>
+        <source>从文件导入 GeoJSON 图层（也可把文件拖到此处）</source>
+        <translation>Import a GeoJSON layer from a file (or drop the file here)</translation>
+    </message>
+    <message>
+        <source>行政区划</source>
+        <translation>Administrative boundaries</translation>
+    </message>
+    <message>
+        <source>交通</source>
+        <translation>Transport</translation>
+    </message>
+    <message>
+        <source>水系</source>
+        <translation>Water</translation>
+    </message>
+    <message>
+        <source>应急资源</source>
+        <translation>Emergency resources</translation>
+    </message>
+    <message>
+        <source>导入图层</source>
+        <translation>Imported layers</translation>
+    </message>
+    <message>
+        <source>其他</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>导入 GeoJSON 图层</source>
+        <translation>Import a GeoJSON layer</translation>
+    </message>
+    <message>
+        <source>GeoJSON 文件 (*.geojson *.json)</source>
+        <translation>GeoJSON files (*.geojson *.json)</translation>
+    </message>
+    <message>
+        <source>{name} 有 {n} 处错误，未导入：</source>
+        <translation>{name} has {n} errors and was not imported:</translation>
+    </message>
+    <message>
+        <source>已导入 {name}：{n} 个要素</source>
+        <translation>Imported {name}: {n} features</translation>
+    </message>
+    <message>
+        <source>（{n} 条提示）</source>
+        <translation> ({n} notes)</translation>
+    </message>
+</context>
+<context>
+    <name>LockScreen</name>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>注销</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <source>{name}（{user}）</source>
+        <translation>{name} ({user})</translation>
+    </message>
+    <message>
+        <source>登录已失效</source>
+        <translation>Session expired</translation>
+    </message>
+    <message>
+        <source>请重新输入密码登录。未发送的指令已保留，登录后将自动发送。</source>
+        <translation>Enter your password to sign in again. Unsent commands are kept and will be sent after you sign in.</translation>
+    </message>
+    <message>
+        <source>重新登录</source>
+        <translation>Sign in again</translation>
+    </message>
+    <message>
+        <source>值班台已锁定</source>
+        <translation>Console locked</translation>
+    </message>
+    <message>
+        <source>请输入密码解锁（Ctrl+Shift+L 可随时锁定）</source>
+        <translation>Enter your password to unlock (Ctrl+Shift+L locks at any time)</translation>
+    </message>
+    <message>
+        <source>解锁</source>
+        <translation>Unlock</translation>
+    </message>
+    <message>
+        <source>请输入密码</source>
+        <translation>Enter your password</translation>
+    </message>
+    <message>
+        <source>正在登录…</source>
+        <translation>Signing in…</translation>
+    </message>
+    <message>
+        <source>登录失败：{error}</source>
+        <translation>Sign-in failed: {error}</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>登录 · 坪山区城市运行指挥中心</source>
+        <translation>Sign in · Pingshan City Operations Command Centre</translation>
+    </message>
+    <message>
+        <source>坪山区城市运行指挥中心 · 值班台</source>
+        <translation>Pingshan City Operations Command Centre · Duty Console</translation>
+    </message>
+    <message>
+        <source>请使用统一身份账号登录</source>
+        <translation>Sign in with your unified identity account</translation>
+    </message>
+    <message>
+        <source>用户名</source>
+        <translation>User name</translation>
+    </message>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <source>登录</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <source>退出</source>
+        <translation>Quit</translation>
+    </message>
+    <message>
+        <source>网关</source>
+        <translation>Gateway</translation>
+    </message>
+    <message>
+        <source>请输入用户名和密码</source>
+        <translation>Enter your user name and password</translation>
+    </message>
+    <message>
+        <source>正在登录…</source>
+        <translation>Signing in…</translation>
+    </message>
+    <message>
+        <source>登录失败：{error}</source>
+        <translation>Sign-in failed: {error}</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>坪山区城市运行指挥中心 · 值班台</source>
@@ -887,6 +1626,14 @@
     <message>
         <source>（正在重连…）</source>
         <translation> (reconnecting…)</translation>
+    </message>
+    <message>
+        <source>摄像机目录未能加载</source>
+        <translation>The camera directory could not be loaded</translation>
+    </message>
+    <message>
+        <source>摄像机目录</source>
+        <translation>Cameras</translation>
     </message>
     <message>
         <source>关于</source>
@@ -957,6 +1704,10 @@ Ctrl+Q  Quit</translation>
         <translation>Restore default layout</translation>
     </message>
     <message>
+        <source>地图(&amp;M)</source>
+        <translation>&amp;Map</translation>
+    </message>
+    <message>
         <source>告警(&amp;A)</source>
         <translation>&amp;Alerts</translation>
     </message>
@@ -996,28 +1747,386 @@ Ctrl+Q  Quit</translation>
         <translation>IoT devices</translation>
     </message>
     <message>
-        <source>在地图上显示/隐藏物联感知设备</source>
-        <translation>Show/hide IoT sensors on the map</translation>
-    </message>
-    <message>
         <source>全区</source>
         <translation>Whole district</translation>
-    </message>
-    <message>
-        <source>缩放到坪山区全域</source>
-        <translation>Zoom to the whole Pingshan district</translation>
     </message>
     <message>
         <source>态势地图 · 加载中…</source>
         <translation>Situation map · loading…</translation>
     </message>
     <message>
+        <source>定位到街道或社区（Ctrl+Shift+G）</source>
+        <translation>Jump to a street or community (Ctrl+Shift+G)</translation>
+    </message>
+    <message>
+        <source>缩放到坪山区全域（Home）</source>
+        <translation>Zoom to the whole of Pingshan District (Home)</translation>
+    </message>
+    <message>
+        <source>在地图上显示/隐藏物联感知设备（Ctrl+Shift+D）</source>
+        <translation>Show/hide IoT sensing devices on the map (Ctrl+Shift+D)</translation>
+    </message>
+    <message>
+        <source>周边</source>
+        <translation>Nearby</translation>
+    </message>
+    <message>
+        <source>以选中告警（或地图中心）为圆心画 500 米 / 1 公里 / 3 公里范围圈，列出周边资源（Ctrl+Shift+R；右键地图任一点亦可）</source>
+        <translation>Draw 500 m / 1 km / 3 km rings around the selected alert (or the map centre) and list what is nearby (Ctrl+Shift+R; or right-click any point on the map)</translation>
+    </message>
+    <message>
+        <source>测距</source>
+        <translation>Measure</translation>
+    </message>
+    <message>
+        <source>测量距离：依次点击地图，Esc 结束（Ctrl+Shift+M）</source>
+        <translation>Measure a distance: click points on the map, Esc to finish (Ctrl+Shift+M)</translation>
+    </message>
+    <message>
+        <source>图层</source>
+        <translation>Layers</translation>
+    </message>
+    <message>
+        <source>图层目录：分类、搜索、开关、透明度、导入 GeoJSON（Ctrl+Shift+L）</source>
+        <translation>Layer catalogue: categories, search, toggle, opacity, GeoJSON import (Ctrl+Shift+L)</translation>
+    </message>
+    <message>
+        <source>离线区域…</source>
+        <translation>Offline area…</translation>
+    </message>
+    <message>
+        <source>准备离线区域：下载一个范围的底图瓦片（Ctrl+Shift+O）</source>
+        <translation>Prepare an offline area: download the base-map tiles of an area (Ctrl+Shift+O)</translation>
+    </message>
+    <message>
+        <source>距离</source>
+        <translation>Distance</translation>
+    </message>
+    <message>
+        <source>名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>类别</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>按距离排列；双击视频监控上墙播放，双击其他项在地图上定位</source>
+        <translation>Nearest first; double-click a camera to play it on the video wall, anything else to locate it on the map</translation>
+    </message>
+    <message>
+        <source>准备离线区域…</source>
+        <translation>Prepare offline area…</translation>
+    </message>
+    <message>
+        <source>导入 GeoJSON 图层…</source>
+        <translation>Import GeoJSON layer…</translation>
+    </message>
+    <message>
+        <source>图层目录</source>
+        <translation>Layer catalogue</translation>
+    </message>
+    <message>
+        <source>周边范围圈（500 米 / 1 公里 / 3 公里）</source>
+        <translation>Radius rings (500 m / 1 km / 3 km)</translation>
+    </message>
+    <message>
+        <source>缩放到全区</source>
+        <translation>Zoom to the district</translation>
+    </message>
+    <message>
         <source>地图页面加载失败</source>
         <translation>The map page failed to load</translation>
     </message>
     <message>
+        <source>离线地图</source>
+        <translation>Offline map</translation>
+    </message>
+    <message>
+        <source>瓦片服务不可达：地图显示本地缓存的瓦片</source>
+        <translation>Tile service unreachable: the map shows locally cached tiles</translation>
+    </message>
+    <message>
+        <source>选定点</source>
+        <translation>Chosen point</translation>
+    </message>
+    <message>
+        <source>区中心</source>
+        <translation>District centre</translation>
+    </message>
+    <message>
+        <source>测距：{d}</source>
+        <translation>Distance: {d}</translation>
+    </message>
+    <message>
+        <source>视频监控</source>
+        <translation>Cameras</translation>
+    </message>
+    <message>
+        <source>应急资源</source>
+        <translation>Emergency resources</translation>
+    </message>
+    <message>
+        <source>{m} 米</source>
+        <translation>{m} m</translation>
+    </message>
+    <message>
+        <source>{km} 公里</source>
+        <translation>{km} km</translation>
+    </message>
+    <message>
+        <source>定位到…</source>
+        <translation>Jump to…</translation>
+    </message>
+    <message>
         <source>态势地图 · 图层 {layers} · 告警 {alerts}</source>
         <translation>Situation map · layers {layers} · alerts {alerts}</translation>
+    </message>
+</context>
+<context>
+    <name>NoteDialog</name>
+    <message>
+        <source>指挥日志 · 速记</source>
+        <translation>Command log · quick note</translation>
+    </message>
+    <message>
+        <source>决定、通话、现场情况……回车记录</source>
+        <translation>Decision, call, situation on scene… Enter to record</translation>
+    </message>
+    <message>
+        <source>记入：{t}</source>
+        <translation>To: {t}</translation>
+    </message>
+    <message>
+        <source>记入：值班日志（无战时事件）</source>
+        <translation>To: duty log (no wartime incident)</translation>
+    </message>
+</context>
+<context>
+    <name>OfflineAreaDialog</name>
+    <message>
+        <source>准备离线区域</source>
+        <translation>Prepare offline area</translation>
+    </message>
+    <message>
+        <source>全区（坪山区）</source>
+        <translation>Whole district (Pingshan)</translation>
+    </message>
+    <message>
+        <source>自定义范围</source>
+        <translation>Custom extent</translation>
+    </message>
+    <message>
+        <source>西</source>
+        <translation>W</translation>
+    </message>
+    <message>
+        <source>南</source>
+        <translation>S</translation>
+    </message>
+    <message>
+        <source>东</source>
+        <translation>E</translation>
+    </message>
+    <message>
+        <source>北</source>
+        <translation>N</translation>
+    </message>
+    <message>
+        <source>开始下载</source>
+        <translation>Download</translation>
+    </message>
+    <message>
+        <source>下载所选范围的瓦片（Enter）；已缓存的跳过，可随时继续</source>
+        <translation>Download the tiles of the chosen area (Enter); cached tiles are skipped, you can resume at any time</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>停止下载，已下载的瓦片保留（Esc）</source>
+        <translation>Stop downloading; downloaded tiles are kept (Esc)</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>区域</source>
+        <translation>Area</translation>
+    </message>
+    <message>
+        <source>范围（经纬度）</source>
+        <translation>Extent (lon/lat)</translation>
+    </message>
+    <message>
+        <source>缩放级别</source>
+        <translation>Zoom levels</translation>
+    </message>
+    <message>
+        <source>预计</source>
+        <translation>Estimate</translation>
+    </message>
+    <message>
+        <source>未配置瓦片服务：只能使用已缓存或导入的瓦片</source>
+        <translation>No tile service configured: only cached or imported tiles can be used</translation>
+    </message>
+    <message>
+        <source>正在下载…</source>
+        <translation>Downloading…</translation>
+    </message>
+    <message>
+        <source>正在取消…</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <source>下载失败：{e}</source>
+        <translation>Download failed: {e}</translation>
+    </message>
+    <message>
+        <source>继续下载</source>
+        <translation>Resume download</translation>
+    </message>
+    <message>
+        <source>已取消：已下载 {n} 块（{size}），点“继续下载”从中断处续传</source>
+        <translation>Cancelled: {n} tiles done ({size}); click "Resume download" to continue where it stopped</translation>
+    </message>
+    <message>
+        <source>重试失败的瓦片</source>
+        <translation>Retry failed tiles</translation>
+    </message>
+    <message>
+        <source>完成，但有 {f} 块失败（网络不可达？）；可重试</source>
+        <translation>Finished, but {f} tiles failed (network unreachable?); you can retry</translation>
+    </message>
+    <message>
+        <source>完成：{total} 块瓦片已在本地（新下载 {n} 块，{size}）</source>
+        <translation>Done: {total} tiles are local ({n} newly downloaded, {size})</translation>
+    </message>
+    <message>
+        <source>进度 {done}/{total}：新下载 {n} 块 {size}，已有 {s} 块，失败 {f} 块</source>
+        <translation>Progress {done}/{total}: {n} downloaded ({size}), {s} already cached, {f} failed</translation>
+    </message>
+    <message>
+        <source>缩放级别：起始不能大于结束</source>
+        <translation>Zoom levels: the first cannot be greater than the last</translation>
+    </message>
+    <message>
+        <source>共 {t} 块瓦片（已缓存 {c}），需下载 {d} 块，约 {size}</source>
+        <translation>{t} tiles ({c} cached), {d} to download, about {size}</translation>
+    </message>
+</context>
+<context>
+    <name>PanelFrame</name>
+    <message>
+        <source>{title}（临时：{home} 屏幕断开）</source>
+        <translation>{title} (temporary: screen {home} disconnected)</translation>
+    </message>
+</context>
+<context>
+    <name>ProfileDialog</name>
+    <message>
+        <source>选择本机配置</source>
+        <translation>Choose this workstation's profile</translation>
+    </message>
+    <message>
+        <source>首次启动：请选择本工作站所属的指挥中心。之后可用 --profile 参数更改。</source>
+        <translation>First start: choose the command centre this workstation belongs to. Change it later with --profile.</translation>
+    </message>
+    <message>
+        <source>区级</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <source>街道</source>
+        <translation>Street</translation>
+    </message>
+    <message>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>使用此配置</source>
+        <translation>Use this profile</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>SessionControls</name>
+    <message>
+        <source>只读席位</source>
+        <translation>Viewer</translation>
+    </message>
+    <message>
+        <source>值班员</source>
+        <translation>Duty operator</translation>
+    </message>
+    <message>
+        <source>值班长</source>
+        <translation>Duty supervisor</translation>
+    </message>
+    <message>
+        <source>系统管理员</source>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <source>账户(&amp;U)</source>
+        <translation>&amp;Account</translation>
+    </message>
+    <message>
+        <source>当前用户：{who}</source>
+        <translation>Signed in: {who}</translation>
+    </message>
+    <message>
+        <source>锁定屏幕</source>
+        <translation>Lock screen</translation>
+    </message>
+    <message>
+        <source>注销…</source>
+        <translation>Sign out…</translation>
+    </message>
+    <message>
+        <source>{street}街道</source>
+        <translation>{street} Subdistrict</translation>
+    </message>
+    <message>
+        <source>注销</source>
+        <translation>Sign out</translation>
+    </message>
+    <message>
+        <source>注销后将停止接收数据，本地缓存保留。确定注销吗？</source>
+        <translation>Signing out stops receiving data; the local cache is kept. Sign out?</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>SwitchConfirmBar</name>
+    <message>
+        <source>切换为战时布局</source>
+        <translation>Switch to wartime layout</translation>
+    </message>
+    <message>
+        <source>暂不切换</source>
+        <translation>Not now</translation>
+    </message>
+    <message>
+        <source>（另有 {n} 起）</source>
+        <translation> ({n} more)</translation>
+    </message>
+    <message>
+        <source>网关推送：{title}，{l}级响应（{who}宣布）。是否切换为战时布局？{more}</source>
+        <translation>From the gateway: {title}, level {l} response (declared by {who}). Switch to the wartime layout?{more}</translation>
+    </message>
+    <message>
+        <source>上级</source>
+        <translation>higher command</translation>
     </message>
 </context>
 <context>
@@ -1042,12 +2151,472 @@ Ctrl+Q  Quit</translation>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
+    <message>
+        <source>暂停解码</source>
+        <translation>Decoding paused</translation>
+    </message>
 </context>
 <context>
     <name>VideoWall</name>
     <message>
+        <source>红色预警</source>
+        <translation>Red warning</translation>
+    </message>
+    <message>
+        <source>橙色预警</source>
+        <translation>Orange warning</translation>
+    </message>
+    <message>
         <source>视频监控</source>
         <translation>Video surveillance</translation>
+    </message>
+    <message>
+        <source>截图未保存：请先选中一个有摄像机的画面</source>
+        <translation>Snapshot not saved: select a tile with a camera first</translation>
+    </message>
+    <message>
+        <source>截图未保存：{error}</source>
+        <translation>Snapshot not saved: {error}</translation>
+    </message>
+    <message>
+        <source>已保存截图：{name}</source>
+        <translation>Snapshot saved: {name}</translation>
+    </message>
+    <message>
+        <source>云台指令未提交：{error}</source>
+        <translation>PTZ command not submitted: {error}</translation>
+    </message>
+    <message>
+        <source>画面方案未保存：{error}</source>
+        <translation>Wall layout not saved: {error}</translation>
+    </message>
+    <message>
+        <source>已保存画面方案：{name}</source>
+        <translation>Wall layout saved: {name}</translation>
+    </message>
+    <message>
+        <source>告警联动：{title}，已调取附近 {n} 路视频</source>
+        <translation>Alert linkage: {title}, {n} nearby cameras brought up</translation>
+    </message>
+    <message>
+        <source>未知的摄像机：{id}</source>
+        <translation>Unknown camera: {id}</translation>
+    </message>
+    <message>
+        <source>画面 {name}</source>
+        <translation>Layout {name}</translation>
+    </message>
+    <message>
+        <source>{level} · {title} · 距 {m} 米 · 待签收</source>
+        <translation>{level} · {title} · {m} m away · awaiting acknowledgement</translation>
+    </message>
+    <message>
+        <source>画面布局（Alt+1 … Alt+9）</source>
+        <translation>Wall layout (Alt+1 … Alt+9)</translation>
+    </message>
+    <message>
+        <source>{n} 画面</source>
+        <translation>{n} tiles</translation>
+    </message>
+    <message>
+        <source>1 大 {n} 小</source>
+        <translation>1 large + {n} small</translation>
+    </message>
+    <message>
+        <source>轮巡</source>
+        <translation>Tour</translation>
+    </message>
+    <message>
+        <source>轮巡：T 暂停/继续，N 下一组</source>
+        <translation>Tour: T pause/resume, N next</translation>
+    </message>
+    <message>
+        <source>画面方案</source>
+        <translation>Wall layouts</translation>
+    </message>
+    <message>
+        <source>截图</source>
+        <translation>Snapshot</translation>
+    </message>
+    <message>
+        <source>保存选中画面的截图（Ctrl+Shift+S）</source>
+        <translation>Save a snapshot of the selected tile (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
+        <source>整墙</source>
+        <translation>whole wall</translation>
+    </message>
+    <message>
+        <source>单画面</source>
+        <translation>one tile</translation>
+    </message>
+    <message>
+        <source>{name}（{where}，{s} 秒）</source>
+        <translation>{name} ({where}, {s} s)</translation>
+    </message>
+    <message>
+        <source>收藏摄像机（整墙，10 秒）</source>
+        <translation>Favourite cameras (whole wall, 10 s)</translation>
+    </message>
+    <message>
+        <source>收藏摄像机</source>
+        <translation>Favourite cameras</translation>
+    </message>
+    <message>
+        <source>全部在线摄像机（整墙，10 秒）</source>
+        <translation>All online cameras (whole wall, 10 s)</translation>
+    </message>
+    <message>
+        <source>全部在线</source>
+        <translation>All online</translation>
+    </message>
+    <message>
+        <source>暂停 / 继续	T</source>
+        <translation>Pause / resume	T</translation>
+    </message>
+    <message>
+        <source>下一组	N</source>
+        <translation>Next	N</translation>
+    </message>
+    <message>
+        <source>停止轮巡</source>
+        <translation>Stop tour</translation>
+    </message>
+    <message>
+        <source>将当前画面存为轮巡分组…</source>
+        <translation>Save the shown cameras as a tour group…</translation>
+    </message>
+    <message>
+        <source>保存当前画面方案…</source>
+        <translation>Save the current wall layout…</translation>
+    </message>
+    <message>
+        <source>名称：</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>保存画面方案</source>
+        <translation>Save wall layout</translation>
+    </message>
+    <message>
+        <source>轮巡分组未保存：{error}</source>
+        <translation>Tour group not saved: {error}</translation>
+    </message>
+    <message>
+        <source>已保存轮巡分组：{name}</source>
+        <translation>Tour group saved: {name}</translation>
+    </message>
+    <message>
+        <source>保存轮巡分组</source>
+        <translation>Save tour group</translation>
+    </message>
+    <message>
+        <source>轮巡中：{name}</source>
+        <translation>Touring: {name}</translation>
+    </message>
+    <message>
+        <source>轮巡已暂停：{name}</source>
+        <translation>Tour paused: {name}</translation>
+    </message>
+    <message>
+        <source>放大 / 还原	Enter</source>
+        <translation>Enlarge / restore	Enter</translation>
+    </message>
+    <message>
+        <source>截图	Ctrl+Shift+S</source>
+        <translation>Snapshot	Ctrl+Shift+S</translation>
+    </message>
+    <message>
+        <source>云台</source>
+        <translation>PTZ</translation>
+    </message>
+    <message>
+        <source>左转	←</source>
+        <translation>Pan left	←</translation>
+    </message>
+    <message>
+        <source>右转	→</source>
+        <translation>Pan right	→</translation>
+    </message>
+    <message>
+        <source>上仰	↑</source>
+        <translation>Tilt up	↑</translation>
+    </message>
+    <message>
+        <source>下俯	↓</source>
+        <translation>Tilt down	↓</translation>
+    </message>
+    <message>
+        <source>放大	+</source>
+        <translation>Zoom in	+</translation>
+    </message>
+    <message>
+        <source>缩小	-</source>
+        <translation>Zoom out	-</translation>
+    </message>
+    <message>
+        <source>清空画面	Delete</source>
+        <translation>Clear tile	Delete</translation>
+    </message>
+</context>
+<context>
+    <name>WallController</name>
+    <message>
+        <source>地图</source>
+        <translation>Map</translation>
+    </message>
+    <message>
+        <source>视频墙</source>
+        <translation>Video wall</translation>
+    </message>
+    <message>
+        <source>告警队列</source>
+        <translation>Alert queue</translation>
+    </message>
+    <message>
+        <source>指标</source>
+        <translation>Indicators</translation>
+    </message>
+    <message>
+        <source>{panel} → {screen}</source>
+        <translation>{panel} → {screen}</translation>
+    </message>
+    <message>
+        <source>{panel} 无处显示</source>
+        <translation>{panel} has no screen</translation>
+    </message>
+    <message>
+        <source>大屏 {screens} 未连接：{moves}</source>
+        <translation>Wall screen {screens} not connected: {moves}</translation>
+    </message>
+    <message>
+        <source>地图 · 态势一张图</source>
+        <translation>Map · common operating picture</translation>
+    </message>
+    <message>
+        <source>大屏 {n}</source>
+        <translation>Wall screen {n}</translation>
+    </message>
+    <message>
+        <source>画面 {n}</source>
+        <translation>Tile {n}</translation>
+    </message>
+    <message>
+        <source>轮巡已暂停</source>
+        <translation>Camera tour paused</translation>
+    </message>
+    <message>
+        <source>轮巡继续</source>
+        <translation>Camera tour resumed</translation>
+    </message>
+    <message>
+        <source>模块未能加载</source>
+        <translation>Module could not be loaded</translation>
+    </message>
+</context>
+<context>
+    <name>WallSettingsDialog</name>
+    <message>
+        <source>大屏设置…</source>
+        <translation>Wall settings…</translation>
+    </message>
+    <message>
+        <source>大屏配置未能保存到 {path}：{reason}</source>
+        <translation>Wall configuration could not be saved to {path}: {reason}</translation>
+    </message>
+    <message>
+        <source>大屏设置</source>
+        <translation>Wall settings</translation>
+    </message>
+    <message>
+        <source>屏幕</source>
+        <translation>Screen</translation>
+    </message>
+    <message>
+        <source>面板</source>
+        <translation>Panels</translation>
+    </message>
+    <message>
+        <source>视频布局</source>
+        <translation>Video grid</translation>
+    </message>
+    <message>
+        <source>轮巡间隔（秒，0 = 不轮巡）</source>
+        <translation>Tour interval (s, 0 = no tour)</translation>
+    </message>
+    <message>
+        <source>添加屏幕</source>
+        <translation>Add screen</translation>
+    </message>
+    <message>
+        <source>删除所选屏幕</source>
+        <translation>Remove selected screen</translation>
+    </message>
+    <message>
+        <source>（不指定）</source>
+        <translation>(not set)</translation>
+    </message>
+    <message>
+        <source>大字体主题</source>
+        <translation>Large-font theme</translation>
+    </message>
+    <message>
+        <source>保存并应用</source>
+        <translation>Save and apply</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>操作员屏幕</source>
+        <translation>Operator screen</translation>
+    </message>
+    <message>
+        <source>地图</source>
+        <translation>Map</translation>
+    </message>
+    <message>
+        <source>视频墙</source>
+        <translation>Video wall</translation>
+    </message>
+    <message>
+        <source>告警队列</source>
+        <translation>Alert queue</translation>
+    </message>
+    <message>
+        <source>指标</source>
+        <translation>Indicators</translation>
+    </message>
+    <message>
+        <source>无法保存：{field}：{reason}</source>
+        <translation>Cannot save: {field}: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>WallWindow</name>
+    <message>
+        <source>坪山区城市运行指挥中心 · 大屏 {name}</source>
+        <translation>Pingshan City Operations Command Centre · wall screen {name}</translation>
+    </message>
+</context>
+<context>
+    <name>WarBanner</name>
+    <message>
+        <source>战时指挥</source>
+        <translation>Wartime command</translation>
+    </message>
+    <message>
+        <source>记录 Ctrl+Shift+J</source>
+        <translation>Note Ctrl+Shift+J</translation>
+    </message>
+    <message>
+        <source>解除响应…</source>
+        <translation>Stand down…</translation>
+    </message>
+    <message>
+        <source>切换关注：{t}（Ctrl+PgDown / Ctrl+PgUp）</source>
+        <translation>Focus: {t} (Ctrl+PgDown / Ctrl+PgUp)</translation>
+    </message>
+    <message>
+        <source>{l}级响应</source>
+        <translation>Level {l} response</translation>
+    </message>
+    <message>
+        <source>宣布指令待网关确认</source>
+        <translation>Declaration awaiting the gateway</translation>
+    </message>
+    <message>
+        <source>宣布未被接受：{r}</source>
+        <translation>Declaration refused: {r}</translation>
+    </message>
+    <message>
+        <source>解除指令待确认</source>
+        <translation>Stand-down awaiting confirmation</translation>
+    </message>
+    <message>
+        <source>已持续 {t}</source>
+        <translation>Elapsed {t}</translation>
+    </message>
+</context>
+<context>
+    <name>WartimeMode</name>
+    <message>
+        <source>战时指挥</source>
+        <translation>Wartime command</translation>
+    </message>
+    <message>
+        <source>战时(&amp;W)</source>
+        <translation>&amp;Wartime</translation>
+    </message>
+    <message>
+        <source>宣布启动应急响应…</source>
+        <translation>Declare an emergency response…</translation>
+    </message>
+    <message>
+        <source>指挥日志速记…</source>
+        <translation>Quick command-log note…</translation>
+    </message>
+    <message>
+        <source>下一起事件</source>
+        <translation>Next incident</translation>
+    </message>
+    <message>
+        <source>上一起事件</source>
+        <translation>Previous incident</translation>
+    </message>
+    <message>
+        <source>转到战时指挥</source>
+        <translation>Go to wartime command</translation>
+    </message>
+    <message>
+        <source>解除应急响应…</source>
+        <translation>Stand down…</translation>
+    </message>
+    <message>
+        <source>生成总结报告</source>
+        <translation>Write after-action report</translation>
+    </message>
+    <message>
+        <source>需值班长权限</source>
+        <translation>Needs a supervisor</translation>
+    </message>
+    <message>
+        <source>事件指标</source>
+        <translation>Incident metrics</translation>
+    </message>
+    <message>
+        <source>解除应急响应</source>
+        <translation>Stand down the emergency response</translation>
+    </message>
+    <message>
+        <source>确认解除「{t}」的{l}级应急响应？
+解除后控制台恢复平时布局，并生成总结报告。</source>
+        <translation>Stand down the level {l} response to "{t}"?
+The console returns to its peacetime layout and writes the after-action report.</translation>
+    </message>
+    <message>
+        <source>解除指令已提交，网关确认后生成总结报告</source>
+        <translation>Stand-down submitted; the report follows the gateway's confirmation</translation>
+    </message>
+    <message>
+        <source>没有可生成报告的事件</source>
+        <translation>No incident to report on</translation>
+    </message>
+    <message>
+        <source>总结报告未能生成：{e}</source>
+        <translation>After-action report not written: {e}</translation>
+    </message>
+    <message>
+        <source>总结报告已生成：{p}</source>
+        <translation>After-action report written: {p}</translation>
+    </message>
+</context>
+<context>
+    <name>Watermark</name>
+    <message>
+        <source>演练</source>
+        <translation>DRILL</translation>
     </message>
 </context>
 </TS>
