@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -495,9 +496,18 @@ class Wartime:
     def _confirmed(self) -> set[str]:
         return set(self._pref_list(CONFIRMED_KEY))
 
-    def _pref_list(self, key: str) -> list[str]:
+    def _pref_get(self, key: str) -> Any:
+        """A saved preference, or None (also once the core has closed its cache)."""
         prefs = getattr(self.core, "preferences", None)
-        raw = prefs.get(key) if prefs is not None else None
+        if prefs is None:
+            return None
+        try:
+            return prefs.get(key)
+        except sqlite3.ProgrammingError:  # the cache is closed: the console is stopping
+            return None
+
+    def _pref_list(self, key: str) -> list[str]:
+        raw = self._pref_get(key)
         try:
             return [str(x) for x in json.loads(raw)] if raw else []
         except ValueError:
@@ -543,8 +553,7 @@ class Wartime:
     def focus(self) -> str | None:
         """The incident the console is centred on (one of ``commanding()``), or None."""
         ids = [i.id for i in self.commanding()]
-        prefs = getattr(self.core, "preferences", None)
-        raw = prefs.get(FOCUS_KEY) if prefs is not None else None
+        raw = self._pref_get(FOCUS_KEY)
         held = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         if held in ids:
             return held
@@ -559,8 +568,7 @@ class Wartime:
         self._changed()
 
     def _pref_raw(self, key: str) -> str | None:
-        prefs = getattr(self.core, "preferences", None)
-        raw = prefs.get(key) if prefs is not None else None
+        raw = self._pref_get(key)
         return raw.decode("utf-8") if isinstance(raw, bytes) else raw
 
     def cycle_focus(self, step: int = 1) -> str | None:

@@ -137,6 +137,8 @@ class WarBanner(QFrame):
         return name.replace("分中心", "")
 
     def _on_tick(self) -> None:
+        if not self.isVisible():
+            return
         inc = self._war.incident(self._war.focus) if self._war.focus else None
         if inc is not None:
             self.elapsed.setText(self.tr("已持续 {t}").format(t=elapsed_text(inc.elapsed_s(self._war.now()))))
