@@ -157,3 +157,33 @@ def test_record_logs_in_with_user_and_stdin(login_feed: FeedProcess, tmp_path: P
     assert all('"street":"maluan"' in ln or '"street":null' in ln for ln in lines)  # its street only
     bad = rec("wrong")
     assert bad.returncode == 1 and "错误：用户名或密码错误" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_demo_logs_in_by_itself_then_offers_the_dialog_after_logout(console_loop: Any, qtbot: Any,
+                                                                    tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from widgets import login_flow
+    from widgets.app import parse_args
+    from widgets.login_dialog import LoginDialog
+
+    with FeedProcess(seed=1, alerts_per_s=0, readings_per_s=1, data_dir=tmp_path / "feed") as feed:
+        args = parse_args(["--demo", "--cache", str(tmp_path / "cache")])
+        first = run_task(console_loop, qtbot, login_flow.sign_in(args, feed.url))
+        assert first.identity.username == "duty" and first.identity.role == "operator"
+        first.logout()
+        run_task(console_loop, qtbot, first.aclose())
+        task = console_loop.create_task(login_flow.sign_in(args, feed.url))
+
+        def dialog() -> LoginDialog | None:
+            found = [w for w in QApplication.topLevelWidgets() if isinstance(w, LoginDialog) and w.isVisible()]
+            return found[0] if found else None
+
+        qtbot.waitUntil(lambda: dialog() is not None, timeout=15000)
+        dialog().user.setText("viewer")
+        dialog().password.setText("viewer")
+        dialog().login_button.click()
+        qtbot.waitUntil(task.done, timeout=15000)
+        second = task.result()
+        assert second.identity.role == "viewer"
+        run_task(console_loop, qtbot, second.aclose())

@@ -154,6 +154,22 @@ def _window_with_controls(qtbot: Any, session: AuthSession) -> tuple[QMainWindow
     return window, controls, export
 
 
+def test_window_menu_entries_follow_the_seat(login_feed: FeedProcess, console_loop: Any, qtbot: Any) -> None:
+    from widgets.session_ui import SessionControls
+
+    for user, shown in (("viewer", set()), ("admin", {"export_csv", "handover"}),
+                        ("duty", {"import_cap", "export_csv", "handover"})):
+        session = _session(console_loop, qtbot, login_feed.url, user)
+        window = QMainWindow()
+        qtbot.addWidget(window)
+        window.alert_actions = {k: QAction(k, window) for k in ("import_cap", "export_csv", "handover", "flash")}
+        controls = SessionControls.attach(window, session)
+        visible = {k for k, a in window.alert_actions.items() if a.isVisible() and a.isEnabled()}
+        assert visible == shown | {"flash"}, user
+        controls.shutdown()
+        run_task(console_loop, qtbot, session.aclose())
+
+
 def test_lock_screen_shortcut_password_and_idle(login_feed: FeedProcess, console_loop: Any, qtbot: Any) -> None:
     clock = [0.0]
     session = _session(console_loop, qtbot, login_feed.url, "chief", idle_lock_s=600, clock=lambda: clock[0])

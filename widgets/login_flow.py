@@ -1,7 +1,8 @@
 """Who sits at the console: the sign-in step of ``pingshan-console`` and the logout loop.
 
 - ``--demo``: log in automatically as the demo duty operator (``duty``), so the demo
-  opens straight into the console, as before.
+  opens straight into the console, as before; after 注销 the login dialog offers the
+  other demo seats (viewer, chief, admin, maluan; password = user name).
 - ``--backend URL``: when the gateway requires login (it answers 401 to an anonymous
   call), or ``--user`` is given, the login dialog opens first (user name prefilled
   from ``--user``); an untrusted certificate opens it with the reason. A gateway that
@@ -73,7 +74,9 @@ async def sign_in(args: argparse.Namespace, backend: str, error: str = "") -> An
     from console.auth import AuthError
 
     session = _new_session(args, backend)
-    if getattr(args, "demo", False):
+    demo = bool(getattr(args, "demo", False))
+    if demo and not getattr(args, "demo_logged_in", False):
+        args.demo_logged_in = True  # the first turn only: after 注销 the demo shows the login dialog
         try:
             await session.login(DEMO_USER, DEMO_USER)
             return session
@@ -90,7 +93,7 @@ async def sign_in(args: argparse.Namespace, backend: str, error: str = "") -> An
             print(f"登录失败：{exc.reason}", file=sys.stderr)
             await session.aclose()
             return False
-    if not args.user and not error:
+    if not args.user and not error and not demo:
         try:
             required = await session.login_required()
         except Exception as exc:  # noqa: BLE001 - unreachable or untrusted

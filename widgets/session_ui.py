@@ -83,6 +83,7 @@ class SessionControls(QObject):
         if header_label is not None and who:
             header_label.setText(who)
 
+        self._apply_role()
         session.listeners.append(self._on_session_event)
         self._timer = QTimer(self)
         self._timer.setInterval(IDLE_CHECK_MS)
@@ -126,6 +127,23 @@ class SessionControls(QObject):
         return text if ident.name in ("", role) else f"{ident.name} {text}"
 
     # ------------------------------------------------------------------ actions
+
+    MENU_PERMISSIONS: tuple[tuple[str, str], ...] = (
+        ("import_cap", "command"), ("export_csv", "export"), ("handover", "export"))
+    """The window's 告警 menu entries and the permission each needs (the rest are views)."""
+
+    def _apply_role(self) -> None:
+        """Hide the window's menu entries the seat may not use (issue 10: offer only what it allows)."""
+        from console.workflow import has_permission
+
+        actions = getattr(self._window, "alert_actions", None)
+        if not isinstance(actions, dict) or self._session.identity is None:
+            return
+        for key, permission in self.MENU_PERMISSIONS:
+            act = actions.get(key)
+            if act is not None and not has_permission(self._session.role, permission):
+                act.setVisible(False)
+                act.setEnabled(False)
 
     def lock(self) -> None:
         """Lock now (Ctrl+Shift+L)."""
