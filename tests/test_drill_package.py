@@ -96,3 +96,43 @@ def test_record_writes_a_drill_package_and_cut_reads_the_jsonl(feed: Any, tmp_pa
     assert main_headless(["drill", "cut", str(jsonl), "--from", "yesterday", "--to", first,
                           "--out", str(tmp_path / "bad.drill")]) == 1
     assert "时间格式不正确" in capsys.readouterr().err
+
+
+def test_recorded_alert_is_worked_by_the_trainee_not_replayed(tmp_path: Path) -> None:
+    """A recorded alert plays at first sighting; the live operator's later ack is not replayed."""
+    from datetime import datetime, timedelta, timezone
+
+    from console.drill.engine import DrillEngine
+    from console.models import Alert, AlertUpsert, Command
+
+    tz = timezone(timedelta(hours=8))
+    t0 = datetime(2026, 11, 28, 15, 0, tzinfo=tz)
+    alert = Alert(id="PS0001234", rev=1, level="orange", status="new", source="hotline_12345", category="fire",
+                  title="录制的火情", street="maluan", community="pinghuan", created_at=t0, updated_at=t0)
+    acked = alert.model_copy(update={"rev": 2, "status": "acknowledged", "updated_at": t0 + timedelta(seconds=60)})
+    lines = [AlertUpsert(v=1, id=str(n + 100), ts=a.updated_at, type="alert.upsert", payload=a).model_dump_json()
+             for n, a in enumerate((alert, acked))]
+    jsonl = tmp_path / "rec.jsonl"
+    jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out, n = cut_journal(jsonl, t0.isoformat(), (t0 + timedelta(minutes=5)).isoformat(), tmp_path / "r.drill",
+                         with_tiles=False)
+    assert n == 2
+    scenario, pkg = open_drill(out)
+    assert pkg is not None
+    engine = DrillEngine(scenario, tmp_path / "work", recorded=list(pkg.envelopes))
+    try:
+        engine.advance_to(30)
+        assert engine.world.alerts["PS0001234"].status == "new"
+        cmd = Command(id="trainee-ack-0001", kind="alert.acknowledge", target_id="PS0001234", operator="学员",
+                      issued_at=t0, args={})
+        status, _body = engine.execute(cmd.model_dump_json(), "学员")
+        assert status == 202
+        engine.advance_to(300)
+        a = engine.world.alerts["PS0001234"]
+        assert a.status == "acknowledged" and a.acknowledged_by == "学员" and a.last_command_id == "trainee-ack-0001"
+        from console.drill.scoring import score
+
+        (ack, *_rest) = score(engine).measures
+        assert (ack.step, ack.status, ack.took_min) == ("acknowledge", "on_time", 0.5)
+    finally:
+        engine.close()

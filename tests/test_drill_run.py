@@ -179,6 +179,7 @@ injects:
             await until(lambda: core.picture.alerts.get(alert_id).status == "acknowledged", 5, "the echo")
             await asyncio.wait_for(session.source.finished.wait(), 10)
             await until(lambda: session.report_path is not None, 5, "the report")
+            assert any("评估报告" in n.text for n in core.picture.notices.recent(5))
         finally:
             await core.stop()
 

@@ -83,7 +83,8 @@ class DrillEngine:
         self.emitted = 0
         self.finished = False
         self._schedule: list[_Due] = []
-        self._trend_from: dict[str, float] = {}  # reading_trend inject id → value it started from
+        self._trend_from: dict[str, float] = {}
+        self._recorded_alerts: set[str] = set()  # alerts of a recorded package already played  # reading_trend inject id → value it started from
         self._order = 0
         self._build_schedule(scripted_responses, recorded or [])
         self._next = 0
@@ -250,6 +251,12 @@ class DrillEngine:
         if etype in kinds:
             model, attr, kind = kinds[etype]
             obj = model.model_validate(payload)
+            if etype == "alert.upsert" and obj.id in self._recorded_alerts:
+                # The trainee works the alert from its first sighting on: what the live
+                # operator did to it later is not replayed over the trainee's own actions.
+                return
+            if etype == "alert.upsert":
+                self._recorded_alerts.add(obj.id)
             getattr(w, attr)[obj.id] = obj
             scope = doc.get("scope") or {}
             w.emit([(etype, obj, scope.get("street"), scope.get("community"), kind)])

@@ -144,6 +144,8 @@ class DrillSession:
         try:
             path = self.write_report(pdf=self.report_pdf)
             log.info("drill report: %s", path)
+            if self.core is not None:  # tell the operator where it is (the notices strip)
+                self.core._notice(f"演练结束，评估报告：{path}", "info")
         except Exception:  # noqa: BLE001 - the drill itself is done; say so in the log
             log.exception("drill report failed")
 
