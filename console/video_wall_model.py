@@ -454,6 +454,7 @@ class VideoPreferences:
     FAVOURITES = "video/favourites"
     TOURS = "video/tours"
     WALLS = "video/walls"
+    LINKAGE = "video/linkage"
 
     def __init__(self, blobs: _Blobs | None) -> None:
         self._blobs = blobs
@@ -509,6 +510,21 @@ class VideoPreferences:
         data = self._read(self.TOURS, {})
         data.pop(name, None)
         self._write(self.TOURS, data)
+
+    # alarm linkage
+    def linkage_rule(self) -> LinkageRule:
+        raw = self._read(self.LINKAGE, {})
+        try:
+            return LinkageRule(levels=tuple(raw.get("levels", ("red", "orange"))),
+                               radius_m=float(raw.get("radius_m", 1500.0)),
+                               slots=tuple(int(x) for x in raw.get("slots", (0, 1, 2, 3))),
+                               enabled=bool(raw.get("enabled", True)))
+        except (TypeError, ValueError):
+            return LinkageRule()
+
+    def save_linkage_rule(self, rule: LinkageRule) -> None:
+        self._write(self.LINKAGE, {"levels": list(rule.levels), "radius_m": rule.radius_m,
+                                   "slots": list(rule.slots), "enabled": rule.enabled})
 
     # wall layouts
     def walls(self) -> dict[str, dict[str, Any]]:

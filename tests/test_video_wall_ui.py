@@ -249,3 +249,22 @@ def test_saved_wall_layouts_and_tours_go_through_the_cache(qtbot: Any, core: Any
     assert wall.tiles[0].camera_id == _cid(12)
     wall.toggle_tour_pause()
     assert not wall.tours.running
+
+
+def test_minimised_wall_stops_decoding(qtbot: Any, core: Any) -> None:
+    wall = _wall(qtbot, core, layout="4")
+    assert all(t.decoding for t in wall.tiles)
+    wall.showMinimized()
+    qtbot.waitUntil(lambda: all(not t.decoding and t.state == "paused" for t in wall.tiles), timeout=3000)
+    wall.showNormal()
+    qtbot.waitUntil(lambda: all(t.decoding for t in wall.tiles), timeout=3000)
+
+
+def test_linkage_rule_is_kept_in_the_cache(qtbot: Any, core: Any) -> None:
+    from console.video_wall_model import LinkageRule
+
+    wall = _wall(qtbot, core, layout="4")
+    assert wall.linkage.rule.radius_m == 1500 and wall.linkage.rule.enabled
+    wall.set_linkage_rule(LinkageRule(radius_m=500, slots=(2, 3)), save=True)
+    again = _wall(qtbot, core, layout="4")
+    assert again.linkage.rule.radius_m == 500 and again.linkage.rule.slots == (2, 3)

@@ -734,8 +734,8 @@ class VideoWall(QWidget):
         self._enlarged: int | None = None
         self._focused_slot: int | None = None
         self.model = WallModel(layout or _layout_for(columns, rows))
-        self.linkage = AlarmLinkage(linkage)
         self.preferences = VideoPreferences(getattr(core, "preferences", None))
+        self.linkage = AlarmLinkage(linkage or self.preferences.linkage_rule())
         self.tours = TourRunner(self.model, time.monotonic)
         self._ptz = PtzControl(getattr(core, "commands", None))
 
@@ -851,9 +851,15 @@ class VideoWall(QWidget):
         self._relayout()
         self.enlarged_changed.emit(None)
 
-    def set_linkage_rule(self, rule: LinkageRule) -> None:
-        """Which alert levels pop up cameras, within which radius, onto which tiles."""
+    def set_linkage_rule(self, rule: LinkageRule, save: bool = False) -> None:
+        """Which alert levels pop up cameras, within which radius, onto which tiles;
+        ``save`` keeps it in the cache for the next start."""
         self.linkage.rule = rule
+        if save:
+            try:
+                self.preferences.save_linkage_rule(rule)
+            except OSError as exc:
+                self.message.emit(self.tr("联动设置未保存：{error}").format(error=exc), True)
 
     def start_tour(self, tour: Tour) -> None:
         self.tours.start(tour)
@@ -1116,6 +1122,15 @@ class VideoWall(QWidget):
         self._preset_button.setMenu(self._preset_menu)
         row.addWidget(self._preset_button)
 
+        self._linkage_button = QToolButton(bar)
+        self._linkage_button.setText(self.tr("告警联动"))
+        self._linkage_button.setToolTip(self.tr("红色、橙色预警自动调取附近摄像机"))
+        self._linkage_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self._linkage_menu = QMenu(self._linkage_button)
+        self._linkage_menu.aboutToShow.connect(self._fill_linkage_menu)
+        self._linkage_button.setMenu(self._linkage_menu)
+        row.addWidget(self._linkage_button)
+
         shot = QToolButton(bar)
         shot.setText(self.tr("截图"))
         shot.setToolTip(self.tr("保存选中画面的截图（Ctrl+Shift+S）"))
@@ -1166,6 +1181,31 @@ class VideoWall(QWidget):
         menu.addAction(self.tr("下一组\tN"), self.skip_tour)
         menu.addAction(self.tr("停止轮巡"), self.stop_tour)
         menu.addAction(self.tr("将当前画面存为轮巡分组…"), self._ask_tour_name)
+
+    def _fill_linkage_menu(self) -> None:
+        from dataclasses import replace
+
+        menu = self._linkage_menu
+        menu.clear()
+        rule = self.linkage.rule
+        on = menu.addAction(self.tr("启用告警联动"))
+        on.setCheckable(True)
+        on.setChecked(rule.enabled)
+        on.toggled.connect(lambda v: self.set_linkage_rule(replace(self.linkage.rule, enabled=v), save=True))
+        menu.addSeparator()
+        for metres in (500, 1000, 1500, 3000):
+            act = menu.addAction(self.tr("半径 {m} 米").format(m=metres))
+            act.setCheckable(True)
+            act.setChecked(abs(rule.radius_m - metres) < 1)
+            act.triggered.connect(lambda _=False, m=metres: self.set_linkage_rule(
+                replace(self.linkage.rule, radius_m=float(m)), save=True))
+        menu.addSeparator()
+        for count in (1, 2, 4):
+            act = menu.addAction(self.tr("调取到前 {n} 个画面").format(n=count))
+            act.setCheckable(True)
+            act.setChecked(rule.slots == tuple(range(count)))
+            act.triggered.connect(lambda _=False, n=count: self.set_linkage_rule(
+                replace(self.linkage.rule, slots=tuple(range(n))), save=True))
 
     def _fill_preset_menu(self) -> None:
         menu = self._preset_menu
