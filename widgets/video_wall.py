@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from collections import deque
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
@@ -684,7 +685,8 @@ LOW_STREAM_ABOVE = 36
 unfocused tiles: measured on 2 cores, 64 sub-streams ran at 25 fps only with ~130 %
 CPU and 1.1 GB, 64 low streams at a steady 12.5 fps with ~90 % and 0.9 GB."""
 
-LEVEL_NAMES = {"red": QT_TRANSLATE_NOOP("VideoWall", "红色预警"), "orange": QT_TRANSLATE_NOOP("VideoWall", "橙色预警")}
+LEVEL_NAMES: dict[str, str] = {"red": str(QT_TRANSLATE_NOOP("VideoWall", "红色预警")),
+                               "orange": str(QT_TRANSLATE_NOOP("VideoWall", "橙色预警"))}
 LEVEL_COLOURS = {"red": "#c62828", "orange": "#ef6c00"}
 
 
@@ -1154,12 +1156,21 @@ class VideoWall(QWidget):
 
         for k, name in enumerate(LAYOUT_KEYS):
             add(f"Alt+{k + 1}", lambda n=name: self.set_layout(n))
-        add("Return", lambda: self._focused_tile_slot() is not None and self.toggle_enlarged(self._focused_tile_slot()))
+        add("Return", self._toggle_selected)
         add("Escape", self.restore)
         add("Ctrl+Shift+S", lambda: self.snapshot())
         add("T", self.toggle_tour_pause)
         add("N", self.skip_tour)
-        add("Delete", lambda: self._focused_slot is not None and self.assign(self._focused_slot, None))
+        add("Delete", self._clear_selected)
+
+    def _toggle_selected(self) -> None:
+        slot = self._focused_tile_slot()
+        if slot is not None:
+            self.toggle_enlarged(slot)
+
+    def _clear_selected(self) -> None:
+        if self._focused_slot is not None:
+            self.assign(self._focused_slot, None)
 
     def _fill_tour_menu(self) -> None:
         menu = self._tour_menu
@@ -1261,10 +1272,17 @@ class VideoWall(QWidget):
             for action, label in (("left", self.tr("左转\t←")), ("right", self.tr("右转\t→")),
                                   ("up", self.tr("上仰\t↑")), ("down", self.tr("下俯\t↓")),
                                   ("zoom_in", self.tr("放大\t+")), ("zoom_out", self.tr("缩小\t-"))):
-                ptz.addAction(label, lambda a=action: self.ptz(index, a))
-        menu.addAction(self.tr("清空画面\tDelete"), lambda: self.assign(index, None))
+                act = ptz.addAction(label)
+                act.triggered.connect(partial(self._ptz_from_menu, index, action))
+        menu.addAction(self.tr("清空画面\tDelete"), lambda: self._clear_tile(index))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(tile.mapToGlobal(pos))
+
+    def _clear_tile(self, index: int) -> None:
+        self.assign(index, None)
+
+    def _ptz_from_menu(self, index: int, action: str) -> None:
+        self.ptz(index, action)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Stop every stream and stop listening to the core."""
