@@ -268,3 +268,18 @@ def test_linkage_rule_is_kept_in_the_cache(qtbot: Any, core: Any) -> None:
     wall.set_linkage_rule(LinkageRule(radius_m=500, slots=(2, 3)), save=True)
     again = _wall(qtbot, core, layout="4")
     assert again.linkage.rule.radius_m == 500 and again.linkage.rule.slots == (2, 3)
+
+
+def test_tile_context_menu_offers_ptz_and_clear(qtbot: Any, core: Any) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    wall = _wall(qtbot, core, layout="4")
+    wall._tile_menu(2, QPoint(10, 10))  # camera 3 has PTZ
+    menu = [m for m in wall.tiles[2].findChildren(QMenu) if m.parent() is wall.tiles[2]][-1]
+    ptz = menu.findChildren(QMenu)[0]
+    ptz.actions()[1].trigger()  # 右转
+    rows = core.outbox.unsent()
+    assert len(rows) == 1 and rows[0].kind == "camera.ptz"
+    next(a for a in menu.actions() if a.text().startswith("清空画面")).trigger()
+    assert wall.tiles[2].camera_id is None
+    menu.close()

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import time
-from functools import partial
 from collections import deque
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
@@ -1273,7 +1272,7 @@ class VideoWall(QWidget):
                                   ("up", self.tr("上仰\t↑")), ("down", self.tr("下俯\t↓")),
                                   ("zoom_in", self.tr("放大\t+")), ("zoom_out", self.tr("缩小\t-"))):
                 act = ptz.addAction(label)
-                act.triggered.connect(partial(self._ptz_from_menu, index, action))
+                act.triggered.connect(lambda _checked=False, a=action: self._ptz_from_menu(index, a))
         menu.addAction(self.tr("清空画面\tDelete"), lambda: self._clear_tile(index))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(tile.mapToGlobal(pos))
