@@ -954,7 +954,10 @@ class VideoWall(QWidget):
         store = getattr(self._core.picture, "alerts", None)
         if store is None:
             return
-        changed = [a for a in (store.get(i) for i in set(ids)) if a is not None]
+        cleared = self.linkage.clear_acknowledged(store.get)
+        # Changed alerts, and those waiting for a linkage tile to be acknowledged.
+        wanted = set(ids) | set(self.linkage.held_ids())
+        changed = [a for a in (store.get(i) for i in wanted) if a is not None]
         results = self.linkage.consider(changed, self._core.picture.cameras.values())
         for result in results:
             visible = [(s, c, d) for s, c, d in result.placements if s < self.model.tile_count]
@@ -962,7 +965,6 @@ class VideoWall(QWidget):
                 self.restore()
             for slot, camera_id, _d in visible:
                 self.model.assign(slot, camera_id)
-        cleared = self.linkage.clear_acknowledged(store.get)
         for slot in cleared | {s for r in results for s, _c, _d in r.placements}:
             self._paint_banner(slot)
         if results:
