@@ -282,3 +282,12 @@ def test_tile_context_menu_offers_ptz_and_clear(qtbot: Any, core: Any) -> None:
     next(a for a in menu.actions() if a.text().startswith("清空画面")).trigger()
     assert wall.tiles[2].camera_id is None
     menu.close()
+
+
+def test_a_camera_shown_before_the_store_knows_it_appears_when_it_arrives(qtbot: Any, core: Any) -> None:
+    wall = _wall(qtbot, core, layout="4")
+    late = "44031000001320000077"
+    wall.show_cameras([late], start_tile=1)
+    assert wall.tiles[1].camera_id is None and wall.model.camera_at(1) == late
+    core.picture.apply(_camera(77))
+    qtbot.waitUntil(lambda: wall.tiles[1].camera_id == late, timeout=3000)

@@ -943,9 +943,11 @@ class VideoWall(QWidget):
     def _on_cameras_changed(self, ids: Iterable[str]) -> None:
         changed = set(ids)
         for tile in self._all_tiles:
-            if tile.camera_id is not None and tile.camera_id in changed:
-                # Status or stream URLs of a shown camera changed.
-                camera = self._camera(tile.camera_id)
+            wanted = self.model.camera_at(tile.index)
+            if wanted is not None and wanted in changed:
+                # Status or stream URLs of a shown camera changed, or a camera put on
+                # the wall before the store knew it has arrived.
+                camera = self._camera(wanted)
                 if camera is not None:
                     tile.assign(camera)
         self._fill_empty_tiles()
@@ -1184,6 +1186,10 @@ class VideoWall(QWidget):
         if favs:
             act = menu.addAction(self.tr("收藏摄像机（整墙，10 秒）"))
             act.triggered.connect(lambda: self.start_tour(Tour(self.tr("收藏摄像机"), favs, 10.0, None)))
+            slot = self._focused_slot
+            if slot is not None:
+                act = menu.addAction(self.tr("收藏摄像机（选中画面，10 秒）"))
+                act.triggered.connect(lambda: self.start_tour(Tour(self.tr("收藏摄像机"), favs, 10.0, slot)))
         online = sorted(c.id for c in self._core.picture.cameras.values() if c.status == "online")
         if online:
             act = menu.addAction(self.tr("全部在线摄像机（整墙，10 秒）"))
