@@ -341,6 +341,9 @@ def nearest_cameras(cameras: Iterable[Any], lon: float, lat: float, radius_m: fl
     return [(cid, d) for d, cid in found[:limit]]
 
 
+SEVERITY = {"red": 4, "orange": 3, "yellow": 2, "blue": 1}
+
+
 @dataclass
 class LinkageRule:
     """Which alerts pop up cameras, how far to look and onto which slots."""
@@ -388,6 +391,7 @@ class AlarmLinkage:
         self.rule = rule or LinkageRule()
         self.banners: dict[int, Banner] = {}
         self._linked: set[str] = set()
+        self._held: set[str] = set()
 
     def mark_seen(self, alert_ids: Iterable[str]) -> None:
         """Alerts that must not pop up cameras (held before the wall opened)."""
@@ -395,29 +399,46 @@ class AlarmLinkage:
 
     def consider(self, alerts: Iterable[Any], cameras: Iterable[Any],
                  now: datetime | None = None) -> list[LinkageResult]:
+        """Place the cameras of the new linked alerts among ``alerts``.
+
+        A tile whose banner is still unacknowledged is held for its alert: a later
+        alert takes it only when more severe (red over orange).  An alert that finds no
+        free tile waits (:meth:`held_ids`) and is placed once a tile is acknowledged.
+        """
         if not self.rule.enabled:
             return []
         cams = list(cameras)
         now = now or datetime.now(timezone.utc)
         results: list[LinkageResult] = []
-        for alert in sorted(alerts, key=lambda a: (a.level != "red", a.created_at, a.id)):
+        for alert in sorted(alerts, key=lambda a: (-SEVERITY.get(a.level, 0), a.created_at, a.id)):
             if alert.id in self._linked or alert.status != "new" or alert.level not in self.rule.levels:
+                self._held.discard(alert.id)
                 continue
-            if alert.location is None:
+            if alert.location is None or (now - alert.created_at).total_seconds() > self.rule.max_age_s:
+                self._linked.add(alert.id)
+                self._held.discard(alert.id)
                 continue
+            rank = SEVERITY.get(alert.level, 0)
+            free = [s for s in self.rule.slots
+                    if s not in self.banners or SEVERITY.get(self.banners[s].level, 0) < rank]
+            if not free:
+                self._held.add(alert.id)
+                continue
+            self._held.discard(alert.id)
             self._linked.add(alert.id)
-            if (now - alert.created_at).total_seconds() > self.rule.max_age_s:
-                continue
-            near = nearest_cameras(cams, alert.location.lon, alert.location.lat,
-                                   self.rule.radius_m, len(self.rule.slots))
+            near = nearest_cameras(cams, alert.location.lon, alert.location.lat, self.rule.radius_m, len(free))
             if not near:
                 continue
             result = LinkageResult(alert.id)
-            for slot, (cid, d) in zip(self.rule.slots, near):
+            for slot, (cid, d) in zip(free, near):
                 result.placements.append((slot, cid, d))
                 self.banners[slot] = Banner(alert.id, alert.level, alert.title, cid, d)
             results.append(result)
         return results
+
+    def held_ids(self) -> list[str]:
+        """Alerts waiting for a linkage tile to be acknowledged."""
+        return sorted(self._held)
 
     def clear_acknowledged(self, alert_lookup: Callable[[str], Any]) -> set[int]:
         """Drop banners whose alert is no longer new (签收 or later) or gone; returns their slots."""
@@ -454,6 +475,7 @@ class VideoPreferences:
     FAVOURITES = "video/favourites"
     TOURS = "video/tours"
     WALLS = "video/walls"
+    LINKAGE = "video/linkage"
 
     def __init__(self, blobs: _Blobs | None) -> None:
         self._blobs = blobs
@@ -509,6 +531,21 @@ class VideoPreferences:
         data = self._read(self.TOURS, {})
         data.pop(name, None)
         self._write(self.TOURS, data)
+
+    # alarm linkage
+    def linkage_rule(self) -> LinkageRule:
+        raw = self._read(self.LINKAGE, {})
+        try:
+            return LinkageRule(levels=tuple(raw.get("levels", ("red", "orange"))),
+                               radius_m=float(raw.get("radius_m", 1500.0)),
+                               slots=tuple(int(x) for x in raw.get("slots", (0, 1, 2, 3))),
+                               enabled=bool(raw.get("enabled", True)))
+        except (TypeError, ValueError):
+            return LinkageRule()
+
+    def save_linkage_rule(self, rule: LinkageRule) -> None:
+        self._write(self.LINKAGE, {"levels": list(rule.levels), "radius_m": rule.radius_m,
+                                   "slots": list(rule.slots), "enabled": rule.enabled})
 
     # wall layouts
     def walls(self) -> dict[str, dict[str, Any]]:

@@ -276,6 +276,9 @@ async def live_ts(district: "District", camera_id: str, clip: Clip) -> AsyncIter
             if want != clip.ptz and cam is not None:
                 if pending is None:
                     pending = asyncio.ensure_future(clip_for(district, cam, clip.variant, want))
+                    # A viewer that leaves lets the encode finish for the next one; its
+                    # outcome is read so that a failure is never an unretrieved exception.
+                    pending.add_done_callback(lambda t: t.cancelled() or t.exception())
                 elif pending.done():
                     try:
                         new_clip = pending.result()

@@ -22,6 +22,7 @@ from console.video_wall_model import CAMERA_MIME  # noqa: E402
 from offline_cache.blobs import BlobStore  # noqa: E402
 from offline_cache.db import open_cache  # noqa: E402
 from widgets.camera_directory import CAMERA_ROLE, CameraDirectory  # noqa: E402
+from test_ui_support import console_loop, offline_console  # noqa: E402,F401  (fixtures)
 
 CST = timezone(timedelta(hours=8))
 
@@ -161,3 +162,17 @@ def test_drag_from_the_directory_onto_a_wall_tile(qtbot: Any, core: Any) -> None
     d.tree.activated.emit(d.index_of(_code(3)))
     assert got == [_code(3)]
     assert d.index_of(_code(3)).data(CAMERA_ROLE) == _code(3)
+
+
+def test_main_window_tabs_the_directory_with_the_queue(offline_console: Any, qtbot: Any) -> None:
+    from widgets.main_window import MainWindow
+
+    window = MainWindow(offline_console.core, offline_console.notifier)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert isinstance(window.camera_directory, CameraDirectory)
+    assert window.camera_dock in window.tabifiedDockWidgets(window.docks["queue"])
+    assert window.docks["queue"].isVisible()
+    window.reset_layout()
+    assert window.camera_dock in window.tabifiedDockWidgets(window.docks["queue"])

@@ -173,3 +173,23 @@ def test_directory_search_by_name_or_code() -> None:
     cam = SimpleNamespace(id="44031000001320000007", name="马峦街道坪环社区-深汕路口")
     assert matches(cam, "坪环") and matches(cam, "000007") and matches(cam, "44031000001320000007")
     assert not matches(cam, "碧岭") and not matches(cam, "9999")
+
+
+def test_linkage_holds_unacknowledged_tiles_and_places_waiting_alerts_later() -> None:
+    cams = [_cam(f"c{i}", 114.30 + i * 0.0005, 22.70) for i in range(6)]
+    link = AlarmLinkage(LinkageRule(radius_m=2000, slots=(0, 1)))
+    o1 = _alert("O1", "orange", 114.30, 22.70)
+    when = o1.created_at
+    assert [s for s, _c, _d in link.consider([o1], cams, now=when)[0].placements] == [0, 1]
+    # A second orange alert waits: both tiles belong to O1 until it is acknowledged.
+    o2 = _alert("O2", "orange", 114.3025, 22.70)
+    assert link.consider([o2], cams, now=when) == [] and link.held_ids() == ["O2"]
+    # A red alert takes the tiles at once.
+    r1 = _alert("R1", "red", 114.3025, 22.70)
+    (res,) = link.consider([r1], cams, now=when)
+    assert [c for _s, c, _d in res.placements] == ["c5", "c4"] and link.banner_at(0).alert_id == "R1"
+    # Once R1 is acknowledged the waiting O2 gets the tiles.
+    alerts = {"R1": _alert("R1", "red", 114.3025, 22.70, status="acknowledged"), "O2": o2}
+    assert link.clear_acknowledged(alerts.get) == {0, 1}
+    (res,) = link.consider([alerts[h] for h in link.held_ids()], cams, now=when)
+    assert res.alert_id == "O2" and link.held_ids() == []

@@ -183,7 +183,6 @@ def test_red_alert_links_nearest_cameras_with_a_banner_until_acknowledged(qtbot:
     assert [t.camera_id for t in wall.tiles[6:9]] == [_cid(17), _cid(18), _cid(16)]
     assert all(t.banner and "红色预警" in t.banner and "积水告警PSR1" in t.banner for t in wall.tiles[6:9])
     assert wall.tiles[0].banner is None
-    wall.grab().save("/tmp/video-shots/linkage.png") if os.path.isdir("/tmp/video-shots") else None
 
     core.picture.apply(_alert("PSR1", "red", 114.3671, 22.72, status="acknowledged", rev=2))
     qtbot.waitUntil(lambda: wall.tiles[6].banner is None, timeout=3000)
@@ -249,3 +248,46 @@ def test_saved_wall_layouts_and_tours_go_through_the_cache(qtbot: Any, core: Any
     assert wall.tiles[0].camera_id == _cid(12)
     wall.toggle_tour_pause()
     assert not wall.tours.running
+
+
+def test_minimised_wall_stops_decoding(qtbot: Any, core: Any) -> None:
+    wall = _wall(qtbot, core, layout="4")
+    assert all(t.decoding for t in wall.tiles)
+    wall.showMinimized()
+    qtbot.waitUntil(lambda: all(not t.decoding and t.state == "paused" for t in wall.tiles), timeout=3000)
+    wall.showNormal()
+    qtbot.waitUntil(lambda: all(t.decoding for t in wall.tiles), timeout=3000)
+
+
+def test_linkage_rule_is_kept_in_the_cache(qtbot: Any, core: Any) -> None:
+    from console.video_wall_model import LinkageRule
+
+    wall = _wall(qtbot, core, layout="4")
+    assert wall.linkage.rule.radius_m == 1500 and wall.linkage.rule.enabled
+    wall.set_linkage_rule(LinkageRule(radius_m=500, slots=(2, 3)), save=True)
+    again = _wall(qtbot, core, layout="4")
+    assert again.linkage.rule.radius_m == 500 and again.linkage.rule.slots == (2, 3)
+
+
+def test_tile_context_menu_offers_ptz_and_clear(qtbot: Any, core: Any) -> None:
+    from PySide6.QtWidgets import QMenu
+
+    wall = _wall(qtbot, core, layout="4")
+    wall._tile_menu(2, QPoint(10, 10))  # camera 3 has PTZ
+    menu = [m for m in wall.tiles[2].findChildren(QMenu) if m.parent() is wall.tiles[2]][-1]
+    ptz = menu.findChildren(QMenu)[0]
+    ptz.actions()[1].trigger()  # 右转
+    rows = core.outbox.unsent()
+    assert len(rows) == 1 and rows[0].kind == "camera.ptz"
+    next(a for a in menu.actions() if a.text().startswith("清空画面")).trigger()
+    assert wall.tiles[2].camera_id is None
+    menu.close()
+
+
+def test_a_camera_shown_before_the_store_knows_it_appears_when_it_arrives(qtbot: Any, core: Any) -> None:
+    wall = _wall(qtbot, core, layout="4")
+    late = "44031000001320000077"
+    wall.show_cameras([late], start_tile=1)
+    assert wall.tiles[1].camera_id is None and wall.model.camera_at(1) == late
+    core.picture.apply(_camera(77))
+    qtbot.waitUntil(lambda: wall.tiles[1].camera_id == late, timeout=3000)

@@ -101,7 +101,7 @@ class CameraDirectory(QWidget):
 
         find = QShortcut(QKeySequence.StandardKey.Find, self)
         find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        find.activated.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
+        find.activated.connect(self._focus_search)
         fav = QShortcut(QKeySequence("Ctrl+D"), self)
         fav.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         fav.activated.connect(self._toggle_current_favourite)
@@ -182,6 +182,10 @@ class CameraDirectory(QWidget):
             total=len(cameras), online=online_total, shown=len(shown)))
 
     # ------------------------------------------------------------------ internals
+
+    def _focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
 
     def _catalogue_names(self) -> tuple[dict[str, str], dict[str, str]]:
         try:

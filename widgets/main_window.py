@@ -400,9 +400,9 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.tabifyDockWidget(self.docks["queue"], dock)
-        self.docks["queue"].raise_()
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.camera_dock = dock
+        self._tab_camera_directory()
         show_cameras = getattr(self.video_wall, "show_cameras", None)
         activated = getattr(self.camera_directory, "camera_activated", None)
         if activated is not None and callable(show_cameras):
@@ -412,6 +412,14 @@ class MainWindow(QMainWindow):
             message = getattr(panel, "message", None)
             if message is not None:
                 message.connect(self.status.show_message)
+
+    def _tab_camera_directory(self) -> None:
+        dock = getattr(self, "camera_dock", None)
+        if dock is not None:
+            dock.setFloating(False)
+            dock.show()
+            self.tabifyDockWidget(self.docks["queue"], dock)
+            self.docks["queue"].raise_()
 
     def _on_map_alert_selected(self, alert_id: str) -> None:
         self.alert_queue.select_alert(alert_id)
@@ -460,6 +468,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d["video"])
         self.splitDockWidget(d["video"], d["indicators"], Qt.Orientation.Vertical)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["queue"])
+        self._tab_camera_directory()  # video (issue 5): the directory shares the queue's place
         self._apply_default_sizes()
 
     def _apply_default_sizes(self) -> None:

@@ -684,7 +684,8 @@ LOW_STREAM_ABOVE = 36
 unfocused tiles: measured on 2 cores, 64 sub-streams ran at 25 fps only with ~130 %
 CPU and 1.1 GB, 64 low streams at a steady 12.5 fps with ~90 % and 0.9 GB."""
 
-LEVEL_NAMES = {"red": QT_TRANSLATE_NOOP("VideoWall", "红色预警"), "orange": QT_TRANSLATE_NOOP("VideoWall", "橙色预警")}
+LEVEL_NAMES: dict[str, str] = {"red": str(QT_TRANSLATE_NOOP("VideoWall", "红色预警")),
+                               "orange": str(QT_TRANSLATE_NOOP("VideoWall", "橙色预警"))}
 LEVEL_COLOURS = {"red": "#c62828", "orange": "#ef6c00"}
 
 
@@ -734,8 +735,8 @@ class VideoWall(QWidget):
         self._enlarged: int | None = None
         self._focused_slot: int | None = None
         self.model = WallModel(layout or _layout_for(columns, rows))
-        self.linkage = AlarmLinkage(linkage)
         self.preferences = VideoPreferences(getattr(core, "preferences", None))
+        self.linkage = AlarmLinkage(linkage or self.preferences.linkage_rule())
         self.tours = TourRunner(self.model, time.monotonic)
         self._ptz = PtzControl(getattr(core, "commands", None))
 
@@ -851,9 +852,15 @@ class VideoWall(QWidget):
         self._relayout()
         self.enlarged_changed.emit(None)
 
-    def set_linkage_rule(self, rule: LinkageRule) -> None:
-        """Which alert levels pop up cameras, within which radius, onto which tiles."""
+    def set_linkage_rule(self, rule: LinkageRule, save: bool = False) -> None:
+        """Which alert levels pop up cameras, within which radius, onto which tiles;
+        ``save`` keeps it in the cache for the next start."""
         self.linkage.rule = rule
+        if save:
+            try:
+                self.preferences.save_linkage_rule(rule)
+            except OSError as exc:
+                self.message.emit(self.tr("联动设置未保存：{error}").format(error=exc), True)
 
     def start_tour(self, tour: Tour) -> None:
         self.tours.start(tour)
@@ -936,9 +943,11 @@ class VideoWall(QWidget):
     def _on_cameras_changed(self, ids: Iterable[str]) -> None:
         changed = set(ids)
         for tile in self._all_tiles:
-            if tile.camera_id is not None and tile.camera_id in changed:
-                # Status or stream URLs of a shown camera changed.
-                camera = self._camera(tile.camera_id)
+            wanted = self.model.camera_at(tile.index)
+            if wanted is not None and wanted in changed:
+                # Status or stream URLs of a shown camera changed, or a camera put on
+                # the wall before the store knew it has arrived.
+                camera = self._camera(wanted)
                 if camera is not None:
                     tile.assign(camera)
         self._fill_empty_tiles()
@@ -947,7 +956,10 @@ class VideoWall(QWidget):
         store = getattr(self._core.picture, "alerts", None)
         if store is None:
             return
-        changed = [a for a in (store.get(i) for i in set(ids)) if a is not None]
+        cleared = self.linkage.clear_acknowledged(store.get)
+        # Changed alerts, and those waiting for a linkage tile to be acknowledged.
+        wanted = set(ids) | set(self.linkage.held_ids())
+        changed = [a for a in (store.get(i) for i in wanted) if a is not None]
         results = self.linkage.consider(changed, self._core.picture.cameras.values())
         for result in results:
             visible = [(s, c, d) for s, c, d in result.placements if s < self.model.tile_count]
@@ -955,7 +967,6 @@ class VideoWall(QWidget):
                 self.restore()
             for slot, camera_id, _d in visible:
                 self.model.assign(slot, camera_id)
-        cleared = self.linkage.clear_acknowledged(store.get)
         for slot in cleared | {s for r in results for s, _c, _d in r.placements}:
             self._paint_banner(slot)
         if results:
@@ -1116,6 +1127,15 @@ class VideoWall(QWidget):
         self._preset_button.setMenu(self._preset_menu)
         row.addWidget(self._preset_button)
 
+        self._linkage_button = QToolButton(bar)
+        self._linkage_button.setText(self.tr("告警联动"))
+        self._linkage_button.setToolTip(self.tr("红色、橙色预警自动调取附近摄像机"))
+        self._linkage_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self._linkage_menu = QMenu(self._linkage_button)
+        self._linkage_menu.aboutToShow.connect(self._fill_linkage_menu)
+        self._linkage_button.setMenu(self._linkage_menu)
+        row.addWidget(self._linkage_button)
+
         shot = QToolButton(bar)
         shot.setText(self.tr("截图"))
         shot.setToolTip(self.tr("保存选中画面的截图（Ctrl+Shift+S）"))
@@ -1139,12 +1159,21 @@ class VideoWall(QWidget):
 
         for k, name in enumerate(LAYOUT_KEYS):
             add(f"Alt+{k + 1}", lambda n=name: self.set_layout(n))
-        add("Return", lambda: self._focused_tile_slot() is not None and self.toggle_enlarged(self._focused_tile_slot()))
+        add("Return", self._toggle_selected)
         add("Escape", self.restore)
         add("Ctrl+Shift+S", lambda: self.snapshot())
         add("T", self.toggle_tour_pause)
         add("N", self.skip_tour)
-        add("Delete", lambda: self._focused_slot is not None and self.assign(self._focused_slot, None))
+        add("Delete", self._clear_selected)
+
+    def _toggle_selected(self) -> None:
+        slot = self._focused_tile_slot()
+        if slot is not None:
+            self.toggle_enlarged(slot)
+
+    def _clear_selected(self) -> None:
+        if self._focused_slot is not None:
+            self.assign(self._focused_slot, None)
 
     def _fill_tour_menu(self) -> None:
         menu = self._tour_menu
@@ -1157,6 +1186,10 @@ class VideoWall(QWidget):
         if favs:
             act = menu.addAction(self.tr("收藏摄像机（整墙，10 秒）"))
             act.triggered.connect(lambda: self.start_tour(Tour(self.tr("收藏摄像机"), favs, 10.0, None)))
+            slot = self._focused_slot
+            if slot is not None:
+                act = menu.addAction(self.tr("收藏摄像机（选中画面，10 秒）"))
+                act.triggered.connect(lambda: self.start_tour(Tour(self.tr("收藏摄像机"), favs, 10.0, slot)))
         online = sorted(c.id for c in self._core.picture.cameras.values() if c.status == "online")
         if online:
             act = menu.addAction(self.tr("全部在线摄像机（整墙，10 秒）"))
@@ -1166,6 +1199,31 @@ class VideoWall(QWidget):
         menu.addAction(self.tr("下一组\tN"), self.skip_tour)
         menu.addAction(self.tr("停止轮巡"), self.stop_tour)
         menu.addAction(self.tr("将当前画面存为轮巡分组…"), self._ask_tour_name)
+
+    def _fill_linkage_menu(self) -> None:
+        from dataclasses import replace
+
+        menu = self._linkage_menu
+        menu.clear()
+        rule = self.linkage.rule
+        on = menu.addAction(self.tr("启用告警联动"))
+        on.setCheckable(True)
+        on.setChecked(rule.enabled)
+        on.toggled.connect(lambda v: self.set_linkage_rule(replace(self.linkage.rule, enabled=v), save=True))
+        menu.addSeparator()
+        for metres in (500, 1000, 1500, 3000):
+            act = menu.addAction(self.tr("半径 {m} 米").format(m=metres))
+            act.setCheckable(True)
+            act.setChecked(abs(rule.radius_m - metres) < 1)
+            act.triggered.connect(lambda _=False, m=metres: self.set_linkage_rule(
+                replace(self.linkage.rule, radius_m=float(m)), save=True))
+        menu.addSeparator()
+        for count in (1, 2, 4):
+            act = menu.addAction(self.tr("调取到前 {n} 个画面").format(n=count))
+            act.setCheckable(True)
+            act.setChecked(rule.slots == tuple(range(count)))
+            act.triggered.connect(lambda _=False, n=count: self.set_linkage_rule(
+                replace(self.linkage.rule, slots=tuple(range(n))), save=True))
 
     def _fill_preset_menu(self) -> None:
         menu = self._preset_menu
@@ -1221,10 +1279,17 @@ class VideoWall(QWidget):
             for action, label in (("left", self.tr("左转\t←")), ("right", self.tr("右转\t→")),
                                   ("up", self.tr("上仰\t↑")), ("down", self.tr("下俯\t↓")),
                                   ("zoom_in", self.tr("放大\t+")), ("zoom_out", self.tr("缩小\t-"))):
-                ptz.addAction(label, lambda a=action: self.ptz(index, a))
-        menu.addAction(self.tr("清空画面\tDelete"), lambda: self.assign(index, None))
+                act = ptz.addAction(label)
+                act.triggered.connect(lambda _checked=False, a=action: self._ptz_from_menu(index, a))
+        menu.addAction(self.tr("清空画面\tDelete"), lambda: self._clear_tile(index))
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(tile.mapToGlobal(pos))
+
+    def _clear_tile(self, index: int) -> None:
+        self.assign(index, None)
+
+    def _ptz_from_menu(self, index: int, action: str) -> None:
+        self.ptz(index, action)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         """Stop every stream and stop listening to the core."""
