@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from console.catalogue import streets
+from test_ui_support import console_loop  # noqa: F401  (fixture)
 from console.profiles import (
     ProfileError,
     load_profile_file,
@@ -142,3 +143,21 @@ def test_first_start_dialog_lists_district_first_and_returns_the_choice(qtbot: o
     assert dialog.chosen().name == "district"
     assert dialog.select("longtian")
     assert dialog.chosen().name == "longtian" and dialog.chosen().street == "longtian"
+
+
+def test_first_start_question_is_answered_without_a_nested_loop(console_loop: object, qtbot: object) -> None:
+    """ask_profile opens the dialog with open() and awaits it on the running loop."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from test_ui_support import run_task
+    from widgets.profile_dialog import ProfileDialog, ask_profile
+
+    def answer() -> None:
+        dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ProfileDialog) and w.isVisible())
+        dialog.select("shijing")
+        dialog.accept()
+
+    QTimer.singleShot(300, answer)
+    chosen = run_task(console_loop, qtbot, ask_profile(load_profiles().ordered()), timeout_s=20)  # type: ignore[arg-type]
+    assert chosen is not None and chosen.name == "shijing"

@@ -287,7 +287,9 @@ def run_self_check(args: argparse.Namespace) -> int:
         from widgets import i18n, theme
 
         QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
-        app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "pingshan-console"])
+        existing = QApplication.instance()
+        app = existing if isinstance(existing, QApplication) else QApplication(
+            [sys.argv[0] if sys.argv else "pingshan-console"])
         app.setQuitOnLastWindowClosed(False)  # the check ends by itself, after the core stopped
         family = theme.load_cjk_font(app)  # type: ignore[arg-type]
         if family:

@@ -15,6 +15,7 @@ drives the wall from their own window with keyboard shortcuts (:data:`WALL_KEYS`
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, Callable
 
@@ -549,7 +550,7 @@ class WallController(QObject):
             self.actions.append(act)
 
         for n in range(1, 10):
-            add(f"Ctrl+Alt+{n}", lambda n=n: self.select_screen(n))
+            add(f"Ctrl+Alt+{n}", functools.partial(self.select_screen, n))
         add("Ctrl+Alt+Right", lambda: self.move_tile_cursor(1))
         add("Ctrl+Alt+Left", lambda: self.move_tile_cursor(-1))
         add("Ctrl+Alt+Return", self.toggle_tile)

@@ -11,6 +11,7 @@ dialog neither reads nor writes files: the caller saves through the core.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,6 +32,18 @@ from console.wall_config import PANELS, WallConfig, WallConfigError, parse_wall_
 LAYOUTS = ("1x1", "2x2", "3x2", "3x3", "4x3", "4x4")
 
 
+@dataclass
+class _Row:
+    """The editors of one screen row, and the cameras the dialog keeps but does not edit."""
+
+    screen: QComboBox
+    panels: dict[str, QCheckBox]
+    grid: QComboBox
+    tour: QSpinBox
+    cameras: list[str] = field(default_factory=list)
+    tour_cameras: list[str] = field(default_factory=list)
+
+
 class WallSettingsDialog(QDialog):
     """Edit which panel goes on which screen; ``result_config()`` is the validated result."""
 
@@ -43,7 +56,7 @@ class WallSettingsDialog(QDialog):
         self._config = config
         self._screen_names = list(screen_names)
         self._result: WallConfig | None = None
-        self._extras: list[dict[str, object]] = []  # per row: cameras the dialog does not edit
+        self._rows: list[_Row] = []
         self.table = QTableWidget(0, self.COLUMNS, self)
         self.table.setHorizontalHeaderLabels([self.tr("屏幕"), self.tr("面板"), self.tr("视频布局"),
                                               self.tr("轮巡间隔（秒，0 = 不轮巡）")])
@@ -89,8 +102,8 @@ class WallSettingsDialog(QDialog):
             tour = spec.video.tour
             row = self.add_row(spec.label if isinstance(spec.match, int) else spec.match, spec.panels,
                                f"{spec.video.columns}x{spec.video.rows}", int(tour.interval_s) if tour else 0)
-            self._extras[row] = {"cameras": list(spec.video.cameras),
-                                 "tour_cameras": list(tour.cameras) if tour else []}
+            self._rows[row].cameras = list(spec.video.cameras)
+            self._rows[row].tour_cameras = list(tour.cameras) if tour else []
         self.resize(900, 420)
 
     # ------------------------------------------------------------------ rows
@@ -99,7 +112,6 @@ class WallSettingsDialog(QDialog):
         """Append one screen row; returns its index."""
         row = self.table.rowCount()
         self.table.insertRow(row)
-        self._extras.append({"cameras": [], "tour_cameras": []})
         screen = QComboBox(self.table)
         screen.setEditable(True)
         for name in self._screen_names:
@@ -112,11 +124,13 @@ class WallSettingsDialog(QDialog):
         box_layout = QHBoxLayout(boxes)
         box_layout.setContentsMargins(4, 0, 4, 0)
         names = {"map": self.tr("地图"), "video": self.tr("视频墙"), "queue": self.tr("告警队列"), "indicators": self.tr("指标")}
+        checks: dict[str, QCheckBox] = {}
         for key in PANELS:
             box = QCheckBox(names[key], boxes)
             box.setObjectName(f"panel_{key}")
             box.setChecked(key in panels)
             box_layout.addWidget(box)
+            checks[key] = box
         self.table.setCellWidget(row, 1, boxes)
         grid = QComboBox(self.table)
         grid.setEditable(True)
@@ -128,31 +142,27 @@ class WallSettingsDialog(QDialog):
         tour.setValue(tour_s)
         self.table.setCellWidget(row, 3, tour)
         self.table.resizeColumnsToContents()
+        self._rows.append(_Row(screen=screen, panels=checks, grid=grid, tour=tour))
         return row
 
     def set_panels(self, row: int, panels: list[str]) -> None:
         """Tick exactly these panels in a row (keyboard users, tests)."""
-        boxes = self.table.cellWidget(row, 1)
-        for key in PANELS:
-            box = boxes.findChild(QCheckBox, f"panel_{key}")
+        for key, box in self._rows[row].panels.items():
             box.setChecked(key in panels)
 
     def document(self) -> dict[str, object]:
         """The dialog's content in the JSON form of a wall config."""
         screens = []
-        for row in range(self.table.rowCount()):
-            match_text = self.table.cellWidget(row, 0).currentText().strip()
+        for row in self._rows:
+            match_text = row.screen.currentText().strip()
             match: object = int(match_text[1:]) if match_text.startswith("#") and match_text[1:].isdigit() else match_text
-            boxes = self.table.cellWidget(row, 1)
-            panels = [k for k in PANELS if boxes.findChild(QCheckBox, f"panel_{k}").isChecked()]
+            panels = [k for k in PANELS if row.panels[k].isChecked()]
             entry: dict[str, object] = {"match": match, "panels": panels}
             if "video" in panels:
-                extra = self._extras[row]
-                video: dict[str, object] = {"layout": self.table.cellWidget(row, 2).currentText().strip(),
-                                            "cameras": extra["cameras"]}
-                tour_s = self.table.cellWidget(row, 3).value()
+                video: dict[str, object] = {"layout": row.grid.currentText().strip(), "cameras": row.cameras}
+                tour_s = row.tour.value()
                 if tour_s:
-                    video["tour"] = {"interval_s": tour_s, "cameras": extra["tour_cameras"]}
+                    video["tour"] = {"interval_s": tour_s, "cameras": row.tour_cameras}
                 entry["video"] = video
             screens.append(entry)
         doc: dict[str, object] = {"theme": "large" if self.large.isChecked() else "normal", "screens": screens}
@@ -171,7 +181,7 @@ class WallSettingsDialog(QDialog):
         row = self.table.currentRow()
         if row >= 0:
             self.table.removeRow(row)
-            self._extras.pop(row)
+            self._rows.pop(row)
 
     def _on_save_requested(self) -> None:
         try:
