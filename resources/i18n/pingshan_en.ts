@@ -749,7 +749,7 @@ State: {state}{ptz}</translation>
     </message>
     <message>
         <source>按步骤下达任务</source>
-        <translation>Issue the step's order</translation>
+        <translation>Issue the step&apos;s order</translation>
     </message>
     <message>
         <source>承办单位</source>
@@ -885,7 +885,7 @@ State: {state}{ptz}</translation>
     </message>
     <message>
         <source>已下达：预案步骤任务</source>
-        <translation>Issued: the plan step's order</translation>
+        <translation>Issued: the plan step&apos;s order</translation>
     </message>
     <message>
         <source>没有战时事件，不能下达任务</source>
@@ -1990,7 +1990,7 @@ Ctrl+Q  Quit</translation>
     </message>
     <message>
         <source>已取消：已下载 {n} 块（{size}），点“继续下载”从中断处续传</source>
-        <translation>Cancelled: {n} tiles done ({size}); click "Resume download" to continue where it stopped</translation>
+        <translation>Cancelled: {n} tiles done ({size}); click &quot;Resume download&quot; to continue where it stopped</translation>
     </message>
     <message>
         <source>重试失败的瓦片</source>
@@ -2028,7 +2028,7 @@ Ctrl+Q  Quit</translation>
     <name>ProfileDialog</name>
     <message>
         <source>选择本机配置</source>
-        <translation>Choose this workstation's profile</translation>
+        <translation>Choose this workstation&apos;s profile</translation>
     </message>
     <message>
         <source>首次启动：请选择本工作站所属的指挥中心。之后可用 --profile 参数更改。</source>
@@ -2171,6 +2171,10 @@ Ctrl+Q  Quit</translation>
         <translation>Video surveillance</translation>
     </message>
     <message>
+        <source>联动设置未保存：{error}</source>
+        <translation>Linkage settings not saved: {error}</translation>
+    </message>
+    <message>
         <source>截图未保存：请先选中一个有摄像机的画面</source>
         <translation>Snapshot not saved: select a tile with a camera first</translation>
     </message>
@@ -2235,6 +2239,14 @@ Ctrl+Q  Quit</translation>
         <translation>Wall layouts</translation>
     </message>
     <message>
+        <source>告警联动</source>
+        <translation>Alert linkage</translation>
+    </message>
+    <message>
+        <source>红色、橙色预警自动调取附近摄像机</source>
+        <translation>Red and orange warnings bring up the nearest cameras</translation>
+    </message>
+    <message>
         <source>截图</source>
         <translation>Snapshot</translation>
     </message>
@@ -2263,6 +2275,10 @@ Ctrl+Q  Quit</translation>
         <translation>Favourite cameras</translation>
     </message>
     <message>
+        <source>收藏摄像机（选中画面，10 秒）</source>
+        <translation>Favourite cameras (selected tile, 10 s)</translation>
+    </message>
+    <message>
         <source>全部在线摄像机（整墙，10 秒）</source>
         <translation>All online cameras (whole wall, 10 s)</translation>
     </message>
@@ -2285,6 +2301,18 @@ Ctrl+Q  Quit</translation>
     <message>
         <source>将当前画面存为轮巡分组…</source>
         <translation>Save the shown cameras as a tour group…</translation>
+    </message>
+    <message>
+        <source>启用告警联动</source>
+        <translation>Enable alert linkage</translation>
+    </message>
+    <message>
+        <source>半径 {m} 米</source>
+        <translation>Radius {m} m</translation>
+    </message>
+    <message>
+        <source>调取到前 {n} 个画面</source>
+        <translation>Onto the first {n} tiles</translation>
     </message>
     <message>
         <source>保存当前画面方案…</source>
@@ -2592,12 +2620,12 @@ Ctrl+Q  Quit</translation>
     <message>
         <source>确认解除「{t}」的{l}级应急响应？
 解除后控制台恢复平时布局，并生成总结报告。</source>
-        <translation>Stand down the level {l} response to "{t}"?
+        <translation>Stand down the level {l} response to &quot;{t}&quot;?
 The console returns to its peacetime layout and writes the after-action report.</translation>
     </message>
     <message>
         <source>解除指令已提交，网关确认后生成总结报告</source>
-        <translation>Stand-down submitted; the report follows the gateway's confirmation</translation>
+        <translation>Stand-down submitted; the report follows the gateway&apos;s confirmation</translation>
     </message>
     <message>
         <source>没有可生成报告的事件</source>
