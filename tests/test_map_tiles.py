@@ -73,3 +73,31 @@ def test_connection_loss_alone_marks_the_map_offline(qtbot: Any, tmp_path: Path)
     core.picture.set_connection(state="offline")
     qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.modeText()") == "离线地图", timeout=5000)
     assert panel.offline_map
+
+
+def test_an_mbtiles_package_imported_from_the_menu_draws_offline(qtbot: Any, tmp_path: Path) -> None:
+    from console.tiles import tiles_in_area
+    from simulator.tiles import render_tile
+
+    package = MBTilesStore(tmp_path / "package.mbtiles")
+    for z, x, y in tiles_in_area((114.28, 22.68, 114.43, 22.79), 11, 13):
+        package.put(z, x, y, render_tile(z, x, y))
+    n = package.count()
+    package.close()
+    core = _Core(_district_layers())
+    core.tiles = TileService(MBTilesStore(tmp_path / "cache.mbtiles"),  # type: ignore[attr-defined]
+                             TileSource("http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"))
+    panel, _n = _make_panel(qtbot, core)
+    with qtbot.waitSignal(panel.tiles_imported, timeout=20000) as blocker:
+        panel.import_mbtiles(str(tmp_path / "package.mbtiles"))
+    assert blocker.args[0] == n
+    assert "已导入" in panel.status_text()
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.tileStats().loaded") >= 4, timeout=15000)
+    assert core.tiles.store.pinned_bytes() > 0
+    # Not an MBTiles file: a Chinese message, nothing lost.
+    bad = tmp_path / "bad.mbtiles"
+    bad.write_bytes(b"no" * 3000)
+    with qtbot.waitSignal(panel.tiles_imported, timeout=20000) as blocker:
+        panel.import_mbtiles(str(bad))
+    assert blocker.args[0] == -1 and "导入失败" in panel.status_text()
+    assert core.tiles.store.count() == n

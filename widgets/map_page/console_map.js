@@ -842,6 +842,7 @@
             bridge.ringsCleared.connect(clearRings);
             bridge.measureToggled.connect(setMeasuring);
             bridge.boundsRequested.connect(function (json) { fitBoundsTo(JSON.parse(json)); });
+            bridge.tilesRefreshed.connect(function () { if (state.tileLayer) { state.tileLayer.redraw(); } });
             window.consoleMapReady = true;
             // Python answers with the whole current picture.
             bridge.pageReady();
