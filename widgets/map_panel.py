@@ -293,7 +293,8 @@ class _ConsolePage(QWebEnginePage):
         self.console_messages: list[tuple[str, str]] = []
         self._page_loaded = False
 
-    def acceptNavigationRequest(self, url: QUrl, nav_type: Any, is_main_frame: bool) -> bool:  # noqa: N802
+    def acceptNavigationRequest(self, url: QUrl | str, nav_type: Any, is_main_frame: bool) -> bool:  # noqa: N802
+        url = QUrl(url)
         if not is_main_frame:
             return True
         if not self._page_loaded:
