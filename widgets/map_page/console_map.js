@@ -863,7 +863,7 @@
         makePane("consolePulse", 460, false);
         state.baseRenderer = L.canvas({ pane: "consoleBase", padding: 0.3 });
         state.lineRenderer = L.canvas({ pane: "consoleLines", padding: 0.3 });
-        state.liveRenderer = L.canvas({ pane: "consoleLive", padding: 0.3, tolerance: 3 });
+        state.liveRenderer = L.canvas({ pane: "consoleLive", padding: 0.15, tolerance: 3 });
         state.pulseRenderer = L.canvas({ pane: "consolePulse", padding: 0.3 });
         state.incidentGroup = L.featureGroup().addTo(map);
         state.cameraGroup = L.featureGroup().addTo(map);
