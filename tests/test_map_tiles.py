@@ -17,7 +17,8 @@ from test_map_panel import _Core, _delete_panels, _district_layers, _make_panel,
 from console.tiles import TileService, TileSource  # noqa: E402
 from offline_cache.tiles import MBTilesStore  # noqa: E402
 
-SHOTS = Path(os.environ.get("MAP_SHOTS", "/tmp/map-shots"))
+SHOTS_ENV = "MAP_SHOTS"
+"""Set to a folder to keep the test's screenshots (otherwise they go to the test's tmp dir)."""
 
 
 def _core_with_tiles(cache: Path, url: str) -> _Core:
@@ -61,8 +62,9 @@ def test_tiles_are_fetched_cached_and_served_from_the_cache_after_the_feed_stops
     run_js(qtbot, panel2, "(consoleMap.showDistrict(), true)")
     qtbot.wait(500)
     assert run_js(qtbot, panel2, "window.consoleMapErrors.length") == 0
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    panel2.grab().save(str(SHOTS / "offline-map.png"))
+    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    panel2.grab().save(str(shots / "offline-map.png"))
 
 
 def test_connection_loss_alone_marks_the_map_offline(qtbot: Any, tmp_path: Path) -> None:
