@@ -881,8 +881,11 @@ class MapPanel(QWidget):
 
     def _on_tile_online(self, key: str, online: bool) -> None:
         if key == self._tile_key:
+            was_offline = self._tile_online is False
             self._tile_online = online
             self._update_mode()
+            if online and was_offline and self._ready:
+                self._bridge.tilesRefreshed.emit()  # the squares that failed meanwhile fill in
 
     def _update_mode(self) -> None:
         """"离线地图" while the tile source is unreachable or the gateway link is down."""
