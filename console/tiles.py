@@ -450,6 +450,18 @@ def tile_service_for(cache_dir: Path, backend_url: str | None, *, cap_bytes: int
     return TileService(store, source, cap_bytes=cap_bytes)
 
 
+def import_into(target: Path | str, source_file: Path | str) -> tuple[int, int]:
+    """Import an MBTiles file into the cache file ``target`` on its own connection (safe on a
+    worker thread while the map keeps reading: WAL); returns (added, total). Raises
+    :class:`TileStoreError` with a Chinese message for a file that is not MBTiles."""
+    store = MBTilesStore(target)
+    try:
+        added = store.import_from(source_file)
+        return added, store.count()
+    finally:
+        store.close()
+
+
 # --------------------------------------------------------------------------- prefetch
 
 

@@ -249,6 +249,11 @@ def render_tile(z: int, x: int, y: int) -> bytes:
     labels: list[tuple[str, tuple[float, float], int, tuple[int, int, int]]] = []
     if z <= 11:
         labels.append(("坪山区", (114.352, 22.728), 26 if z == 11 else 18, (210, 240, 255)))
+    if 10 <= z <= 13:
+        # Neighbours, dimmed: the district is not an island.
+        for name, lon, lat in (("龙岗区", 114.255, 22.745), ("惠州市", 114.452, 22.745),
+                               ("大鹏新区", 114.432, 22.662), ("盐田区", 114.292, 22.668)):
+            labels.append((name, (lon, lat), 12 if z < 12 else 15, (84, 104, 124)))
     if z >= 12:
         size_s = 15 if z == 12 else 18 if z < 15 else 22
         labels += [(f["properties"]["name_zh"], tuple(f["properties"]["centre"]), size_s, (196, 236, 255))

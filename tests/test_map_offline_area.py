@@ -53,7 +53,7 @@ def test_dialog_estimates_cancels_and_resumes(qtbot: Any, console_loop: Any, fee
     assert second.skipped == kept and second.fetched == total - kept
     assert service.store.count() == total
     assert dialog.progress_value() == 100 and "完成" in dialog.state_text()
-    shots = Path(os.environ.get("MAP_SHOTS", "/tmp/map-shots"))
+    shots = Path(os.environ.get("MAP_SHOTS") or tmp_path)  # MAP_SHOTS=DIR keeps the picture
     shots.mkdir(parents=True, exist_ok=True)
     dialog.grab().save(str(shots / "offline-area-dialog.png"))
     service.close()

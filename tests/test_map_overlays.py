@@ -31,7 +31,7 @@ from test_map_panel import (  # noqa: E402,F401
 
 from test_ui_support import console_loop, offline_console  # noqa: E402,F401  (fixtures)
 
-from console.models import Camera, CameraUpsert, GeoPoint  # noqa: E402
+from console.models import Camera, CameraUpsert  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "geojson"
 

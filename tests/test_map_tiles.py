@@ -17,7 +17,8 @@ from test_map_panel import _Core, _delete_panels, _district_layers, _make_panel,
 from console.tiles import TileService, TileSource  # noqa: E402
 from offline_cache.tiles import MBTilesStore  # noqa: E402
 
-SHOTS = Path(os.environ.get("MAP_SHOTS", "/tmp/map-shots"))
+SHOTS_ENV = "MAP_SHOTS"
+"""Set to a folder to keep the test's screenshots (otherwise they go to the test's tmp dir)."""
 
 
 def _core_with_tiles(cache: Path, url: str) -> _Core:
@@ -61,8 +62,9 @@ def test_tiles_are_fetched_cached_and_served_from_the_cache_after_the_feed_stops
     run_js(qtbot, panel2, "(consoleMap.showDistrict(), true)")
     qtbot.wait(500)
     assert run_js(qtbot, panel2, "window.consoleMapErrors.length") == 0
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    panel2.grab().save(str(SHOTS / "offline-map.png"))
+    shots = Path(os.environ.get(SHOTS_ENV) or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    panel2.grab().save(str(shots / "offline-map.png"))
 
 
 def test_connection_loss_alone_marks_the_map_offline(qtbot: Any, tmp_path: Path) -> None:
@@ -73,3 +75,31 @@ def test_connection_loss_alone_marks_the_map_offline(qtbot: Any, tmp_path: Path)
     core.picture.set_connection(state="offline")
     qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.modeText()") == "离线地图", timeout=5000)
     assert panel.offline_map
+
+
+def test_an_mbtiles_package_imported_from_the_menu_draws_offline(qtbot: Any, tmp_path: Path) -> None:
+    from console.tiles import tiles_in_area
+    from simulator.tiles import render_tile
+
+    package = MBTilesStore(tmp_path / "package.mbtiles")
+    for z, x, y in tiles_in_area((114.28, 22.68, 114.43, 22.79), 11, 13):
+        package.put(z, x, y, render_tile(z, x, y))
+    n = package.count()
+    package.close()
+    core = _Core(_district_layers())
+    core.tiles = TileService(MBTilesStore(tmp_path / "cache.mbtiles"),  # type: ignore[attr-defined]
+                             TileSource("http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"))
+    panel, _n = _make_panel(qtbot, core)
+    with qtbot.waitSignal(panel.tiles_imported, timeout=20000) as blocker:
+        panel.import_mbtiles(str(tmp_path / "package.mbtiles"))
+    assert blocker.args[0] == n
+    assert "已导入" in panel.status_text()
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.tileStats().loaded") >= 4, timeout=15000)
+    assert core.tiles.store.pinned_bytes() > 0
+    # Not an MBTiles file: a Chinese message, nothing lost.
+    bad = tmp_path / "bad.mbtiles"
+    bad.write_bytes(b"no" * 3000)
+    with qtbot.waitSignal(panel.tiles_imported, timeout=20000) as blocker:
+        panel.import_mbtiles(str(bad))
+    assert blocker.args[0] == -1 and "导入失败" in panel.status_text()
+    assert core.tiles.store.count() == n

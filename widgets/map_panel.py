@@ -238,6 +238,7 @@ class MapBridge(QObject):
     ringsCleared = Signal()
     measureToggled = Signal(bool)
     boundsRequested = Signal(str)
+    tilesRefreshed = Signal()
 
     ready = Signal()
     alert_clicked = Signal(str)
@@ -292,7 +293,8 @@ class _ConsolePage(QWebEnginePage):
         self.console_messages: list[tuple[str, str]] = []
         self._page_loaded = False
 
-    def acceptNavigationRequest(self, url: QUrl, nav_type: Any, is_main_frame: bool) -> bool:  # noqa: N802
+    def acceptNavigationRequest(self, url: QUrl | str, nav_type: Any, is_main_frame: bool) -> bool:  # noqa: N802
+        url = QUrl(url)
         if not is_main_frame:
             return True
         if not self._page_loaded:
@@ -350,6 +352,8 @@ class MapPanel(QWidget):
     page_ready = Signal()
     diff_drawn = Signal(str, int, object, float)
     nearby_changed = Signal(object)
+    tiles_imported = Signal(int, str)
+    """(tiles added, message in Chinese) when an MBTiles import ends; added = -1 on failure."""
 
     _LAYER_POLL_MS = 500
     _LAYER_POLL_SETTLED_MS = 2000
@@ -501,6 +505,7 @@ class MapPanel(QWidget):
         for text, slot in (
             (self.tr("准备离线区域…") + "\tCtrl+Shift+O", self.open_offline_area_dialog),
             (self.tr("导入 GeoJSON 图层…"), self._import_geojson),
+            (self.tr("导入离线地图包（MBTiles）…"), self.choose_mbtiles),
             (self.tr("图层目录") + "\tCtrl+Shift+L", lambda: self._layers_button.setChecked(True)),
             (self.tr("周边范围圈（500 米 / 1 公里 / 3 公里）") + "\tCtrl+Shift+R", self._on_rings_requested),
             (self.tr("测距") + "\tCtrl+Shift+M", lambda: self.set_measuring(True)),
@@ -510,6 +515,9 @@ class MapPanel(QWidget):
             action.triggered.connect(lambda _checked=False, f=slot: f())
             self.menu_actions.append(action)
         self.menu_actions[0].setEnabled(self._tiles is not None)
+        self.menu_actions[2].setEnabled(self._tiles is not None)
+        self.tiles_imported.connect(self._on_tiles_imported)
+        self._mbtiles_dialog: Any = None
 
         self._html = build_map_html()
         self._loaded: bool | None = None
@@ -693,6 +701,52 @@ class MapPanel(QWidget):
             self._reapply_style(layer_id)
         self._update_status()
 
+    def choose_mbtiles(self) -> None:
+        """File chooser (non-modal) for an MBTiles package to import into the tile cache."""
+        if self._tiles is None:
+            return
+        from PySide6.QtWidgets import QFileDialog
+
+        if self._mbtiles_dialog is None:
+            self._mbtiles_dialog = QFileDialog(self, self.tr("导入离线地图包"))
+            self._mbtiles_dialog.setNameFilter(self.tr("MBTiles 文件 (*.mbtiles)"))
+            self._mbtiles_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+            self._mbtiles_dialog.fileSelected.connect(self.import_mbtiles)
+        self._mbtiles_dialog.open()
+
+    def import_mbtiles(self, path: str) -> None:
+        """Import an MBTiles file into the tile cache on a worker thread (the map keeps drawing)."""
+        if self._tiles is None:
+            return
+        import threading
+
+        from console.tiles import import_into
+        from offline_cache.tiles import TileStoreError
+
+        target = self._tiles.store.path
+        self._status.setText(self.tr("正在导入离线地图包…"))
+
+        def work() -> None:
+            try:
+                added, total = import_into(target, path)
+            except TileStoreError as exc:
+                self.tiles_imported.emit(-1, str(exc))
+            except Exception as exc:  # noqa: BLE001 - reported in the panel, never a traceback
+                log.exception("MBTiles import failed")
+                self.tiles_imported.emit(-1, f"{type(exc).__name__}: {exc}")
+            else:
+                self.tiles_imported.emit(added, str(total))
+
+        threading.Thread(target=work, name="mbtiles-import", daemon=True).start()
+
+    def _on_tiles_imported(self, added: int, detail: str) -> None:
+        if added < 0:
+            self._status.setText(self.tr("导入失败：{e}").format(e=detail))
+            return
+        self._status.setText(self.tr("已导入 {n} 块瓦片（缓存共 {total} 块）").format(n=added, total=detail))
+        if self._ready:
+            self._bridge.tilesRefreshed.emit()
+
     def open_offline_area_dialog(self) -> Any:
         """The "准备离线区域" dialog on the console's tile cache (non-modal)."""
         if self._tiles is None:
@@ -827,8 +881,11 @@ class MapPanel(QWidget):
 
     def _on_tile_online(self, key: str, online: bool) -> None:
         if key == self._tile_key:
+            was_offline = self._tile_online is False
             self._tile_online = online
             self._update_mode()
+            if online and was_offline and self._ready:
+                self._bridge.tilesRefreshed.emit()  # the squares that failed meanwhile fill in
 
     def _update_mode(self) -> None:
         """"离线地图" while the tile source is unreachable or the gateway link is down."""

@@ -749,6 +749,14 @@
         if (Object.keys(data).length) { applyLayers(data); }
     }
 
+    /* New tiles in the cache (an import): ask again for every square, under fresh URLs so
+       that no earlier failure remembered by the browser is reused. */
+    function refreshTiles() {
+        if (!state.tileLayer || !state.baseTiles) { return; }
+        state.tileGen = (state.tileGen || 0) + 1;
+        state.tileLayer.setUrl(state.baseTiles.url + "?v=" + state.tileGen);
+    }
+
     function setMapMode(mode) {
         if (!state.modeDiv) { return; }
         state.modeDiv.textContent = mode.text || "离线地图";
@@ -842,6 +850,7 @@
             bridge.ringsCleared.connect(clearRings);
             bridge.measureToggled.connect(setMeasuring);
             bridge.boundsRequested.connect(function (json) { fitBoundsTo(JSON.parse(json)); });
+            bridge.tilesRefreshed.connect(refreshTiles);
             window.consoleMapReady = true;
             // Python answers with the whole current picture.
             bridge.pageReady();
@@ -862,7 +871,7 @@
         makePane("consolePulse", 460, false);
         state.baseRenderer = L.canvas({ pane: "consoleBase", padding: 0.3 });
         state.lineRenderer = L.canvas({ pane: "consoleLines", padding: 0.3 });
-        state.liveRenderer = L.canvas({ pane: "consoleLive", padding: 0.3, tolerance: 3 });
+        state.liveRenderer = L.canvas({ pane: "consoleLive", padding: 0.15, tolerance: 3 });
         state.pulseRenderer = L.canvas({ pane: "consolePulse", padding: 0.3 });
         state.incidentGroup = L.featureGroup().addTo(map);
         state.cameraGroup = L.featureGroup().addTo(map);
