@@ -99,7 +99,7 @@ class WartimeMode(QObject):
         menu = bar.addMenu(self.tr("战时(&W)"))
         self.actions: dict[str, QAction] = {}
         for key, text, shortcut, slot in (
-            ("declare", self.tr("宣布启动应急响应…"), "Ctrl+Shift+D", self.open_declare),
+            ("declare", self.tr("宣布启动应急响应…"), "Ctrl+Shift+W", self.open_declare),
             ("note", self.tr("指挥日志速记…"), "Ctrl+Shift+J", self.note_dialog.open),
             ("next", self.tr("下一起事件"), "Ctrl+PgDown", lambda: self.cycle_focus(1)),
             ("previous", self.tr("上一起事件"), "Ctrl+PgUp", lambda: self.cycle_focus(-1)),
