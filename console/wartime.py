@@ -303,6 +303,10 @@ class Wartime:
         """``fn()`` after every change this service makes itself (views refresh)."""
         self._listeners.append(fn)
 
+    def remove_listener(self, fn: Callable[[], None]) -> None:
+        if fn in self._listeners:
+            self._listeners.remove(fn)
+
     def _changed(self) -> None:
         for fn in list(self._listeners):
             try:

@@ -118,6 +118,10 @@ class CommandPanel(QWidget):
         self._timer.start()
         self.refresh()
 
+    def shutdown(self) -> None:
+        """Stop the countdown (the window is closing; the core goes next)."""
+        self._timer.stop()
+
     # ------------------------------------------------------------------ building
 
     def _build_plan(self) -> QWidget:
@@ -370,8 +374,10 @@ class CommandPanel(QWidget):
             t.scrollToBottom()
 
     def _on_tick(self) -> None:
+        if not self.isVisible():  # hidden, or the window closed (the core may be stopped)
+            return
         iid = self._war.focus
-        if not iid or not self.isVisible():
+        if not iid:
             return
         for r, row in enumerate(self._war.checklist(iid)):
             if r < self.plan_table.rowCount() and not row.finished:

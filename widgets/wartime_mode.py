@@ -89,8 +89,19 @@ class WartimeMode(QObject):
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh)
         self.war.add_listener(self._schedule)
+        closed = getattr(window, "closed", None)
+        if closed is not None:
+            closed.connect(self.shutdown)
         window.destroyed.connect(self._detach)
         self.refresh()
+
+    def shutdown(self) -> None:
+        """The window closed: stop the clocks and stop listening before the core stops."""
+        self.banner.shutdown()
+        self.command_panel.shutdown()
+        self._refresh_timer.stop()
+        self._detach()
+        self.war.remove_listener(self._schedule)
 
     # ------------------------------------------------------------------ menu and keys
 
