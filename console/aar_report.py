@@ -134,9 +134,12 @@ def build_report(war: Wartime, incident_id: str, map_png: bytes | None = None) -
         f"启动{inc.level_zh}级应急响应：{inc.title}；事由：{inc.reason}")]
     steps: list[StepReport] = []
     for row in war.checklist(incident_id):
+        state_zh = STEP_STATUS_ZH.get(row.state, row.state)
+        if inc.ended_at is not None and not row.finished:
+            state_zh = "解除时未完成" + ("（已超时）" if row.state == "overdue" else "")
         steps.append(StepReport(row.step.id, row.index, row.step.title, row.owner_name, row.due_at,
                                 row.done_at if row.state in ("done", "skipped") else None, row.state,
-                                STEP_STATUS_ZH.get(row.state, row.state), row.by, row.reason))
+                                state_zh, row.by, row.reason))
         if row.state in ("done", "skipped") and row.done_at is not None:
             verb = "完成" if row.state == "done" else f"跳过（{row.reason}）"
             timeline.append(TimelineEvent(row.done_at, "step", row.by, f"预案第 {row.index} 步{verb}：{row.step.title}"))
@@ -297,9 +300,9 @@ def render_html(report: Report, *, images: dict[str, str] | None = None) -> str:
                    _svg_trend(pts, unit, inc.started_at, inc.ended_at))
         out.append("</p>")
     out.append("<h2>八、指挥日志</h2><table><tr><th>#</th><th>时间</th><th>人员</th><th>类别</th><th>内容</th></tr>")
-    for e in report.log:
-        out.append(f"<tr><td>{e.seq}</td><td>{_t(e.ts, True)}</td><td>{_esc(e.actor)}</td><td>{_esc(e.action_zh)}</td>"
-                   f"<td>{_esc(e.text)}</td></tr>")
+    for entry in report.log:
+        out.append(f"<tr><td>{entry.seq}</td><td>{_t(entry.ts, True)}</td><td>{_esc(entry.actor)}</td>"
+                   f"<td>{_esc(entry.action_zh)}</td><td>{_esc(entry.text)}</td></tr>")
     out.append("</table><p style='color:#666'>指挥日志为本席位哈希链审计记录的一部分，可用 "
                "<code>pingshan-console audit verify</code> 校验。</p></body></html>")
     return "\n".join(out)

@@ -304,6 +304,10 @@ class Wartime:
         """``fn()`` after every change this service makes itself (views refresh)."""
         self._listeners.append(fn)
 
+    def remove_listener(self, fn: Callable[[], None]) -> None:
+        if fn in self._listeners:
+            self._listeners.remove(fn)
+
     def _changed(self) -> None:
         for fn in list(self._listeners):
             try:
@@ -391,6 +395,9 @@ class Wartime:
         self._load_audit()
 
     def _submit(self, kind: str, target: str, args: dict[str, Any], expected_rev: int | None = None) -> str:
+        if not self.may(kind):
+            raise WartimeError("查看席位不能下达指令" if getattr(self.core.config, "role", "") == "viewer"
+                               else "该指令需值班长权限")
         commands = getattr(self.core, "commands", None)
         if commands is None:
             raise WartimeError("控制台尚未就绪，指令未能下达")
@@ -581,9 +588,26 @@ class Wartime:
         self.set_focus(nxt)
         return nxt
 
+    def may(self, kind: str) -> bool:
+        """Whether this seat's role may send a wartime command of ``kind``.
+
+        Uses the gateway's table of command kinds per role when the wire contract
+        publishes one (``console.models.ROLE_COMMAND_KINDS``); otherwise declaring,
+        standing down, plan steps and orders are a supervisor's call and any seat but
+        a viewer may answer an order.
+        """
+        role = getattr(self.core.config, "role", "operator")
+        try:
+            from console.models import ROLE_COMMAND_KINDS  # type: ignore[attr-defined]
+        except ImportError:
+            if kind == "task.update":
+                return role != "viewer"
+            return role in DECLARING_ROLES
+        return kind in ROLE_COMMAND_KINDS.get(role, frozenset())
+
     def may_declare(self) -> bool:
-        """Declaring and standing down are a supervisor's call (值班长 or administrator)."""
-        return getattr(self.core.config, "role", "operator") in DECLARING_ROLES
+        """Declaring and standing down are a supervisor's call (值班长)."""
+        return self.may("incident.declare")
 
     def declare(self, type: str, level: int, *, reason: str, location: tuple[float, float] | None = None,
                 street: str | None = None, radius_m: float = 1000.0, title: str | None = None,

@@ -133,6 +133,9 @@ def test_operator_seat_may_not_declare(tmp_path: Path) -> None:
         core = await _core(tmp_path / "c", role="operator")
         with pytest.raises(WartimeError, match="值班长"):
             core.wartime.declare("fire", 2, reason="x", street="kengzi")
+        _apply(core, _incident())
+        with pytest.raises(WartimeError, match="值班长"):
+            core.wartime.complete_step("INC-1", "plan.slope_failure.1")
         assert core.outbox.counts()["pending"] == 0
         await core.stop()
 

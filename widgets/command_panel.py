@@ -118,6 +118,10 @@ class CommandPanel(QWidget):
         self._timer.start()
         self.refresh()
 
+    def shutdown(self) -> None:
+        """Stop the countdown (the window is closing; the core goes next)."""
+        self._timer.stop()
+
     # ------------------------------------------------------------------ building
 
     def _build_plan(self) -> QWidget:
@@ -370,8 +374,10 @@ class CommandPanel(QWidget):
             t.scrollToBottom()
 
     def _on_tick(self) -> None:
+        if not self.isVisible():  # hidden, or the window closed (the core may be stopped)
+            return
         iid = self._war.focus
-        if not iid or not self.isVisible():
+        if not iid:
             return
         for r, row in enumerate(self._war.checklist(iid)):
             if r < self.plan_table.rowCount() and not row.finished:
@@ -549,7 +555,7 @@ class IncidentMetricsPanel(QWidget):
         lay.addLayout(grid)
         lay.addLayout(figures)
         lay.addLayout(self.chart_box, 1)
-        self._chart_keys: tuple[str, ...] = ()
+        self._make_charts()
         self.refresh()
 
     def refresh(self) -> None:
@@ -573,43 +579,43 @@ class IncidentMetricsPanel(QWidget):
                 self.shelter_box.addItem(f"{r.name}（{r.distance_m / 1000:.1f} km）", r.id)
         self._refresh_charts(iid)
 
+    def _make_charts(self, n: int = 2) -> None:
+        """Trend charts made once, at construction: building pyqtgraph plots costs ~80 ms each,
+        which must not delay the switch to the wartime layout."""
+        try:
+            import pyqtgraph as pg
+        except Exception:  # noqa: BLE001 - charts are optional
+            return
+        for _ in range(n):
+            plot = pg.PlotWidget(self, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+            plot.setBackground("#111c2e")
+            plot.showGrid(x=False, y=True, alpha=0.2)
+            plot.setMinimumHeight(70)
+            plot.getPlotItem().setClipToView(True)
+            plot._curve = plot.plot(pen=pg.mkPen("#26c6da", width=2))  # type: ignore[attr-defined]
+            plot._start = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff5252", style=Qt.PenStyle.DashLine))  # type: ignore[attr-defined]
+            plot.addItem(plot._start)  # type: ignore[attr-defined]
+            self.charts.append(plot)
+            self.chart_box.addWidget(plot)
+
     def _refresh_charts(self, iid: str) -> None:
         trends = self._war.trends(iid)
-        keys = tuple(t[0] for t in trends)
-        if keys != self._chart_keys:
-            for c in self.charts:
-                c.setParent(None)
-                c.deleteLater()
-            self.charts = []
-            self._chart_keys = keys
-            try:
-                import pyqtgraph as pg
-            except Exception:  # noqa: BLE001 - charts are optional
-                return
-            for _iid, label, unit, _pts in trends:
-                plot = pg.PlotWidget(self)
-                plot.setBackground("#111c2e")
-                plot.setTitle(f"{label}（{unit}）" if unit else label, color="#e6edf5", size="10pt")
-                plot.showGrid(x=False, y=True, alpha=0.2)
-                plot.setMinimumHeight(70)
-                plot.getPlotItem().setClipToView(True)
-                axis = pg.DateAxisItem(orientation="bottom")
-                plot.setAxisItems({"bottom": axis})
-                curve = plot.plot(pen=pg.mkPen("#26c6da", width=2))
-                plot._curve = curve  # type: ignore[attr-defined]
-                self.charts.append(plot)
-                self.chart_box.addWidget(plot)
         inc = self._war.incident(iid)
-        for plot, (_iid, _label, _unit, pts) in zip(self.charts, trends):
-            xs = [ts.astimezone(timezone.utc).timestamp() + 8 * 3600 for ts, _ in pts]
-            ys = [v for _, v in pts]
-            plot._curve.setData(xs, ys)  # type: ignore[attr-defined]
-            if inc is not None and not getattr(plot, "_marked", False):
-                import pyqtgraph as pg
-
-                plot.addItem(pg.InfiniteLine(inc.started_at.timestamp() + 8 * 3600, angle=90,
-                                             pen=pg.mkPen("#ff5252", style=Qt.PenStyle.DashLine)))
-                plot._marked = True  # type: ignore[attr-defined]
+        for n, plot in enumerate(self.charts):
+            if n >= len(trends):
+                plot.hide()
+                continue
+            _tid, label, unit, pts = trends[n]
+            title = f"{label}（{unit}）" if unit else label
+            if getattr(plot, "_title", None) != title:
+                plot.setTitle(title, color="#e6edf5", size="10pt")
+                plot._title = title  # type: ignore[attr-defined]
+            # Beijing time on the axis.
+            plot._curve.setData([ts.astimezone(timezone.utc).timestamp() + 8 * 3600 for ts, _ in pts],  # type: ignore[attr-defined]
+                                [v for _, v in pts])
+            if inc is not None:
+                plot._start.setValue(inc.started_at.timestamp() + 8 * 3600)  # type: ignore[attr-defined]
+            plot.show()
 
     def _report(self, kind: str, value: int, where: str | None = None) -> bool:
         iid = self._war.focus

@@ -136,8 +136,12 @@ class WarBanner(QFrame):
         name = self._war.unit_name(f"street.{street}")
         return name.replace("分中心", "")
 
+    def shutdown(self) -> None:
+        """Stop the clock (the window is closing; the core goes next)."""
+        self._timer.stop()
+
     def _on_tick(self) -> None:
-        if not self.isVisible():
+        if not self.isVisible():  # hidden, or the window closed (the core may be stopped)
             return
         inc = self._war.incident(self._war.focus) if self._war.focus else None
         if inc is not None:

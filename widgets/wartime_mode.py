@@ -45,6 +45,7 @@ class WartimeMode(QObject):
         self.layout_ready_at: float | None = None  # perf_counter when the wartime layout was last ready
         self._shown_focus: str | None = None
         self._awaiting_report: set[str] = set()
+        self._map_shots: dict[str, bytes | None] = {}
         self._peace_indicators: QWidget | None = None
         self._peace_title = ""
         top = window.menuWidget()
@@ -88,8 +89,19 @@ class WartimeMode(QObject):
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh)
         self.war.add_listener(self._schedule)
+        closed = getattr(window, "closed", None)
+        if closed is not None:
+            closed.connect(self.shutdown)
         window.destroyed.connect(self._detach)
         self.refresh()
+
+    def shutdown(self) -> None:
+        """The window closed: stop the clocks and stop listening before the core stops."""
+        self.banner.shutdown()
+        self.command_panel.shutdown()
+        self._refresh_timer.stop()
+        self._detach()
+        self.war.remove_listener(self._schedule)
 
     # ------------------------------------------------------------------ menu and keys
 
@@ -98,7 +110,7 @@ class WartimeMode(QObject):
         menu = bar.addMenu(self.tr("战时(&W)"))
         self.actions: dict[str, QAction] = {}
         for key, text, shortcut, slot in (
-            ("declare", self.tr("宣布启动应急响应…"), "Ctrl+Shift+D", self.open_declare),
+            ("declare", self.tr("宣布启动应急响应…"), "Ctrl+Shift+W", self.open_declare),
             ("note", self.tr("指挥日志速记…"), "Ctrl+Shift+J", self.note_dialog.open),
             ("next", self.tr("下一起事件"), "Ctrl+PgDown", lambda: self.cycle_focus(1)),
             ("previous", self.tr("上一起事件"), "Ctrl+PgUp", lambda: self.cycle_focus(-1)),
@@ -309,6 +321,9 @@ class WartimeMode(QObject):
             self._message(str(exc), True)
             return False
         self._awaiting_report.add(incident_id)
+        # The map still shows the incident now; by the time the echo comes back the
+        # console may already be in its peacetime layout.
+        self._map_shots[incident_id] = self._map_png()
         self._message(self.tr("解除指令已提交，网关确认后生成总结报告"), False)
         self._finish_stand_downs()
         self._schedule()
@@ -337,7 +352,10 @@ class WartimeMode(QObject):
         from console.exports import ExportError
 
         try:
-            paths = write_incident_report(self.core, incident_id, map_png=self._map_png())
+            shot = self._map_shots.pop(incident_id, None)
+            if shot is None and self.war.focus == incident_id:
+                shot = self._map_png()
+            paths = write_incident_report(self.core, incident_id, map_png=shot)
         except (ExportError, KeyError) as exc:
             self._message(self.tr("总结报告未能生成：{e}").format(e=str(exc)), True)
             return []
