@@ -528,7 +528,7 @@ ROLE_COMMAND_KINDS: dict[str, frozenset[str]] = {
     "viewer": frozenset(),
     "operator": _OPERATOR_KINDS,
     "supervisor": _OPERATOR_KINDS | {"alert.escalate", "alert.urge", "alert.reopen", "incident.declare",
-                                     "incident.stand_down", "task.issue"},
+                                     "incident.stand_down", "incident.step", "task.issue"},
     # Separation of duties: the administrator keeps profiles, the wall and tiles, and gives no orders.
     "administrator": frozenset(),
 }

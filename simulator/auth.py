@@ -168,9 +168,9 @@ def street_of_target(district: Any, cmd: Command) -> str | None | bool:
     if family == "task":
         if cmd.kind == "task.issue":
             obj = district.incidents.get(cmd.target_id)
-        else:
+        else:  # an order belongs to the street of the unit it went to (the incident's otherwise)
             task = district.tasks.get(cmd.target_id)
-            obj = district.incidents.get(task.incident_id) if task is not None else None
+            return False if task is None else district._task_street(task)
         return False if obj is None else obj.street
     return None
 

@@ -430,7 +430,7 @@ class MapPanel(QWidget):
         self._jump.setToolTip(self.tr("定位到街道或社区（Ctrl+Shift+G）"))
         self._jump.activated.connect(self._on_jump_activated)
         self._home_button = self._tool(self.tr("全区"), self.tr("缩放到坪山区全域（Home）"), self.show_district)
-        self._devices_button = self._tool(self.tr("物联设备"), self.tr("在地图上显示/隐藏物联感知设备（Ctrl+Shift+D）"),
+        self._devices_button = self._tool(self.tr("物联设备"), self.tr("在地图上显示/隐藏物联感知设备（Ctrl+Shift+I）"),
                                           None, checkable=True)
         self._devices_button.toggled.connect(self.set_devices_visible)
         self._rings_button = self._tool(self.tr("周边"), self.tr(
@@ -439,7 +439,7 @@ class MapPanel(QWidget):
         self._measure_button = self._tool(self.tr("测距"), self.tr("测量距离：依次点击地图，Esc 结束（Ctrl+Shift+M）"),
                                           None, checkable=True)
         self._measure_button.toggled.connect(self.set_measuring)
-        self._layers_button = self._tool(self.tr("图层"), self.tr("图层目录：分类、搜索、开关、透明度、导入 GeoJSON（Ctrl+Shift+L）"),
+        self._layers_button = self._tool(self.tr("图层"), self.tr("图层目录：分类、搜索、开关、透明度、导入 GeoJSON（Ctrl+Shift+B）"),
                                          None, checkable=True)
         self._layers_button.toggled.connect(self._on_layers_button)
         self._offline_button = self._tool(self.tr("离线区域…"), self.tr("准备离线区域：下载一个范围的底图瓦片（Ctrl+Shift+O）"),
@@ -486,11 +486,11 @@ class MapPanel(QWidget):
         layout.addWidget(splitter, 1)
 
         for keys, slot in (
-            ("Ctrl+Shift+L", lambda: self._layers_button.toggle()),
+            ("Ctrl+Shift+B", lambda: self._layers_button.toggle()),
             ("Ctrl+Shift+M", lambda: self._measure_button.toggle()),
             ("Ctrl+Shift+R", self._on_rings_requested),
             ("Ctrl+Shift+O", self.open_offline_area_dialog),
-            ("Ctrl+Shift+D", lambda: self._devices_button.toggle()),
+            ("Ctrl+Shift+I", lambda: self._devices_button.toggle()),
             ("Ctrl+Shift+G", self._focus_jump),
             ("Home", self.show_district),
             ("Escape", self.clear_tools),
@@ -506,7 +506,7 @@ class MapPanel(QWidget):
             (self.tr("准备离线区域…") + "\tCtrl+Shift+O", self.open_offline_area_dialog),
             (self.tr("导入 GeoJSON 图层…"), self._import_geojson),
             (self.tr("导入离线地图包（MBTiles）…"), self.choose_mbtiles),
-            (self.tr("图层目录") + "\tCtrl+Shift+L", lambda: self._layers_button.setChecked(True)),
+            (self.tr("图层目录") + "\tCtrl+Shift+B", lambda: self._layers_button.setChecked(True)),
             (self.tr("周边范围圈（500 米 / 1 公里 / 3 公里）") + "\tCtrl+Shift+R", self._on_rings_requested),
             (self.tr("测距") + "\tCtrl+Shift+M", lambda: self.set_measuring(True)),
             (self.tr("缩放到全区") + "\tHome", self.show_district),

@@ -1763,8 +1763,8 @@ Ctrl+Q  Quit</translation>
         <translation>Zoom to the whole of Pingshan District (Home)</translation>
     </message>
     <message>
-        <source>在地图上显示/隐藏物联感知设备（Ctrl+Shift+D）</source>
-        <translation>Show/hide IoT sensing devices on the map (Ctrl+Shift+D)</translation>
+        <source>在地图上显示/隐藏物联感知设备（Ctrl+Shift+I）</source>
+        <translation>Show/hide IoT sensing devices on the map (Ctrl+Shift+I)</translation>
     </message>
     <message>
         <source>周边</source>
@@ -1787,8 +1787,8 @@ Ctrl+Q  Quit</translation>
         <translation>Layers</translation>
     </message>
     <message>
-        <source>图层目录：分类、搜索、开关、透明度、导入 GeoJSON（Ctrl+Shift+L）</source>
-        <translation>Layer catalogue: categories, search, toggle, opacity, GeoJSON import (Ctrl+Shift+L)</translation>
+        <source>图层目录：分类、搜索、开关、透明度、导入 GeoJSON（Ctrl+Shift+B）</source>
+        <translation>Layer catalogue: categories, search, toggle, opacity, GeoJSON import (Ctrl+Shift+B)</translation>
     </message>
     <message>
         <source>离线区域…</source>
@@ -1823,6 +1823,10 @@ Ctrl+Q  Quit</translation>
         <translation>Import GeoJSON layer…</translation>
     </message>
     <message>
+        <source>导入离线地图包（MBTiles）…</source>
+        <translation>Import offline map package (MBTiles)…</translation>
+    </message>
+    <message>
         <source>图层目录</source>
         <translation>Layer catalogue</translation>
     </message>
@@ -1833,6 +1837,26 @@ Ctrl+Q  Quit</translation>
     <message>
         <source>缩放到全区</source>
         <translation>Zoom to the district</translation>
+    </message>
+    <message>
+        <source>导入离线地图包</source>
+        <translation>Import offline map package</translation>
+    </message>
+    <message>
+        <source>MBTiles 文件 (*.mbtiles)</source>
+        <translation>MBTiles files (*.mbtiles)</translation>
+    </message>
+    <message>
+        <source>正在导入离线地图包…</source>
+        <translation>Importing the offline map package…</translation>
+    </message>
+    <message>
+        <source>导入失败：{e}</source>
+        <translation>Import failed: {e}</translation>
+    </message>
+    <message>
+        <source>已导入 {n} 块瓦片（缓存共 {total} 块）</source>
+        <translation>Imported {n} tiles ({total} in the cache)</translation>
     </message>
     <message>
         <source>地图页面加载失败</source>
