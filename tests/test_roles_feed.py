@@ -96,6 +96,8 @@ class Stage:
         incident = self.ok("incident.declare", "new", {"type": "rainstorm_flood", "level": 4, "street": "maluan"})
         if kind == "incident.stand_down":
             return incident, {}
+        if kind == "incident.step":
+            return incident, {"step_id": "s1", "status": "done"}
         if kind == "task.issue":
             return incident, {"unit": "team.flood", "instruction": "抽排积水"}
         task = self.ok("task.issue", incident, {"unit": "team.flood", "instruction": "抽排积水"})
