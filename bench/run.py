@@ -15,6 +15,8 @@ BENCHES = [
     ("indicators: 200 series at 1 Hz, 24 h in view", ["bench_indicators.py"]),
     ("fault-injection suite: nothing lost, nothing duplicated", ["bench_faults.py"]),
     ("drills: replay speed of the longest scenario, headless", ["bench_drill.py"]),
+    ("map: ready from cache, 20,000 devices at 1,000 updates/s", ["bench_map.py"]),
+    ("wartime: declaration → layout ready, after-action report", ["bench_wartime.py"]),
 ]
 
 
