@@ -13,7 +13,6 @@ outbox, records in the audit chain); bad input is shown in red, nothing is lost.
 
 from __future__ import annotations
 
-from datetime import timezone
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -587,7 +586,9 @@ class IncidentMetricsPanel(QWidget):
         except Exception:  # noqa: BLE001 - charts are optional
             return
         for _ in range(n):
-            plot = pg.PlotWidget(self, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
+            from widgets.indicator_chart import _BeijingAxis  # HH:MM in Beijing time, whatever the zone
+
+            plot = pg.PlotWidget(self, axisItems={"bottom": _BeijingAxis()})
             plot.setBackground("#111c2e")
             plot.showGrid(x=False, y=True, alpha=0.2)
             plot.setMinimumHeight(70)
@@ -610,11 +611,14 @@ class IncidentMetricsPanel(QWidget):
             if getattr(plot, "_title", None) != title:
                 plot.setTitle(title, color="#e6edf5", size="10pt")
                 plot._title = title  # type: ignore[attr-defined]
-            # Beijing time on the axis.
-            plot._curve.setData([ts.astimezone(timezone.utc).timestamp() + 8 * 3600 for ts, _ in pts],  # type: ignore[attr-defined]
-                                [v for _, v in pts])
+            xs = [ts.timestamp() for ts, _ in pts]
+            plot._curve.setData(xs, [v for _, v in pts])  # type: ignore[attr-defined]
             if inc is not None:
-                plot._start.setValue(inc.started_at.timestamp() + 8 * 3600)  # type: ignore[attr-defined]
+                plot._start.setValue(inc.started_at.timestamp())  # type: ignore[attr-defined]
+            if xs:  # at least ten minutes wide, so the axis reads HH:MM and not seconds
+                right = max(xs[-1], inc.started_at.timestamp() if inc is not None else xs[-1])
+                left = min(xs[0], right - 600.0)
+                plot.setXRange(left, right + 30.0, padding=0)
             plot.show()
 
     def _report(self, kind: str, value: int, where: str | None = None) -> bool:
