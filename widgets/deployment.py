@@ -142,7 +142,7 @@ def attach(window: Any, core: Any, notifier: Any, args: argparse.Namespace) -> D
         deployment.wall.placement_changed.connect(lambda placement: report_placement(window, placement))
         report_placement(window, deployment.wall.start())
         if deployment.detach is not None:
-            deployment.detach.extra_actions.append(_wall_settings_action(window, deployment, args))
+            deployment.detach.extra_actions.append(_wall_settings_action(window, deployment, args, core))
     window.closed.connect(deployment.close)
     return deployment
 
@@ -171,12 +171,17 @@ def report_placement(window: Any, placement: Any) -> None:
         status.show_message(text, error=True, timeout_ms=60000)
 
 
-def _wall_settings_action(window: Any, deployment: Deployment, args: argparse.Namespace) -> Any:
-    """面板 → 大屏设置…: edit the wall config, save it (the --wall file) and apply it live."""
+def _wall_settings_action(window: Any, deployment: Deployment, args: argparse.Namespace, core: Any = None) -> Any:
+    """面板 → 大屏设置…: edit the wall config, save it (the --wall file) and apply it live.
+    Wall settings are the administrator's (issue 10): other seats see the entry disabled."""
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QAction, QGuiApplication
 
     action = QAction(QCoreApplication.translate("WallSettingsDialog", "大屏设置…"), window)
+    can = getattr(core, "can", None)
+    if callable(can) and not can("settings"):
+        action.setEnabled(False)
+        action.setToolTip(QCoreApplication.translate("WallSettingsDialog", "大屏设置仅限系统管理员席位"))
 
     def open_dialog() -> None:
         from widgets.wall_settings import WallSettingsDialog
