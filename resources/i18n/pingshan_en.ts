@@ -2473,6 +2473,10 @@ Ctrl+Q  Quit</translation>
         <translation>Wall settings…</translation>
     </message>
     <message>
+        <source>大屏设置仅限系统管理员席位</source>
+        <translation>Wall settings are for the administrator's seat only</translation>
+    </message>
+    <message>
         <source>大屏配置未能保存到 {path}：{reason}</source>
         <translation>Wall configuration could not be saved to {path}: {reason}</translation>
     </message>
