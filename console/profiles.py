@@ -55,8 +55,11 @@ FIELDS = ("name", "title", "scope", "street", "department", "categories", "gatew
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
-class ProfileError(ValueError):
-    """A profile that cannot be used; ``str()`` is a Chinese sentence naming file, line and field."""
+class ConfigFileError(ValueError):
+    """A configuration file that cannot be used; ``str()`` is a Chinese sentence naming the
+    file (as ``KIND``), the line and the field, then what is wrong."""
+
+    KIND = "配置文件"
 
     def __init__(self, path: Path | str | None, message: str, *, field_name: str | None = None,
                  line: int | None = None) -> None:
@@ -66,12 +69,16 @@ class ProfileError(ValueError):
         self.message = message
         where = []
         if self.path is not None:
-            where.append(f"配置文件 {self.path}")
+            where.append(f"{self.KIND} {self.path}")
         if line is not None:
             where.append(f"第 {line} 行")
         if field_name:
             where.append(f"字段 “{field_name}”")
         super().__init__(("，".join(where) + "：" if where else "") + message)
+
+
+class ProfileError(ConfigFileError):
+    """A profile that cannot be used."""
 
 
 @dataclass(frozen=True)

@@ -44,29 +44,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from console.profiles import ConfigFileError
+
 PANELS = ("map", "video", "queue", "indicators")
 THEMES = ("large", "normal")
 MAX_GRID = 6
 MIN_TOUR_S = 5.0
 
 
-class WallConfigError(ValueError):
+class WallConfigError(ConfigFileError):
     """A wall config that cannot be used; ``str()`` names file, line and field in Chinese."""
 
-    def __init__(self, path: Path | str | None, message: str, *, field_name: str | None = None,
-                 line: int | None = None) -> None:
-        self.path = Path(path) if path is not None else None
-        self.field_name = field_name
-        self.line = line
-        self.message = message
-        where = []
-        if self.path is not None:
-            where.append(f"大屏配置 {self.path}")
-        if line is not None:
-            where.append(f"第 {line} 行")
-        if field_name:
-            where.append(f"字段 “{field_name}”")
-        super().__init__(("，".join(where) + "：" if where else "") + message)
+    KIND = "大屏配置"
 
 
 @dataclass(frozen=True)
