@@ -157,6 +157,23 @@ def _check_geometry(g: Any, out: list[tuple[str, str]]) -> None:
                 polygon(part)
 
 
+def geometry_bounds(geometry: Any) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of a GeoJSON geometry's coordinates, or None when it has none."""
+    lons: list[float] = []
+    lats: list[float] = []
+
+    def walk(c: Any) -> None:
+        if isinstance(c, (list, tuple)) and c and isinstance(c[0], (int, float)):
+            lons.append(float(c[0]))
+            lats.append(float(c[1]))
+        elif isinstance(c, (list, tuple)):
+            for v in c:
+                walk(v)
+
+    walk((geometry or {}).get("coordinates") if isinstance(geometry, dict) else None)
+    return (min(lons), min(lats), max(lons), max(lats)) if lons else None
+
+
 def check_geojson(doc: Any) -> GeoJsonCheck:
     """Validate a parsed GeoJSON document; features are reported by index and id."""
     problems: list[GeoJsonProblem] = []

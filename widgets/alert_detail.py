@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from console.masking import mask_phone, mask_text
 from console.workflow import ACTION_NAMES, ACTIONS, Limits, allowed, due_state, missing_argument, units_for
+from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
 
@@ -376,12 +377,8 @@ class AlertDetailPane(QWidget):
 
     def shutdown(self) -> None:
         """Stop listening to the core (the panel is closing)."""
-        for signal, slot in ((self._notifier.alerts_changed, self._on_alerts_changed),
-                             (self._notifier.readings_changed, self._on_readings_changed)):
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+        disconnect_all(((self._notifier.alerts_changed, self._on_alerts_changed),
+                             (self._notifier.readings_changed, self._on_readings_changed)))
 
     def camera_ids(self) -> list[str]:
         """The cameras listed for the shown alert, nearest first."""

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from console import indicators as ind
 from widgets import theme
 from widgets.indicator_chart import IndicatorChart
+from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
 
@@ -860,14 +861,8 @@ class IndicatorPanel(QWidget):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         """Stop listening to the core when the panel goes away."""
         self._tick.stop()
-        for signal, slot in ((self._notifier.indicators_changed, self._on_indicators_changed),
-                             (getattr(self._notifier, "alerts_changed", None), self._on_alerts_changed)):
-            if signal is None:
-                continue
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+        disconnect_all(((self._notifier.indicators_changed, self._on_indicators_changed),
+                             (getattr(self._notifier, "alerts_changed", None), self._on_alerts_changed)))
         super().closeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)

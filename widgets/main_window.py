@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from widgets.alert_queue import AlertQueuePanel
 from widgets.indicator_panel import IndicatorPanel
+from widgets.signals import disconnect_all
 from widgets.status_bar import CHINA_TZ, ConsoleStatusBar, clock_text
 
 log = logging.getLogger(__name__)
@@ -311,15 +312,11 @@ class MainWindow(QMainWindow):
         if not self._closed_once:
             self._closed_once = True
             self.save_layout()
-            for signal, slot in (
+            disconnect_all((
                 (self._notifier.connection_changed, self._on_connection_changed),
                 (self._notifier.incidents_changed, self._on_incidents_changed),
                 (self._notifier.notices_changed, self._on_notices_changed),
-            ):
-                try:
-                    signal.disconnect(slot)
-                except (RuntimeError, TypeError):
-                    pass
+            ))
             self.status.shutdown()
             # Panels release streams and web pages in their own closeEvent.
             for dock in self.docks.values():

@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from console.nearby import RINGS_M, nearby
 from console.tiles import transform_geojson, wgs84_to_gcj02
+from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
 
@@ -318,22 +319,11 @@ class _ConsolePage(QWebEnginePage):
 
 
 def _feature_bounds(feature: dict[str, Any]) -> list[float] | None:
-    """[south, west, north, east] of a feature's geometry."""
-    lons: list[float] = []
-    lats: list[float] = []
+    """[south, west, north, east] of a feature's geometry (Leaflet's order)."""
+    from console.geojson_check import geometry_bounds
 
-    def walk(c: Any) -> None:
-        if isinstance(c, (list, tuple)) and c and isinstance(c[0], (int, float)):
-            lons.append(float(c[0]))
-            lats.append(float(c[1]))
-        elif isinstance(c, (list, tuple)):
-            for v in c:
-                walk(v)
-
-    walk((feature.get("geometry") or {}).get("coordinates"))
-    if not lons:
-        return None
-    return [min(lats), min(lons), max(lats), max(lons)]
+    box = geometry_bounds(feature.get("geometry"))
+    return None if box is None else [box[1], box[0], box[3], box[2]]
 
 
 class MapPanel(QWidget):
@@ -1126,18 +1116,11 @@ class MapPanel(QWidget):
         self._unregister_layers_hook()
         if self._tile_url is not None:
             self._tile_handler.remove_service(self._tile_key)
-        for name, slot in (
+        disconnect_all((getattr(self._notifier, name, None), slot) for name, slot in (
             ("alerts_changed", self._on_alerts_changed),
             ("devices_changed", self._on_devices_changed),
             ("cameras_changed", self._on_cameras_changed),
             ("incidents_changed", self._on_incidents_changed),
             ("connection_changed", self._on_connection_changed),
-        ):
-            signal = getattr(self._notifier, name, None)
-            if signal is None:
-                continue
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+        ))
         super().closeEvent(event)

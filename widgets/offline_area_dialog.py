@@ -45,19 +45,9 @@ DISTRICT_BBOX = (114.28, 22.68, 114.43, 22.79)
 
 
 def _extent(feature: dict[str, Any]) -> tuple[float, float, float, float] | None:
-    lons: list[float] = []
-    lats: list[float] = []
+    from console.geojson_check import geometry_bounds
 
-    def walk(c: Any) -> None:
-        if isinstance(c, (list, tuple)) and c and isinstance(c[0], (int, float)):
-            lons.append(float(c[0]))
-            lats.append(float(c[1]))
-        elif isinstance(c, (list, tuple)):
-            for v in c:
-                walk(v)
-
-    walk((feature.get("geometry") or {}).get("coordinates"))
-    return (min(lons), min(lats), max(lons), max(lats)) if lons else None
+    return geometry_bounds(feature.get("geometry"))
 
 
 class OfflineAreaDialog(QDialog):

@@ -63,6 +63,7 @@ from console.exports import ExportError
 from console.ptz import PtzControl, PtzError
 from console.video_snapshot import CameraSnapshots
 from console.video_wall_model import CAMERA_MIME, LAYOUTS, AlarmLinkage, LinkageRule, Tour, TourRunner, VideoPreferences, WallModel
+from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
 
@@ -1296,12 +1297,6 @@ class VideoWall(QWidget):
         self._tour_timer.stop()
         for tile in self._all_tiles:
             tile.shutdown()
-        for signal, slot in ((self._notifier.cameras_changed, self._on_cameras_changed),
-                             (getattr(self._notifier, "alerts_changed", None), self._on_alerts_changed)):
-            if signal is None:
-                continue
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+        disconnect_all(((self._notifier.cameras_changed, self._on_cameras_changed),
+                             (getattr(self._notifier, "alerts_changed", None), self._on_alerts_changed)))
         super().closeEvent(event)

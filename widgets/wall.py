@@ -24,6 +24,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QFont, QGuiApplication, QKeySequ
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from console.wall_config import Placement, ScreenInfo, ScreenSpec, VideoLayout, WallConfig, place_panels
+from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
 
@@ -462,11 +463,7 @@ class WallController(QObject):
         self._closed = True
         app = QGuiApplication.instance()
         if app is not None:
-            for signal, slot in ((app.screenAdded, self._on_screen_added), (app.screenRemoved, self._on_screen_removed)):  # type: ignore[attr-defined]
-                try:
-                    signal.disconnect(slot)
-                except (RuntimeError, TypeError):
-                    pass
+            disconnect_all(((app.screenAdded, self._on_screen_added), (app.screenRemoved, self._on_screen_removed)))  # type: ignore[attr-defined]
             try:
                 app.focusWindowChanged.disconnect(self._guard.on_focus_window_changed)  # type: ignore[attr-defined]
             except (RuntimeError, TypeError):

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 from console.alert_query import AlertFilter
 from widgets.command_panel import CommandPanel, IncidentMetricsPanel
 from widgets.declare_dialog import DeclareDialog, NoteDialog
+from widgets.signals import disconnect_all
 from widgets.war_banner import SwitchConfirmBar, WarBanner
 
 log = logging.getLogger(__name__)
@@ -389,12 +390,8 @@ class WartimeMode(QObject):
             status.show_message(text, error=error, timeout_ms=20000)
 
     def _detach(self, *_args: object) -> None:
-        for signal, slot in ((self._notifier.incidents_changed, self._on_incidents_changed),
-                             (self._notifier.tasks_changed, self._on_tasks_changed)):
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+        disconnect_all(((self._notifier.incidents_changed, self._on_incidents_changed),
+                             (self._notifier.tasks_changed, self._on_tasks_changed)))
 
 
 def attach(window: QMainWindow, core: Any, notifier: Any) -> WartimeMode | None:
