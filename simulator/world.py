@@ -699,8 +699,12 @@ class District:
                 values.append(IndicatorValue(indicator_id=iid, value=round(v, 3), ts=now, street=street))
         for v in values:
             self.indicator_latest[(v.indicator_id, v.street)] = v
-        if emit:
-            self.emit([("indicator.values", IndicatorValues(values=tuple(values)), None, None, None)])
+        if emit:  # one envelope per street (and one district-wide), so a street's stream carries only its own
+            groups: dict[str | None, list[IndicatorValue]] = {}
+            for v in values:
+                groups.setdefault(v.street, []).append(v)
+            self.emit([("indicator.values", IndicatorValues(values=tuple(vs)), street, None, None)
+                       for street, vs in groups.items()])
 
     def _live_values(self, now: datetime, street: str | None) -> dict[str, float]:
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)

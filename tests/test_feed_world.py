@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 
 from console import catalogue
 from console.models import Alert, Snapshot, parse_envelope
@@ -56,9 +57,14 @@ def test_every_logged_event_validates_and_ids_are_consecutive(tmp_path: Path) ->
 
 def test_indicator_values_cover_the_catalogue(tmp_path: Path) -> None:
     d = _district(tmp_path)
+    before = d.head
     d.compute_indicators()
-    env = parse_envelope(_log(d)[-1][2])
-    assert env.type == "indicator.values"
+    envs = [parse_envelope(body) for i, _, body in _log(d) if i > before]
+    assert {e.type for e in envs} == {"indicator.values"}
+    # One envelope per street and one district-wide: a street's stream carries only its own figures.
+    assert all(len({v.street for v in e.payload.values}) == 1 for e in envs)
+    assert {e.scope.street for e in envs} == {v.street for e in envs for v in e.payload.values}
+    env = SimpleNamespace(payload=SimpleNamespace(values=[v for e in envs for v in e.payload.values]))
     ids = {v.indicator_id for v in env.payload.values}
     assert ids == {i.id for i in catalogue.indicators()}
     per_street = {v.street for v in env.payload.values if v.indicator_id == "events_today"}
