@@ -575,6 +575,11 @@ class MapPanel(QWidget):
         return self._loaded
 
     @property
+    def tile_url(self) -> str | None:
+        """The ``pstile://`` URL template of this map's tile cache (None without one)."""
+        return self._tile_url
+
+    @property
     def offline_map(self) -> bool:
         """True while the map shows cached tiles only ("离线地图")."""
         return not self._mode.isHidden()
