@@ -91,6 +91,10 @@ def test_a_package_drill_copies_the_package_tiles(tmp_path: Path) -> None:
     try:
         assert session.package is not None
         assert session.tiles.origin == "package" and session.tiles.tiles == session.package.tile_count() > 0
+        # ``drill pack`` packs the same tiles a plain scenario's drill draws at start
+        from console.drill.tiles import scenario_tile_list
+
+        assert session.tiles.tiles == len(scenario_tile_list(session.scenario))
     finally:
         session.close()
 
