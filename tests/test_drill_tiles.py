@@ -124,6 +124,10 @@ def test_drill_map_draws_tiles_from_the_drill_cache_with_sockets_blocked(
         assert run_js(qtbot, panel, "consoleMap.modeText()") == "离线地图"
         assert run_js(qtbot, panel, "window.consoleMapErrors.length") == 0
         assert no_network == []
+        qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.tilesIdle()") is True, timeout=20_000)
+        shots = Path(os.environ.get("MAP_SHOTS") or tmp_path)  # keep the picture with MAP_SHOTS=<dir>
+        shots.mkdir(parents=True, exist_ok=True)
+        panel.grab().save(str(shots / f"drill-map-{kind}.png"))
     finally:
         run_task(console_loop, qtbot, stop_core(core))
         session.close()
