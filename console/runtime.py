@@ -227,7 +227,11 @@ class ConsoleCore:
         from console.tiles import tile_service_for
 
         try:
-            self.tiles = tile_service_for(cache_dir, self.config.backend_url)
+            if self.config.drill is not None:
+                # A drill never fetches tiles: no source, not even a tile_source.json left in its folder.
+                self.tiles = tile_service_for(cache_dir, None, offline_only=True)
+            else:
+                self.tiles = tile_service_for(cache_dir, self.config.backend_url)
         except Exception:  # noqa: BLE001
             log.exception("tile cache unusable: the map draws without base tiles")
             self.tiles = None

@@ -423,9 +423,11 @@ class TileService:
                 log.exception("tile listener failed")
 
 
-def tile_service_for(cache_dir: Path, backend_url: str | None, *, cap_bytes: int = DEFAULT_CAP_BYTES) -> TileService:
+def tile_service_for(cache_dir: Path, backend_url: str | None, *, cap_bytes: int = DEFAULT_CAP_BYTES,
+                     offline_only: bool = False) -> TileService:
     """The console's tile service: ``<cache>/tiles.mbtiles``; the source from
-    ``<cache>/tile_source.json`` when present, else the gateway's ``/tiles/{z}/{x}/{y}.png``."""
+    ``<cache>/tile_source.json`` when present, else the gateway's ``/tiles/{z}/{x}/{y}.png``.
+    ``offline_only`` (drills): no source at all, the cache only."""
     cache_dir = Path(cache_dir)
     path = cache_dir / TILE_CACHE_FILE
     try:
@@ -440,6 +442,8 @@ def tile_service_for(cache_dir: Path, backend_url: str | None, *, cap_bytes: int
         store = MBTilesStore(path)
     source: TileSource | None = None
     conf = cache_dir / TILE_SOURCE_FILE
+    if offline_only:
+        return TileService(store, None, cap_bytes=cap_bytes)
     if conf.is_file():
         try:
             source = TileSource.from_json(json.loads(conf.read_text(encoding="utf-8")))

@@ -22,6 +22,7 @@ def test_self_check_passes_and_reports_timings() -> None:
     assert proc.returncode == 0, out + proc.stderr[-3000:]
     for check in ("font", "cache", "window", "map", "video"):
         assert f"OK   {check}" in out, out
+    assert "MBTiles 缓存经 pstile://" in out, out  # the map check used the real offline tile path
     for timing in ("window_usable_s", "map_ready_s", "video_playing_s"):
         assert f"TIMING {timing}=" in out
     assert out.strip().splitlines()[-1] == "SELF-CHECK PASSED"

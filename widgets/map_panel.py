@@ -370,7 +370,8 @@ class MapPanel(QWidget):
         self._tiles = getattr(core, "tiles", None)
         self._tile_key = f"map{next(_panel_keys)}"
         self._tile_url: str | None = None
-        self._tile_online: bool | None = None
+        # A service with no source (a drill, a seat with no gateway) shows the cache only: 离线地图.
+        self._tile_online: bool | None = getattr(self._tiles, "online", None) if self._tiles is not None else None
         self._gcj02 = bool(getattr(self._tiles, "overlay_gcj02", False))
         self._offline_dialog: Any = None
         self._open_alerts: set[str] = set()
@@ -562,6 +563,11 @@ class MapPanel(QWidget):
     def load_ok(self) -> bool | None:
         """Result of the page load: None while loading."""
         return self._loaded
+
+    @property
+    def tile_url(self) -> str | None:
+        """The ``pstile://`` URL template of this map's tile cache (None without one)."""
+        return self._tile_url
 
     @property
     def offline_map(self) -> bool:
@@ -757,13 +763,23 @@ class MapPanel(QWidget):
         if not ok:
             self._status.setText(self.tr("地图页面加载失败"))
 
+    def _native_zoom(self) -> int:
+        """18, or for a cache with no source (a drill) its deepest stored zoom: closer in, Leaflet
+        enlarges those tiles instead of leaving the squares empty."""
+        if self._tiles is None or getattr(self._tiles, "source", None) is not None:
+            return 18
+        try:
+            return max(9, min(18, int(self._tiles.store.metadata().get("maxzoom", 18))))
+        except Exception:  # noqa: BLE001 - metadata of a foreign file may be missing or odd
+            return 18
+
     @Slot()
     def _on_page_ready(self) -> None:
         """Push the whole current picture: the page starts empty."""
         self._ready = True
         if self._tile_url:
             self._bridge.baseTilesChanged.emit(json.dumps({"url": self._tile_url, "minZoom": 9, "maxZoom": 18,
-                                                           "maxNativeZoom": 18}))
+                                                           "maxNativeZoom": self._native_zoom()}))
         self._update_mode()
         self._layer_signature = {}
         self._push_layers(force=True)

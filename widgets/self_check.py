@@ -7,10 +7,11 @@ cache, and checks, each with a bounded wait:
    core's own ingest, and a second core restores it from the cache alone;
 2. 主窗口 — the main window opens with the restored alerts in the queue (the time
    from process start to this point is the cold start to a usable window);
-3. 地图 — the Leaflet page loads from the bundled assets and draws cached tiles:
-   tiles are prepared in the cache by the bundled demo feed's renderer and shown
-   from ``file://`` (see :func:`cached_tile_url`: the one place to switch to the
-   MBTiles tile cache once it lands);
+3. 地图 — the Leaflet page loads from the bundled assets and draws cached tiles
+   through the product's own offline path: tiles drawn by the bundled demo feed's
+   renderer are put into the seat's MBTiles cache (``<cache>/tiles.mbtiles``) before
+   the core opens it, and the page asks for them through the ``pstile://`` scheme
+   handler (:func:`cached_tile_url`), with no tile source configured;
 4. 视频 — the video wall plays the bundled clip (``resources/selfcheck/clip.mp4``)
    through QtMultimedia's FFmpeg backend.
 
@@ -105,30 +106,37 @@ def seed_snapshot() -> Any:
     return Snapshot.model_validate({"cursor": "0", "generated_at": now, "alerts": alerts, "cameras": [camera]})
 
 
-def cached_tile_url(cache_dir: Path) -> str:
-    """A tile URL template for tiles held in the local cache.
+def prepare_cached_tiles(cache_dir: Path) -> int:
+    """Put the district's zoom-13 tiles (drawn by the bundled demo feed's renderer) into the
+    seat's MBTiles tile cache ``<cache>/tiles.mbtiles``, pinned; returns how many.
 
-    Today: XYZ PNGs rendered once by the bundled demo feed's renderer into
-    ``<cache>/tiles`` around the district, served as ``file://``.  When the MBTiles
-    tile cache (``offline_cache/tiles.py``) lands, return its URL template here.
+    Call before the core starts: it opens that file as ``core.tiles``.
     """
-    from PySide6.QtCore import QUrl
-
     from console.catalogue import district
-    from simulator.tiles import render_tile, tile_for
+    from console.tiles import TILE_CACHE_FILE, tiles_in_area
+    from offline_cache.tiles import MBTilesStore
+    from simulator.tiles import render_tile
 
-    root = cache_dir / "tiles"
     lons = [p[0] for p in district().outline]
     lats = [p[1] for p in district().outline]
-    x0, y0 = tile_for(min(lons) - 0.08, max(lats) + 0.06, TILE_ZOOM)
-    x1, y1 = tile_for(max(lons) + 0.08, min(lats) - 0.06, TILE_ZOOM)
-    for x in range(x0, x1 + 1):
-        for y in range(y0, y1 + 1):
-            path = root / str(TILE_ZOOM) / str(x) / f"{y}.png"
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(render_tile(TILE_ZOOM, x, y))
-    return QUrl.fromLocalFile(str(root)).toString() + "/{z}/{x}/{y}.png"
+    bbox = (min(lons) - 0.08, min(lats) - 0.06, max(lons) + 0.08, max(lats) + 0.06)
+    store = MBTilesStore(cache_dir / TILE_CACHE_FILE)
+    try:
+        n = store.put_many(((z, x, y, render_tile(z, x, y))
+                            for z, x, y in tiles_in_area(bbox, TILE_ZOOM, TILE_ZOOM)), pinned=True)
+        store.refresh_extent_metadata()
+        return n
+    finally:
+        store.close()
+
+
+def cached_tile_url(panel: Any) -> str:
+    """The tile URL template of the map's own tile cache: ``pstile://<map>/{z}/{x}/{y}.png``,
+    answered by the scheme handler from ``core.tiles`` (the MBTiles cache)."""
+    url = getattr(panel, "tile_url", None)
+    if not url:
+        raise RuntimeError("地图没有可用的瓦片缓存（tiles.mbtiles）")
+    return str(url)
 
 
 ADD_TILES_JS = """
@@ -169,6 +177,11 @@ async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> N
     except Exception as exc:  # noqa: BLE001
         report.fail("cache", f"本地缓存无法写入：{type(exc).__name__}: {exc}")
         return
+    tiles_prepared = 0
+    try:
+        tiles_prepared = prepare_cached_tiles(cache_dir)  # before the core opens tiles.mbtiles
+    except Exception as exc:  # noqa: BLE001 - the map check says what failed; the others go on
+        report.fail("map", f"无法准备缓存瓦片：{type(exc).__name__}: {exc}")
     core = ConsoleCore(ConsoleConfig(backend_url=None, cache_dir=cache_dir, operator="自检"))
     await core.start()
     window = None
@@ -195,7 +208,8 @@ async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> N
             report.fail("window", "主窗口未能显示缓存中的告警")
 
         # 3. The map from cached tiles.
-        await _check_map(window, report, cache_dir)
+        if tiles_prepared:
+            await _check_map(window, report, core)
 
         # 4. The bundled clip on the video wall.
         wall = window.video_wall
@@ -223,7 +237,7 @@ async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> N
         await stop_core(core)
 
 
-async def _check_map(window: Any, report: Report, cache_dir: Path) -> None:
+async def _check_map(window: Any, report: Report, core: Any) -> None:
     panel = window.map_panel
     if not hasattr(panel, "view"):
         report.fail("map", "地图模块未能加载（QtWebEngine 缺失？）")
@@ -232,10 +246,12 @@ async def _check_map(window: Any, report: Report, cache_dir: Path) -> None:
         report.fail("map", f"地图页面未能加载（load_ok={panel.load_ok}）")
         return
     try:
-        url = cached_tile_url(cache_dir)
+        url = cached_tile_url(panel)
     except Exception as exc:  # noqa: BLE001
-        report.fail("map", f"无法准备缓存瓦片：{type(exc).__name__}: {exc}")
+        report.fail("map", f"无法使用瓦片缓存：{type(exc).__name__}: {exc}")
         return
+    service = core.tiles
+    hits_before = service.hits
     import json
 
     page = panel.view.page()
@@ -262,7 +278,11 @@ async def _check_map(window: Any, report: Report, cache_dir: Path) -> None:
     if colours < 8:
         report.fail("map", f"地图画面几乎是空白（{colours} 种颜色）")
         return
-    report.ok("map", f"地图已从本地缓存绘制 {state.get('loaded')} 块瓦片（{colours} 种颜色）")
+    if service.hits <= hits_before or service.fetched:
+        report.fail("map", f"瓦片不是来自 MBTiles 缓存（命中 {service.hits - hits_before}，下载 {service.fetched}）")
+        return
+    report.ok("map", f"地图已从 MBTiles 缓存经 pstile:// 绘制 {state.get('loaded')} 块瓦片"
+                     f"（命中 {service.hits - hits_before}，{colours} 种颜色）")
     report.time("map_ready_s")
 
 
@@ -278,6 +298,9 @@ def run_self_check(args: argparse.Namespace) -> int:
     try:
         try:
             import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
+            from widgets.tile_scheme import register_tile_scheme  # pstile:// map tiles, as run_gui does
+
+            register_tile_scheme()
         except ImportError as exc:
             report.fail("webengine", f"QtWebEngine 无法加载：{exc}")
         import qasync

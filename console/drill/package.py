@@ -183,9 +183,14 @@ def district_bbox() -> tuple[float, float, float, float]:
     return min(xs) - 0.02, min(ys) - 0.02, max(xs) + 0.02, max(ys) + 0.02
 
 
-def pack_scenario(scenario_path: str | Path, out: str | Path, *, zooms: tuple[int, ...] = (11, 12, 13),
+def pack_scenario(scenario_path: str | Path, out: str | Path, *, zooms: tuple[int, ...] | None = None,
                   clips: int = 2, work_dir: Path | None = None) -> Path:
-    """A scripted package: the scenario, the feed's layers/plans, tiles of the district, a few clips."""
+    """A scripted package: the scenario, the feed's layers/plans, tiles of the district, a few clips.
+
+    Tiles: by default the same set a plain scenario's drill draws at start (the district
+    at 10–13, the scenario's area at 14–15, ``console.drill.tiles``); ``zooms``: the
+    district only, at those zooms.
+    """
     import tempfile
 
     from console.drill.scenario import load_scenario
@@ -194,7 +199,12 @@ def pack_scenario(scenario_path: str | Path, out: str | Path, *, zooms: tuple[in
     scenario = load_scenario(sp)  # refuse to pack a broken script
     wm = _world_module()
     infos, docs = wm.catalogue_layers()
-    tiles = wm.render_tiles(district_bbox(), zooms)
+    if zooms is None:
+        from console.drill.tiles import render_scenario_tiles
+
+        tiles = list(render_scenario_tiles(scenario))
+    else:
+        tiles = wm.render_tiles(district_bbox(), zooms)
     clip_data: dict[str, bytes] = {}
     if clips > 0:
         with tempfile.TemporaryDirectory(prefix="pingshan-pack-", dir=work_dir) as tmp:

@@ -2,8 +2,9 @@
 
 ``DrillSession(path)`` opens a scenario (``.yaml``/``.yml``/``.json``) or a drill
 package (``.drill``).  Everything the drill writes goes under ``work_dir`` — the
-arbiter's district (``arbiter/feed.sqlite``) and the console's cache
-(``console/console.sqlite``) — never into the live cache.
+arbiter's district (``arbiter/feed.sqlite``), the console's cache
+(``console/console.sqlite``) and the map's tiles (``console/tiles.mbtiles``, see
+``console/drill/tiles.py``) — never into the live cache.
 
 The GUI passes the session to ``ConsoleConfig(drill=session)``; ``ConsoleCore.start``
 calls :meth:`DrillSession.attach`, which publishes the package's layers and plans
@@ -85,7 +86,7 @@ class DrillSession:
 
     def __init__(self, path: str | Path, work_dir: str | Path | None = None, *, speed: float = 1.0,
                  paced: bool = True, scripted: bool = False, pace_speed: float | None = None,
-                 operator: str = DRILL_OPERATOR) -> None:
+                 operator: str = DRILL_OPERATOR, base_map: bool = True) -> None:
         self.path = Path(path)
         self.scenario, self.package = open_drill(self.path)
         root = Path(work_dir) if work_dir is not None else default_drills_dir()
@@ -105,6 +106,16 @@ class DrillSession:
             self.clip_paths = self.package.extract_clips(self.work_dir / "clips")
             for cid, clip in sorted(self.clip_paths.items()):
                 self.engine.world.set_camera_clip(cid, clip.resolve().as_uri())
+        self.tiles: Any = None  # console.drill.tiles.DrillTiles: the base map in the drill's own tile cache
+        if base_map:
+            # Before the core opens ``console/tiles.mbtiles``: the map draws these through
+            # pstile:// with no network (a drill has no tile source).
+            from console.drill.tiles import fill_drill_tiles
+
+            try:
+                self.tiles = fill_drill_tiles(self.console_dir, self.scenario, self.package)
+            except Exception:  # noqa: BLE001 - a drill without base tiles still runs (layers only)
+                log.exception("drill base map could not be prepared")
         self.clock = VirtualClock(speed)
         self.paced = paced
         self.scripted = scripted
@@ -260,7 +271,7 @@ async def run_headless(path: str | Path, out_dir: str | Path, *, speed: float = 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     session = DrillSession(path, work_dir if work_dir is not None else out / "drill-data", paced=False,
-                           scripted=True, pace_speed=speed or None)
+                           scripted=True, pace_speed=speed or None, base_map=False)  # no map to draw
     core = ConsoleCore(ConsoleConfig(**session.console_config_fields()))
     try:
         await core.start()
