@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -59,3 +60,19 @@ def feed_factory(tmp_path: Path) -> Iterator[Callable[..., FeedProcess]]:
     finally:
         for proc in made:
             proc.close()
+
+
+@pytest.fixture(autouse=True)
+def _collect_qt_garbage_on_the_main_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a Qt test, collect its cyclic garbage here, on the GUI thread.
+
+    Otherwise Python's cyclic collector may run later in whichever thread happens to
+    allocate (a tile-fetch worker, a feed reader) and destroy the test's QObjects there;
+    a QObject with a running timer destroyed off its thread leaves Qt's timer list
+    dangling and the next timer tick crashes the process (seen here with the drill map
+    test followed by the map tile test).
+    """
+    yield
+    if "qtbot" in request.fixturenames:
+        gc.collect()
+

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import re
@@ -284,6 +285,10 @@ class ConsoleApp:
                     break
                 await login_flow.end_session(self, self.session)
                 self.session = None
+                # The ended session's window and notifier are garbage now: collect them here,
+                # on the GUI thread, not later in a worker thread (a QObject with a timer
+                # destroyed off its thread crashes Qt's next timer tick).
+                gc.collect()
         finally:
             await self.shutdown()
         return self.exit_code

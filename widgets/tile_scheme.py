@@ -113,12 +113,18 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         self._next_job += 1
         ticket = self._next_job
         self._jobs[ticket] = job
+        # Chromium deletes a job whose request it cancelled (page closed, tile scrolled away);
+        # the wrapper cannot tell, so forget the ticket when the job goes, never reply to it.
+        job.destroyed.connect(functools.partial(self._forget, ticket))
         future = self._pool.submit(service.fetch_and_store, z, x, y)
         future.add_done_callback(functools.partial(self._on_future_done, ticket))
 
     def _on_future_done(self, ticket: int, future: Any) -> None:
         """On the worker thread: hand the bytes (or None) to the GUI thread."""
         self._fetched.emit(ticket, None if future.cancelled() or future.exception() else future.result())
+
+    def _forget(self, ticket: int, *_args: object) -> None:
+        self._jobs.pop(ticket, None)
 
     @Slot(int, object)
     def _on_fetched(self, ticket: int, data: Any) -> None:
