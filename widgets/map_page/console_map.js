@@ -571,7 +571,7 @@
     function cameraTooltip(c) {
         return "<b>" + escapeHtml(c.name) + "</b><br>" + escapeHtml(c.kind) + "监控 · " +
             (c.status === "online" ? "在线" : "离线") + (c.ptz ? " · 云台" : "") +
-            '<br><span class="hint">点击上墙播放</span>';
+            '<br><span class="hint">点击上墙播放，或拖到视频墙的画面上</span>';
     }
 
     function cameraStyle(c) {
