@@ -16,6 +16,8 @@ from console.feed_process import FeedProcess
 from console.runtime import ConsoleConfig, ConsoleCore
 from console.wartime import Wartime, WartimeError
 from tests.asyncsupport import run, until
+from test_ui_support import console_loop  # noqa: F401  (fixture)
+from test_wartime_ui import supervisor_console  # noqa: F401  (fixture)
 
 PINGHUAN = (114.372, 22.703)
 
@@ -80,3 +82,50 @@ def test_an_operator_seat_may_not_add_resources(tmp_path: Path) -> None:
             await core.stop()
 
     run(scenario(), timeout=60)
+
+
+def test_command_panel_adds_the_selected_resources_to_the_selected_order(supervisor_console: Any, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractItemView
+
+    from widgets.command_panel import CommandPanel
+
+    core = supervisor_console.core
+    qtbot.waitUntil(lambda: "resources" in core.layers, timeout=30000)
+    war: Wartime = core.wartime
+    iid = war.declare("rainstorm_flood", 3, reason="坪环社区积水", location=PINGHUAN, street="maluan", radius_m=1500)
+    qtbot.waitUntil(lambda: core.picture.incidents.get(iid) is not None, timeout=20000)
+    tid = war.issue_task(iid, "team.flood", "赶赴坪环积水点", 20, location=PINGHUAN)
+    qtbot.waitUntil(lambda: core.picture.tasks.get(tid) is not None, timeout=20000)
+
+    panel = CommandPanel(war)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.refresh()
+    assert not panel.assign_button.isHidden()  # the district console offers it (a street console does not)
+    # Nothing selected: said in red, nothing sent.
+    panel.task_table.clearSelection()
+    assert not panel.assign_resources_to_selected_task() and "选择任务" in panel.error.text()
+
+    row = next(r for r in range(panel.task_table.rowCount())
+               if panel.task_table.item(r, 0).data(Qt.ItemDataRole.UserRole) == tid)
+    panel.task_table.selectRow(row)
+    panel.resource_table.clearSelection()
+    assert not panel.assign_resources_to_selected_task() and "资源" in panel.error.text()
+
+    team = next(r for r in war.resources(iid) if r.kind == "rescue_team")
+    rrow = next(r for r in range(panel.resource_table.rowCount())
+                if panel.resource_table.item(r, 0).data(Qt.ItemDataRole.UserRole) == team.id)
+    assert panel.resource_table.selectionMode() == QAbstractItemView.SelectionMode.MultiSelection
+    panel.resource_table.selectRow(rrow)
+    panel.task_table.selectRow(row)
+    assert panel.assign_resources_to_selected_task(), panel.error.text()
+    qtbot.waitUntil(lambda: "追加调派资源" in core.picture.tasks.get(tid).note, timeout=20000)
+    panel.refresh()
+
+    def shown() -> bool:
+        r = next(r for r in range(panel.resource_table.rowCount())
+                 if panel.resource_table.item(r, 0).data(Qt.ItemDataRole.UserRole) == team.id)
+        return tid in panel.resource_table.item(r, 5).text()
+
+    qtbot.waitUntil(shown, timeout=5000)
