@@ -1082,6 +1082,8 @@ class Wartime:
             return f"完成「{title}」"
         if r.action == "task.issue":
             return f"向{self.unit_name(a.get('unit', ''))}下达：{a.get('instruction', '')}（时限 {float(a.get('due_minutes', 0)):.0f} 分钟）"
+        if r.action == "task.update" and a.get("resources"):
+            return f"任务 {r.target} 追加调派资源：" + "、".join(self._resource_name(x) for x in a["resources"])
         if r.action == "task.update":
             text = f"任务 {r.target} 回报：{TASK_STATUS_ZH.get(a.get('status', ''), a.get('status', ''))}"
             return text + (f"（{a['note']}）" if a.get("note") else "")

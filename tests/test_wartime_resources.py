@@ -57,6 +57,8 @@ def test_resources_added_to_an_issued_order(feed_factory: Any, tmp_path: Path) -
             assert "追加调派资源" in task.note and team.name in task.note and store.name in task.note
             assigned = {r.id: r.assigned_to for r in war.resources(iid)}
             assert tid in assigned[team.id] and tid in assigned[store.id]
+            assert any(e.text.startswith(f"任务 {tid} 追加调派资源：") and team.name in e.text
+                       for e in war.command_log(iid))
             with pytest.raises(WartimeError, match="已调派"):
                 war.assign_resources(tid, [team.id])
 
