@@ -53,6 +53,13 @@ def test_pressing_and_moving_a_camera_marker_starts_a_drag_with_its_payload(qtbo
     assert after == centre
     assert run_js(qtbot, panel, "consoleMap.map().dragging.enabled()") is True
 
+    # A plain click (no movement) still selects the camera and starts no drag.
+    with qtbot.waitSignal(panel.camera_selected, timeout=3000) as blocker:
+        qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    assert blocker.args == [camera_id]
+    assert len(drags) == 1
+    assert run_js(qtbot, panel, "consoleMap.map().dragging.enabled()") is True
+
 
 def test_the_bridge_call_alone_starts_the_drag(qtbot: Any) -> None:
     map_core = _Core(_district_layers())
