@@ -850,6 +850,37 @@ class Wartime:
         self._changed()
         return cid
 
+    def assign_resources(self, task_id: str, resource_ids: Iterable[str]) -> str:
+        """Send more resources with an order already issued; returns the command id.
+
+        A ``task.update`` that keeps the task's state, names the resources in its note and
+        lists them in ``args.resources`` (the same argument ``task.issue`` takes).
+        """
+        if not self.may("task.issue"):
+            raise WartimeError("该指令需值班长权限")
+        task = self.core.picture.tasks.get(task_id)
+        if task is None:
+            raise WartimeError("该任务尚未被网关确认，暂不能追加资源")
+        if task.status in ("done", "refused"):
+            raise WartimeError("任务已结束，不能再调派资源")
+        inc = self._active_for_change(task.incident_id)
+        wanted = list(dict.fromkeys(str(r) for r in resource_ids))
+        if not wanted:
+            raise WartimeError("请在资源页选择要调派的资源")
+        known = {r.id: r for r in self.resources(inc.id)}
+        unknown = [r for r in wanted if r not in known]
+        if unknown:
+            raise WartimeError("未知的资源：" + "、".join(unknown))
+        new = [r for r in wanted if task_id not in known[r].assigned_to]
+        if not new:
+            raise WartimeError("所选资源已调派给该任务")
+        added = "追加调派资源：" + "、".join(known[r].name for r in new)
+        note = f"{task.note}；{added}" if task.note else added
+        cid = self._submit("task.update", task_id, {"status": task.status, "note": note, "resources": new},
+                           expected_rev=task.rev)
+        self._changed()
+        return cid
+
     def _task_row(self, t: Task, pending_update: str | None = None) -> TaskRow:
         name, level, _parent = self.units().get(t.unit, (t.unit, "", None))
         return TaskRow(id=t.id, incident_id=t.incident_id, unit=t.unit, unit_name=name, unit_level=level,
@@ -941,6 +972,12 @@ class Wartime:
             if c["target"] == incident_id:
                 for rid in c["args"].get("resources", []) or []:
                     assigned.setdefault(rid, []).append(c["args"].get("task_id", ""))
+        task_ids = {t.id for t in self.core.picture.tasks.values() if t.incident_id == incident_id}
+        for cid, c in self._own_commands("task.update"):
+            # Resources added to an order later (assign_resources), unless the gateway refused it.
+            if c["target"] in task_ids and c["args"].get("resources") and self._command_state(cid)[0] != "refused":
+                for rid in c["args"]["resources"]:
+                    assigned.setdefault(rid, []).append(c["target"])
         occupancy = self._shelter_occupancy(incident_id)
         rows = []
         for f in layer.get("features", []):
@@ -1045,6 +1082,8 @@ class Wartime:
             return f"完成「{title}」"
         if r.action == "task.issue":
             return f"向{self.unit_name(a.get('unit', ''))}下达：{a.get('instruction', '')}（时限 {float(a.get('due_minutes', 0)):.0f} 分钟）"
+        if r.action == "task.update" and a.get("resources"):
+            return f"任务 {r.target} 追加调派资源：" + "、".join(self._resource_name(x) for x in a["resources"])
         if r.action == "task.update":
             text = f"任务 {r.target} 回报：{TASK_STATUS_ZH.get(a.get('status', ''), a.get('status', ''))}"
             return text + (f"（{a['note']}）" if a.get("note") else "")

@@ -172,6 +172,12 @@ class CommandPanel(QWidget):
         answer.addWidget(self.status_box)
         answer.addWidget(self.status_note, 1)
         answer.addWidget(self.status_button)
+        # More resources for an order already issued (those selected on the 资源 tab).
+        self.assign_button = QPushButton(self.tr("追加调派所选资源"), page)
+        self.assign_button.setObjectName("AssignResources")
+        self.assign_button.setToolTip(self.tr("把资源页所选资源调派给所选任务"))
+        self.assign_button.clicked.connect(self.assign_resources_to_selected_task)
+        answer.addWidget(self.assign_button)
         # The issue form.
         form = QFrame(page)
         form.setObjectName("IssueTaskForm")
@@ -214,6 +220,7 @@ class CommandPanel(QWidget):
         self._fill_units()
         if self._war.scope:  # a street console answers orders; it does not issue district orders
             form.setVisible(False)
+            self.assign_button.setVisible(False)
         return page
 
     def _fill_units(self) -> None:
@@ -473,6 +480,15 @@ class CommandPanel(QWidget):
         if ok:
             self.status_note.clear()
         return ok
+
+    def assign_resources_to_selected_task(self) -> bool:
+        keys = self._selected_data(self.task_table)
+        if not keys:
+            self.error.setText(self.tr("请先选择任务"))
+            return False
+        tid = next(iter(keys))
+        resources = sorted(self._selected_data(self.resource_table))
+        return self._act(lambda: self._war.assign_resources(tid, resources), self.tr("已追加调派资源（待确认）"))
 
     def add_note(self) -> bool:
         ok = self._act(lambda: self._war.note(self.note_edit.text()), self.tr("已记入指挥日志"))

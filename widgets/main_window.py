@@ -436,14 +436,16 @@ class MainWindow(QMainWindow):
         box.open()  # never exec(): the asyncio loop runs on this thread
 
     def _on_shortcuts_requested(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("快捷键"), self.tr(
-            "F11  全屏\nCtrl+1  地图\nCtrl+2  视频墙\nCtrl+3  告警队列\nCtrl+4  指标\n"
-            "Ctrl+Enter / 空格  签收所选告警 · Ctrl+Shift+Enter 整组签收\nCtrl+D 分拨 · Ctrl+G 开始处置 · Ctrl+J 办结 · Ctrl+L 闭环\n"
-            "Ctrl+U 升级 · Ctrl+B 督办 · Ctrl+M 合并 · Ctrl+R 重新打开 · Ctrl+N 备注\n"
-            "Ctrl+F 搜索 · Ctrl+E 展开/折叠告警风暴\nCtrl+I 导入CAP · Ctrl+Shift+E 导出CSV · Ctrl+Shift+H 值班交接\nCtrl+Q  退出"
-        ), QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
+        # Non-modal, one at a time, read afresh from the window's bindings on every open.
+        from widgets.shortcut_help import ShortcutHelp
+
+        box = getattr(self, "shortcut_help", None)
+        if box is None:
+            box = self.shortcut_help = ShortcutHelp(self)
+        box.refresh()
+        box.show()
+        box.raise_()
+        box.activateWindow()
 
     # ------------------------------------------------------------------ helpers
 

@@ -32,8 +32,8 @@ import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from branca.element import MacroElement
 from jinja2 import Template
-from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QMimeData, QObject, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QColor, QDrag, QKeySequence, QShortcut
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -51,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.nearby import RINGS_M, nearby
+from console.video_wall_model import CAMERA_MIME
 from console.tiles import transform_geojson, wgs84_to_gcj02
 from widgets.signals import disconnect_all
 
@@ -244,6 +245,7 @@ class MapBridge(QObject):
     ready = Signal()
     alert_clicked = Signal(str)
     camera_clicked = Signal(str)
+    camera_drag_started = Signal(str)
     point_picked = Signal(float, float)
     diff_drawn = Signal(str, int)
     measured = Signal(float)
@@ -262,6 +264,11 @@ class MapBridge(QObject):
     def cameraClicked(self, camera_id: str) -> None:  # noqa: N802 - called from JavaScript
         """A camera was clicked on the page."""
         self.camera_clicked.emit(camera_id)
+
+    @Slot(str)
+    def cameraDragStarted(self, camera_id: str) -> None:  # noqa: N802 - called from JavaScript
+        """A camera marker is being dragged out of the page (mouse down and moved)."""
+        self.camera_drag_started.emit(camera_id)
 
     @Slot(float, float)
     def pointPicked(self, lat: float, lon: float) -> None:  # noqa: N802 - called from JavaScript
@@ -381,6 +388,7 @@ class MapPanel(QWidget):
         self._bridge.ready.connect(self._on_page_ready)
         self._bridge.alert_clicked.connect(self._on_alert_clicked)
         self._bridge.camera_clicked.connect(self.camera_selected)
+        self._bridge.camera_drag_started.connect(self._on_camera_drag_started)
         self._bridge.point_picked.connect(self._on_point_picked)
         self._bridge.diff_drawn.connect(self._on_diff_drawn)
         self._bridge.measured.connect(self._on_measured)
@@ -816,6 +824,29 @@ class MapPanel(QWidget):
             self._bridge.measureToggled.emit(True)
         self._update_status()
         self.page_ready.emit()
+
+    @staticmethod
+    def camera_mime_data(camera_id: str) -> QMimeData:
+        """What a camera dragged off the map carries: the same payload as the camera directory's."""
+        mime = QMimeData()
+        mime.setData(CAMERA_MIME, QByteArray(camera_id.encode("utf-8")))
+        mime.setText(camera_id)
+        return mime
+
+    def _on_camera_drag_started(self, camera_id: str) -> None:
+        # Started from the next event-loop turn, not inside the web channel's message
+        # handler: QDrag.exec runs its own loop until the button is released.
+        if camera_id:
+            QTimer.singleShot(0, self, lambda: self._start_camera_drag(camera_id))
+
+    def _start_camera_drag(self, camera_id: str) -> None:
+        drag = QDrag(self)
+        drag.setMimeData(self.camera_mime_data(camera_id))
+        self._exec_drag(drag)
+
+    def _exec_drag(self, drag: QDrag) -> None:
+        """Run the drag (a seam for tests: offscreen has no platform drag loop)."""
+        drag.exec(Qt.DropAction.CopyAction | Qt.DropAction.MoveAction, Qt.DropAction.CopyAction)
 
     def _on_alert_clicked(self, alert_id: str) -> None:
         self._selected = alert_id

@@ -571,7 +571,7 @@
     function cameraTooltip(c) {
         return "<b>" + escapeHtml(c.name) + "</b><br>" + escapeHtml(c.kind) + "监控 · " +
             (c.status === "online" ? "在线" : "离线") + (c.ptz ? " · 云台" : "") +
-            '<br><span class="hint">点击上墙播放</span>';
+            '<br><span class="hint">点击上墙播放，或拖到视频墙的画面上</span>';
     }
 
     function cameraStyle(c) {
@@ -579,6 +579,38 @@
         // Cameras: a white-rimmed cyan dot (devices have a dark rim, alerts a halo).
         return { radius: 4.5, color: on ? "#ffffff" : "#90a4ae", weight: 2, opacity: 0.95,
                  fillColor: on ? CAMERA_COLOUR : "#546e7a", fillOpacity: 1 };
+    }
+
+    /* A camera pressed and moved is dragged out of the page: Python starts a real QDrag
+       with the camera's payload, so a video-wall tile takes it like one from the directory.
+       The map itself must not pan meanwhile. */
+    var CAMERA_DRAG_PX = 6;
+
+    function pressCamera(cameraId, e) {
+        var ev = e.originalEvent;
+        if (!ev || ev.button !== 0) { return; }
+        state.cameraPress = { id: cameraId, x: ev.clientX, y: ev.clientY };
+        if (state.map && state.map.dragging.enabled()) {
+            state.map.dragging.disable();
+            state.cameraPress.restoreDragging = true;
+        }
+        L.DomEvent.stopPropagation(ev);
+    }
+
+    function releaseCamera() {
+        var press = state.cameraPress;
+        state.cameraPress = null;
+        if (press && press.restoreDragging && state.map) { state.map.dragging.enable(); }
+    }
+
+    function moveCamera(ev) {
+        var press = state.cameraPress;
+        if (!press || press.started) { return; }
+        if (Math.abs(ev.clientX - press.x) + Math.abs(ev.clientY - press.y) < CAMERA_DRAG_PX) { return; }
+        press.started = true;
+        if (state.bridge && state.bridge.cameraDragStarted) { state.bridge.cameraDragStarted(press.id); }
+        // The drag loop swallows the mouse release: let go of the press now.
+        releaseCamera();
     }
 
     function applyCameras(diff) {
@@ -604,6 +636,7 @@
             m.cameraId = c.id;
             m.bindTooltip(cameraTooltip(c), { className: "console-tip", direction: "top", offset: [0, -6] });
             m.on("click", function () { if (state.bridge) { state.bridge.cameraClicked(m.cameraId); } });
+            m.on("mousedown", function (e) { pressCamera(m.cameraId, e); });
             m.addTo(state.cameraGroup);
             state.cameras[c.id] = m;
             state.cameraCount += 1;
@@ -875,6 +908,8 @@
         state.pulseRenderer = L.canvas({ pane: "consolePulse", padding: 0.3 });
         state.incidentGroup = L.featureGroup().addTo(map);
         state.cameraGroup = L.featureGroup().addTo(map);
+        document.addEventListener("mousemove", moveCamera, true);
+        document.addEventListener("mouseup", releaseCamera, true);
         state.alertGroup = L.featureGroup().addTo(map);
         state.toolGroup = L.featureGroup().addTo(map);
         // Devices cluster at district zoom; one by one from street zoom.
