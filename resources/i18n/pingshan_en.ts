@@ -780,6 +780,14 @@ State: {state}{ptz}</translation>
         <translation>Selected task:</translation>
     </message>
     <message>
+        <source>追加调派所选资源</source>
+        <translation>Add the selected resources</translation>
+    </message>
+    <message>
+        <source>把资源页所选资源调派给所选任务</source>
+        <translation>Send the resources selected on the Resources tab with the selected order</translation>
+    </message>
+    <message>
         <source>指令内容，如：组织低洼处居民转移</source>
         <translation>Instruction, e.g. evacuate residents of low-lying areas</translation>
     </message>
@@ -902,6 +910,10 @@ State: {state}{ptz}</translation>
     <message>
         <source>已回报任务状态（待确认）</source>
         <translation>Task status reported (awaiting confirmation)</translation>
+    </message>
+    <message>
+        <source>已追加调派资源（待确认）</source>
+        <translation>Resources added to the order (awaiting confirmation)</translation>
     </message>
     <message>
         <source>已记入指挥日志</source>
@@ -1652,30 +1664,6 @@ Data from the district gateway or the built-in demo feed.</translation>
         <translation>Keyboard shortcuts</translation>
     </message>
     <message>
-        <source>F11  全屏
-Ctrl+1  地图
-Ctrl+2  视频墙
-Ctrl+3  告警队列
-Ctrl+4  指标
-Ctrl+Enter / 空格  签收所选告警 · Ctrl+Shift+Enter 整组签收
-Ctrl+D 分拨 · Ctrl+G 开始处置 · Ctrl+J 办结 · Ctrl+L 闭环
-Ctrl+U 升级 · Ctrl+B 督办 · Ctrl+M 合并 · Ctrl+R 重新打开 · Ctrl+N 备注
-Ctrl+F 搜索 · Ctrl+E 展开/折叠告警风暴
-Ctrl+I 导入CAP · Ctrl+Shift+E 导出CSV · Ctrl+Shift+H 值班交接
-Ctrl+Q  退出</source>
-        <translation>F11  Full screen
-Ctrl+1  Map
-Ctrl+2  Video wall
-Ctrl+3  Alert queue
-Ctrl+4  Indicators
-Ctrl+Enter / Space  Acknowledge the selected alert · Ctrl+Shift+Enter acknowledge the group
-Ctrl+D Dispatch · Ctrl+G Start · Ctrl+J Resolve · Ctrl+L Close
-Ctrl+U Escalate · Ctrl+B Urge · Ctrl+M Merge · Ctrl+R Reopen · Ctrl+N Note
-Ctrl+F Search · Ctrl+E Expand/fold alarm storms
-Ctrl+I Import CAP · Ctrl+Shift+E Export CSV · Ctrl+Shift+H Shift handover
-Ctrl+Q  Quit</translation>
-    </message>
-    <message>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
     </message>
@@ -2131,6 +2119,221 @@ Ctrl+Q  Quit</translation>
     </message>
 </context>
 <context>
+    <name>ShortcutHelp</name>
+    <message>
+        <source>快捷键</source>
+        <translation>Keyboard shortcuts</translation>
+    </message>
+    <message>
+        <source>面板</source>
+        <translation>Panel</translation>
+    </message>
+    <message>
+        <source>功能</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>面板快捷键在该面板获得焦点时生效；Ctrl+1…5 切换面板焦点。</source>
+        <translation>Panel keys work while that panel has the focus; Ctrl+1…5 move the focus between panels.</translation>
+    </message>
+    <message>
+        <source>地图</source>
+        <translation>Map</translation>
+    </message>
+    <message>
+        <source>视频墙</source>
+        <translation>Video wall</translation>
+    </message>
+    <message>
+        <source>摄像机目录</source>
+        <translation>Camera directory</translation>
+    </message>
+    <message>
+        <source>告警队列</source>
+        <translation>Alert queue</translation>
+    </message>
+    <message>
+        <source>战时指挥</source>
+        <translation>Wartime command</translation>
+    </message>
+    <message>
+        <source>指标</source>
+        <translation>Indicators</translation>
+    </message>
+    <message>
+        <source>演练</source>
+        <translation>Drill</translation>
+    </message>
+    <message>
+        <source>主窗口</source>
+        <translation>Main window</translation>
+    </message>
+    <message>
+        <source>画面布局：{n} 画面</source>
+        <translation>Layout: {n} tiles</translation>
+    </message>
+    <message>
+        <source>画面布局：1 大 {n} 小</source>
+        <translation>Layout: 1 large + {n} small</translation>
+    </message>
+    <message>
+        <source>图层目录</source>
+        <translation>Layer catalogue</translation>
+    </message>
+    <message>
+        <source>测距</source>
+        <translation>Measure distance</translation>
+    </message>
+    <message>
+        <source>周边：所选告警（未选时为区中心）的 500 米 / 1 公里 / 3 公里范围圈</source>
+        <translation>Nearby: 500 m / 1 km / 3 km rings around the selected alert (the district centre when none)</translation>
+    </message>
+    <message>
+        <source>准备离线区域…</source>
+        <translation>Prepare offline area…</translation>
+    </message>
+    <message>
+        <source>显示/隐藏物联设备</source>
+        <translation>Show/hide IoT devices</translation>
+    </message>
+    <message>
+        <source>定位到街道或社区…</source>
+        <translation>Go to a street or community…</translation>
+    </message>
+    <message>
+        <source>全区</source>
+        <translation>Whole district</translation>
+    </message>
+    <message>
+        <source>清除测距、周边等地图工具</source>
+        <translation>Clear the map tools (measurement, rings)</translation>
+    </message>
+    <message>
+        <source>放大/还原所选画面</source>
+        <translation>Enlarge/restore the selected tile</translation>
+    </message>
+    <message>
+        <source>还原画面</source>
+        <translation>Restore the tiles</translation>
+    </message>
+    <message>
+        <source>所选画面截图</source>
+        <translation>Snapshot of the selected tile</translation>
+    </message>
+    <message>
+        <source>轮巡：暂停/继续</source>
+        <translation>Tour: pause/resume</translation>
+    </message>
+    <message>
+        <source>轮巡：下一组</source>
+        <translation>Tour: next group</translation>
+    </message>
+    <message>
+        <source>清空所选画面</source>
+        <translation>Clear the selected tile</translation>
+    </message>
+    <message>
+        <source>搜索摄像机（名称、编码）</source>
+        <translation>Search cameras (name, code)</translation>
+    </message>
+    <message>
+        <source>收藏/取消收藏摄像机</source>
+        <translation>Add/remove camera favourite</translation>
+    </message>
+    <message>
+        <source>签收所选告警（在告警表格中）</source>
+        <translation>Acknowledge the selected alert (in the alert table)</translation>
+    </message>
+    <message>
+        <source>签收所选告警</source>
+        <translation>Acknowledge the selected alert</translation>
+    </message>
+    <message>
+        <source>整组签收</source>
+        <translation>Acknowledge the whole group</translation>
+    </message>
+    <message>
+        <source>分拨</source>
+        <translation>Dispatch</translation>
+    </message>
+    <message>
+        <source>开始处置</source>
+        <translation>Start handling</translation>
+    </message>
+    <message>
+        <source>办结</source>
+        <translation>Resolve</translation>
+    </message>
+    <message>
+        <source>闭环</source>
+        <translation>Close the loop</translation>
+    </message>
+    <message>
+        <source>升级</source>
+        <translation>Escalate</translation>
+    </message>
+    <message>
+        <source>督办</source>
+        <translation>Urge</translation>
+    </message>
+    <message>
+        <source>合并</source>
+        <translation>Merge</translation>
+    </message>
+    <message>
+        <source>重新打开</source>
+        <translation>Reopen</translation>
+    </message>
+    <message>
+        <source>备注</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>搜索告警（标题、描述、地点、单位、备注）</source>
+        <translation>Search alerts (title, description, place, unit, notes)</translation>
+    </message>
+    <message>
+        <source>展开/折叠告警风暴</source>
+        <translation>Expand/collapse an alarm storm</translation>
+    </message>
+    <message>
+        <source>演练：暂停/继续（任何位置）</source>
+        <translation>Drill: pause/resume (anywhere)</translation>
+    </message>
+    <message>
+        <source>演练：下一条注入（任何位置）</source>
+        <translation>Drill: next inject (anywhere)</translation>
+    </message>
+    <message>
+        <source>云台转动（所选画面为云台摄像机时）</source>
+        <translation>PTZ pan/tilt (when the selected tile is a PTZ camera)</translation>
+    </message>
+    <message>
+        <source>云台变焦：拉近 / 拉远</source>
+        <translation>PTZ zoom: in / out</translation>
+    </message>
+    <message>
+        <source>所选摄像机上墙</source>
+        <translation>Put the selected camera on the wall</translation>
+    </message>
+    <message>
+        <source>演练：暂停/继续（无控件接收该键时）</source>
+        <translation>Drill: pause/resume (when no widget takes the key)</translation>
+    </message>
+    <message>
+        <source>演练：跳到下一条注入</source>
+        <translation>Drill: jump to the next inject</translation>
+    </message>
+    <message>
+        <source>演练：加快 / 放慢</source>
+        <translation>Drill: faster / slower</translation>
+    </message>
+    <message>
+        <source>（未说明）</source>
+        <translation>(not described)</translation>
+    </message>
+</context>
+<context>
     <name>SwitchConfirmBar</name>
     <message>
         <source>切换为战时布局</source>
@@ -2474,7 +2677,7 @@ Ctrl+Q  Quit</translation>
     </message>
     <message>
         <source>大屏设置仅限系统管理员席位</source>
-        <translation>Wall settings are for the administrator's seat only</translation>
+        <translation>Wall settings are for the administrator&apos;s seat only</translation>
     </message>
     <message>
         <source>大屏配置未能保存到 {path}：{reason}</source>
