@@ -83,6 +83,25 @@ def test_a_scenario_drill_draws_its_tiles_into_its_own_cache_with_no_source(tmp_
         session.close()
 
 
+def test_a_scenario_drill_in_a_window_gets_clips_of_its_own_cameras(tmp_path: Path) -> None:
+    from console.drill.session import SCENARIO_CLIPS, DrillSession
+
+    session = DrillSession(SLOPE, tmp_path / "drills")
+    try:
+        assert 0 < len(session.clip_paths) <= SCENARIO_CLIPS
+        for cid, path in session.clip_paths.items():
+            assert path.read_bytes()[:1] == b"\x47"  # an MPEG-TS packet: real H.264 from the feed's encoder
+            cam = session.engine.world.cameras[cid]
+            assert cam.streams.sub == path.resolve().as_uri() == cam.streams.main
+    finally:
+        session.close()
+    headless = DrillSession(SLOPE, tmp_path / "drills", base_map=False)  # no window: no clips to make
+    try:
+        assert headless.clip_paths == {}
+    finally:
+        headless.close()
+
+
 def test_a_package_drill_copies_the_package_tiles(tmp_path: Path) -> None:
     from console.drill.session import DrillSession
 

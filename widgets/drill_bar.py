@@ -176,4 +176,8 @@ def attach_drill_ui(window: QMainWindow, session: Any) -> tuple[DrillBar, DrillW
     marks = DrillWatermarks(text=QCoreApplication.translate("DrillBar", "演练"))
     marks.mark(window)
     window.setWindowTitle(QCoreApplication.translate("DrillBar", "【演练】") + window.windowTitle())
+    wall = getattr(window, "video_wall", None)
+    clips = sorted(getattr(session, "clip_paths", {}) or {})
+    if clips and wall is not None and hasattr(wall, "show_cameras"):
+        wall.show_cameras(clips)  # the drill's cameras with pictures go on the first tiles
     return bar, marks

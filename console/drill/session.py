@@ -30,6 +30,8 @@ from console.drill.scenario import Scenario, load_scenario, parse_scenario_text
 from console.drill.scoring import Score, score
 
 log = logging.getLogger(__name__)
+SCENARIO_CLIPS = 4
+"""Clips made at the start of a plain scenario drill (the wall's first four tiles)."""
 
 WATERMARK = "演练"
 DRILL_OPERATOR = "演练值班员"
@@ -104,8 +106,12 @@ class DrillSession:
         if self.package is not None:
             # Camera clips play from files in the drill's folder (a player needs a file, not a row).
             self.clip_paths = self.package.extract_clips(self.work_dir / "clips")
-            for cid, clip in sorted(self.clip_paths.items()):
-                self.engine.world.set_camera_clip(cid, clip.resolve().as_uri())
+        elif base_map:
+            # A plain scenario in the window: short clips of its own cameras, made now with the
+            # feed's encoder (about 1 s for four), so the wall shows pictures, not 信号中断.
+            self.clip_paths = self._scenario_clips(SCENARIO_CLIPS)
+        for cid, clip in sorted(self.clip_paths.items()):
+            self.engine.world.set_camera_clip(cid, clip.resolve().as_uri())
         self.tiles: Any = None  # console.drill.tiles.DrillTiles: the base map in the drill's own tile cache
         if base_map:
             # Before the core opens ``console/tiles.mbtiles``: the map draws these through
@@ -127,6 +133,21 @@ class DrillSession:
         self._started_wall = time.monotonic()
 
     # ------------------------------------------------------------------ core hook
+
+    def _scenario_clips(self, n: int) -> dict[str, Path]:
+        """Camera id → clip file for up to ``n`` of the scenario's cameras (never fatal)."""
+        from console.drill.package import _clip_cameras, _world_module
+
+        try:
+            wm = _world_module()
+            world = self.engine.world
+            wanted = _clip_cameras(world, self.scenario, n)
+            out = self.work_dir / "clips"
+            wm.encode_clips(world, wanted, out)
+            return {cid: out / f"{cid}-sub.ts" for cid in wanted if (out / f"{cid}-sub.ts").exists()}
+        except Exception:  # noqa: BLE001 - a drill without pictures still runs
+            log.exception("drill clips could not be made")
+            return {}
 
     def console_config_fields(self) -> dict[str, Any]:
         """What the ConsoleConfig of a drill says: its own cache, no backend, the scenario's role."""
