@@ -7,5 +7,9 @@ scripts/bootstrap.sh
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
   echo "[run] no display found: set DISPLAY, or QT_QPA_PLATFORM=offscreen with --screenshot DIR" >&2
 fi
-if [ $# -eq 0 ] || [[ " $* " != *" --backend "* ]]; then set -- --demo "$@"; fi
+# The embedded feed unless a gateway is named, or the run needs none (drill, self-check).
+case " $* " in
+  *" --backend "*|*" --drill "*|*" --self-check "*) ;;
+  *) set -- --demo "$@" ;;
+esac
 exec .venv/bin/pingshan-console "$@"
