@@ -401,6 +401,10 @@ def bind_core(session: AuthSession, core: Any) -> None:
         return
     sender = getattr(core, "sender", None)
     session.bind(gateway, wake=sender.wake if sender is not None else None)
+    source = getattr(core, "source", None)
+    if source is not None and hasattr(source, "wake"):
+        # After a re-login the stream reconnects at once, not at its next backoff retry.
+        session.bind(gateway, wake=source.wake)
 
 
 async def headless_login(base_url: str, verify: bool | str | Path, username: str | None,

@@ -107,6 +107,12 @@ class LiveSource:
         self._events_this_connection = 0
         self._resets_in_row = 0
         self._poison_id: str | None = None
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Cut a waiting reconnect short (a new login or refreshed token: try now)."""
+        self.attempt = 0
+        self._wake.set()
 
     # ------------------------------------------------------------------ loop
 
@@ -218,7 +224,11 @@ class LiveSource:
             # Never reached the gateway since start: the console works from its cache.
             state, text = "offline", f"{reason}，{_seconds_text(delay)} 秒后重试"
         self._set(state=state, detail=text, attempt=self.attempt)
-        await asyncio.sleep(delay)
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), delay)  # wake() ends the wait early
+        except asyncio.TimeoutError:
+            pass
 
     def _set(self, **fields: Any) -> None:
         try:

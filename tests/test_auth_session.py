@@ -243,3 +243,41 @@ def test_verification_cannot_be_switched_off() -> None:
         GatewayClient("https://127.0.0.1:9", verify=False)
 
 
+
+
+def test_a_new_login_reconnects_the_stream_at_once(tmp_path: Path) -> None:
+    """A stream refused with 401 waits out its backoff; logging in wakes it (no long wait)."""
+    import asyncio
+    import random
+
+    from console.gateway import GatewayClient
+    from console.source import LiveSource, backoff_delay
+    from test_source import MiniIngest, MiniPicture
+
+    feed = _login_feed(tmp_path)
+    rng = random.Random(3)
+    # The first retry this source schedules is long: without a wake the test would time out.
+    assert backoff_delay(0, 600.0, 600.0, random.Random(3)) > 120
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url)
+        picture, ingest = MiniPicture(), MiniIngest()
+        source = LiveSource(gw, ingest, picture, base_delay_s=600.0, max_delay_s=600.0, rng=rng)
+        session = AuthSession(feed.url)
+        session.bind(gw, wake=source.wake)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: picture.state == "offline", 20, "refused before login")
+            assert "秒后重试" in picture.detail
+            await session.login("duty", "duty")
+            await until(lambda: picture.state == "live" and ingest.snapshots, 30, "live right after login")
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await session.aclose()
+            await gw.aclose()
+
+    try:
+        run(main())
+    finally:
+        feed.close()
