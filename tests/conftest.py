@@ -76,3 +76,15 @@ def _collect_qt_garbage_on_the_main_thread(request: pytest.FixtureRequest) -> It
     if "qtbot" in request.fixturenames:
         gc.collect()
 
+
+@pytest.fixture
+def login_feed(tmp_path: Path) -> Iterator[FeedProcess]:
+    """A quiet feed that refuses anonymous calls (``--require-login``): demo users only."""
+    proc = FeedProcess(seed=4, alerts_per_s=0, readings_per_s=2, data_dir=tmp_path / "feed",
+                       extra_args=("--require-login",))
+    try:
+        proc.start()
+        yield proc
+    finally:
+        proc.close()
+

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -20,16 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.timeout(170)
 
-
-@pytest.fixture
-def login_feed(tmp_path: Path) -> Iterator[FeedProcess]:
-    proc = FeedProcess(seed=6, alerts_per_s=0, readings_per_s=2, data_dir=tmp_path / "feed",
-                       extra_args=("--require-login",))
-    try:
-        proc.start()
-        yield proc
-    finally:
-        proc.close()
 
 
 def _app(args: list[str], stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:

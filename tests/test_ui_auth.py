@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,16 +18,6 @@ from test_ui_support import console_loop, run_task, stop_core  # noqa: F401
 
 pytestmark = pytest.mark.timeout(150)
 
-
-@pytest.fixture
-def login_feed(tmp_path: Path) -> Iterator[FeedProcess]:
-    proc = FeedProcess(seed=4, alerts_per_s=0, readings_per_s=2, data_dir=tmp_path / "feed",
-                       extra_args=("--require-login",))
-    try:
-        proc.start()
-        yield proc
-    finally:
-        proc.close()
 
 
 def _session(loop: Any, qtbot: Any, url: str, user: str | None = None, **kw: Any) -> AuthSession:

@@ -143,20 +143,16 @@ class LockScreen(QWidget):
     # ------------------------------------------------------------------ internals
 
     async def _relogin(self, password: str) -> None:
-        from console.auth import AuthError
+        from widgets.login_dialog import login_error
 
         ident = getattr(self._session, "identity", None)
         try:
-            await self._session.login(ident.username if ident else "", password)
-        except AuthError as exc:
-            self._wrong(exc.reason)
-            return
+            error = await login_error(self._session, ident.username if ident else "", password)
         except asyncio.CancelledError:
             self._busy(False)
             return
-        except Exception as exc:  # noqa: BLE001 - never a traceback in the UI
-            log.exception("re-login failed")
-            self._wrong(self.tr("登录失败：{error}").format(error=type(exc).__name__))
+        if error is not None:
+            self._wrong(error)
             return
         self._done()
 

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -25,6 +25,23 @@ from PySide6.QtWidgets import (
 )
 
 log = logging.getLogger(__name__)
+
+
+async def login_error(session: Any, user: str, password: str) -> str | None:
+    """Log ``session`` in: None when it worked, else why not, in Chinese (never raises
+    anything but ``CancelledError``)."""
+    from console.auth import AuthError
+
+    try:
+        await session.login(user, password)
+    except AuthError as exc:
+        return str(exc.reason)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never a traceback in the UI
+        log.exception("login failed")
+        return QCoreApplication.translate("LoginDialog", "登录失败：{error}").format(error=type(exc).__name__)
+    return None
 
 
 class LoginDialog(QDialog):
@@ -112,19 +129,13 @@ class LoginDialog(QDialog):
         self._task = asyncio.get_event_loop().create_task(self._login(user, password))
 
     async def _login(self, user: str, password: str) -> None:
-        from console.auth import AuthError
-
         try:
-            await self._session.login(user, password)
-        except AuthError as exc:
-            self._failed(exc.reason)
-            return
+            error = await login_error(self._session, user, password)
         except asyncio.CancelledError:
             self._busy(False)
             return
-        except Exception as exc:  # noqa: BLE001 - never a traceback in the UI
-            log.exception("login failed")
-            self._failed(self.tr("登录失败：{error}").format(error=type(exc).__name__))
+        if error is not None:
+            self._failed(error)
             return
         self.password.clear()
         self.accept()

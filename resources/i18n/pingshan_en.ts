@@ -1549,10 +1549,6 @@ State: {state}{ptz}</translation>
         <source>正在登录…</source>
         <translation>Signing in…</translation>
     </message>
-    <message>
-        <source>登录失败：{error}</source>
-        <translation>Sign-in failed: {error}</translation>
-    </message>
 </context>
 <context>
     <name>LoginDialog</name>
