@@ -76,6 +76,16 @@ class ConfigFileError(ValueError):
             where.append(f"字段 “{field_name}”")
         super().__init__(("，".join(where) + "：" if where else "") + message)
 
+    @classmethod
+    def read_text(cls, path: Path) -> str:
+        """The file's UTF-8 text, or this error saying why it cannot be read."""
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise cls(path, f"不是 UTF-8 文本（第 {exc.start} 字节）") from None
+        except OSError as exc:
+            raise cls(path, f"无法读取（{exc.strerror or exc}）") from None
+
 
 class ProfileError(ConfigFileError):
     """A profile that cannot be used."""
@@ -226,12 +236,7 @@ def parse_profile(text: str, path: Path | str | None = None) -> Profile:
 def load_profile_file(path: Path | str) -> Profile:
     """Read and validate one profile file; the file stem must equal its ``name``."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProfileError(path, f"不是 UTF-8 文本（第 {exc.start} 字节）") from None
-    except OSError as exc:
-        raise ProfileError(path, f"无法读取（{exc.strerror or exc}）") from None
+    text = ProfileError.read_text(path)
     profile = parse_profile(text, path)
     if profile.name != path.stem:
         raise ProfileError(path, f"name = “{profile.name}” 与文件名 “{path.stem}” 不一致",

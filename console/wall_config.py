@@ -267,13 +267,7 @@ def _video(raw: Any, fail: Any) -> VideoLayout:
 def load_wall_config(path: Path | str) -> WallConfig:
     """Read and validate a wall config file (``.toml`` or ``.json``)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise WallConfigError(path, f"不是 UTF-8 文本（第 {exc.start} 字节）") from None
-    except OSError as exc:
-        raise WallConfigError(path, f"无法读取（{exc.strerror or exc}）") from None
-    return parse_wall_config(text, path)
+    return parse_wall_config(WallConfigError.read_text(path), path)
 
 
 # --------------------------------------------------------------------------- placement

@@ -161,3 +161,17 @@ def test_first_start_question_is_answered_without_a_nested_loop(console_loop: ob
     QTimer.singleShot(300, answer)
     chosen = run_task(console_loop, qtbot, ask_profile(load_profiles().ordered()), timeout_s=20)  # type: ignore[arg-type]
     assert chosen is not None and chosen.name == "shijing"
+
+
+def test_a_profile_named_unlike_its_file_or_not_utf8_is_refused(tmp_path: Path) -> None:
+    from console.profiles import PROFILES_DIR, ProfileError, load_profile_file
+
+    renamed = tmp_path / "other.toml"
+    renamed.write_text((PROFILES_DIR / "maluan.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(renamed)
+    assert err.value.field_name == "name" and err.value.line == 2 and "不一致" in str(err.value)
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes("title = '马峦'".encode("gb18030"))
+    with pytest.raises(ProfileError, match="不是 UTF-8 文本"):
+        load_profile_file(latin)
