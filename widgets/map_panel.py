@@ -162,19 +162,23 @@ def alert_marker(alert: Any) -> dict[str, Any] | None:
     }
 
 
+def _point_marker(obj: Any, kind_names: dict[str, str]) -> dict[str, Any]:
+    """What the page needs of any located object: id, position, status, name, kind."""
+    return {
+        "id": obj.id,
+        "lat": obj.location.lat,
+        "lon": obj.location.lon,
+        "status": obj.status,
+        "name": obj.name,
+        "kind": kind_names.get(obj.kind, obj.kind),
+    }
+
+
 def device_marker(device: Any) -> dict[str, Any] | None:
     """The page's view of one IoT device."""
     if device is None:
         return None
-    return {
-        "id": device.id,
-        "lat": device.location.lat,
-        "lon": device.location.lon,
-        "status": device.status,
-        "name": device.name,
-        "kind": DEVICE_KIND_NAMES.get(device.kind, device.kind),
-        "kindId": device.kind,
-    }
+    return {**_point_marker(device, DEVICE_KIND_NAMES), "kindId": device.kind}
 
 
 CAMERA_KIND_NAMES = {
@@ -187,15 +191,7 @@ def camera_marker(camera: Any) -> dict[str, Any] | None:
     """The page's view of one camera (click → play it on the video wall)."""
     if camera is None:
         return None
-    return {
-        "id": camera.id,
-        "lat": camera.location.lat,
-        "lon": camera.location.lon,
-        "status": camera.status,
-        "name": camera.name,
-        "kind": CAMERA_KIND_NAMES.get(camera.kind, camera.kind),
-        "ptz": bool(camera.ptz),
-    }
+    return {**_point_marker(camera, CAMERA_KIND_NAMES), "ptz": bool(camera.ptz)}
 
 
 def incident_marker(incident: Any) -> dict[str, Any] | None:
