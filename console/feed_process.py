@@ -47,6 +47,7 @@ class FeedProcess:
         port: int = 0,
         extra_args: Sequence[str] = (),
         startup_timeout_s: float = 30.0,
+        sim_controls: bool | None = None,
     ) -> None:
         self.seed = seed
         self.alerts_per_s = alerts_per_s
@@ -58,6 +59,11 @@ class FeedProcess:
         self.data_dir = Path(data_dir)
         self.port = port
         self.extra_args = tuple(extra_args)
+        # The test controls (/_sim, an anonymous test seat) are for test harnesses only:
+        # asked for explicitly, or by a test run that sets PINGSHAN_SIM_CONTROLS=1.
+        if sim_controls is None:
+            sim_controls = os.environ.get("PINGSHAN_SIM_CONTROLS") == "1"
+        self.sim_controls = sim_controls
         self.startup_timeout_s = startup_timeout_s
         self.url: str | None = None
         self._proc: subprocess.Popen[str] | None = None
@@ -90,7 +96,8 @@ class FeedProcess:
             sys.executable, "-m", "simulator.server",
             "--host", "127.0.0.1", "--port", str(self.port), "--seed", str(self.seed),
             "--alerts-per-s", str(self.alerts_per_s), "--readings-per-s", str(self.readings_per_s),
-            "--data-dir", str(self.data_dir), "--parent-pid", str(os.getpid()), *self.extra_args,
+            "--data-dir", str(self.data_dir), "--parent-pid", str(os.getpid()), "--demo-users",
+            *(["--sim-controls"] if self.sim_controls else []), *self.extra_args,
         ]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)

@@ -433,6 +433,7 @@ CommandKind = Literal[
     "alert.urge",
     "alert.merge",
     "alert.note",
+    "alert.reveal_phone",
     "camera.ptz",
     "incident.declare",
     "incident.stand_down",
@@ -449,7 +450,7 @@ class Command(WireModel):
     kind: CommandKind
     target_id: str
     expected_rev: int | None = None
-    operator: str
+    operator: str = ""  # informational only: servers take the actor from the caller's token
     issued_at: AwareDatetime
     args: dict[str, Any] = {}
 
@@ -459,6 +460,7 @@ class CommandAccepted(WireModel):
     status: Literal["accepted"] = "accepted"
     target_id: str
     rev: int | None = None  # revision the change produced
+    revealed: str | None = None  # alert.reveal_phone: the reporter's whole number (audited in the timeline)
 
 
 class CommandRefused(WireModel):
@@ -515,25 +517,6 @@ class TokenResponse(WireModel):
     refresh_token: str | None = None
     refresh_expires_in: int | None = None
     name: str | None = None
-
-
-ROLES: tuple[str, ...] = ("viewer", "operator", "supervisor", "administrator")
-"""The four seats, least to most privileged in the console (administrator = settings, not operations)."""
-
-_OPERATOR_KINDS = frozenset({
-    "alert.acknowledge", "alert.dispatch", "alert.start", "alert.resolve", "alert.close", "alert.note",
-    "alert.merge", "camera.ptz", "task.update",
-})
-ROLE_COMMAND_KINDS: dict[str, frozenset[str]] = {
-    "viewer": frozenset(),
-    "operator": _OPERATOR_KINDS,
-    "supervisor": _OPERATOR_KINDS | {"alert.escalate", "alert.urge", "alert.reopen", "incident.declare",
-                                     "incident.stand_down", "incident.step", "task.issue"},
-    # Separation of duties: the administrator keeps profiles, the wall and tiles, and gives no orders.
-    "administrator": frozenset(),
-}
-"""Which command kinds a gateway accepts from each role (anything else is 403). The console
-offers only these; the gateway enforces them."""
 
 
 def wire_models() -> dict[str, Any]:

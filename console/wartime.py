@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from console.models import GeoPoint, Incident, Plan, PlanList, PlanStep, Task
+from district.roles import may_command
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,6 @@ INCIDENT_TRENDS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "public_health": (("aqi", "空气质量指数", ""),),
 }
 DUE_SOON_S = 10 * 60
-DECLARING_ROLES = ("supervisor", "administrator")
 WAR_COMMANDS = ("incident.declare", "incident.stand_down", "incident.step", "task.issue", "task.update")
 LOG_ACTIONS = WAR_COMMANDS + ("war.note", "war.focus", "war.switch", "war.figure", "war.observed", "war.report")
 
@@ -589,21 +589,8 @@ class Wartime:
         return nxt
 
     def may(self, kind: str) -> bool:
-        """Whether this seat's role may send a wartime command of ``kind``.
-
-        Uses the gateway's table of command kinds per role when the wire contract
-        publishes one (``console.models.ROLE_COMMAND_KINDS``); otherwise declaring,
-        standing down, plan steps and orders are a supervisor's call and any seat but
-        a viewer may answer an order.
-        """
-        role = getattr(self.core.config, "role", "operator")
-        try:
-            from console.models import ROLE_COMMAND_KINDS  # type: ignore[attr-defined]
-        except ImportError:
-            if kind == "task.update":
-                return role != "viewer"
-            return role in DECLARING_ROLES
-        return kind in ROLE_COMMAND_KINDS.get(role, frozenset())
+        """Whether this seat's role may send a wartime command of ``kind`` (the rulebook's table)."""
+        return may_command(getattr(self.core.config, "role", "operator"), kind)
 
     def may_declare(self) -> bool:
         """Declaring and standing down are a supervisor's call (值班长)."""

@@ -1,9 +1,11 @@
 """The closed-loop workflow (受理 → 签收 → 分拨 → 办结 → 反馈 → 闭环) as a table the UI reads.
 
-The feed enforces the state machine; this table mirrors it so that the console
-offers only the actions that can succeed (an operator should not have to learn the
-rules from refusals). A refusal still comes back when two consoles race, which is
-why every command carries ``expected_rev``.
+The rulebook (``district.alerts``) holds the state machine that every server
+enforces; the console reads the same table to offer only the actions that can
+succeed (an operator should not have to learn the rules from refusals). A refusal
+still comes back when two consoles race, which is why every command carries
+``expected_rev``. This module adds what only the console needs: button labels and
+keys, required arguments, deadlines.
 
 Also here, because both the queue and the detail pane need them: the time limits
 of a category (签收时限, 办结时限) turned into a deadline, and which units may
@@ -17,8 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-OPEN_STATUSES = frozenset({"new", "acknowledged", "dispatched", "in_progress"})
-"""Statuses still asking for work."""
+from district.alerts import OPEN_STATUSES, allowed
+from district.roles import has_permission
+
+__all__ = ["ACTIONS", "ACTION_BY_VERB", "ACTION_NAMES", "OPEN_STATUSES", "Action", "Limits", "allowed",
+           "allowed_actions", "due_state", "format_left", "has_permission", "missing_argument", "units_for"]
 
 
 @dataclass(frozen=True)
@@ -56,56 +61,12 @@ ACTIONS: tuple[Action, ...] = (
 )
 ACTION_BY_VERB: dict[str, Action] = {a.verb: a for a in ACTIONS}
 
-# From which statuses each verb is allowed (the feed's rules, simulator/world.py).
-_FROM: dict[str, frozenset[str]] = {
-    "acknowledge": frozenset({"new"}),
-    "dispatch": frozenset({"acknowledged", "dispatched"}),  # re-dispatch to another unit
-    "start": frozenset({"dispatched"}),
-    "resolve": frozenset({"dispatched", "in_progress"}),
-    "close": frozenset({"resolved"}),
-    "escalate": frozenset({"new", "acknowledged", "dispatched", "in_progress", "resolved"}),
-    "urge": OPEN_STATUSES,
-    "merge": frozenset({"new", "acknowledged", "dispatched", "in_progress", "resolved"}),
-    "reopen": frozenset({"resolved", "closed"}),
-    "note": frozenset({"new", "acknowledged", "dispatched", "in_progress", "resolved", "closed"}),
-}
-
 ACTION_NAMES: dict[str, str] = {
     "create": "上报", "acknowledge": "签收", "dispatch": "分拨", "start": "开始处置", "resolve": "办结",
     "close": "闭环", "escalate": "升级", "urge": "督办", "merge": "合并", "reopen": "重新打开", "note": "备注",
+    "reveal_phone": "查看完整号码",
 }
 """Chinese names of timeline actions (the feed writes verbs)."""
-
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "viewer": frozenset(),
-    "operator": frozenset({"command", "export"}),
-    "supervisor": frozenset({"command", "export", "reveal"}),
-    # Issue 10: the administrator keeps profiles, the wall and tile settings, and gives no orders.
-    "administrator": frozenset({"export", "settings"}),
-}
-"""What each seat may do in the console; revealing a reporter's number is a supervisor's call.
-Single command kinds (``alert.escalate``) follow the gateway's table ``ROLE_COMMAND_KINDS``."""
-
-
-def has_permission(role: str, permission: str) -> bool:
-    """Whether ``role`` holds ``permission`` (unknown roles hold nothing).
-
-    ``permission`` is a console permission (command, export, reveal, settings) or a
-    command kind such as ``alert.urge`` (checked against the gateway's role table).
-    """
-    if "." in permission:
-        from console.models import ROLE_COMMAND_KINDS
-
-        return permission in ROLE_COMMAND_KINDS.get(role, frozenset())
-    return permission in ROLE_PERMISSIONS.get(role, frozenset())
-
-
-def allowed(alert: Any, verb: str) -> bool:
-    """Whether ``verb`` can be applied to ``alert`` in its current state."""
-    if verb == "escalate" and getattr(alert, "level", "") == "red":
-        return False  # already the highest warning level
-    return alert.status in _FROM.get(verb, frozenset())
-
 
 def allowed_actions(alert: Any) -> list[Action]:
     """The actions the console offers for ``alert``, in workflow order."""

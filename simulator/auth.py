@@ -18,24 +18,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from console.models import ROLE_COMMAND_KINDS, Command
+from district.roles import User
 
 DEFAULT_TOKEN_TTL_S = 8 * 3600
 DEFAULT_REFRESH_TTL_S = 24 * 3600
-
-
-@dataclass(frozen=True)
-class User:
-    """A demo account: the password equals the user name (demo only)."""
-
-    username: str
-    role: str
-    name: str
-    street: str | None = None  # None = the whole district
-
-    @property
-    def scope(self) -> str:
-        return self.street or "district"
 
 
 USERS: dict[str, User] = {u.username: u for u in (
@@ -48,14 +34,8 @@ USERS: dict[str, User] = {u.username: u for u in (
 )}
 """The feed's demo accounts (password = user name)."""
 
-OPEN_SEAT = User("", "supervisor", "")
+OPEN_SEAT = User("", "supervisor", "测试席位")
 """Who an unauthenticated request is when the feed does not require login (tools, tests)."""
-
-ROLE_REFUSAL = {
-    "viewer": "只读席位无权下达指令",
-    "administrator": "系统管理员席位不下达业务指令（三员分立）",
-}
-
 
 @dataclass
 class _Grant:
@@ -70,6 +50,7 @@ class TokenBook:
     token_ttl_s: float = DEFAULT_TOKEN_TTL_S
     refresh_ttl_s: float = DEFAULT_REFRESH_TTL_S
     require_login: bool = False
+    demo_users: bool = True
     clock: Callable[[], float] = time.monotonic
     access: dict[str, _Grant] = field(default_factory=dict)
     refresh: dict[str, _Grant] = field(default_factory=dict)
@@ -78,7 +59,7 @@ class TokenBook:
 
     def login(self, username: str, password: str) -> User | None:
         """The user when the password matches (demo: password = user name)."""
-        user = USERS.get(username)
+        user = USERS.get(username) if self.demo_users else None
         if user is None or not secrets.compare_digest(password.encode("utf-8"), username.encode("utf-8")):
             return None
         return user
@@ -133,64 +114,3 @@ class TokenBook:
         scheme, _, token = authorization.partition(" ")
         user = self.check(token.strip()) if scheme.lower() == "bearer" else None
         return user if user is not None else "令牌无效或已过期"
-
-
-def may_command(role: str, kind: str) -> bool:
-    """Whether ``role`` may send a command of ``kind`` (the contract's table)."""
-    return kind in ROLE_COMMAND_KINDS.get(role, frozenset())
-
-
-def role_refusal(role: str, kind: str) -> str:
-    """The Chinese 403 reason for a command kind the role may not send."""
-    if role in ROLE_REFUSAL:
-        return ROLE_REFUSAL[role]
-    if role == "operator":
-        return "该指令需值班长权限"
-    return "无权执行该指令"
-
-
-def street_of_target(district: Any, cmd: Command) -> str | None | bool:
-    """The street the command's object belongs to; None = district-wide; False = unknown object
-    (the command handler answers 404 for it)."""
-    family = cmd.kind.split(".")[0]
-    if family == "alert":
-        obj = district.alerts.get(cmd.target_id)
-        return False if obj is None else obj.street
-    if family == "camera":
-        obj = district.cameras.get(cmd.target_id)
-        return False if obj is None else obj.street
-    if family == "incident":
-        if cmd.kind == "incident.declare":
-            street = cmd.args.get("street")
-            return street if isinstance(street, str) else None
-        obj = district.incidents.get(cmd.target_id)
-        return False if obj is None else obj.street
-    if family == "task":
-        if cmd.kind == "task.issue":
-            obj = district.incidents.get(cmd.target_id)
-        else:  # an order belongs to the street of the unit it went to (the incident's otherwise)
-            task = district.tasks.get(cmd.target_id)
-            return False if task is None else district._task_street(task)
-        return False if obj is None else obj.street
-    return None
-
-
-def scope_refusal(user: User, district: Any, cmd: Command) -> str | None:
-    """A Chinese 403 reason when ``cmd`` reaches outside the user's street, else None."""
-    if user.street is None:
-        return None
-    street = street_of_target(district, cmd)
-    if street is False or street == user.street:
-        return None
-    name = district.street_name.get(user.street, user.street)
-    return f"超出授权范围：本席位仅限{name}街道"
-
-
-def scope_for(user: User, requested: str | None) -> tuple[str | None, str | None]:
-    """(the scope to serve, a 403 reason). A street seat gets its street when it asks for
-    nothing, and a refusal when it asks for another street or the whole district."""
-    if user.street is None:
-        return requested, None
-    if requested in (None, "", user.street):
-        return user.street, None
-    return None, "超出授权范围：本席位仅可查看所属街道"

@@ -1,15 +1,17 @@
 """The district of a drill: the feed's own ``District`` on a virtual clock, with no server.
 
-A drill must apply the *same* rules as the gateway (alert state machine, roles,
-idempotency, incidents and tasks), so the drill's local arbiter is the feed's
-``District`` itself: same command handlers, same SQLite event log and idempotency
-table (in the drill's own directory), but its clock is the drill's virtual clock
-and its envelopes are collected in memory for the drill source instead of being
-published to HTTP subscribers.  Nothing here opens a socket.
+A drill applies the *same* rules as the gateway (alert state machine, roles,
+scope, limits, idempotency, incidents and tasks): the drill's district is the
+feed's ``District``, whose commands are the rulebook's
+(:class:`district.arbiter.Arbiter`), with the same SQLite event log and
+idempotency table (in the drill's own directory). Its clock is the drill's
+virtual clock and its envelopes are collected in memory for the drill source
+instead of being published to HTTP subscribers. Nothing here opens a socket.
 
-The console core reaches this module by name at drill start (``importlib``), the
-way ``console.feed_process`` runs the feed by module name, so the core's import
-graph stays free of the simulator.
+The drill engine (``console.drill``) imports this module, the synthetic world and
+its tiles and clips directly; the import-linter contracts in ``pyproject.toml``
+keep it from the feed's HTTP server and keep the rest of the core free of
+``simulator``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from console.models import Alert, AlertNote, Camera, Command, Device, GeoPoint, NoticeEnvelope, Notice, Scope
+from district.roles import User
 from simulator import geo
 from simulator.world import (
     DEVICE_KINDS,
@@ -202,15 +205,15 @@ class DrillWorld(District):
         self.hub.publish(self.head, "notice", None, body)
         return self.head
 
-    def execute(self, cmd: Command, role: str, actor: str, idempotency_key: str) -> tuple[int, str]:
-        """The feed's own command handling (roles, state machine, idempotency), drill-prefixed ids."""
+    def execute(self, cmd: Command, user: User, idempotency_key: str) -> tuple[int, str]:
+        """The rulebook's command handling (roles, scope, state machine, idempotency), drill-prefixed ids."""
         if self.store.idempotent(idempotency_key) is None:
             cmd = _drill_ids(self, cmd)
-        return super().execute(cmd, role, actor, idempotency_key)
+        return super().execute(cmd, user, idempotency_key)
 
     def declare(self, command: Command, actor: str) -> tuple[int, str]:
         """The district headquarters declares an incident (supervisor role, through the same handler)."""
-        return self.execute(command, "supervisor", actor, command.id)
+        return self.execute(command, User("drill-hq", "supervisor", actor), command.id)
 
 
 def community_centre(community: str) -> tuple[float, float]:
@@ -233,7 +236,7 @@ def catalogue_layers() -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]
 
 
 def catalogue_plans() -> str:
-    from simulator.plans import plan_list
+    from district.plans import plan_list
 
     return plan_list().model_dump_json()
 

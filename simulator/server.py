@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Header, Query, Request
@@ -38,10 +39,11 @@ from console.models import (
     Snapshot,
     TokenResponse,
 )
+from district.limits import MAX_BODY_BYTES
+from district.plans import plan_list
+from district.scope import scope_for
 from simulator import geo
-from simulator.auth import (DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, TokenBook, may_command, role_refusal,
-                            scope_for, scope_refusal)
-from simulator.plans import plan_list
+from simulator.auth import DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, TokenBook
 from simulator.world import District, FeedConfig, Subscriber
 
 log = logging.getLogger("simulator")
@@ -70,11 +72,22 @@ def _model_response(model: Any, status: int = 200, media_type: str = "applicatio
     return Response(model.model_dump_json(), status_code=status, media_type=media_type)
 
 
-def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is this machine's loopback."""
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address((host or "").strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_controls: bool = False) -> FastAPI:
     """The feed as an ASGI app; the district is built (or reloaded) when the app starts.
 
-    ``auth`` holds the tokens, their lifetimes and whether login is required
-    (default: an open feed whose unauthenticated callers act as a supervisor seat).
+    ``auth`` holds the tokens, their lifetimes and who may log in. ``sim_controls``
+    adds the test controls (``/_sim/…``), answered to loopback callers only; without
+    it they do not exist.
     """
     holder: dict[str, Any] = {}
     book = auth if auth is not None else TokenBook()
@@ -131,6 +144,17 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
             loc = ".".join(str(p) for p in first.get("loc", ()))
             return _refused(422, "invalid", f"指令格式不正确（{loc}: {first.get('msg', '')}）")
         return JSONResponse({"detail": exc.errors()}, status_code=422)
+
+    @app.middleware("http")
+    async def _body_limit(request: Request, call_next: Any) -> Response:
+        # Checked before anything parses the body: a 10 MB note must never reach the rules.
+        if request.method == "POST" and request.url.path == "/api/v1/commands":
+            length = request.headers.get("content-length")
+            if length is None:
+                return _refused(411, "invalid", "指令请求须提供 Content-Length")
+            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                return _refused(413, "invalid", f"指令过大（{length} 字节，最多 {MAX_BODY_BYTES} 字节）")
+        return await call_next(request)
 
     def user_of(authorization: str | None) -> Any:
         """The token's user (simulator.auth.User), or a 401 answer."""
@@ -192,13 +216,13 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
         response_model=CommandAccepted,
         tags=["commands"],
         responses={403: {"model": CommandRefused}, 404: {"model": CommandRefused},
-                   409: {"model": CommandRefused}, 422: {"model": CommandRefused}},
+                   409: {"model": CommandRefused}, 411: {"model": CommandRefused},
+                   413: {"model": CommandRefused}, 422: {"model": CommandRefused}},
     )
     async def commands(
         cmd: Command,
         idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
         authorization: str | None = Header(None),
-        x_operator: str | None = Header(None, alias="X-Operator"),
     ) -> Response:
         """Apply an operator command once per Idempotency-Key (= command id)."""
         d = district()
@@ -212,14 +236,8 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
         user = user_of(authorization)
         if isinstance(user, JSONResponse):
             return user
-        role, display = user.role, user.name or None
-        if not may_command(role, cmd.kind):
-            return _refused(403, "forbidden", role_refusal(role, cmd.kind), cmd.id)
-        outside = scope_refusal(user, d, cmd)
-        if outside:
-            return _refused(403, "forbidden", outside, cmd.id)
-        actor = cmd.operator or x_operator or display or "值班员"
-        status, text = d.execute(cmd, role, actor, idempotency_key)
+        # The actor is the token's user; ``cmd.operator`` is not read (the rulebook decides).
+        status, text = d.execute(cmd, user, idempotency_key)
         return Response(text, status_code=status, media_type="application/json")
 
     @app.post("/api/v1/auth/token", response_model=TokenResponse, tags=["auth"],
@@ -307,18 +325,37 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
 
     # ------------------------------------------------------------------ /_sim controls (not in the contract)
 
-    @app.post("/_sim/burst", include_in_schema=False)
+    if sim_controls:
+        _add_sim_controls(app, district, book)
+    return app
+
+
+def _add_sim_controls(app: FastAPI, district: Callable[[], District], book: TokenBook) -> None:
+    """The embedded feed's test controls: bursts, injected bytes, faults, clock, tokens.
+
+    They exist only when the feed was started with ``--sim-controls`` and answer only
+    callers on the loopback interface (anyone else gets 404, as if they did not exist).
+    """
+    from fastapi import APIRouter, Depends, HTTPException
+
+    def loopback_only(request: Request) -> None:
+        if not is_loopback(request.client.host if request.client else None):
+            raise HTTPException(status_code=404, detail="Not Found")
+
+    router = APIRouter(dependencies=[Depends(loopback_only)])
+
+    @router.post("/_sim/burst", include_in_schema=False)
     async def sim_burst(request: Request) -> Response:
         body = await request.json()
         district().add_burst(int(body.get("alerts", 100)), float(body.get("over_s", 10)))
         return JSONResponse({"ok": True})
 
-    @app.post("/_sim/inject", include_in_schema=False)
+    @router.post("/_sim/inject", include_in_schema=False)
     async def sim_inject(request: Request) -> Response:
         eid = district().inject(await request.body())
         return JSONResponse({"id": str(eid)})
 
-    @app.post("/_sim/inject_batch", include_in_schema=False)
+    @router.post("/_sim/inject_batch", include_in_schema=False)
     async def sim_inject_batch(request: Request) -> Response:
         # Many raw messages in one request (a fuzz flood would take minutes one by one).
         # ``b64``: base64 of each message, so invalid UTF-8 survives JSON; with
@@ -331,7 +368,7 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
         ids = district().inject_many(raws, stamp_id=bool(body.get("stamp_id", False)))
         return JSONResponse({"ids": [str(i) for i in ids]})
 
-    @app.post("/_sim/camera/{camera_id}", include_in_schema=False)
+    @router.post("/_sim/camera/{camera_id}", include_in_schema=False)
     async def sim_camera(camera_id: str, request: Request) -> Response:
         mode = (await request.json()).get("mode", "ok")
         if mode not in ("ok", "stall", "drop") or camera_id not in district().cameras:
@@ -339,12 +376,12 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
         district().camera_modes[camera_id] = mode
         return JSONResponse({"ok": True, "mode": mode})
 
-    @app.post("/_sim/clock", include_in_schema=False)
+    @router.post("/_sim/clock", include_in_schema=False)
     async def sim_clock(request: Request) -> Response:
         district().clock_offset_s = float((await request.json()).get("offset_s", 0))
         return JSONResponse({"ok": True, "offset_s": district().clock_offset_s})
 
-    @app.post("/_sim/fault", include_in_schema=False)
+    @router.post("/_sim/fault", include_in_schema=False)
     async def sim_fault(request: Request) -> Response:
         body = await request.json()
         mode = body.get("mode", "ok")
@@ -355,14 +392,14 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
             district().drip_bytes_per_s = max(0.1, float(body["drip_bytes_per_s"]))
         return JSONResponse({"ok": True, "mode": mode})
 
-    @app.post("/_sim/pause", include_in_schema=False)
+    @router.post("/_sim/pause", include_in_schema=False)
     async def sim_pause(request: Request) -> Response:
         # A paused district generates nothing (commands still apply), so a test can
         # compare the console's state with the feed's without a moving target.
         district().paused = bool((await request.json()).get("paused", True))
         return JSONResponse({"ok": True, "paused": district().paused})
 
-    @app.post("/_sim/auth", include_in_schema=False)
+    @router.post("/_sim/auth", include_in_schema=False)
     async def sim_auth(request: Request) -> Response:
         # "expire": every access token expires now (refresh still works);
         # "revoke": access and refresh tokens are void (everyone logs in again).
@@ -375,11 +412,12 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None) -> FastAPI:
             return JSONResponse({"issued": book.issued, "refreshed": book.refreshed, "live": len(book.access)})
         return JSONResponse({"detail": "bad action"}, status_code=422)
 
-    @app.get("/_sim/state", include_in_schema=False)
+    @router.get("/_sim/state", include_in_schema=False)
     async def sim_state() -> Response:
         return JSONResponse(district().sim_state())
 
-    return app
+
+    app.include_router(router)
 
 
 async def _run_ticker(district: District) -> None:
@@ -486,7 +524,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--parent-pid", type=int, default=None,
                    help="exit when this process is gone (a launcher that died without stopping the feed)")
     p.add_argument("--require-login", action="store_true",
-                   help="refuse unauthenticated API calls with 401 (default: open, callers act as a supervisor)")
+                   help="refuse unauthenticated calls even with --sim-controls (always so without it)")
+    p.add_argument("--demo-users", action="store_true",
+                   help="the demo seats (duty, viewer, chief, admin, maluan, maluan_chief; password = name)")
+    p.add_argument("--sim-controls", action="store_true",
+                   help="TESTS ONLY, loopback only: the /_sim/ controls, and anonymous callers act as a "
+                        "supervisor test seat unless --require-login")
     p.add_argument("--token-ttl-s", type=float, default=DEFAULT_TOKEN_TTL_S, help="access token lifetime")
     p.add_argument("--refresh-ttl-s", type=float, default=DEFAULT_REFRESH_TTL_S, help="refresh token lifetime")
     p.add_argument("--ssl-certfile", type=Path, default=None, help="serve HTTPS with this certificate (PEM)")
@@ -502,6 +545,9 @@ def openapi_document() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``pingshan-feed`` / ``python -m simulator.server``."""
     args = _parser().parse_args(argv)
+    if args.sim_controls and not is_loopback(args.host):
+        print(f"--sim-controls 仅限本机回环地址，不能与 --host {args.host} 同用", file=sys.stderr)
+        return 2
     if args.command == "openapi":
         print(json.dumps(openapi_document(), ensure_ascii=False, indent=1))
         return 0
@@ -524,7 +570,9 @@ def main(argv: list[str] | None = None) -> int:
                         data_dir=data_dir, public_url=args.public_url or base_url, backlog=args.backlog,
                         retention=args.retention, keepalive_s=args.keepalive_s)
     app = create_app(config, TokenBook(token_ttl_s=args.token_ttl_s, refresh_ttl_s=args.refresh_ttl_s,
-                                       require_login=args.require_login))
+                                       require_login=args.require_login or not args.sim_controls,
+                                       demo_users=args.demo_users),
+                     sim_controls=args.sim_controls)
     ssl_args: dict[str, Any] = {}
     if tls:
         ssl_args = {"ssl_certfile": str(args.ssl_certfile),

@@ -1,8 +1,10 @@
-"""The simulated district: devices, cameras, alerts, incidents and their life cycle.
+"""The simulated district: devices, cameras, alerts and the traffic they make.
 
-``District`` owns the feed's state and its event log.  Every change becomes one
-envelope: it is persisted (``FeedStore.append``) and only then handed to the
-``Hub`` for live subscribers.  A seeded ``random.Random`` per concern drives every
+``District`` is the rulebook's :class:`~district.arbiter.Arbiter` (state, event log,
+commands) plus synthetic traffic: it creates the world, raises alerts, sends
+readings and computes indicators. Every change becomes one envelope: it is
+persisted (``EventLog.append``) and only then handed to the ``Hub`` for live
+subscribers. It applies no command itself: commands are the arbiter's.  A seeded ``random.Random`` per concern drives every
 choice (so the same seed yields the same backlog and the same alert sequence);
 timing is the wall clock (plus the ``/_sim/clock`` offset).
 """
@@ -13,60 +15,31 @@ import asyncio
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from xml.sax.saxutils import escape
-
-from pydantic import BaseModel
 
 from console.models import (
     Alert,
     AlertNote,
-    AlertUpsert,
     Camera,
     CameraStreams,
-    CameraUpsert,
-    Command,
-    CommandAccepted,
-    CommandRefused,
     Device,
-    DeviceUpsert,
     GeoPoint,
     Incident,
-    IncidentUpsert,
     IndicatorValue,
     IndicatorValues,
-    IndicatorValuesEnvelope,
-    PlanStepState,
     Reading,
     ReadingBatch,
-    ReadingBatchEnvelope,
-    Reset,
-    ResetEnvelope,
-    Scope,
     Snapshot,
+    Scope,
     Task,
-    TaskUpsert,
     Thresholds,
-    Unit,
 )
+from district.alerts import LEVEL_ZH, OPEN_STATUSES
+from district.arbiter import TZ, Arbiter, Item, public_alert
 from simulator import geo
-from simulator.store import FeedStore
-
-TZ = timezone(timedelta(hours=8))  # Asia/Shanghai, no DST
-
-STATUS_ZH = {
-    "new": "待签收",
-    "acknowledged": "已签收",
-    "dispatched": "已分拨",
-    "in_progress": "处置中",
-    "resolved": "已办结",
-    "closed": "已闭环",
-}
-LEVEL_UP = {"blue": "yellow", "yellow": "orange", "orange": "red"}
-LEVEL_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
-OPEN_STATUSES = ("new", "acknowledged", "dispatched", "in_progress")
 
 # kind → (Chinese name, metric, unit, baseline, noise, warn, alarm, direction, category, weight)
 DEVICE_KINDS: dict[str, tuple[str, str, str, float, float, float, float, str, str, int]] = {
@@ -132,14 +105,6 @@ TEMPLATES: dict[str, list[tuple[str, str]]] = {
 }
 ROAD_NAMES = [name for _, name, _ in geo.ROADS] + ["锦龙大道", "比亚迪路", "青松路", "兰竹路", "新和路", "碧沙路",
                                                   "坪环路", "振环路", "汤坑路", "秀沙路", "龙勤路", "同富路"]
-
-DEMO_USERS = {
-    "duty": ("duty", "operator", "值班员"),
-    "viewer": ("viewer", "viewer", "只读席位"),
-    "chief": ("chief", "supervisor", "值班长"),
-    "admin": ("admin", "administrator", "系统管理员"),
-}
-
 
 @dataclass
 class FeedConfig:
@@ -208,76 +173,34 @@ class Hub:
                 self.subscribers.discard(sub)
 
 
-_Item = tuple[str, BaseModel, "str | None", "str | None", "str | None"]
-"""(envelope type, payload, street, community, state kind or None) of one envelope to emit."""
-_Outcome = tuple[str, int, list[_Item]]
-"""(target id, new rev, envelopes) of an accepted command."""
-
-
-class CommandError(Exception):
-    """A refused command: HTTP status plus the wire refusal."""
-
-    def __init__(self, status: int, error: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.error = error
-        self.reason = reason
-
-
-def _dump(model: BaseModel) -> str:
-    return model.model_dump_json()
-
-
-class District:
-    """The whole simulated district and its persisted event log."""
+class District(Arbiter):
+    """The whole simulated district: the rulebook's arbiter plus synthetic traffic."""
 
     def __init__(self, config: FeedConfig) -> None:
         self.config = config
-        self.store = FeedStore(Path(config.data_dir), config.retention)
-        self.hub = Hub()
+        self.clock_offset_s = 0.0
+        super().__init__(Path(config.data_dir), config.retention, Hub())
+        self.resource_ids = frozenset(f["id"] for f in geo.layers()["resources"][1]["features"])
         seed = config.seed
         self.rng_world = random.Random(f"{seed}:world")
         self.rng_alerts = random.Random(f"{seed}:alerts")
         self.rng_readings = random.Random(f"{seed}:readings")
         self.rng_status = random.Random(f"{seed}:status")
         self.rng_ind = random.Random(f"{seed}:indicators")
-
-        self.streets_cat = geo.load_catalogue("streets.json")["streets"]
-        self.categories = {c["id"]: c for c in geo.load_catalogue("categories.json")["categories"]}
         self.indicator_cat = geo.load_catalogue("indicators.json")["indicators"]
-        self.units = [Unit(**u) for u in geo.load_catalogue("units.json")["units"]]
-        self.unit_by_id = {u.id: u for u in self.units}
-        self.unit_names = {u.id: u.name for u in self.units}
-        self.community_street = {c["id"]: s["id"] for s in self.streets_cat for c in s["communities"]}
-        self.community_name = {c["id"]: c["name_zh"] for s in self.streets_cat for c in s["communities"]}
-        self.street_name = {s["id"]: s["name_zh"] for s in self.streets_cat}
 
-        self.alerts: dict[str, Alert] = {}
-        self.devices: dict[str, Device] = {}
-        self.cameras: dict[str, Camera] = {}
-        self.incidents: dict[str, Incident] = {}
-        self.tasks: dict[str, Task] = {}
         self.indicator_latest: dict[tuple[str, str | None], IndicatorValue] = {}
         self.values: dict[str, float] = {}
-        self.ptz: dict[str, dict[str, float]] = {}
         self.camera_modes: dict[str, str] = {}
         self.fault_mode = "ok"
         self.drip_bytes_per_s = 1.0  # /_sim/fault mode "drip"
         self.paused = False  # /_sim/pause: no generated traffic while set
-        self.clock_offset_s = 0.0
-        self.tokens: dict[str, tuple[str, str, str]] = {}
         self.video_encode_s: dict[str, float] = {}
         self._burst: list[tuple[float, float]] = []  # (remaining alerts, per-second rate)
         self._alert_carry = 0.0
         self._reading_carry = 0.0
         self._ind_drift: dict[str, float] = {}
         self._alarmed: set[str] = set()
-        self.counts = {"alerts_created": 0, "readings": 0, "commands": 0, "injected": 0}
-
-        self.head = self.store.head()
-        self._alert_seq = int(self.store.get_meta("alert_seq", 0))  # type: ignore[arg-type]
-        self._incident_seq = int(self.store.get_meta("incident_seq", 0))  # type: ignore[arg-type]
-        self._task_seq = int(self.store.get_meta("task_seq", 0))  # type: ignore[arg-type]
         if self.head == 0:
             self._create_world()
         else:
@@ -294,29 +217,6 @@ class District:
         return datetime.now(TZ) + timedelta(seconds=self.clock_offset_s)
 
     # ------------------------------------------------------------------ emission
-
-    def emit(self, items: list[_Item], idempotent: tuple[str, int, str] | None = None) -> list[int]:
-        """Persist and publish envelopes.
-
-        Each item is (type, payload, street, community, state kind or None).  All of
-        them are written in one transaction before any is published.
-        """
-        ts = self.now()
-        events: list[tuple[int, str, str | None, bytes]] = []
-        states: list[tuple[str, str, str]] = []
-        for etype, payload, street, community, kind in items:
-            self.head += 1
-            env_cls = _ENVELOPES[etype]
-            env = env_cls(v=1, id=str(self.head), ts=ts, type=etype,
-                          scope=Scope(street=street, community=community), payload=payload)
-            body = env.model_dump_json().encode("utf-8")
-            events.append((self.head, etype, street, body))
-            if kind is not None:
-                states.append((kind, getattr(payload, "id"), _dump(payload)))
-        self.store.append(events, states, idempotent)
-        for eid, etype, street, body in events:
-            self.hub.publish(eid, etype, street, body)
-        return [e[0] for e in events]
 
     def inject(self, raw: bytes) -> int:
         """Emit raw bytes verbatim as one event's data with the next id (persisted)."""
@@ -343,16 +243,6 @@ class District:
             self.hub.publish(eid, etype, street, body)
         self.counts["injected"] += len(events)
         return [e[0] for e in events]
-
-    def reset_envelope(self, reason: str) -> bytes:
-        """A reset envelope carrying the current head as its id (resume point after re-snapshot)."""
-        env = ResetEnvelope(v=1, id=str(max(self.head, 1)), ts=self.now(), type="reset", payload=Reset(reason=reason))
-        return env.model_dump_json().encode("utf-8")
-
-    def _save_seq(self) -> None:
-        self.store.put_meta("alert_seq", self._alert_seq)
-        self.store.put_meta("incident_seq", self._incident_seq)
-        self.store.put_meta("task_seq", self._task_seq)
 
     # ------------------------------------------------------------------ world creation
 
@@ -423,7 +313,7 @@ class District:
         for c in cameras:
             self.cameras[c.id] = c
         backlog = [self._backlog_alert(now) for _ in range(self.config.backlog)]
-        items: list[_Item] = []
+        items: list[Item] = []
         items += [("device.upsert", d, d.street, d.community, "device") for d in devices]
         items += [("camera.upsert", c, c.street, c.community, "camera") for c in cameras]
         items += [("alert.upsert", a, a.street, a.community, "alert") for a in backlog]
@@ -771,7 +661,7 @@ class District:
             cursor=str(self.head),
             generated_at=self.now(),
             scope=Scope(street=street),
-            alerts=tuple(a for a in self.alerts.values() if mine(a)),
+            alerts=tuple(public_alert(a) for a in self.alerts.values() if mine(a)),
             devices=tuple(d for d in self.devices.values() if mine(d)),
             cameras=tuple(c for c in self.cameras.values() if mine(c)),
             indicators=tuple(v for (iid, st), v in self.indicator_latest.items() if street is None or st in (None, street)),
@@ -808,344 +698,6 @@ class District:
             "video_encode_s": dict(self.video_encode_s),
         }
 
-    # ------------------------------------------------------------------ commands
-
-    def login(self, username: str, password: str) -> tuple[str, str, str] | None:
-        """Demo users: (username, role, display name) when the password matches."""
-        user = DEMO_USERS.get(username)
-        if user is None or password != username:
-            return None
-        return user
-
-    def execute(self, cmd: Command, role: str, actor: str, idempotency_key: str) -> tuple[int, str]:
-        """Apply one command once; returns (HTTP status, JSON of CommandAccepted | CommandRefused).
-
-        The answer is stored under the Idempotency-Key in the same transaction as the
-        events the command produced, so a resend (even after a crash) gets the same answer.
-        """
-        done = self.store.idempotent(idempotency_key)
-        if done is not None:
-            return done
-        try:
-            if role == "viewer":
-                raise CommandError(403, "forbidden", "只读席位无权下达指令")
-            handler = _HANDLERS.get(cmd.kind.split(".")[0])
-            if handler is None:
-                raise CommandError(422, "invalid", f"不支持的指令类型：{cmd.kind}")
-            target_id, rev, items = handler(self, cmd, role, actor)
-        except CommandError as exc:
-            refused = CommandRefused(command_id=cmd.id, error=exc.error, reason=exc.reason)  # type: ignore[arg-type]
-            body = refused.model_dump_json()
-            self.store.save_idempotent(idempotency_key, exc.status, body)
-            return exc.status, body
-        self.counts["commands"] += 1
-        body = CommandAccepted(command_id=cmd.id, target_id=target_id, rev=rev).model_dump_json()
-        self.emit(items, idempotent=(idempotency_key, 202, body))
-        return 202, body
-
-    def _check_rev(self, cmd: Command, rev: int, what: str) -> None:
-        if cmd.expected_rev is not None and cmd.expected_rev != rev:
-            raise CommandError(409, "stale_rev", f"该{what}已被更新（当前版本 {rev}，指令基于版本 {cmd.expected_rev}），请刷新后重试")
-
-    def _alert_command(self, cmd: Command, role: str, actor: str) -> _Outcome:
-        a = self.alerts.get(cmd.target_id)
-        if a is None:
-            raise CommandError(404, "not_found", f"事件 {cmd.target_id} 不存在")
-        self._check_rev(cmd, a.rev, "事件")
-        now = self.now()
-        verb = cmd.kind.split(".", 1)[1]
-        args = cmd.args
-        status_zh = STATUS_ZH[a.status]
-        update: dict[str, Any] = {}
-        text = ""
-        extra: list[Alert] = []
-
-        def refuse(action_zh: str) -> CommandError:
-            return CommandError(422, "invalid", f"当前状态为“{status_zh}”，不能{action_zh}")
-
-        if verb == "acknowledge":
-            if a.status != "new":
-                raise refuse("签收")
-            update = {"status": "acknowledged", "acknowledged_by": actor}
-            text = "已签收"
-        elif verb == "dispatch":
-            if a.status not in ("acknowledged", "dispatched"):
-                raise refuse("分拨")
-            unit_id = args.get("unit")
-            if not isinstance(unit_id, str) or not unit_id:
-                raise CommandError(422, "invalid", "分拨须指定承办单位（args.unit）")
-            unit = self.unit_by_id.get(unit_id)
-            if unit is None:
-                raise CommandError(422, "invalid", f"承办单位 {unit_id} 不存在")
-            if unit.categories and a.category not in unit.categories:
-                cat_zh = self.categories[a.category]["name_zh"]
-                raise CommandError(422, "invalid", f"{unit.name}不承办“{cat_zh}”类事件")
-            update = {"status": "dispatched", "assigned_unit": unit_id}
-            text = f"分拨至{unit.name}" + (f"：{args['instruction']}" if args.get("instruction") else "")
-        elif verb == "start":
-            if a.status != "dispatched":
-                raise refuse("开始处置")
-            update = {"status": "in_progress"}
-            text = "开始处置"
-        elif verb == "resolve":
-            if a.status not in ("dispatched", "in_progress"):
-                raise refuse("办结")
-            result = args.get("result")
-            if not isinstance(result, str) or not result.strip():
-                raise CommandError(422, "invalid", "办结须填写处置结果（args.result）")
-            update = {"status": "resolved"}
-            text = f"处置结果：{result.strip()}"
-        elif verb == "close":
-            if a.status != "resolved":
-                raise refuse("闭环")
-            feedback = args.get("feedback", "")
-            update = {"status": "closed"}
-            text = f"反馈：{feedback}" if feedback else "闭环"
-        elif verb == "reopen":
-            if a.status not in ("resolved", "closed"):
-                raise refuse("重新打开")
-            update = {"status": "acknowledged"}
-            text = "重新打开" + (f"：{args['reason']}" if args.get("reason") else "")
-        elif verb == "escalate":
-            if a.status == "closed":
-                raise refuse("升级")
-            if a.level == "red":
-                raise CommandError(422, "invalid", "已是最高预警级别（红色），不能再升级")
-            update = {"level": LEVEL_UP[a.level]}
-            text = f"预警级别由{LEVEL_ZH[a.level]}升为{LEVEL_ZH[LEVEL_UP[a.level]]}"
-        elif verb == "urge":
-            if a.status not in OPEN_STATUSES:
-                raise refuse("督办")
-            text = "督办" + (f"：{args['text']}" if args.get("text") else "")
-        elif verb == "note":
-            note = args.get("text")
-            if not isinstance(note, str) or not note.strip():
-                raise CommandError(422, "invalid", "备注内容不能为空（args.text）")
-            text = note.strip()
-        elif verb == "merge":
-            into = args.get("into")
-            if a.status == "closed":
-                raise refuse("合并")
-            if not isinstance(into, str) or into not in self.alerts:
-                raise CommandError(422, "invalid", f"合并目标事件 {into} 不存在")
-            if into == a.id:
-                raise CommandError(422, "invalid", "不能将事件合并到自身")
-            target = self.alerts[into]
-            if target.status == "closed":
-                raise CommandError(422, "invalid", f"合并目标事件 {into} 已闭环")
-            update = {"status": "closed"}
-            text = f"重复事件，已合并至 {into}"
-            extra.append(target.model_copy(update={
-                "rev": target.rev + 1, "updated_at": now,
-                "timeline": target.timeline + (AlertNote(ts=now, actor=actor, action="note",
-                                                         text=f"已合并重复事件 {a.id}", command_id=cmd.id),)}))
-        else:
-            raise CommandError(422, "invalid", f"不支持的事件指令：{cmd.kind}")
-        new = a.model_copy(update={
-            **update, "rev": a.rev + 1, "updated_at": now, "last_command_id": cmd.id,
-            "timeline": a.timeline + (AlertNote(ts=now, actor=actor, action=verb, text=text, command_id=cmd.id),),
-        })
-        self.alerts[new.id] = new
-        for e in extra:
-            self.alerts[e.id] = e
-        return new.id, new.rev, [("alert.upsert", x, x.street, x.community, "alert") for x in [new, *extra]]
-
-    def _camera_command(self, cmd: Command, role: str, actor: str) -> _Outcome:
-        c = self.cameras.get(cmd.target_id)
-        if c is None:
-            raise CommandError(404, "not_found", f"摄像机 {cmd.target_id} 不存在")
-        if cmd.kind != "camera.ptz":
-            raise CommandError(422, "invalid", f"不支持的摄像机指令：{cmd.kind}")
-        if not c.ptz:
-            raise CommandError(422, "invalid", f"{c.name}不支持云台控制")
-        if c.status != "online":
-            raise CommandError(422, "invalid", f"{c.name}离线，不能控制云台")
-        self._check_rev(cmd, c.rev, "摄像机")
-        pos = dict(self.ptz.get(c.id, {"pan": 0.0, "tilt": 0.0, "zoom": 1.0}))
-        for key in ("pan", "tilt", "zoom"):
-            if key in cmd.args:
-                try:
-                    pos[key] = float(cmd.args[key])
-                except (TypeError, ValueError):
-                    raise CommandError(422, "invalid", f"云台参数 {key} 须为数字") from None
-        if not -180 <= pos["pan"] <= 180 or not -90 <= pos["tilt"] <= 90 or not 1 <= pos["zoom"] <= 30:
-            raise CommandError(422, "invalid", "云台参数超出范围（水平 ±180°，俯仰 ±90°，变倍 1–30）")
-        self.ptz[c.id] = pos
-        c = c.model_copy(update={"rev": c.rev + 1, "updated_at": self.now()})
-        self.cameras[c.id] = c
-        return c.id, c.rev, [("camera.upsert", c, c.street, c.community, "camera")]
-
-    def _incident_command(self, cmd: Command, role: str, actor: str) -> _Outcome:
-        now = self.now()
-        args = cmd.args
-        if cmd.kind == "incident.declare":
-            if cmd.target_id in self.incidents:
-                raise CommandError(422, "invalid", f"事件 {cmd.target_id} 已存在")
-            itype = args.get("type")
-            if itype not in _INCIDENT_TYPES:
-                raise CommandError(422, "invalid", f"未知的突发事件类型：{itype}")
-            level = args.get("level")
-            if not isinstance(level, int) or not 1 <= level <= 4:
-                raise CommandError(422, "invalid", "响应级别须为 1–4（Ⅰ–Ⅳ级）")
-            street = args.get("street")
-            if street is not None and street not in self.street_name:
-                raise CommandError(422, "invalid", f"未知的街道：{street}")
-            loc_raw = args.get("location")
-            try:
-                if loc_raw is not None:
-                    loc = GeoPoint(**loc_raw)
-                elif street is not None:
-                    s = next(x for x in self.streets_cat if x["id"] == street)
-                    loc = GeoPoint(**s["centre"])
-                else:
-                    raise CommandError(422, "invalid", "须指定事发位置（args.location 或 args.street）")
-                radius = float(args.get("radius_m", 1000))
-            except (TypeError, ValueError):
-                raise CommandError(422, "invalid", "事发位置或范围格式不正确") from None
-            if radius <= 0:
-                raise CommandError(422, "invalid", "影响范围须大于 0 米")
-            if street is None:
-                # A declared point tells which street's sub-centre it concerns.
-                cm = self._community_of(loc.lon, loc.lat)
-                street = self.community_street.get(cm) if cm else None
-            if cmd.target_id in ("", "new"):
-                self._incident_seq += 1
-                iid = f"INC{self._incident_seq:05d}"
-            else:
-                iid = cmd.target_id
-            self._save_seq()
-            inc = Incident(id=iid, rev=1, type=itype, level=level, status="active",
-                           title=str(args.get("title") or f"{_INCIDENT_TYPES[itype]}（{'ⅠⅡⅢⅣ'[level - 1]}级响应）"),
-                           reason=str(args.get("reason", "")), location=loc, radius_m=radius, street=street,
-                           plan_id=args.get("plan_id") or f"plan.{itype}", started_at=now, declared_by=actor,
-                           last_command_id=cmd.id)
-        elif cmd.kind == "incident.stand_down":
-            old = self.incidents.get(cmd.target_id)
-            if old is None:
-                raise CommandError(404, "not_found", f"突发事件 {cmd.target_id} 不存在")
-            self._check_rev(cmd, old.rev, "突发事件")
-            if old.status != "active":
-                raise CommandError(422, "invalid", "该突发事件已解除响应")
-            inc = old.model_copy(update={"status": "stood_down", "ended_at": now, "rev": old.rev + 1,
-                                         "last_command_id": cmd.id,
-                                         "ended_reason": str(args.get("reason", ""))})
-        elif cmd.kind == "incident.step":
-            inc = self._incident_step(cmd, actor, now)
-        else:
-            raise CommandError(422, "invalid", f"不支持的突发事件指令：{cmd.kind}")
-        self.incidents[inc.id] = inc
-        # District-wide: every street sub-centre takes part in an emergency, wherever it is.
-        return inc.id, inc.rev, [("incident.upsert", inc, None, None, "incident")]
-
-    def _incident_step(self, cmd: Command, actor: str, now: datetime) -> Incident:
-        """``incident.step``: a plan step completed (``done``) or skipped (``skipped``, reason required)."""
-        old = self.incidents.get(cmd.target_id)
-        if old is None:
-            raise CommandError(404, "not_found", f"突发事件 {cmd.target_id} 不存在")
-        if old.status != "active":
-            raise CommandError(422, "invalid", "该突发事件已解除响应，预案步骤不能再更改")
-        args = cmd.args
-        step_id = args.get("step_id")
-        status = args.get("status")
-        reason = str(args.get("reason", "")).strip()
-        if not isinstance(step_id, str) or not step_id:
-            raise CommandError(422, "invalid", "须指定预案步骤（args.step_id）")
-        if status not in ("done", "skipped"):
-            raise CommandError(422, "invalid", "步骤状态须为 done（完成）或 skipped（跳过）")
-        if status == "skipped" and not reason:
-            raise CommandError(422, "invalid", "跳过预案步骤须说明理由")
-        if any(st.step_id == step_id for st in old.steps):
-            raise CommandError(422, "invalid", "该预案步骤已处理")
-        state = PlanStepState(step_id=step_id, status=status, at=now, by=actor, reason=reason,
-                              last_command_id=cmd.id)
-        return old.model_copy(update={"steps": (*old.steps, state), "rev": old.rev + 1, "last_command_id": cmd.id})
-
-    def _task_street(self, task: Task) -> str | None:
-        """The street whose sub-centre the task concerns: the unit's street, else the incident's."""
-        unit = self.unit_by_id.get(task.unit)
-        uid = getattr(unit, "id", None) or ""
-        parent = getattr(unit, "parent", None) or ""
-        for cand in (uid, parent):
-            if cand.startswith("street."):
-                return cand.split(".", 1)[1]
-        inc = self.incidents.get(task.incident_id)
-        return inc.street if inc is not None else None
-
-    def _task_command(self, cmd: Command, role: str, actor: str) -> _Outcome:
-        now = self.now()
-        args = cmd.args
-        if cmd.kind == "task.issue":
-            inc = self.incidents.get(cmd.target_id)
-            if inc is None:
-                raise CommandError(404, "not_found", f"突发事件 {cmd.target_id} 不存在")
-            if inc.status != "active":
-                raise CommandError(422, "invalid", "该突发事件已解除响应，不能下达任务")
-            unit = args.get("unit")
-            if unit not in self.unit_by_id:
-                raise CommandError(422, "invalid", f"承办单位 {unit} 不存在")
-            instruction = args.get("instruction")
-            if not isinstance(instruction, str) or not instruction.strip():
-                raise CommandError(422, "invalid", "任务须填写指令内容（args.instruction）")
-            try:
-                due = now + timedelta(minutes=float(args.get("due_minutes", 30)))
-                loc = GeoPoint(**args["location"]) if args.get("location") else None
-            except (TypeError, ValueError):
-                raise CommandError(422, "invalid", "任务时限或位置格式不正确") from None
-            tid = args.get("task_id")
-            if not isinstance(tid, str) or not tid:
-                self._task_seq += 1
-                tid = f"TSK{self._task_seq:06d}"
-                self._save_seq()
-            elif tid in self.tasks:
-                raise CommandError(422, "invalid", f"任务 {tid} 已存在")
-            step_id = args.get("step_id")
-            task = Task(id=tid, rev=1, incident_id=inc.id, unit=unit, instruction=instruction.strip(), status="issued",
-                        due=due, location=loc, note=str(args.get("note", "")), updated_at=now, last_command_id=cmd.id,
-                        step_id=step_id if isinstance(step_id, str) and step_id else None)
-        elif cmd.kind == "task.update":
-            old = self.tasks.get(cmd.target_id)
-            if old is None:
-                raise CommandError(404, "not_found", f"任务 {cmd.target_id} 不存在")
-            self._check_rev(cmd, old.rev, "任务")
-            status = args.get("status", old.status)
-            if status not in _TASK_FLOW:
-                raise CommandError(422, "invalid", f"未知的任务状态：{status}")
-            if old.status in ("done", "refused") and status != old.status:
-                raise CommandError(422, "invalid", "任务已结束，不能再更改状态")
-            task = old.model_copy(update={"status": status, "note": str(args.get("note", old.note)),
-                                          "rev": old.rev + 1, "updated_at": now, "last_command_id": cmd.id})
-        else:
-            raise CommandError(422, "invalid", f"不支持的任务指令：{cmd.kind}")
-        self.tasks[task.id] = task
-        return task.id, task.rev, [("task.upsert", task, self._task_street(task), None, "task")]
-
-
-_INCIDENT_TYPES = {
-    "typhoon_waterlogging": "台风内涝",
-    "rainstorm_flood": "暴雨洪涝",
-    "slope_failure": "边坡地质灾害",
-    "fire": "火灾",
-    "hazmat_leak": "危化品泄漏",
-    "public_health": "公共卫生事件",
-}
-_TASK_FLOW = ("issued", "received", "en_route", "on_scene", "done", "refused")
-
-_HANDLERS: dict[str, Callable[[District, Command, str, str], _Outcome]] = {
-    "alert": District._alert_command,
-    "camera": District._camera_command,
-    "incident": District._incident_command,
-    "task": District._task_command,
-}
-
-_ENVELOPES: dict[str, type[BaseModel]] = {
-    "alert.upsert": AlertUpsert,
-    "device.upsert": DeviceUpsert,
-    "reading.batch": ReadingBatchEnvelope,
-    "camera.upsert": CameraUpsert,
-    "indicator.values": IndicatorValuesEnvelope,
-    "incident.upsert": IncidentUpsert,
-    "task.upsert": TaskUpsert,
-}
 
 
 def _aqi_pm25(c: float) -> float:

@@ -11,6 +11,9 @@ from typing import Any, Callable, Iterator
 # Before anything imports Qt: headless platform, and QtWebEngine that runs as root.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
+# Feeds started by tests carry the test controls (/_sim, an anonymous test seat) unless a
+# test asks for a feed without them (FeedProcess(sim_controls=False)): the trust tests do.
+os.environ["PINGSHAN_SIM_CONTROLS"] = "1"
 
 _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from console.feed_process import FeedProcess
-from console.models import ROLE_COMMAND_KINDS, ROLES, CommandKind, CommandRefused, Snapshot, now_utc
+from console.models import CommandKind, CommandRefused, Snapshot, now_utc
+from district.roles import ROLE_COMMAND_KINDS, ROLES
 from console.workflow import has_permission
 
 USERS = {"viewer": "viewer", "operator": "duty", "supervisor": "chief", "administrator": "admin"}

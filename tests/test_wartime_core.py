@@ -52,7 +52,7 @@ def _apply(core: ConsoleCore, *payloads: Any) -> None:
 
 
 def test_bundled_plans_are_the_feeds_plans() -> None:
-    from simulator.plans import plan_list as feed_plans
+    from district.plans import plan_list as feed_plans
 
     assert feed_plans() == plan_list()
     plans = bundled_plans()

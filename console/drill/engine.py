@@ -11,7 +11,6 @@ It opens no socket; its data lives in ``data_dir`` (the drill's own directory).
 from __future__ import annotations
 
 import bisect
-import importlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -31,10 +30,11 @@ from console.drill.scenario import (
     UnitMessageInject,
 )
 from console.models import Command, CommandAccepted, CommandRefused
+from district.roles import User
+from simulator import drill_world
 
 log = logging.getLogger(__name__)
 
-WORLD_MODULE = "simulator.drill_world"
 HQ_ACTOR = "区三防指挥部"
 
 
@@ -68,7 +68,7 @@ class DrillEngine:
         self.start: datetime = scenario.start
         self.duration = float(scenario.duration)
         self.role = scenario.role
-        world_mod = importlib.import_module(WORLD_MODULE)
+        world_mod = drill_world
         self._world_mod = world_mod
         bg = scenario.background
         self.world = world_mod.DrillWorld(self.data_dir / "arbiter", seed=scenario.seed, start=self.start,
@@ -298,7 +298,10 @@ class DrillEngine:
             cmd = Command.model_validate_json(body_json)
         except ValueError:
             return 422, CommandRefused(error="invalid", reason="指令格式不正确").model_dump_json()
-        status, body = self.world.execute(cmd, role or self.role, actor or cmd.operator, cmd.id)
+        # The trainee at this console is the caller: what the command body says of its
+        # operator counts for nothing, as on the gateway.
+        trainee = User("drill-trainee", role or self.role, actor or "演练学员")
+        status, body = self.world.execute(cmd, trainee, cmd.id)
         if cmd.id not in self.command_order:
             self.command_order.append(cmd.id)
         if status == 202:

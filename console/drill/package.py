@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 
+from simulator import drill_world
+
 FORMAT = "pingshan-drill/1"
 SUFFIX = ".drill"
 
@@ -169,12 +171,6 @@ def read_package(path: str | Path) -> DrillPackage:
 # --------------------------------------------------------------------------- building packages
 
 
-def _world_module() -> Any:
-    import importlib
-
-    return importlib.import_module("simulator.drill_world")
-
-
 def district_bbox() -> tuple[float, float, float, float]:
     from console import catalogue
 
@@ -197,7 +193,7 @@ def pack_scenario(scenario_path: str | Path, out: str | Path, *, zooms: tuple[in
 
     sp = Path(scenario_path)
     scenario = load_scenario(sp)  # refuse to pack a broken script
-    wm = _world_module()
+    wm = drill_world
     infos, docs = wm.catalogue_layers()
     if zooms is None:
         from console.drill.tiles import render_scenario_tiles
@@ -292,7 +288,7 @@ def cut_journal(source: str | Path, t_from: str, t_to: str, out: str | Path, *, 
     header = (f"id: recorded-{start.strftime('%Y%m%d-%H%M')}\n"
               f"title: 实况录制演练 {start.strftime('%Y-%m-%d %H:%M')}–{end.strftime('%H:%M')}\n"
               f"start: \"{start.isoformat()}\"\nduration: {duration:g}\nbackground:\n  readings_per_min: 0\n")
-    wm = _world_module()
+    wm = drill_world
     infos, docs = wm.catalogue_layers()
     tiles = wm.render_tiles(district_bbox(), (11, 12)) if with_tiles else []
     path = write_package(out, meta={"kind": "recorded", "title": f"实况录制 {start.isoformat()}",

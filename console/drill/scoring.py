@@ -100,9 +100,9 @@ def score(engine: Any, limits: dict[str, tuple[float, float]] | None = None) -> 
     result = Score(engine.scenario.id, engine.scenario.title, refused_commands=len(engine.refused))
     plans: dict[str, Any] = {}
     try:
-        from console.models import PlanList
+        from district.plans import plan_list
 
-        plans = {p.id: p for p in PlanList.model_validate_json(engine._world_mod.catalogue_plans()).plans}
+        plans = {p.id: p for p in plan_list().plans}
     except Exception:  # noqa: BLE001 - without plans the plan steps are not scored
         plans = {}
     for inject_id, target in sorted(engine.produced.items(), key=lambda kv: (engine.produced_at[kv[0]], kv[0])):

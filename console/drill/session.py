@@ -136,10 +136,11 @@ class DrillSession:
 
     def _scenario_clips(self, n: int) -> dict[str, Path]:
         """Camera id → clip file for up to ``n`` of the scenario's cameras (never fatal)."""
-        from console.drill.package import _clip_cameras, _world_module
+        from console.drill.package import _clip_cameras
+        from simulator import drill_world
 
         try:
-            wm = _world_module()
+            wm = drill_world
             world = self.engine.world
             wanted = _clip_cameras(world, self.scenario, n)
             out = self.work_dir / "clips"

@@ -16,7 +16,6 @@ No Qt here.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from dataclasses import dataclass
@@ -83,10 +82,8 @@ def scenario_tile_list(scenario: Any) -> list[tuple[int, int, int]]:
 def render_scenario_tiles(scenario: Any) -> Iterator[tuple[int, int, int, bytes]]:
     """The tiles of :func:`scenario_tile_list`, drawn by the embedded feed's renderer.
 
-    The simulator is reached by name, as the drill engine does, so that the core's
-    import graph stays free of it.
     """
-    render_tile = importlib.import_module("simulator.tiles").render_tile
+    from simulator.tiles import render_tile
     for z, x, y in scenario_tile_list(scenario):
         yield z, x, y, render_tile(z, x, y)
 

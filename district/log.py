@@ -1,4 +1,4 @@
-"""The feed's own durable state: ``DATA_DIR/feed.sqlite`` in WAL mode.
+"""An arbiter's durable state: ``DATA_DIR/feed.sqlite`` in WAL mode.
 
 An event is written to the log (and the object it changes to its state table) in
 one transaction *before* it is handed to any subscriber, so a feed killed with
@@ -18,8 +18,8 @@ STATE_KINDS = ("alert", "device", "camera", "incident", "task")
 RETENTION = 100_000  # events kept resumable
 
 
-class FeedStore:
-    """Event log + current state + idempotency results in one SQLite file."""
+class EventLog:
+    """Event log + current state + idempotency answers (bound to caller and body) in one SQLite file."""
 
     def __init__(self, data_dir: Path, retention: int = RETENTION) -> None:
         self.retention = retention
@@ -34,10 +34,14 @@ class FeedStore:
             CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, type TEXT NOT NULL, street TEXT, body BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS state (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT NULL,
                                               PRIMARY KEY (kind, id));
-            CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL,
+                                                    fingerprint TEXT NOT NULL DEFAULT '');
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """
         )
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(idempotency)")}
+        if "fingerprint" not in cols:  # a log written before answers were bound to their caller
+            self.db.execute("ALTER TABLE idempotency ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''")
         self._since_prune = 0
 
     # ------------------------------------------------------------------ ids
@@ -55,7 +59,7 @@ class FeedStore:
     # ------------------------------------------------------------------ writes
 
     def append(self, events: list[tuple[int, str, str | None, bytes]], states: list[tuple[str, str, str]],
-               idempotent: tuple[str, int, str] | None = None) -> None:
+               idempotent: tuple[str, int, str, str] | None = None) -> None:
         """Write events, the state rows they change and a command's answer in one transaction."""
         with_tx = self.db
         with_tx.execute("BEGIN")
@@ -64,7 +68,8 @@ class FeedStore:
             if states:
                 with_tx.executemany("INSERT OR REPLACE INTO state (kind, id, body) VALUES (?, ?, ?)", states)
             if idempotent is not None:
-                with_tx.execute("INSERT OR REPLACE INTO idempotency (key, status, body) VALUES (?, ?, ?)", idempotent)
+                with_tx.execute("INSERT OR REPLACE INTO idempotency (key, status, body, fingerprint) VALUES (?, ?, ?, ?)",
+                                idempotent)
             if events:
                 with_tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('head', ?)", (str(events[-1][0]),))
             with_tx.execute("COMMIT")
@@ -92,12 +97,15 @@ class FeedStore:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
-    def save_idempotent(self, key: str, status: int, body: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO idempotency (key, status, body) VALUES (?, ?, ?)", (key, status, body))
+    def save_idempotent(self, key: str, status: int, body: str, fingerprint: str = "") -> None:
+        """Keep a refused command's answer (an accepted one is kept by :meth:`append`)."""
+        self.db.execute("INSERT OR REPLACE INTO idempotency (key, status, body, fingerprint) VALUES (?, ?, ?, ?)",
+                        (key, status, body, fingerprint))
 
-    def idempotent(self, key: str) -> tuple[int, str] | None:
-        row = self.db.execute("SELECT status, body FROM idempotency WHERE key=?", (key,)).fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+    def idempotent(self, key: str) -> tuple[int, str, str] | None:
+        """(status, answer, fingerprint of caller and body) stored under ``key``, or None."""
+        row = self.db.execute("SELECT status, body, fingerprint FROM idempotency WHERE key=?", (key,)).fetchone()
+        return (int(row[0]), str(row[1]), str(row[2])) if row else None
 
     # ------------------------------------------------------------------ reads
 

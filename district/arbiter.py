@@ -1,0 +1,511 @@
+"""The arbiter: the district's state, its event log and the one place commands are applied.
+
+``Arbiter`` holds alerts, devices, cameras, incidents and tasks, writes every change
+as an envelope to its :class:`~district.log.EventLog` (in one transaction with the
+command's idempotent answer) and hands it to a publisher for live subscribers. The
+embedded feed (``simulator.world.District``), drills and the district gateway are
+arbiters with different clocks, publishers and sources of traffic; the rules are
+these, once.
+
+What a caller says about itself counts for nothing: the actor is the server's
+:class:`~district.roles.User`, its role and street are checked here, every id a
+command names is checked against the seat's scope, arguments have limits, and an
+Idempotency-Key reused for another body or by another user is refused (409).
+Reporter phone numbers leave the arbiter masked (``alert.reveal_phone`` returns the
+whole number to a supervisor and writes who asked into the alert's timeline).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from pydantic import BaseModel
+
+from console.masking import mask_phone
+from console.models import (
+    Alert,
+    AlertNote,
+    AlertUpsert,
+    CameraUpsert,
+    Command,
+    CommandAccepted,
+    CommandRefused,
+    DeviceUpsert,
+    GeoPoint,
+    Incident,
+    IncidentUpsert,
+    IndicatorValuesEnvelope,
+    PlanStepState,
+    ReadingBatchEnvelope,
+    Reset,
+    ResetEnvelope,
+    Scope,
+    Task,
+    TaskUpsert,
+)
+from district.alerts import LEVEL_UP, LEVEL_ZH, STATUS_ZH, VERB_ZH, allowed
+from district.catalogue import catalogue
+from district.limits import command_problem
+from district.log import EventLog
+from district.roles import User, may_command, role_refusal
+from district.scope import scope_refusal
+
+TZ = timezone(timedelta(hours=8))  # Asia/Shanghai, no DST
+
+INCIDENT_TYPES = {
+    "typhoon_waterlogging": "台风内涝",
+    "rainstorm_flood": "暴雨洪涝",
+    "slope_failure": "边坡地质灾害",
+    "fire": "火灾",
+    "hazmat_leak": "危化品泄漏",
+    "public_health": "公共卫生事件",
+}
+TASK_FLOW = ("issued", "received", "en_route", "on_scene", "done", "refused")
+
+Item = tuple[str, BaseModel, "str | None", "str | None", "str | None"]
+"""(envelope type, payload, street, community, state kind or None) of one envelope to emit."""
+Outcome = tuple[str, int, list[Item]]
+"""(target id, new rev, envelopes) of an accepted command."""
+
+ENVELOPES: dict[str, type[BaseModel]] = {
+    "alert.upsert": AlertUpsert,
+    "device.upsert": DeviceUpsert,
+    "reading.batch": ReadingBatchEnvelope,
+    "camera.upsert": CameraUpsert,
+    "indicator.values": IndicatorValuesEnvelope,
+    "incident.upsert": IncidentUpsert,
+    "task.upsert": TaskUpsert,
+}
+
+
+class Publisher(Protocol):
+    """Where persisted envelopes go live (the feed's fan-out, a drill's queue, a broker)."""
+
+    def publish(self, eid: int, etype: str, street: str | None, body: bytes) -> None: ...
+
+
+class CommandError(Exception):
+    """A refused command: HTTP status plus the wire refusal."""
+
+    def __init__(self, status: int, error: str, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.error = error
+        self.reason = reason
+
+
+def public_alert(alert: Alert) -> Alert:
+    """The alert as it may leave the server: the reporter's phone masked."""
+    if alert.reporter_phone and "*" not in alert.reporter_phone:
+        return alert.model_copy(update={"reporter_phone": mask_phone(alert.reporter_phone)})
+    return alert
+
+
+def fingerprint(user: User, cmd: Command) -> str:
+    """What an Idempotency-Key is bound to: the caller and the exact command."""
+    body = cmd.model_dump_json(exclude={"operator"})
+    return hashlib.sha256(f"{user.username}\n{user.role}\n{body}".encode("utf-8")).hexdigest()
+
+
+class Arbiter:
+    """State, event log and rules of one district (or one drill's district)."""
+
+    def __init__(self, data_dir: Path, retention: int, publisher: Publisher) -> None:
+        self.store = EventLog(Path(data_dir), retention)
+        self.hub = publisher
+        cat = catalogue()
+        self.catalogue = cat
+        self.streets_cat = [dict(s) for s in cat.streets]
+        self.categories = cat.categories
+        self.units = list(cat.units)
+        self.unit_by_id = cat.unit_by_id
+        self.unit_names = {u.id: u.name for u in self.units}
+        self.community_street = cat.community_street
+        self.community_name = cat.community_name
+        self.street_name = cat.street_name
+        self.resource_ids: frozenset[str] | None = None  # known resources; None = not checked
+
+        self.alerts: dict[str, Alert] = {}
+        self.devices: dict[str, Any] = {}
+        self.cameras: dict[str, Any] = {}
+        self.incidents: dict[str, Incident] = {}
+        self.tasks: dict[str, Task] = {}
+        self.ptz: dict[str, dict[str, float]] = {}
+        self.counts = {"alerts_created": 0, "readings": 0, "commands": 0, "injected": 0, "refused": 0}
+
+        self.head = self.store.head()
+        self._alert_seq = int(self.store.get_meta("alert_seq", 0))  # type: ignore[arg-type]
+        self._incident_seq = int(self.store.get_meta("incident_seq", 0))  # type: ignore[arg-type]
+        self._task_seq = int(self.store.get_meta("task_seq", 0))  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ clock and emission
+
+    def now(self) -> datetime:
+        """The arbiter's clock (wall clock in Asia/Shanghai; drills and the feed override it)."""
+        return datetime.now(TZ)
+
+    def emit(self, items: list[Item], idempotent: tuple[str, int, str, str] | None = None) -> list[int]:
+        """Persist and publish envelopes (alerts with the reporter's phone masked).
+
+        All of them are written in one transaction, with the command's idempotent answer
+        when given, before any is published.
+        """
+        ts = self.now()
+        events: list[tuple[int, str, str | None, bytes]] = []
+        states: list[tuple[str, str, str]] = []
+        for etype, payload, street, community, kind in items:
+            self.head += 1
+            public = public_alert(payload) if isinstance(payload, Alert) else payload
+            env = ENVELOPES[etype](v=1, id=str(self.head), ts=ts, type=etype,
+                                   scope=Scope(street=street, community=community), payload=public)
+            events.append((self.head, etype, street, env.model_dump_json().encode("utf-8")))
+            if kind is not None:
+                states.append((kind, getattr(payload, "id"), payload.model_dump_json()))
+        self.store.append(events, states, idempotent)
+        for eid, etype, street, body in events:
+            self.hub.publish(eid, etype, street, body)
+        return [e[0] for e in events]
+
+    def reset_envelope(self, reason: str) -> bytes:
+        """A reset envelope carrying the current head as its id (resume point after re-snapshot)."""
+        env = ResetEnvelope(v=1, id=str(max(self.head, 1)), ts=self.now(), type="reset", payload=Reset(reason=reason))
+        return env.model_dump_json().encode("utf-8")
+
+    def _save_seq(self) -> None:
+        self.store.put_meta("alert_seq", self._alert_seq)
+        self.store.put_meta("incident_seq", self._incident_seq)
+        self.store.put_meta("task_seq", self._task_seq)
+
+    # ------------------------------------------------------------------ scope lookups (district.scope)
+
+    def unit_street(self, unit_id: str) -> str | None:
+        return self.catalogue.unit_street(unit_id)
+
+    def street_title(self, street: str) -> str:
+        return self.street_name.get(street, street)
+
+    def task_street(self, task: Task) -> str | None:
+        """The street whose sub-centre the task concerns: the unit's street, else the incident's."""
+        street = self.unit_street(task.unit)
+        if street is not None:
+            return street
+        inc = self.incidents.get(task.incident_id)
+        return inc.street if inc is not None else None
+
+    # ------------------------------------------------------------------ commands
+
+    def execute(self, cmd: Command, user: User, idempotency_key: str) -> tuple[int, str]:
+        """Apply one command once for ``user``; returns (HTTP status, JSON of CommandAccepted | CommandRefused).
+
+        The answer is stored under the Idempotency-Key, bound to the caller and the exact
+        command, in the same transaction as the events the command produced: a resend
+        (even after a crash) gets the same answer; the same key with another body or from
+        another user is refused with 409 and changes nothing.
+        """
+        mark = fingerprint(user, cmd)
+        done = self.store.idempotent(idempotency_key)
+        if done is not None:
+            status, body, bound = done
+            if bound and bound != mark:
+                refused = CommandRefused(command_id=cmd.id, error="stale_rev",
+                                         reason="幂等键（Idempotency-Key）已用于另一条指令或另一用户，已拒绝")
+                return 409, refused.model_dump_json()
+            return status, body
+        try:
+            target_id, rev, items, extra = self.check_and_apply(cmd, user)
+        except CommandError as exc:
+            self.counts["refused"] += 1
+            refused = CommandRefused(command_id=cmd.id, error=exc.error, reason=exc.reason)  # type: ignore[arg-type]
+            body = refused.model_dump_json()
+            self.store.save_idempotent(idempotency_key, exc.status, body, mark)
+            return exc.status, body
+        self.counts["commands"] += 1
+        body = CommandAccepted(command_id=cmd.id, target_id=target_id, rev=rev, **extra).model_dump_json()
+        self.emit(items, idempotent=(idempotency_key, 202, body, mark))
+        return 202, body
+
+    def check_and_apply(self, cmd: Command, user: User) -> tuple[str, int, list[Item], dict[str, Any]]:
+        """Every rule in order: role, limits, scope, then the object's own state machine."""
+        if not may_command(user.role, cmd.kind):
+            raise CommandError(403, "forbidden", role_refusal(user.role, cmd.kind))
+        problem = command_problem(cmd.target_id, cmd.args)
+        if problem:
+            raise CommandError(422, "invalid", problem)
+        outside = scope_refusal(user, self, cmd)
+        if outside:
+            raise CommandError(403, "forbidden", outside)
+        resources = cmd.args.get("resources")
+        if resources and self.resource_ids is not None:
+            unknown = [r for r in resources if r not in self.resource_ids]
+            if unknown:
+                raise CommandError(422, "invalid", f"应急资源 {'、'.join(unknown[:5])} 不存在")
+        handler = _HANDLERS.get(cmd.kind.split(".")[0])
+        if handler is None:
+            raise CommandError(422, "invalid", f"不支持的指令类型：{cmd.kind}")
+        extra: dict[str, Any] = {}
+        target_id, rev, items = handler(self, cmd, user.actor, extra)
+        return target_id, rev, items, extra
+
+    def _check_rev(self, cmd: Command, rev: int, what: str) -> None:
+        if cmd.expected_rev is not None and cmd.expected_rev != rev:
+            raise CommandError(409, "stale_rev", f"该{what}已被更新（当前版本 {rev}，指令基于版本 {cmd.expected_rev}），请刷新后重试")
+
+    def _alert_command(self, cmd: Command, actor: str, answer: dict[str, Any]) -> Outcome:
+        a = self.alerts.get(cmd.target_id)
+        if a is None:
+            raise CommandError(404, "not_found", f"事件 {cmd.target_id} 不存在")
+        self._check_rev(cmd, a.rev, "事件")
+        now = self.now()
+        verb = cmd.kind.split(".", 1)[1]
+        args = cmd.args
+        if verb == "escalate" and a.level == "red" and a.status != "closed":
+            raise CommandError(422, "invalid", "已是最高预警级别（红色），不能再升级")
+        if not allowed(a, verb):
+            raise CommandError(422, "invalid", f"当前状态为“{STATUS_ZH[a.status]}”，不能{VERB_ZH.get(verb, verb)}")
+        update: dict[str, Any] = {}
+        text = ""
+        extra: list[Alert] = []
+        if verb == "acknowledge":
+            update = {"status": "acknowledged", "acknowledged_by": actor}
+            text = "已签收"
+        elif verb == "dispatch":
+            unit_id = args.get("unit")
+            if not isinstance(unit_id, str) or not unit_id:
+                raise CommandError(422, "invalid", "分拨须指定承办单位（args.unit）")
+            unit = self.unit_by_id.get(unit_id)
+            if unit is None:
+                raise CommandError(422, "invalid", f"承办单位 {unit_id} 不存在")
+            if unit.categories and a.category not in unit.categories:
+                cat_zh = self.categories[a.category]["name_zh"]
+                raise CommandError(422, "invalid", f"{unit.name}不承办“{cat_zh}”类事件")
+            update = {"status": "dispatched", "assigned_unit": unit_id}
+            text = f"分拨至{unit.name}" + (f"：{args['instruction']}" if args.get("instruction") else "")
+        elif verb == "start":
+            update = {"status": "in_progress"}
+            text = "开始处置"
+        elif verb == "resolve":
+            result = args.get("result")
+            if not isinstance(result, str) or not result.strip():
+                raise CommandError(422, "invalid", "办结须填写处置结果（args.result）")
+            update = {"status": "resolved"}
+            text = f"处置结果：{result.strip()}"
+        elif verb == "close":
+            feedback = args.get("feedback", "")
+            update = {"status": "closed"}
+            text = f"反馈：{feedback}" if feedback else "闭环"
+        elif verb == "reopen":
+            update = {"status": "acknowledged"}
+            text = "重新打开" + (f"：{args['reason']}" if args.get("reason") else "")
+        elif verb == "escalate":
+            update = {"level": LEVEL_UP[a.level]}
+            text = f"预警级别由{LEVEL_ZH[a.level]}升为{LEVEL_ZH[LEVEL_UP[a.level]]}"
+        elif verb == "urge":
+            text = "督办" + (f"：{args['text']}" if args.get("text") else "")
+        elif verb == "note":
+            note = args.get("text")
+            if not isinstance(note, str) or not note.strip():
+                raise CommandError(422, "invalid", "备注内容不能为空（args.text）")
+            text = note.strip()
+        elif verb == "reveal_phone":
+            if not a.reporter_phone:
+                raise CommandError(422, "invalid", "该事件没有报警人号码")
+            answer["revealed"] = a.reporter_phone
+            text = "查看报警人完整号码"
+        elif verb == "merge":
+            into = args.get("into")
+            if not isinstance(into, str) or into not in self.alerts:
+                raise CommandError(422, "invalid", f"合并目标事件 {into} 不存在")
+            if into == a.id:
+                raise CommandError(422, "invalid", "不能将事件合并到自身")
+            target = self.alerts[into]
+            if target.status == "closed":
+                raise CommandError(422, "invalid", f"合并目标事件 {into} 已闭环")
+            update = {"status": "closed"}
+            text = f"重复事件，已合并至 {into}"
+            extra.append(target.model_copy(update={
+                "rev": target.rev + 1, "updated_at": now,
+                "timeline": target.timeline + (AlertNote(ts=now, actor=actor, action="note",
+                                                         text=f"已合并重复事件 {a.id}", command_id=cmd.id),)}))
+        else:
+            raise CommandError(422, "invalid", f"不支持的事件指令：{cmd.kind}")
+        new = a.model_copy(update={
+            **update, "rev": a.rev + 1, "updated_at": now, "last_command_id": cmd.id,
+            "timeline": a.timeline + (AlertNote(ts=now, actor=actor, action=verb, text=text, command_id=cmd.id),),
+        })
+        self.alerts[new.id] = new
+        for e in extra:
+            self.alerts[e.id] = e
+        return new.id, new.rev, [("alert.upsert", x, x.street, x.community, "alert") for x in [new, *extra]]
+
+    def _camera_command(self, cmd: Command, actor: str, answer: dict[str, Any]) -> Outcome:
+        c = self.cameras.get(cmd.target_id)
+        if c is None:
+            raise CommandError(404, "not_found", f"摄像机 {cmd.target_id} 不存在")
+        if cmd.kind != "camera.ptz":
+            raise CommandError(422, "invalid", f"不支持的摄像机指令：{cmd.kind}")
+        if not c.ptz:
+            raise CommandError(422, "invalid", f"{c.name}不支持云台控制")
+        if c.status != "online":
+            raise CommandError(422, "invalid", f"{c.name}离线，不能控制云台")
+        self._check_rev(cmd, c.rev, "摄像机")
+        pos = dict(self.ptz.get(c.id, {"pan": 0.0, "tilt": 0.0, "zoom": 1.0}))
+        for key in ("pan", "tilt", "zoom"):
+            if key in cmd.args:
+                try:
+                    pos[key] = float(cmd.args[key])
+                except (TypeError, ValueError):
+                    raise CommandError(422, "invalid", f"云台参数 {key} 须为数字") from None
+        if not -180 <= pos["pan"] <= 180 or not -90 <= pos["tilt"] <= 90 or not 1 <= pos["zoom"] <= 30:
+            raise CommandError(422, "invalid", "云台参数超出范围（水平 ±180°，俯仰 ±90°，变倍 1–30）")
+        self.ptz[c.id] = pos
+        c = c.model_copy(update={"rev": c.rev + 1, "updated_at": self.now()})
+        self.cameras[c.id] = c
+        return c.id, c.rev, [("camera.upsert", c, c.street, c.community, "camera")]
+
+    def _incident_command(self, cmd: Command, actor: str, answer: dict[str, Any]) -> Outcome:
+        now = self.now()
+        args = cmd.args
+        if cmd.kind == "incident.declare":
+            if cmd.target_id in self.incidents:
+                raise CommandError(422, "invalid", f"事件 {cmd.target_id} 已存在")
+            itype = args.get("type")
+            if itype not in INCIDENT_TYPES:
+                raise CommandError(422, "invalid", f"未知的突发事件类型：{itype}")
+            level = args.get("level")
+            if not isinstance(level, int) or not 1 <= level <= 4:
+                raise CommandError(422, "invalid", "响应级别须为 1–4（Ⅰ–Ⅳ级）")
+            street = args.get("street")
+            if street is not None and street not in self.street_name:
+                raise CommandError(422, "invalid", f"未知的街道：{street}")
+            loc_raw = args.get("location")
+            try:
+                if loc_raw is not None:
+                    loc = GeoPoint(**loc_raw)
+                elif street is not None:
+                    s = next(x for x in self.streets_cat if x["id"] == street)
+                    loc = GeoPoint(**s["centre"])
+                else:
+                    raise CommandError(422, "invalid", "须指定事发位置（args.location 或 args.street）")
+                radius = float(args.get("radius_m", 1000))
+            except (TypeError, ValueError):
+                raise CommandError(422, "invalid", "事发位置或范围格式不正确") from None
+            if radius <= 0:
+                raise CommandError(422, "invalid", "影响范围须大于 0 米")
+            if street is None:
+                # A declared point tells which street's sub-centre it concerns.
+                cm = self._community_of(loc.lon, loc.lat)
+                street = self.community_street.get(cm) if cm else None
+            if cmd.target_id in ("", "new"):
+                self._incident_seq += 1
+                iid = f"INC{self._incident_seq:05d}"
+            else:
+                iid = cmd.target_id
+            self._save_seq()
+            inc = Incident(id=iid, rev=1, type=itype, level=level, status="active",
+                           title=str(args.get("title") or f"{INCIDENT_TYPES[itype]}（{'ⅠⅡⅢⅣ'[level - 1]}级响应）"),
+                           reason=str(args.get("reason", "")), location=loc, radius_m=radius, street=street,
+                           plan_id=args.get("plan_id") or f"plan.{itype}", started_at=now, declared_by=actor,
+                           last_command_id=cmd.id)
+        elif cmd.kind == "incident.stand_down":
+            old = self.incidents.get(cmd.target_id)
+            if old is None:
+                raise CommandError(404, "not_found", f"突发事件 {cmd.target_id} 不存在")
+            self._check_rev(cmd, old.rev, "突发事件")
+            if old.status != "active":
+                raise CommandError(422, "invalid", "该突发事件已解除响应")
+            inc = old.model_copy(update={"status": "stood_down", "ended_at": now, "rev": old.rev + 1,
+                                         "last_command_id": cmd.id,
+                                         "ended_reason": str(args.get("reason", ""))})
+        elif cmd.kind == "incident.step":
+            inc = self._incident_step(cmd, actor, now)
+        else:
+            raise CommandError(422, "invalid", f"不支持的突发事件指令：{cmd.kind}")
+        self.incidents[inc.id] = inc
+        # District-wide: every street sub-centre takes part in an emergency, wherever it is.
+        return inc.id, inc.rev, [("incident.upsert", inc, None, None, "incident")]
+
+    def _incident_step(self, cmd: Command, actor: str, now: datetime) -> Incident:
+        """``incident.step``: a plan step completed (``done``) or skipped (``skipped``, reason required)."""
+        old = self.incidents.get(cmd.target_id)
+        if old is None:
+            raise CommandError(404, "not_found", f"突发事件 {cmd.target_id} 不存在")
+        if old.status != "active":
+            raise CommandError(422, "invalid", "该突发事件已解除响应，预案步骤不能再更改")
+        args = cmd.args
+        step_id = args.get("step_id")
+        status = args.get("status")
+        reason = str(args.get("reason", "")).strip()
+        if not isinstance(step_id, str) or not step_id:
+            raise CommandError(422, "invalid", "须指定预案步骤（args.step_id）")
+        if status not in ("done", "skipped"):
+            raise CommandError(422, "invalid", "步骤状态须为 done（完成）或 skipped（跳过）")
+        if status == "skipped" and not reason:
+            raise CommandError(422, "invalid", "跳过预案步骤须说明理由")
+        if any(st.step_id == step_id for st in old.steps):
+            raise CommandError(422, "invalid", "该预案步骤已处理")
+        state = PlanStepState(step_id=step_id, status=status, at=now, by=actor, reason=reason,
+                              last_command_id=cmd.id)
+        return old.model_copy(update={"steps": (*old.steps, state), "rev": old.rev + 1, "last_command_id": cmd.id})
+
+    def _task_command(self, cmd: Command, actor: str, answer: dict[str, Any]) -> Outcome:
+        now = self.now()
+        args = cmd.args
+        if cmd.kind == "task.issue":
+            inc = self.incidents.get(cmd.target_id)
+            if inc is None:
+                raise CommandError(404, "not_found", f"突发事件 {cmd.target_id} 不存在")
+            if inc.status != "active":
+                raise CommandError(422, "invalid", "该突发事件已解除响应，不能下达任务")
+            unit = args.get("unit")
+            if unit not in self.unit_by_id:
+                raise CommandError(422, "invalid", f"承办单位 {unit} 不存在")
+            instruction = args.get("instruction")
+            if not isinstance(instruction, str) or not instruction.strip():
+                raise CommandError(422, "invalid", "任务须填写指令内容（args.instruction）")
+            try:
+                due = now + timedelta(minutes=float(args.get("due_minutes", 30)))
+                loc = GeoPoint(**args["location"]) if args.get("location") else None
+            except (TypeError, ValueError):
+                raise CommandError(422, "invalid", "任务时限或位置格式不正确") from None
+            tid = args.get("task_id")
+            if not isinstance(tid, str) or not tid:
+                self._task_seq += 1
+                tid = f"TSK{self._task_seq:06d}"
+                self._save_seq()
+            elif tid in self.tasks:
+                raise CommandError(422, "invalid", f"任务 {tid} 已存在")
+            step_id = args.get("step_id")
+            task = Task(id=tid, rev=1, incident_id=inc.id, unit=unit, instruction=instruction.strip(), status="issued",
+                        due=due, location=loc, note=str(args.get("note", "")), updated_at=now, last_command_id=cmd.id,
+                        step_id=step_id if isinstance(step_id, str) and step_id else None)
+        elif cmd.kind == "task.update":
+            old = self.tasks.get(cmd.target_id)
+            if old is None:
+                raise CommandError(404, "not_found", f"任务 {cmd.target_id} 不存在")
+            self._check_rev(cmd, old.rev, "任务")
+            status = args.get("status", old.status)
+            if status not in TASK_FLOW:
+                raise CommandError(422, "invalid", f"未知的任务状态：{status}")
+            if old.status in ("done", "refused") and status != old.status:
+                raise CommandError(422, "invalid", "任务已结束，不能再更改状态")
+            task = old.model_copy(update={"status": status, "note": str(args.get("note", old.note)),
+                                          "rev": old.rev + 1, "updated_at": now, "last_command_id": cmd.id})
+        else:
+            raise CommandError(422, "invalid", f"不支持的任务指令：{cmd.kind}")
+        self.tasks[task.id] = task
+        return task.id, task.rev, [("task.upsert", task, self.task_street(task), None, "task")]
+
+    def _community_of(self, lon: float, lat: float) -> str | None:
+        """The community a point lies in (a district with geometry overrides this)."""
+        return None
+
+
+_HANDLERS: dict[str, Callable[[Arbiter, Command, str, dict[str, Any]], Outcome]] = {
+    "alert": Arbiter._alert_command,
+    "camera": Arbiter._camera_command,
+    "incident": Arbiter._incident_command,
+    "task": Arbiter._task_command,
+}
