@@ -21,12 +21,10 @@ from typing import Any
 from console.exports import ExportError, atomic_write  # noqa: F401  (ExportError: what write_text raises)
 from console.masking import mask_phone, mask_text
 from console.workflow import ACTION_NAMES, OPEN_STATUSES, Limits, due_state, format_left
+from district.alerts import LEVEL_ZH, STATUS_ZH
 
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
-LEVEL_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
-STATUS_ZH = {"new": "待签收", "acknowledged": "已签收", "dispatched": "已分拨", "in_progress": "处置中",
-             "resolved": "已办结", "closed": "已闭环"}
 SOURCE_ZH = {"hotline_12345": "12345热线", "app_pingshan": "i坪山App", "grid_patrol": "网格巡查",
              "iot_threshold": "物联感知", "video_ai": "视频AI", "early_warning": "预警发布"}
 

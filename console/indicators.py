@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
+from district.alerts import OPEN_STATUSES
+
 TZ_BEIJING = timezone(timedelta(hours=8))
 """Asia/Shanghai (no DST): "today" starts at local midnight."""
 
-OPEN_STATUSES: tuple[str, ...] = ("new", "acknowledged", "dispatched", "in_progress")
 DONE_STATUSES: tuple[str, ...] = ("resolved", "closed")
 
 DEFAULT_LIMITS: tuple[int, int] = (120, 1440)

@@ -20,6 +20,8 @@ def mask_phone(phone: str | None) -> str:
     other numbers keep only their last four digits."""
     if not phone:
         return ""
+    if "*" in phone:
+        return phone  # masked already (numbers leave the gateway masked)
     digits = re.sub(r"\D", "", phone)
     if len(digits) == 13 and digits.startswith("861"):
         digits = digits[2:]  # +86 country code

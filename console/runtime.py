@@ -253,12 +253,20 @@ class ConsoleCore:
 
         return has_permission(self.config.role, permission)
 
-    def reveal_phone(self, alert_id: str) -> str:
-        """The reporter's full number, for a seat with the ``reveal`` permission; audited.
+    async def reveal_phone(self, alert_id: str) -> str:
+        """The reporter's whole number, asked of the gateway (``alert.reveal_phone``).
 
-        Raises ``PermissionError`` (Chinese message) without the permission, and
-        ``KeyError`` for an unknown alert. A refused attempt is audited too.
+        Numbers reach the console masked; only the gateway holds them whole, and it
+        answers a seat with the reveal permission and writes who asked into the alert's
+        timeline. The attempt is also kept in this console's audit chain. Raises
+        ``PermissionError`` (Chinese message) without the permission or when the gateway
+        refuses, ``KeyError`` for an unknown alert and ``ConnectionError`` offline.
         """
+        import uuid
+        from datetime import datetime, timezone
+
+        from console.models import Command, CommandAccepted, CommandRefused
+
         alert = self.picture.alerts.get(alert_id)
         if alert is None:
             raise KeyError(alert_id)
@@ -266,9 +274,26 @@ class ConsoleCore:
             if self.auditor is not None:
                 self.auditor.record("reveal.refused", alert_id, field="reporter_phone", role=self.config.role)
             raise PermissionError("无权查看完整号码（需值班长权限）")
+        if self.gateway is None:
+            raise ConnectionError("未连接网关：完整号码只保存在网关，无法查看")
+        cmd = Command(id=uuid.uuid4().hex, kind="alert.reveal_phone", target_id=alert_id,
+                      issued_at=datetime.now(timezone.utc))
+        try:
+            status, body = await self.gateway.post_command(cmd)
+        except Exception as exc:  # noqa: BLE001 - any transport failure reads the same to the operator
+            raise ConnectionError(f"网关不可达，无法查看完整号码（{type(exc).__name__}）") from None
+        if status != 202:
+            try:
+                reason = CommandRefused.model_validate_json(body).reason
+            except ValueError:
+                reason = f"网关答复 {status}"
+            if self.auditor is not None:
+                self.auditor.record("reveal.refused", alert_id, field="reporter_phone", role=self.config.role,
+                                    reason=reason)
+            raise PermissionError(reason)
         if self.auditor is not None:
-            self.auditor.record("reveal.reporter_phone", alert_id, role=self.config.role)
-        return alert.reporter_phone or ""
+            self.auditor.record("reveal.reporter_phone", alert_id, role=self.config.role, command_id=cmd.id)
+        return CommandAccepted.model_validate_json(body).revealed or ""
 
     def import_cap(self, path: str | Path) -> Any:
         """Read one CAP 1.2 file and put its warning into the queue; returns the LedgerResult.

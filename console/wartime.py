@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from console.models import GeoPoint, Incident, Plan, PlanList, PlanStep, Task
+from district.arbiter import INCIDENT_TYPES, TASK_FLOW
 from district.roles import may_command
 
 log = logging.getLogger(__name__)
@@ -44,20 +45,13 @@ FOCUS_KEY = "wartime:focus"
 CONFIRMED_KEY = "wartime:confirmed"  # incident ids whose layout switch the operator accepted (or declared)
 DECLINED_KEY = "wartime:declined"
 
-INCIDENT_TYPES: dict[str, str] = {
-    "typhoon_waterlogging": "台风内涝",
-    "rainstorm_flood": "暴雨洪涝",
-    "slope_failure": "边坡地质灾害",
-    "fire": "建筑或森林火灾",
-    "hazmat_leak": "危化品泄漏",
-    "public_health": "公共卫生事件",
-}
 LEVELS = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}
 TASK_STATUS_ZH = {
     "pending": "待发送", "issued": "已下达", "received": "已接收", "en_route": "在途",
     "on_scene": "到场处置", "done": "已完成", "refused": "已拒绝", "failed": "未被接受",
 }
-TASK_FLOW = ("issued", "received", "en_route", "on_scene", "done")
+TASK_PROGRESSION = tuple(s for s in TASK_FLOW if s != "refused")
+"""The order's steps forward (the rulebook's flow without a refusal)."""
 STEP_STATUS_ZH = {
     "open": "待办", "due_soon": "临近时限", "overdue": "已超时", "done": "已完成", "skipped": "已跳过",
     "pending_done": "完成（待确认）", "pending_skipped": "跳过（待确认）",
@@ -822,7 +816,7 @@ class Wartime:
         task = self.core.picture.tasks.get(task_id)
         if task is None:
             raise WartimeError("该任务尚未被网关确认，暂不能更新状态")
-        if status not in TASK_FLOW and status != "refused":
+        if status not in TASK_FLOW:
             raise WartimeError("未知的任务状态")
         if task.status in ("done", "refused"):
             raise WartimeError("任务已结束，不能再更改状态")

@@ -1,5 +1,8 @@
 """The layers hold: the core imports no widgets, no QtGui/QtWebEngine/QtMultimedia and
-nothing of the simulator; the cache imports no Qt at all.
+nothing of the simulator (drills: only its synthetic district, never its server); the
+cache imports no Qt at all; the rulebook (``district``) stands alone, and its rules
+are defined nowhere else. The import-linter contracts in ``pyproject.toml`` are run
+too (they read every import statement, also those inside functions).
 
 Every module under ``console/`` and ``offline_cache/`` is found by walking the
 package folders, so modules added later are checked too.  Each check runs in a
@@ -19,6 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CORE_FORBIDDEN = ["PySide6.QtWidgets", "PySide6.QtWebEngine", "PySide6.QtGui", "PySide6.QtMultimedia",
                   "widgets", "simulator"]
 CACHE_FORBIDDEN = ["PySide6", "shiboken6", "widgets", "simulator", "console"]
+DRILL_FORBIDDEN = ["PySide6.QtWidgets", "PySide6.QtWebEngine", "PySide6.QtMultimedia", "widgets",
+                   "simulator.server", "fastapi", "uvicorn"]
+RULEBOOK_FORBIDDEN = ["PySide6", "shiboken6", "widgets", "simulator", "offline_cache", "fastapi", "starlette",
+                      "uvicorn", "httpx"]
+RULE_NAMES = {"ROLE_COMMAND_KINDS", "ROLE_PERMISSIONS", "TRANSITIONS", "_FROM", "may_command", "has_permission",
+              "role_refusal", "scope_refusal", "scope_for", "street_of_target", "target_street", "allowed",
+              "_alert_command", "_incident_command", "_task_command", "_camera_command", "_incident_step",
+              "INCIDENT_TYPES", "_INCIDENT_TYPES", "TASK_FLOW", "_TASK_FLOW", "LEVEL_UP", "STATUS_ZH",
+              "OPEN_STATUSES", "fingerprint", "command_problem"}
+"""Names that hold a rule: defined in ``district/`` and nowhere else."""
 
 _PROBE = textwrap.dedent("""
     import importlib, importlib.abc, json, sys, traceback
@@ -74,9 +87,85 @@ def test_module_walk_finds_the_core() -> None:
 
 
 def test_core_imports_without_widgets_gui_webengine_multimedia_or_simulator() -> None:
-    result = _probe(_modules("offline_cache") + _modules("console"), CORE_FORBIDDEN)
+    core = [m for m in _modules("console") if not m.startswith("console.drill")]
+    result = _probe(_modules("offline_cache") + core, CORE_FORBIDDEN)
     assert result["failures"] == {}, result["failures"]
     assert result["loaded"] == []
+
+
+def test_drills_import_the_synthetic_district_but_not_its_server() -> None:
+    result = _probe([m for m in _modules("console") if m.startswith("console.drill")], DRILL_FORBIDDEN)
+    assert result["failures"] == {}, result["failures"]
+    assert result["loaded"] == []
+
+
+def test_the_rulebook_imports_no_qt_http_feed_or_cache() -> None:
+    result = _probe(_modules("district"), RULEBOOK_FORBIDDEN)
+    assert result["failures"] == {}, result["failures"]
+    assert result["loaded"] == []
+
+
+def _lint_imports(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run([str(exe), "--no-cache", *args], capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+def test_import_contracts_hold() -> None:
+    done = _lint_imports()
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "0 broken" in done.stdout
+
+
+def test_import_contracts_can_fail(tmp_path: Path) -> None:
+    """A contract the code breaks (the rulebook uses the wire models) is reported as broken."""
+    config = tmp_path / "contracts.toml"
+    config.write_text(textwrap.dedent("""
+        [tool.importlinter]
+        root_packages = ["console", "district"]
+        [[tool.importlinter.contracts]]
+        name = "probe"
+        type = "forbidden"
+        source_modules = ["district"]
+        forbidden_modules = ["console.models"]
+    """), encoding="utf-8")
+    done = _lint_imports("--config", str(config))
+    assert done.returncode != 0 and "BROKEN" in done.stdout.upper()
+
+
+def _defined_names(path: Path) -> set[str]:
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    # Module-level names and methods: a local variable that happens to be called
+    # ``allowed`` is no rule.
+    nodes = list(tree.body) + [n for c in tree.body if isinstance(c, ast.ClassDef) for n in c.body]
+    for node in nodes:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def test_rules_are_defined_in_the_rulebook_only() -> None:
+    """No second copy: a rule's name is defined under district/ and in no other package."""
+    elsewhere = {}
+    for package in ("console", "simulator", "widgets", "offline_cache"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            clash = _defined_names(path) & RULE_NAMES
+            if clash:
+                elsewhere[str(path.relative_to(ROOT))] = sorted(clash)
+    assert elsewhere == {}, elsewhere
+    assert RULE_NAMES & set().union(*(_defined_names(p) for p in (ROOT / "district").rglob("*.py")))
+
+
+def test_nothing_reaches_a_module_by_name_to_dodge_the_contracts() -> None:
+    for package in ("console", "district", "widgets"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            assert 'import_module("simulator' not in text and "import_module('simulator" not in text, path
 
 
 def test_offline_cache_imports_no_qt_and_nothing_of_the_console() -> None:

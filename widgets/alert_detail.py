@@ -8,6 +8,8 @@ the gateway in red beside the alert, and never touches the network or the disk.
 
 from __future__ import annotations
 
+import asyncio
+
 import logging
 import math
 from datetime import datetime, timezone
@@ -182,6 +184,7 @@ class AlertDetailPane(QWidget):
         self._limits = Limits.from_catalogue()
         self._alert_id: str | None = None
         self._revealed: str | None = None
+        self._reveal_task: asyncio.Task[None] | None = None
         self._chart: Any = None
         self._curve: Any = None
 
@@ -396,17 +399,26 @@ class AlertDetailPane(QWidget):
             self._render_chart()
 
     def _on_reveal_clicked(self) -> None:
-        if self._alert_id is None:
+        if self._alert_id is None or (self._reveal_task is not None and not self._reveal_task.done()):
             return
+        self.reveal_button.setEnabled(False)
+        self._reveal_task = asyncio.get_event_loop().create_task(self._reveal(self._alert_id))
+
+    async def _reveal(self, alert_id: str) -> None:
         try:
-            self._revealed = self._core.reveal_phone(self._alert_id)
-        except PermissionError as exc:
+            number = await self._core.reveal_phone(alert_id)
+        except (PermissionError, ConnectionError) as exc:
             self.message.emit(str(exc), True)
             return
         except Exception as exc:  # noqa: BLE001
             log.exception("reveal failed")
             self.message.emit(QCoreApplication.translate("AlertDetailPane", "无法查看号码：{error}").format(error=exc), True)
             return
+        finally:
+            self.reveal_button.setEnabled(True)
+        if alert_id != self._alert_id:
+            return  # the operator moved on meanwhile: show nothing of the old alert
+        self._revealed = number
         self.message.emit(QCoreApplication.translate("AlertDetailPane", "已查看完整号码（已记入审计日志）"), False)
         self._render()
 
@@ -427,13 +439,13 @@ class AlertDetailPane(QWidget):
         alert = self._current()
         store = self._core.picture.alerts
         enabled = alert is not None
-        may_command = self._can_command()
+        gives_orders = self._can_command()
         for verb, button in self.buttons.items():
-            permitted = may_command and self._core_can(f"alert.{verb}")  # the seat's role (issue 10)
+            permitted = gives_orders and self._core_can(f"alert.{verb}")  # the seat's role (issue 10)
             button.setVisible(permitted)
             button.setEnabled(permitted and enabled and allowed(alert, verb) and not store.pending(alert.id))
         for w in (self.unit_combo, self.text_edit, self.merge_edit):
-            w.setVisible(may_command)  # a seat that gives no orders sees no order inputs
+            w.setVisible(gives_orders)  # a seat that gives no orders sees no order inputs
             w.setEnabled(enabled and may_command)
         self.cameras_button.setEnabled(enabled)
         self.reveal_button.setVisible(self._core_can("reveal"))

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from console.alert_query import AlertFilter, AlertQuery, QueryResult
 from console.workflow import ACTIONS, Limits, due_state
+from district.alerts import OPEN_STATUSES
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -145,7 +146,6 @@ SEARCH_DELAY_MS = 250
 FLASH_PREF = "queue/flash"
 SOUND_PREF = "queue/sound"
 
-OPEN_STATUSES = frozenset({"new", "acknowledged", "dispatched", "in_progress"})
 """Statuses still asking for work; resolved/closed alerts do not count as open."""
 
 STATUS_RANK: dict[str, int] = {"new": 0, "acknowledged": 1, "dispatched": 2, "in_progress": 3, "resolved": 4, "closed": 5}

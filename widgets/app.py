@@ -50,7 +50,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--demo", action="store_true", help="start the embedded district feed and use it")
     p.add_argument("--cache", metavar="DIR", type=Path, default=None, help="local cache folder")
     p.add_argument("--lang", choices=("zh_CN", "en"), default="zh_CN", help="UI language (default zh_CN)")
-    p.add_argument("--operator", metavar="NAME", default="值班员", help="operator name on commands")
     p.add_argument("--screenshot", metavar="DIR", type=Path, default=None, help="save PNGs of the windows and exit")
     p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="delay before --screenshot")
     p.add_argument("--profile", metavar="NAME", default=None,
@@ -347,7 +346,7 @@ def _open_drill(args: argparse.Namespace) -> Any:
     from console.drill.session import DrillSession
 
     try:
-        return DrillSession(args.drill, args.cache, speed=args.drill_speed, operator=args.operator)
+        return DrillSession(args.drill, args.cache, speed=args.drill_speed)
     except (ScenarioError, PackageError) as exc:
         print(str(exc), file=sys.stderr)
         return None

@@ -134,9 +134,9 @@ def read_password() -> str:
 
 def config_kwargs(backend: str | None, args: argparse.Namespace, session: Any) -> dict[str, Any]:
     """``ConsoleConfig`` arguments: gateway, cache, CA; for a session also its token, role,
-    scope and the user's name as the operator (the identity wins over ``--operator``)."""
-    kwargs: dict[str, Any] = {"backend_url": backend, "cache_dir": args.cache, "operator": args.operator,
-                              "verify": verify_of(args)}
+    scope and the user's name (the name this console writes into its own audit chain; the
+    gateway takes the actor of a command from the token, never from the console)."""
+    kwargs: dict[str, Any] = {"backend_url": backend, "cache_dir": args.cache, "verify": verify_of(args)}
     if session:
         from console.auth import config_fields
 

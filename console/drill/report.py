@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from console.drill.scoring import STATUS_ZH, STEP_ZH
+from console.drill.scoring import SCORE_STATUS_ZH, STEP_ZH
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def report_html(session: Any, result: Any, *, for_pdf: bool = False) -> str:
         took = "—" if m.took_min is None else f"{m.took_min:.1f}"
         rows_s.append(
             f"<tr><td>{esc(m.inject)}</td><td>{esc(m.title)}</td><td>{esc(STEP_ZH.get(m.step, m.step))}</td>"
-            f"<td>{m.limit_min:g}</td><td>{took}</td><td class='{m.status}'>{esc(STATUS_ZH[m.status])}</td>"
+            f"<td>{m.limit_min:g}</td><td>{took}</td><td class='{m.status}'>{esc(SCORE_STATUS_ZH[m.status])}</td>"
             f"<td>{'' if m.points is None else m.points}</td></tr>")
     missed = "".join(f"<li>{esc(m.inject)} · {esc(m.title)} · {esc(STEP_ZH.get(m.step, m.step))}"
                      f"（时限 {m.limit_min:g} 分钟）</li>" for m in sc.missed()) or "<li>无</li>"

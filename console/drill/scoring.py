@@ -21,7 +21,7 @@ from console.drill.scenario import IncidentInject
 ON_TIME, LATE, MISSED = 10, 5, 0
 DISPATCH_FACTOR = 2.0
 
-STATUS_ZH = {"on_time": "按时", "late": "超时", "missed": "遗漏", "open": "未到时限"}
+SCORE_STATUS_ZH = {"on_time": "按时", "late": "超时", "missed": "遗漏", "open": "未到时限"}
 STEP_ZH = {"acknowledge": "签收", "dispatch": "分拨", "resolve": "办结", "plan_step": "预案步骤"}
 
 
