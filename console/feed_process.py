@@ -64,6 +64,7 @@ class FeedProcess:
         if sim_controls is None:
             sim_controls = os.environ.get("PINGSHAN_SIM_CONTROLS") == "1"
         self.sim_controls = sim_controls
+        self.demo_users = True  # the demo seats (password = name); off for a feed given --users
         self.startup_timeout_s = startup_timeout_s
         self.url: str | None = None
         self._proc: subprocess.Popen[str] | None = None
@@ -96,8 +97,9 @@ class FeedProcess:
             sys.executable, "-m", "simulator.server",
             "--host", "127.0.0.1", "--port", str(self.port), "--seed", str(self.seed),
             "--alerts-per-s", str(self.alerts_per_s), "--readings-per-s", str(self.readings_per_s),
-            "--data-dir", str(self.data_dir), "--parent-pid", str(os.getpid()), "--demo-users",
-            *(["--sim-controls"] if self.sim_controls else []), *self.extra_args,
+            "--data-dir", str(self.data_dir), "--parent-pid", str(os.getpid()),
+            *(["--demo-users"] if self.demo_users else []), *(["--sim-controls"] if self.sim_controls else []),
+            *self.extra_args,
         ]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)

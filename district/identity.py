@@ -65,11 +65,10 @@ from typing import Any, Callable, Iterable, Iterator, NoReturn, Sequence
 import jwt
 
 from console import catalogue
+from district.roles import ROLES, User
 
 log = logging.getLogger(__name__)
 
-ROLES: tuple[str, ...] = ("viewer", "operator", "supervisor", "administrator")
-"""The four seats (the same tuple as ``console.models.ROLES``)."""
 
 DISTRICT_SCOPE = "district"
 """The scope of a user not bound to one street."""
@@ -102,27 +101,12 @@ def district_streets() -> frozenset[str]:
 # --------------------------------------------------------------------------- users
 
 
-@dataclass(frozen=True)
-class User:
-    """Who a caller is: a login name, a seat (role), a display name and a street (or the district)."""
-
-    username: str
-    role: str
-    name: str
-    street: str | None = None  # None = the whole district
-
-    @property
-    def scope(self) -> str:
-        """``"district"`` or the street id (the TokenResponse ``scope``)."""
-        return self.street or DISTRICT_SCOPE
-
-
 ANONYMOUS = User("", "viewer", "匿名（只读）")
 """A caller without credentials on a server that does not require login: read-only."""
 
-OPEN_SEAT = User("", "supervisor", "")
-"""The embedded feed's historical open seat (tools and tests act as a supervisor).
-``TokenBook.anonymous`` defaults to it; a district server should pass :data:`ANONYMOUS`."""
+OPEN_SEAT = User("", "supervisor", "测试席位")
+"""The embedded feed's test seat: anonymous callers act as a supervisor only on a feed started
+with ``--sim-controls`` on loopback (tests). ``TokenBook.anonymous`` defaults to it."""
 
 DEMO_USERS: tuple[User, ...] = (
     User("duty", "operator", "值班员"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import ipaddress
 import json
 import logging
@@ -39,11 +40,12 @@ from console.models import (
     Snapshot,
     TokenResponse,
 )
+from district.identity import (ANONYMOUS, DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, OPEN_SEAT, JwtVerifier,
+                               LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main)
 from district.limits import MAX_BODY_BYTES
 from district.plans import plan_list
 from district.scope import scope_for
 from simulator import geo
-from simulator.auth import DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, TokenBook
 from simulator.world import District, FeedConfig, Subscriber
 
 log = logging.getLogger("simulator")
@@ -82,7 +84,8 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
-def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_controls: bool = False) -> FastAPI:
+def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_controls: bool = False,
+               throttle: LoginThrottle | None = None) -> FastAPI:
     """The feed as an ASGI app; the district is built (or reloaded) when the app starts.
 
     ``auth`` holds the tokens, their lifetimes and who may log in. ``sim_controls``
@@ -90,7 +93,8 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
     it they do not exist.
     """
     holder: dict[str, Any] = {}
-    book = auth if auth is not None else TokenBook()
+    book = auth if auth is not None else TokenBook(require_login=True, users=UserDirectory())
+    guard = throttle if throttle is not None else LoginThrottle()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -157,7 +161,7 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
         return await call_next(request)
 
     def user_of(authorization: str | None) -> Any:
-        """The token's user (simulator.auth.User), or a 401 answer."""
+        """The token's user (district.roles.User), or a 401 answer."""
         who = book.who(authorization)
         if isinstance(who, str):
             return JSONResponse({"detail": who}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
@@ -248,8 +252,9 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
                                      "username": {"type": "string"}, "password": {"type": "string"},
                                      "refresh_token": {"type": "string"}}}}}}})
     async def token(request: Request) -> Response:
-        """OAuth2 password grant for the demo users (duty, viewer, chief, admin, maluan, maluan_chief),
-        and the refresh_token grant (single use; a new pair is issued)."""
+        """OAuth2 password grant for the users of ``--users FILE`` (or the demo seats with
+        ``--demo-users``), throttled per user and per address (429 with Retry-After), and the
+        refresh_token grant (single use; a new pair is issued)."""
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         grant = form.get("grant_type", ["password"])[0]
         if grant == "refresh_token":
@@ -259,9 +264,18 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
             return _model_response(TokenResponse(**issued))
         if grant != "password":
             return JSONResponse({"detail": f"不支持的授权方式：{grant}"}, status_code=400)
-        user = book.login(form.get("username", [""])[0], form.get("password", [""])[0])
+        username = form.get("username", [""])[0]
+        address = request.client.host if request.client else ""
+        wait = guard.check(username, address)
+        if wait > 0:  # guessing: answer at once, without looking at the password
+            return JSONResponse({"detail": f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试"}, status_code=429,
+                                headers={"Retry-After": str(math.ceil(wait))})
+        # scrypt takes tens of milliseconds: off the event loop.
+        user = await asyncio.to_thread(book.login, username, form.get("password", [""])[0])
         if user is None:
+            guard.failed(username, address)
             return JSONResponse({"detail": "用户名或密码错误"}, status_code=401)
+        guard.succeeded(username, address)
         return _model_response(TokenResponse(**book.issue(user)))
 
     @app.get("/api/v1/layers", response_model=LayerList, tags=["catalogue"])
@@ -510,7 +524,9 @@ async def _drip(district: District, data: bytes) -> AsyncIterator[bytes]:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pingshan-feed", description="坪山区模拟数据网关（嵌入式）")
-    p.add_argument("command", nargs="?", choices=["serve", "openapi"], default="serve")
+    p.add_argument("command", nargs="?", choices=["serve", "openapi", "users"], default="serve",
+                   help="serve (default); openapi: print the OpenAPI document; "
+                        "users add|list|remove …: manage a users file (pingshan-feed users -h)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--seed", type=int, default=1)
@@ -525,6 +541,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="exit when this process is gone (a launcher that died without stopping the feed)")
     p.add_argument("--require-login", action="store_true",
                    help="refuse unauthenticated calls even with --sim-controls (always so without it)")
+    p.add_argument("--users", type=Path, default=None, metavar="FILE",
+                   help="accounts with scrypt password hashes (made with: pingshan-feed users add …)")
+    p.add_argument("--jwks", default=None, metavar="FILE_OR_URL",
+                   help="accept bearer JWTs of the district's identity provider, checked against this JWKS")
+    p.add_argument("--jwt-issuer", default=None, help="required iss of identity-provider tokens")
+    p.add_argument("--jwt-audience", default=None, help="required aud of identity-provider tokens")
     p.add_argument("--demo-users", action="store_true",
                    help="the demo seats (duty, viewer, chief, admin, maluan, maluan_chief; password = name)")
     p.add_argument("--sim-controls", action="store_true",
@@ -537,6 +559,28 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _token_book(args: argparse.Namespace) -> TokenBook:
+    """Who may log in: the users file, or the demo seats; identity-provider JWTs when a JWKS is
+    given. Anonymous callers are refused, except the test seat of ``--sim-controls``."""
+    if args.users is not None and args.demo_users:
+        raise ValueError("--users 与 --demo-users 只能选一个")
+    if args.users is not None:
+        users = UserDirectory.load(args.users)
+    elif args.demo_users:
+        users = UserDirectory.demo()
+    else:
+        users = UserDirectory()  # nobody logs in with a password (identity-provider tokens only)
+    verifier = None
+    if args.jwks:
+        if not args.jwt_issuer or not args.jwt_audience:
+            raise ValueError("--jwks 须同时给出 --jwt-issuer 与 --jwt-audience")
+        verifier = JwtVerifier(args.jwks, issuer=args.jwt_issuer, audience=args.jwt_audience)
+        verifier.refresh_keys()
+    open_seat = args.sim_controls and not args.require_login
+    return TokenBook(token_ttl_s=args.token_ttl_s, refresh_ttl_s=args.refresh_ttl_s, require_login=not open_seat,
+                     users=users, jwt=verifier, anonymous=OPEN_SEAT if open_seat else ANONYMOUS)
+
+
 def openapi_document() -> dict[str, Any]:
     """The feed's OpenAPI document (no server, no data dir touched)."""
     return create_app(FeedConfig()).openapi()
@@ -544,6 +588,9 @@ def openapi_document() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``pingshan-feed`` / ``python -m simulator.server``."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["users"]:
+        return users_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.sim_controls and not is_loopback(args.host):
         print(f"--sim-controls 仅限本机回环地址，不能与 --host {args.host} 同用", file=sys.stderr)
@@ -569,10 +616,12 @@ def main(argv: list[str] | None = None) -> int:
     config = FeedConfig(seed=args.seed, alerts_per_s=args.alerts_per_s, readings_per_s=args.readings_per_s,
                         data_dir=data_dir, public_url=args.public_url or base_url, backlog=args.backlog,
                         retention=args.retention, keepalive_s=args.keepalive_s)
-    app = create_app(config, TokenBook(token_ttl_s=args.token_ttl_s, refresh_ttl_s=args.refresh_ttl_s,
-                                       require_login=args.require_login or not args.sim_controls,
-                                       demo_users=args.demo_users),
-                     sim_controls=args.sim_controls)
+    try:
+        book = _token_book(args)
+    except (UsersFileError, OSError, ValueError) as exc:
+        print(f"无法启动：{exc}", file=sys.stderr)
+        return 2
+    app = create_app(config, book, sim_controls=args.sim_controls)
     ssl_args: dict[str, Any] = {}
     if tls:
         ssl_args = {"ssl_certfile": str(args.ssl_certfile),

@@ -287,7 +287,7 @@ def test_test_controls_do_not_exist_without_the_flag(server: FeedProcess) -> Non
 def test_test_controls_answer_loopback_callers_only(tmp_path: Path) -> None:
     import asyncio
 
-    from simulator.auth import TokenBook
+    from district.identity import TokenBook
     from simulator.server import create_app
     from simulator.world import FeedConfig
 
@@ -309,3 +309,88 @@ def test_the_feed_refuses_test_controls_on_a_public_address() -> None:
                         "--sim-controls"], capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert "回环" in r.stderr
+
+
+# ---------------------------------------------------------------------------- who may log in
+
+
+def test_login_guesses_are_throttled_per_user_with_retry_after(server: FeedProcess) -> None:
+    url = server.url
+    assert url
+    answers = [httpx.post(url + "/api/v1/auth/token", data={"username": "viewer", "password": f"guess{n}"},
+                          timeout=10) for n in range(8)]
+    codes = [r.status_code for r in answers]
+    assert codes[:5] == [401] * 5, codes
+    assert 429 in codes[5:], codes
+    limited = next(r for r in answers if r.status_code == 429)
+    assert int(limited.headers["Retry-After"]) >= 1
+    # Even the right password waits out the back-off: the throttle answers before the password.
+    r = httpx.post(url + "/api/v1/auth/token", data={"username": "viewer", "password": "viewer"}, timeout=10)
+    assert r.status_code == 429
+    # Another user from the same address is not locked out by one user's guesses.
+    assert httpx.post(url + "/api/v1/auth/token", data={"username": "admin", "password": "admin"},
+                      timeout=10).status_code == 200
+
+
+def _feed_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "simulator.server", *args], input=stdin, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_users_from_a_file_with_scrypt_hashes_and_no_demo_seats(tmp_path: Path) -> None:
+    users = tmp_path / "users.json"
+    made = _feed_cli("users", "add", "wang", "--role", "operator", "--scope", "maluan", "--name", "王值班",
+                     "--file", str(users), "--password-stdin", stdin="Kx9-long-enough\n")
+    assert made.returncode == 0, made.stderr
+    text = users.read_text(encoding="utf-8")
+    assert "scrypt$" in text and "Kx9-long-enough" not in text
+    assert _feed_cli("users", "add", "li", "--role", "general", "--scope", "district", "--file", str(users),
+                     "--password-stdin", stdin="Kx9-long-enough\n").returncode == 2
+    proc = FeedProcess(seed=2, alerts_per_s=0, readings_per_s=0, data_dir=tmp_path / "feed", sim_controls=False,
+                       extra_args=("--backlog", "5", "--users", str(users)))
+    proc.demo_users = False
+    try:
+        url = proc.start()
+        ok = httpx.post(url + "/api/v1/auth/token", data={"username": "wang", "password": "Kx9-long-enough"},
+                        timeout=10)
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["scope"] == "maluan" and ok.json()["name"] == "王值班"
+        for user in ("duty", "chief", "admin"):  # the demo seats do not exist on a real install
+            assert httpx.post(url + "/api/v1/auth/token", data={"username": user, "password": user},
+                              timeout=10).status_code == 401
+    finally:
+        proc.close()
+
+
+def test_identity_provider_tokens_are_accepted_against_a_jwks_file(tmp_path: Path) -> None:
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    jwk.update({"kid": "idp-1", "use": "sig", "alg": "ES256"})
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [jwk]}), encoding="utf-8")
+    proc = FeedProcess(seed=2, alerts_per_s=0, readings_per_s=0, data_dir=tmp_path / "feed", sim_controls=False,
+                       extra_args=("--backlog", "5", "--jwks", str(jwks), "--jwt-issuer", "https://idp.pingshan.test",
+                                   "--jwt-audience", "pingshan-console"))
+    try:
+        url = proc.start()
+        now = int(time.time())
+        claims = {"iss": "https://idp.pingshan.test", "aud": "pingshan-console", "sub": "u-1001",
+                  "preferred_username": "zhao", "name": "赵值班长", "pingshan_role": "supervisor",
+                  "pingshan_street": "kengzi", "iat": now, "exp": now + 600}
+        good = jwt.encode(claims, key, algorithm="ES256", headers={"kid": "idp-1"})
+        r = httpx.get(url + "/api/v1/snapshot", headers={"Authorization": f"Bearer {good}"}, timeout=30)
+        assert r.status_code == 200, r.text
+        assert Snapshot.model_validate_json(r.content).scope.street == "kengzi"
+        other = ec.generate_private_key(ec.SECP256R1())
+        forged = jwt.encode(claims, other, algorithm="ES256", headers={"kid": "idp-1"})
+        expired = jwt.encode({**claims, "exp": now - 3600}, key, algorithm="ES256", headers={"kid": "idp-1"})
+        for bad in (forged, expired):
+            assert httpx.get(url + "/api/v1/snapshot", headers={"Authorization": f"Bearer {bad}"},
+                             timeout=30).status_code == 401
+    finally:
+        proc.close()
