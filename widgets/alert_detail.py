@@ -446,7 +446,7 @@ class AlertDetailPane(QWidget):
             button.setEnabled(permitted and enabled and allowed(alert, verb) and not store.pending(alert.id))
         for w in (self.unit_combo, self.text_edit, self.merge_edit):
             w.setVisible(gives_orders)  # a seat that gives no orders sees no order inputs
-            w.setEnabled(enabled and may_command)
+            w.setEnabled(enabled and gives_orders)
         self.cameras_button.setEnabled(enabled)
         self.reveal_button.setVisible(self._core_can("reveal"))
         if alert is None:
