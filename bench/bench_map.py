@@ -50,6 +50,8 @@ from console.stores import OperatingPicture  # noqa: E402
 from console.tiles import TileService, TileSource, prefetch  # noqa: E402
 from offline_cache.tiles import MBTilesStore  # noqa: E402
 
+os.environ.setdefault("PINGSHAN_SIM_CONTROLS", "1")  # a bench drives the feed like a test: test controls and seat
+
 CST = timezone(timedelta(hours=8))
 BBOX = (114.28, 22.68, 114.43, 22.79)
 KINDS = ["river_level", "waterlogging", "rain_gauge", "slope_displacement", "air_quality", "noise", "smoke",

@@ -40,6 +40,8 @@ import httpx  # noqa: E402
 
 from console.models import Snapshot  # noqa: E402
 
+os.environ.setdefault("PINGSHAN_SIM_CONTROLS", "1")  # a bench drives the feed like a test: test controls and seat
+
 CST = timezone(timedelta(hours=8))
 
 

@@ -44,6 +44,8 @@ from console.feed_process import FeedProcess  # noqa: E402
 from console.qt_bridge import PictureNotifier  # noqa: E402
 from console.runtime import ConsoleConfig, ConsoleCore  # noqa: E402
 
+os.environ.setdefault("PINGSHAN_SIM_CONTROLS", "1")  # a bench drives the feed like a test: test controls and seat
+
 SITES = [("rainstorm_flood", "maluan", (114.372, 22.703)), ("slope_failure", "biling", (114.305, 22.716)),
          ("hazmat_leak", "kengzi", (114.389, 22.758)), ("fire", "pingshan", (114.350, 22.705)),
          ("typhoon_waterlogging", "longtian", (114.338, 22.750))]
