@@ -115,8 +115,15 @@ DEMO_USERS: tuple[User, ...] = (
     User("admin", "administrator", "系统管理员"),
     User("maluan", "operator", "马峦街道分中心值班员", "maluan"),
     User("maluan_chief", "supervisor", "马峦街道分中心值班长", "maluan"),
+    User("pingshan", "operator", "坪山街道分中心值班员", "pingshan"),
+    User("biling", "operator", "碧岭街道分中心值班员", "biling"),
+    User("shijing", "operator", "石井街道分中心值班员", "shijing"),
+    User("kengzi", "operator", "坑梓街道分中心值班员", "kengzi"),
+    User("longtian", "operator", "龙田街道分中心值班员", "longtian"),
 )
-"""The embedded feed's demo accounts; each password equals the user name (demo only)."""
+"""The embedded feed's demo accounts (``--demo-users`` only); each password equals the user
+name. Each street's sub-centre has a seat named after the street, which a console started
+with that street's profile logs in as."""
 
 
 # --------------------------------------------------------------------------- password hashes

@@ -177,3 +177,20 @@ def test_demo_logs_in_by_itself_then_offers_the_dialog_after_logout(console_loop
         second = task.result()
         assert second.identity.role == "viewer"
         run_task(console_loop, qtbot, second.aclose())
+
+
+def test_a_demo_console_logs_in_as_the_seat_of_its_profile() -> None:
+    """``./run.sh --profile biling`` logs in to the embedded feed as 碧岭's sub-centre seat;
+    without a street profile, as the district duty operator."""
+    import argparse
+    from types import SimpleNamespace
+
+    from district.identity import DEMO_USERS
+    from widgets.login_flow import DEMO_USER, demo_seat
+
+    seats = {u.username: u for u in DEMO_USERS}
+    for street in ("pingshan", "maluan", "biling", "shijing", "kengzi", "longtian"):
+        seat = demo_seat(argparse.Namespace(profile_obj=SimpleNamespace(street=street)))
+        assert seats[seat].street == street and seats[seat].role == "operator"
+    assert demo_seat(argparse.Namespace(profile_obj=SimpleNamespace(street=None))) == DEMO_USER
+    assert demo_seat(argparse.Namespace()) == DEMO_USER

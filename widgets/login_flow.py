@@ -68,6 +68,13 @@ def _new_session(args: argparse.Namespace, backend: str) -> Any:
     return AuthSession(backend, verify=verify_of(args), idle_lock_s=minutes * 60 if minutes > 0 else None)
 
 
+def demo_seat(args: argparse.Namespace) -> str:
+    """The demo seat a ``--demo`` console logs in as: its street profile's sub-centre seat
+    (``maluan`` for ``--profile maluan``), else the district duty operator."""
+    street = getattr(getattr(args, "profile_obj", None), "street", None)
+    return street if isinstance(street, str) and street else DEMO_USER
+
+
 async def sign_in(args: argparse.Namespace, backend: str, error: str = "") -> Any:
     """A logged-in :class:`AuthSession`, ``None`` when the gateway needs no login, or
     ``False`` when the operator gave up (closed the dialog, or a scripted login failed)."""
@@ -77,8 +84,9 @@ async def sign_in(args: argparse.Namespace, backend: str, error: str = "") -> An
     demo = bool(getattr(args, "demo", False))
     if demo and not getattr(args, "demo_logged_in", False):
         args.demo_logged_in = True  # the first turn only: after 注销 the demo shows the login dialog
+        seat = demo_seat(args)
         try:
-            await session.login(DEMO_USER, DEMO_USER)
+            await session.login(seat, seat)
             return session
         except AuthError as exc:
             log.warning("demo auto-login failed: %s", exc.reason)
