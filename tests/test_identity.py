@@ -137,6 +137,11 @@ def test_demo_accounts_match_the_feed() -> None:
         ("admin", "administrator", "系统管理员", "district"),
         ("maluan", "operator", "马峦街道分中心值班员", "maluan"),
         ("maluan_chief", "supervisor", "马峦街道分中心值班长", "maluan"),
+        ("pingshan", "operator", "坪山街道分中心值班员", "pingshan"),
+        ("biling", "operator", "碧岭街道分中心值班员", "biling"),
+        ("shijing", "operator", "石井街道分中心值班员", "shijing"),
+        ("kengzi", "operator", "坑梓街道分中心值班员", "kengzi"),
+        ("longtian", "operator", "龙田街道分中心值班员", "longtian"),
     ]
     for user in DEMO_USERS:
         assert demo.authenticate(user.username, user.username) == user
