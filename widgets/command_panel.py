@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.wartime import STEP_STATUS_ZH, TASK_STATUS_ZH, WartimeError
+from widgets.keyboard import keyboard_ready
 from widgets.status_bar import CHINA_TZ
 from widgets.war_banner import elapsed_text
 
@@ -115,6 +116,7 @@ class CommandPanel(QWidget):
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._on_tick)
         self._timer.start()
+        keyboard_ready(self)  # Tab leaves the tables, the first Down selects row 1 (issue 21)
         self.refresh()
 
     def shutdown(self) -> None:

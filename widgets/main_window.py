@@ -241,6 +241,9 @@ class MainWindow(QMainWindow):
         from widgets.wartime_mode import attach as attach_wartime
 
         self.wartime_mode = attach_wartime(self, core, notifier)
+        from widgets.keyboard import keyboard_ready
+
+        keyboard_ready(self)  # Up/Down and Tab in every table (issue 21)
 
     # ------------------------------------------------------------------ public
 
