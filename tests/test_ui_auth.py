@@ -245,8 +245,11 @@ def test_lapsed_login_asks_for_the_password_and_logout_confirms(login_feed: Feed
     assert not export.isEnabled()
     lock.password.setText("duty")
     lock.unlock_button.click()
+    # While the login runs the field keeps the focus (read-only, not disabled: a disabled
+    # field hands its focus to 注销), and 注销 never takes Return.
+    assert lock.password.isEnabled() and lock.password.isReadOnly() and not lock.logout_button.autoDefault()
     qtbot.waitUntil(lambda: not lock.isVisible(), timeout=10000)
-    assert session.state == "active" and export.isEnabled()
+    assert session.state == "active" and export.isEnabled() and not lock.password.isReadOnly()
 
     # 注销 asks first (a non-blocking box), then says so.
     fired: list[bool] = []

@@ -164,6 +164,7 @@ class LockScreen(QWidget):
         self.password.setFocus()
 
     def _done(self) -> None:
+        self._busy(False)
         self.password.clear()
         self.error.clear()
         self.hide()
