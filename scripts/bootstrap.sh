@@ -13,7 +13,8 @@ DEBS=(libpulse0 libxkbcommon0 libxkbcommon-x11-0 libnss3 libegl1 libgl1 libfontc
       libdbus-1-3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxkbfile1 libasound2
       libatomic1 libxshmfence1 libgbm1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1
       libxcb-shape0 libxcb-image0 libxcb-render-util0 fonts-wqy-microhei
-      openssl)  # openssl: the TLS tests make a throwaway CA with it
+      openssl   # openssl: the TLS tests make a throwaway CA with it
+      xvfb xdotool openbox)  # real-key tests: a virtual X server, a window manager, key events
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for p in "${DEBS[@]}"; do

@@ -5,7 +5,9 @@
 #      arrive marked "unfinished" for a translator; no source locations, so moving
 #      code does not churn the file);
 #   2. pyside6-lrelease compiles it to pingshan_en.qm, which is committed and
-#      loaded by widgets/i18n.py for --lang en.
+#      loaded by widgets/i18n.py for --lang en;
+#   3. the hand-written resources/i18n/qt_gaps_*.ts (Qt's own strings that Qt's
+#      catalogues leave English) are compiled beside it.
 # Run from anywhere; pass --no-update to compile only (what tests/test_i18n.py checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +21,6 @@ if [ "${1:-}" != "--no-update" ]; then
     -locations none -no-obsolete -ts "$TS"
 fi
 "$BIN/pyside6-lrelease" "$TS" -qm "$QM"
+for gaps in resources/i18n/qt_gaps_*.ts; do
+  "$BIN/pyside6-lrelease" "$gaps" -qm "${gaps%.ts}.qm"
+done

@@ -91,3 +91,9 @@ def login_feed(tmp_path: Path) -> Iterator[FeedProcess]:
     finally:
         proc.close()
 
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "real_x: drives the real program under Xvfb with xdotool key events (tests/realx_support.py); "
+                   "runs in ./test.sh, deselect with -m 'not real_x'")

@@ -35,10 +35,11 @@ def _tool(name: str) -> str:
     return found
 
 
-def test_qm_is_compiled_from_the_ts(tmp_path: Path) -> None:
-    out = tmp_path / "pingshan_en.qm"
-    subprocess.run([_tool("pyside6-lrelease"), str(TS), "-qm", str(out)], check=True, capture_output=True, timeout=60)
-    assert out.read_bytes() == QM.read_bytes(), "run scripts/build_translations.sh and commit the .qm"
+@pytest.mark.parametrize("ts", [TS, *sorted(TS.parent.glob("qt_gaps_*.ts"))], ids=lambda p: p.name)
+def test_qm_is_compiled_from_the_ts(tmp_path: Path, ts: Path) -> None:
+    out = tmp_path / ts.with_suffix(".qm").name
+    subprocess.run([_tool("pyside6-lrelease"), str(ts), "-qm", str(out)], check=True, capture_output=True, timeout=60)
+    assert out.read_bytes() == ts.with_suffix(".qm").read_bytes(), "run scripts/build_translations.sh and commit the .qm"
 
 
 def test_every_ui_string_is_in_the_ts_and_translated(tmp_path: Path) -> None:
@@ -82,3 +83,35 @@ def test_english_main_window(offline_console: SimpleNamespace, qtbot: Any, qapp:
     finally:
         i18n.install_translator(qapp, "zh_CN")
     assert qapp.translate("MainWindow", "地图") == "地图"
+
+
+def test_qt_own_dialogs_speak_the_chosen_language(qapp: Any, qtbot: Any) -> None:
+    """Issue 21: Yes/No, Close and Qt's file dialog were English in the Chinese console."""
+    from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLabel, QMessageBox
+
+    from widgets import i18n
+
+    def texts() -> tuple[list[str], str, set[str]]:
+        box = QMessageBox(QMessageBox.Icon.Question, "t", "q",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        files = QFileDialog(None, "t")
+        files.setOption(QFileDialog.Option.DontUseNativeDialog, True)  # Qt's own dialog, as on the duty PCs
+        for w in (box, buttons, files):
+            qtbot.addWidget(w)
+        labels = {lbl.text() for lbl in files.findChildren(QLabel)}
+        return ([box.button(b).text() for b in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No)],
+                buttons.button(QDialogButtonBox.StandardButton.Close).text(), labels)
+
+    i18n.install_translator(qapp, "zh_CN")
+    yes_no, close, labels = texts()
+    assert yes_no == ["是(&Y)", "否(&N)"] and close == "关闭"
+    assert {"查找范围(&L)：", "文件类型(&T)："} <= labels  # the second from qt_gaps_zh_CN.ts
+    assert not any(label.isascii() for label in labels), labels
+    try:
+        i18n.install_translator(qapp, "en")
+        yes_no, close, labels = texts()
+        assert yes_no == ["&Yes", "&No"] and close in ("&Close", "Close")
+        assert "&Look in:" in labels
+    finally:
+        i18n.install_translator(qapp, "zh_CN")

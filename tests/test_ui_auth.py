@@ -48,6 +48,34 @@ def test_login_dialog_wrong_then_right_password(login_feed: FeedProcess, console
     run_task(console_loop, qtbot, session.aclose())
 
 
+def test_login_dialog_return_never_reaches_quit(login_feed: FeedProcess, console_loop: Any, qtbot: Any) -> None:
+    """Issue 21: Return during the login went to 退出 (autoDefault, focus moved off the
+    disabled field) and quit the program. The real-key version is test_real_x_login.py."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QPushButton
+
+    from widgets.login_dialog import LoginDialog
+
+    session = _session(console_loop, qtbot, login_feed.url)
+    dialog = LoginDialog(session, "duty")
+    qtbot.addWidget(dialog)
+    dialog.open()
+    others = [b for b in dialog.findChildren(QPushButton) if b is not dialog.login_button]
+    assert others and not any(b.isDefault() or b.autoDefault() for b in others)
+    assert dialog.login_button.isDefault()
+    rejected: list[int] = []
+    dialog.rejected.connect(lambda: rejected.append(1))
+    dialog.password.setText("duty")
+    with qtbot.waitSignal(dialog.accepted, timeout=10000):
+        QTest.keyClick(dialog.password, Qt.Key.Key_Return)
+        # While the login runs the field keeps its focus (read-only, not disabled) and a
+        # second Return changes nothing.
+        assert dialog.password.isEnabled() and dialog.password.isReadOnly()
+        QTest.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert not rejected and session.state == "active"
+    run_task(console_loop, qtbot, session.aclose())
+
+
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
 def test_login_dialog_names_an_untrusted_certificate(console_loop: Any, qtbot: Any, tmp_path: Path) -> None:
     from tests.test_tls import make_ca, make_server_cert
@@ -217,8 +245,11 @@ def test_lapsed_login_asks_for_the_password_and_logout_confirms(login_feed: Feed
     assert not export.isEnabled()
     lock.password.setText("duty")
     lock.unlock_button.click()
+    # While the login runs the field keeps the focus (read-only, not disabled: a disabled
+    # field hands its focus to 注销), and 注销 never takes Return.
+    assert lock.password.isEnabled() and lock.password.isReadOnly() and not lock.logout_button.autoDefault()
     qtbot.waitUntil(lambda: not lock.isVisible(), timeout=10000)
-    assert session.state == "active" and export.isEnabled()
+    assert session.state == "active" and export.isEnabled() and not lock.password.isReadOnly()
 
     # 注销 asks first (a non-blocking box), then says so.
     fired: list[bool] = []

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.wartime import STEP_STATUS_ZH, TASK_STATUS_ZH, WartimeError
+from widgets.keyboard import keyboard_ready
 from widgets.status_bar import CHINA_TZ
 from widgets.war_banner import elapsed_text
 
@@ -115,6 +116,7 @@ class CommandPanel(QWidget):
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self._on_tick)
         self._timer.start()
+        keyboard_ready(self)  # Tab leaves the tables, the first Down selects row 1 (issue 21)
         self.refresh()
 
     def shutdown(self) -> None:
@@ -150,7 +152,20 @@ class CommandPanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.plan_table, 1)
         lay.addLayout(row)
+        QWidget.setTabOrder(self.plan_table, self.complete_button)
+        QWidget.setTabOrder(self.complete_button, self.step_task_button)
+        QWidget.setTabOrder(self.step_task_button, self.skip_reason)
+        QWidget.setTabOrder(self.skip_reason, self.skip_button)
+        self._page_shortcut(page, "Ctrl+Return", self.tr("完成所选步骤（预案页）"), self.complete_selected_step)
         return page
+
+    def _page_shortcut(self, page: QWidget, key: str, text: str, slot: Any) -> QShortcut:
+        """A key that works while the focus is on ``page``; ``text`` is what 帮助 → 快捷键 lists."""
+        shortcut = QShortcut(QKeySequence(key), page)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.setWhatsThis(text)
+        shortcut.activated.connect(lambda: slot())
+        return shortcut
 
     def _build_tasks(self) -> QWidget:
         page = QWidget(self)
@@ -217,6 +232,14 @@ class CommandPanel(QWidget):
         lay.addWidget(self.task_table, 1)
         lay.addLayout(answer)
         lay.addWidget(form)
+        # Tab walks the page in reading order, the form as an operator fills it in:
+        # 承办单位 → 指令 → 时限 → 位置 → 资源 → 下达任务.
+        chain = [self.task_table, self.status_box, self.status_note, self.status_button, self.assign_button,
+                 self.unit_box, self.instruction, self.due_minutes, self.at_incident, self.with_resources,
+                 self.issue_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+        self._page_shortcut(form, "Ctrl+Return", self.tr("下达任务（任务表单）"), self.issue_task)
         self._fill_units()
         if self._war.scope:  # a street console answers orders; it does not issue district orders
             form.setVisible(False)

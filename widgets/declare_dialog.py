@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -73,6 +74,10 @@ class DeclareDialog(QDialog):
         self.reason = QPlainTextEdit(self)
         self.reason.setPlaceholderText(self.tr("启动事由（必填），如：小时雨量超 50 毫米，多处积水"))
         self.reason.setFixedHeight(70)
+        # Not a keyboard trap (issue 21): Tab leaves the box, Return goes on to 宣布启动
+        # (a second Return declares); Shift+Return starts a new line.
+        self.reason.setTabChangesFocus(True)
+        self.reason.installEventFilter(self)
         self.error = QLabel(self)
         self.error.setObjectName("DeclareError")
         self.error.setStyleSheet("color: #ff5252; font-weight: bold;")
@@ -99,6 +104,15 @@ class DeclareDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (watched is self.reason and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            self.declare_button.setFocus(Qt.FocusReason.TabFocusReason)
+            return True
+        return super().eventFilter(watched, event)
 
     def _on_street_changed(self, _index: int) -> None:
         street = self.street_box.currentData()

@@ -70,6 +70,7 @@ class LockScreen(QWidget):
         self.unlock_button.setDefault(True)
         self.logout_button = QPushButton(self.tr("注销"), card)
         self.logout_button.setObjectName("LockLogout")
+        self.logout_button.setAutoDefault(False)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.logout_button)
@@ -163,13 +164,15 @@ class LockScreen(QWidget):
         self.password.setFocus()
 
     def _done(self) -> None:
+        self._busy(False)
         self.password.clear()
         self.error.clear()
         self.hide()
         self.unlocked.emit()
 
     def _busy(self, busy: bool) -> None:
-        self.password.setEnabled(not busy)
+        # Read-only, not disabled: a disabled field gives its focus to 注销 (see LoginDialog).
+        self.password.setReadOnly(busy)
         self.unlock_button.setEnabled(not busy)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name

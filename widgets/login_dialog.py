@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -81,9 +82,13 @@ class LoginDialog(QDialog):
         self.error.hide()
         self.login_button = QPushButton(self.tr("登录"), self)
         self.login_button.setObjectName("LoginButton")
-        self.login_button.setDefault(True)
         self.quit_button = QPushButton(self.tr("退出"), self)
         self.quit_button.setObjectName("LoginQuit")
+        # Only 登录 may take Return. A QPushButton in a dialog is autoDefault: when focus
+        # lands on 退出 it becomes the default, and Return then quits the program.
+        for button in (self.login_button, self.quit_button):
+            button.setAutoDefault(False)
+        self.login_button.setDefault(True)
 
         form = QFormLayout()
         form.addRow(self.tr("网关"), self.gateway)
@@ -148,8 +153,21 @@ class LoginDialog(QDialog):
         self.password.setFocus()
 
     def _busy(self, busy: bool) -> None:
-        for w in (self.user, self.password, self.login_button):
-            w.setEnabled(not busy)
+        # Read-only, not disabled: a disabled field gives its focus away (to 退出 once),
+        # and a Return typed meanwhile must land on the field, where attempt() ignores it.
+        for field in (self.user, self.password):
+            field.setReadOnly(busy)
+        self.login_button.setEnabled(not busy)
+        if busy and not (self.user.hasFocus() or self.password.hasFocus()):
+            self.password.setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        # Return in a field was handled by its returnPressed (next field, or attempt());
+        # passing it on would click the default button a second time.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.focusWidget() in (self.user, self.password):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def done(self, result: int) -> None:  # noqa: D102 - Qt's name
         if self._task is not None and not self._task.done():

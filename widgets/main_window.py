@@ -241,6 +241,9 @@ class MainWindow(QMainWindow):
         from widgets.wartime_mode import attach as attach_wartime
 
         self.wartime_mode = attach_wartime(self, core, notifier)
+        from widgets.keyboard import keyboard_ready
+
+        keyboard_ready(self)  # Up/Down and Tab in every table (issue 21)
 
     # ------------------------------------------------------------------ public
 
@@ -550,13 +553,15 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu(self.tr("帮助(&H)"))
         keys = QAction(self.tr("快捷键"), self)
+        keys.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        keys.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         keys.triggered.connect(self._on_shortcuts_requested)
         help_menu.addAction(keys)
         about = QAction(self.tr("关于"), self)
         about.triggered.connect(self._on_about_requested)
         help_menu.addAction(about)
         # Actions live on the window too, so their shortcuts work with the menu closed.
-        for act in (quit_action, full, *self.focus_actions.values(), *self.alert_actions.values()):
+        for act in (quit_action, full, keys, *self.focus_actions.values(), *self.alert_actions.values()):
             self.addAction(act)
 
     def _update_mode(self) -> None:

@@ -169,6 +169,8 @@ class ShortcutHelp(QDialog):
             ("VideoWall", ["Left", "Right", "Up", "Down"], self.tr("云台转动（所选画面为云台摄像机时）")),
             ("VideoWall", ["+", "-", "PgUp", "PgDown"], self.tr("云台变焦：拉近 / 拉远")),
             ("CameraDirectory", ["Return"], self.tr("所选摄像机上墙")),
+            ("CommandPanel", ["Ctrl+Tab", "Ctrl+Shift+Tab"], self.tr("切换 预案 / 任务 / 三级联动 / 资源 / 指挥日志")),
+            ("CommandPanel", ["Tab", "Shift+Tab"], self.tr("在表格、按钮和表单之间移动（表格内用上下键选行）")),
             ("DrillBar", ["Space"], self.tr("演练：暂停/继续（无控件接收该键时）")),
             ("DrillBar", ["N"], self.tr("演练：跳到下一条注入")),
             ("DrillBar", ["+", "-"], self.tr("演练：加快 / 放慢")),

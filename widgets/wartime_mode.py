@@ -116,8 +116,8 @@ class WartimeMode(QObject):
             ("next", self.tr("下一起事件"), "Ctrl+PgDown", lambda: self.cycle_focus(1)),
             ("previous", self.tr("上一起事件"), "Ctrl+PgUp", lambda: self.cycle_focus(-1)),
             ("panel", self.tr("转到战时指挥"), "Ctrl+5", self.focus_command_panel),
-            ("stand_down", self.tr("解除应急响应…"), "", lambda: self.ask_stand_down(self.war.focus or "")),
-            ("report", self.tr("生成总结报告"), "", lambda: self.write_report(self._report_target() or "")),
+            ("stand_down", self.tr("解除应急响应…"), "Ctrl+Shift+X", lambda: self.ask_stand_down(self.war.focus or "")),
+            ("report", self.tr("生成总结报告"), "Ctrl+Shift+P", lambda: self.write_report(self._report_target() or "")),
         ):
             act = QAction(text, self.window)
             if shortcut:

@@ -752,6 +752,10 @@ State: {state}{ptz}</translation>
         <translation>Issue the step&apos;s order</translation>
     </message>
     <message>
+        <source>完成所选步骤（预案页）</source>
+        <translation>Complete the selected step (plan page)</translation>
+    </message>
+    <message>
         <source>承办单位</source>
         <translation>Unit</translation>
     </message>
@@ -806,6 +810,10 @@ State: {state}{ptz}</translation>
     <message>
         <source>下达任务</source>
         <translation>Issue order</translation>
+    </message>
+    <message>
+        <source>下达任务（任务表单）</source>
+        <translation>Issue the order (order form)</translation>
     </message>
     <message>
         <source>单位</source>
@@ -2311,6 +2319,14 @@ Data from the district gateway or the built-in demo feed.</translation>
     <message>
         <source>所选摄像机上墙</source>
         <translation>Put the selected camera on the wall</translation>
+    </message>
+    <message>
+        <source>切换 预案 / 任务 / 三级联动 / 资源 / 指挥日志</source>
+        <translation>Switch Plan / Orders / Three-level linkage / Resources / Command log</translation>
+    </message>
+    <message>
+        <source>在表格、按钮和表单之间移动（表格内用上下键选行）</source>
+        <translation>Move between tables, buttons and the form (Up/Down pick rows in a table)</translation>
     </message>
     <message>
         <source>演练：暂停/继续（无控件接收该键时）</source>
