@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from console import catalogue
 from console.models import Alert, Snapshot, parse_envelope
+from district.roles import User
 from simulator.world import DEVICE_KINDS, District, FeedConfig
 
 
@@ -153,7 +154,7 @@ def test_alert_state_machine_follows_the_table(tmp_path_factory: "pytest.TempPat
             args: dict[str, object] = {"unit": f"street.{before.street}", "result": "已处理", "text": "备注"}
             cmd = Command(id=f"cmd-{uuid.uuid4().hex[:12]}", kind=f"alert.{verb}", target_id=alert.id,  # type: ignore[arg-type]
                           operator="值班员", issued_at=datetime.now(d.now().tzinfo), args=args)
-            status, body = d.execute(cmd, "operator", "值班员", cmd.id)
+            status, body = d.execute(cmd, User("chief", "supervisor", "值班长"), cmd.id)
             after = d.alerts[alert.id]
             sources, target = ALLOWED[verb]
             ok = before.status in sources and not (verb == "escalate" and before.level == "red")
@@ -165,7 +166,7 @@ def test_alert_state_machine_follows_the_table(tmp_path_factory: "pytest.TempPat
             else:
                 assert status == 422 and after == before, (verb, before.status)
             # Resending the same command is answered from the record, not applied again.
-            assert d.execute(cmd, "operator", "值班员", cmd.id) == (status, body)
+            assert d.execute(cmd, User("chief", "supervisor", "值班长"), cmd.id) == (status, body)
             assert d.alerts[alert.id] == after
         d.store.close()
 
