@@ -21,6 +21,7 @@ def test_demo_screenshot(tmp_path: Path) -> None:
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
     env.pop("PINGSHAN_CACHE_DIR", None)
+    env.pop("PINGSHAN_SIM_CONTROLS", None)  # the demo as shipped: its feed has no test seat, the console logs in
     proc = subprocess.run(
         [sys.executable, "-m", "widgets.app", "--demo", "--screenshot", str(shots), "--after", "8",
          "--cache", str(tmp_path / "cache")],
@@ -47,6 +48,7 @@ def test_demo_screenshot(tmp_path: Path) -> None:
     log = (tmp_path / "cache" / "console.log").read_text(encoding="utf-8", errors="replace")
     assert "uncaught exception" not in log, log[-3000:]
     assert "console window shown" in log
+    assert "logged in as duty (operator, district)" in log, log[-3000:]
 
 
 def _processes_mentioning(text: str) -> list[int]:
