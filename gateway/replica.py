@@ -20,6 +20,7 @@ import asyncio
 import heapq
 import json
 import logging
+import random
 from collections import OrderedDict, deque
 from typing import Any, AsyncIterator
 
@@ -79,6 +80,7 @@ class Replica:
         self.ready = asyncio.Event()
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # (seq, tie-break, woken when folded)
         self._wait_n = 0
+        self._background: set[asyncio.Task[None]] = set()
         self._sub: Any = None
         self.metrics: dict[str, float] = {"events_folded": 0, "events_out": 0, "commands_accepted": 0,
                                           "commands_refused": 0, "commands_replayed": 0, "command_conflicts": 0,
@@ -178,11 +180,14 @@ class Replica:
     async def execute(self, cmd: Command, user: User, key: str) -> tuple[int, str]:
         """Decide and store one command once for ``user``; (HTTP status, answer JSON)."""
         mark = fingerprint(user, cmd)
-        for _round in range(MAX_ROUNDS):
-            done = self.answers.get(key) or await self.log.answer(key)
-            if done is None:
+        for round_ in range(MAX_ROUNDS):
+            if round_:
+                # The stream refused the last try: fold what it holds now (perhaps this very
+                # command, stored by another replica), after a short random pause so that
+                # replicas contending for one object do not collide again in lockstep.
+                await asyncio.sleep(random.uniform(0, 0.004 * round_))
                 await self.catch_up()
-                done = self.answers.get(key)
+            done = self.answers.get(key) or await self.log.answer(key)
             if done is not None:
                 self.metrics["commands_replayed"] += 1
                 if done.get("fingerprint") and done["fingerprint"] != mark:
@@ -215,10 +220,7 @@ class Replica:
                 continue
             await self.wait_for(seq)  # this replica's snapshot shows the command when it answers
             self.rules.ptz.update(ptz)
-            try:
-                await self.log.keep_answer(key, record)
-            except Exception:  # noqa: BLE001 - the outcome is in the stream; the bucket is the long memory
-                log.warning("answer of %s not kept in the bucket", key, exc_info=True)
+            self._keep_answer(key, record)
             status = int(record["status"])
             self.outcomes[status] = self.outcomes.get(status, 0) + 1
             self.metrics["commands_accepted" if status == 202 else "commands_refused"] += 1
@@ -227,6 +229,18 @@ class Replica:
         refused = CommandRefused(command_id=cmd.id, error="stale_rev",
                                  reason="数据正在被其他席位更新，请刷新后重试")
         return 409, refused.model_dump_json()
+
+    def _keep_answer(self, key: str, record: dict[str, Any]) -> None:
+        """Copy an outcome into the answers bucket in the background (the stream already holds it)."""
+        async def keep() -> None:
+            try:
+                await self.log.keep_answer(key, record)
+            except Exception:  # noqa: BLE001 - the bucket is the long memory, not the arbiter
+                log.warning("answer of %s not kept in the bucket", key, exc_info=True)
+
+        task = asyncio.get_running_loop().create_task(keep())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # ------------------------------------------------------------------ stream out
 
