@@ -1,6 +1,8 @@
 """The arbiter: the district's state, its event log and the one place commands are applied.
 
-``Arbiter`` holds alerts, devices, cameras, incidents and tasks, writes every change
+``Rulebook`` holds alerts, devices, cameras, incidents and tasks and decides commands
+(:meth:`Rulebook.decide`: rules → envelopes, the state untouched) and folds envelopes
+into the state (:meth:`Rulebook.apply`). ``Arbiter`` is a rulebook that writes every change
 as an envelope to its :class:`~district.log.EventLog` (in one transaction with the
 command's idempotent answer) and hands it to a publisher for live subscribers. The
 embedded feed (``simulator.world.District``), drills and the district gateway are
@@ -18,6 +20,8 @@ whole number to a supervisor and writes who asked into the alert's timeline).
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -37,12 +41,15 @@ from console.models import (
     GeoPoint,
     Incident,
     IncidentUpsert,
+    IndicatorValues,
+    IndicatorValue,
     IndicatorValuesEnvelope,
     PlanStepState,
     ReadingBatchEnvelope,
     Reset,
     ResetEnvelope,
     Scope,
+    Snapshot,
     Task,
     TaskUpsert,
 )
@@ -69,6 +76,9 @@ Item = tuple[str, BaseModel, "str | None", "str | None", "str | None"]
 """(envelope type, payload, street, community, state kind or None) of one envelope to emit."""
 Outcome = tuple[str, int, list[Item]]
 """(target id, new rev, envelopes) of an accepted command."""
+_STATE_TABLES = {"alert": "alerts", "device": "devices", "camera": "cameras", "incident": "incidents", "task": "tasks"}
+_INC_ID = re.compile(r"INC(\d{1,9})$")
+_TSK_ID = re.compile(r"TSK(\d{1,9})$")
 
 ENVELOPES: dict[str, type[BaseModel]] = {
     "alert.upsert": AlertUpsert,
@@ -104,18 +114,51 @@ def public_alert(alert: Alert) -> Alert:
     return alert
 
 
+def accepted_answer(cmd: Command, decision: "Decision") -> str:
+    """The JSON answer (CommandAccepted) of an accepted command."""
+    return CommandAccepted(command_id=cmd.id, target_id=decision.target_id, rev=decision.rev,
+                           **decision.answer).model_dump_json()
+
+
+def key_refusal(cmd: Command) -> str:
+    """The JSON answer to an Idempotency-Key reused for another body or by another user."""
+    return CommandRefused(command_id=cmd.id, error="stale_rev",
+                          reason="幂等键（Idempotency-Key）已用于另一条指令或另一用户，已拒绝").model_dump_json()
+
+
 def fingerprint(user: User, cmd: Command) -> str:
     """What an Idempotency-Key is bound to: the caller and the exact command."""
     body = cmd.model_dump_json(exclude={"operator"})
     return hashlib.sha256(f"{user.username}\n{user.role}\n{body}".encode("utf-8")).hexdigest()
 
 
-class Arbiter:
-    """State, event log and rules of one district (or one drill's district)."""
+@dataclass
+class Decision:
+    """What the rules decided for one accepted command, before anything is persisted.
 
-    def __init__(self, data_dir: Path, retention: int, publisher: Publisher) -> None:
-        self.store = EventLog(Path(data_dir), retention)
-        self.hub = publisher
+    ``items`` are the envelopes to emit (with unmasked payloads), ``answer`` the extra
+    fields of the CommandAccepted answer, ``ptz`` camera positions the command sets.
+    Nothing in the rulebook's state has changed yet: :meth:`Rulebook.apply` does that
+    once the envelopes are safely stored (in SQLite, or in a JetStream stream).
+    """
+
+    target_id: str
+    rev: int
+    items: list[Item]
+    answer: dict[str, Any] = field(default_factory=dict)
+    ptz: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+class Rulebook:
+    """A district's state and the rules that change it, with no storage of its own.
+
+    :meth:`decide` runs every rule for one command and returns the envelopes it would
+    produce without touching the state; :meth:`apply` folds envelopes into the state.
+    The :class:`Arbiter` (SQLite event log) and the district gateway (a JetStream
+    stream shared by replicas) persist decisions their own way.
+    """
+
+    def __init__(self) -> None:
         cat = catalogue()
         self.catalogue = cat
         self.streets_cat = [dict(s) for s in cat.streets]
@@ -134,50 +177,56 @@ class Arbiter:
         self.incidents: dict[str, Incident] = {}
         self.tasks: dict[str, Task] = {}
         self.ptz: dict[str, dict[str, float]] = {}
+        self.indicator_latest: dict[tuple[str, str | None], IndicatorValue] = {}
         self.counts = {"alerts_created": 0, "readings": 0, "commands": 0, "injected": 0, "refused": 0}
-
-        self.head = self.store.head()
-        self._alert_seq = int(self.store.get_meta("alert_seq", 0))  # type: ignore[arg-type]
-        self._incident_seq = int(self.store.get_meta("incident_seq", 0))  # type: ignore[arg-type]
-        self._task_seq = int(self.store.get_meta("task_seq", 0))  # type: ignore[arg-type]
-
-    # ------------------------------------------------------------------ clock and emission
+        self.head = 0
+        self._alert_seq = 0
+        self._incident_seq = 0
+        self._task_seq = 0
 
     def now(self) -> datetime:
-        """The arbiter's clock (wall clock in Asia/Shanghai; drills and the feed override it)."""
+        """The district's clock (wall clock in Asia/Shanghai; drills and the feed override it)."""
         return datetime.now(TZ)
 
-    def emit(self, items: list[Item], idempotent: tuple[str, int, str, str] | None = None) -> list[int]:
-        """Persist and publish envelopes (alerts with the reporter's phone masked).
+    # ------------------------------------------------------------------ state
 
-        All of them are written in one transaction, with the command's idempotent answer
-        when given, before any is published.
-        """
-        ts = self.now()
-        events: list[tuple[int, str, str | None, bytes]] = []
-        states: list[tuple[str, str, str]] = []
-        for etype, payload, street, community, kind in items:
-            self.head += 1
-            public = public_alert(payload) if isinstance(payload, Alert) else payload
-            env = ENVELOPES[etype](v=1, id=str(self.head), ts=ts, type=etype,
-                                   scope=Scope(street=street, community=community), payload=public)
-            events.append((self.head, etype, street, env.model_dump_json().encode("utf-8")))
-            if kind is not None:
-                states.append((kind, getattr(payload, "id"), payload.model_dump_json()))
-        self.store.append(events, states, idempotent)
-        for eid, etype, street, body in events:
-            self.hub.publish(eid, etype, street, body)
-        return [e[0] for e in events]
+    def apply(self, items: list[Item]) -> bool:
+        """Fold envelopes into the state (the newest wins); True when an id counter moved."""
+        moved = False
+        for _etype, payload, _street, _community, kind in items:
+            if kind is None:
+                if isinstance(payload, IndicatorValues):
+                    for v in payload.values:
+                        self.indicator_latest[(v.indicator_id, v.street)] = v
+                continue
+            table = getattr(self, _STATE_TABLES[kind])
+            oid = getattr(payload, "id")
+            table[oid] = payload
+            if kind == "incident" and (m := _INC_ID.match(oid)) and int(m.group(1)) > self._incident_seq:
+                self._incident_seq = int(m.group(1))
+                moved = True
+            elif kind == "task" and (m := _TSK_ID.match(oid)) and int(m.group(1)) > self._task_seq:
+                self._task_seq = int(m.group(1))
+                moved = True
+        return moved
 
-    def reset_envelope(self, reason: str) -> bytes:
-        """A reset envelope carrying the current head as its id (resume point after re-snapshot)."""
-        env = ResetEnvelope(v=1, id=str(max(self.head, 1)), ts=self.now(), type="reset", payload=Reset(reason=reason))
-        return env.model_dump_json().encode("utf-8")
+    def snapshot(self, street: str | None) -> Snapshot:
+        """The whole current state (optionally one street's) plus the stream cursor."""
+        def mine(x: Any) -> bool:
+            return street is None or getattr(x, "street", None) in (None, street)
 
-    def _save_seq(self) -> None:
-        self.store.put_meta("alert_seq", self._alert_seq)
-        self.store.put_meta("incident_seq", self._incident_seq)
-        self.store.put_meta("task_seq", self._task_seq)
+        return Snapshot(
+            cursor=str(self.head),
+            generated_at=self.now(),
+            scope=Scope(street=street),
+            alerts=tuple(public_alert(a) for a in self.alerts.values() if mine(a)),
+            devices=tuple(d for d in self.devices.values() if mine(d)),
+            cameras=tuple(c for c in self.cameras.values() if mine(c)),
+            indicators=tuple(v for (iid, st), v in self.indicator_latest.items() if street is None or st in (None, street)),
+            incidents=tuple(self.incidents.values()),  # district-wide, like their envelopes
+            tasks=tuple(self.tasks.values()),
+            units=tuple(self.units),
+        )
 
     # ------------------------------------------------------------------ scope lookups (district.scope)
 
@@ -197,38 +246,12 @@ class Arbiter:
 
     # ------------------------------------------------------------------ commands
 
-    def execute(self, cmd: Command, user: User, idempotency_key: str) -> tuple[int, str]:
-        """Apply one command once for ``user``; returns (HTTP status, JSON of CommandAccepted | CommandRefused).
+    def decide(self, cmd: Command, user: User) -> Decision:
+        """Every rule in order: role, limits, scope, then the object's own state machine.
 
-        The answer is stored under the Idempotency-Key, bound to the caller and the exact
-        command, in the same transaction as the events the command produced: a resend
-        (even after a crash) gets the same answer; the same key with another body or from
-        another user is refused with 409 and changes nothing.
+        Returns what the command would change (raises :class:`CommandError` for a
+        refusal); the state is left as it was.
         """
-        mark = fingerprint(user, cmd)
-        done = self.store.idempotent(idempotency_key)
-        if done is not None:
-            status, body, bound = done
-            if bound and bound != mark:
-                refused = CommandRefused(command_id=cmd.id, error="stale_rev",
-                                         reason="幂等键（Idempotency-Key）已用于另一条指令或另一用户，已拒绝")
-                return 409, refused.model_dump_json()
-            return status, body
-        try:
-            target_id, rev, items, extra = self.check_and_apply(cmd, user)
-        except CommandError as exc:
-            self.counts["refused"] += 1
-            refused = CommandRefused(command_id=cmd.id, error=exc.error, reason=exc.reason)  # type: ignore[arg-type]
-            body = refused.model_dump_json()
-            self.store.save_idempotent(idempotency_key, exc.status, body, mark)
-            return exc.status, body
-        self.counts["commands"] += 1
-        body = CommandAccepted(command_id=cmd.id, target_id=target_id, rev=rev, **extra).model_dump_json()
-        self.emit(items, idempotent=(idempotency_key, 202, body, mark))
-        return 202, body
-
-    def check_and_apply(self, cmd: Command, user: User) -> tuple[str, int, list[Item], dict[str, Any]]:
-        """Every rule in order: role, limits, scope, then the object's own state machine."""
         if not may_command(user.role, cmd.kind):
             raise CommandError(403, "forbidden", role_refusal(user.role, cmd.kind))
         problem = command_problem(cmd.target_id, cmd.args)
@@ -245,15 +268,15 @@ class Arbiter:
         handler = _HANDLERS.get(cmd.kind.split(".")[0])
         if handler is None:
             raise CommandError(422, "invalid", f"不支持的指令类型：{cmd.kind}")
-        extra: dict[str, Any] = {}
-        target_id, rev, items = handler(self, cmd, user.actor, extra)
-        return target_id, rev, items, extra
+        decision = Decision(target_id=cmd.target_id, rev=0, items=[])
+        decision.target_id, decision.rev, decision.items = handler(self, cmd, user.actor, decision)
+        return decision
 
     def _check_rev(self, cmd: Command, rev: int, what: str) -> None:
         if cmd.expected_rev is not None and cmd.expected_rev != rev:
             raise CommandError(409, "stale_rev", f"该{what}已被更新（当前版本 {rev}，指令基于版本 {cmd.expected_rev}），请刷新后重试")
 
-    def _alert_command(self, cmd: Command, actor: str, answer: dict[str, Any]) -> Outcome:
+    def _alert_command(self, cmd: Command, actor: str, decision: Decision) -> Outcome:
         a = self.alerts.get(cmd.target_id)
         if a is None:
             raise CommandError(404, "not_found", f"事件 {cmd.target_id} 不存在")
@@ -312,7 +335,7 @@ class Arbiter:
         elif verb == "reveal_phone":
             if not a.reporter_phone:
                 raise CommandError(422, "invalid", "该事件没有报警人号码")
-            answer["revealed"] = a.reporter_phone
+            decision.answer["revealed"] = a.reporter_phone
             text = "查看报警人完整号码"
         elif verb == "merge":
             into = args.get("into")
@@ -335,12 +358,9 @@ class Arbiter:
             **update, "rev": a.rev + 1, "updated_at": now, "last_command_id": cmd.id,
             "timeline": a.timeline + (AlertNote(ts=now, actor=actor, action=verb, text=text, command_id=cmd.id),),
         })
-        self.alerts[new.id] = new
-        for e in extra:
-            self.alerts[e.id] = e
         return new.id, new.rev, [("alert.upsert", x, x.street, x.community, "alert") for x in [new, *extra]]
 
-    def _camera_command(self, cmd: Command, actor: str, answer: dict[str, Any]) -> Outcome:
+    def _camera_command(self, cmd: Command, actor: str, decision: Decision) -> Outcome:
         c = self.cameras.get(cmd.target_id)
         if c is None:
             raise CommandError(404, "not_found", f"摄像机 {cmd.target_id} 不存在")
@@ -360,12 +380,11 @@ class Arbiter:
                     raise CommandError(422, "invalid", f"云台参数 {key} 须为数字") from None
         if not -180 <= pos["pan"] <= 180 or not -90 <= pos["tilt"] <= 90 or not 1 <= pos["zoom"] <= 30:
             raise CommandError(422, "invalid", "云台参数超出范围（水平 ±180°，俯仰 ±90°，变倍 1–30）")
-        self.ptz[c.id] = pos
+        decision.ptz[c.id] = pos
         c = c.model_copy(update={"rev": c.rev + 1, "updated_at": self.now()})
-        self.cameras[c.id] = c
         return c.id, c.rev, [("camera.upsert", c, c.street, c.community, "camera")]
 
-    def _incident_command(self, cmd: Command, actor: str, answer: dict[str, Any]) -> Outcome:
+    def _incident_command(self, cmd: Command, actor: str, decision: Decision) -> Outcome:
         now = self.now()
         args = cmd.args
         if cmd.kind == "incident.declare":
@@ -398,12 +417,8 @@ class Arbiter:
                 # A declared point tells which street's sub-centre it concerns.
                 cm = self._community_of(loc.lon, loc.lat)
                 street = self.community_street.get(cm) if cm else None
-            if cmd.target_id in ("", "new"):
-                self._incident_seq += 1
-                iid = f"INC{self._incident_seq:05d}"
-            else:
-                iid = cmd.target_id
-            self._save_seq()
+            # A new id takes the next number; ``apply`` moves the counter once it is stored.
+            iid = f"INC{self._incident_seq + 1:05d}" if cmd.target_id in ("", "new") else cmd.target_id
             inc = Incident(id=iid, rev=1, type=itype, level=level, status="active",
                            title=str(args.get("title") or f"{INCIDENT_TYPES[itype]}（{'ⅠⅡⅢⅣ'[level - 1]}级响应）"),
                            reason=str(args.get("reason", "")), location=loc, radius_m=radius, street=street,
@@ -423,7 +438,6 @@ class Arbiter:
             inc = self._incident_step(cmd, actor, now)
         else:
             raise CommandError(422, "invalid", f"不支持的突发事件指令：{cmd.kind}")
-        self.incidents[inc.id] = inc
         # District-wide: every street sub-centre takes part in an emergency, wherever it is.
         return inc.id, inc.rev, [("incident.upsert", inc, None, None, "incident")]
 
@@ -450,7 +464,7 @@ class Arbiter:
                               last_command_id=cmd.id)
         return old.model_copy(update={"steps": (*old.steps, state), "rev": old.rev + 1, "last_command_id": cmd.id})
 
-    def _task_command(self, cmd: Command, actor: str, answer: dict[str, Any]) -> Outcome:
+    def _task_command(self, cmd: Command, actor: str, decision: Decision) -> Outcome:
         now = self.now()
         args = cmd.args
         if cmd.kind == "task.issue":
@@ -472,9 +486,7 @@ class Arbiter:
                 raise CommandError(422, "invalid", "任务时限或位置格式不正确") from None
             tid = args.get("task_id")
             if not isinstance(tid, str) or not tid:
-                self._task_seq += 1
-                tid = f"TSK{self._task_seq:06d}"
-                self._save_seq()
+                tid = f"TSK{self._task_seq + 1:06d}"
             elif tid in self.tasks:
                 raise CommandError(422, "invalid", f"任务 {tid} 已存在")
             step_id = args.get("step_id")
@@ -495,7 +507,6 @@ class Arbiter:
                                           "rev": old.rev + 1, "updated_at": now, "last_command_id": cmd.id})
         else:
             raise CommandError(422, "invalid", f"不支持的任务指令：{cmd.kind}")
-        self.tasks[task.id] = task
         return task.id, task.rev, [("task.upsert", task, self.task_street(task), None, "task")]
 
     def _community_of(self, lon: float, lat: float) -> str | None:
@@ -503,9 +514,88 @@ class Arbiter:
         return None
 
 
-_HANDLERS: dict[str, Callable[[Arbiter, Command, str, dict[str, Any]], Outcome]] = {
-    "alert": Arbiter._alert_command,
-    "camera": Arbiter._camera_command,
-    "incident": Arbiter._incident_command,
-    "task": Arbiter._task_command,
+class Arbiter(Rulebook):
+    """State, event log (SQLite) and rules of one district (or one drill's district)."""
+
+    def __init__(self, data_dir: Path, retention: int, publisher: Publisher) -> None:
+        super().__init__()
+        self.store = EventLog(Path(data_dir), retention)
+        self.hub = publisher
+        self.head = self.store.head()
+        self._alert_seq = int(self.store.get_meta("alert_seq", 0))  # type: ignore[arg-type]
+        self._incident_seq = int(self.store.get_meta("incident_seq", 0))  # type: ignore[arg-type]
+        self._task_seq = int(self.store.get_meta("task_seq", 0))  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ clock and emission
+
+    def emit(self, items: list[Item], idempotent: tuple[str, int, str, str] | None = None) -> list[int]:
+        """Persist and publish envelopes (alerts with the reporter's phone masked).
+
+        All of them are written in one transaction, with the command's idempotent answer
+        when given, before any is published.
+        """
+        ts = self.now()
+        events: list[tuple[int, str, str | None, bytes]] = []
+        states: list[tuple[str, str, str]] = []
+        for etype, payload, street, community, kind in items:
+            self.head += 1
+            public = public_alert(payload) if isinstance(payload, Alert) else payload
+            env = ENVELOPES[etype](v=1, id=str(self.head), ts=ts, type=etype,
+                                   scope=Scope(street=street, community=community), payload=public)
+            events.append((self.head, etype, street, env.model_dump_json().encode("utf-8")))
+            if kind is not None:
+                states.append((kind, getattr(payload, "id"), payload.model_dump_json()))
+        self.store.append(events, states, idempotent)
+        for eid, etype, street, body in events:
+            self.hub.publish(eid, etype, street, body)
+        return [e[0] for e in events]
+
+    def reset_envelope(self, reason: str) -> bytes:
+        """A reset envelope carrying the current head as its id (resume point after re-snapshot)."""
+        env = ResetEnvelope(v=1, id=str(max(self.head, 1)), ts=self.now(), type="reset", payload=Reset(reason=reason))
+        return env.model_dump_json().encode("utf-8")
+
+    def _save_seq(self) -> None:
+        self.store.put_meta("alert_seq", self._alert_seq)
+        self.store.put_meta("incident_seq", self._incident_seq)
+        self.store.put_meta("task_seq", self._task_seq)
+
+    # ------------------------------------------------------------------ commands
+
+    def execute(self, cmd: Command, user: User, idempotency_key: str) -> tuple[int, str]:
+        """Apply one command once for ``user``; returns (HTTP status, JSON of CommandAccepted | CommandRefused).
+
+        The answer is stored under the Idempotency-Key, bound to the caller and the exact
+        command, in the same transaction as the events the command produced: a resend
+        (even after a crash) gets the same answer; the same key with another body or from
+        another user is refused with 409 and changes nothing.
+        """
+        mark = fingerprint(user, cmd)
+        done = self.store.idempotent(idempotency_key)
+        if done is not None:
+            status, body, bound = done
+            if bound and bound != mark:
+                return 409, key_refusal(cmd)
+            return status, body
+        try:
+            decision = self.decide(cmd, user)
+        except CommandError as exc:
+            self.counts["refused"] += 1
+            refused = CommandRefused(command_id=cmd.id, error=exc.error, reason=exc.reason)  # type: ignore[arg-type]
+            body = refused.model_dump_json()
+            self.store.save_idempotent(idempotency_key, exc.status, body, mark)
+            return exc.status, body
+        self.counts["commands"] += 1
+        body = accepted_answer(cmd, decision)
+        if self.apply(decision.items):
+            self._save_seq()
+        self.ptz.update(decision.ptz)
+        self.emit(decision.items, idempotent=(idempotency_key, 202, body, mark))
+        return 202, body
+
+_HANDLERS: dict[str, Callable[[Rulebook, Command, str, Decision], Outcome]] = {
+    "alert": Rulebook._alert_command,
+    "camera": Rulebook._camera_command,
+    "incident": Rulebook._incident_command,
+    "task": Rulebook._task_command,
 }

@@ -12,39 +12,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import math
-import ipaddress
 import json
 import logging
 import os
-import re
 import socket
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
-from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Header, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from console.models import (
     Command,
     CommandAccepted,
     CommandRefused,
-    LayerInfo,
-    LayerList,
-    PlanList,
     Snapshot,
-    TokenResponse,
 )
-from district.identity import (ANONYMOUS, DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, OPEN_SEAT, JwtVerifier,
-                               LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main)
-from district.limits import MAX_BODY_BYTES
-from district.plans import plan_list
-from district.scope import scope_for
+from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
+from gateway.web import (Gate, add_catalogue_routes, add_identity_args, add_token_route, install_command_guards,
+                         is_loopback, model_response, refused, sse_frame, token_book)
 from simulator import geo
 from simulator.world import District, FeedConfig, Subscriber
 
@@ -56,32 +45,9 @@ TOKEN_TTL_S = 8 * 3600
 FAULT_MODES = ("ok", "http500", "hang", "cut", "drip", "dup", "cmd500")
 """/_sim/fault modes: ``drip`` sends the stream's bytes slowly (``drip_bytes_per_s``, default 1),
 ``dup`` sends every live event twice, ``cmd500`` answers commands with 500 (stream unaffected)."""
-_LINE_SPLIT = re.compile(rb"\r\n|\r|\n")
-
-
-def sse_frame(eid: int, body: bytes) -> bytes:
-    """One SSE event: ``id:`` line, one ``data:`` line per line of the body, blank line."""
-    lines = _LINE_SPLIT.split(body) if (b"\n" in body or b"\r" in body) else [body]
-    return b"id: %d\n" % eid + b"".join(b"data: " + ln + b"\n" for ln in lines) + b"\n"
-
-
-def _refused(status: int, error: str, reason: str, command_id: str | None = None) -> JSONResponse:
-    body = CommandRefused(command_id=command_id, error=error, reason=reason)  # type: ignore[arg-type]
-    return JSONResponse(body.model_dump(mode="json"), status_code=status)
-
-
-def _model_response(model: Any, status: int = 200, media_type: str = "application/json") -> Response:
-    return Response(model.model_dump_json(), status_code=status, media_type=media_type)
-
-
-def is_loopback(host: str | None) -> bool:
-    """Whether ``host`` (an address or ``localhost``) is this machine's loopback."""
-    if host in ("localhost",):
-        return True
-    try:
-        return ipaddress.ip_address((host or "").strip("[]")).is_loopback
-    except ValueError:
-        return False
+# Shared with the district gateway (gateway.web); the old names stay importable from here.
+_refused = refused
+_model_response = model_response
 
 
 def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_controls: bool = False,
@@ -141,41 +107,10 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
                 await asyncio.sleep(0.2)
         return None
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        if request.url.path == "/api/v1/commands":
-            first = exc.errors()[0] if exc.errors() else {}
-            loc = ".".join(str(p) for p in first.get("loc", ()))
-            return _refused(422, "invalid", f"指令格式不正确（{loc}: {first.get('msg', '')}）")
-        return JSONResponse({"detail": exc.errors()}, status_code=422)
-
-    @app.middleware("http")
-    async def _body_limit(request: Request, call_next: Any) -> Response:
-        # Checked before anything parses the body: a 10 MB note must never reach the rules.
-        if request.method == "POST" and request.url.path == "/api/v1/commands":
-            length = request.headers.get("content-length")
-            if length is None:
-                return _refused(411, "invalid", "指令请求须提供 Content-Length")
-            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-                return _refused(413, "invalid", f"指令过大（{length} 字节，最多 {MAX_BODY_BYTES} 字节）")
-        return await call_next(request)
-
-    def user_of(authorization: str | None) -> Any:
-        """The token's user (district.roles.User), or a 401 answer."""
-        who = book.who(authorization)
-        if isinstance(who, str):
-            return JSONResponse({"detail": who}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        return who
-
-    def scoped(authorization: str | None, scope: str | None) -> tuple[str | None, Response | None]:
-        """(the scope to serve, or a 401/403/422 answer) for snapshot and stream."""
-        user = user_of(authorization)
-        if isinstance(user, JSONResponse):
-            return None, user
-        served, refusal = scope_for(user, scope)
-        if refusal:
-            return None, JSONResponse({"detail": refusal}, status_code=403)
-        return served, None
+    install_command_guards(app)
+    gate = Gate(book)
+    user_of = gate.user_of
+    scoped = gate.scoped
 
     # ------------------------------------------------------------------ contract endpoints
 
@@ -244,69 +179,8 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
         status, text = d.execute(cmd, user, idempotency_key)
         return Response(text, status_code=status, media_type="application/json")
 
-    @app.post("/api/v1/auth/token", response_model=TokenResponse, tags=["auth"],
-              openapi_extra={"requestBody": {"required": True, "content": {
-                  "application/x-www-form-urlencoded": {"schema": {
-                      "type": "object",
-                      "properties": {"grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
-                                     "username": {"type": "string"}, "password": {"type": "string"},
-                                     "refresh_token": {"type": "string"}}}}}}})
-    async def token(request: Request) -> Response:
-        """OAuth2 password grant for the users of ``--users FILE`` (or the demo seats with
-        ``--demo-users``), throttled per user and per address (429 with Retry-After), and the
-        refresh_token grant (single use; a new pair is issued)."""
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
-        grant = form.get("grant_type", ["password"])[0]
-        if grant == "refresh_token":
-            issued = book.use_refresh(form.get("refresh_token", [""])[0])
-            if issued is None:
-                return JSONResponse({"detail": "登录已过期，请重新登录"}, status_code=401)
-            return _model_response(TokenResponse(**issued))
-        if grant != "password":
-            return JSONResponse({"detail": f"不支持的授权方式：{grant}"}, status_code=400)
-        username = form.get("username", [""])[0]
-        address = request.client.host if request.client else ""
-        wait = guard.check(username, address)
-        if wait > 0:  # guessing: answer at once, without looking at the password
-            return JSONResponse({"detail": f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试"}, status_code=429,
-                                headers={"Retry-After": str(math.ceil(wait))})
-        # scrypt takes tens of milliseconds: off the event loop.
-        user = await asyncio.to_thread(book.login, username, form.get("password", [""])[0])
-        if user is None:
-            guard.failed(username, address)
-            return JSONResponse({"detail": "用户名或密码错误"}, status_code=401)
-        guard.succeeded(username, address)
-        return _model_response(TokenResponse(**book.issue(user)))
-
-    @app.get("/api/v1/layers", response_model=LayerList, tags=["catalogue"])
-    async def layers(authorization: str | None = Header(None)) -> Response:
-        """Map layers the gateway serves (GeoJSON)."""
-        user = user_of(authorization)
-        if isinstance(user, JSONResponse):
-            return user
-        infos = [LayerInfo(id=lid, feature_count=len(fc["features"]), **info)  # type: ignore[arg-type]
-                 for lid, (info, fc) in geo.layers().items()]
-        return _model_response(LayerList(layers=tuple(infos)))
-
-    @app.get("/api/v1/layers/{layer_id}", tags=["catalogue"],
-             responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON FeatureCollection"}})
-    async def layer(layer_id: str, authorization: str | None = Header(None)) -> Response:
-        """One layer as an RFC 7946 FeatureCollection."""
-        user = user_of(authorization)
-        if isinstance(user, JSONResponse):
-            return user
-        entry = geo.layers().get(layer_id)
-        if entry is None:
-            return JSONResponse({"detail": f"图层 {layer_id} 不存在"}, status_code=404)
-        return Response(json.dumps(entry[1], ensure_ascii=False), media_type="application/geo+json")
-
-    @app.get("/api/v1/plans", response_model=PlanList, tags=["catalogue"])
-    async def plans(authorization: str | None = Header(None)) -> Response:
-        """Contingency plans, one per incident type."""
-        user = user_of(authorization)
-        if isinstance(user, JSONResponse):
-            return user
-        return _model_response(plan_list())
+    add_token_route(app, book, guard)
+    add_catalogue_routes(app, gate, geo.layers)
 
     @app.get("/tiles/{z}/{x}/{y}.png", tags=["catalogue"],
              responses={200: {"content": {"image/png": {}}, "description": "XYZ tile, Web Mercator, 256×256"}})
@@ -541,44 +415,18 @@ def _parser() -> argparse.ArgumentParser:
                    help="exit when this process is gone (a launcher that died without stopping the feed)")
     p.add_argument("--require-login", action="store_true",
                    help="refuse unauthenticated calls even with --sim-controls (always so without it)")
-    p.add_argument("--users", type=Path, default=None, metavar="FILE",
-                   help="accounts with scrypt password hashes (made with: pingshan-feed users add …)")
-    p.add_argument("--jwks", default=None, metavar="FILE_OR_URL",
-                   help="accept bearer JWTs of the district's identity provider, checked against this JWKS")
-    p.add_argument("--jwt-issuer", default=None, help="required iss of identity-provider tokens")
-    p.add_argument("--jwt-audience", default=None, help="required aud of identity-provider tokens")
-    p.add_argument("--demo-users", action="store_true",
-                   help="the demo seats (duty, viewer, chief, admin, maluan, maluan_chief; password = name)")
+    add_identity_args(p, "pingshan-feed")
     p.add_argument("--sim-controls", action="store_true",
                    help="TESTS ONLY, loopback only: the /_sim/ controls, and anonymous callers act as a "
                         "supervisor test seat unless --require-login")
-    p.add_argument("--token-ttl-s", type=float, default=DEFAULT_TOKEN_TTL_S, help="access token lifetime")
-    p.add_argument("--refresh-ttl-s", type=float, default=DEFAULT_REFRESH_TTL_S, help="refresh token lifetime")
     p.add_argument("--ssl-certfile", type=Path, default=None, help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--ssl-keyfile", type=Path, default=None, help="the certificate's private key (PEM)")
     return p
 
 
 def _token_book(args: argparse.Namespace) -> TokenBook:
-    """Who may log in: the users file, or the demo seats; identity-provider JWTs when a JWKS is
-    given. Anonymous callers are refused, except the test seat of ``--sim-controls``."""
-    if args.users is not None and args.demo_users:
-        raise ValueError("--users 与 --demo-users 只能选一个")
-    if args.users is not None:
-        users = UserDirectory.load(args.users)
-    elif args.demo_users:
-        users = UserDirectory.demo()
-    else:
-        users = UserDirectory()  # nobody logs in with a password (identity-provider tokens only)
-    verifier = None
-    if args.jwks:
-        if not args.jwt_issuer or not args.jwt_audience:
-            raise ValueError("--jwks 须同时给出 --jwt-issuer 与 --jwt-audience")
-        verifier = JwtVerifier(args.jwks, issuer=args.jwt_issuer, audience=args.jwt_audience)
-        verifier.refresh_keys()
-    open_seat = args.sim_controls and not args.require_login
-    return TokenBook(token_ttl_s=args.token_ttl_s, refresh_ttl_s=args.refresh_ttl_s, require_login=not open_seat,
-                     users=users, jwt=verifier, anonymous=OPEN_SEAT if open_seat else ANONYMOUS)
+    """Who may log in (gateway.web.token_book); the test seat only with ``--sim-controls``."""
+    return token_book(args, open_seat=args.sim_controls and not args.require_login)
 
 
 def openapi_document() -> dict[str, Any]:

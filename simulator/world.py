@@ -11,7 +11,6 @@ timing is the wall clock (plus the ``/_sim/clock`` offset).
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 from dataclasses import dataclass, field
@@ -32,13 +31,12 @@ from console.models import (
     IndicatorValues,
     Reading,
     ReadingBatch,
-    Snapshot,
-    Scope,
     Task,
     Thresholds,
 )
 from district.alerts import LEVEL_ZH, OPEN_STATUSES
-from district.arbiter import TZ, Arbiter, Item, public_alert
+from district.arbiter import TZ, Arbiter, Item
+from gateway.fanout import Hub, Subscriber  # noqa: F401 - the feed's fan-out, shared with the gateway
 from simulator import geo
 
 # kind → (Chinese name, metric, unit, baseline, noise, warn, alarm, direction, category, weight)
@@ -121,58 +119,6 @@ class FeedConfig:
     archive_after_h: float = 48.0  # closed alerts older than this leave the live state
 
 
-class Subscriber:
-    """One live SSE client: a bounded queue; overflow drops the client (it resumes by id)."""
-
-    MAX_BYTES = 8 * 1024 * 1024
-
-    def __init__(self, street: str | None, topics: tuple[str, ...], maxsize: int = 5000) -> None:
-        self.street = street
-        self.topics = topics
-        self.queue: asyncio.Queue[tuple[int, str, bytes]] = asyncio.Queue(maxsize=maxsize)
-        self.queued_bytes = 0  # bounded too: a few huge events must not pile up either
-        self.dropped = False
-
-    def take(self, item: tuple[int, str, bytes]) -> tuple[int, str, bytes]:
-        """Account for an item the stream has taken off the queue."""
-        self.queued_bytes -= len(item[2])
-        return item
-
-    def wants(self, etype: str, street: str | None) -> bool:
-        """Whether this client's scope and topics select an event."""
-        if etype == "reset":
-            return True
-        if self.street is not None and street is not None and street != self.street:
-            return False
-        if not self.topics:
-            return True
-        family = etype.split(".")[0]
-        return etype in self.topics or family in self.topics
-
-
-class Hub:
-    """Fan-out of persisted events to live subscribers, never blocking the producer."""
-
-    def __init__(self) -> None:
-        self.subscribers: set[Subscriber] = set()
-        self.dropped_total = 0
-
-    def publish(self, eid: int, etype: str, street: str | None, body: bytes) -> None:
-        for sub in list(self.subscribers):
-            if sub.dropped or not sub.wants(etype, street):
-                continue
-            try:
-                if sub.queued_bytes + len(body) > sub.MAX_BYTES:
-                    raise asyncio.QueueFull
-                sub.queue.put_nowait((eid, etype, body))
-                sub.queued_bytes += len(body)
-            except asyncio.QueueFull:
-                # A slow consumer must not grow memory: cut it loose; it resumes from the log.
-                sub.dropped = True
-                self.dropped_total += 1
-                self.subscribers.discard(sub)
-
-
 class District(Arbiter):
     """The whole simulated district: the rulebook's arbiter plus synthetic traffic."""
 
@@ -189,7 +135,6 @@ class District(Arbiter):
         self.rng_ind = random.Random(f"{seed}:indicators")
         self.indicator_cat = geo.load_catalogue("indicators.json")["indicators"]
 
-        self.indicator_latest: dict[tuple[str, str | None], IndicatorValue] = {}
         self.values: dict[str, float] = {}
         self.camera_modes: dict[str, str] = {}
         self.fault_mode = "ok"
@@ -650,25 +595,7 @@ class District(Arbiter):
             out["aqi_now"] = _aqi_pm25(sum(pm) / len(pm)) if pm else 0.0
         return out
 
-    # ------------------------------------------------------------------ snapshot
-
-    def snapshot(self, street: str | None) -> Snapshot:
-        """The whole current state (optionally one street's) plus the stream cursor."""
-        def mine(x: Any) -> bool:
-            return street is None or getattr(x, "street", None) in (None, street)
-
-        return Snapshot(
-            cursor=str(self.head),
-            generated_at=self.now(),
-            scope=Scope(street=street),
-            alerts=tuple(public_alert(a) for a in self.alerts.values() if mine(a)),
-            devices=tuple(d for d in self.devices.values() if mine(d)),
-            cameras=tuple(c for c in self.cameras.values() if mine(c)),
-            indicators=tuple(v for (iid, st), v in self.indicator_latest.items() if street is None or st in (None, street)),
-            incidents=tuple(self.incidents.values()),  # district-wide, like their envelopes
-            tasks=tuple(self.tasks.values()),
-            units=tuple(self.units),
-        )
+    # ------------------------------------------------------------------ test state
 
     def sim_state(self) -> dict[str, Any]:
         """The feed's own view, for tests comparing it with the console."""

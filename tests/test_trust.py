@@ -1,5 +1,6 @@
 """A server that trusts no console: every rule of the rulebook's trust section, against the
-running embedded feed over HTTP (no test controls: started as a deployment would be).
+running embedded feed and the running district gateway (on a real ``nats-server``) over
+HTTP (no test controls: started as a deployment would be). The same tests run against both.
 
 Each test builds the request an attacker on the district network would send (a forged
 actor, another street's ids, a 10 MB note, a reused Idempotency-Key, a guessed password)
@@ -22,13 +23,50 @@ from console.feed_process import FeedProcess
 from console.models import Alert, Snapshot, now_utc
 from district.catalogue import catalogue
 from district.limits import MAX_BODY_BYTES, MAX_TEXT_CHARS
+from tests.natsupport import GatewayProcess, NatsNode, seed_stream
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeedProcess]:
-    """The embedded feed as a deployment runs it: no /_sim, login required, demo seats."""
-    proc = FeedProcess(seed=11, alerts_per_s=0, readings_per_s=0, extra_args=("--backlog", "400"), data_dir=tmp_path_factory.mktemp("trust"),
-                       sim_controls=False)
+BACKENDS = ["feed", "gateway"]
+
+
+class GatewayOnNats:
+    """A gateway replica on its own single-node NATS, seeded with the same synthetic district as the feed."""
+
+    def __init__(self, root: Path, *, seed: int, backlog: int, extra_args: tuple[str, ...] = (),
+                 demo_users: bool = True) -> None:
+        self.node = NatsNode(root, "trust-nats")
+        self.gateway = GatewayProcess([self.node.url], root, extra_args=extra_args, demo_users=demo_users)
+        self.seed = seed
+        self.backlog = backlog
+        self.url: str | None = None
+
+    def start(self) -> str:
+        self.node.start().wait_jetstream()
+        seed_stream([self.node.url], seed=self.seed, backlog=self.backlog)
+        self.url = self.gateway.start()
+        return self.url
+
+    def close(self) -> None:
+        self.gateway.stop()
+        self.node.stop()
+
+
+def backend(kind: str, root: Path, *, seed: int, backlog: int, extra_args: tuple[str, ...] = (),
+            demo_users: bool = True) -> Any:
+    """The embedded feed or a gateway on NATS, as a deployment runs them: no /_sim, login required."""
+    if kind == "feed":
+        proc = FeedProcess(seed=seed, alerts_per_s=0, readings_per_s=0, data_dir=root / "feed", sim_controls=False,
+                           extra_args=("--backlog", str(backlog), *extra_args))
+        proc.demo_users = demo_users
+        return proc
+    return GatewayOnNats(root, seed=seed, backlog=backlog, extra_args=extra_args, demo_users=demo_users)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The embedded feed, then the gateway, as a deployment runs them: no /_sim, login required, demo seats."""
+    Pick.used = set()
+    proc = backend(request.param, tmp_path_factory.mktemp(f"trust-{request.param}"), seed=11, backlog=400)
     try:
         proc.start()
         yield proc
@@ -91,7 +129,7 @@ class Pick:
 # ---------------------------------------------------------------------------- who acts
 
 
-def test_the_actor_is_the_token_user_not_what_the_body_says(server: FeedProcess) -> None:
+def test_the_actor_is_the_token_user_not_what_the_body_says(server: Any) -> None:
     url = server.url
     assert url
     duty = token(url, "duty")
@@ -103,7 +141,7 @@ def test_the_actor_is_the_token_user_not_what_the_body_says(server: FeedProcess)
     assert after.acknowledged_by == "值班员"
 
 
-def test_anonymous_callers_are_refused(server: FeedProcess) -> None:
+def test_anonymous_callers_are_refused(server: Any) -> None:
     url = server.url
     assert url
     body = command("alert.note", "PS0000001", {"text": "x"})
@@ -113,7 +151,7 @@ def test_anonymous_callers_are_refused(server: FeedProcess) -> None:
     assert httpx.get(url + "/api/v1/stream", timeout=10).status_code == 401
 
 
-def test_a_forged_token_is_refused(server: FeedProcess) -> None:
+def test_a_forged_token_is_refused(server: Any) -> None:
     url = server.url
     assert url
     r = httpx.get(url + "/api/v1/snapshot", headers={"Authorization": "Bearer not-a-token"}, timeout=10)
@@ -123,7 +161,7 @@ def test_a_forged_token_is_refused(server: FeedProcess) -> None:
 # ---------------------------------------------------------------------------- scope of every id
 
 
-def test_a_street_seat_cannot_merge_into_another_streets_alert(server: FeedProcess) -> None:
+def test_a_street_seat_cannot_merge_into_another_streets_alert(server: Any) -> None:
     url = server.url
     assert url
     chief = token(url, "chief")
@@ -138,7 +176,7 @@ def test_a_street_seat_cannot_merge_into_another_streets_alert(server: FeedProce
     assert alert(url, chief, mine.id).rev == mine.rev
 
 
-def test_a_street_seat_cannot_dispatch_to_another_streets_or_a_district_unit(server: FeedProcess) -> None:
+def test_a_street_seat_cannot_dispatch_to_another_streets_or_a_district_unit(server: Any) -> None:
     url = server.url
     assert url
     chief = token(url, "chief")
@@ -158,7 +196,7 @@ def test_a_street_seat_cannot_dispatch_to_another_streets_or_a_district_unit(ser
     assert own.status_code == 202, own.text
 
 
-def test_a_street_seat_cannot_order_another_streets_unit(server: FeedProcess) -> None:
+def test_a_street_seat_cannot_order_another_streets_unit(server: Any) -> None:
     url = server.url
     assert url
     chief = token(url, "chief")
@@ -173,7 +211,7 @@ def test_a_street_seat_cannot_order_another_streets_unit(server: FeedProcess) ->
     assert ok.status_code == 202, ok.text
 
 
-def test_unknown_resources_are_refused(server: FeedProcess) -> None:
+def test_unknown_resources_are_refused(server: Any) -> None:
     url = server.url
     assert url
     chief = token(url, "chief")
@@ -189,7 +227,7 @@ def test_unknown_resources_are_refused(server: FeedProcess) -> None:
 # ---------------------------------------------------------------------------- sizes
 
 
-def test_an_oversize_body_is_refused_before_it_is_parsed(server: FeedProcess) -> None:
+def test_an_oversize_body_is_refused_before_it_is_parsed(server: Any) -> None:
     url = server.url
     assert url
     duty = token(url, "duty")
@@ -201,7 +239,7 @@ def test_an_oversize_body_is_refused_before_it_is_parsed(server: FeedProcess) ->
     assert alert(url, duty, a.id).rev == a.rev
 
 
-def test_an_oversize_text_field_is_refused_and_one_at_the_limit_accepted(server: FeedProcess) -> None:
+def test_an_oversize_text_field_is_refused_and_one_at_the_limit_accepted(server: Any) -> None:
     url = server.url
     assert url
     duty = token(url, "duty")
@@ -216,7 +254,7 @@ def test_an_oversize_text_field_is_refused_and_one_at_the_limit_accepted(server:
 # ---------------------------------------------------------------------------- idempotency
 
 
-def test_an_idempotency_key_reused_for_another_body_or_user_is_refused(server: FeedProcess) -> None:
+def test_an_idempotency_key_reused_for_another_body_or_user_is_refused(server: Any) -> None:
     url = server.url
     assert url
     duty, chief = token(url, "duty"), token(url, "chief")
@@ -251,7 +289,7 @@ def _stream_alert_bodies(url: str, tok: str, after: int) -> list[dict[str, Any]]
     return out
 
 
-def test_reporter_phones_leave_the_server_masked_and_a_reveal_is_an_audited_command(server: FeedProcess) -> None:
+def test_reporter_phones_leave_the_server_masked_and_a_reveal_is_an_audited_command(server: Any) -> None:
     url = server.url
     assert url
     viewer, duty, chief = token(url, "viewer"), token(url, "duty"), token(url, "chief")
@@ -276,7 +314,7 @@ def test_reporter_phones_leave_the_server_masked_and_a_reveal_is_an_audited_comm
 # ---------------------------------------------------------------------------- test controls
 
 
-def test_test_controls_do_not_exist_without_the_flag(server: FeedProcess) -> None:
+def test_test_controls_do_not_exist_without_the_flag(server: Any) -> None:
     url = server.url
     assert url
     for path in ("/_sim/auth", "/_sim/fault", "/_sim/burst"):
@@ -314,7 +352,7 @@ def test_the_feed_refuses_test_controls_on_a_public_address() -> None:
 # ---------------------------------------------------------------------------- who may log in
 
 
-def test_login_guesses_are_throttled_per_user_with_retry_after(server: FeedProcess) -> None:
+def test_login_guesses_are_throttled_per_user_with_retry_after(server: Any) -> None:
     url = server.url
     assert url
     answers = [httpx.post(url + "/api/v1/auth/token", data={"username": "viewer", "password": f"guess{n}"},
@@ -337,7 +375,8 @@ def _feed_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
                           text=True, timeout=60)
 
 
-def test_users_from_a_file_with_scrypt_hashes_and_no_demo_seats(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_users_from_a_file_with_scrypt_hashes_and_no_demo_seats(kind: str, tmp_path: Path) -> None:
     users = tmp_path / "users.json"
     made = _feed_cli("users", "add", "wang", "--role", "operator", "--scope", "maluan", "--name", "王值班",
                      "--file", str(users), "--password-stdin", stdin="Kx9-long-enough\n")
@@ -346,9 +385,7 @@ def test_users_from_a_file_with_scrypt_hashes_and_no_demo_seats(tmp_path: Path) 
     assert "scrypt$" in text and "Kx9-long-enough" not in text
     assert _feed_cli("users", "add", "li", "--role", "general", "--scope", "district", "--file", str(users),
                      "--password-stdin", stdin="Kx9-long-enough\n").returncode == 2
-    proc = FeedProcess(seed=2, alerts_per_s=0, readings_per_s=0, data_dir=tmp_path / "feed", sim_controls=False,
-                       extra_args=("--backlog", "5", "--users", str(users)))
-    proc.demo_users = False
+    proc = backend(kind, tmp_path, seed=2, backlog=5, extra_args=("--users", str(users)), demo_users=False)
     try:
         url = proc.start()
         ok = httpx.post(url + "/api/v1/auth/token", data={"username": "wang", "password": "Kx9-long-enough"},
@@ -362,7 +399,8 @@ def test_users_from_a_file_with_scrypt_hashes_and_no_demo_seats(tmp_path: Path) 
         proc.close()
 
 
-def test_identity_provider_tokens_are_accepted_against_a_jwks_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_identity_provider_tokens_are_accepted_against_a_jwks_file(kind: str, tmp_path: Path) -> None:
     import time
 
     import jwt
@@ -373,9 +411,9 @@ def test_identity_provider_tokens_are_accepted_against_a_jwks_file(tmp_path: Pat
     jwk.update({"kid": "idp-1", "use": "sig", "alg": "ES256"})
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps({"keys": [jwk]}), encoding="utf-8")
-    proc = FeedProcess(seed=2, alerts_per_s=0, readings_per_s=0, data_dir=tmp_path / "feed", sim_controls=False,
-                       extra_args=("--backlog", "5", "--jwks", str(jwks), "--jwt-issuer", "https://idp.pingshan.test",
-                                   "--jwt-audience", "pingshan-console"))
+    proc = backend(kind, tmp_path, seed=2, backlog=5,
+                   extra_args=("--jwks", str(jwks), "--jwt-issuer", "https://idp.pingshan.test",
+                               "--jwt-audience", "pingshan-console"))
     try:
         url = proc.start()
         now = int(time.time())

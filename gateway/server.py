@@ -1,0 +1,348 @@
+"""``pingshan-gateway``: wire contract v1 served from a NATS JetStream event log, by any number of replicas.
+
+``pingshan-gateway --nats nats://127.0.0.1:4222[,nats://…] [--host H] [--port P]
+[--stream-replicas N] (--users FILE | --demo-users) [--tls-cert PEM --tls-key PEM]``
+prints ``GATEWAY READY <base_url>`` once it has folded the stream and listens
+(``--port 0`` binds a free port and prints the real one). Snapshot, SSE stream
+(``id:`` = stream sequence, ``Last-Event-ID`` resumes on any replica), commands
+(Idempotency-Key; one outcome per command id across replicas), login, layers and
+plans, plus ``/healthz``, ``/readyz`` and ``/metrics`` (Prometheus text).
+``pingshan-gateway users …`` manages a users file (as ``pingshan-feed users``).
+
+The rules are the rulebook's (``district``): the same roles, scope, limits, masking and
+login throttling as the embedded feed; the storage is :mod:`gateway.stream`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import socket
+import sys
+import time
+from typing import Any, AsyncIterator
+
+from fastapi import FastAPI, Header, Query
+from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+
+from console.models import Command, CommandAccepted, CommandRefused, Snapshot
+from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
+from gateway.fanout import Subscriber
+from gateway.replica import Replica
+from gateway.stream import EventLog
+from gateway.web import (KEEPALIVE, RETRY_HINT, SSE_HEADERS, Gate, Layers, add_catalogue_routes, add_identity_args,
+                         add_token_route, install_command_guards, refused, sse_frame, token_book)
+
+log = logging.getLogger("gateway")
+LAYERS_TTL_S = 30.0
+READY_WAIT_S = 30.0
+
+
+class Catalogue:
+    """The map layers in the catalogue bucket, re-read at most every ``LAYERS_TTL_S``."""
+
+    def __init__(self, events: EventLog, replica: Replica) -> None:
+        self.events = events
+        self.replica = replica
+        self.layers: Layers = {}
+        self.read_at = -1e9
+
+    async def refresh(self, force: bool = False) -> Layers:
+        if force or time.monotonic() - self.read_at > LAYERS_TTL_S:
+            try:
+                self.layers = await self.events.layers()
+            except Exception:  # noqa: BLE001 - keep serving the last good copy
+                log.warning("layers not read from the catalogue bucket", exc_info=True)
+            self.read_at = time.monotonic()
+            res = self.layers.get("resources")
+            if res is not None:
+                self.replica.rules.resource_ids = frozenset(str(f.get("id")) for f in res[1].get("features", ()))
+        return self.layers
+
+
+def create_app(servers: list[str], book: TokenBook | None = None, *, stream_replicas: int = 1,
+               retention: int = 1_000_000, keepalive_s: float = 10.0,
+               throttle: LoginThrottle | None = None) -> FastAPI:
+    """The gateway as an ASGI app; NATS is connected and the stream folded when the app starts."""
+    book = book if book is not None else TokenBook(require_login=True, users=UserDirectory())
+    guard = throttle if throttle is not None else LoginThrottle()
+    events = EventLog(servers, replicas=stream_replicas, retention=retention)
+    replica = Replica(events)
+    catalogue = Catalogue(events, replica)
+    gate = Gate(book)
+    started = time.monotonic()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await events.connect()
+        await events.ensure()
+        await replica.start()
+        await catalogue.refresh(force=True)
+        app.state.replica = replica
+        try:
+            yield
+        finally:
+            await replica.stop()
+            with contextlib.suppress(Exception):
+                await events.close()
+
+    app = FastAPI(title="坪山区智慧城市运行指挥 — 区级数据网关", version="1.0.0",
+                  description="Pingshan district gateway, wire contract v1 (console.models), on NATS JetStream.",
+                  lifespan=lifespan)
+    install_command_guards(app)
+
+    async def ready_gate() -> Response | None:
+        if replica.ready.is_set():
+            return None
+        try:
+            await asyncio.wait_for(replica.ready.wait(), READY_WAIT_S)
+        except asyncio.TimeoutError:
+            return JSONResponse({"detail": "网关正在载入事件流，请稍后再试"}, status_code=503,
+                                headers={"Retry-After": "2"})
+        return None
+
+    def bad_scope(scope: str | None) -> Response | None:
+        if scope and scope not in replica.rules.street_name:
+            return JSONResponse({"detail": f"未知的范围（街道）：{scope}"}, status_code=422)
+        return None
+
+    @app.get("/api/v1/snapshot", response_model=Snapshot, tags=["stream"])
+    async def snapshot(scope: str | None = Query(None, description="街道 id，缺省为全区"),
+                       authorization: str | None = Header(None)) -> Response:
+        """The whole current state plus the stream cursor (= the last stream sequence folded)."""
+        served, denied = gate.scoped(authorization, scope)
+        if denied is not None:
+            return denied
+        gate_answer = await ready_gate() or bad_scope(served)
+        if gate_answer is not None:
+            return gate_answer
+        return Response(replica.rules.snapshot(served or None).model_dump_json(), media_type="application/json")
+
+    @app.get("/api/v1/stream", tags=["stream"],
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": "SSE: id = stream sequence, data = one Envelope (console.models)"}})
+    async def stream(
+        scope: str | None = Query(None),
+        topics: str | None = Query(None, description="逗号分隔的类型或类型族，如 alert,reading.batch"),
+        last_event_id_q: str | None = Query(None, alias="last_event_id"),
+        last_event_id: str | None = Header(None, alias="Last-Event-ID"),
+        authorization: str | None = Header(None),
+    ) -> Response:
+        """Server-sent events: replay after Last-Event-ID from the stream, then live."""
+        served, denied = gate.scoped(authorization, scope)
+        if denied is not None:
+            return denied
+        gate_answer = await ready_gate() or bad_scope(served)
+        if gate_answer is not None:
+            return gate_answer
+        wanted = tuple(t.strip() for t in (topics or "").split(",") if t.strip())
+        resume = last_event_id if last_event_id is not None else last_event_id_q
+        gen = _event_stream(replica, served or None, wanted, resume, keepalive_s)
+        return StreamingResponse(gen, media_type="text/event-stream", headers=SSE_HEADERS)
+
+    @app.post("/api/v1/commands", status_code=202, response_model=CommandAccepted, tags=["commands"],
+              responses={403: {"model": CommandRefused}, 404: {"model": CommandRefused},
+                         409: {"model": CommandRefused}, 411: {"model": CommandRefused},
+                         413: {"model": CommandRefused}, 422: {"model": CommandRefused}})
+    async def commands(cmd: Command, idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+                       authorization: str | None = Header(None)) -> Response:
+        """Apply an operator command once per Idempotency-Key (= command id), whichever replica is asked."""
+        if not idempotency_key:
+            return refused(422, "invalid", "缺少 Idempotency-Key 请求头", cmd.id)
+        if idempotency_key != cmd.id:
+            return refused(422, "invalid", "Idempotency-Key 须与指令 id 一致", cmd.id)
+        user = gate.user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
+        gate_answer = await ready_gate()
+        if gate_answer is not None:
+            return gate_answer
+        try:
+            status, text = await replica.execute(cmd, user, idempotency_key)
+        except Exception:  # noqa: BLE001 - NATS unreachable: the console's outbox resends later
+            log.exception("command %s not stored", cmd.id)
+            return JSONResponse({"detail": "事件存储暂不可用，指令未执行，请稍后重试"}, status_code=503,
+                                headers={"Retry-After": "2"})
+        return Response(text, status_code=status, media_type="application/json")
+
+    add_token_route(app, book, guard)
+
+    def layers() -> Layers:
+        return catalogue.layers
+
+    add_catalogue_routes(app, gate, layers)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        return JSONResponse({"ok": True})
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        nc = events.nc
+        ok = replica.ready.is_set() and nc is not None and nc.is_connected
+        connected = nc.connected_url if nc is not None and nc.is_connected else None
+        return JSONResponse({"ready": ok, "head": replica.head,
+                             "nats": f"{connected.hostname}:{connected.port}" if connected else None},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        m = replica.metrics
+        nc = events.nc
+        lines = [
+            "# TYPE pingshan_gateway_events_folded_total counter",
+            f"pingshan_gateway_events_folded_total {int(m['events_folded'])}",
+            "# TYPE pingshan_gateway_events_out_total counter",
+            f"pingshan_gateway_events_out_total {int(m['events_out'])}",
+            "# TYPE pingshan_gateway_subscribers gauge",
+            f"pingshan_gateway_subscribers {len(replica.hub.subscribers)}",
+            "# TYPE pingshan_gateway_dropped_subscribers_total counter",
+            f"pingshan_gateway_dropped_subscribers_total {replica.hub.dropped_total}",
+            "# TYPE pingshan_gateway_stream_head gauge",
+            f"pingshan_gateway_stream_head {replica.head}",
+            "# TYPE pingshan_gateway_command_outcomes_total counter",
+            *[f'pingshan_gateway_command_outcomes_total{{status="{s}"}} {n}' for s, n in sorted(replica.outcomes.items())],
+            "# TYPE pingshan_gateway_command_conflicts_total counter",
+            f"pingshan_gateway_command_conflicts_total {int(m['command_conflicts'])}",
+            "# TYPE pingshan_gateway_commands_replayed_total counter",
+            f"pingshan_gateway_commands_replayed_total {int(m['commands_replayed'])}",
+            "# TYPE pingshan_gateway_stream_resumes_total counter",
+            f"pingshan_gateway_stream_resumes_total {int(m['resumes'])}",
+            "# TYPE pingshan_gateway_stream_resets_total counter",
+            f"pingshan_gateway_stream_resets_total {int(m['resets'])}",
+            "# TYPE pingshan_gateway_nats_connected gauge",
+            f"pingshan_gateway_nats_connected {1 if nc is not None and nc.is_connected else 0}",
+            "# TYPE pingshan_gateway_uptime_seconds gauge",
+            f"pingshan_gateway_uptime_seconds {time.monotonic() - started:.1f}",
+        ]
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+    app.state.replica = replica
+    app.state.catalogue = catalogue
+    return app
+
+
+async def _event_stream(replica: Replica, street: str | None, topics: tuple[str, ...], resume: str | None,
+                        keepalive_s: float) -> AsyncIterator[bytes]:
+    """SSE body: retry hint, replay after ``resume`` (or a reset), then live events."""
+    sub = Subscriber(street, topics)
+    replica.hub.subscribers.add(sub)  # before the replay: nothing folded meanwhile is missed
+    replayed_upto = replica.head
+    try:
+        yield RETRY_HINT
+        if resume is not None:
+            resume = resume.strip()
+            last = int(resume) if resume.isdigit() else None
+            if last is not None and last > replica.head:
+                # Another replica (or this one before a restart) may be ahead by a few messages.
+                await replica.catch_up(timeout=5.0)
+            first, _last_in_stream = await replica.log.bounds()
+            head = replica.head
+            if last is None or last > head:
+                replica.metrics["resets"] += 1
+                yield sse_frame(head, replica.reset_envelope("cursor unknown"))
+            elif last < head and first > last + 1:
+                replica.metrics["resets"] += 1
+                yield sse_frame(head, replica.reset_envelope("cursor too old"))
+            else:
+                replica.metrics["resumes"] += 1
+                chunk: list[bytes] = []
+                async for eid, etype, est, body in replica.replay(last, head):
+                    if sub.wants(etype, est):
+                        chunk.append(sse_frame(eid, body))
+                        if len(chunk) >= 500:
+                            replica.metrics["events_out"] += len(chunk)
+                            yield b"".join(chunk)
+                            chunk = []
+                if chunk:
+                    replica.metrics["events_out"] += len(chunk)
+                    yield b"".join(chunk)
+            replayed_upto = head
+        while True:
+            if sub.dropped and sub.queue.empty():
+                return  # too slow: the client resumes with Last-Event-ID
+            try:
+                eid, etype, body = sub.take(await asyncio.wait_for(sub.queue.get(), keepalive_s))
+            except asyncio.TimeoutError:
+                yield KEEPALIVE
+                continue
+            if eid <= replayed_upto:
+                continue
+            replica.metrics["events_out"] += 1
+            yield sse_frame(eid, body)
+    finally:
+        replica.hub.subscribers.discard(sub)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pingshan-gateway", description="坪山区数据网关（NATS JetStream）")
+    p.add_argument("command", nargs="?", choices=["serve", "openapi", "users"], default="serve",
+                   help="serve (default); openapi: print the OpenAPI document; users add|list|remove …")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8443)
+    p.add_argument("--nats", default="nats://127.0.0.1:4222", metavar="URL[,URL…]",
+                   help="the NATS servers of the district hub (any of them; the client fails over)")
+    p.add_argument("--stream-replicas", type=int, default=1, metavar="N",
+                   help="copies of the stream and buckets when they are created (3 on a 3-node cluster)")
+    p.add_argument("--retention", type=int, default=1_000_000, help="messages kept in the stream (resumable)")
+    p.add_argument("--keepalive-s", type=float, default=10.0, help="SSE keep-alive comment period")
+    add_identity_args(p, "pingshan-gateway")
+    p.add_argument("--tls-cert", default=None, metavar="PEM", help="serve HTTPS with this certificate")
+    p.add_argument("--tls-key", default=None, metavar="PEM", help="the certificate's private key")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``pingshan-gateway`` / ``python -m gateway.server``."""
+    import json
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["users"]:
+        return users_main(argv[1:])
+    args = _parser().parse_args(argv)
+    servers = [u.strip() for u in args.nats.split(",") if u.strip()]
+    if args.command == "openapi":
+        print(json.dumps(create_app(servers).openapi(), ensure_ascii=False, indent=1))
+        return 0
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("--tls-cert 与 --tls-key 须同时给出", file=sys.stderr)
+        return 2
+    try:
+        book = token_book(args)
+    except (UsersFileError, OSError, ValueError) as exc:
+        print(f"无法启动：{exc}", file=sys.stderr)
+        return 2
+    import uvicorn
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # see simulator.server: no 40 ms Nagle stalls
+    sock.bind((args.host, args.port))
+    sock.listen(512)
+    port = sock.getsockname()[1]
+    tls = args.tls_cert is not None
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base_url = f"{'https' if tls else 'http'}://{host}:{port}"
+    app = create_app(servers, book, stream_replicas=args.stream_replicas, retention=args.retention,
+                     keepalive_s=args.keepalive_s)
+    ssl_args: dict[str, Any] = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if tls else {}
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
+                                           timeout_graceful_shutdown=1, timeout_keep_alive=5, **ssl_args))
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not task.done():
+            await asyncio.sleep(0.02)
+        if server.started:
+            print(f"GATEWAY READY {base_url}", flush=True)
+        await task
+
+    asyncio.run(run())
+    return 0 if server.started else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

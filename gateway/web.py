@@ -1,0 +1,220 @@
+"""The HTTP side of wire contract v1 that the embedded feed and the gateway share.
+
+Framework-level pieces only (FastAPI): SSE framing, the refusal shape, the guards
+every command passes before the rulebook sees it (body size before parsing, the
+pydantic error as a 422 refusal), the login endpoint with its throttle, the catalogue
+endpoints (layers, plans), the identity flags and the :class:`~district.identity.TokenBook`
+they build. Where the state lives (SQLite, JetStream) is the caller's business.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import math
+import re
+from typing import Any, Callable
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from console.models import CommandRefused, LayerInfo, LayerList, PlanList, TokenResponse
+from district.identity import (ANONYMOUS, DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, OPEN_SEAT, JwtVerifier,
+                               LoginThrottle, TokenBook, UserDirectory)
+from district.limits import MAX_BODY_BYTES
+from district.plans import plan_list
+from district.scope import scope_for
+
+_LINE_SPLIT = re.compile(rb"\r\n|\r|\n")
+KEEPALIVE = b": keep-alive\n\n"
+RETRY_HINT = b"retry: 2000\n\n"
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+Layers = dict[str, tuple[dict[str, str], dict[str, Any]]]
+"""layer id → (LayerInfo fields but the count, RFC 7946 FeatureCollection)."""
+
+
+def sse_frame(eid: int, body: bytes) -> bytes:
+    """One SSE event: ``id:`` line, one ``data:`` line per line of the body, blank line."""
+    lines = _LINE_SPLIT.split(body) if (b"\n" in body or b"\r" in body) else [body]
+    return b"id: %d\n" % eid + b"".join(b"data: " + ln + b"\n" for ln in lines) + b"\n"
+
+
+def refused(status: int, error: str, reason: str, command_id: str | None = None) -> JSONResponse:
+    """A command refusal in the contract's shape (CommandRefused)."""
+    body = CommandRefused(command_id=command_id, error=error, reason=reason)  # type: ignore[arg-type]
+    return JSONResponse(body.model_dump(mode="json"), status_code=status)
+
+
+def model_response(model: Any, status: int = 200, media_type: str = "application/json") -> Response:
+    return Response(model.model_dump_json(), status_code=status, media_type=media_type)
+
+
+def is_loopback(host: str | None) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is this machine's loopback."""
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address((host or "").strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def install_command_guards(app: FastAPI) -> None:
+    """Body limit before parsing (413/411) and pydantic errors as a 422 refusal, for ``/api/v1/commands``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if request.url.path == "/api/v1/commands":
+            first = exc.errors()[0] if exc.errors() else {}
+            loc = ".".join(str(p) for p in first.get("loc", ()))
+            return refused(422, "invalid", f"指令格式不正确（{loc}: {first.get('msg', '')}）")
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
+
+    @app.middleware("http")
+    async def _body_limit(request: Request, call_next: Any) -> Response:
+        # Checked before anything parses the body: a 10 MB note must never reach the rules.
+        if request.method == "POST" and request.url.path == "/api/v1/commands":
+            length = request.headers.get("content-length")
+            if length is None:
+                return refused(411, "invalid", "指令请求须提供 Content-Length")
+            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                return refused(413, "invalid", f"指令过大（{length} 字节，最多 {MAX_BODY_BYTES} 字节）")
+        return await call_next(request)
+
+
+class Gate:
+    """Who is calling: the token's user (district.roles.User) or the 401/403 answer."""
+
+    def __init__(self, book: TokenBook) -> None:
+        self.book = book
+
+    def user_of(self, authorization: str | None) -> Any:
+        """The token's user, or a 401 answer."""
+        who = self.book.who(authorization)
+        if isinstance(who, str):
+            return JSONResponse({"detail": who}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return who
+
+    def scoped(self, authorization: str | None, scope: str | None) -> tuple[str | None, Response | None]:
+        """(the scope to serve, or a 401/403 answer) for snapshot and stream."""
+        user = self.user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return None, user
+        served, refusal = scope_for(user, scope)
+        if refusal:
+            return None, JSONResponse({"detail": refusal}, status_code=403)
+        return served, None
+
+
+def add_token_route(app: FastAPI, book: TokenBook, guard: LoginThrottle) -> None:
+    """``POST /api/v1/auth/token``: password and refresh_token grants, throttled."""
+
+    @app.post("/api/v1/auth/token", response_model=TokenResponse, tags=["auth"],
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/x-www-form-urlencoded": {"schema": {
+                      "type": "object",
+                      "properties": {"grant_type": {"type": "string", "enum": ["password", "refresh_token"]},
+                                     "username": {"type": "string"}, "password": {"type": "string"},
+                                     "refresh_token": {"type": "string"}}}}}}})
+    async def token(request: Request) -> Response:
+        """OAuth2 password grant for the users of ``--users FILE`` (or the demo seats with
+        ``--demo-users``), throttled per user and per address (429 with Retry-After), and the
+        refresh_token grant (single use; a new pair is issued)."""
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        grant = form.get("grant_type", ["password"])[0]
+        if grant == "refresh_token":
+            issued = book.use_refresh(form.get("refresh_token", [""])[0])
+            if issued is None:
+                return JSONResponse({"detail": "登录已过期，请重新登录"}, status_code=401)
+            return model_response(TokenResponse(**issued))
+        if grant != "password":
+            return JSONResponse({"detail": f"不支持的授权方式：{grant}"}, status_code=400)
+        username = form.get("username", [""])[0]
+        address = request.client.host if request.client else ""
+        wait = guard.check(username, address)
+        if wait > 0:  # guessing: answer at once, without looking at the password
+            return JSONResponse({"detail": f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试"}, status_code=429,
+                                headers={"Retry-After": str(math.ceil(wait))})
+        # scrypt takes tens of milliseconds: off the event loop.
+        user = await asyncio.to_thread(book.login, username, form.get("password", [""])[0])
+        if user is None:
+            guard.failed(username, address)
+            return JSONResponse({"detail": "用户名或密码错误"}, status_code=401)
+        guard.succeeded(username, address)
+        return model_response(TokenResponse(**book.issue(user)))
+
+
+def add_catalogue_routes(app: FastAPI, gate: Gate, layers: Callable[[], Layers]) -> None:
+    """``GET /api/v1/layers``, ``/api/v1/layers/{id}`` (GeoJSON) and ``/api/v1/plans``."""
+
+    @app.get("/api/v1/layers", response_model=LayerList, tags=["catalogue"])
+    async def layer_list(authorization: str | None = Header(None)) -> Response:
+        """Map layers the gateway serves (GeoJSON)."""
+        user = gate.user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
+        infos = [LayerInfo(id=lid, feature_count=len(fc["features"]), **info)  # type: ignore[arg-type]
+                 for lid, (info, fc) in layers().items()]
+        return model_response(LayerList(layers=tuple(infos)))
+
+    @app.get("/api/v1/layers/{layer_id}", tags=["catalogue"],
+             responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON FeatureCollection"}})
+    async def layer(layer_id: str, authorization: str | None = Header(None)) -> Response:
+        """One layer as an RFC 7946 FeatureCollection."""
+        user = gate.user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
+        entry = layers().get(layer_id)
+        if entry is None:
+            return JSONResponse({"detail": f"图层 {layer_id} 不存在"}, status_code=404)
+        return Response(json.dumps(entry[1], ensure_ascii=False), media_type="application/geo+json")
+
+    @app.get("/api/v1/plans", response_model=PlanList, tags=["catalogue"])
+    async def plans(authorization: str | None = Header(None)) -> Response:
+        """Contingency plans, one per incident type."""
+        user = gate.user_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
+        return model_response(plan_list())
+
+
+def add_identity_args(p: argparse.ArgumentParser, prog: str) -> None:
+    """The flags that say who may log in (users file, demo seats, identity provider, token lifetimes)."""
+    p.add_argument("--users", default=None, metavar="FILE",
+                   help=f"accounts with scrypt password hashes (made with: {prog} users add …)")
+    p.add_argument("--jwks", default=None, metavar="FILE_OR_URL",
+                   help="accept bearer JWTs of the district's identity provider, checked against this JWKS")
+    p.add_argument("--jwt-issuer", default=None, help="required iss of identity-provider tokens")
+    p.add_argument("--jwt-audience", default=None, help="required aud of identity-provider tokens")
+    p.add_argument("--demo-users", action="store_true",
+                   help="the demo seats (duty, viewer, chief, admin, maluan, maluan_chief; password = name)")
+    p.add_argument("--token-ttl-s", type=float, default=DEFAULT_TOKEN_TTL_S, help="access token lifetime")
+    p.add_argument("--refresh-ttl-s", type=float, default=DEFAULT_REFRESH_TTL_S, help="refresh token lifetime")
+
+
+def token_book(args: argparse.Namespace, *, open_seat: bool = False) -> TokenBook:
+    """Who may log in: the users file, or the demo seats; identity-provider JWTs when a JWKS is
+    given. Anonymous callers are refused, except the test seat when ``open_seat``."""
+    from pathlib import Path
+
+    if args.users is not None and args.demo_users:
+        raise ValueError("--users 与 --demo-users 只能选一个")
+    if args.users is not None:
+        users = UserDirectory.load(Path(args.users))
+    elif args.demo_users:
+        users = UserDirectory.demo()
+    else:
+        users = UserDirectory()  # nobody logs in with a password (identity-provider tokens only)
+    verifier = None
+    if args.jwks:
+        if not args.jwt_issuer or not args.jwt_audience:
+            raise ValueError("--jwks 须同时给出 --jwt-issuer 与 --jwt-audience")
+        verifier = JwtVerifier(args.jwks, issuer=args.jwt_issuer, audience=args.jwt_audience)
+        verifier.refresh_keys()
+    return TokenBook(token_ttl_s=args.token_ttl_s, refresh_ttl_s=args.refresh_ttl_s, require_login=not open_seat,
+                     users=users, jwt=verifier, anonymous=OPEN_SEAT if open_seat else ANONYMOUS)
