@@ -7,7 +7,9 @@ columns (numpy arrays, one slot per alert, updated only for the alerts that
 changed) and a query is a handful of vector operations: masks for the filters,
 one ``lexsort`` for the order, ``bincount`` for the storm groups. Full-text search
 runs ``str.find`` over one joined lower-cased text (C speed, Chinese works as is)
-and maps the hits back to slots.
+and maps the hits back to slots. The text also holds the pinyin and initials of
+the title, the places and the unit, computed once per alert revision
+(``console.pinyin``), so ``maluan`` and ``ml`` find 马峦.
 
 Order: overdue open alerts first (earliest deadline first), then open before
 resolved/closed, red → blue, oldest first, then arrival.
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from console import pinyin
 from console.models import LEVEL_RANK
 from console.workflow import OPEN_STATUSES, Limits
 
@@ -200,10 +203,13 @@ class AlertQuery:
                 key = ("area", a.category, a.community, bucket)
         self._group[slot] = -1 if key is None else codes["group"].of(key)
         n = self.names
+        names = (n("category", a.category), n("street", a.street or ""), n("community", a.community or ""),
+                 n("unit", a.assigned_unit or ""))
         self._texts[slot] = " ".join((
-            a.id, a.title, a.description, n("category", a.category), n("street", a.street or ""),
-            n("community", a.community or ""), n("unit", a.assigned_unit or ""), a.device_id or "",
+            a.id, a.title, a.description, *names, a.device_id or "",
             " ".join(note.text for note in a.timeline),
+            # Pinyin and initials of the title, places and unit (``maluan``, ``ml`` → 马峦).
+            pinyin.text_forms(a.title), *(pinyin.name_forms(x) for x in names),
         )).lower().replace(_SEP, " ")
         self._joined = None
 

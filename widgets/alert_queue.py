@@ -30,6 +30,7 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
+    QEvent,
     QLocale,
     QModelIndex,
     QPersistentModelIndex,
@@ -139,6 +140,13 @@ previous one, so re-querying a huge queue never takes more than ~1/5 of the GUI 
 during a storm; a small queue still refreshes on every notifier tick."""
 
 MAX_REFRESH_GAP_MS = 500
+
+VISUAL_TITLE_POSITION = 2
+"""Where the title column sits on screen (after 级别 and 时间)."""
+
+TITLE_MIN_WIDTH = 220
+"""The title column never gets narrower than this when the view is small (the
+columns after it scroll instead)."""
 
 SEARCH_DELAY_MS = 250
 """Typing in the search box re-queries after this pause, not on every key."""
@@ -672,7 +680,13 @@ class AlertQueuePanel(QWidget):
         for col, width in enumerate(widths):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(col, width)
-        header.setStretchLastSection(True)
+        # On screen the title comes third (级别, 时间, 标题, …) and takes what the view has
+        # left, so it is never behind the horizontal scroll bar; the model's column order
+        # (exports, tests) stays as it was.
+        header.moveSection(header.visualIndex(COL_TITLE), VISUAL_TITLE_POSITION)
+        header.setStretchLastSection(False)
+        self.table.viewport().installEventFilter(self)
+        header.sectionResized.connect(self._on_section_resized)
         self.table.setItemDelegateForColumn(COL_LEVEL, LevelPillDelegate(self.table))
         self.table.doubleClicked.connect(self._on_row_double_clicked)
 
@@ -1076,6 +1090,44 @@ class AlertQueuePanel(QWidget):
             flt = replace(flt, categories=flt.categories or war.categories, streets=flt.streets or war.streets)
         self.model.set_filter(flt)
         self._update_counts()
+        # New results open at their top (the most urgent), wherever the cursor was.
+        self.table.scrollToTop()
+        self.table.horizontalScrollBar().setValue(0)
+
+    def active_filters(self) -> list[str]:
+        """What narrows the queue now, as the operator reads it (search, each filter set,
+        the wartime focus)."""
+        parts: list[str] = []
+        text = self.search.text().strip()
+        if text:
+            parts.append(self.tr("搜索“{text}”").format(text=text))
+        for combo in (self.level_filter, self.source_filter, self.category_filter, self.street_filter,
+                      self.community_filter, self.status_filter, self.time_filter):
+            if combo.currentIndex() > 0:
+                parts.append(combo.currentText())
+        if self._incident_filter is not None:
+            parts.append(self.tr("战时聚焦 {label}").format(label=self._incident_label))
+        return parts
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt's name)
+        """Fit the title column whenever the table's viewport changes size."""
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_title_column()
+        return super().eventFilter(watched, event)
+
+    def _on_section_resized(self, section: int, _old: int, _new: int) -> None:
+        if section != COL_TITLE:
+            self._fit_title_column()
+
+    def _fit_title_column(self) -> None:
+        """Give the title what the other columns leave of the viewport (at least
+        ``TITLE_MIN_WIDTH``), so it is fully visible without horizontal scrolling."""
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(self.model.columnCount())
+                     if c != COL_TITLE and not header.isSectionHidden(c))
+        width = max(TITLE_MIN_WIDTH, self.table.viewport().width() - others)
+        if width != header.sectionSize(COL_TITLE):
+            header.resizeSection(COL_TITLE, width)
 
     def _on_street_filter_changed(self, *_args: object) -> None:
         street = self.street_filter.currentData()
@@ -1210,6 +1262,11 @@ class AlertQueuePanel(QWidget):
             if self._incident_filter is not None:
                 text += self.tr(" · 战时聚焦 {label}：其余 {n} 条已收起").format(
                     label=self._incident_label, n=max(0, total - result.matched))
+        if result is not None and result.matched == 0 and total > 0:
+            # Say so, and why: an empty table alone looks like a dead feed.
+            active = self.active_filters()
+            text = self.tr("无结果") + (self.tr(" — 筛选：{filters}").format(filters=" · ".join(active))
+                                        if active else "") + self.tr(" · 共 {total} 条").format(total=total)
         self.count_label.setText(text)
         urgent = red > 0
         if self.count_label.property("urgent") != urgent:

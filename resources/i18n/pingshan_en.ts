@@ -523,6 +523,14 @@
         <translation>Shift handover written: {path}</translation>
     </message>
     <message>
+        <source>搜索“{text}”</source>
+        <translation>search “{text}”</translation>
+    </message>
+    <message>
+        <source>战时聚焦 {label}</source>
+        <translation>incident focus {label}</translation>
+    </message>
+    <message>
         <source>共 {total} 条 · 待签收 {new} · 红色 {red}</source>
         <translation>{total} alerts · {new} to acknowledge · {red} red</translation>
     </message>
@@ -541,6 +549,18 @@
     <message>
         <source> · 战时聚焦 {label}：其余 {n} 条已收起</source>
         <translation> · wartime focus {label}: {n} others folded away</translation>
+    </message>
+    <message>
+        <source>无结果</source>
+        <translation>No results</translation>
+    </message>
+    <message>
+        <source> — 筛选：{filters}</source>
+        <translation> — filters: {filters}</translation>
+    </message>
+    <message>
+        <source> · 共 {total} 条</source>
+        <translation> · {total} in all</translation>
     </message>
 </context>
 <context>
