@@ -246,6 +246,13 @@ class AlertDetailPane(QWidget):
         inputs = QHBoxLayout()
         inputs.addWidget(self.unit_combo, 2)
         inputs.addWidget(self.merge_edit, 1)
+        # Why an action was not sent (no unit chosen, no result written, …), right under
+        # the inputs it concerns: the status bar is far from where the operator looks.
+        self.action_hint = QLabel(self)
+        self.action_hint.setObjectName("ActionHint")
+        self.action_hint.setStyleSheet("color: #ffb300;")
+        self.action_hint.setWordWrap(True)
+        self.action_hint.hide()
 
         self.timeline = QTableWidget(0, 4, self)
         self.timeline.setObjectName("AlertTimeline")
@@ -285,6 +292,7 @@ class AlertDetailPane(QWidget):
         v.addWidget(actions)
         v.addLayout(inputs)
         v.addWidget(self.text_edit)
+        v.addWidget(self.action_hint)
         self.sketch = LocationSketch(self)
         facts = QHBoxLayout()
         facts.addWidget(form_box, 3)
@@ -319,6 +327,7 @@ class AlertDetailPane(QWidget):
             self._revealed = None
             self.text_edit.clear()
             self.merge_edit.clear()
+            self.action_hint.hide()
         self._alert_id = alert_id
         self._render()
         self._render_chart()
@@ -329,14 +338,15 @@ class AlertDetailPane(QWidget):
         if alert is None:
             return False
         if not (self._can_command() and self._core_can(f"alert.{verb}")):
-            self.message.emit(QCoreApplication.translate("AlertDetailPane", "当前席位无权{action}").format(
-                action=_tw(ACTION_NAMES.get(verb, verb))), True)
+            self._refuse_here(QCoreApplication.translate("AlertDetailPane", "当前席位无权{action}").format(
+                action=_tw(ACTION_NAMES.get(verb, verb))))
             return False
         if not allowed(alert, verb):
-            self.message.emit(QCoreApplication.translate("AlertDetailPane", "当前状态不能{action}").format(action=_tw(ACTION_NAMES.get(verb, verb))), True)
+            self._refuse_here(QCoreApplication.translate("AlertDetailPane", "当前状态不能{action}").format(
+                action=_tw(ACTION_NAMES.get(verb, verb))))
             return False
         if self._core.picture.alerts.pending(alert.id):
-            self.message.emit(QCoreApplication.translate("AlertDetailPane", "上一条指令尚未确认，请稍候"), True)
+            self._refuse_here(QCoreApplication.translate("AlertDetailPane", "上一条指令尚未确认，请稍候"))
             return False
         text = self.text_edit.text().strip()
         args: dict[str, Any] = {}
@@ -362,15 +372,20 @@ class AlertDetailPane(QWidget):
             args.pop("text")
         missing = missing_argument(verb, args)
         if missing:
-            self.message.emit(_t(missing), True)
+            hint = _t(missing)
+            if verb == "dispatch":
+                hint = QCoreApplication.translate("AlertDetailPane", "{reason}（↑↓ 选择，本社区、本街道单位在前），再按 Ctrl+D").format(
+                    reason=hint)
+            self._refuse_here(hint)
             (self.unit_combo if verb == "dispatch" else self.merge_edit if verb == "merge" else self.text_edit).setFocus()
             return False
         try:
             self._core.commands.submit(f"alert.{verb}", alert.id, args or None, expected_rev=alert.rev)
         except Exception as exc:  # noqa: BLE001 - the outbox could not store it: say so, stay alive
             log.exception("%s of %s not submitted", verb, alert.id)
-            self.message.emit(QCoreApplication.translate("AlertDetailPane", "指令未提交：{error}").format(error=exc), True)
+            self._refuse_here(QCoreApplication.translate("AlertDetailPane", "指令未提交：{error}").format(error=exc))
             return False
+        self.action_hint.hide()
         if verb not in ("dispatch",):
             self.text_edit.clear()
         self.message.emit(QCoreApplication.translate("AlertDetailPane", "已提交{action}：{title}").format(action=_tw(ACTION_NAMES.get(verb, verb)),
@@ -513,6 +528,12 @@ class AlertDetailPane(QWidget):
     def _can_command(self) -> bool:
         return self._core_can("command")
 
+    def _refuse_here(self, text: str) -> None:
+        """Say beside the actions why nothing was sent (and in the status bar, as before)."""
+        self.action_hint.setText(text)
+        self.action_hint.show()
+        self.message.emit(text, True)
+
     def _core_can(self, permission: str) -> bool:
         can = getattr(self._core, "can", None)
         return bool(can(permission)) if callable(can) else permission != "reveal"
@@ -529,10 +550,8 @@ class AlertDetailPane(QWidget):
             from console import catalogue
 
             units = catalogue.units()
-        fit = units_for(alert.category, units)
-        # Units of the alert's own street and community first: the usual first responders.
-        local = [u for u in fit if alert.street and u.id in (f"street.{alert.street}",)]
-        ordered = local + [u for u in fit if u not in local]
+        # The alert's own community and street units first: the usual first responders.
+        ordered = units_for(alert.category, units, street=alert.street, community=alert.community)
         wanted = [(u.name, u.id) for u in ordered]
         current = [(self.unit_combo.itemText(i), self.unit_combo.itemData(i)) for i in range(self.unit_combo.count())]
         if current != [("", None)] + wanted:

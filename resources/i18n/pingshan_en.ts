@@ -144,6 +144,10 @@
         <translation>The previous command is not confirmed yet; please wait</translation>
     </message>
     <message>
+        <source>{reason}（↑↓ 选择，本社区、本街道单位在前），再按 Ctrl+D</source>
+        <translation>{reason} (↑↓ to choose; the alert's own community and street units come first), then Ctrl+D</translation>
+    </message>
+    <message>
         <source>指令未提交：{error}</source>
         <translation>Command not submitted: {error}</translation>
     </message>
