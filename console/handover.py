@@ -20,6 +20,7 @@ from typing import Any
 
 from console.exports import ExportError, atomic_write  # noqa: F401  (ExportError: what write_text raises)
 from console.masking import mask_phone, mask_text
+from console.reports import ReportFolder
 from console.workflow import ACTION_NAMES, OPEN_STATUSES, Limits, due_state, format_left
 from district.alerts import LEVEL_ZH, STATUS_ZH
 
@@ -123,27 +124,40 @@ class DutyExports:
     """The core's export service: CSV of the queue and the handover report, audited."""
 
     def __init__(self, picture: Any, auditor: Any | None, names: Names, limits: Limits,
-                 operator: str = "") -> None:
+                 operator: str = "", reports: ReportFolder | None = None) -> None:
         self.picture = picture
         self.auditor = auditor
         self.names = names
         self.limits = limits
         self.operator = operator
+        self.reports = reports
+
+    def default_path(self, kind: str) -> Path | None:
+        """A new, unused name in the reports folder for ``kind`` (``handover`` or ``queue_csv``);
+        None without a reports folder."""
+        if self.reports is None:
+            return None
+        name, suffix = {"handover": ("值班交接", ".md"), "queue_csv": ("告警清单", ".csv")}[kind]
+        return self.reports.unique_path(name, suffix)
 
     def _audit(self, action: str, target: str, **detail: Any) -> None:
         if self.auditor is not None:
             self.auditor.record(action, target, **detail)
 
-    def export_queue_csv(self, path: str | os.PathLike[str], alert_ids: Iterable[str]) -> Path:
-        """Write the given alerts (the filtered queue, in its order) as CSV; audited."""
+    def export_queue_csv(self, path: str | os.PathLike[str] | None, alert_ids: Iterable[str]) -> Path:
+        """Write the given alerts (the filtered queue, in its order) as CSV; audited.
+        ``path`` None: a new name in the reports folder."""
+        path = path or self._new_path("queue_csv")
         store = self.picture.alerts
         alerts = [a for a in (store.get(i) for i in alert_ids) if a is not None]
         written = write_text(path, queue_csv(alerts, self.names, self.limits), suffix=".csv", bom=True)
         self._audit("export.queue_csv", str(written), rows=len(alerts))
         return written
 
-    def write_handover(self, path: str | os.PathLike[str], shift_start: datetime | None = None) -> Path:
-        """Write the 值班交接 report of the shift that began at ``shift_start`` (default: 8 h ago)."""
+    def write_handover(self, path: str | os.PathLike[str] | None = None, shift_start: datetime | None = None) -> Path:
+        """Write the 值班交接 report of the shift that began at ``shift_start`` (default: 8 h ago);
+        ``path`` None: a new name in the reports folder (never an existing file)."""
+        path = path or self._new_path("handover")
         now = datetime.now(timezone.utc)
         start = shift_start or now - timedelta(hours=8)
         text = handover_report(self.picture.alerts.values(), self.names, self.limits, shift_start=start,
@@ -151,3 +165,9 @@ class DutyExports:
         written = write_text(path, text, suffix=".md")
         self._audit("export.handover", str(written), shift_start=start.isoformat())
         return written
+
+    def _new_path(self, kind: str) -> Path:
+        path = self.default_path(kind)
+        if path is None:
+            raise ExportError("没有报告文件夹，请选择保存位置")
+        return path

@@ -23,6 +23,7 @@ from console.gateway import GatewayClient, describe_error
 from console.ingest import Ingest
 from console.models import LayerInfo, Notice, Plan, PlanList
 from console.outbox_sender import OutboxSender
+from console.reports import ReportFolder
 from console.scope_filter import picture_for
 from console.source import LiveSource
 from console.stores import OperatingPicture
@@ -102,6 +103,8 @@ class ConsoleCore:
         self.commands: Commands = None  # type: ignore[assignment]  # set by start()
         self.auditor: Any = None  # console.audit.Auditor, set by start()
         self.exports: Any = None  # console.handover.DutyExports, set by start()
+        # Every report the console writes goes to <cache>/reports under a new name (console/reports.py).
+        self.reports = ReportFolder(Path(config.cache_dir) / "reports")
         self.cap_ledger: Any = None  # console.cap.CapLedger of imported CAP files
         self.wartime: Any = None  # console.wartime.Wartime, set by start()
         self.tiles: Any = None  # console.tiles.TileService: the map's MBTiles cache and tile source
@@ -145,7 +148,7 @@ class ConsoleCore:
         self.auditor = Auditor(AuditLog(self.cache), cfg.operator)
         self.commands = Commands(self.picture, self.outbox, cfg.operator, auditor=self.auditor)
         self.exports = DutyExports(self.picture, self.auditor, names_from_catalogue(self.picture.units),
-                                   Limits.from_catalogue(), cfg.operator)
+                                   Limits.from_catalogue(), cfg.operator, reports=self.reports)
         self.cap_ledger = CapLedger()
         self.ingest.snapshot_listeners.append(self._reapply_imported_caps)
         self._wire_confirmations()

@@ -147,3 +147,41 @@ def test_imported_cap_survives_a_snapshot_and_a_restart(tmp_path: Path) -> None:
         assert again.picture.alerts.get(alert_id).status == "closed"
     finally:
         _run(again.stop())
+
+
+def test_reports_folder_gives_new_names_and_lists_the_newest(tmp_path: Path) -> None:
+    from console.reports import ReportFolder
+
+    reports = ReportFolder(tmp_path / "reports")
+    at = datetime(2026, 11, 29, 0, 5, tzinfo=timezone.utc)  # 08:05 in Shenzhen
+    first = reports.unique_path("值班交接", ".md", at)
+    assert first == tmp_path / "reports" / "值班交接-20261129-0805.md"
+    first.write_text("1", encoding="utf-8")
+    second = reports.unique_path("值班交接", ".md", at)
+    assert second.name == "值班交接-20261129-0805-2.md"
+    second.write_text("2", encoding="utf-8")
+    # A pair (HTML + PDF) shares one stem; either file existing moves both on.
+    (tmp_path / "reports" / "INC-1-总结报告-20261129-0805.pdf").write_bytes(b"%PDF")
+    assert reports.unique_stem("INC-1-总结报告", (".html", ".pdf"), at).name == "INC-1-总结报告-20261129-0805-2"
+    assert reports.unique_path("a/b:c", ".md", at).name == "a_b_c-20261129-0805.md"
+    (tmp_path / "reports" / "notes.txt").write_text("x", encoding="utf-8")
+    recent = reports.recent()
+    assert all(p.suffix in (".md", ".pdf") for p in recent) and len(recent) == 3
+
+
+def test_handover_without_a_path_goes_to_the_reports_folder_and_never_overwrites(tmp_path: Path) -> None:
+    core = _core(tmp_path)
+    try:
+        assert core.reports.folder == tmp_path / "cache" / "reports"
+        first = core.exports.write_handover()
+        second = core.exports.write_handover()
+        assert first.parent == second.parent == core.reports.folder
+        assert first != second and first.is_file() and second.is_file()
+        assert first.name.startswith("值班交接-") and first.suffix == ".md"
+        suggested = core.exports.default_path("handover")
+        assert suggested is not None and not suggested.exists() and suggested.parent == core.reports.folder
+        csv_path = core.exports.export_queue_csv(None, ["PS0000001"])
+        assert csv_path.parent == core.reports.folder and csv_path.name.startswith("告警清单-")
+    finally:
+        _run(core.stop())
+

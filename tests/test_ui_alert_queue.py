@@ -352,3 +352,22 @@ def test_pinyin_search_no_result_line_scroll_to_top_and_title_in_view(offline_co
     panel.level_filter.setCurrentIndex(0)
     qtbot.waitUntil(lambda: panel.model.result.matched == 300, timeout=5000)
     assert not panel.count_label.text().startswith("无结果")
+
+
+def test_handover_dialog_starts_in_the_reports_folder_with_a_new_name(offline_console: SimpleNamespace, qtbot: Any) -> None:
+    from pathlib import Path
+
+    panel = _panel(offline_console, qtbot)
+    folder = offline_console.core.reports.folder
+    dialog = panel.handover_dialog()
+    try:
+        assert Path(dialog.directory().absolutePath()) == folder
+        chosen = Path(dialog.selectedFiles()[0])
+        assert chosen.parent == folder and chosen.name.startswith("值班交接-") and chosen.suffix == ".md"
+        assert not chosen.exists()
+        with qtbot.waitSignal(panel.message, timeout=5000) as sig:
+            dialog.accept()  # Return in the dialog: saved under the suggested name
+        assert chosen.is_file() and str(chosen) in sig.args[0]
+    finally:
+        if dialog.isVisible():
+            dialog.reject()

@@ -17,6 +17,7 @@ with an optional beep). Exports and CAP imports go through core services.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -955,12 +956,23 @@ class AlertQueuePanel(QWidget):
     def export_csv_dialog(self) -> None:
         """Ask where to write the filtered queue as CSV."""
         self._file_dialog(self.tr("导出告警清单"), self.tr("CSV 文件 (*.csv)"), save=True,
-                          on_files=lambda files: self.export_csv(files[0]))
+                          on_files=lambda files: self.export_csv(files[0]), default=self._default_path("queue_csv"))
 
-    def handover_dialog(self) -> None:
-        """Ask where to write the 值班交接 report."""
-        self._file_dialog(self.tr("生成值班交接"), self.tr("Markdown 文件 (*.md)"), save=True,
-                          on_files=lambda files: self.write_handover(files[0]))
+    def handover_dialog(self) -> QFileDialog:
+        """Ask where to write the 值班交接 report: the dialog opens in the reports folder
+        with a new name filled in (Return saves it there)."""
+        return self._file_dialog(self.tr("生成值班交接"), self.tr("Markdown 文件 (*.md)"), save=True,
+                                 on_files=lambda files: self.write_handover(files[0]),
+                                 default=self._default_path("handover"))
+
+    def _default_path(self, kind: str) -> str:
+        exports = getattr(self._core, "exports", None)
+        try:
+            path = exports.default_path(kind) if exports is not None else None
+        except OSError:  # the folder cannot be made: the dialog starts where Qt likes
+            log.exception("reports folder unavailable")
+            path = None
+        return str(path) if path else ""
 
     def import_cap_files(self, paths: list[str]) -> int:
         """Import CAP files through ``core.import_cap``; returns how many succeeded."""
@@ -1212,10 +1224,13 @@ class AlertQueuePanel(QWidget):
         combo.currentIndexChanged.connect(self._on_filter_changed)
         return combo
 
-    def _file_dialog(self, title: str, pattern: str, *, save: bool, on_files: Any) -> None:
-        dialog = QFileDialog(self, title, "", pattern)
+    def _file_dialog(self, title: str, pattern: str, *, save: bool, on_files: Any, default: str = "") -> QFileDialog:
+        folder, name = (os.path.dirname(default), os.path.basename(default)) if default else ("", "")
+        dialog = QFileDialog(self, title, folder, pattern)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
         dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFiles)
+        if name:
+            dialog.selectFile(name)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialogs.append(dialog)
 
@@ -1227,6 +1242,7 @@ class AlertQueuePanel(QWidget):
 
         dialog.finished.connect(done)
         dialog.open()
+        return dialog
 
     def _pref(self, key: str, default: bool) -> bool:
         prefs = getattr(self._core, "preferences", None)

@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         self.alert_queue.alert_selected.connect(self._on_alert_selected)
         self.alert_queue.cameras_requested.connect(self._on_cameras_requested)
         self.alert_queue.message.connect(self.status.show_message)
+        self.reports_menu.message.connect(self.status.show_message)
         map_selected = getattr(self.map_panel, "alert_selected", None)
         if map_selected is not None:
             map_selected.connect(self._on_map_alert_selected)
@@ -495,6 +496,10 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         self.quit_action = quit_action
+        # 打开报告… (Ctrl+O), the reports folder and the recent reports (widgets/reports_menu.py).
+        from widgets.reports_menu import ReportsMenu
+
+        self.reports_menu = ReportsMenu(self, file_menu, self._core, before=quit_action)
 
         view_menu = bar.addMenu(self.tr("视图(&V)"))
         full = QAction(self.tr("全屏"), self)
