@@ -166,4 +166,10 @@ def test_declare_switch_command_and_stand_down(supervisor_console: SimpleNamespa
     assert mode.dock.isHidden() and mode.banner.isHidden()
     assert window.docks["indicators"].widget() is peace_indicators
     assert window.alert_queue._incident_filter is None
+    # The handover knows what happened: both responses, declared and stood down in this shift.
+    handover = core.exports.write_handover().read_text(encoding="utf-8")
+    responses = handover.split("## 应急响应（2）")[1].split("## 超时未办")[0]
+    assert iid in responses and "INC-PUSHED-1" in responses
+    assert responses.count("已解除") == 2 and responses.count("解除响应") == 2
+    assert "交班人：值班长甲" in handover and "席位：值班长" in handover
     window.close()
