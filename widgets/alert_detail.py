@@ -79,6 +79,13 @@ _WORKFLOW_LABELS: tuple[str, ...] = (
 )
 
 
+ACTION_COLUMNS = 5
+"""Action buttons per row when the pane is wide enough."""
+
+MIN_ACTION_COLUMNS = 3
+"""…and on the narrowest pane (the pane never gets narrower than three buttons)."""
+
+
 def _metres(a: Any, b: Any) -> float:
     """Distance in metres between two GeoPoints (equirectangular; fine within a district)."""
     k = 111_320.0
@@ -94,7 +101,7 @@ class LocationSketch(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("LocationSketch")
-        self.setMinimumSize(220, 170)
+        self.setMinimumSize(150, 130)
         self.point: tuple[float, float] | None = None
         self.cameras: list[tuple[float, float]] = []
         self._outline: tuple[tuple[float, float], ...] = ()
@@ -225,6 +232,8 @@ class AlertDetailPane(QWidget):
         # Actions: one button per workflow verb, plus the inputs some of them need.
         actions = QFrame(self)
         grid = QGridLayout(actions)
+        self._action_grid = grid
+        self._action_columns = ACTION_COLUMNS
         grid.setContentsMargins(0, 0, 0, 0)
         self.buttons: dict[str, QPushButton] = {}
         for n, action in enumerate(ACTIONS):
@@ -232,7 +241,7 @@ class AlertDetailPane(QWidget):
             button.setObjectName(f"Action_{action.verb}")
             button.setToolTip(f"{_tw(action.label)}（{action.shortcut}）")
             button.clicked.connect(lambda _c=False, v=action.verb: self.perform(v))
-            grid.addWidget(button, n // 5, n % 5)
+            grid.addWidget(button, n // ACTION_COLUMNS, n % ACTION_COLUMNS)
             self.buttons[action.verb] = button
         self.unit_combo = QComboBox(self)
         self.unit_combo.setObjectName("DispatchUnit")
@@ -307,6 +316,12 @@ class AlertDetailPane(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
+        # Never narrower than the actions: the queue's splitter may not clip 闭环 behind a
+        # horizontal scroll bar on a 1280/1366 px screen (issue 21).
+        self._scroll = scroll
+        self._body_margins = v.contentsMargins().left() + v.contentsMargins().right()
+        self.setMinimumWidth(self._actions_width(MIN_ACTION_COLUMNS) + self._body_margins
+                             + scroll.verticalScrollBar().sizeHint().width() + 2)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -314,6 +329,29 @@ class AlertDetailPane(QWidget):
         notifier.alerts_changed.connect(self._on_alerts_changed)
         notifier.readings_changed.connect(self._on_readings_changed)
         self.show_alert(None)
+
+    # ------------------------------------------------------------------ layout
+
+    def _actions_width(self, columns: int) -> int:
+        """Width of the action buttons laid out in ``columns`` columns."""
+        widest = max(max(b.minimumSizeHint().width(), b.sizeHint().width()) for b in self.buttons.values())
+        return columns * widest + (columns - 1) * max(0, self._action_grid.horizontalSpacing())
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        """Five action buttons a row when there is room, down to three on a narrow pane,
+        so 开始处置 / 办结 / 闭环 are never behind a scroll bar (issue 21)."""
+        room = event.size().width() - self._body_margins - self._scroll.verticalScrollBar().sizeHint().width() - 2
+        columns = MIN_ACTION_COLUMNS
+        while columns < ACTION_COLUMNS and self._actions_width(columns + 1) <= room:
+            columns += 1
+        if columns != self._action_columns:
+            self._action_columns = columns
+            grid = self._action_grid
+            for button in self.buttons.values():
+                grid.removeWidget(button)
+            for n, button in enumerate(self.buttons.values()):
+                grid.addWidget(button, n // columns, n % columns)
+        super().resizeEvent(event)
 
     # ------------------------------------------------------------------ public
 

@@ -36,6 +36,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QRectF,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -57,11 +58,14 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -148,6 +152,12 @@ VISUAL_TITLE_POSITION = 2
 TITLE_MIN_WIDTH = 220
 """The title column never gets narrower than this when the view is small (the
 columns after it scroll instead)."""
+
+SEARCH_MIN_WIDTH = 170
+"""The search box keeps room for a few words on the smallest duty screen."""
+
+FILTER_MIN_CHARS = 4
+"""Filter boxes narrow down to about three Chinese characters (the list shows whole names)."""
 
 SEARCH_DELAY_MS = 250
 """Typing in the search box re-queries after this pause, not on every key."""
@@ -629,6 +639,77 @@ TIME_WINDOWS: tuple[tuple[str, float | None], ...] = (
 )
 
 
+class _FilterBar(QWidget):
+    """The search box and the filter boxes: one row when the panel is wide enough, else
+    two (search and three filters, then four). Its minimum width is the two-row one,
+    so a narrow screen can always shrink the panel to it."""
+
+    SPLIT = 3  # filters on the first row beside the search in two-row mode
+
+    def __init__(self, search: QLineEdit, combos: tuple[QComboBox, ...], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("AlertFilterBar")
+        self._search = search
+        self._combos = combos
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(6, 4, 6, 0)
+        self._grid.setHorizontalSpacing(6)
+        self._grid.setVerticalSpacing(2)
+        self._grid.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.two_rows: bool | None = None
+        self._place(False)
+
+    def _width_of(self, widgets: list[QWidget]) -> int:
+        m = self._grid.contentsMargins()
+        return (m.left() + m.right() + self._grid.horizontalSpacing() * (len(widgets) - 1)
+                + sum(max(w.minimumWidth(), w.minimumSizeHint().width()) for w in widgets))
+
+    def one_row_width(self) -> int:
+        """The narrowest the bar can be on one row."""
+        return self._width_of([self._search, *self._combos])
+
+    def two_row_width(self) -> int:
+        """The narrowest the bar can be on two rows."""
+        first = [self._search, *self._combos[:self.SPLIT]]
+        second = list(self._combos[self.SPLIT:])
+        return max(self._width_of(first), self._width_of(second))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(self.two_row_width(), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        self._place(event.size().width() < self.one_row_width())
+        super().resizeEvent(event)
+
+    def _place(self, two_rows: bool) -> None:
+        if two_rows == self.two_rows:
+            return
+        self.two_rows = two_rows
+        grid = self._grid
+        for w in (self._search, *self._combos):
+            grid.removeWidget(w)
+        for col in range(grid.columnCount()):
+            grid.setColumnStretch(col, 0)
+        if two_rows:
+            grid.addWidget(self._search, 0, 0)
+            for i, combo in enumerate(self._combos[:self.SPLIT]):
+                grid.addWidget(combo, 0, 1 + i)
+            # The second row starts under the search (which is the widest box).
+            for i, combo in enumerate(self._combos[self.SPLIT:]):
+                grid.addWidget(combo, 1, i)
+            for col in range(self.SPLIT + 1):
+                grid.setColumnStretch(col, 2 if col == 0 else 1)
+        else:
+            grid.addWidget(self._search, 0, 0)
+            for i, combo in enumerate(self._combos):
+                grid.addWidget(combo, 0, 1 + i)
+            grid.setColumnStretch(0, 3)
+            for col in range(1, len(self._combos) + 1):
+                grid.setColumnStretch(col, 1)
+        self.updateGeometry()
+
+
 class AlertQueuePanel(QWidget):
     """告警队列: filters, the queue in urgency order, and the detail pane of the selected alert.
 
@@ -742,33 +823,38 @@ class AlertQueuePanel(QWidget):
         self.detail.cameras_requested.connect(self.cameras_requested)
         self.detail.message.connect(self.message)
 
-        filters = QHBoxLayout()
-        filters.setContentsMargins(6, 4, 6, 0)
-        filters.addWidget(self.search, 3)
-        for combo in (self.level_filter, self.source_filter, self.category_filter, self.street_filter,
-                      self.community_filter, self.status_filter, self.time_filter):
-            filters.addWidget(combo, 1)
-        filters.addWidget(self.group_box)
+        # The search never collapses; the filter boxes may narrow (their lists still show
+        # whole names) and go to a second row, so that the queue fits a 1280 px screen
+        # beside the right column (issue 21).
+        self.search.setMinimumWidth(SEARCH_MIN_WIDTH)
+        combos = (self.level_filter, self.source_filter, self.category_filter, self.street_filter,
+                  self.community_filter, self.status_filter, self.time_filter)
+        for combo in combos:
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(FILTER_MIN_CHARS)
+            combo.setToolTip(combo.currentText())
+            combo.currentTextChanged.connect(combo.setToolTip)
+        self.filter_bar = _FilterBar(self.search, combos, self)
+        self.count_label.setWordWrap(True)
         top = QHBoxLayout()
         top.setContentsMargins(6, 0, 6, 0)
         top.addWidget(self.count_label, 1)
+        top.addWidget(self.group_box)
         top.addWidget(self.group_ack_button)
         top.addWidget(self.ack_button)
-        left = QWidget(self)
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        lv.setSpacing(2)
-        lv.addLayout(top)
-        lv.addWidget(self.table, 1)
+        # The count line and the acknowledge buttons span the panel (above the table and
+        # the detail), so the count never wraps into a narrow column on a small screen.
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([600, 400])  # the queue 3 : 2 the detail, whatever the width
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(filters)
+        layout.addWidget(self.filter_bar)
+        layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
 
         # Keyboard: every workflow action has a shortcut while the queue has focus.
