@@ -1188,6 +1188,7 @@ class AlertQueuePanel(QWidget):
             flt = replace(flt, categories=flt.categories or war.categories, streets=flt.streets or war.streets)
         self.model.set_filter(flt)
         self._update_counts()
+        log.info("queue filter: %s", self.count_label.text())
         # New results open at their top (the most urgent), wherever the cursor was.
         self.table.scrollToTop()
         self.table.horizontalScrollBar().setValue(0)

@@ -71,6 +71,9 @@ class WartimeMode(QObject):
         self.dock.hide()
         self.declare_dialog: DeclareDialog | None = None
         self.note_dialog = NoteDialog(self.war, window)
+        # The box closes on Return: say where the note went (it is not visible elsewhere
+        # unless the 指挥日志 page is open).
+        self.note_dialog.accepted.connect(lambda: self._message(self.tr("已记入指挥日志"), False))
         self._build_menu()
 
         status = getattr(window, "status", None)

@@ -2888,6 +2888,10 @@ Data from the district gateway or the built-in demo feed.</translation>
         <translation>Wartime command</translation>
     </message>
     <message>
+        <source>已记入指挥日志</source>
+        <translation>Noted in the command log</translation>
+    </message>
+    <message>
         <source>战时(&amp;W)</source>
         <translation>&amp;Wartime</translation>
     </message>
