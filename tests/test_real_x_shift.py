@@ -12,15 +12,16 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
-
-from console.feed_process import FeedProcess
 from realx_support import XSession, x_session  # noqa: F401
 from test_real_x_login import LOGIN_TITLE, MAIN_TITLE, Console
+
+from console.feed_process import FeedProcess
 
 pytestmark = [pytest.mark.real_x, pytest.mark.timeout(420)]
 
@@ -30,7 +31,7 @@ GRAB = ("from PySide6.QtGui import QGuiApplication; import sys; app = QGuiApplic
 
 def _shot(x: XSession, path: Path) -> None:
     """The X screen as PNG (kept with the test's files: what the screen showed at a failure)."""
-    subprocess.run([sys.executable, "-c", GRAB, str(path)], env=x.env, timeout=30, capture_output=True)
+    subprocess.run([sys.executable, "-c", GRAB, str(path)], env=x.env, timeout=30, capture_output=True, check=False)
 
 
 def _wait(what: str, check: Callable[[], Any], console: Console, timeout: float = 60) -> Any:
@@ -70,12 +71,12 @@ def test_a_shift_by_keyboard(x_session: XSession, chief_on_x: Console, login_fee
 
     def work(key: str, alert_id: str, status: str) -> None:
         """Press ``key`` until the gateway has the alert in ``status``. The console refuses
-        while the previous step's echo is still on its way (它说 "尚未确认" or "当前状态不能…"),
+        while the previous step's echo is still on its way ("上一条指令尚未确认" or "当前状态不能…"),
         as it should; an operator presses again, so does this."""
         for _ in range(10):
             at = mark()
             x.key(key)
-            outcome = _wait(f"{key} → {status}", lambda: state()["alerts"][alert_id]["status"] == status
+            outcome = _wait(f"{key} → {status}", lambda at=at: state()["alerts"][alert_id]["status"] == status
                             or told("(?:上一条指令尚未确认|当前状态不能)", at), console)
             if outcome is True:
                 return
@@ -112,7 +113,7 @@ def test_a_shift_by_keyboard(x_session: XSession, chief_on_x: Console, login_fee
     for _ in range(10):  # no unit chosen: the pane says so and puts the cursor on the unit list
         at = mark()
         x.key("ctrl+d")
-        if _wait("the dispatch hint", lambda: told("(请选择承办单位|上一条指令尚未确认)", at), console,
+        if _wait("the dispatch hint", lambda at=at: told("(请选择承办单位|上一条指令尚未确认)", at), console,
                  timeout=10).group(1) == "请选择承办单位":
             break
         time.sleep(0.7)
@@ -122,7 +123,7 @@ def test_a_shift_by_keyboard(x_session: XSession, chief_on_x: Console, login_fee
     for _ in range(10):  # no result written: the cursor goes to the text box
         at = mark()
         x.key("ctrl+j")
-        if _wait("the result hint", lambda: told("(请填写处置结果|上一条指令尚未确认|当前状态不能办结)", at), console,
+        if _wait("the result hint", lambda at=at: told("(请填写处置结果|上一条指令尚未确认|当前状态不能办结)", at), console,
                  timeout=10).group(1) == "请填写处置结果":
             break
         time.sleep(0.7)
