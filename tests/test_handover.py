@@ -93,8 +93,8 @@ def test_handover_lists_the_shifts_emergency_responses_and_names_the_person() ->
     assert "本班涉及 2 起（宣布 1，解除 1，仍在响应 1）" in text
     # Nothing declared: the section says so; a name without an account is the name alone.
     quiet = handover_report([], names_from_catalogue(), Limits.from_catalogue(), shift_start=start, now=NOW,
-                            operator="张三")
-    assert "## 应急响应（0）\n- 无" in quiet and "交班人：张三\n" in quiet
+                            operator="值班员甲")
+    assert "## 应急响应（0）\n- 无" in quiet and "交班人：值班员甲\n" in quiet
 
 
 def _run(coro: Any) -> Any:
