@@ -113,7 +113,7 @@ def test_a_shift_by_keyboard(x_session: XSession, chief_on_x: Console, login_fee
     for _ in range(10):  # no unit chosen: the pane says so and puts the cursor on the unit list
         at = mark()
         x.key("ctrl+d")
-        if _wait("the dispatch hint", lambda at=at: told("(请选择承办单位|上一条指令尚未确认)", at), console,
+        if _wait("the dispatch hint", lambda at=at: told("(请选择承办单位|上一条指令尚未确认|当前状态不能分拨)", at), console,
                  timeout=10).group(1) == "请选择承办单位":
             break
         time.sleep(0.7)
@@ -160,8 +160,13 @@ def test_a_shift_by_keyboard(x_session: XSession, chief_on_x: Console, login_fee
 
     # 5. Complete a plan step (预案 page of 战时指挥).
     rev = _wait("the incident", lambda: state()["incidents"].get(incident), console)
-    time.sleep(1.0)
-    x.key("ctrl+5", "Tab", "Down", "ctrl+Return")
+    for _ in range(5):  # the checklist is live once the declaration's echo is back (≈ 0.6 s)
+        time.sleep(1.0)
+        at = mark()
+        x.key("ctrl+5", "Tab", "Down", "ctrl+Return")
+        if _wait("an answer to 完成所选步骤", lambda at=at: told("(已提交：完成预案步骤|.+)", at), console,
+                 timeout=15).group(1) == "已提交：完成预案步骤":
+            break
     _wait("a completed step", lambda: state()["incidents"][incident] > rev, console)
     _shot(x, tmp_path / "04-step.png")
 
