@@ -111,6 +111,8 @@ def core_part(n: int) -> dict[str, float]:
                                                                   statuses=frozenset({"new"}))))
     r["run_text_1term_ms"], _ = timed(lambda: q.run(AlertFilter(text="内涝")))
     r["run_text_2terms_ms"], _ = timed(lambda: q.run(AlertFilter(text="积水 沙湖")))
+    r["run_pinyin_ms"], _ = timed(lambda: q.run(AlertFilter(text="maluan")))  # 马峦 by pinyin
+    r["run_initials_ms"], _ = timed(lambda: q.run(AlertFilter(text="ml nl")))  # 马峦 内涝 by initials
     code = next(iter(res.group_of.values()))
     r["run_expanded_ms"], _ = timed(lambda: q.run(expanded=[code]))
     # One notifier tick in a storm: 100 alerts changed, then the query again.

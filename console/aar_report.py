@@ -407,13 +407,14 @@ def render_pdf(report: Report) -> bytes:
     return bytes(data.data())
 
 
-def write_report(report: Report, out_dir: str | Path, *, pdf: bool = True) -> list[Path]:
-    """Write ``<incident>-总结报告.html`` (and ``.pdf``) into ``out_dir``; returns the paths.
+def write_report(report: Report, out_dir: str | Path, *, pdf: bool = True, stem: str | None = None) -> list[Path]:
+    """Write ``<stem>.html`` (and ``.pdf``) into ``out_dir``; returns the paths. ``stem``
+    defaults to ``<incident>-总结报告``.
 
     Raises ``console.exports.ExportError`` (Chinese) when a file cannot be written.
     """
     out_dir = Path(out_dir)
-    stem = f"{report.incident.id}-总结报告"
+    stem = stem or f"{report.incident.id}-总结报告"
     paths = [atomic_write(out_dir / f"{stem}.html", render_html(report).encode("utf-8"))]
     if pdf:
         paths.append(atomic_write(out_dir / f"{stem}.pdf", render_pdf(report)))
@@ -422,11 +423,19 @@ def write_report(report: Report, out_dir: str | Path, *, pdf: bool = True) -> li
 
 def write_incident_report(core: Any, incident_id: str, map_png: bytes | None = None,
                           out_dir: str | Path | None = None) -> list[Path]:
-    """Build and write the report of one incident (default folder: ``<cache>/reports``), and
-    note it in the command log. Raises KeyError (unknown incident) or ExportError (Chinese)."""
+    """Build and write the report of one incident and note it in the command log. Default
+    folder: the core's reports folder (``<cache>/reports``), under a new name each time
+    (``<incident>-总结报告-<time>[-n]``: a second report never overwrites the first).
+    Raises KeyError (unknown incident) or ExportError (Chinese)."""
     war = core.wartime
     report = build_report(war, incident_id, map_png=map_png)
-    folder = Path(out_dir) if out_dir is not None else Path(core.config.cache_dir) / "reports"
-    paths = write_report(report, folder)
+    if out_dir is not None:
+        paths = write_report(report, out_dir)
+    else:
+        from console.reports import ReportFolder
+
+        reports = getattr(core, "reports", None) or ReportFolder(Path(core.config.cache_dir) / "reports")
+        stem = reports.unique_stem(f"{incident_id}-总结报告", (".html", ".pdf"))
+        paths = write_report(report, stem.parent, stem=stem.name)
     war.record_report(incident_id, paths)
     return paths

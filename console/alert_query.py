@@ -7,7 +7,9 @@ columns (numpy arrays, one slot per alert, updated only for the alerts that
 changed) and a query is a handful of vector operations: masks for the filters,
 one ``lexsort`` for the order, ``bincount`` for the storm groups. Full-text search
 runs ``str.find`` over one joined lower-cased text (C speed, Chinese works as is)
-and maps the hits back to slots.
+and maps the hits back to slots. The text also holds the pinyin and initials of
+the title, the places and the unit, computed once per alert revision
+(``console.pinyin``), so ``maluan`` and ``ml`` find 马峦.
 
 Order: overdue open alerts first (earliest deadline first), then open before
 resolved/closed, red → blue, oldest first, then arrival.
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from console import pinyin
 from console.models import LEVEL_RANK
 from console.workflow import OPEN_STATUSES, Limits
 
@@ -112,6 +115,7 @@ class AlertQuery:
         self._slot: dict[str, int] = {}
         self._ids: list[str] = []
         self._texts: list[str] = []
+        self._py_texts: list[str] = []  # pinyin and initials, searched for ASCII terms only
         self._codes = {k: _Codes() for k in ("source", "category", "street", "community", "status", "group")}
         cap = 1024
         self._alive = np.zeros(cap, dtype=bool)
@@ -125,6 +129,8 @@ class AlertQuery:
         self._id_arr = np.empty(cap, dtype=object)
         self._joined: str | None = None
         self._starts: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._py_joined: str | None = None
+        self._py_starts: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self.update(None)
 
     # ------------------------------------------------------------------ facts
@@ -163,7 +169,8 @@ class AlertQuery:
                 if slot is not None and self._alive[slot]:
                     self._alive[slot] = False
                     self._texts[slot] = ""
-                    self._joined = None
+                    self._py_texts[slot] = ""
+                    self._joined = self._py_joined = None
                 continue
             if slot is None:
                 slot = len(self._ids)
@@ -172,6 +179,7 @@ class AlertQuery:
                 self._ids.append(alert_id)
                 self._id_arr[slot] = alert_id
                 self._texts.append("")
+                self._py_texts.append("")
             elif self._alive[slot] and self._rev[slot] == alert.rev:
                 continue
             self._set(slot, alert)
@@ -200,12 +208,16 @@ class AlertQuery:
                 key = ("area", a.category, a.community, bucket)
         self._group[slot] = -1 if key is None else codes["group"].of(key)
         n = self.names
+        names = (n("category", a.category), n("street", a.street or ""), n("community", a.community or ""),
+                 n("unit", a.assigned_unit or ""))
         self._texts[slot] = " ".join((
-            a.id, a.title, a.description, n("category", a.category), n("street", a.street or ""),
-            n("community", a.community or ""), n("unit", a.assigned_unit or ""), a.device_id or "",
+            a.id, a.title, a.description, *names, a.device_id or "",
             " ".join(note.text for note in a.timeline),
         )).lower().replace(_SEP, " ")
-        self._joined = None
+        # Pinyin and initials of the title, places and unit (``maluan``, ``ml`` → 马峦), apart:
+        # Chinese terms never scan them.
+        self._py_texts[slot] = " ".join((pinyin.text_forms(a.title), *(pinyin.name_forms(x) for x in names)))
+        self._joined = self._py_joined = None
 
     def group_code_of(self, alert_id: str) -> int | None:
         """The storm group code of an alert (None when it belongs to none)."""
@@ -223,30 +235,46 @@ class AlertQuery:
 
     # ------------------------------------------------------------------ search
 
-    def _text_mask(self, terms: list[str], n: int) -> npt.NDArray[np.bool_]:
-        """Slots whose text holds every term: the rarest term is found in the joined
-        text (one hit per alert: after a hit the search jumps to the next alert),
-        the others are checked on those candidates only."""
-        if self._joined is None:
-            self._joined = _SEP.join(self._texts)
-            lengths = np.fromiter((len(t) + 1 for t in self._texts), dtype=np.int64, count=len(self._texts))
-            self._starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
-        joined, starts = self._joined, self._starts
-        terms = sorted(set(terms), key=joined.count)
-        first, others = terms[0], terms[1:]
+    @staticmethod
+    def _join(texts: list[str]) -> tuple[str, npt.NDArray[np.int64]]:
+        lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if len(lengths) else lengths
+        return _SEP.join(texts), starts
+
+    @staticmethod
+    def _slots_with(term: str, joined: str, starts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Slots whose text holds ``term``: ``str.find`` over the joined text, one hit per
+        alert (after a hit the search jumps to the next alert)."""
         find = joined.find
         hits: list[int] = []
-        pos = find(first)
+        pos = find(term)
         while pos >= 0:
             hits.append(pos)
             end = find(_SEP, pos)
             if end < 0:
                 break
-            pos = find(first, end)
-        slots = np.searchsorted(starts, np.array(hits, dtype=np.int64), side="right") - 1
+            pos = find(term, end)
+        return np.searchsorted(starts, np.array(hits, dtype=np.int64), side="right") - 1
+
+    def _text_mask(self, terms: list[str], n: int) -> npt.NDArray[np.bool_]:
+        """Slots whose text holds every term. A term in ASCII letters may also match the
+        pinyin or initials; the rarest term is looked up first, the others are checked on
+        its candidates only."""
+        if self._joined is None:
+            self._joined, self._starts = self._join(self._texts)
+        if self._py_joined is None:
+            self._py_joined, self._py_starts = self._join(self._py_texts)
+        joined, py_joined = self._joined, self._py_joined
+        terms = sorted(set(terms), key=lambda t: joined.count(t) + (py_joined.count(t) if t.isascii() else 0))
+        first, others = terms[0], terms[1:]
+        slots = self._slots_with(first, joined, self._starts)
+        if first.isascii():
+            slots = np.union1d(slots, self._slots_with(first, py_joined, self._py_starts))
         if others:
-            texts = self._texts
-            slots = np.array([s for s in slots.tolist() if all(t in texts[s] for t in others)], dtype=np.int64)
+            texts, py_texts = self._texts, self._py_texts
+            slots = np.array([s for s in slots.tolist()
+                              if all(t in texts[s] or (t.isascii() and t in py_texts[s]) for t in others)],
+                             dtype=np.int64)
         mask = np.zeros(n, dtype=bool)
         mask[slots] = True
         return mask

@@ -386,11 +386,12 @@ def _matches(digest: tuple[bytes, bytes], password: str) -> bool:
 
 
 def config_fields(session: AuthSession) -> dict[str, Any]:
-    """``ConsoleConfig`` fields for a logged-in session: token, role, scope, operator name."""
+    """``ConsoleConfig`` fields for a logged-in session: token, role, scope, operator name, user name."""
     ident = session.identity
     if ident is None:
         raise AuthError("尚未登录")
-    return {"token": session.token, "role": ident.role, "scope": ident.street, "operator": ident.name}
+    return {"token": session.token, "role": ident.role, "scope": ident.street, "operator": ident.name,
+            "username": ident.username}
 
 
 def bind_core(session: AuthSession, core: Any) -> None:

@@ -23,6 +23,7 @@ from console.gateway import GatewayClient, describe_error
 from console.ingest import Ingest
 from console.models import LayerInfo, Notice, Plan, PlanList
 from console.outbox_sender import OutboxSender
+from console.reports import ReportFolder
 from console.scope_filter import picture_for
 from console.source import LiveSource
 from console.stores import OperatingPicture
@@ -56,6 +57,7 @@ class ConsoleConfig:
     cache_dir: Path | str
     scope: str | None = None
     operator: str = "值班员"
+    username: str = ""  # the logged-in account (the handover names the person by it); "" without login
     verify: bool | str | Path = True
     token: str | None = field(default=None, repr=False)  # memory only: never in a repr or a log line
     role: str = "operator"  # the seat's role: viewer | operator | supervisor | administrator
@@ -102,6 +104,8 @@ class ConsoleCore:
         self.commands: Commands = None  # type: ignore[assignment]  # set by start()
         self.auditor: Any = None  # console.audit.Auditor, set by start()
         self.exports: Any = None  # console.handover.DutyExports, set by start()
+        # Every report the console writes goes to <cache>/reports under a new name (console/reports.py).
+        self.reports = ReportFolder(Path(config.cache_dir) / "reports")
         self.cap_ledger: Any = None  # console.cap.CapLedger of imported CAP files
         self.wartime: Any = None  # console.wartime.Wartime, set by start()
         self.tiles: Any = None  # console.tiles.TileService: the map's MBTiles cache and tile source
@@ -145,7 +149,8 @@ class ConsoleCore:
         self.auditor = Auditor(AuditLog(self.cache), cfg.operator)
         self.commands = Commands(self.picture, self.outbox, cfg.operator, auditor=self.auditor)
         self.exports = DutyExports(self.picture, self.auditor, names_from_catalogue(self.picture.units),
-                                   Limits.from_catalogue(), cfg.operator)
+                                   Limits.from_catalogue(), cfg.operator, reports=self.reports,
+                                   username=cfg.username, role=cfg.role)
         self.cap_ledger = CapLedger()
         self.ingest.snapshot_listeners.append(self._reapply_imported_caps)
         self._wire_confirmations()
@@ -168,6 +173,7 @@ class ConsoleCore:
             from console.wartime import Wartime  # wartime command: rebuilt from stores, outbox and audit
 
             self.wartime = Wartime(self)
+            self.exports.wartime = self.wartime  # the handover lists the shift's responses
         except Exception:  # noqa: BLE001 - peacetime work must go on without it
             log.exception("wartime state could not be rebuilt")
             self._notice("战时指挥状态恢复失败", "warning")

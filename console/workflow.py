@@ -92,12 +92,29 @@ def missing_argument(verb: str, args: Mapping[str, Any]) -> str | None:
 # --------------------------------------------------------------------------- units
 
 
-def units_for(category: str, units: Iterable[Any]) -> list[Any]:
+def units_for(category: str, units: Iterable[Any], *, street: str | None = None,
+              community: str | None = None) -> list[Any]:
     """Units that may receive ``category`` (a unit with no categories receives any),
-    district departments first, then streets, communities and teams."""
+    district departments first, then streets, communities and teams.
+
+    With the alert's ``street`` / ``community``, the units on the spot come first —
+    its community's micro-centre, then its street's sub-centre, then the other
+    communities of that street — as they are the usual first responders.
+    """
     rank = {"district": 0, "street": 1, "community": 2, "team": 3}
     fit = [u for u in units if not getattr(u, "categories", ()) or category in u.categories]
-    return sorted(fit, key=lambda u: (rank.get(getattr(u, "level", ""), 9), u.id))
+    street_unit = f"street.{street}" if street else None
+
+    def local(u: Any) -> int:
+        if community and u.id == f"community.{community}":
+            return 0
+        if street_unit and u.id == street_unit:
+            return 1
+        if street_unit and getattr(u, "parent", None) == street_unit:
+            return 2
+        return 3
+
+    return sorted(fit, key=lambda u: (local(u), rank.get(getattr(u, "level", ""), 9), u.id))
 
 
 # --------------------------------------------------------------------------- time limits

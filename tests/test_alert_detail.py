@@ -67,10 +67,19 @@ def test_full_closed_loop_from_the_detail_pane(live_console: SimpleNamespace, qt
     offered = [d.unit_combo.itemData(i) for i in range(1, d.unit_combo.count())]
     units = live_console.core.picture.units
     assert offered and all(not units[u].categories or category in units[u].categories for u in offered)
-    assert not d.perform("dispatch")  # no unit chosen: nothing sent
+    # The alert's own community and street units come first (issue 21).
+    alert = store.get(alert_id)
+    local = [u for u in (f"community.{alert.community}" if alert.community else None,
+                         f"street.{alert.street}" if alert.street else None) if u in offered]
+    assert local and offered[:len(local)] == local
+    assert not d.action_hint.isVisible()
+    assert not d.perform("dispatch")  # no unit chosen: nothing sent, and the pane says why
+    assert d.action_hint.isVisible() and d.action_hint.text().startswith("请选择承办单位")
+    assert not store.pending(alert_id)
     d.unit_combo.setCurrentIndex(1)
     d.text_edit.setText("请十分钟内到场")
     assert d.perform("dispatch")
+    assert not d.action_hint.isVisible()  # sent: the hint goes away
     qtbot.waitUntil(_settled(live_console, alert_id, "dispatched"), timeout=20000)
     assert store.get(alert_id).assigned_unit == offered[0]
 

@@ -170,7 +170,8 @@ def test_revoked_token_relogin_delivers_queued_commands_exactly_once(tmp_path: P
 
             # Exports carry no token either (checked with the cache below).
             core.exports.export_queue_csv(exports / "queue.csv", [a.id for a in core.picture.alerts.values()])
-            core.exports.write_handover(exports / "handover.md")
+            handover = core.exports.write_handover(exports / "handover.md").read_text(encoding="utf-8")
+            assert "交班人：值班员（账号 duty）" in handover  # the logged-in person, not only the seat
             assert token_text not in repr(core.config)
             session.logout()
             assert session.token is None and core.gateway.token is None and session.identity is None

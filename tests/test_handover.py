@@ -60,6 +60,43 @@ def test_handover_lists_overdue_open_and_notable() -> None:
     assert "13812345678" not in text
 
 
+def test_handover_lists_the_shifts_emergency_responses_and_names_the_person() -> None:
+    from types import SimpleNamespace
+
+    start = NOW - timedelta(hours=8)
+
+    def inc(iid: str, status: str, started: datetime, ended: datetime | None = None, **kw: Any) -> Any:
+        base: dict[str, Any] = dict(id=iid, type="rainstorm_flood", level=2, status=status, title="暴雨洪涝（Ⅱ级响应）",
+                                    street="maluan", started_at=started, ended_at=ended, declared_by="值班长",
+                                    reason="小时雨量超 50 毫米", ended_reason="")
+        base.update(kw)
+        return SimpleNamespace(**base)
+
+    incidents = [
+        inc("INC-DONE", "stood_down", NOW - timedelta(hours=3), NOW - timedelta(hours=1), ended_reason="雨势减弱"),
+        inc("INC-CARRY", "active", NOW - timedelta(hours=10), level=3, street=None),   # from the last shift, still on
+        inc("INC-OLD", "stood_down", NOW - timedelta(days=2), NOW - timedelta(days=1)),  # before the shift: not ours
+        inc("INC-REFUSED", "failed", NOW - timedelta(hours=2)),                         # never happened
+    ]
+    text = handover_report([_alert(1)], names_from_catalogue(), Limits.from_catalogue(), shift_start=start, now=NOW,
+                           operator="值班长", username="chief", seat="值班长", incidents=incidents)
+    assert "交班人：值班长（账号 chief）" in text and "席位：值班长" in text
+    section = text.split("## 应急响应（2）")[1].split("## 超时未办")[0]
+    assert "INC-CARRY" in section and "INC-DONE" in section
+    assert section.index("INC-CARRY") < section.index("INC-DONE")  # oldest first
+    assert "INC-OLD" not in text and "INC-REFUSED" not in text
+    done = section.split("INC-DONE")[1]
+    assert "〔Ⅱ级·暴雨洪涝·已解除〕" in done and "宣布启动" in done and "解除响应：雨势减弱" in done
+    assert "马峦" in done
+    carry = section.split("INC-CARRY")[1].split("INC-DONE")[0]
+    assert "Ⅲ级" in carry and "上一班宣布" in carry and "仍在响应中" in carry and "全区" in carry
+    assert "本班涉及 2 起（宣布 1，解除 1，仍在响应 1）" in text
+    # Nothing declared: the section says so; a name without an account is the name alone.
+    quiet = handover_report([], names_from_catalogue(), Limits.from_catalogue(), shift_start=start, now=NOW,
+                            operator="值班员甲")
+    assert "## 应急响应（0）\n- 无" in quiet and "交班人：值班员甲\n" in quiet
+
+
 def _run(coro: Any) -> Any:
     return asyncio.run(coro)
 
@@ -147,3 +184,41 @@ def test_imported_cap_survives_a_snapshot_and_a_restart(tmp_path: Path) -> None:
         assert again.picture.alerts.get(alert_id).status == "closed"
     finally:
         _run(again.stop())
+
+
+def test_reports_folder_gives_new_names_and_lists_the_newest(tmp_path: Path) -> None:
+    from console.reports import ReportFolder
+
+    reports = ReportFolder(tmp_path / "reports")
+    at = datetime(2026, 11, 29, 0, 5, tzinfo=timezone.utc)  # 08:05 in Shenzhen
+    first = reports.unique_path("值班交接", ".md", at)
+    assert first == tmp_path / "reports" / "值班交接-20261129-0805.md"
+    first.write_text("1", encoding="utf-8")
+    second = reports.unique_path("值班交接", ".md", at)
+    assert second.name == "值班交接-20261129-0805-2.md"
+    second.write_text("2", encoding="utf-8")
+    # A pair (HTML + PDF) shares one stem; either file existing moves both on.
+    (tmp_path / "reports" / "INC-1-总结报告-20261129-0805.pdf").write_bytes(b"%PDF")
+    assert reports.unique_stem("INC-1-总结报告", (".html", ".pdf"), at).name == "INC-1-总结报告-20261129-0805-2"
+    assert reports.unique_path("a/b:c", ".md", at).name == "a_b_c-20261129-0805.md"
+    (tmp_path / "reports" / "notes.txt").write_text("x", encoding="utf-8")
+    recent = reports.recent()
+    assert all(p.suffix in (".md", ".pdf") for p in recent) and len(recent) == 3
+
+
+def test_handover_without_a_path_goes_to_the_reports_folder_and_never_overwrites(tmp_path: Path) -> None:
+    core = _core(tmp_path)
+    try:
+        assert core.reports.folder == tmp_path / "cache" / "reports"
+        first = core.exports.write_handover()
+        second = core.exports.write_handover()
+        assert first.parent == second.parent == core.reports.folder
+        assert first != second and first.is_file() and second.is_file()
+        assert first.name.startswith("值班交接-") and first.suffix == ".md"
+        suggested = core.exports.default_path("handover")
+        assert suggested is not None and not suggested.exists() and suggested.parent == core.reports.folder
+        csv_path = core.exports.export_queue_csv(None, ["PS0000001"])
+        assert csv_path.parent == core.reports.folder and csv_path.name.startswith("告警清单-")
+    finally:
+        _run(core.stop())
+

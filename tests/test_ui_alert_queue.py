@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from test_ui_support import console_loop, live_console  # noqa: F401  (fixtures)
+from test_ui_support import console_loop, live_console, offline_console  # noqa: F401  (fixtures)
 from widgets.alert_queue import (
     COL_COMMUNITY,
     COL_DUE,
@@ -289,3 +289,85 @@ def test_filters_search_grouping_flash_export_and_cap_import(live_console: Simpl
     with qtbot.waitSignal(panel.message, timeout=3000) as sig:
         panel.import_cap_files([str(bad)])
     assert sig.args[0].startswith("CAP 导入失败") and sig.args[1] is True
+
+
+def test_pinyin_search_no_result_line_scroll_to_top_and_title_in_view(offline_console: SimpleNamespace, qtbot: Any) -> None:
+    """Typed pinyin finds 马峦 (issue 21); nothing found says 无结果 and which filters are
+    active; a new result opens at its top; the title is visible without scrolling."""
+    from datetime import datetime, timedelta, timezone
+
+    from PySide6.QtTest import QTest
+
+    from console.models import Alert
+    from widgets.alert_queue import TITLE_MIN_WIDTH
+
+    store = offline_console.core.picture.alerts
+    now = datetime.now(timezone.utc)
+    streets = ["maluan", "biling", "kengzi"]
+    for i in range(300):
+        created = now - timedelta(minutes=i)
+        store.apply(Alert(id=f"PY{i:05d}", rev=1, level="blue", status="closed", source="grid_patrol",
+                          category="noise", title=f"夜间施工噪声扰民第{i}号", description="", street=streets[i % 3],
+                          created_at=created, updated_at=created, timeline=()))
+    panel = _panel(offline_console, qtbot)
+    panel.resize(1920, 500)
+    offline_console.notifier.flush_now()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 300, timeout=5000)
+
+    def title_in_view() -> bool:
+        header = panel.table.horizontalHeader()
+        left = header.sectionViewportPosition(COL_TITLE)
+        return (left >= 0 and left + header.sectionSize(COL_TITLE) <= panel.table.viewport().width()
+                and header.sectionSize(COL_TITLE) >= TITLE_MIN_WIDTH)
+
+    for width in (1920, 1300, 900):
+        panel.resize(width, 500)
+        qtbot.waitUntil(title_in_view, timeout=3000)
+        assert panel.table.horizontalScrollBar().value() == 0
+
+    # At the bottom of the queue with a row selected there, then a search by typed pinyin.
+    panel.table.selectRow(299)
+    panel.table.scrollToBottom()
+    assert panel.table.verticalScrollBar().value() > 0
+    panel.search.setFocus()
+    QTest.keyClicks(panel.search, "maluan")
+    qtbot.waitUntil(lambda: panel.model.filter.text == "maluan", timeout=5000)
+    assert panel.model.result.matched == 100
+    assert all(store.get(i).street == "maluan" for i in panel.model.alert_ids())
+    assert panel.table.verticalScrollBar().value() == 0
+    panel.search.setText("mljd zsgz")  # 马峦街道 and a "zsgz" no title, place or unit has → none
+    qtbot.waitUntil(lambda: panel.model.filter.text == "mljd zsgz", timeout=5000)
+    assert panel.model.result.matched == 0
+    panel.search.setText("ml yjsg")  # 马峦 + the initials of 夜间施工 in the title
+    qtbot.waitUntil(lambda: panel.model.filter.text == "ml yjsg", timeout=5000)
+    assert panel.model.result.matched == 100
+
+    # Nothing matches: the count line says 无结果 and names every active filter.
+    panel.level_filter.setCurrentIndex(panel.level_filter.findData("red"))
+    qtbot.waitUntil(lambda: panel.model.result.matched == 0, timeout=5000)
+    line = panel.count_label.text()
+    assert line.startswith("无结果"), line
+    assert "搜索“ml yjsg”" in line and "红色" in line and "共 300 条" in line
+    panel.search.clear()
+    panel.level_filter.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: panel.model.result.matched == 300, timeout=5000)
+    assert not panel.count_label.text().startswith("无结果")
+
+
+def test_handover_dialog_starts_in_the_reports_folder_with_a_new_name(offline_console: SimpleNamespace, qtbot: Any) -> None:
+    from pathlib import Path
+
+    panel = _panel(offline_console, qtbot)
+    folder = offline_console.core.reports.folder
+    dialog = panel.handover_dialog()
+    try:
+        assert Path(dialog.directory().absolutePath()) == folder
+        chosen = Path(dialog.selectedFiles()[0])
+        assert chosen.parent == folder and chosen.name.startswith("值班交接-") and chosen.suffix == ".md"
+        assert not chosen.exists()
+        with qtbot.waitSignal(panel.message, timeout=5000) as sig:
+            dialog.accept()  # Return in the dialog: saved under the suggested name
+        assert chosen.is_file() and str(chosen) in sig.args[0]
+    finally:
+        if dialog.isVisible():
+            dialog.reject()

@@ -188,3 +188,89 @@ def test_missing_panel_module_gives_a_chinese_placeholder(offline_console: Simpl
     assert placeholder.text() == "地图模块未能加载"
     assert placeholder.objectName() == "PanelPlaceholder"
     window.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 1024)])
+def test_small_duty_screens_show_everything(offline_console: SimpleNamespace, qtbot: Any, size: tuple[int, int]) -> None:
+    """At 1366×768 and 1280×1024 nothing is cut off (issue 21): the window fits, the clock,
+    both right-hand panels, 导出数据, the search box and the workflow buttons are inside it,
+    and the queue's title column needs no horizontal scrolling."""
+    from PySide6.QtCore import QPoint, QRect
+
+    from widgets.alert_queue import COL_TITLE, SEARCH_MIN_WIDTH
+
+    window = MainWindow(offline_console.core, offline_console.notifier)
+    qtbot.addWidget(window)
+    min_hint = window.minimumSizeHint()
+    assert min_hint.width() <= size[0] and min_hint.height() <= size[1], min_hint
+    window.resize(*size)
+    window.reset_layout()
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.size().width() == size[0] and window.size().height() == size[1], timeout=3000)
+    qtbot.wait(100)  # the default dock sizes settle one event-loop turn after the relayout
+    frame = window.rect()
+
+    def inside(widget: Any, within: Any = None) -> bool:
+        """``widget`` wholly visible inside ``within`` (the window when None)."""
+        area = frame if within is None else QRect(within.mapTo(window, QPoint(0, 0)), within.size())
+        rect = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+        return widget.isVisible() and area.contains(rect)
+
+    header = window.header
+    assert inside(header.clock), (header.clock.geometry(), window.size())
+    for key in ("map", "video", "queue", "indicators"):
+        dock = window.docks[key]
+        assert inside(dock), (key, dock.geometry())
+    indicators = window.docks["indicators"].widget()
+    assert inside(indicators.csv_button, indicators) and inside(indicators.png_button, indicators)
+    queue = window.alert_queue
+    assert queue.search.width() >= SEARCH_MIN_WIDTH and inside(queue.search, queue)
+    # The detail's workflow buttons fit the pane's width (no horizontal scroll bar).
+    detail = queue.detail
+    viewport = detail._scroll.viewport()
+    for verb in ("start", "resolve", "close", "dispatch"):
+        button = detail.buttons[verb]
+        left = button.mapTo(viewport, QPoint(0, 0)).x()
+        assert left >= 0 and left + button.width() <= viewport.width(), (verb, left, button.width(), viewport.width())
+    assert not detail._scroll.horizontalScrollBar().isVisible()
+    # The title column is on screen without scrolling.
+    table_header = queue.table.horizontalHeader()
+    right = table_header.sectionViewportPosition(COL_TITLE) + table_header.sectionSize(COL_TITLE)
+    assert queue.table.horizontalScrollBar().value() == 0 and right <= queue.table.viewport().width()
+    window.close()
+
+
+def test_first_start_is_maximised_and_the_geometry_is_remembered(offline_console: SimpleNamespace, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    window = MainWindow(offline_console.core, offline_console.notifier)
+    qtbot.addWidget(window)
+    window.show_first()
+    qtbot.waitExposed(window)
+    assert window.windowState() & Qt.WindowState.WindowMaximized  # nothing saved yet
+    # Un-maximised: a size that fits the screen it is on, not a fixed 1920×1080.
+    window.showNormal()
+    qtbot.waitUntil(lambda: not window.windowState() & Qt.WindowState.WindowMaximized, timeout=3000)
+    avail = window.screen().availableGeometry()  # offscreen: 800×800, under the window's minimum
+    least = window.minimumSizeHint()
+    assert window.width() <= max(avail.width(), least.width()) and window.height() <= max(avail.height(), least.height())
+    assert window.width() < 1920
+    closed_at = window.geometry()
+    window.close()  # saves the layout
+    again = MainWindow(offline_console.core, offline_console.notifier)
+    qtbot.addWidget(again)
+    again.show_first()
+    qtbot.waitExposed(again)
+    assert not again.windowState() & Qt.WindowState.WindowMaximized  # as it was left
+    # Same size (offscreen's 800 px screen and its fake title bar may take a few pixels of height).
+    assert again.width() == closed_at.width() and abs(again.height() - closed_at.height()) <= 30
+    again.showMaximized()
+    qtbot.waitUntil(lambda: bool(again.windowState() & Qt.WindowState.WindowMaximized), timeout=3000)
+    again.close()
+    third = MainWindow(offline_console.core, offline_console.notifier)
+    qtbot.addWidget(third)
+    third.show_first()
+    qtbot.waitExposed(third)
+    assert third.windowState() & Qt.WindowState.WindowMaximized
+    third.close()

@@ -134,16 +134,42 @@ def test_declare_switch_command_and_stand_down(supervisor_console: SimpleNamespa
     mode.report_written.connect(written.append)
     box = mode.ask_stand_down(iid)
     assert box is not None and box.isVisible()
+    folder = core.reports.folder
+    assert str(folder) in box.text()  # where the report will be, before it is asked for
     box.done(QMessageBox.StandardButton.Yes)
     qtbot.waitUntil(lambda: len(written) == 1, timeout=30000)
     assert written[0][0].suffix == ".html" and written[0][1].read_bytes().startswith(b"%PDF")
+    # In the reports folder, and the status bar gives the full path (issue 21).
+    assert written[0][0].parent == folder and written[0][0].name.startswith(f"{iid}-总结报告-")
+    assert str(written[0][0]) in window.status._message_label.text()
+    # 生成总结报告 again: a new name, the first report is still there.
+    again = mode.write_report(iid)
+    assert again and again[0] != written[0][0] and written[0][0].is_file() and again[0].is_file()
+    assert str(again[0]) in window.status._message_label.text()
+    written.pop()
+    # 文件 → 最近的报告 lists them, newest first; one opens in the desktop's viewer.
+    opened: list[Path] = []
+    window.reports_menu.opener = lambda p: opened.append(p) or True
+    window.reports_menu.refresh_recent()
+    recent = [a.toolTip() for a in window.reports_menu.recent_menu.actions()]
+    assert set(recent) >= {str(p) for p in written[0] + again}
+    window.reports_menu.recent_menu.actions()[0].trigger()
+    assert opened and opened[0].is_file()
+    assert str(opened[0]) in window.status._message_label.text()
+    written.append(again)
     assert mode.mode == "wartime" and core.wartime.focus == "INC-PUSHED-1"
     box = mode.ask_stand_down("INC-PUSHED-1")
     assert box is not None
     box.done(QMessageBox.StandardButton.Yes)
-    qtbot.waitUntil(lambda: len(written) == 2, timeout=30000)
+    qtbot.waitUntil(lambda: len(written) == 3, timeout=30000)
     qtbot.waitUntil(lambda: mode.mode == "peacetime", timeout=5000)
     assert mode.dock.isHidden() and mode.banner.isHidden()
     assert window.docks["indicators"].widget() is peace_indicators
     assert window.alert_queue._incident_filter is None
+    # The handover knows what happened: both responses, declared and stood down in this shift.
+    handover = core.exports.write_handover().read_text(encoding="utf-8")
+    responses = handover.split("## 应急响应（2）")[1].split("## 超时未办")[0]
+    assert iid in responses and "INC-PUSHED-1" in responses
+    assert responses.count("已解除") == 2 and responses.count("解除响应") == 2
+    assert "交班人：值班长甲" in handover and "席位：值班长" in handover
     window.close()

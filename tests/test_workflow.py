@@ -66,6 +66,19 @@ def test_units_for_category_follow_the_directory() -> None:
     assert [u.level for u in fit] == sorted((u.level for u in fit), key=["district", "street", "community", "team"].index)
 
 
+def test_units_for_an_alert_offer_its_own_community_and_street_first() -> None:
+    units = catalogue.units()
+    fit = units_for("waterlogging", units, street="kengzi", community="jinsha")
+    ids = [u.id for u in fit]
+    assert ids[:2] == ["community.jinsha", "street.kengzi"]
+    # Then the street's other communities, then the rest in the usual order.
+    others = [u.id for u in units if getattr(u, "parent", None) == "street.kengzi" and u.id != "community.jinsha"]
+    assert others and set(ids[2:2 + len(others)]) == set(others)
+    assert {u.id for u in fit} == {u.id for u in units_for("waterlogging", units)}  # same units, new order
+    # Only the street known: its sub-centre first.
+    assert units_for("waterlogging", units, street="maluan")[0].id == "street.maluan"
+
+
 def test_due_state_and_countdown_text() -> None:
     limits = Limits({"x": 3600.0}, {"x": 86400.0})
     now = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)

@@ -79,6 +79,13 @@ _WORKFLOW_LABELS: tuple[str, ...] = (
 )
 
 
+ACTION_COLUMNS = 5
+"""Action buttons per row when the pane is wide enough."""
+
+MIN_ACTION_COLUMNS = 3
+"""…and on the narrowest pane (the pane never gets narrower than three buttons)."""
+
+
 def _metres(a: Any, b: Any) -> float:
     """Distance in metres between two GeoPoints (equirectangular; fine within a district)."""
     k = 111_320.0
@@ -94,7 +101,7 @@ class LocationSketch(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("LocationSketch")
-        self.setMinimumSize(220, 170)
+        self.setMinimumSize(150, 130)
         self.point: tuple[float, float] | None = None
         self.cameras: list[tuple[float, float]] = []
         self._outline: tuple[tuple[float, float], ...] = ()
@@ -225,6 +232,8 @@ class AlertDetailPane(QWidget):
         # Actions: one button per workflow verb, plus the inputs some of them need.
         actions = QFrame(self)
         grid = QGridLayout(actions)
+        self._action_grid = grid
+        self._action_columns = ACTION_COLUMNS
         grid.setContentsMargins(0, 0, 0, 0)
         self.buttons: dict[str, QPushButton] = {}
         for n, action in enumerate(ACTIONS):
@@ -232,7 +241,7 @@ class AlertDetailPane(QWidget):
             button.setObjectName(f"Action_{action.verb}")
             button.setToolTip(f"{_tw(action.label)}（{action.shortcut}）")
             button.clicked.connect(lambda _c=False, v=action.verb: self.perform(v))
-            grid.addWidget(button, n // 5, n % 5)
+            grid.addWidget(button, n // ACTION_COLUMNS, n % ACTION_COLUMNS)
             self.buttons[action.verb] = button
         self.unit_combo = QComboBox(self)
         self.unit_combo.setObjectName("DispatchUnit")
@@ -246,6 +255,13 @@ class AlertDetailPane(QWidget):
         inputs = QHBoxLayout()
         inputs.addWidget(self.unit_combo, 2)
         inputs.addWidget(self.merge_edit, 1)
+        # Why an action was not sent (no unit chosen, no result written, …), right under
+        # the inputs it concerns: the status bar is far from where the operator looks.
+        self.action_hint = QLabel(self)
+        self.action_hint.setObjectName("ActionHint")
+        self.action_hint.setStyleSheet("color: #ffb300;")
+        self.action_hint.setWordWrap(True)
+        self.action_hint.hide()
 
         self.timeline = QTableWidget(0, 4, self)
         self.timeline.setObjectName("AlertTimeline")
@@ -285,6 +301,7 @@ class AlertDetailPane(QWidget):
         v.addWidget(actions)
         v.addLayout(inputs)
         v.addWidget(self.text_edit)
+        v.addWidget(self.action_hint)
         self.sketch = LocationSketch(self)
         facts = QHBoxLayout()
         facts.addWidget(form_box, 3)
@@ -299,6 +316,12 @@ class AlertDetailPane(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
+        # Never narrower than the actions: the queue's splitter may not clip 闭环 behind a
+        # horizontal scroll bar on a 1280/1366 px screen (issue 21).
+        self._scroll = scroll
+        self._body_margins = v.contentsMargins().left() + v.contentsMargins().right()
+        self.setMinimumWidth(self._actions_width(MIN_ACTION_COLUMNS) + self._body_margins
+                             + scroll.verticalScrollBar().sizeHint().width() + 2)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -306,6 +329,29 @@ class AlertDetailPane(QWidget):
         notifier.alerts_changed.connect(self._on_alerts_changed)
         notifier.readings_changed.connect(self._on_readings_changed)
         self.show_alert(None)
+
+    # ------------------------------------------------------------------ layout
+
+    def _actions_width(self, columns: int) -> int:
+        """Width of the action buttons laid out in ``columns`` columns."""
+        widest = max(max(b.minimumSizeHint().width(), b.sizeHint().width()) for b in self.buttons.values())
+        return columns * widest + (columns - 1) * max(0, self._action_grid.horizontalSpacing())
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        """Five action buttons a row when there is room, down to three on a narrow pane,
+        so 开始处置 / 办结 / 闭环 are never behind a scroll bar (issue 21)."""
+        room = event.size().width() - self._body_margins - self._scroll.verticalScrollBar().sizeHint().width() - 2
+        columns = MIN_ACTION_COLUMNS
+        while columns < ACTION_COLUMNS and self._actions_width(columns + 1) <= room:
+            columns += 1
+        if columns != self._action_columns:
+            self._action_columns = columns
+            grid = self._action_grid
+            for button in self.buttons.values():
+                grid.removeWidget(button)
+            for n, button in enumerate(self.buttons.values()):
+                grid.addWidget(button, n // columns, n % columns)
+        super().resizeEvent(event)
 
     # ------------------------------------------------------------------ public
 
@@ -319,6 +365,7 @@ class AlertDetailPane(QWidget):
             self._revealed = None
             self.text_edit.clear()
             self.merge_edit.clear()
+            self.action_hint.hide()
         self._alert_id = alert_id
         self._render()
         self._render_chart()
@@ -329,14 +376,15 @@ class AlertDetailPane(QWidget):
         if alert is None:
             return False
         if not (self._can_command() and self._core_can(f"alert.{verb}")):
-            self.message.emit(QCoreApplication.translate("AlertDetailPane", "当前席位无权{action}").format(
-                action=_tw(ACTION_NAMES.get(verb, verb))), True)
+            self._refuse_here(QCoreApplication.translate("AlertDetailPane", "当前席位无权{action}").format(
+                action=_tw(ACTION_NAMES.get(verb, verb))))
             return False
         if not allowed(alert, verb):
-            self.message.emit(QCoreApplication.translate("AlertDetailPane", "当前状态不能{action}").format(action=_tw(ACTION_NAMES.get(verb, verb))), True)
+            self._refuse_here(QCoreApplication.translate("AlertDetailPane", "当前状态不能{action}").format(
+                action=_tw(ACTION_NAMES.get(verb, verb))))
             return False
         if self._core.picture.alerts.pending(alert.id):
-            self.message.emit(QCoreApplication.translate("AlertDetailPane", "上一条指令尚未确认，请稍候"), True)
+            self._refuse_here(QCoreApplication.translate("AlertDetailPane", "上一条指令尚未确认，请稍候"))
             return False
         text = self.text_edit.text().strip()
         args: dict[str, Any] = {}
@@ -362,15 +410,20 @@ class AlertDetailPane(QWidget):
             args.pop("text")
         missing = missing_argument(verb, args)
         if missing:
-            self.message.emit(_t(missing), True)
+            hint = _t(missing)
+            if verb == "dispatch":
+                hint = QCoreApplication.translate("AlertDetailPane", "{reason}（↑↓ 选择，本社区、本街道单位在前），再按 Ctrl+D").format(
+                    reason=hint)
+            self._refuse_here(hint)
             (self.unit_combo if verb == "dispatch" else self.merge_edit if verb == "merge" else self.text_edit).setFocus()
             return False
         try:
             self._core.commands.submit(f"alert.{verb}", alert.id, args or None, expected_rev=alert.rev)
         except Exception as exc:  # noqa: BLE001 - the outbox could not store it: say so, stay alive
             log.exception("%s of %s not submitted", verb, alert.id)
-            self.message.emit(QCoreApplication.translate("AlertDetailPane", "指令未提交：{error}").format(error=exc), True)
+            self._refuse_here(QCoreApplication.translate("AlertDetailPane", "指令未提交：{error}").format(error=exc))
             return False
+        self.action_hint.hide()
         if verb not in ("dispatch",):
             self.text_edit.clear()
         self.message.emit(QCoreApplication.translate("AlertDetailPane", "已提交{action}：{title}").format(action=_tw(ACTION_NAMES.get(verb, verb)),
@@ -513,6 +566,12 @@ class AlertDetailPane(QWidget):
     def _can_command(self) -> bool:
         return self._core_can("command")
 
+    def _refuse_here(self, text: str) -> None:
+        """Say beside the actions why nothing was sent (and in the status bar, as before)."""
+        self.action_hint.setText(text)
+        self.action_hint.show()
+        self.message.emit(text, True)
+
     def _core_can(self, permission: str) -> bool:
         can = getattr(self._core, "can", None)
         return bool(can(permission)) if callable(can) else permission != "reveal"
@@ -529,10 +588,8 @@ class AlertDetailPane(QWidget):
             from console import catalogue
 
             units = catalogue.units()
-        fit = units_for(alert.category, units)
-        # Units of the alert's own street and community first: the usual first responders.
-        local = [u for u in fit if alert.street and u.id in (f"street.{alert.street}",)]
-        ordered = local + [u for u in fit if u not in local]
+        # The alert's own community and street units first: the usual first responders.
+        ordered = units_for(alert.category, units, street=alert.street, community=alert.community)
         wanted = [(u.name, u.id) for u in ordered]
         current = [(self.unit_combo.itemText(i), self.unit_combo.itemData(i)) for i in range(self.unit_combo.count())]
         if current != [("", None)] + wanted:

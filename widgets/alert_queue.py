@@ -17,6 +17,7 @@ with an optional beep). Exports and CAP imports go through core services.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -30,10 +31,12 @@ from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
+    QEvent,
     QLocale,
     QModelIndex,
     QPersistentModelIndex,
     QRectF,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -55,11 +58,14 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -139,6 +145,19 @@ previous one, so re-querying a huge queue never takes more than ~1/5 of the GUI 
 during a storm; a small queue still refreshes on every notifier tick."""
 
 MAX_REFRESH_GAP_MS = 500
+
+VISUAL_TITLE_POSITION = 2
+"""Where the title column sits on screen (after 级别 and 时间)."""
+
+TITLE_MIN_WIDTH = 220
+"""The title column never gets narrower than this when the view is small (the
+columns after it scroll instead)."""
+
+SEARCH_MIN_WIDTH = 170
+"""The search box keeps room for a few words on the smallest duty screen."""
+
+FILTER_MIN_CHARS = 4
+"""Filter boxes narrow down to about three Chinese characters (the list shows whole names)."""
 
 SEARCH_DELAY_MS = 250
 """Typing in the search box re-queries after this pause, not on every key."""
@@ -620,6 +639,77 @@ TIME_WINDOWS: tuple[tuple[str, float | None], ...] = (
 )
 
 
+class _FilterBar(QWidget):
+    """The search box and the filter boxes: one row when the panel is wide enough, else
+    two (search and three filters, then four). Its minimum width is the two-row one,
+    so a narrow screen can always shrink the panel to it."""
+
+    SPLIT = 3  # filters on the first row beside the search in two-row mode
+
+    def __init__(self, search: QLineEdit, combos: tuple[QComboBox, ...], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("AlertFilterBar")
+        self._search = search
+        self._combos = combos
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(6, 4, 6, 0)
+        self._grid.setHorizontalSpacing(6)
+        self._grid.setVerticalSpacing(2)
+        self._grid.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.two_rows: bool | None = None
+        self._place(False)
+
+    def _width_of(self, widgets: list[QWidget]) -> int:
+        m = self._grid.contentsMargins()
+        return (m.left() + m.right() + self._grid.horizontalSpacing() * (len(widgets) - 1)
+                + sum(max(w.minimumWidth(), w.minimumSizeHint().width()) for w in widgets))
+
+    def one_row_width(self) -> int:
+        """The narrowest the bar can be on one row."""
+        return self._width_of([self._search, *self._combos])
+
+    def two_row_width(self) -> int:
+        """The narrowest the bar can be on two rows."""
+        first = [self._search, *self._combos[:self.SPLIT]]
+        second = list(self._combos[self.SPLIT:])
+        return max(self._width_of(first), self._width_of(second))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(self.two_row_width(), super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+        self._place(event.size().width() < self.one_row_width())
+        super().resizeEvent(event)
+
+    def _place(self, two_rows: bool) -> None:
+        if two_rows == self.two_rows:
+            return
+        self.two_rows = two_rows
+        grid = self._grid
+        for w in (self._search, *self._combos):
+            grid.removeWidget(w)
+        for col in range(grid.columnCount()):
+            grid.setColumnStretch(col, 0)
+        if two_rows:
+            grid.addWidget(self._search, 0, 0)
+            for i, combo in enumerate(self._combos[:self.SPLIT]):
+                grid.addWidget(combo, 0, 1 + i)
+            # The second row starts under the search (which is the widest box).
+            for i, combo in enumerate(self._combos[self.SPLIT:]):
+                grid.addWidget(combo, 1, i)
+            for col in range(self.SPLIT + 1):
+                grid.setColumnStretch(col, 2 if col == 0 else 1)
+        else:
+            grid.addWidget(self._search, 0, 0)
+            for i, combo in enumerate(self._combos):
+                grid.addWidget(combo, 0, 1 + i)
+            grid.setColumnStretch(0, 3)
+            for col in range(1, len(self._combos) + 1):
+                grid.setColumnStretch(col, 1)
+        self.updateGeometry()
+
+
 class AlertQueuePanel(QWidget):
     """告警队列: filters, the queue in urgency order, and the detail pane of the selected alert.
 
@@ -672,7 +762,13 @@ class AlertQueuePanel(QWidget):
         for col, width in enumerate(widths):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.table.setColumnWidth(col, width)
-        header.setStretchLastSection(True)
+        # On screen the title comes third (级别, 时间, 标题, …) and takes what the view has
+        # left, so it is never behind the horizontal scroll bar; the model's column order
+        # (exports, tests) stays as it was.
+        header.moveSection(header.visualIndex(COL_TITLE), VISUAL_TITLE_POSITION)
+        header.setStretchLastSection(False)
+        self.table.viewport().installEventFilter(self)
+        header.sectionResized.connect(self._on_section_resized)
         self.table.setItemDelegateForColumn(COL_LEVEL, LevelPillDelegate(self.table))
         self.table.doubleClicked.connect(self._on_row_double_clicked)
 
@@ -727,33 +823,38 @@ class AlertQueuePanel(QWidget):
         self.detail.cameras_requested.connect(self.cameras_requested)
         self.detail.message.connect(self.message)
 
-        filters = QHBoxLayout()
-        filters.setContentsMargins(6, 4, 6, 0)
-        filters.addWidget(self.search, 3)
-        for combo in (self.level_filter, self.source_filter, self.category_filter, self.street_filter,
-                      self.community_filter, self.status_filter, self.time_filter):
-            filters.addWidget(combo, 1)
-        filters.addWidget(self.group_box)
+        # The search never collapses; the filter boxes may narrow (their lists still show
+        # whole names) and go to a second row, so that the queue fits a 1280 px screen
+        # beside the right column (issue 21).
+        self.search.setMinimumWidth(SEARCH_MIN_WIDTH)
+        combos = (self.level_filter, self.source_filter, self.category_filter, self.street_filter,
+                  self.community_filter, self.status_filter, self.time_filter)
+        for combo in combos:
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(FILTER_MIN_CHARS)
+            combo.setToolTip(combo.currentText())
+            combo.currentTextChanged.connect(combo.setToolTip)
+        self.filter_bar = _FilterBar(self.search, combos, self)
+        self.count_label.setWordWrap(True)
         top = QHBoxLayout()
         top.setContentsMargins(6, 0, 6, 0)
         top.addWidget(self.count_label, 1)
+        top.addWidget(self.group_box)
         top.addWidget(self.group_ack_button)
         top.addWidget(self.ack_button)
-        left = QWidget(self)
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        lv.setSpacing(2)
-        lv.addLayout(top)
-        lv.addWidget(self.table, 1)
+        # The count line and the acknowledge buttons span the panel (above the table and
+        # the detail), so the count never wraps into a narrow column on a small screen.
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([600, 400])  # the queue 3 : 2 the detail, whatever the width
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(filters)
+        layout.addWidget(self.filter_bar)
+        layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
 
         # Keyboard: every workflow action has a shortcut while the queue has focus.
@@ -941,12 +1042,23 @@ class AlertQueuePanel(QWidget):
     def export_csv_dialog(self) -> None:
         """Ask where to write the filtered queue as CSV."""
         self._file_dialog(self.tr("导出告警清单"), self.tr("CSV 文件 (*.csv)"), save=True,
-                          on_files=lambda files: self.export_csv(files[0]))
+                          on_files=lambda files: self.export_csv(files[0]), default=self._default_path("queue_csv"))
 
-    def handover_dialog(self) -> None:
-        """Ask where to write the 值班交接 report."""
-        self._file_dialog(self.tr("生成值班交接"), self.tr("Markdown 文件 (*.md)"), save=True,
-                          on_files=lambda files: self.write_handover(files[0]))
+    def handover_dialog(self) -> QFileDialog:
+        """Ask where to write the 值班交接 report: the dialog opens in the reports folder
+        with a new name filled in (Return saves it there)."""
+        return self._file_dialog(self.tr("生成值班交接"), self.tr("Markdown 文件 (*.md)"), save=True,
+                                 on_files=lambda files: self.write_handover(files[0]),
+                                 default=self._default_path("handover"))
+
+    def _default_path(self, kind: str) -> str:
+        exports = getattr(self._core, "exports", None)
+        try:
+            path = exports.default_path(kind) if exports is not None else None
+        except OSError:  # the folder cannot be made: the dialog starts where Qt likes
+            log.exception("reports folder unavailable")
+            path = None
+        return str(path) if path else ""
 
     def import_cap_files(self, paths: list[str]) -> int:
         """Import CAP files through ``core.import_cap``; returns how many succeeded."""
@@ -1076,6 +1188,45 @@ class AlertQueuePanel(QWidget):
             flt = replace(flt, categories=flt.categories or war.categories, streets=flt.streets or war.streets)
         self.model.set_filter(flt)
         self._update_counts()
+        log.info("queue filter: %s", self.count_label.text())
+        # New results open at their top (the most urgent), wherever the cursor was.
+        self.table.scrollToTop()
+        self.table.horizontalScrollBar().setValue(0)
+
+    def active_filters(self) -> list[str]:
+        """What narrows the queue now, as the operator reads it (search, each filter set,
+        the wartime focus)."""
+        parts: list[str] = []
+        text = self.search.text().strip()
+        if text:
+            parts.append(self.tr("搜索“{text}”").format(text=text))
+        for combo in (self.level_filter, self.source_filter, self.category_filter, self.street_filter,
+                      self.community_filter, self.status_filter, self.time_filter):
+            if combo.currentIndex() > 0:
+                parts.append(combo.currentText())
+        if self._incident_filter is not None:
+            parts.append(self.tr("战时聚焦 {label}").format(label=self._incident_label))
+        return parts
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:  # noqa: N802 (Qt's name)
+        """Fit the title column whenever the table's viewport changes size."""
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_title_column()
+        return super().eventFilter(watched, event)
+
+    def _on_section_resized(self, section: int, _old: int, _new: int) -> None:
+        if section != COL_TITLE:
+            self._fit_title_column()
+
+    def _fit_title_column(self) -> None:
+        """Give the title what the other columns leave of the viewport (at least
+        ``TITLE_MIN_WIDTH``), so it is fully visible without horizontal scrolling."""
+        header = self.table.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(self.model.columnCount())
+                     if c != COL_TITLE and not header.isSectionHidden(c))
+        width = max(TITLE_MIN_WIDTH, self.table.viewport().width() - others)
+        if width != header.sectionSize(COL_TITLE):
+            header.resizeSection(COL_TITLE, width)
 
     def _on_street_filter_changed(self, *_args: object) -> None:
         street = self.street_filter.currentData()
@@ -1160,10 +1311,13 @@ class AlertQueuePanel(QWidget):
         combo.currentIndexChanged.connect(self._on_filter_changed)
         return combo
 
-    def _file_dialog(self, title: str, pattern: str, *, save: bool, on_files: Any) -> None:
-        dialog = QFileDialog(self, title, "", pattern)
+    def _file_dialog(self, title: str, pattern: str, *, save: bool, on_files: Any, default: str = "") -> QFileDialog:
+        folder, name = (os.path.dirname(default), os.path.basename(default)) if default else ("", "")
+        dialog = QFileDialog(self, title, folder, pattern)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
         dialog.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFiles)
+        if name:
+            dialog.selectFile(name)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._dialogs.append(dialog)
 
@@ -1175,6 +1329,7 @@ class AlertQueuePanel(QWidget):
 
         dialog.finished.connect(done)
         dialog.open()
+        return dialog
 
     def _pref(self, key: str, default: bool) -> bool:
         prefs = getattr(self._core, "preferences", None)
@@ -1210,6 +1365,11 @@ class AlertQueuePanel(QWidget):
             if self._incident_filter is not None:
                 text += self.tr(" · 战时聚焦 {label}：其余 {n} 条已收起").format(
                     label=self._incident_label, n=max(0, total - result.matched))
+        if result is not None and result.matched == 0 and total > 0:
+            # Say so, and why: an empty table alone looks like a dead feed.
+            active = self.active_filters()
+            text = self.tr("无结果") + (self.tr(" — 筛选：{filters}").format(filters=" · ".join(active))
+                                        if active else "") + self.tr(" · 共 {total} 条").format(total=total)
         self.count_label.setText(text)
         urgent = red > 0
         if self.count_label.property("urgent") != urgent:

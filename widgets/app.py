@@ -40,6 +40,17 @@ def default_cache_dir() -> Path:
     return Path.home() / ".local" / "share" / "pingshan-console"
 
 
+def _size(text: str) -> tuple[int, int]:
+    """``1366x768`` → (1366, 768)."""
+    try:
+        w, h = (int(x) for x in text.lower().replace("×", "x").split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"窗口尺寸应为 宽x高，例如 1366x768：{text}") from None
+    if w < 320 or h < 240:
+        raise argparse.ArgumentTypeError(f"窗口尺寸太小：{text}")
+    return w, h
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The GUI's command line."""
     p = argparse.ArgumentParser(
@@ -52,6 +63,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--lang", choices=("zh_CN", "en"), default="zh_CN", help="UI language (default zh_CN)")
     p.add_argument("--screenshot", metavar="DIR", type=Path, default=None, help="save PNGs of the windows and exit")
     p.add_argument("--after", metavar="SECONDS", type=float, default=5.0, help="delay before --screenshot")
+    p.add_argument("--size", metavar="WxH", type=_size, default=(1920, 1080),
+                   help="window size for --screenshot (default 1920x1080; e.g. 1366x768, 1280x1024)")
     p.add_argument("--profile", metavar="NAME", default=None,
                    help="workstation profile: district, a street (maluan, …) or a department")
     p.add_argument("--wall", metavar="CONFIG", type=Path, default=None,
@@ -271,11 +284,13 @@ class ConsoleApp:
 
                     self.drill_ui = attach_drill_ui(self.window, self.drill)
                 if args.screenshot is not None:
-                    # Screenshots are documentation: always the default 1920×1080 duty
-                    # screen, whatever layout an earlier run saved in this cache.
-                    self.window.resize(1920, 1080)
+                    # Screenshots are documentation: always the default layout at the asked
+                    # size (1920×1080 unless --size), whatever an earlier run saved here.
+                    self.window.resize(*args.size)
                     self.window.reset_layout()
-                self.window.show()
+                    self.window.show()
+                else:
+                    self.window.show_first()
                 log.info("console window shown (backend %s)", backend)
                 if args.screenshot is not None:
                     asyncio.get_running_loop().create_task(self._screenshot_after(args.screenshot, args.after))

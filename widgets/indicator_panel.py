@@ -85,6 +85,9 @@ CHANGE_WINDOW_S = 3600.0
 WALL_SCALE = 1.7
 """Font scale of the large-font (wall) variant."""
 
+CHART_MIN_HEIGHT = 120
+"""The trend chart never gets shorter than this (its axis labels overlapped at 768 px)."""
+
 
 def theme_title(theme_id: str) -> str:
     """Tab title of a theme (Chinese source text, translatable)."""
@@ -384,6 +387,11 @@ class StreetBreakdown(QWidget):
         self.large = False
         self.setMinimumWidth(180)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        """Room for the heading and one text line per street: the labels never overlap."""
+        line = self.fontMetrics().height() * (WALL_SCALE if self.large else 1.0)
+        return QSize(180, int(line * (1 + max(6, len(self.rows))) + 14))
+
     def set_rows(self, rows: list[tuple[str, float | None]], unit: str, spec: Any, note: str = "") -> None:
         """Street name → value (None: no value for that street); ``note`` when empty."""
         self.rows, self.unit, self.spec, self.note = rows, unit, spec, note
@@ -491,15 +499,19 @@ class IndicatorPanel(QWidget):
         self.range_group = QButtonGroup(self)
         self.range_group.setExclusive(True)
         self.range_buttons: dict[str, QPushButton] = {}
+        # Two rows (title and exports; ranges and notes) so the pane fits the right column
+        # of a 1280/1366 px screen with 导出数据 in view (issue 21).
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
+        ranges = QHBoxLayout()
+        ranges.setContentsMargins(0, 0, 0, 0)
         titles = QVBoxLayout()
         titles.setSpacing(0)
+        self.detail_title.setWordWrap(True)
+        self.detail_meta.setWordWrap(True)
         titles.addWidget(self.detail_title)
         titles.addWidget(self.detail_meta)
         head.addLayout(titles, 1)
-        head.addWidget(self.export_status)
-        head.addWidget(self.range_note)
         range_labels = {"1h": QCoreApplication.translate("IndicatorPanel", "1 小时"), "24h": QCoreApplication.translate("IndicatorPanel", "24 小时"), "7d": QCoreApplication.translate("IndicatorPanel", "7 天"), "30d": QCoreApplication.translate("IndicatorPanel", "30 天")}
         for key in ind.TIME_RANGES:
             b = QPushButton(range_labels[key], self.detail)
@@ -509,16 +521,21 @@ class IndicatorPanel(QWidget):
             self.range_group.addButton(b)
             self.range_buttons[key] = b
             b.clicked.connect(lambda _=False, k=key: self.set_time_range(k))
-            head.addWidget(b)
+            ranges.addWidget(b)
+        self.export_status.setWordWrap(True)
+        self.range_note.setWordWrap(True)
+        ranges.addSpacing(8)
+        ranges.addWidget(self.range_note, 1)
+        ranges.addWidget(self.export_status, 1)
         self.png_button = QPushButton(QCoreApplication.translate("IndicatorPanel", "导出图片"), self.detail)
         self.csv_button = QPushButton(QCoreApplication.translate("IndicatorPanel", "导出数据"), self.detail)
         self.png_button.clicked.connect(lambda: self.ask_export("png"))
         self.csv_button.clicked.connect(lambda: self.ask_export("csv"))
-        head.addSpacing(8)
-        head.addWidget(self.png_button)
-        head.addWidget(self.csv_button)
+        head.addWidget(self.png_button, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.csv_button, 0, Qt.AlignmentFlag.AlignTop)
         self.chart = IndicatorChart(self.detail)
         self.breakdown = StreetBreakdown(self.detail)
+        self.chart.setMinimumHeight(CHART_MIN_HEIGHT)  # readable axis labels on a 768 px screen
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.addWidget(self.chart, 3)
@@ -527,6 +544,7 @@ class IndicatorPanel(QWidget):
         dl.setContentsMargins(8, 6, 8, 6)
         dl.setSpacing(4)
         dl.addLayout(head)
+        dl.addLayout(ranges)
         dl.addLayout(body, 1)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)

@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -134,6 +134,18 @@ class HeaderStrip(QWidget):
         self.date.setText(self.tr("{y}年{m}月{d}日 {w}").format(y=now.year, m=now.month, d=now.day, w=weekday))
 
 
+SMALL_SCREEN_HEIGHT = 1050
+"""Below this window height the default layout gives the queue and indicators more room."""
+
+
+def default_size(screen: Any) -> tuple[int, int]:
+    """1920×1080, or the screen's available area when it is smaller (a 1366×768 laptop)."""
+    if screen is None:
+        return 1920, 1080
+    avail = screen.availableGeometry()
+    return min(1920, avail.width()), min(1080, avail.height())
+
+
 class MainWindow(QMainWindow):
     """坪山区城市运行指挥中心 · 值班台: the docks, header, offline banner and status bar.
 
@@ -220,6 +232,7 @@ class MainWindow(QMainWindow):
         self.alert_queue.alert_selected.connect(self._on_alert_selected)
         self.alert_queue.cameras_requested.connect(self._on_cameras_requested)
         self.alert_queue.message.connect(self.status.show_message)
+        self.reports_menu.message.connect(self.status.show_message)
         map_selected = getattr(self.map_panel, "alert_selected", None)
         if map_selected is not None:
             map_selected.connect(self._on_map_alert_selected)
@@ -235,7 +248,7 @@ class MainWindow(QMainWindow):
 
         self._add_camera_directory()
 
-        self.resize(1920, 1080)
+        self.resize(1920, 1080)  # the duty screen; show_first() fits it to the real screen
         self._sized = self.restore_layout()
         # Wartime command (issue 7): banner, 战时指挥 dock, 战时 menu and the layout switch.
         from widgets.wartime_mode import attach as attach_wartime
@@ -262,6 +275,22 @@ class MainWindow(QMainWindow):
         dock.raise_()
         target = self.alert_queue.table if key == "queue" else dock.widget()
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_first(self) -> None:
+        """Show the window as the operator left it (saved geometry: position, size,
+        maximised, on the screen it was on), else maximised on its screen — the primary
+        one unless the wall placed it — so the status bar, where refusals appear, is
+        never below the screen (issue 21)."""
+        if self._sized:
+            self.show()
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            # Un-maximising later gives a window that fits this screen, not 1920×1080.
+            avail = screen.availableGeometry()
+            w, h = default_size(screen)
+            self.setGeometry(avail.x() + (avail.width() - w) // 2, avail.y() + (avail.height() - h) // 2, w, h)
+        self.showMaximized()
 
     def save_layout(self) -> bool:
         """Write geometry and dock state to ``core.preferences``; False if that failed."""
@@ -483,8 +512,16 @@ class MainWindow(QMainWindow):
         height = max(self.height(), 720)
         right = max(560, int(width * 0.31))
         self.resizeDocks([d["map"], d["video"]], [width - right, right], Qt.Orientation.Horizontal)
-        self.resizeDocks([d["video"], d["indicators"]], [int(height * 0.40), int(height * 0.50)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["map"], d["queue"]], [int(height * 0.52), int(height * 0.30)], Qt.Orientation.Vertical)
+        if height < SMALL_SCREEN_HEIGHT:
+            # A 768/1024 px duty screen: the queue and the indicators need the rows more
+            # than the map and the video wall need the height (issue 21).
+            self.resizeDocks([d["video"], d["indicators"]], [int(height * 0.34), int(height * 0.56)],
+                             Qt.Orientation.Vertical)
+            self.resizeDocks([d["map"], d["queue"]], [int(height * 0.42), int(height * 0.46)], Qt.Orientation.Vertical)
+        else:
+            self.resizeDocks([d["video"], d["indicators"]], [int(height * 0.40), int(height * 0.50)],
+                             Qt.Orientation.Vertical)
+            self.resizeDocks([d["map"], d["queue"]], [int(height * 0.52), int(height * 0.30)], Qt.Orientation.Vertical)
 
     def _build_menus(self) -> None:
         bar = self._menu_bar
@@ -495,6 +532,10 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         self.quit_action = quit_action
+        # 打开报告… (Ctrl+O), the reports folder and the recent reports (widgets/reports_menu.py).
+        from widgets.reports_menu import ReportsMenu
+
+        self.reports_menu = ReportsMenu(self, file_menu, self._core, before=quit_action)
 
         view_menu = bar.addMenu(self.tr("视图(&V)"))
         full = QAction(self.tr("全屏"), self)

@@ -415,13 +415,15 @@ class MapPanel(QWidget):
         # Header: status, offline badge, jump-to, tools.
         self._status = QLabel(self.tr("态势地图 · 加载中…"), self)
         self._status.setObjectName("MapPanelStatus")
+        # Wraps rather than widening the map's minimum (a 1280/1366 px duty screen, issue 21).
+        self._status.setWordWrap(True)
         self._mode = QLabel(self)
         self._mode.setObjectName("MapModeBadge")
         self._mode.setStyleSheet("QLabel { background: #b26a00; color: #fff; padding: 1px 6px; border-radius: 3px; }")
         self._mode.hide()
         self._jump = QComboBox(self)
         self._jump.setObjectName("MapJump")
-        self._jump.setMinimumWidth(150)
+        self._jump.setMinimumWidth(110)
         self._jump.setToolTip(self.tr("定位到街道或社区（Ctrl+Shift+G）"))
         self._jump.activated.connect(self._on_jump_activated)
         self._home_button = self._tool(self.tr("全区"), self.tr("缩放到坪山区全域（Home）"), self.show_district)

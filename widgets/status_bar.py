@@ -152,7 +152,9 @@ class ConsoleStatusBar(QStatusBar):
         return self.tr("数据截至 {t}").format(t=clock_text(as_of or last))
 
     def show_message(self, text: str, error: bool = False, timeout_ms: int = 15000) -> None:
-        """Show a transient message (errors in red) that clears itself."""
+        """Show a transient message (errors in red) that clears itself; it also goes to the
+        log, so what the operator was told can be read back afterwards."""
+        log.info("status%s: %s", " (error)" if error else "", text)
         self._message_label.setText(text)
         self._set_flag(self._message_label, "error", error)
         self._message_timer.start(timeout_ms)

@@ -71,6 +71,9 @@ class WartimeMode(QObject):
         self.dock.hide()
         self.declare_dialog: DeclareDialog | None = None
         self.note_dialog = NoteDialog(self.war, window)
+        # The box closes on Return: say where the note went (it is not visible elsewhere
+        # unless the 指挥日志 page is open).
+        self.note_dialog.accepted.connect(lambda: self._message(self.tr("已记入指挥日志"), False))
         self._build_menu()
 
         status = getattr(window, "status", None)
@@ -297,8 +300,8 @@ class WartimeMode(QObject):
         if inc is None:
             return None
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("解除应急响应"),
-                          self.tr("确认解除「{t}」的{l}级应急响应？\n解除后控制台恢复平时布局，并生成总结报告。").format(
-                              t=inc.title, l=inc.level_zh),
+                          self.tr("确认解除「{t}」的{l}级应急响应？\n解除后控制台恢复平时布局，并在 {folder} 生成总结报告。").format(
+                              t=inc.title, l=inc.level_zh, folder=self._reports_folder()),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
         box.setObjectName("StandDownConfirm")
         box.setDefaultButton(QMessageBox.StandardButton.No)
@@ -325,7 +328,8 @@ class WartimeMode(QObject):
         # The map still shows the incident now; by the time the echo comes back the
         # console may already be in its peacetime layout.
         self._map_shots[incident_id] = self._map_png()
-        self._message(self.tr("解除指令已提交，网关确认后生成总结报告"), False)
+        self._message(self.tr("解除指令已提交，网关确认后在 {folder} 生成总结报告").format(
+            folder=self._reports_folder()), False)
         self._finish_stand_downs()
         self._schedule()
         return True
@@ -337,6 +341,10 @@ class WartimeMode(QObject):
                 self._awaiting_report.discard(iid)
                 # After the window is back in peacetime: the report is written from a settled state.
                 QTimer.singleShot(0, lambda i=iid: self.write_report(i))
+
+    def _reports_folder(self) -> str:
+        reports = getattr(self.core, "reports", None)
+        return str(reports.folder) if reports is not None else ""
 
     def _report_target(self) -> str | None:
         if self.war.focus:
@@ -364,7 +372,8 @@ class WartimeMode(QObject):
             log.exception("report failed")
             self._message(self.tr("总结报告未能生成：{e}").format(e=type(exc).__name__), True)
             return []
-        self._message(self.tr("总结报告已生成：{p}").format(p=paths[0].name), False)
+        # The full path: the operator must be able to find the file (also 文件 → 最近的报告).
+        self._message(self.tr("总结报告已生成：{p}").format(p=" ; ".join(str(p) for p in paths)), False)
         self.report_written.emit(paths)
         return paths
 

@@ -144,6 +144,10 @@
         <translation>The previous command is not confirmed yet; please wait</translation>
     </message>
     <message>
+        <source>{reason}（↑↓ 选择，本社区、本街道单位在前），再按 Ctrl+D</source>
+        <translation>{reason} (↑↓ to choose; the alert&apos;s own community and street units come first), then Ctrl+D</translation>
+    </message>
+    <message>
         <source>指令未提交：{error}</source>
         <translation>Command not submitted: {error}</translation>
     </message>
@@ -523,6 +527,14 @@
         <translation>Shift handover written: {path}</translation>
     </message>
     <message>
+        <source>搜索“{text}”</source>
+        <translation>search “{text}”</translation>
+    </message>
+    <message>
+        <source>战时聚焦 {label}</source>
+        <translation>incident focus {label}</translation>
+    </message>
+    <message>
         <source>共 {total} 条 · 待签收 {new} · 红色 {red}</source>
         <translation>{total} alerts · {new} to acknowledge · {red} red</translation>
     </message>
@@ -541,6 +553,18 @@
     <message>
         <source> · 战时聚焦 {label}：其余 {n} 条已收起</source>
         <translation> · wartime focus {label}: {n} others folded away</translation>
+    </message>
+    <message>
+        <source>无结果</source>
+        <translation>No results</translation>
+    </message>
+    <message>
+        <source> — 筛选：{filters}</source>
+        <translation> — filters: {filters}</translation>
+    </message>
+    <message>
+        <source> · 共 {total} 条</source>
+        <translation> · {total} in all</translation>
     </message>
 </context>
 <context>
@@ -2072,6 +2096,53 @@ Data from the district gateway or the built-in demo feed.</translation>
     </message>
 </context>
 <context>
+    <name>ReportsMenu</name>
+    <message>
+        <source>打开报告…</source>
+        <translation>Open report…</translation>
+    </message>
+    <message>
+        <source>打开报告文件夹</source>
+        <translation>Open reports folder</translation>
+    </message>
+    <message>
+        <source>最近的报告</source>
+        <translation>Recent reports</translation>
+    </message>
+    <message>
+        <source>（还没有报告）</source>
+        <translation>(no reports yet)</translation>
+    </message>
+    <message>
+        <source>报告不存在：{p}</source>
+        <translation>Report not found: {p}</translation>
+    </message>
+    <message>
+        <source>已打开报告：{p}</source>
+        <translation>Opened report: {p}</translation>
+    </message>
+    <message>
+        <source>无法打开报告（没有可用的查看程序）：{p}</source>
+        <translation>Cannot open the report (no viewer available): {p}</translation>
+    </message>
+    <message>
+        <source>报告文件夹：{p}</source>
+        <translation>Reports folder: {p}</translation>
+    </message>
+    <message>
+        <source>无法打开报告文件夹：{p}</source>
+        <translation>Cannot open the reports folder: {p}</translation>
+    </message>
+    <message>
+        <source>打开报告</source>
+        <translation>Open report</translation>
+    </message>
+    <message>
+        <source>报告 (*.html *.pdf *.md *.csv);;所有文件 (*)</source>
+        <translation>Reports (*.html *.pdf *.md *.csv);;All files (*)</translation>
+    </message>
+</context>
+<context>
     <name>SessionControls</name>
     <message>
         <source>只读席位</source>
@@ -2817,6 +2888,10 @@ Data from the district gateway or the built-in demo feed.</translation>
         <translation>Wartime command</translation>
     </message>
     <message>
+        <source>已记入指挥日志</source>
+        <translation>Noted in the command log</translation>
+    </message>
+    <message>
         <source>战时(&amp;W)</source>
         <translation>&amp;Wartime</translation>
     </message>
@@ -2862,13 +2937,13 @@ Data from the district gateway or the built-in demo feed.</translation>
     </message>
     <message>
         <source>确认解除「{t}」的{l}级应急响应？
-解除后控制台恢复平时布局，并生成总结报告。</source>
-        <translation>Stand down the level {l} response to &quot;{t}&quot;?
-The console returns to its peacetime layout and writes the after-action report.</translation>
+解除后控制台恢复平时布局，并在 {folder} 生成总结报告。</source>
+        <translation>Stand down the level {l} response to “{t}”?
+The console returns to its peacetime layout and writes the after-action report to {folder}.</translation>
     </message>
     <message>
-        <source>解除指令已提交，网关确认后生成总结报告</source>
-        <translation>Stand-down submitted; the report follows the gateway&apos;s confirmation</translation>
+        <source>解除指令已提交，网关确认后在 {folder} 生成总结报告</source>
+        <translation>Stand-down sent; the after-action report is written to {folder} once the gateway confirms</translation>
     </message>
     <message>
         <source>没有可生成报告的事件</source>
