@@ -258,7 +258,8 @@ def render_html(report: Report, *, images: dict[str, str] | None = None) -> str:
         src = images.get("map") or "data:image/png;base64," + base64.b64encode(report.map_png or b"").decode()
         out.append(f"<h2>二、现场态势图</h2><p><img src='{src}' width='640'></p>")
     else:
-        out.append("<h2>二、现场态势图</h2><p>（未附态势图）</p>")
+        out.append("<h2>二、现场态势图</h2><p>（生成报告时地图未显示，未附态势图；"
+                   "地图可见时在 战时 → 生成总结报告 重新生成即可附图）</p>")
     out.append("<h2>三、时间线</h2><table><tr><th>时间</th><th>事项</th><th>单位/人员</th></tr>")
     for e in report.timeline:
         out.append(f"<tr><td>{_t(e.ts, True)}</td><td>{_esc(e.text)}</td><td>{_esc(e.actor)}</td></tr>")

@@ -362,7 +362,7 @@ class WartimeMode(QObject):
 
         try:
             shot = self._map_shots.pop(incident_id, None)
-            if shot is None and self.war.focus == incident_id:
+            if shot is None:  # the map as it is now (it shows the whole district, whatever the focus)
                 shot = self._map_png()
             paths = write_incident_report(self.core, incident_id, map_png=shot)
         except (ExportError, KeyError) as exc:
