@@ -145,6 +145,10 @@ def test_declare_switch_command_and_stand_down(supervisor_console: SimpleNamespa
     # 生成总结报告 again: a new name, the first report is still there.
     again = mode.write_report(iid)
     assert again and again[0] != written[0][0] and written[0][0].is_file() and again[0].is_file()
+    # The map is on screen (another incident has the focus now): its picture goes with the report.
+    assert window.map_panel.isVisible()
+    html = again[0].read_text(encoding="utf-8")
+    assert "data:image/png;base64," in html and "未附态势图" not in html
     assert str(again[0]) in window.status._message_label.text()
     written.pop()
     # 文件 → 最近的报告 lists them, newest first; one opens in the desktop's viewer.
