@@ -32,7 +32,7 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from console.gateway import GatewayAuthError, GatewayClient, GatewayError, describe_error
 from console.models import TokenResponse
@@ -85,7 +85,7 @@ class AuthSession:
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | Sequence[str],
         *,
         verify: bool | str | Path = True,
         refresh_margin_s: float = REFRESH_MARGIN_S,
@@ -93,7 +93,8 @@ class AuthSession:
         clock: Callable[[], float] = time.monotonic,
         client: GatewayClient | None = None,
     ) -> None:
-        self.base_url = base_url
+        # Several gateways (replicas sharing one token store): the client logs in on whichever answers.
+        self.base_url = base_url if isinstance(base_url, str) else base_url[0]
         self.refresh_margin_s = refresh_margin_s
         self.idle_lock_s = idle_lock_s if idle_lock_s and idle_lock_s > 0 else None
         self._clock = clock
@@ -408,7 +409,7 @@ def bind_core(session: AuthSession, core: Any) -> None:
         session.bind(gateway, wake=source.wake)
 
 
-async def headless_login(base_url: str, verify: bool | str | Path, username: str | None,
+async def headless_login(base_url: str | Sequence[str], verify: bool | str | Path, username: str | None,
                          password: str | None) -> tuple[AuthSession | None, dict[str, Any]]:
     """For headless tools (``record``): log in when a user is given; returns the session
     (to close after the run) and the ``ConsoleConfig`` fields. Raises :class:`AuthError`."""

@@ -4,9 +4,11 @@
     one JSON Schema file per model of ``console.models.wire_models()`` plus the
     feed's ``openapi.json`` (taken from ``python -m simulator.server openapi`` in a
     subprocess: the core never imports the simulator).
-``record --backend URL --seconds N --jsonl OUT [--cache DIR] [--scope STREET]``
+``record --backend URL [--backend URL …] --seconds N --jsonl OUT [--cache DIR] [--scope STREET]``
     runs the console core for N seconds and writes every accepted envelope as one
-    JSON line; the last line printed is exactly ``accepted=N rejected=M``.
+    JSON line; the last line printed is exactly ``accepted=N rejected=M``. Several
+    ``--backend`` are replicas of one district, used in order: when one stops answering
+    the recording goes on from the next, with no gap and no repeat.
     With ``--package FILE.drill`` the recorded window is also written as a drill package.
 ``replay --jsonl IN [--speed X] [--cache DIR]``
     plays a recording through Ingest (validation, journal) and prints
@@ -56,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="导出接口约定：JSON Schema 与 OpenAPI")
     schema.add_argument("--out", type=Path, required=True, help="输出目录")
     record = sub.add_parser("record", help="连接网关并把收到的有效消息录制为 JSONL")
-    record.add_argument("--backend", required=True, help="网关地址，如 http://127.0.0.1:8765")
+    record.add_argument("--backend", required=True, action="append",
+                        help="网关地址，如 http://127.0.0.1:8765；可重复给出同一区的多个网关副本，按顺序故障切换")
     record.add_argument("--seconds", type=float, required=True, help="录制时长（秒）")
     record.add_argument("--jsonl", type=Path, required=True, help="输出的 JSONL 文件")
     record.add_argument("--cache", type=Path, default=None, help="本地缓存目录（缺省用临时目录）")
@@ -140,16 +143,18 @@ def _attach_listener(ingest: Any, listener: Any) -> None:
     ingest.accept = accept
 
 
-async def record(backend: str, seconds: float, jsonl: Path, cache: Path | None,
+async def record(backend: str | list[str], seconds: float, jsonl: Path, cache: Path | None,
                  scope: str | None = None, verify: str | None = None,
                  user: str | None = None, password: str | None = None) -> tuple[int, int]:
     """Run the core headless for ``seconds``; returns (accepted, rejected).
 
-    With ``user`` it logs in first (the token stays in memory, see console.auth)."""
+    With ``user`` it logs in first (the token stays in memory, see console.auth). ``backend``
+    may list several gateways of the district (replicas), preferred first."""
     from console.auth import bind_core, headless_login
     from console.runtime import ConsoleConfig, ConsoleCore  # the core, only when recording
 
-    session, auth = await headless_login(backend, verify or True, user, password)
+    backends = [backend] if isinstance(backend, str) else list(backend)
+    session, auth = await headless_login(backends, verify or True, user, password)
     if scope is not None:
         auth.pop("scope", None)  # an explicit --scope is asked for (a street seat gets 403 outside its street)
 
@@ -160,7 +165,8 @@ async def record(backend: str, seconds: float, jsonl: Path, cache: Path | None,
     jsonl.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(jsonl, "w", encoding="utf-8", newline="\n") as fh:
-            core = ConsoleCore(ConsoleConfig(**{"backend_url": backend, "cache_dir": cache, "scope": scope,
+            core = ConsoleCore(ConsoleConfig(**{"backend_url": backends[0], "backend_urls": tuple(backends[1:]),
+                                                "cache_dir": cache, "scope": scope,
                                                 "verify": verify or True, "fetch_catalogues": False, **auth}))
             recorder = _JsonlRecorder(fh)
             try:

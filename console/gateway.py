@@ -6,6 +6,11 @@ httpx-sse, which decodes text with replacement characters; see that module), and
 it is guarded by a keep-alive watchdog: the gateway sends a comment line at least
 every few seconds, so a connection that delivers no byte at all for
 ``keepalive_timeout_s`` is dead even if TCP has not noticed yet.
+
+A client may know several gateways of one district (replicas on one JetStream
+stream: same event ids, same tokens). It talks to one at a time, ``base_url``;
+whoever sees that one fail (:func:`gateway_down`) calls :meth:`GatewayClient.fail_over`
+and every later call goes to the next one. Login and refresh try each in turn.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import json
 import logging
 import ssl
 from pathlib import Path
-from typing import Any, AsyncGenerator, Callable
+from typing import Any, AsyncGenerator, Callable, Sequence
 
 import httpx
 
@@ -32,6 +37,7 @@ __all__ = [
     "StreamStalled",
     "SseEvent",
     "describe_error",
+    "gateway_down",
 ]
 
 log = logging.getLogger(__name__)
@@ -137,6 +143,14 @@ def describe_error(exc: BaseException) -> str:
     return f"内部错误（{type(exc).__name__}: {str(exc)[:60]}）"
 
 
+def gateway_down(exc: BaseException) -> bool:
+    """Whether a failure says the gateway itself stopped answering (unreachable, cut, stalled,
+    5xx, not speaking the contract) — a reason to try another one — rather than refusing us."""
+    if isinstance(exc, GatewayHttpError):
+        return exc.status >= 500
+    return isinstance(exc, (httpx.TransportError, StreamStalled, GatewayProtocolError))
+
+
 def _detail_of(body: bytes) -> str:
     """The ``detail`` or ``reason`` of an error body, else its first line."""
     try:
@@ -171,12 +185,14 @@ class GatewayClient:
     """Typed access to the gateway's HTTP API.
 
     ``base_url`` may be ``https://…`` with ``verify`` a path to the CA bundle that
-    signed the gateway's certificate (district intranets use their own CA).
+    signed the gateway's certificate (district intranets use their own CA). It may also
+    be a list of the district's gateways, preferred first: calls go to the current one
+    (``base_url``) until :meth:`fail_over` moves on.
     """
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | Sequence[str],
         *,
         verify: bool | str | Path = True,
         token: str | None = None,
@@ -185,7 +201,13 @@ class GatewayClient:
         keepalive_timeout_s: float = KEEPALIVE_TIMEOUT_S,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        urls = [base_url] if isinstance(base_url, str) else list(base_url)
+        if not urls:
+            raise ValueError("at least one gateway URL")
+        self.base_urls: tuple[str, ...] = tuple(u.rstrip("/") for u in urls)
+        self._current = 0
+        self.switches = 0  # fail-overs so far (status bar, tests)
+        self.on_switch: list[Callable[[str, str], None]] = []  # (from, to) after each fail-over
         self.token = token
         self.connect_timeout_s = connect_timeout_s
         self.request_timeout_s = request_timeout_s
@@ -206,6 +228,33 @@ class GatewayClient:
             timeout=httpx.Timeout(request_timeout_s, connect=connect_timeout_s),
             headers={"User-Agent": "pingshan-console/1"},
         )
+
+    # ------------------------------------------------------------------ which gateway
+
+    @property
+    def base_url(self) -> str:
+        """The gateway in use."""
+        return self.base_urls[self._current]
+
+    def fail_over(self, failed: str | None = None) -> bool:
+        """The gateway ``failed`` (default: the one in use) stopped answering: use the next one.
+
+        True when it moved. False with a single gateway, or when ``failed`` is no longer the
+        one in use (the stream and the outbox sender both notice one outage; it moves once).
+        """
+        if len(self.base_urls) < 2 or (failed is not None and failed.rstrip("/") != self.base_url):
+            return False
+        old = self.base_url
+        self._current = (self._current + 1) % len(self.base_urls)
+        self._http.base_url = httpx.URL(self.base_url)
+        self.switches += 1
+        log.warning("gateway %s not answering; now using %s", old, self.base_url)
+        for callback in list(self.on_switch):
+            try:
+                callback(old, self.base_url)
+            except Exception:  # noqa: BLE001 - a listener must not break the switch
+                log.exception("on_switch callback failed")
+        return True
 
     # ------------------------------------------------------------------ helpers
 
@@ -237,7 +286,18 @@ class GatewayClient:
     # ------------------------------------------------------------------ identity
 
     async def _token(self, form: dict[str, str]) -> TokenResponse:
-        resp = await self._http.post("/api/v1/auth/token", data=form)
+        # Any gateway of the district will do (they share the token store): try each in turn.
+        for left in range(len(self.base_urls) - 1, -1, -1):
+            used = self.base_url
+            try:
+                resp = await self._http.post("/api/v1/auth/token", data=form)
+            except httpx.TransportError:
+                if not left or not self.fail_over(used):
+                    raise
+                continue
+            if resp.status_code >= 500 and left and self.fail_over(used):
+                continue
+            break
         if resp.status_code != 200:
             detail = _detail_of(resp.content)
             if resp.status_code in (400, 401):

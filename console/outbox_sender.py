@@ -9,6 +9,8 @@ Outcomes: 202 → ``commands.on_accepted``; 403/404/409/422 (and other final 4xx
 → ``commands.on_refused`` with the gateway's Chinese reason; network errors,
 timeouts, 5xx, 401 (until the session logs in again) and 429 → the command stays pending (``note_attempt``) and is
 retried with backoff, or at once when woken (a new submit, the stream reopening).
+A network error or a 5xx also moves a client that knows several gateways to the next one
+(``GatewayClient.fail_over``): the resend goes there, with the same key, and is applied once.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 import random
 from typing import Any
 
-from console.gateway import GatewayClient, describe_error
+from console.gateway import GatewayClient, describe_error, gateway_down
 from console.models import CommandAccepted, CommandRefused
 from console.source import BASE_DELAY_S, MAX_DELAY_S, backoff_delay
 
@@ -124,11 +126,14 @@ class OutboxSender:
             self.commands.on_refused(command_id, 0, "本地指令记录已损坏，未发送")
             return True
         self.posts += 1
+        used = self.gateway.base_url
         try:
             status, body = await self.gateway.post_command(item.body_json)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - network trouble: stay pending
+            if gateway_down(exc):
+                self.gateway.fail_over(used)
             return self._not_delivered(command_id, describe_error(exc))
         if status == 202 or status == 200:
             try:
@@ -143,6 +148,8 @@ class OutboxSender:
             # the command keeps its place in the outbox meanwhile.
             return self._not_delivered(command_id, "登录已失效，重新登录后发送")
         if status >= 500 or status in _RETRY_STATUSES:
+            if status >= 500:
+                self.gateway.fail_over(used)
             return self._not_delivered(command_id, f"服务器返回 {status}")
         self.sent += 1
         self.commands.on_refused(command_id, status, _refusal_reason(status, body))

@@ -50,7 +50,9 @@ COUNTS_EVERY_S = 1.0
 class ConsoleConfig:
     """How one console runs: which gateway, which cache, which scope and operator.
 
-    ``backend_url=None`` runs from the cache alone (no network tasks).
+    ``backend_url=None`` runs from the cache alone (no network tasks). ``backend_urls``
+    are further gateways of the same district (replicas of one stream), tried in order
+    when the one in use stops answering.
     """
 
     backend_url: str | None
@@ -69,9 +71,16 @@ class ConsoleConfig:
     fetch_catalogues: bool = True
     drill: Any = None  # a console.drill.session.DrillSession: drill mode, no network (issue 8)
     categories: tuple[str, ...] = ()  # a department profile's alert categories (local filter)
+    backend_urls: tuple[str, ...] = ()  # further gateways of the district, after backend_url
 
     def __post_init__(self) -> None:
         self.cache_dir = Path(self.cache_dir)
+        self.backend_urls = tuple(u for u in self.backend_urls if u and u != self.backend_url)
+
+    @property
+    def gateways(self) -> tuple[str, ...]:
+        """Every gateway this console may use, preferred first (none without ``backend_url``)."""
+        return (self.backend_url, *self.backend_urls) if self.backend_url else ()
 
 
 class ConsoleCore:
@@ -187,7 +196,7 @@ class ConsoleCore:
         self.ready.set()
 
         if cfg.backend_url:
-            self.gateway = GatewayClient(cfg.backend_url, verify=cfg.verify, token=cfg.token,
+            self.gateway = GatewayClient(cfg.gateways, verify=cfg.verify, token=cfg.token,
                                          keepalive_timeout_s=cfg.keepalive_timeout_s)
             resume = self._resume_cursor() if self._load_origin() == origin else None
             self.source = LiveSource(self.gateway, self.ingest, self.picture, cfg.scope,
@@ -406,7 +415,10 @@ class ConsoleCore:
     # ------------------------------------------------------------------ cursor
 
     def _stream_origin(self) -> str:
-        return json.dumps({"backend": (self.config.backend_url or "").rstrip("/"), "scope": self.config.scope})
+        origin: dict[str, Any] = {"backend": (self.config.backend_url or "").rstrip("/"), "scope": self.config.scope}
+        if self.config.backend_urls:  # replicas of one stream: the cursor is good on each of them
+            origin["backend"] = sorted(u.rstrip("/") for u in self.config.gateways)
+        return json.dumps(origin)
 
     def _load_origin(self) -> str | None:
         assert self.preferences is not None

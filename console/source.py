@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, runtime_checkable
 
-from console.gateway import GatewayClient, describe_error
+from console.gateway import GatewayClient, describe_error, gateway_down
 from console.sse import SseEvent
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,11 @@ class LiveSource:
     the cursor is older than the gateway's retention, triggers a fresh snapshot.
     ``on_live`` callbacks run each time the stream (re)opens — the outbox sender
     uses that to send what waited while offline.
+
+    With several gateways (replicas of one stream), a gateway that stops answering
+    (unreachable, 5xx, stream cut or stalled) is left for the next one after the usual
+    backoff, and the stream resumes there from the same ``Last-Event-ID``: no snapshot,
+    no reset. The connection state's ``backend`` names the gateway in use.
     """
 
     name = "live"
@@ -108,6 +113,7 @@ class LiveSource:
         self._resets_in_row = 0
         self._poison_id: str | None = None
         self._wake = asyncio.Event()
+        self._url = gateway.base_url  # the gateway of the current attempt
 
     def wake(self) -> None:
         """Cut a waiting reconnect short (a new login or refreshed token: try now)."""
@@ -137,8 +143,10 @@ class LiveSource:
                 if not isinstance(exc, _StreamEnded):
                     log.info("live source: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
                 try:
-                    await self._failed(describe_error(exc) if not isinstance(exc, _StreamEnded)
-                                       else "网关关闭了事件流")
+                    reason = describe_error(exc) if not isinstance(exc, _StreamEnded) else "网关关闭了事件流"
+                    if (isinstance(exc, _StreamEnded) or gateway_down(exc)) and self.gateway.fail_over(self._url):
+                        reason += f"，改连 {self.gateway.base_url}"
+                    await self._failed(reason)
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # noqa: BLE001 - last line of defence: never a busy loop, never a crash
@@ -148,6 +156,9 @@ class LiveSource:
     async def _connect_once(self) -> None:
         self._opened_at = None
         self._events_this_connection = 0
+        if self.gateway.base_url != self._url:
+            self._set(backend=self.gateway.base_url)  # the outbox sender (or a login) moved on
+        self._url = self.gateway.base_url
         if self.last_event_id is None:
             self._set(detail="正在获取全量快照…")
             snapshot = await self.gateway.snapshot(self.scope)
@@ -168,7 +179,7 @@ class LiveSource:
         self._opened_at = time.monotonic()
         self.connections += 1
         self.connected_once = True
-        self._set(state="live", detail="", attempt=0)
+        self._set(state="live", detail="", attempt=0, backend=self._url)
         for callback in list(self.on_live):
             try:
                 callback()

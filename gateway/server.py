@@ -30,6 +30,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from console.models import Command, CommandAccepted, CommandRefused, Snapshot
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
 from gateway.fanout import Subscriber
+from gateway.grants import JetStreamGrants
 from gateway.replica import Replica
 from gateway.stream import EventLog
 from gateway.web import (KEEPALIVE, RETRY_HINT, SSE_HEADERS, Gate, Layers, add_catalogue_routes, add_identity_args,
@@ -69,6 +70,9 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
     book = book if book is not None else TokenBook(require_login=True, users=UserDirectory())
     guard = throttle if throttle is not None else LoginThrottle()
     events = EventLog(servers, replicas=stream_replicas, retention=retention)
+    # Tokens are shared by every replica (gateway.grants): a console that fails over keeps its login.
+    grants = JetStreamGrants(events)
+    book.grants, book.clock = grants, time.time
     replica = Replica(events)
     catalogue = Catalogue(events, replica)
     gate = Gate(book)
@@ -78,6 +82,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await events.connect()
         await events.ensure()
+        await grants.ensure()
         await replica.start()
         await catalogue.refresh(force=True)
         app.state.replica = replica
@@ -112,7 +117,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
     async def snapshot(scope: str | None = Query(None, description="街道 id，缺省为全区"),
                        authorization: str | None = Header(None)) -> Response:
         """The whole current state plus the stream cursor (= the last stream sequence folded)."""
-        served, denied = gate.scoped(authorization, scope)
+        served, denied = await gate.ascoped(authorization, scope)
         if denied is not None:
             return denied
         gate_answer = await ready_gate() or bad_scope(served)
@@ -131,7 +136,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
         authorization: str | None = Header(None),
     ) -> Response:
         """Server-sent events: replay after Last-Event-ID from the stream, then live."""
-        served, denied = gate.scoped(authorization, scope)
+        served, denied = await gate.ascoped(authorization, scope)
         if denied is not None:
             return denied
         gate_answer = await ready_gate() or bad_scope(served)
@@ -153,7 +158,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
             return refused(422, "invalid", "缺少 Idempotency-Key 请求头", cmd.id)
         if idempotency_key != cmd.id:
             return refused(422, "invalid", "Idempotency-Key 须与指令 id 一致", cmd.id)
-        user = gate.user_of(authorization)
+        user = await gate.auser_of(authorization)
         if isinstance(user, JSONResponse):
             return user
         gate_answer = await ready_gate()

@@ -23,8 +23,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from console.models import CommandRefused, LayerInfo, LayerList, PlanList, TokenResponse
-from district.identity import (ANONYMOUS, DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, OPEN_SEAT, JwtVerifier,
-                               LoginThrottle, TokenBook, UserDirectory)
+from district.identity import (ANONYMOUS, DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, OPEN_SEAT, GrantStoreUnavailable,
+                               JwtVerifier, LoginThrottle, TokenBook, UserDirectory)
 from district.limits import MAX_BODY_BYTES
 from district.plans import plan_list
 from district.scope import scope_for
@@ -87,28 +87,55 @@ def install_command_guards(app: FastAPI) -> None:
         return await call_next(request)
 
 
+def grants_unavailable() -> JSONResponse:
+    """503 when the shared token store cannot be reached: the console retries (or fails over),
+    it does not drop its login as it would on a 401."""
+    return JSONResponse({"detail": "身份服务暂不可用，请稍后重试"}, status_code=503, headers={"Retry-After": "2"})
+
+
 class Gate:
-    """Who is calling: the token's user (district.roles.User) or the 401/403 answer."""
+    """Who is calling: the token's user (district.roles.User) or the 401/403 answer.
+
+    ``user_of``/``scoped`` read the book's in-memory store (the embedded feed);
+    ``auser_of``/``ascoped`` work on any store (the gateway's is shared by its replicas).
+    """
 
     def __init__(self, book: TokenBook) -> None:
         self.book = book
 
-    def user_of(self, authorization: str | None) -> Any:
-        """The token's user, or a 401 answer."""
-        who = self.book.who(authorization)
+    @staticmethod
+    def _answer(who: Any) -> Any:
         if isinstance(who, str):
             return JSONResponse({"detail": who}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         return who
 
-    def scoped(self, authorization: str | None, scope: str | None) -> tuple[str | None, Response | None]:
-        """(the scope to serve, or a 401/403 answer) for snapshot and stream."""
-        user = self.user_of(authorization)
+    def user_of(self, authorization: str | None) -> Any:
+        """The token's user, or a 401 answer."""
+        return self._answer(self.book.who(authorization))
+
+    async def auser_of(self, authorization: str | None) -> Any:
+        """The token's user, or a 401 answer (503 when the shared store is unreachable)."""
+        try:
+            return self._answer(await self.book.awho(authorization))
+        except GrantStoreUnavailable:
+            return grants_unavailable()
+
+    @staticmethod
+    def _scope(user: Any, scope: str | None) -> tuple[str | None, Response | None]:
         if isinstance(user, JSONResponse):
             return None, user
         served, refusal = scope_for(user, scope)
         if refusal:
             return None, JSONResponse({"detail": refusal}, status_code=403)
         return served, None
+
+    def scoped(self, authorization: str | None, scope: str | None) -> tuple[str | None, Response | None]:
+        """(the scope to serve, or a 401/403 answer) for snapshot and stream."""
+        return self._scope(self.user_of(authorization), scope)
+
+    async def ascoped(self, authorization: str | None, scope: str | None) -> tuple[str | None, Response | None]:
+        """:meth:`scoped` on any store."""
+        return self._scope(await self.auser_of(authorization), scope)
 
 
 def add_token_route(app: FastAPI, book: TokenBook, guard: LoginThrottle) -> None:
@@ -124,11 +151,15 @@ def add_token_route(app: FastAPI, book: TokenBook, guard: LoginThrottle) -> None
     async def token(request: Request) -> Response:
         """OAuth2 password grant for the users of ``--users FILE`` (or the demo seats with
         ``--demo-users``), throttled per user and per address (429 with Retry-After), and the
-        refresh_token grant (single use; a new pair is issued)."""
+        refresh_token grant (single use, on every replica that shares the book's store; a new
+        pair is issued)."""
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         grant = form.get("grant_type", ["password"])[0]
         if grant == "refresh_token":
-            issued = book.use_refresh(form.get("refresh_token", [""])[0])
+            try:
+                issued = await book.ause_refresh(form.get("refresh_token", [""])[0])
+            except GrantStoreUnavailable:
+                return grants_unavailable()
             if issued is None:
                 return JSONResponse({"detail": "登录已过期，请重新登录"}, status_code=401)
             return model_response(TokenResponse(**issued))
@@ -146,7 +177,10 @@ def add_token_route(app: FastAPI, book: TokenBook, guard: LoginThrottle) -> None
             guard.failed(username, address)
             return JSONResponse({"detail": "用户名或密码错误"}, status_code=401)
         guard.succeeded(username, address)
-        return model_response(TokenResponse(**book.issue(user)))
+        try:
+            return model_response(TokenResponse(**await book.aissue(user)))
+        except GrantStoreUnavailable:
+            return grants_unavailable()
 
 
 def add_catalogue_routes(app: FastAPI, gate: Gate, layers: Callable[[], Layers]) -> None:
@@ -155,7 +189,7 @@ def add_catalogue_routes(app: FastAPI, gate: Gate, layers: Callable[[], Layers])
     @app.get("/api/v1/layers", response_model=LayerList, tags=["catalogue"])
     async def layer_list(authorization: str | None = Header(None)) -> Response:
         """Map layers the gateway serves (GeoJSON)."""
-        user = gate.user_of(authorization)
+        user = await gate.auser_of(authorization)
         if isinstance(user, JSONResponse):
             return user
         infos = [LayerInfo(id=lid, feature_count=len(fc["features"]), **info)  # type: ignore[arg-type]
@@ -166,7 +200,7 @@ def add_catalogue_routes(app: FastAPI, gate: Gate, layers: Callable[[], Layers])
              responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON FeatureCollection"}})
     async def layer(layer_id: str, authorization: str | None = Header(None)) -> Response:
         """One layer as an RFC 7946 FeatureCollection."""
-        user = gate.user_of(authorization)
+        user = await gate.auser_of(authorization)
         if isinstance(user, JSONResponse):
             return user
         entry = layers().get(layer_id)
@@ -177,7 +211,7 @@ def add_catalogue_routes(app: FastAPI, gate: Gate, layers: Callable[[], Layers])
     @app.get("/api/v1/plans", response_model=PlanList, tags=["catalogue"])
     async def plans(authorization: str | None = Header(None)) -> Response:
         """Contingency plans, one per incident type."""
-        user = gate.user_of(authorization)
+        user = await gate.auser_of(authorization)
         if isinstance(user, JSONResponse):
             return user
         return model_response(plan_list())

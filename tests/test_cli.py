@@ -54,6 +54,16 @@ def test_record_against_no_gateway_reports_zero(tmp_path: Path) -> None:
     assert "未录到数据" in proc.stderr
 
 
+def test_record_moves_on_from_a_gateway_that_does_not_answer(feed: FeedProcess, tmp_path: Path) -> None:
+    # The first --backend refuses connections; the recording comes from the second.
+    out = tmp_path / "two.jsonl"
+    proc = cli_run("record", "--backend", "http://127.0.0.1:9", "--backend", feed.url or "", "--seconds", "3",
+                   "--jsonl", str(out))
+    assert proc.returncode == 0, proc.stderr
+    accepted = int(proc.stdout.strip().splitlines()[-1].split()[0].split("=")[1])
+    assert accepted > 0 and len(out.read_text(encoding="utf-8").splitlines()) == accepted
+
+
 def test_schema_writes_one_file_per_model_and_the_openapi(tmp_path: Path) -> None:
     proc = cli_run("schema", "--out", str(tmp_path / "schema"))
     assert proc.returncode == 0, proc.stderr

@@ -143,6 +143,28 @@ def test_contract_endpoints_answer_on_the_gateway(hub: tuple[NatsNode, GatewayPr
     assert bad.status_code == 404
 
 
+# ---------------------------------------------------------------------------- tokens shared by the replicas
+
+
+def test_a_login_on_one_replica_is_good_on_the_other(hub: tuple[NatsNode, GatewayProcess, GatewayProcess]) -> None:
+    _node, a, b = hub
+    assert a.url and b.url
+    r = httpx.post(a.url + "/api/v1/auth/token", data={"username": "duty", "password": "duty"}, timeout=10)
+    assert r.status_code == 200
+    pair = r.json()
+    assert snapshot(b.url, pair["access_token"]).cursor  # at once, on the replica that did not issue it
+    refreshed = httpx.post(b.url + "/api/v1/auth/token", timeout=10,
+                           data={"grant_type": "refresh_token", "refresh_token": pair["refresh_token"]})
+    assert refreshed.status_code == 200
+    again = httpx.post(a.url + "/api/v1/auth/token", timeout=10,
+                       data={"grant_type": "refresh_token", "refresh_token": pair["refresh_token"]})
+    assert again.status_code == 401  # spent on B: refused on A
+    fresh = refreshed.json()["access_token"]
+    assert snapshot(a.url, fresh).cursor
+    anon = httpx.get(b.url + "/api/v1/snapshot", headers={"Authorization": "Bearer not-a-token"}, timeout=10)
+    assert anon.status_code == 401
+
+
 # ---------------------------------------------------------------------------- one outcome per command id
 
 
@@ -248,7 +270,7 @@ def test_a_restarted_replica_resumes_a_console_with_no_reset(
         assert post(a.url, tok_a, command("alert.acknowledge", t.id)).status_code == 202
     b.port = 0
     b.start()
-    tok_b = token(b.url, "duty")  # tokens live in the replica that issued them
+    # The token issued before the restart still works: tokens live in JetStream, not in a replica.
     events = read_events(b.url, tok_b, cursor, 3)
     assert [e["type"] for e in events] == ["alert.upsert"] * 3
     assert [e["payload"]["id"] for e in events] == [t.id for t in targets]
