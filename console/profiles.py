@@ -101,12 +101,18 @@ class Profile:
     street: str | None = None
     department: str | None = None
     categories: tuple[str, ...] = ()
-    gateway: str | None = None
+    gateway: str | None = None  # the preferred gateway
     ca_file: Path | None = None
     language: str = "zh_CN"
     layout: str = "duty"
     panels: tuple[str, ...] = PANELS
     source: Path | None = field(default=None, compare=False)
+
+    gateways: tuple[str, ...] = ()  # every gateway, preferred first (replicas of the district's stream)
+
+    def __post_init__(self) -> None:
+        if self.gateway and not self.gateways:
+            object.__setattr__(self, "gateways", (self.gateway,))
 
     @property
     def gateway_scope(self) -> str | None:
@@ -208,9 +214,16 @@ def parse_profile(text: str, path: Path | str | None = None) -> Profile:
             raise fail("categories", f"未知的告警类别 “{bad[0]}”（见 resources/catalogue/categories.json）")
     elif categories:
         raise fail("categories", "只有部门配置（scope = \"department\"）才能限定告警类别")
-    gateway = text_field("gateway")
-    if gateway is not None and not re.match(r"^https?://[^\s/]+", gateway):
-        raise fail("gateway", f"“{gateway}” 不是 http(s) 网址")
+    raw_gateway = doc.get("gateway")
+    if isinstance(raw_gateway, list):  # several replicas, preferred first
+        gateways = tuple(str(g).strip() for g in raw_gateway if str(g).strip())
+    else:
+        one = text_field("gateway")
+        gateways = (one,) if one is not None else ()
+    for g in gateways:
+        if not re.match(r"^https?://[^\s/]+", g):
+            raise fail("gateway", f"“{g}” 不是 http(s) 网址")
+    gateway = gateways[0] if gateways else None
     ca_text = text_field("ca_file")
     ca_file: Path | None = None
     if ca_text is not None:
@@ -229,7 +242,8 @@ def parse_profile(text: str, path: Path | str | None = None) -> Profile:
     if not panels:
         raise fail("panels", "至少要显示一个面板")
     return Profile(name=name, title=title, scope=str(scope), street=street, department=department,
-                   categories=categories, gateway=gateway, ca_file=ca_file, language=str(language),
+                   categories=categories, gateway=gateway, gateways=gateways, ca_file=ca_file,
+                   language=str(language),
                    layout=str(layout), panels=panels, source=Path(path) if path is not None else None)
 
 
@@ -347,7 +361,7 @@ def describe(profile: Profile) -> dict[str, Any]:
     """A plain dict of the profile, for logs and ``--profile NAME --print``-style output."""
     return {
         "name": profile.name, "title": profile.title, "scope": profile.scope, "street": profile.street,
-        "department": profile.department, "categories": list(profile.categories), "gateway": profile.gateway,
+        "department": profile.department, "categories": list(profile.categories), "gateway": profile.gateway, "gateways": list(profile.gateways),
         "ca_file": str(profile.ca_file) if profile.ca_file else None, "language": profile.language,
         "layout": profile.layout, "panels": list(profile.panels),
     }

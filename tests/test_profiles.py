@@ -120,7 +120,7 @@ def test_command_line_profile_sets_scope_language_and_gateway(tmp_path: Path, mo
     assert prepare(args, argv) is None
     assert args.lang == "en"
     asyncio.run(choose_profile(args))
-    assert args.backend == "https://gw.example:8443" and not args.demo
+    assert args.backend == ["https://gw.example:8443"] and not args.demo
     argv = ["--profile", "kengzi", "--demo", "--lang", "zh_CN", "--cache", str(tmp_path)]
     args = parse_args(argv)
     assert prepare(args, argv) is None
@@ -175,3 +175,30 @@ def test_a_profile_named_unlike_its_file_or_not_utf8_is_refused(tmp_path: Path) 
     latin.write_bytes("title = '马峦'".encode("gb18030"))
     with pytest.raises(ProfileError, match="不是 UTF-8 文本"):
         load_profile_file(latin)
+
+
+def test_a_profile_lists_the_districts_gateways_and_the_console_takes_them_all(tmp_path: Path) -> None:
+    """``gateway = [A, B]`` (replicas of one stream): the console gets A first and B to fail over to;
+    a repeated ``--backend`` does the same."""
+    import argparse
+
+    from console.profiles import load_profile_file as load_profile
+    from widgets.app import parse_args
+    from widgets.login_flow import config_kwargs
+
+    path = tmp_path / "district-ha.toml"
+    path.write_text('name = "district-ha"\ntitle = "区指挥中心（双网关）"\n'
+                    'gateway = ["https://gw-a.example:8443", "https://gw-b.example:8443"]\n', encoding="utf-8")
+    profile = load_profile(path)
+    assert profile.gateway == "https://gw-a.example:8443"
+    assert profile.gateways == ("https://gw-a.example:8443", "https://gw-b.example:8443")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\ntitle = "x"\ngateway = ["https://ok:1", "ftp://nope"]\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match="ftp://nope"):
+        load_profile(bad)
+    args = parse_args(["--backend", "http://127.0.0.1:8441", "--backend", "http://127.0.0.1:8442",
+                       "--cache", str(tmp_path / "cache")])
+    kwargs = config_kwargs(args.backend, args, None)
+    assert kwargs["backend_url"] == "http://127.0.0.1:8441"
+    assert kwargs["backend_urls"] == ("http://127.0.0.1:8442",)
+    assert "backend_urls" not in config_kwargs("http://one", argparse.Namespace(cache=tmp_path, ca=None), None)

@@ -57,7 +57,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="pingshan-console",
         description="坪山区城市运行指挥中心 · 值班台 (Pingshan command console)",
     )
-    p.add_argument("--backend", metavar="URL", help="gateway base URL; without it the embedded demo feed runs")
+    p.add_argument("--backend", metavar="URL", action="append",
+                   help="gateway base URL; repeat for the district's replicas, preferred first "
+                        "(the console fails over between them); without it the embedded demo feed runs")
     p.add_argument("--demo", action="store_true", help="start the embedded district feed and use it")
     p.add_argument("--cache", metavar="DIR", type=Path, default=None, help="local cache folder")
     p.add_argument("--lang", choices=("zh_CN", "en"), default="zh_CN", help="UI language (default zh_CN)")
@@ -246,13 +248,15 @@ class ConsoleApp:
 
         try:
             await deployment.choose_profile(args)  # may set args.backend from the profile
-            backend = args.backend
+            backends = login_flow.backend_list(args.backend)
+            backend = backends[0] if backends else None
             if args.demo:
                 from console.feed_process import FeedProcess
 
                 self.feed = FeedProcess(data_dir=args.cache / "feed", **DEMO_FEED_ARGS)
                 # start() blocks until the feed prints READY: keep the GUI thread free.
                 backend = await asyncio.to_thread(self.feed.start)
+                backends = [backend]
                 log.info("demo feed at %s", backend)
             while True:  # one turn per login; a logout goes round again (issue 10)
                 if args.drill is not None:
@@ -263,12 +267,12 @@ class ConsoleApp:
                     self.session = None
                     config = ConsoleConfig(**self.drill.console_config_fields())
                 else:
-                    self.session = await login_flow.sign_in(args, backend)
+                    self.session = await login_flow.sign_in(args, backends)
                     if self.session is False:
                         self.exit_code = 1 if args.password_stdin else 0
                         break
                     # The profile decides scope and CA unless the login or --ca says otherwise.
-                    fields = {k: v for k, v in login_flow.config_kwargs(backend, args, self.session).items()
+                    fields = {k: v for k, v in login_flow.config_kwargs(backends, args, self.session).items()
                               if v is not None}
                     config = ConsoleConfig(**{**deployment.core_options(args), **fields})
                 self.core = ConsoleCore(config)

@@ -61,7 +61,7 @@ def prepare(args: argparse.Namespace, argv: list[str]) -> int | None:
 def _apply_gateway(args: argparse.Namespace, profile: Profile) -> None:
     """The profile's gateway, unless the command line chose ``--backend`` or ``--demo``."""
     if profile.gateway and not args.backend and not getattr(args, "demo_requested", False):
-        args.backend = profile.gateway
+        args.backend = list(profile.gateways)
         args.demo = False
 
 

@@ -61,7 +61,14 @@ def verify_of(args: argparse.Namespace) -> bool | Path:
     return getattr(args, "ca", None) or True
 
 
-def _new_session(args: argparse.Namespace, backend: str) -> Any:
+def backend_list(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """``--backend`` (given once or repeated) or a profile's gateways as a list, preferred first."""
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else [u for u in value if u]
+
+
+def _new_session(args: argparse.Namespace, backend: str | list[str]) -> Any:
     from console.auth import AuthSession
 
     minutes = float(getattr(args, "idle_lock_min", 10.0) or 0)
@@ -75,7 +82,7 @@ def demo_seat(args: argparse.Namespace) -> str:
     return street if isinstance(street, str) and street else DEMO_USER
 
 
-async def sign_in(args: argparse.Namespace, backend: str, error: str = "") -> Any:
+async def sign_in(args: argparse.Namespace, backend: str | list[str], error: str = "") -> Any:
     """A logged-in :class:`AuthSession`, ``None`` when the gateway needs no login, or
     ``False`` when the operator gave up (closed the dialog, or a scripted login failed)."""
     from console.auth import AuthError
@@ -140,11 +147,15 @@ def read_password() -> str:
     return (stdin.readline() if stdin is not None else "").rstrip("\r\n")
 
 
-def config_kwargs(backend: str | None, args: argparse.Namespace, session: Any) -> dict[str, Any]:
-    """``ConsoleConfig`` arguments: gateway, cache, CA; for a session also its token, role,
+def config_kwargs(backend: str | list[str] | None, args: argparse.Namespace, session: Any) -> dict[str, Any]:
+    """``ConsoleConfig`` arguments: gateway(s), cache, CA; for a session also its token, role,
     scope and the user's name (the name this console writes into its own audit chain; the
     gateway takes the actor of a command from the token, never from the console)."""
-    kwargs: dict[str, Any] = {"backend_url": backend, "cache_dir": args.cache, "verify": verify_of(args)}
+    urls = backend_list(backend)
+    kwargs: dict[str, Any] = {"backend_url": urls[0] if urls else None, "cache_dir": args.cache,
+                              "verify": verify_of(args)}
+    if len(urls) > 1:
+        kwargs["backend_urls"] = tuple(urls[1:])
     if session:
         from console.auth import config_fields
 
