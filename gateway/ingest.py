@@ -122,7 +122,6 @@ class IotIngest:
         self._alerts: list[Outgoing] = []
         self._dead: list[Outgoing] = []
         self._last_msg: Any = None
-        self._watch_before = set(self.watch.alarmed)
 
     # ------------------------------------------------------------------ life
 
@@ -230,7 +229,7 @@ class IotIngest:
                 wait = max(due - time.monotonic(), 0.01)
                 try:
                     msgs = await psub.fetch(FETCH_BATCH, timeout=wait)
-                except nats.errors.TimeoutError:
+                except (nats.errors.TimeoutError, asyncio.TimeoutError):  # nats-py raises either
                     msgs = []
                 for msg in msgs:
                     self.take(msg.subject, msg.data, seq=int(msg.metadata.sequence.stream))
