@@ -29,7 +29,7 @@ of the crossing reading, inside the event stream's de-duplication window).
 **Window.** Every ``flush_s`` (default 1 s) the holder emits, into the event stream the
 consoles take (:mod:`gateway.stream`): per street one ``reading.batch`` with the last
 value of each device that reported (split above ``MAX_READINGS_PER_ENVELOPE``), one
-``device.upsert`` per device whose status changed, one ``alert.upsert`` per new threshold
+``device.upsert`` per device whose status at the window's end differs from its last one, one ``alert.upsert`` per new threshold
 crossing (:mod:`district.iot`: once per crossing, re-armed below the warning line; the
 set of devices past their alarm line is kept in KV ``pingshan-iot-state`` so a new
 holder does not raise them again). Only then is the window acked.
@@ -118,7 +118,7 @@ class IotIngest:
 
     def _reset_window(self) -> None:
         self._readings: dict[str | None, dict[str, Reading]] = {}
-        self._status: dict[str, Device] = {}
+        self._status: dict[str, tuple[str, datetime]] = {}
         self._alerts: list[Outgoing] = []
         self._dead: list[Outgoing] = []
         self._last_msg: Any = None
@@ -308,10 +308,7 @@ class IotIngest:
             if status not in STATUSES:
                 raise Rejected("bad_status")
             self.metrics["status_in"] += 1
-            if status != device.status:
-                new = device.model_copy(update={"status": status, "rev": device.rev + 1, "updated_at": ts})
-                self._overlay[device_id] = new
-                self._status[device_id] = new
+            self._status[device_id] = (status, ts)  # the window's last word counts
 
     def _device(self, device_id: str) -> Device | None:
         folded = self.replica.rules.devices.get(device_id)
@@ -341,7 +338,12 @@ class IotIngest:
                 out.append(envelope_message("reading.batch", ReadingBatch(readings=chunk), street, None, ts=now))
                 self.metrics["batches_out"] += 1
                 self.metrics["readings_out"] += len(chunk)
-        for d in self._status.values():
+        changed: list[Device] = []
+        for device_id, (status, ts) in self._status.items():
+            d = self._device(device_id)
+            if d is not None and d.status != status:
+                changed.append(d.model_copy(update={"status": status, "rev": d.rev + 1, "updated_at": ts}))
+        for d in changed:
             out.append(envelope_message("device.upsert", d, d.street, d.community, ts=now))
         out.extend(self._alerts)
         out.extend(self._dead)
@@ -353,7 +355,9 @@ class IotIngest:
             self._alarmed_saved = alarmed
         if self._last_msg is not None:
             await self._last_msg.ack()  # AckPolicy.ALL: the whole window, now that it is stored
-        self.metrics["device_upserts_out"] += len(self._status)
+        for d in changed:
+            self._overlay[d.id] = d  # ahead of the fold until it folds them
+        self.metrics["device_upserts_out"] += len(changed)
         self.metrics["alerts_out"] += len(self._alerts)
         self.metrics["windows"] += 1
         self._reset_window()
