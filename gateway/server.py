@@ -31,6 +31,7 @@ from console.models import Command, CommandAccepted, CommandRefused, Snapshot
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
 from gateway.fanout import Subscriber
 from gateway.grants import JetStreamGrants
+from gateway.ingest import IotIngest
 from gateway.replica import Replica
 from gateway.stream import EventLog
 from gateway.web import (KEEPALIVE, RETRY_HINT, SSE_HEADERS, Gate, Layers, add_catalogue_routes, add_identity_args,
@@ -65,8 +66,11 @@ class Catalogue:
 
 def create_app(servers: list[str], book: TokenBook | None = None, *, stream_replicas: int = 1,
                retention: int = 1_000_000, keepalive_s: float = 10.0,
-               throttle: LoginThrottle | None = None) -> FastAPI:
-    """The gateway as an ASGI app; NATS is connected and the stream folded when the app starts."""
+               throttle: LoginThrottle | None = None, iot_flush_s: float | None = 1.0) -> FastAPI:
+    """The gateway as an ASGI app; NATS is connected and the stream folded when the app starts.
+
+    ``iot_flush_s``: the MQTT device ingest's window (:mod:`gateway.ingest`); None runs none.
+    """
     book = book if book is not None else TokenBook(require_login=True, users=UserDirectory())
     guard = throttle if throttle is not None else LoginThrottle()
     events = EventLog(servers, replicas=stream_replicas, retention=retention)
@@ -75,6 +79,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
     book.grants, book.clock = grants, time.time
     replica = Replica(events)
     catalogue = Catalogue(events, replica)
+    ingest = IotIngest(events, replica, flush_s=iot_flush_s, replicas=stream_replicas) if iot_flush_s else None
     gate = Gate(book)
     started = time.monotonic()
 
@@ -85,10 +90,14 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
         await grants.ensure()
         await replica.start()
         await catalogue.refresh(force=True)
+        if ingest is not None:
+            await ingest.start()
         app.state.replica = replica
         try:
             yield
         finally:
+            if ingest is not None:
+                await ingest.stop()
             await replica.stop()
             with contextlib.suppress(Exception):
                 await events.close()
@@ -221,6 +230,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
             f"pingshan_gateway_nats_connected {1 if nc is not None and nc.is_connected else 0}",
             "# TYPE pingshan_gateway_uptime_seconds gauge",
             f"pingshan_gateway_uptime_seconds {time.monotonic() - started:.1f}",
+            *(ingest.metrics_lines() if ingest is not None else []),
         ]
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
@@ -293,6 +303,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="copies of the stream and buckets when they are created (3 on a 3-node cluster)")
     p.add_argument("--retention", type=int, default=1_000_000, help="messages kept in the stream (resumable)")
     p.add_argument("--keepalive-s", type=float, default=10.0, help="SSE keep-alive comment period")
+    p.add_argument("--iot-flush-s", type=float, default=1.0, metavar="S",
+                   help="window of the MQTT device ingest (one reading.batch per street per window); 0: no ingest")
     add_identity_args(p, "pingshan-gateway")
     p.add_argument("--tls-cert", default=None, metavar="PEM", help="serve HTTPS with this certificate")
     p.add_argument("--tls-key", default=None, metavar="PEM", help="the certificate's private key")
@@ -332,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     base_url = f"{'https' if tls else 'http'}://{host}:{port}"
     app = create_app(servers, book, stream_replicas=args.stream_replicas, retention=args.retention,
-                     keepalive_s=args.keepalive_s)
+                     keepalive_s=args.keepalive_s, iot_flush_s=args.iot_flush_s or None)
     ssl_args: dict[str, Any] = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if tls else {}
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                            timeout_graceful_shutdown=1, timeout_keep_alive=5, **ssl_args))

@@ -439,6 +439,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["users"]:
         return users_main(argv[1:])
+    if "--produce" in argv:  # a producer for the district gateway (simulator.produce), not the embedded feed
+        from simulator.produce import main as produce_main
+
+        return produce_main([a for a in argv if a != "--produce"])
     args = _parser().parse_args(argv)
     if args.sim_controls and not is_loopback(args.host):
         print(f"--sim-controls 仅限本机回环地址，不能与 --host {args.host} 同用", file=sys.stderr)
