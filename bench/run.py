@@ -17,6 +17,8 @@ BENCHES = [
     ("drills: replay speed of the longest scenario, headless", ["bench_drill.py"]),
     ("map: ready from cache, 20,000 devices at 1,000 updates/s", ["bench_map.py"]),
     ("wartime: declaration → layout ready, after-action report", ["bench_wartime.py"]),
+    ("gateway on NATS JetStream: commands/s through one and two replicas, resume", ["bench_gateway.py"]),
+    ("gateway: devices over MQTT in → SSE out, ratio to bare NATS", ["bench_gateway_mqtt.py"]),
 ]
 
 
