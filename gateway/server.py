@@ -24,18 +24,18 @@ import sys
 import time
 from typing import Any, AsyncIterator
 
-from fastapi import FastAPI, Header, Query
-from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi import FastAPI, Header
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from console.models import Command, CommandAccepted, CommandRefused, Snapshot
+from console.models import Command, CommandAccepted, CommandRefused
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
 from gateway.fanout import Subscriber
 from gateway.grants import JetStreamGrants
 from gateway.ingest import IotIngest
 from gateway.replica import Replica
 from gateway.stream import EventLog
-from gateway.web import (KEEPALIVE, RETRY_HINT, SSE_HEADERS, Gate, Layers, add_catalogue_routes, add_identity_args,
-                         add_token_route, install_command_guards, refused, sse_frame, token_book)
+from gateway.web import (KEEPALIVE, RETRY_HINT, Gate, Layers, add_catalogue_routes, add_identity_args,
+                         add_stream_routes, add_token_route, install_command_guards, refused, sse_frame, token_book)
 
 log = logging.getLogger("gateway")
 LAYERS_TTL_S = 30.0
@@ -117,44 +117,10 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
                                 headers={"Retry-After": "2"})
         return None
 
-    def bad_scope(scope: str | None) -> Response | None:
-        if scope and scope not in replica.rules.street_name:
-            return JSONResponse({"detail": f"未知的范围（街道）：{scope}"}, status_code=422)
-        return None
-
-    @app.get("/api/v1/snapshot", response_model=Snapshot, tags=["stream"])
-    async def snapshot(scope: str | None = Query(None, description="街道 id，缺省为全区"),
-                       authorization: str | None = Header(None)) -> Response:
-        """The whole current state plus the stream cursor (= the last stream sequence folded)."""
-        served, denied = await gate.ascoped(authorization, scope)
-        if denied is not None:
-            return denied
-        gate_answer = await ready_gate() or bad_scope(served)
-        if gate_answer is not None:
-            return gate_answer
-        return Response(replica.rules.snapshot(served or None).model_dump_json(), media_type="application/json")
-
-    @app.get("/api/v1/stream", tags=["stream"],
-             responses={200: {"content": {"text/event-stream": {}},
-                              "description": "SSE: id = stream sequence, data = one Envelope (console.models)"}})
-    async def stream(
-        scope: str | None = Query(None),
-        topics: str | None = Query(None, description="逗号分隔的类型或类型族，如 alert,reading.batch"),
-        last_event_id_q: str | None = Query(None, alias="last_event_id"),
-        last_event_id: str | None = Header(None, alias="Last-Event-ID"),
-        authorization: str | None = Header(None),
-    ) -> Response:
-        """Server-sent events: replay after Last-Event-ID from the stream, then live."""
-        served, denied = await gate.ascoped(authorization, scope)
-        if denied is not None:
-            return denied
-        gate_answer = await ready_gate() or bad_scope(served)
-        if gate_answer is not None:
-            return gate_answer
-        wanted = tuple(t.strip() for t in (topics or "").split(",") if t.strip())
-        resume = last_event_id if last_event_id is not None else last_event_id_q
-        gen = _event_stream(replica, served or None, wanted, resume, keepalive_s)
-        return StreamingResponse(gen, media_type="text/event-stream", headers=SSE_HEADERS)
+    add_stream_routes(app, gate, precheck=ready_gate, streets=lambda: replica.rules.street_name,
+                      snapshot=lambda scope: replica.rules.snapshot(scope),
+                      events=lambda scope, topics, resume: _event_stream(replica, scope, topics, resume, keepalive_s),
+                      event_id="stream sequence")
 
     @app.post("/api/v1/commands", status_code=202, response_model=CommandAccepted, tags=["commands"],
               responses={403: {"model": CommandRefused}, 404: {"model": CommandRefused},

@@ -15,14 +15,14 @@ import ipaddress
 import json
 import math
 import re
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, Mapping
 from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Header, Request
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from console.models import CommandRefused, LayerInfo, LayerList, PlanList, TokenResponse
+from console.models import CommandRefused, LayerInfo, LayerList, PlanList, Snapshot, TokenResponse
 from district.identity import (ANONYMOUS, DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, OPEN_SEAT, GrantStoreUnavailable,
                                JwtVerifier, LoginThrottle, TokenBook, UserDirectory)
 from district.limits import MAX_BODY_BYTES
@@ -181,6 +181,56 @@ def add_token_route(app: FastAPI, book: TokenBook, guard: LoginThrottle) -> None
             return model_response(TokenResponse(**await book.aissue(user)))
         except GrantStoreUnavailable:
             return grants_unavailable()
+
+
+def add_stream_routes(app: FastAPI, gate: Gate, *, precheck: Callable[[], Awaitable[Response | None]],
+                      streets: Callable[[], Mapping[str, str]], snapshot: Callable[[str | None], Snapshot],
+                      events: Callable[[str | None, tuple[str, ...], str | None], AsyncIterator[bytes]],
+                      event_id: str) -> None:
+    """``GET /api/v1/snapshot`` and ``GET /api/v1/stream`` over whatever holds the state.
+
+    Both check the caller and its scope (a street seat gets its street), then ``precheck``
+    (the feed's fault modes, the gateway's readiness), then the scope's name. ``snapshot``
+    gives the state of a scope; ``events(scope, topics, resume)`` the SSE body from a
+    ``Last-Event-ID`` (header, or the ``last_event_id`` query) on; ``event_id`` says what
+    the SSE id is, for the OpenAPI document.
+    """
+
+    async def admitted(authorization: str | None, scope: str | None) -> tuple[str | None, Response | None]:
+        served, denied = await gate.ascoped(authorization, scope)
+        if denied is None:
+            denied = await precheck()
+        if denied is None and served and served not in streets():
+            denied = JSONResponse({"detail": f"未知的范围（街道）：{served}"}, status_code=422)
+        return served, denied
+
+    @app.get("/api/v1/snapshot", response_model=Snapshot, tags=["stream"])
+    async def snapshot_route(scope: str | None = Query(None, description="街道 id，缺省为全区"),
+                             authorization: str | None = Header(None)) -> Response:
+        """The whole current state plus the stream cursor (a street seat's token: its street only)."""
+        served, denied = await admitted(authorization, scope)
+        if denied is not None:
+            return denied
+        return model_response(snapshot(served or None))
+
+    @app.get("/api/v1/stream", tags=["stream"],
+             responses={200: {"content": {"text/event-stream": {}},
+                              "description": f"SSE: id = {event_id}, data = one Envelope (console.models)"}})
+    async def stream_route(
+        scope: str | None = Query(None),
+        topics: str | None = Query(None, description="逗号分隔的类型或类型族，如 alert,reading.batch"),
+        last_event_id_q: str | None = Query(None, alias="last_event_id"),
+        last_event_id: str | None = Header(None, alias="Last-Event-ID"),
+        authorization: str | None = Header(None),
+    ) -> Response:
+        """Server-sent events: replay after Last-Event-ID, then live."""
+        served, denied = await admitted(authorization, scope)
+        if denied is not None:
+            return denied
+        wanted = tuple(t.strip() for t in (topics or "").split(",") if t.strip())
+        resume = last_event_id if last_event_id is not None else last_event_id_q
+        return StreamingResponse(events(served or None, wanted, resume), media_type="text/event-stream",
+                                 headers=SSE_HEADERS)
 
 
 def add_catalogue_routes(app: FastAPI, gate: Gate, layers: Callable[[], Layers]) -> None:

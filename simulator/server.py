@@ -22,17 +22,17 @@ import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
-from fastapi import FastAPI, Header, Query, Request
+from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from console.models import (
     Command,
     CommandAccepted,
     CommandRefused,
-    Snapshot,
 )
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
-from gateway.web import (Gate, add_catalogue_routes, add_identity_args, add_token_route, install_command_guards,
+from gateway.web import (Gate, add_catalogue_routes, add_identity_args, add_stream_routes, add_token_route,
+                         install_command_guards,
                          is_loopback, model_response, refused, sse_frame, token_book)
 from simulator import geo
 from simulator.world import District, FeedConfig, Subscriber
@@ -86,11 +86,6 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
     def district() -> District:
         return holder["district"]
 
-    def bad_scope(scope: str | None) -> Response | None:
-        if scope and scope not in district().street_name:
-            return JSONResponse({"detail": f"未知的范围（街道）：{scope}"}, status_code=422)
-        return None
-
     async def command_gate() -> Response | None:
         """Apply /_sim/fault mode ``cmd500`` to commands only (the stream keeps flowing)."""
         if district().fault_mode == "cmd500":
@@ -110,44 +105,13 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
     install_command_guards(app)
     gate = Gate(book)
     user_of = gate.user_of
-    scoped = gate.scoped
 
     # ------------------------------------------------------------------ contract endpoints
 
-    @app.get("/api/v1/snapshot", response_model=Snapshot, tags=["stream"])
-    async def snapshot(scope: str | None = Query(None, description="街道 id，缺省为全区"),
-                       authorization: str | None = Header(None)) -> Response:
-        """The whole current state plus the stream cursor (a street seat's token: its street only)."""
-        scope, denied = scoped(authorization, scope)
-        if denied is not None:
-            return denied
-        gate = await fault_gate() or bad_scope(scope)
-        if gate is not None:
-            return gate
-        return _model_response(district().snapshot(scope or None))
-
-    @app.get("/api/v1/stream", tags=["stream"],
-             responses={200: {"content": {"text/event-stream": {}},
-                              "description": "SSE: id = envelope id, data = one Envelope (console.models)"}})
-    async def stream(
-        scope: str | None = Query(None),
-        topics: str | None = Query(None, description="逗号分隔的类型或类型族，如 alert,reading.batch"),
-        last_event_id_q: str | None = Query(None, alias="last_event_id"),
-        last_event_id: str | None = Header(None, alias="Last-Event-ID"),
-        authorization: str | None = Header(None),
-    ) -> Response:
-        """Server-sent events: replay after Last-Event-ID from the log, then live."""
-        scope, denied = scoped(authorization, scope)
-        if denied is not None:
-            return denied
-        gate = await fault_gate() or bad_scope(scope)
-        if gate is not None:
-            return gate
-        wanted = tuple(t.strip() for t in (topics or "").split(",") if t.strip())
-        resume = last_event_id if last_event_id is not None else last_event_id_q
-        gen = _event_stream(district(), scope or None, wanted, resume)
-        return StreamingResponse(gen, media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    add_stream_routes(app, gate, precheck=fault_gate, streets=lambda: district().street_name,
+                      snapshot=lambda scope: district().snapshot(scope),
+                      events=lambda scope, topics, resume: _event_stream(district(), scope, topics, resume),
+                      event_id="envelope id")
 
     @app.post(
         "/api/v1/commands",
