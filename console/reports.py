@@ -50,6 +50,10 @@ class ReportFolder:
         stem = self.unique_stem(name, (suffix,), now)
         return stem.with_name(stem.name + suffix)
 
+    def has(self, path: str | Path) -> bool:
+        """Whether ``path`` is a report file that exists (what 打开报告 may open)."""
+        return Path(path).is_file()
+
     def recent(self, limit: int = 10) -> list[Path]:
         """The newest reports in the folder, newest first."""
         if not self.folder.is_dir():

@@ -69,6 +69,11 @@ class ReportsMenu(QObject):
         reports = getattr(self._core, "reports", None)
         return reports.folder if reports is not None else None
 
+    def _ready_folder(self) -> Path | None:
+        """The reports folder, made by the core when missing (a view touches no disk itself)."""
+        reports = getattr(self._core, "reports", None)
+        return reports.ensure() if reports is not None else None
+
     def recent(self) -> list[Path]:
         """The newest reports, newest first."""
         reports = getattr(self._core, "reports", None)
@@ -90,7 +95,8 @@ class ReportsMenu(QObject):
     def open_file(self, path: str | Path) -> bool:
         """Open one report in the desktop's viewer; says so (with the full path) either way."""
         p = Path(path)
-        if not p.is_file():
+        reports = getattr(self._core, "reports", None)
+        if reports is None or not reports.has(p):
             self.message.emit(self.tr("报告不存在：{p}").format(p=p), True)
             return False
         ok = self.opener(p)
@@ -102,10 +108,9 @@ class ReportsMenu(QObject):
 
     def open_folder(self) -> bool:
         """Open the reports folder in the desktop's file manager."""
-        folder = self.folder
+        folder = self._ready_folder()
         if folder is None:
             return False
-        folder.mkdir(parents=True, exist_ok=True)
         ok = self.opener(folder)
         self.message.emit((self.tr("报告文件夹：{p}") if ok else self.tr("无法打开报告文件夹：{p}")).format(p=folder),
                           not ok)
@@ -113,9 +118,7 @@ class ReportsMenu(QObject):
 
     def open_dialog(self) -> QFileDialog:
         """Choose a report (the dialog opens in the reports folder) and open it."""
-        folder = self.folder
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
+        folder = self._ready_folder()
         dialog = QFileDialog(self._window, self.tr("打开报告"), str(folder or ""),
                              self.tr("报告 (*.html *.pdf *.md *.csv);;所有文件 (*)"))
         dialog.setObjectName("OpenReportDialog")
