@@ -56,7 +56,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -436,11 +436,23 @@ def _fsync_dir(folder: Path) -> None:
 
 
 @dataclass
-class _Strikes:
-    failures: deque[float]
+class Strikes:
+    """One throttled key's record: recent failure times, lockouts so far, lock end, last failure."""
+
+    failures: list[float] = field(default_factory=list)
     lockouts: int = 0
     locked_until: float = 0.0
     last_failure: float = 0.0
+
+    def as_json(self) -> bytes:
+        return json.dumps({"failures": self.failures, "lockouts": self.lockouts,
+                           "locked_until": self.locked_until, "last_failure": self.last_failure}).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> "Strikes":
+        doc = json.loads(raw)
+        return cls([float(t) for t in doc.get("failures", ())][-10_000:], int(doc.get("lockouts", 0)),
+                   float(doc.get("locked_until", 0.0)), float(doc.get("last_failure", 0.0)))
 
 
 class LoginThrottle:
@@ -456,7 +468,9 @@ class LoginThrottle:
 
     The server asks :meth:`check` before touching the password (a positive answer is the
     number of seconds to wait: answer 429 with ``Retry-After: ceil(wait)``), then reports
-    :meth:`failed` or :meth:`succeeded`.
+    :meth:`failed` or :meth:`succeeded`. The HTTP route calls the ``a``-prefixed forms,
+    which a throttle shared by several servers overrides (``gateway.throttle``: the same
+    arithmetic, :meth:`strike` and :meth:`wait_of`, over a key-value store).
     """
 
     def __init__(self, *, max_failures: int = 5, address_max_failures: int = 20, window_s: float = 300.0,
@@ -471,58 +485,81 @@ class LoginThrottle:
         self.max_delay_s = max_delay_s
         self.max_keys = max_keys
         self.clock = clock
-        self._keys: OrderedDict[tuple[str, str], _Strikes] = OrderedDict()
+        self._keys: OrderedDict[tuple[str, str], Strikes] = OrderedDict()
         self._lock = threading.Lock()
+
+    # -- the arithmetic, on one key's record (shared by every store)
+
+    def expired(self, strikes: Strikes, now: float) -> bool:
+        """Forgotten: ``window_s`` without failures and no lock in force."""
+        return now - max(strikes.last_failure, strikes.locked_until) > self.window_s
+
+    def wait_of(self, strikes: Strikes | None, now: float) -> float:
+        if strikes is None or self.expired(strikes, now):
+            return 0.0
+        return max(0.0, strikes.locked_until - now)
+
+    def strike(self, kind: str, strikes: Strikes | None, now: float) -> Strikes:
+        """The record after one more failure (``kind`` is ``user`` or ``addr``)."""
+        limit = self.max_failures if kind == "user" else self.address_max_failures
+        if strikes is None or self.expired(strikes, now):
+            strikes = Strikes()
+        strikes.failures = [t for t in strikes.failures if t > now - self.window_s][-(limit - 1):] + [now]
+        strikes.last_failure = now
+        if strikes.lockouts or len(strikes.failures) >= limit:
+            delay = min(self.first_delay_s * 2.0 ** min(strikes.lockouts, 64), self.max_delay_s)
+            strikes.locked_until = now + delay
+            strikes.lockouts += 1
+        return strikes
+
+    def keep_s(self) -> float:
+        """How long a record can matter after its last change (a shared store's per-key TTL)."""
+        return self.window_s + self.max_delay_s
+
+    @staticmethod
+    def keys_of(username: str, address: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        # A caller chooses the user name: cap its length so a key costs little memory.
+        return ("user", username[:128]), ("addr", address[:64])
+
+    # -- this process's own store
 
     def check(self, username: str, address: str) -> float:
         """Seconds the caller must wait before this attempt may be checked; 0.0 = go ahead."""
         now = self.clock()
         with self._lock:
-            wait = 0.0
-            for key in self._pair(username, address):
-                strikes = self._live(key, now)
-                if strikes is not None:
-                    wait = max(wait, strikes.locked_until - now)
-            return wait
+            return max(self.wait_of(self._live(key, now), now) for key in self.keys_of(username, address))
 
     def failed(self, username: str, address: str) -> None:
         """Record a failed attempt (wrong password or unknown user)."""
         now = self.clock()
         with self._lock:
-            for key in self._pair(username, address):
-                limit = self.max_failures if key[0] == "user" else self.address_max_failures
-                strikes = self._live(key, now)
-                if strikes is None:
-                    strikes = _Strikes(deque(maxlen=limit))
-                    self._keys[key] = strikes
+            for key in self.keys_of(username, address):
+                self._keys[key] = self.strike(key[0], self._live(key, now), now)
                 self._keys.move_to_end(key)
-                while strikes.failures and strikes.failures[0] <= now - self.window_s:
-                    strikes.failures.popleft()
-                strikes.failures.append(now)
-                strikes.last_failure = now
-                if strikes.lockouts or len(strikes.failures) >= limit:
-                    delay = min(self.first_delay_s * 2.0 ** min(strikes.lockouts, 64), self.max_delay_s)
-                    strikes.locked_until = now + delay
-                    strikes.lockouts += 1
             while len(self._keys) > self.max_keys:
                 self._keys.popitem(last=False)
 
     def succeeded(self, username: str, address: str) -> None:
         """A login succeeded: the user's failures are forgiven (the address's decay with time)."""
         with self._lock:
-            self._keys.pop(self._pair(username, address)[0], None)
+            self._keys.pop(self.keys_of(username, address)[0], None)
+
+    async def acheck(self, username: str, address: str) -> float:
+        return self.check(username, address)
+
+    async def afailed(self, username: str, address: str) -> None:
+        self.failed(username, address)
+
+    async def asucceeded(self, username: str, address: str) -> None:
+        self.succeeded(username, address)
 
     def __len__(self) -> int:
         """How many keys (user names and addresses) are tracked."""
         return len(self._keys)
 
-    def _pair(self, username: str, address: str) -> tuple[tuple[str, str], tuple[str, str]]:
-        # A caller chooses the user name: cap its length so a key costs little memory.
-        return ("user", username[:128]), ("addr", address[:64])
-
-    def _live(self, key: tuple[str, str], now: float) -> _Strikes | None:
+    def _live(self, key: tuple[str, str], now: float) -> Strikes | None:
         strikes = self._keys.get(key)
-        if strikes is not None and now - max(strikes.last_failure, strikes.locked_until) > self.window_s:
+        if strikes is not None and self.expired(strikes, now):
             del self._keys[key]
             return None
         return strikes

@@ -25,23 +25,27 @@ and the gateway answers 503 (the console retries, or moves to another replica), 
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import logging
 import math
+import sys
+import time
 from typing import Any, Sequence
 
 import nats
 from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import APIError, BucketNotFoundError, KeyNotFoundError, NoKeysError
 
-from district.identity import Grant, GrantStoreUnavailable
+from district.identity import ACCESS, GRANT_KINDS, Grant, GrantStoreUnavailable
 from district.roles import User
 from gateway.stream import WRONG_LAST_SEQUENCE, EventLog
 
 log = logging.getLogger("gateway.grants")
 
 TOKENS = "pingshan-tokens"
+CLI_CONNECT_S = 10.0
 _UNREACHABLE = (nats.errors.Error, asyncio.TimeoutError, APIError, OSError)
 
 
@@ -149,3 +153,68 @@ class JetStreamGrants:
         except _UNREACHABLE as exc:
             raise GrantStoreUnavailable(str(exc)) from exc
         return n
+
+
+async def _tokens(servers: list[str], action: str, username: str | None, access_only: bool) -> int:
+    events = EventLog(servers, name="pingshan-gateway-tokens")
+    logging.getLogger("gateway.stream").setLevel(logging.CRITICAL)  # one clear line below, not a retry log
+    try:
+        await asyncio.wait_for(events.connect(), CLI_CONNECT_S)
+    except asyncio.TimeoutError:
+        raise GrantStoreUnavailable(f"{CLI_CONNECT_S:.0f} 秒内连不上 {', '.join(servers)}") from None
+    try:
+        grants = JetStreamGrants(events)
+        await grants.ensure()
+        if action == "revoke":
+            kinds = (ACCESS,) if access_only else GRANT_KINDS
+            n = await grants.revoke(kinds, username)
+            who = f"用户 {username} 的" if username else "全部"
+            print(f"已吊销{who}{'访问' if access_only else ''}令牌 {n} 个（所有网关副本立即生效）")
+            return 0
+        kv = grants._kv()
+        try:
+            keys = await kv.keys()
+        except NoKeysError:
+            keys = []
+        rows = []
+        for key in sorted(keys):
+            try:
+                grant = _grant((await kv.get(key)).value)
+            except KeyNotFoundError:
+                continue
+            if grant is not None and (username is None or grant.user.username == username):
+                rows.append((grant.user.username, key.split(".", 1)[0], grant.expires_at))
+        for name, kind, expires in sorted(rows):
+            left = max(0, int(expires - time.time()))
+            print(f"{name}\t{kind}\t{left} s")
+        print(f"共 {len(rows)} 个有效令牌")
+        return 0
+    finally:
+        await events.close()
+
+
+def tokens_main(argv: list[str]) -> int:
+    """``pingshan-gateway tokens list|revoke …``: the login grants every replica shares.
+
+    ``revoke --user NAME`` ends one user's sessions (after ``users remove``, a lost laptop);
+    ``revoke --all`` everyone's (a leaked signing secret, the end of a drill). The next request
+    on any replica is refused with 401 and the console returns to its login dialog.
+    """
+    p = argparse.ArgumentParser(prog="pingshan-gateway tokens", description="网关登录令牌：查看与吊销")
+    p.add_argument("action", choices=["list", "revoke"])
+    p.add_argument("--nats", default="nats://127.0.0.1:4222", metavar="URL[,URL…]")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--user", default=None, help="one user's tokens")
+    who.add_argument("--all", action="store_true", help="every user's tokens (revoke)")
+    p.add_argument("--access-only", action="store_true",
+                   help="revoke access tokens only: consoles renew with their refresh token, no new login")
+    args = p.parse_args(argv)
+    if args.action == "revoke" and args.user is None and not args.all:
+        print("吊销须指定 --user NAME 或 --all", file=sys.stderr)
+        return 2
+    servers = [u.strip() for u in args.nats.split(",") if u.strip()]
+    try:
+        return asyncio.run(_tokens(servers, args.action, args.user, args.access_only))
+    except (GrantStoreUnavailable, *_UNREACHABLE) as exc:
+        print(f"无法连接事件存储（NATS）：{exc}", file=sys.stderr)
+        return 1

@@ -7,7 +7,8 @@ prints ``GATEWAY READY <base_url>`` once it has folded the stream and listens
 (``id:`` = stream sequence, ``Last-Event-ID`` resumes on any replica), commands
 (Idempotency-Key; one outcome per command id across replicas), login, layers and
 plans, plus ``/healthz``, ``/readyz`` and ``/metrics`` (Prometheus text).
-``pingshan-gateway users …`` manages a users file (as ``pingshan-feed users``).
+``pingshan-gateway users …`` manages a users file (as ``pingshan-feed users``); ``pingshan-gateway
+tokens list|revoke …`` the login tokens every replica shares (:func:`gateway.grants.tokens_main`).
 
 The rules are the rulebook's (``district``): the same roles, scope, limits, masking and
 login throttling as the embedded feed; the storage is :mod:`gateway.stream`.
@@ -30,10 +31,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from console.models import Command, CommandAccepted, CommandRefused
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
 from gateway.fanout import Subscriber
-from gateway.grants import JetStreamGrants
+from gateway.grants import JetStreamGrants, tokens_main
 from gateway.ingest import IotIngest
 from gateway.replica import Replica
 from gateway.stream import EventLog
+from gateway.throttle import SharedLoginThrottle
 from gateway.web import (KEEPALIVE, RETRY_HINT, Gate, Layers, add_catalogue_routes, add_identity_args,
                          add_stream_routes, add_token_route, install_command_guards, refused, sse_frame, token_book)
 
@@ -72,8 +74,9 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
     ``iot_flush_s``: the MQTT device ingest's window (:mod:`gateway.ingest`); None runs none.
     """
     book = book if book is not None else TokenBook(require_login=True, users=UserDirectory())
-    guard = throttle if throttle is not None else LoginThrottle()
     events = EventLog(servers, replicas=stream_replicas, retention=retention)
+    # One login-failure count for all replicas (gateway.throttle): guessing across replicas gains nothing.
+    guard = throttle if throttle is not None else SharedLoginThrottle(events)
     # Tokens are shared by every replica (gateway.grants): a console that fails over keeps its login.
     grants = JetStreamGrants(events)
     book.grants, book.clock = grants, time.time
@@ -88,6 +91,8 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
         await events.connect()
         await events.ensure()
         await grants.ensure()
+        if isinstance(guard, SharedLoginThrottle):
+            await guard.ensure()
         await replica.start()
         await catalogue.refresh(force=True)
         if ingest is not None:
@@ -259,8 +264,9 @@ async def _event_stream(replica: Replica, street: str | None, topics: tuple[str,
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pingshan-gateway", description="坪山区数据网关（NATS JetStream）")
-    p.add_argument("command", nargs="?", choices=["serve", "openapi", "users"], default="serve",
-                   help="serve (default); openapi: print the OpenAPI document; users add|list|remove …")
+    p.add_argument("command", nargs="?", choices=["serve", "openapi", "users", "tokens"], default="serve",
+                   help="serve (default); openapi: print the OpenAPI document; users add|list|remove …; "
+                        "tokens list|revoke …")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8443)
     p.add_argument("--nats", default="nats://127.0.0.1:4222", metavar="URL[,URL…]",
@@ -284,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["users"]:
         return users_main(argv[1:])
+    if argv[:1] == ["tokens"]:
+        return tokens_main(argv[1:])
     args = _parser().parse_args(argv)
     servers = [u.strip() for u in args.nats.split(",") if u.strip()]
     if args.command == "openapi":

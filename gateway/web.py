@@ -167,16 +167,16 @@ def add_token_route(app: FastAPI, book: TokenBook, guard: LoginThrottle) -> None
             return JSONResponse({"detail": f"不支持的授权方式：{grant}"}, status_code=400)
         username = form.get("username", [""])[0]
         address = request.client.host if request.client else ""
-        wait = guard.check(username, address)
+        wait = await guard.acheck(username, address)
         if wait > 0:  # guessing: answer at once, without looking at the password
             return JSONResponse({"detail": f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试"}, status_code=429,
                                 headers={"Retry-After": str(math.ceil(wait))})
         # scrypt takes tens of milliseconds: off the event loop.
         user = await asyncio.to_thread(book.login, username, form.get("password", [""])[0])
         if user is None:
-            guard.failed(username, address)
+            await guard.afailed(username, address)
             return JSONResponse({"detail": "用户名或密码错误"}, status_code=401)
-        guard.succeeded(username, address)
+        await guard.asucceeded(username, address)
         try:
             return model_response(TokenResponse(**await book.aissue(user)))
         except GrantStoreUnavailable:
