@@ -404,6 +404,19 @@ class Unit(WireModel):
     categories: tuple[str, ...] = ()  # alert categories it may receive; empty = any
 
 
+class NodeState(WireModel):
+    """A street sub-centre's node and its link to the district centre (absent from the hub's snapshots).
+
+    ``cut``: the street decides on its own (与区中心断开 — 本街道自主处置); what needs the
+    district is refused until the link is back. Live changes come as ``notice`` envelopes
+    with ids ``link-down-…`` / ``link-up-…``.
+    """
+
+    street: str
+    district_link: Literal["linked", "cut"]
+    since: AwareDatetime
+
+
 class Snapshot(WireModel):
     """``GET /api/v1/snapshot``: the whole current state plus the stream cursor."""
 
@@ -418,6 +431,7 @@ class Snapshot(WireModel):
     incidents: tuple[Incident, ...] = ()
     tasks: tuple[Task, ...] = ()
     units: tuple[Unit, ...] = ()
+    node: NodeState | None = None  # set by a street sub-centre's gateway
 
 
 # --------------------------------------------------------------------------- commands
@@ -467,7 +481,7 @@ class CommandRefused(WireModel):
     """403 / 409 / 422 body: a machine code and a plain-Chinese reason for the operator."""
 
     command_id: str | None = None
-    error: Literal["forbidden", "stale_rev", "invalid", "not_found"]
+    error: Literal["forbidden", "stale_rev", "invalid", "not_found", "district_unreachable"]
     reason: str
 
 

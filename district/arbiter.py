@@ -183,6 +183,24 @@ class Rulebook:
         self._alert_seq = 0
         self._incident_seq = 0
         self._task_seq = 0
+        self.node: str | None = None
+        self._inc_id, self._tsk_id = _INC_ID, _TSK_ID
+
+    def set_node(self, node: str | None) -> None:
+        """Decide as the node ``node`` of the 1+6+N system (a street node: its street id).
+
+        Ids this node makes carry the node (``INC-maluan-00001``), so that a street node and
+        the district hub, deciding apart while their link is cut, never make the same id; each
+        counts only its own ids.
+        """
+        self.node = node
+        tag = re.escape(f"-{node}-") if node else ""
+        self._inc_id = re.compile(rf"INC{tag}(\d{{1,9}})$")
+        self._tsk_id = re.compile(rf"TSK{tag}(\d{{1,9}})$")
+
+    def local_id(self, prefix: str, n: int, width: int) -> str:
+        """An id made at this node: ``prefix`` + (``-node-``) + ``n`` in ``width`` digits."""
+        return f"{prefix}{f'-{self.node}-' if self.node else ''}{n:0{width}d}"
 
     def now(self) -> datetime:
         """The district's clock (wall clock in Asia/Shanghai; drills and the feed override it)."""
@@ -202,10 +220,10 @@ class Rulebook:
             table = getattr(self, _STATE_TABLES[kind])
             oid = getattr(payload, "id")
             table[oid] = payload
-            if kind == "incident" and (m := _INC_ID.match(oid)) and int(m.group(1)) > self._incident_seq:
+            if kind == "incident" and (m := self._inc_id.match(oid)) and int(m.group(1)) > self._incident_seq:
                 self._incident_seq = int(m.group(1))
                 moved = True
-            elif kind == "task" and (m := _TSK_ID.match(oid)) and int(m.group(1)) > self._task_seq:
+            elif kind == "task" and (m := self._tsk_id.match(oid)) and int(m.group(1)) > self._task_seq:
                 self._task_seq = int(m.group(1))
                 moved = True
         return moved
@@ -418,7 +436,7 @@ class Rulebook:
                 cm = self._community_of(loc.lon, loc.lat)
                 street = self.community_street.get(cm) if cm else None
             # A new id takes the next number; ``apply`` moves the counter once it is stored.
-            iid = f"INC{self._incident_seq + 1:05d}" if cmd.target_id in ("", "new") else cmd.target_id
+            iid = self.local_id("INC", self._incident_seq + 1, 5) if cmd.target_id in ("", "new") else cmd.target_id
             inc = Incident(id=iid, rev=1, type=itype, level=level, status="active",
                            title=str(args.get("title") or f"{INCIDENT_TYPES[itype]}（{'ⅠⅡⅢⅣ'[level - 1]}级响应）"),
                            reason=str(args.get("reason", "")), location=loc, radius_m=radius, street=street,
@@ -486,7 +504,7 @@ class Rulebook:
                 raise CommandError(422, "invalid", "任务时限或位置格式不正确") from None
             tid = args.get("task_id")
             if not isinstance(tid, str) or not tid:
-                tid = f"TSK{self._task_seq + 1:06d}"
+                tid = self.local_id("TSK", self._task_seq + 1, 6)
             elif tid in self.tasks:
                 raise CommandError(422, "invalid", f"任务 {tid} 已存在")
             step_id = args.get("step_id")

@@ -297,7 +297,8 @@ class IotIngest:
             self._readings.setdefault(street, {})[device_id] = Reading(device_id=device_id, metric=metric,
                                                                        value=value, ts=ts)
             if self.watch.observe(device, value):
-                alert = threshold_alert(device, value, f"IOT{seq:010d}", ts, self.replica.rules.cameras)
+                alert = threshold_alert(device, value, self.replica.rules.local_id("IOT", seq, 10), ts,
+                                        self.replica.rules.cameras)
                 m = envelope_message("alert.upsert", alert, alert.street, alert.community, ts=ts)
                 m.headers["Nats-Msg-Id"] = alert.id
                 self._alerts.append(m)

@@ -29,6 +29,7 @@ from console.models import (Alert, Camera, Command, CommandRefused, Device, Inci
 from district.arbiter import (ENVELOPES, TZ, CommandError, Item, Rulebook, accepted_answer, fingerprint, key_refusal,
                               public_alert)
 from district.roles import User
+from district.settle import diverged, settle, settled_by
 from gateway.fanout import Hub
 from gateway.stream import (ID_PLACEHOLDER, SECRET, Conflict, Event, EventLog, Outgoing, command_subject,
                             event_subject)
@@ -71,7 +72,13 @@ class Replica:
 
     def __init__(self, log_: EventLog, *, ring_size: int = 20_000) -> None:
         self.log = log_
+        self.topology = log_.topology
         self.rules = GatewayRules()
+        self.rules.set_node(self.topology.street)
+        # Hub only: which node made each alert's current version, and settlements to store
+        # (district.settle: one alert changed at the district and at a street while cut apart).
+        self.alert_origin: dict[str, str] = {}
+        self._settle: asyncio.Queue[tuple[str, Alert, Alert, str]] = asyncio.Queue()
         self.hub = Hub()
         self.head = 0  # last stream sequence folded
         self.ring: deque[tuple[int, str, str | None, bytes]] = deque(maxlen=ring_size)
@@ -82,6 +89,7 @@ class Replica:
         self._wait_n = 0
         self._background: set[asyncio.Task[None]] = set()
         self._sub: Any = None
+        self._settler_task: asyncio.Task[None] | None = None
         self.metrics: dict[str, float] = {"events_folded": 0, "events_out": 0, "commands_accepted": 0,
                                           "commands_refused": 0, "commands_replayed": 0, "command_conflicts": 0,
                                           "resumes": 0, "resets": 0}
@@ -96,8 +104,12 @@ class Replica:
         if last:
             await self.wait_for(last, timeout=600)
         self.ready.set()
+        if self.topology.street is None:
+            self._settler_task = asyncio.get_running_loop().create_task(self._settler())
 
     async def stop(self) -> None:
+        if self._settler_task is not None:
+            self._settler_task.cancel()
         if self._sub is not None:
             try:
                 await self._sub.unsubscribe()
@@ -135,6 +147,8 @@ class Replica:
             if secret:
                 payload = payload.model_copy(update=json.loads(secret))
             scope = env.get("scope") or {}
+            if kind == "alert" and self.topology.street is None:
+                self._watch_divergence(ev, payload)
             self.rules.apply([(ev.etype, payload, scope.get("street"), scope.get("community"), kind)])
         elif ev.etype == "indicator.values":
             try:
@@ -145,6 +159,41 @@ class Replica:
             self.rules.apply([(ev.etype, env.payload, ev.street, None, None)])
         elif ev.etype == "reading.batch":
             self.rules.counts["readings"] += 1
+
+    def _watch_divergence(self, ev: Event, incoming: Alert) -> None:
+        """At the hub: an alert version decided apart from the current one, at another node, is settled."""
+        origin = ev.origin or self.topology.hub_domain
+        current = self.rules.alerts.get(incoming.id)
+        current_origin = self.alert_origin.get(incoming.id, origin)
+        self.alert_origin[incoming.id] = origin
+        if current is None or current_origin == origin or not diverged(current, incoming):
+            return
+        street_first = current_origin != self.topology.hub_domain
+        district, street = (incoming, current) if street_first else (current, incoming)
+        node = current_origin if street_first else origin
+        self.metrics["conflicts_seen"] = self.metrics.get("conflicts_seen", 0) + 1
+        self._settle.put_nowait((node, district, street, f"settle:{incoming.id}:{ev.seq}"))
+
+    async def _settler(self) -> None:
+        """Store the settlements the fold found, once each (message id = settlement key)."""
+        while True:
+            node, district, street, key = await self._settle.get()
+            try:
+                now = self.rules.alerts.get(district.id)
+                if now is not None and settled_by(now, key):
+                    continue  # stored before (this replica is replaying history, or another was quicker)
+                title = self.rules.street_name.get(node, node)
+                settled = settle(district, street, title, key)
+                m = envelope_message("alert.upsert", settled, settled.street, settled.community, ts=settled.updated_at)
+                m.headers["Nats-Msg-Id"] = key
+                try:
+                    await self.log.publish([m])
+                except Conflict:
+                    pass  # another hub replica stored this very settlement
+                self.metrics["conflicts_settled"] = self.metrics.get("conflicts_settled", 0) + 1
+                log.warning("alert %s changed at the district and at %s apart: settled (%s)", district.id, node, key)
+            except Exception:  # noqa: BLE001 - one bad settlement must not stop the others
+                log.exception("settlement %s not stored", key)
 
     def _remember(self, command_id: str, record: dict[str, Any]) -> None:
         self.answers[command_id] = record

@@ -28,13 +28,14 @@ from typing import Any, AsyncIterator
 from fastapi import FastAPI, Header
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from console.models import Command, CommandAccepted, CommandRefused
+from console.models import Command, CommandAccepted, CommandRefused, Snapshot
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
 from gateway.fanout import Subscriber
 from gateway.grants import JetStreamGrants, tokens_main
 from gateway.ingest import IotIngest
 from gateway.replica import Replica
-from gateway.stream import EventLog
+from gateway.street import DistrictLink
+from gateway.stream import HUB, EventLog, Topology
 from gateway.throttle import SharedLoginThrottle
 from gateway.web import (KEEPALIVE, RETRY_HINT, Gate, Layers, add_catalogue_routes, add_identity_args,
                          add_stream_routes, add_token_route, install_command_guards, refused, sse_frame, token_book)
@@ -68,13 +69,17 @@ class Catalogue:
 
 def create_app(servers: list[str], book: TokenBook | None = None, *, stream_replicas: int = 1,
                retention: int = 1_000_000, keepalive_s: float = 10.0,
-               throttle: LoginThrottle | None = None, iot_flush_s: float | None = 1.0) -> FastAPI:
+               throttle: LoginThrottle | None = None, iot_flush_s: float | None = 1.0,
+               topology: Topology | None = None) -> FastAPI:
     """The gateway as an ASGI app; NATS is connected and the stream folded when the app starts.
 
     ``iot_flush_s``: the MQTT device ingest's window (:mod:`gateway.ingest`); None runs none.
+    ``topology``: the district hub (default; ``street_nodes`` to source) or a street node
+    (:mod:`gateway.street`: serves its street only, goes on deciding while cut off).
     """
     book = book if book is not None else TokenBook(require_login=True, users=UserDirectory())
-    events = EventLog(servers, replicas=stream_replicas, retention=retention)
+    events = EventLog(servers, replicas=stream_replicas, retention=retention, topology=topology)
+    street = events.topology.street
     # One login-failure count for all replicas (gateway.throttle): guessing across replicas gains nothing.
     guard = throttle if throttle is not None else SharedLoginThrottle(events)
     # Tokens are shared by every replica (gateway.grants): a console that fails over keeps its login.
@@ -83,6 +88,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
     replica = Replica(events)
     catalogue = Catalogue(events, replica)
     ingest = IotIngest(events, replica, flush_s=iot_flush_s, replicas=stream_replicas) if iot_flush_s else None
+    link = DistrictLink(events, replica) if street is not None else None
     gate = Gate(book)
     started = time.monotonic()
 
@@ -97,10 +103,14 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
         await catalogue.refresh(force=True)
         if ingest is not None:
             await ingest.start()
+        if link is not None:
+            await link.start()
         app.state.replica = replica
         try:
             yield
         finally:
+            if link is not None:
+                await link.stop()
             if ingest is not None:
                 await ingest.stop()
             await replica.stop()
@@ -122,9 +132,15 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
                                 headers={"Retry-After": "2"})
         return None
 
-    add_stream_routes(app, gate, precheck=ready_gate, streets=lambda: replica.rules.street_name,
-                      snapshot=lambda scope: replica.rules.snapshot(scope),
-                      events=lambda scope, topics, resume: _event_stream(replica, scope, topics, resume, keepalive_s),
+    def snapshot(scope: str | None) -> Snapshot:
+        if link is None:
+            return replica.rules.snapshot(scope)
+        # A street node holds its street (and the district-wide objects) only: that is what it serves.
+        return replica.rules.snapshot(street).model_copy(update={"node": link.state()})
+
+    add_stream_routes(app, gate, precheck=ready_gate, streets=lambda: replica.rules.street_name, snapshot=snapshot,
+                      events=lambda scope, topics, resume: _event_stream(replica, street or scope, topics, resume,
+                                                                         keepalive_s),
                       event_id="stream sequence")
 
     @app.post("/api/v1/commands", status_code=202, response_model=CommandAccepted, tags=["commands"],
@@ -144,8 +160,13 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
         gate_answer = await ready_gate()
         if gate_answer is not None:
             return gate_answer
+        early = link.precheck(cmd) if link is not None else None
+        if early is not None:
+            return Response(early[1], status_code=early[0], media_type="application/json")
         try:
             status, text = await replica.execute(cmd, user, idempotency_key)
+            if link is not None and status != 202:
+                status, text = link.refusal(cmd, status, text) or (status, text)
         except Exception:  # noqa: BLE001 - NATS unreachable: the console's outbox resends later
             log.exception("command %s not stored", cmd.id)
             return JSONResponse({"detail": "事件存储暂不可用，指令未执行，请稍后重试"}, status_code=503,
@@ -169,7 +190,9 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
         ok = replica.ready.is_set() and nc is not None and nc.is_connected
         connected = nc.connected_url if nc is not None and nc.is_connected else None
         return JSONResponse({"ready": ok, "head": replica.head,
-                             "nats": f"{connected.hostname}:{connected.port}" if connected else None},
+                             "nats": f"{connected.hostname}:{connected.port}" if connected else None,
+                             "node": events.topology.name,
+                             **({"district_link": link.state().district_link} if link is not None else {})},
                             status_code=200 if ok else 503)
 
     @app.get("/metrics", include_in_schema=False)
@@ -201,6 +224,12 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
             f"pingshan_gateway_nats_connected {1 if nc is not None and nc.is_connected else 0}",
             "# TYPE pingshan_gateway_uptime_seconds gauge",
             f"pingshan_gateway_uptime_seconds {time.monotonic() - started:.1f}",
+            "# TYPE pingshan_gateway_conflicts_settled_total counter",
+            f"pingshan_gateway_conflicts_settled_total {int(m.get('conflicts_settled', 0))}",
+            *([ "# TYPE pingshan_gateway_district_link gauge",
+                f"pingshan_gateway_district_link {0 if link.linked is False else 1}",
+                "# TYPE pingshan_gateway_district_link_cuts_total counter",
+                f"pingshan_gateway_district_link_cuts_total {link.cuts}"] if link is not None else []),
             *(ingest.metrics_lines() if ingest is not None else []),
         ]
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
@@ -277,6 +306,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--keepalive-s", type=float, default=10.0, help="SSE keep-alive comment period")
     p.add_argument("--iot-flush-s", type=float, default=1.0, metavar="S",
                    help="window of the MQTT device ingest (one reading.batch per street per window); 0: no ingest")
+    p.add_argument("--street", default=None, metavar="STREET",
+                   help="run as this street sub-centre's node (NATS leaf node, JetStream domain = street id): "
+                        "serves the street, sources the hub, goes on deciding when the link is cut")
+    p.add_argument("--street-nodes", default="", metavar="S1,S2…",
+                   help="at the district hub: the street nodes whose decisions the hub's stream sources")
+    p.add_argument("--hub-domain", default=HUB, metavar="DOMAIN", help="the hub's JetStream domain (default hub)")
     add_identity_args(p, "pingshan-gateway")
     p.add_argument("--tls-cert", default=None, metavar="PEM", help="serve HTTPS with this certificate")
     p.add_argument("--tls-key", default=None, metavar="PEM", help="the certificate's private key")
@@ -317,8 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     tls = args.tls_cert is not None
     host = f"[{args.host}]" if ":" in args.host else args.host
     base_url = f"{'https' if tls else 'http'}://{host}:{port}"
+    topology = Topology(street=args.street or None, hub_domain=args.hub_domain,
+                        street_nodes=tuple(x.strip() for x in args.street_nodes.split(",") if x.strip()))
     app = create_app(servers, book, stream_replicas=args.stream_replicas, retention=args.retention,
-                     keepalive_s=args.keepalive_s, iot_flush_s=args.iot_flush_s or None)
+                     keepalive_s=args.keepalive_s, iot_flush_s=args.iot_flush_s or None, topology=topology)
     ssl_args: dict[str, Any] = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if tls else {}
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                            timeout_graceful_shutdown=1, timeout_keep_alive=5, **ssl_args))

@@ -31,6 +31,20 @@ Key-value buckets: ``pingshan-answers`` (key = command id; the same outcome reco
 beyond the stream's retention so a resend is answered from it) and ``pingshan-catalogue``
 (``layer.<id>``: the map layers the gateway serves, ``{"info", "fc"}``).
 
+``pingshan.from.<node>.ev.…`` / ``pingshan.from.<node>.cmd.…``
+    The same messages decided at another node of the 1+6+N system, copied in by
+    JetStream *sourcing* (never by the gateway): the district hub's stream sources each
+    street node's own messages (``--street-nodes``), a street node's stream sources the
+    hub's messages for its street and for the whole district (``--street``), each with
+    a subject transform that puts the origin in front. A node's stream therefore holds
+    its own decisions under ``pingshan.ev`` / ``pingshan.cmd`` and everyone else's under
+    ``pingshan.from``; sourcing filters on ``pingshan.ev`` / ``pingshan.cmd`` only, so
+    nothing is copied back to where it came from. Each node's stream lives in its own
+    JetStream domain (the hub's ``hub``, a street's its street id) on a NATS leaf node;
+    the leaf link carries JetStream API traffic and no ``pingshan.>`` subject, so a
+    publish is captured by its own node's stream only. While the link is cut the
+    sources wait; when it heals JetStream copies the backlog in order, once.
+
 Identifiers that are not plain tokens (``[A-Za-z0-9_-]+``) go into subjects and keys
 as ``=`` + base32 of their UTF-8.
 """
@@ -50,7 +64,8 @@ import nats
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
-from nats.js.api import DeliverPolicy, KeyValueConfig, StorageType, StreamConfig
+from nats.js.api import (DeliverPolicy, ExternalStream, KeyValueConfig, StorageType, StreamConfig, StreamSource,
+                         SubjectTransform)
 from nats.js.errors import APIError, BadRequestError, BucketNotFoundError, KeyNotFoundError, NotFoundError
 
 log = logging.getLogger("gateway.stream")
@@ -110,6 +125,7 @@ class Event:
     object_id: str | None
     data: bytes  # as stored (envelope id "0")
     headers: dict[str, str]
+    origin: str | None = None  # the node that decided it (None: this node)
 
     def served(self) -> bytes:
         """The envelope as consoles get it: its id is the stream sequence."""
@@ -123,12 +139,52 @@ def parse(msg: Msg) -> Event | None:
     parts = msg.subject.split(".")
     seq = int(msg.metadata.sequence.stream)
     headers = dict(msg.headers or {})
+    origin = None
+    if len(parts) > 3 and parts[1] == "from":
+        origin, parts = parts[2], parts[:1] + parts[3:]
     if len(parts) == 5 and parts[1] == "ev" and parts[2] in FAMILY_TYPE:
         return Event(seq, msg.subject, "ev", FAMILY_TYPE[parts[2]], untoken(parts[3]), untoken(parts[4]),
-                     msg.data, headers)
+                     msg.data, headers, origin)
     if len(parts) == 3 and parts[1] == "cmd":
-        return Event(seq, msg.subject, "cmd", "", None, untoken(parts[2]), msg.data, headers)
+        return Event(seq, msg.subject, "cmd", "", None, untoken(parts[2]), msg.data, headers, origin)
     return None
+
+
+HUB = "hub"
+"""The district hub's JetStream domain (and its name as an origin)."""
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Where this node's stream sits in the 1+6+N system.
+
+    ``street`` None: the district hub, sourcing the own messages of each of ``street_nodes``
+    (each a street id = that street node's JetStream domain). ``street`` set: that street's
+    node, sourcing the hub's messages for the street and for the whole district from
+    domain ``hub_domain``. No street and no street nodes: a hub alone (the default).
+    """
+
+    street: str | None = None
+    street_nodes: tuple[str, ...] = ()
+    hub_domain: str = HUB
+
+    @property
+    def name(self) -> str:
+        return self.street or self.hub_domain
+
+    def sources(self) -> list[StreamSource]:
+        if self.street is not None:
+            here = token(self.street)
+            return [StreamSource(name=STREAM, external=ExternalStream(api=f"$JS.{self.hub_domain}.API"),
+                                 subject_transforms=[
+                                     SubjectTransform(src=f"pingshan.ev.*.{here}.>",
+                                                      dest=f"pingshan.from.{self.hub_domain}.ev.{{{{wildcard(1)}}}}.{here}.>"),
+                                     SubjectTransform(src="pingshan.ev.*._.>",
+                                                      dest=f"pingshan.from.{self.hub_domain}.ev.{{{{wildcard(1)}}}}._.>")])]
+        return [StreamSource(name=STREAM, external=ExternalStream(api=f"$JS.{node}.API"),
+                             subject_transforms=[SubjectTransform(src="pingshan.ev.>", dest=f"pingshan.from.{node}.ev.>"),
+                                                 SubjectTransform(src="pingshan.cmd.>", dest=f"pingshan.from.{node}.cmd.>")])
+                for node in self.street_nodes]
 
 
 class Conflict(Exception):
@@ -148,8 +204,9 @@ class EventLog:
     """The JetStream side of a gateway replica (or a producer): stream, buckets, publish, read."""
 
     def __init__(self, servers: list[str], *, replicas: int = 1, retention: int = 1_000_000,
-                 name: str = "pingshan-gateway") -> None:
+                 name: str = "pingshan-gateway", topology: Topology | None = None) -> None:
         self.servers = servers
+        self.topology = topology or Topology()
         self.replicas = replicas
         self.retention = retention
         self.name = name
@@ -175,15 +232,25 @@ class EventLog:
     async def ensure(self) -> None:
         """Create (or adopt) the stream and the buckets."""
         js = self._js()
+        sources = self.topology.sources()
         config = StreamConfig(name=STREAM, subjects=SUBJECTS, storage=StorageType.FILE, num_replicas=self.replicas,
                               max_msgs=self.retention, duplicate_window=600.0, allow_atomic=True,
+                              sources=sources or None,
                               description="Pingshan district envelopes and command outcomes (wire contract v1)")
         for attempt in range(20):  # a cluster still electing its meta leader answers with errors for a moment
             try:
                 try:
-                    await js.stream_info(STREAM)
+                    info = await js.stream_info(STREAM)
                 except NotFoundError:
                     await js.add_stream(config)
+                else:
+                    have = sorted(str(x.external.api if x.external else "") for x in info.config.sources or ())
+                    want = sorted(str(x.external.api if x.external else "") for x in sources)
+                    if sources and have != want:  # a street node added to the hub: source it too
+                        await js.update_stream(info.config.evolve(sources=sorted(
+                            {str(x.external.api if x.external else ""): x
+                             for x in [*(info.config.sources or ()), *sources]}.values(),
+                            key=lambda x: str(x.external.api if x.external else ""))))
                 self.answers_kv = await self._bucket(ANSWERS, history=1)
                 self.catalogue_kv = await self._bucket(CATALOGUE, history=1)
                 return

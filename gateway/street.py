@@ -1,0 +1,159 @@
+"""A street sub-centre's node: its link to the district centre, and what it refuses while cut.
+
+A street node is a NATS leaf node of the district cluster with its own JetStream domain
+(the street id) and a gateway replica on it (``pingshan-gateway --street maluan``). Its
+stream sources the hub's messages for the street; the hub's stream sources the street's
+own (:class:`gateway.stream.Topology`). The street decides its own alerts, tasks and
+devices whether the link is up or not, so cutting the link changes almost nothing at the
+street — which is the point.
+
+:class:`DistrictLink` asks the hub's JetStream (through the leaf link) every
+``period_s`` whether it is there. When the answer changes it stores a ``notice`` envelope
+("与区中心断开 — 本街道自主处置" / "已恢复与区中心的连接") in the street's stream — the
+street's consoles see it at once, the district's when the link is back — and the state is
+in every snapshot (``Snapshot.node``) and in ``/readyz``.
+
+While cut, a command that needs the district (an object the street does not hold, an
+incident beyond the street) is refused at once with that reason (409
+``district_unreachable``), not queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from console.models import Command, CommandRefused, NodeState, Notice, NoticeEnvelope, Scope
+from district.arbiter import TZ
+from gateway.replica import Replica
+from gateway.stream import EventLog, Outgoing, event_subject
+
+log = logging.getLogger("gateway.street")
+
+CUT_REASON = "与区中心断开 — 本街道自主处置"
+CUT_AFTER = 2  # failed probes in a row before the link counts as cut (one lost answer is no cut)
+
+
+class DistrictLink:
+    """This street node's link to the district hub, probed through the leaf connection."""
+
+    def __init__(self, events: EventLog, replica: Replica, *, period_s: float = 0.5, timeout_s: float = 1.0) -> None:
+        self.events = events
+        self.replica = replica
+        self.street = events.topology.street or ""
+        self.hub_domain = events.topology.hub_domain
+        self.period_s = period_s
+        self.timeout_s = timeout_s
+        self.linked: bool | None = None
+        self.since = datetime.now(TZ)
+        self.cuts = 0
+        self._failures = 0
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def title(self) -> str:
+        return self.replica.rules.street_name.get(self.street, self.street)
+
+    def state(self) -> NodeState:
+        return NodeState(street=self.street, district_link="cut" if self.linked is False else "linked",
+                         since=self.since)
+
+    async def start(self) -> None:
+        await self.probe()
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.period_s)
+            try:
+                await self.probe()
+            except Exception:  # noqa: BLE001 - the probe must outlive any one failure
+                log.exception("district link probe failed")
+
+    async def probe(self) -> bool | None:
+        """Ask the hub's JetStream once; store a notice when the state changes."""
+        nc = self.events.nc
+        ok = False
+        if nc is not None and nc.is_connected:
+            try:
+                await asyncio.wait_for(nc.jetstream(domain=self.hub_domain, timeout=self.timeout_s).account_info(),
+                                       self.timeout_s)
+                ok = True
+            except Exception:  # noqa: BLE001 - no responders, timeout: the hub is not reachable
+                ok = False
+        if ok:
+            self._failures = 0
+            if self.linked is not True:
+                await self._changed(True)
+        else:
+            self._failures += 1
+            if self.linked is not False and (self._failures >= CUT_AFTER or self.linked is None):
+                await self._changed(False)
+        return self.linked
+
+    async def _changed(self, linked: bool) -> None:
+        first = self.linked is None
+        self.linked = linked
+        self.since = datetime.now(TZ)
+        if not linked:
+            self.cuts += 1
+        log.warning("%s: district link %s", self.street, "up" if linked else "CUT")
+        if first and linked:
+            return  # starting up linked is nothing to announce
+        text = (f"{self.title}：{CUT_REASON}（{self.since:%H:%M:%S} 起）。本街道的告警、处置与指令照常进行，"
+                f"需区中心的操作暂不可用；恢复后自动同步。" if not linked else
+                f"{self.title}：已恢复与区中心的连接（{self.since:%H:%M:%S}），断开期间的处置记录正在同步。")
+        notice = Notice(id=f"link-{'up' if linked else 'down'}-{self.street}-{self.since:%Y%m%dT%H%M%S%f}",
+                        severity="info" if linked else "warning", text=text)
+        try:
+            env = NoticeEnvelope(v=1, id="0", ts=self.since, type="notice", scope=Scope(street=self.street),
+                                 payload=notice)
+            await self.events.publish([Outgoing(event_subject("notice", self.street, None),
+                                                env.model_dump_json().encode("utf-8"), {})])
+        except Exception:  # noqa: BLE001 - the state is in the snapshot and /readyz even so
+            log.warning("link notice not stored", exc_info=True)
+
+    def refusal(self, cmd: Command, status: int, body: str) -> tuple[int, str] | None:
+        """While cut: the answer that replaces a refusal for want of the district's data (else None)."""
+        if self.linked is not False:
+            return None
+        needs_district = status == 404
+        if cmd.kind in ("incident.declare", "incident.stand_down", "incident.step"):
+            street = (cmd.args or {}).get("street")
+            inc = self.replica.rules.incidents.get(cmd.target_id)
+            where = inc.street if inc is not None else street
+            needs_district = needs_district or where != self.street
+        if not needs_district:
+            return None
+        return 409, CommandRefused(command_id=cmd.id, error="district_unreachable",
+                                   reason=f"{CUT_REASON}：此操作需要区中心（涉及本街道以外的数据或全区范围），"
+                                          f"未执行；请在连接恢复后重试，或电话报区中心。").model_dump_json()
+
+    def precheck(self, cmd: Command) -> tuple[int, str] | None:
+        """While cut: refuse before deciding what plainly needs the district (an incident beyond the street)."""
+        if self.linked is not False or cmd.kind != "incident.declare":
+            return None
+        return self.refusal(cmd, 0, "")
+
+
+def leaf_conf(street: str, *, store: str, port: int, hub_leaf_urls: list[str], mqtt_port: int | None = None,
+              monitor_port: int | None = None, host: str = "127.0.0.1") -> str:
+    """The ``nats-server`` configuration of a street node: a leaf of the hub with its own JetStream domain.
+
+    The leaf link carries no ``pingshan.>`` subject either way (each node's stream captures
+    its own publishes only); JetStream sourcing between the domains uses the API subjects.
+    """
+    lines = [f'server_name: "street-{street}"', f"listen: {host}:{port}",
+             f'jetstream {{ store_dir: "{store}", domain: "{street}" }}']
+    if monitor_port:
+        lines.append(f"http: {host}:{monitor_port}")
+    if mqtt_port:
+        lines.append(f'mqtt {{ listen: "{host}:{mqtt_port}" }}')
+    urls = ", ".join(f'"{u}"' for u in hub_leaf_urls)
+    lines.append(f'leafnodes {{ reconnect: 1, remotes: [ {{ urls: [{urls}], '
+                 f'deny_imports: ["pingshan.>"], deny_exports: ["pingshan.>"] }} ] }}')
+    return "\n".join(lines) + "\n"
