@@ -362,6 +362,10 @@ class ConnectionState:
     outbox_unsent: int = 0
     attempt: int = 0
     journal_warning: str | None = None
+    # A street sub-centre's gateway says how its link to the district centre is
+    # (Snapshot.node, then ``link-down-…`` / ``link-up-…`` notices): linked | cut; None elsewhere.
+    district_link: str | None = None
+    district_link_since: datetime | None = None
 
 
 _CONNECTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ConnectionState))
@@ -406,6 +410,10 @@ class OperatingPicture:
             return self.tasks.apply(p)
         if kind == "notice":
             self.notices.add(p)
+            if self.connection.district_link is not None and p.id.startswith(("link-down-", "link-up-")):
+                # Only a street node's own consoles track the link; the district's see these as news.
+                self.set_connection(district_link="cut" if p.id.startswith("link-down-") else "linked",
+                                    district_link_since=envelope.ts)
             return True
         return False  # reset: the source acts on it
 
@@ -421,7 +429,10 @@ class OperatingPicture:
         units = {u.id: u for u in snapshot.units}
         self._units_changed |= set(units) ^ set(self.units) | {k for k in units if self.units.get(k) != units[k]}
         self.units = units
-        self.set_connection(data_as_of=snapshot.generated_at)
+        node = snapshot.node
+        self.set_connection(data_as_of=snapshot.generated_at,
+                            district_link=node.district_link if node is not None else None,
+                            district_link_since=node.since if node is not None else None)
 
     def set_connection(self, **fields: Any) -> None:
         """Update connection fields (unknown names are an error, to catch typos).

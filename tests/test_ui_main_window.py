@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QLabel
 
 from test_ui_support import console_loop, live_console, offline_console  # noqa: F401  (fixtures)
 from widgets.alert_queue import AlertQueuePanel
@@ -176,9 +176,42 @@ def test_header_switches_to_wartime_with_an_active_incident(offline_console: Sim
     window.close()
 
 
-def test_missing_panel_module_gives_a_chinese_placeholder(offline_console: SimpleNamespace, qtbot: Any) -> None:
-    from PySide6.QtWidgets import QLabel
+def test_a_street_node_cut_off_from_the_district_says_so_in_the_status_bar(offline_console: SimpleNamespace,
+                                                                          qtbot: Any) -> None:
+    """A street sub-centre's gateway reports its link (Snapshot.node, then link notices): the
+    status bar keeps 与区中心断开 — 本街道自主处置 in view while cut; the district's consoles,
+    whose snapshots carry no node, never show it even when a street's link notices reach them."""
+    from datetime import datetime, timedelta, timezone
 
+    from console.models import NodeState, Notice, NoticeEnvelope, Snapshot
+
+    window = _window(offline_console, qtbot)
+    picture = offline_console.core.picture
+    now = datetime.now(timezone(timedelta(hours=8)))
+
+    def notice(kind: str, eid: str) -> NoticeEnvelope:
+        return NoticeEnvelope(v=1, id=eid, ts=now, type="notice",
+                              payload=Notice(id=f"link-{kind}-maluan-{eid}", severity="warning", text="马峦街道：…"))
+
+    picture.apply(notice("down", "1"))  # a district console: news, not its own state
+    assert picture.connection.district_link is None
+    assert not window.status.findChild(QLabel, "StatusDistrictLink").isVisible()
+
+    picture.load_snapshot(Snapshot(cursor="5", generated_at=now,
+                                   node=NodeState(street="maluan", district_link="cut", since=now)))
+    qtbot.waitUntil(lambda: window.status.label_texts()["StatusDistrictLink"].startswith("⚠ 与区中心断开 — 本街道自主处置"),
+                    timeout=3000)
+    label = window.status.findChild(QLabel, "StatusDistrictLink")
+    assert label.isVisible() and label.property("alert") is True
+    picture.apply(notice("up", "6"))
+    qtbot.waitUntil(lambda: window.status.label_texts()["StatusDistrictLink"] == "区中心 已连接", timeout=3000)
+    assert label.property("alert") is False
+    picture.apply(notice("down", "7"))
+    qtbot.waitUntil(lambda: "本街道自主处置" in window.status.label_texts()["StatusDistrictLink"], timeout=3000)
+    window.close()
+
+
+def test_missing_panel_module_gives_a_chinese_placeholder(offline_console: SimpleNamespace, qtbot: Any) -> None:
     from widgets.main_window import _load_panel
 
     assert _load_panel("widgets.no_such_panel", "NoSuchPanel") is None

@@ -82,9 +82,12 @@ class ConsoleStatusBar(QStatusBar):
         self._detail_label.setObjectName("StatusDetail")
         self._message_label = QLabel(self)
         self._message_label.setObjectName("StatusMessage")
+        self._link_label = QLabel(self)
+        self._link_label.setObjectName("StatusDistrictLink")
 
         for label in (self._state_label, self._backend_label, self._age_label):
             self.addWidget(label)
+        self.addWidget(self._link_label)
         self.addWidget(self._detail_label, 1)
         self.addPermanentWidget(self._message_label)
         self.addPermanentWidget(self._dead_label)
@@ -127,6 +130,18 @@ class ConsoleStatusBar(QStatusBar):
         unsent = int(getattr(conn, "outbox_unsent", 0) or 0)
         self._outbox_label.setText(self.tr("待发送 {n}").format(n=unsent))
         self._set_flag(self._outbox_label, "alert", unsent > 0)
+
+        link = getattr(conn, "district_link", None)
+        self._link_label.setVisible(link is not None)
+        if link == "cut":
+            since = clock_text(getattr(conn, "district_link_since", None), seconds=True)
+            self._link_label.setText(self.tr("⚠ 与区中心断开 — 本街道自主处置（{t} 起）").format(t=since))
+            self._link_label.setToolTip(self.tr("本街道的告警、处置与指令照常进行；需区中心的操作会被拒绝并说明原因。"
+                                                "连接恢复后，断开期间的处置记录自动同步到区中心。"))
+        elif link == "linked":
+            self._link_label.setText(self.tr("区中心 已连接"))
+            self._link_label.setToolTip(self.tr("本街道分中心节点与区中心的链路正常"))
+        self._set_flag(self._link_label, "alert", link == "cut")
 
         detail = getattr(conn, "detail", "") or ""
         attempt = int(getattr(conn, "attempt", 0) or 0)
@@ -184,6 +199,7 @@ class ConsoleStatusBar(QStatusBar):
                 self._outbox_label,
                 self._detail_label,
                 self._message_label,
+                self._link_label,
             )
         }
 
