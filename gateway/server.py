@@ -8,6 +8,8 @@ prints ``GATEWAY READY <base_url>`` once it has folded the stream and listens
 (Idempotency-Key; one outcome per command id across replicas), login, layers and
 plans, plus ``/healthz``, ``/readyz`` and ``/metrics`` (Prometheus text).
 ``pingshan-gateway users …`` manages a users file (as ``pingshan-feed users``).
+CAP warnings and citizen events come in over HTTP with per-source API keys
+(``--sources FILE`` or ``--demo-sources``; ``pingshan-gateway sources …``; :mod:`gateway.sources`).
 
 The rules are the rulebook's (``district``): the same roles, scope, limits, masking and
 login throttling as the embedded feed; the storage is :mod:`gateway.stream`.
@@ -29,10 +31,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from console.models import Command, CommandAccepted, CommandRefused
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
+from district.sources import SourceDirectory, sources_main
 from gateway.fanout import Subscriber
 from gateway.grants import JetStreamGrants
 from gateway.ingest import IotIngest
 from gateway.replica import Replica
+from gateway.sources import add_source_routes
 from gateway.stream import EventLog
 from gateway.web import (KEEPALIVE, RETRY_HINT, Gate, Layers, add_catalogue_routes, add_identity_args,
                          add_stream_routes, add_token_route, install_command_guards, refused, sse_frame, token_book)
@@ -66,10 +70,12 @@ class Catalogue:
 
 def create_app(servers: list[str], book: TokenBook | None = None, *, stream_replicas: int = 1,
                retention: int = 1_000_000, keepalive_s: float = 10.0,
-               throttle: LoginThrottle | None = None, iot_flush_s: float | None = 1.0) -> FastAPI:
+               throttle: LoginThrottle | None = None, iot_flush_s: float | None = 1.0,
+               sources: SourceDirectory | None = None) -> FastAPI:
     """The gateway as an ASGI app; NATS is connected and the stream folded when the app starts.
 
     ``iot_flush_s``: the MQTT device ingest's window (:mod:`gateway.ingest`); None runs none.
+    ``sources``: who may post warnings and citizen events (:mod:`gateway.sources`); None: nobody.
     """
     book = book if book is not None else TokenBook(require_login=True, users=UserDirectory())
     guard = throttle if throttle is not None else LoginThrottle()
@@ -121,6 +127,8 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
                       snapshot=lambda scope: replica.rules.snapshot(scope),
                       events=lambda scope, topics, resume: _event_stream(replica, scope, topics, resume, keepalive_s),
                       event_id="stream sequence")
+    http_ingest = add_source_routes(app, replica, sources or SourceDirectory(), precheck=ready_gate,
+                                    communities=lambda: catalogue.layers.get("communities", (None, None))[1])
 
     @app.post("/api/v1/commands", status_code=202, response_model=CommandAccepted, tags=["commands"],
               responses={403: {"model": CommandRefused}, 404: {"model": CommandRefused},
@@ -197,6 +205,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
             "# TYPE pingshan_gateway_uptime_seconds gauge",
             f"pingshan_gateway_uptime_seconds {time.monotonic() - started:.1f}",
             *(ingest.metrics_lines() if ingest is not None else []),
+            *http_ingest.metrics_lines(),
         ]
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
@@ -259,8 +268,8 @@ async def _event_stream(replica: Replica, street: str | None, topics: tuple[str,
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pingshan-gateway", description="坪山区数据网关（NATS JetStream）")
-    p.add_argument("command", nargs="?", choices=["serve", "openapi", "users"], default="serve",
-                   help="serve (default); openapi: print the OpenAPI document; users add|list|remove …")
+    p.add_argument("command", nargs="?", choices=["serve", "openapi", "users", "sources"], default="serve",
+                   help="serve (default); openapi: print the OpenAPI document; users|sources add|list|remove …")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8443)
     p.add_argument("--nats", default="nats://127.0.0.1:4222", metavar="URL[,URL…]",
@@ -272,6 +281,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--iot-flush-s", type=float, default=1.0, metavar="S",
                    help="window of the MQTT device ingest (one reading.batch per street per window); 0: no ingest")
     add_identity_args(p, "pingshan-gateway")
+    p.add_argument("--sources", default=None, metavar="FILE",
+                   help="API keys of the systems that post CAP warnings and citizen events (pingshan-gateway sources add …)")
+    p.add_argument("--demo-sources", action="store_true",
+                   help="the demo sources with public keys (demo-cap-key, demo-events-key, …): demos and tests only")
     p.add_argument("--tls-cert", default=None, metavar="PEM", help="serve HTTPS with this certificate")
     p.add_argument("--tls-key", default=None, metavar="PEM", help="the certificate's private key")
     return p
@@ -284,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["users"]:
         return users_main(argv[1:])
+    if argv[:1] == ["sources"]:
+        return sources_main(argv[1:])
     args = _parser().parse_args(argv)
     servers = [u.strip() for u in args.nats.split(",") if u.strip()]
     if args.command == "openapi":
@@ -294,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         book = token_book(args)
+        if args.sources is not None and args.demo_sources:
+            raise ValueError("--sources 与 --demo-sources 只能选一个")
+        sources = SourceDirectory.load(args.sources) if args.sources else SourceDirectory.demo() if args.demo_sources else None
     except (UsersFileError, OSError, ValueError) as exc:
         print(f"无法启动：{exc}", file=sys.stderr)
         return 2
@@ -310,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     base_url = f"{'https' if tls else 'http'}://{host}:{port}"
     app = create_app(servers, book, stream_replicas=args.stream_replicas, retention=args.retention,
-                     keepalive_s=args.keepalive_s, iot_flush_s=args.iot_flush_s or None)
+                     keepalive_s=args.keepalive_s, iot_flush_s=args.iot_flush_s or None, sources=sources)
     ssl_args: dict[str, Any] = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if tls else {}
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                            timeout_graceful_shutdown=1, timeout_keep_alive=5, **ssl_args))
