@@ -477,7 +477,8 @@ def event_problem(exc: ValidationError) -> tuple[str, str]:
 
 
 def _sources_parser() -> _Parser:
-    parser = _Parser(prog="pingshan-gateway sources", description="管理接入源文件（预警发布系统、12345 热线等的接入密钥）")
+    parser = _Parser(prog="pingshan-gateway sources",
+                     description="管理接入源文件（预警发布系统、12345 热线等的接入密钥）")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     add = sub.add_parser("add", help="添加接入源，生成并只显示一次新密钥")
     add.add_argument("name")

@@ -65,6 +65,8 @@ EVENTS_PATH = INGEST_PREFIX + "events"
 CAP_TYPES = ("application/cap+xml", "application/xml", "text/xml")
 MAX_ROUNDS = 8
 OUTCOMES = ("accepted", "duplicate", "ignored", "rejected", "failed")
+NOT_WELL_FORMED = ("XML", "CAP 消息不允许", "无法按", "不支持的字符编码")
+"""How console.cap's reasons for a message that is not XML at all begin (400, not 422)."""
 REASONS = ("no_key", "bad_key", "wrong_kind", "wrong_source", "wrong_sender", "no_length", "oversize", "media_type",
            "not_xml", "bad_cap", "unknown_reference", "not_json", "bad_event", "contention", "unavailable")
 
@@ -170,7 +172,7 @@ class SourceIngest:
         try:
             cap = parse_cap(body)
         except CapError as exc:
-            malformed = exc.element == "alert" and exc.reason.startswith(("XML", "CAP 消息不允许", "无法按", "不支持的字符编码"))
+            malformed = exc.element == "alert" and exc.reason.startswith(NOT_WELL_FORMED)
             return self.refuse(400 if malformed else 422, "not_xml" if malformed else "bad_cap", str(exc), source.name,
                                element=exc.element)
         refusal = source.refusal("cap", cap.sender)
@@ -308,8 +310,8 @@ def add_source_routes(app: FastAPI, replica: Replica, directory: SourceDirectory
                 return ingest.refuse(413, "oversize", f"请求体过大（{length} 字节，最多 {MAX_BODY_BYTES} 字节）", name)
         return await call_next(request)
 
-    refusals: dict[int | str, dict[str, Any]] = {s: {"model": IngestRefused} for s in (400, 401, 403, 409, 411, 413, 415,
-                                                                                        422, 503)}
+    refused = (400, 401, 403, 409, 411, 413, 415, 422, 503)
+    refusals: dict[int | str, dict[str, Any]] = {s: {"model": IngestRefused} for s in refused}
 
     @app.post(CAP_PATH, status_code=202, response_model=IngestAnswer, tags=["ingest"],
               responses={200: {"model": IngestAnswer, "description": "taken before: the same alert"}, **refusals},
