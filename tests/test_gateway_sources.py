@@ -37,20 +37,29 @@ def until(pred: Any, timeout_s: float = 15.0) -> Any:
 
 
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
-    """One nats-server, the synthetic district in the stream, two replicas with the demo sources."""
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NatsNode, Path]]:
+    """One nats-server with the synthetic district in the stream."""
     root = tmp_path_factory.mktemp("gateway-sources")
     node = NatsNode(root, "single").start()
-    extra = ("--demo-sources", "--keepalive-s", "0.5", "--iot-flush-s", "0")
-    procs = [GatewayProcess([node.url], root, name=f"replica-{n}", extra_args=extra) for n in "ab"]
     try:
         node.wait_jetstream()
         seed_stream([node.url], seed=7, backlog=20)
+        yield node, root
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="module")
+def replicas(hub: tuple[NatsNode, Path]) -> Iterator[list[str]]:
+    """Two replicas with the demo sources."""
+    node, root = hub
+    extra = ("--demo-sources", "--keepalive-s", "0.5", "--iot-flush-s", "0")
+    procs = [GatewayProcess([node.url], root, name=f"replica-{n}", extra_args=extra) for n in "ab"]
+    try:
         yield [p.start() for p in procs]
     finally:
         for p in procs:
             p.stop()
-        node.stop()
 
 
 def token(url: str, user: str = "duty") -> str:
@@ -320,6 +329,51 @@ def test_keys_decide_who_may_post_what(replicas: list[str]) -> None:
     assert delta('pingshan_gateway_ingest_rejected_total{reason="wrong_kind"}') == 2
     assert delta('pingshan_gateway_ingest_rejected_total{reason="wrong_source"}') == 1
     assert delta('pingshan_gateway_ingest_messages_total{source="hotline_12345",outcome="rejected"}') == 2
+
+
+def sources_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "gateway.server", "sources", *args], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+
+
+def test_a_sources_file_keeps_hashes_only_and_a_key_added_later_works_without_a_restart(
+        hub: tuple[NatsNode, Path], tmp_path: Path) -> None:
+    node, _root = hub
+    path = tmp_path / "sources.json"
+    added = sources_cli("add", "szmb", "--kind", "cap", "--sender", "demo-szmb@cap.invalid", "--file", str(path))
+    assert added.returncode == 0, added.stderr
+    cap_key = added.stdout.strip()
+    assert len(cap_key) >= 40 and "密钥只显示这一次" in added.stderr
+    stored = path.read_text(encoding="utf-8")
+    assert cap_key not in stored and json.loads(stored)["sources"]["szmb"]["key_sha256"]
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert sources_cli("add", "szmb", "--kind", "cap", "--file", str(path)).returncode == 2  # taken
+    assert sources_cli("add", "someone", "--kind", "events", "--file", str(path)).returncode == 2  # which sources?
+    gw = GatewayProcess([node.url], tmp_path, name="file-sources",
+                        extra_args=("--sources", str(path), "--iot-flush-s", "0"))
+    url = gw.start()
+    try:
+        assert post_cap(url, (CAP_DIR / "typhoon_orange.xml").read_bytes(), key=cap_key).status_code in (200, 202)
+        assert post_cap(url, (CAP_DIR / "typhoon_orange.xml").read_bytes()).status_code == 401  # no demo keys here
+        # Its sender list holds: the same key may not speak for another sender.
+        other = (CAP_DIR / "oasis_thunderstorm.xml").read_bytes()
+        assert post_cap(url, other, key=cap_key).status_code == 403
+        # A hotline key made while the gateway runs works once the file is re-read (about a second).
+        made = sources_cli("add", "hotline_12345", "--kind", "events", "--file", str(path))
+        assert made.returncode == 0, made.stderr
+        hot_key = made.stdout.strip()
+        assert until(lambda: post_event(url, event(), key=hot_key).status_code == 202)
+        listed = sources_cli("list", "--file", str(path)).stdout
+        assert "hotline_12345\tevents\thotline_12345" in listed and hot_key not in listed
+        assert sources_cli("remove", "hotline_12345", "--file", str(path)).returncode == 0
+        assert until(lambda: post_event(url, event(), key=hot_key).status_code == 401)
+    finally:
+        gw.stop()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"version": 1, "sources": {"x": {"kind": "sms", "key_sha256": "00"}}}', encoding="utf-8")
+    refused = subprocess.run([sys.executable, "-m", "gateway.server", "--sources", str(bad)], capture_output=True,
+                             text=True, timeout=60, cwd=ROOT)
+    assert refused.returncode == 2 and "接入源 x" in refused.stderr and "kind" in refused.stderr
 
 
 BOMB = """<?xml version="1.0"?>
