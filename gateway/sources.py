@@ -159,7 +159,8 @@ class SourceIngest:
             if not key:
                 return self.refuse(401, "no_key", "缺少接入密钥（X-Api-Key 请求头）",
                                    headers={"WWW-Authenticate": "ApiKey"})
-            return self.refuse(401, "bad_key", "接入密钥无效", headers={"WWW-Authenticate": "ApiKey"})
+            why = "接入密钥无效" if len(self.directory) else "接入密钥无效：本网关未配置接入源（--sources FILE）"
+            return self.refuse(401, "bad_key", why, headers={"WWW-Authenticate": "ApiKey"})
         if source.kind != kind:
             return self.refuse(403, "wrong_kind", str(source.refusal(kind, "")), source.name)
         return source
