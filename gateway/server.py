@@ -282,7 +282,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="window of the MQTT device ingest (one reading.batch per street per window); 0: no ingest")
     add_identity_args(p, "pingshan-gateway")
     p.add_argument("--sources", default=None, metavar="FILE",
-                   help="API keys of the systems that post CAP warnings and citizen events (pingshan-gateway sources add …)")
+                   help="API keys of the systems posting CAP warnings and citizen events (made with: sources add …)")
     p.add_argument("--demo-sources", action="store_true",
                    help="the demo sources with public keys (demo-cap-key, demo-events-key, …): demos and tests only")
     p.add_argument("--tls-cert", default=None, metavar="PEM", help="serve HTTPS with this certificate")
@@ -311,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
         book = token_book(args)
         if args.sources is not None and args.demo_sources:
             raise ValueError("--sources 与 --demo-sources 只能选一个")
-        sources = SourceDirectory.load(args.sources) if args.sources else SourceDirectory.demo() if args.demo_sources else None
+        sources = (SourceDirectory.load(args.sources) if args.sources
+                   else SourceDirectory.demo() if args.demo_sources else None)
     except (UsersFileError, OSError, ValueError) as exc:
         print(f"无法启动：{exc}", file=sys.stderr)
         return 2

@@ -189,11 +189,12 @@ def test_a_cap_warning_its_update_and_its_cancel_follow_one_alert(replicas: list
         assert "降级为橙色" in now["title"]
 
         # An Update that references only the previous Update still finds the warning.
-        second = (CAP_DIR / "rainstorm_update.xml").read_text(encoding="utf-8").replace(
-            "<identifier>SZMB-2026-1128-RS-002</identifier>", "<identifier>SZMB-2026-1128-RS-002b</identifier>").replace(
-            "demo-szmb@cap.invalid,SZMB-2026-1128-RS-001,2026-11-28T15:00:00+08:00",
-            "demo-szmb@cap.invalid,SZMB-2026-1128-RS-002,2026-11-28T17:00:00+08:00").replace(
-            "降级为橙色", "维持橙色")
+        second = (CAP_DIR / "rainstorm_update.xml").read_text(encoding="utf-8")
+        for was, now_ in ((">SZMB-2026-1128-RS-002<", ">SZMB-2026-1128-RS-002b<"),
+                          (",SZMB-2026-1128-RS-001,2026-11-28T15:00:00+08:00",
+                           ",SZMB-2026-1128-RS-002,2026-11-28T17:00:00+08:00"),
+                          ("降级为橙色", "维持橙色")):
+            second = second.replace(was, now_)
         up2 = post_cap(b, second)
         assert up2.status_code == 202 and up2.json()["alert_id"] == aid and up2.json()["rev"] == 4, up2.text
 
