@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from console.models import LEVEL_RANK, Alert, AlertNote, GeoPoint, WarningLevel
 
@@ -625,9 +625,12 @@ class CapLedger:
     reference to a message never seen is reported in the result, never raised.
     """
 
-    def __init__(self) -> None:
-        self._alerts: dict[str, Alert] = {}
-        self._owner: dict[tuple[str, str], str] = {}  # CAP key → console alert id
+    def __init__(self, alerts: Iterable[Alert] = (), owners: Mapping[tuple[str, str], str] | None = None) -> None:
+        """An empty ledger, or one that goes on from a picture kept elsewhere (a server's state):
+        ``alerts`` the warnings' current alerts, ``owners`` CAP (sender, identifier) → alert id.
+        Both are copied: applying a message changes nothing outside the ledger."""
+        self._alerts: dict[str, Alert] = {a.id: a for a in alerts}
+        self._owner: dict[tuple[str, str], str] = dict(owners or {})  # CAP key → console alert id
 
     def get(self, alert_id: str) -> Alert | None:
         return self._alerts.get(alert_id)

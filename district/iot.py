@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from console.models import Alert, AlertNote, Device
+from console.models import Alert, AlertNote, Device, GeoPoint
 
 # kind → (Chinese name, alert category); the same as simulator.world.DEVICE_KINDS
 # (tests/test_gateway_mqtt.py checks that they agree).
@@ -89,17 +89,21 @@ def threshold_level(device: Device, value: float) -> str:
     return "red" if far else "orange"
 
 
+def near_cameras(loc: GeoPoint | None, cameras: dict[str, object] | None, limit: int = 2) -> tuple[str, ...]:
+    """The ids of the (at most ``limit``) cameras within ``NEAR_CAMERA_DEG`` of ``loc``, nearest first."""
+    if loc is None or not cameras:
+        return ()
+    near = sorted((math.hypot(c.location.lon - loc.lon, c.location.lat - loc.lat), cid)  # type: ignore[attr-defined]
+                  for cid, c in cameras.items())
+    return tuple(cid for d, cid in near[:limit] if d <= NEAR_CAMERA_DEG)
+
+
 def threshold_alert(device: Device, value: float, alert_id: str, now: datetime,
                     cameras: dict[str, object] | None = None) -> Alert:
     """The new alert a crossing raises (status new, source ``iot_threshold``, near cameras attached)."""
     title, desc = threshold_text(device, value)
     category = DEVICE_KIND_RULES.get(device.kind, ("", "waterlogging"))[1]
-    cams: tuple[str, ...] = ()
-    if cameras:
-        loc = device.location
-        near = sorted((math.hypot(c.location.lon - loc.lon, c.location.lat - loc.lat), cid)  # type: ignore[attr-defined]
-                      for cid, c in cameras.items())
-        cams = tuple(cid for d, cid in near[:2] if d <= NEAR_CAMERA_DEG)
+    cams = near_cameras(device.location, cameras)
     return Alert(id=alert_id, rev=1, level=threshold_level(device, value), status="new",  # type: ignore[arg-type]
                  source="iot_threshold", category=category, title=title, description=desc, street=device.street,
                  community=device.community, location=device.location, device_id=device.id, camera_ids=cams,

@@ -22,7 +22,7 @@ import json
 import logging
 import random
 from collections import OrderedDict, deque
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from console.models import (Alert, Camera, Command, CommandRefused, Device, Incident, IndicatorValuesEnvelope, Reset,
                             ResetEnvelope, Task)
@@ -90,6 +90,7 @@ class Replica:
         self._background: set[asyncio.Task[None]] = set()
         self._sub: Any = None
         self._settler_task: asyncio.Task[None] | None = None
+        self.watchers: list[Callable[[Event], None]] = []  # see every folded envelope (gateway.sources: CAP ids)
         self.metrics: dict[str, float] = {"events_folded": 0, "events_out": 0, "commands_accepted": 0,
                                           "commands_refused": 0, "commands_replayed": 0, "command_conflicts": 0,
                                           "resumes": 0, "resets": 0}
@@ -129,6 +130,8 @@ class Replica:
                 self._remember(ev.object_id, json.loads(ev.data))
         else:
             self._apply_envelope(ev)
+            for watch in self.watchers:
+                watch(ev)
             body = ev.served()
             self.ring.append((ev.seq, ev.etype, ev.street, body))
             self.hub.publish(ev.seq, ev.etype, ev.street, body)

@@ -9,6 +9,8 @@ prints ``GATEWAY READY <base_url>`` once it has folded the stream and listens
 plans, plus ``/healthz``, ``/readyz`` and ``/metrics`` (Prometheus text).
 ``pingshan-gateway users …`` manages a users file (as ``pingshan-feed users``); ``pingshan-gateway
 tokens list|revoke …`` the login tokens every replica shares (:func:`gateway.grants.tokens_main`).
+CAP warnings and citizen events come in over HTTP with per-source API keys
+(``--sources FILE`` or ``--demo-sources``; ``pingshan-gateway sources …``; :mod:`gateway.sources`).
 
 The rules are the rulebook's (``district``): the same roles, scope, limits, masking and
 login throttling as the embedded feed; the storage is :mod:`gateway.stream`.
@@ -30,10 +32,12 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from console.models import Command, CommandAccepted, CommandRefused, Snapshot
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
+from district.sources import SourceDirectory, sources_main
 from gateway.fanout import Subscriber
 from gateway.grants import JetStreamGrants, tokens_main
 from gateway.ingest import IotIngest
 from gateway.replica import Replica
+from gateway.sources import add_source_routes
 from gateway.street import DistrictLink
 from gateway.stream import HUB, EventLog, Topology
 from gateway.throttle import SharedLoginThrottle
@@ -70,12 +74,13 @@ class Catalogue:
 def create_app(servers: list[str], book: TokenBook | None = None, *, stream_replicas: int = 1,
                retention: int = 1_000_000, keepalive_s: float = 10.0,
                throttle: LoginThrottle | None = None, iot_flush_s: float | None = 1.0,
-               topology: Topology | None = None) -> FastAPI:
+               topology: Topology | None = None, sources: SourceDirectory | None = None) -> FastAPI:
     """The gateway as an ASGI app; NATS is connected and the stream folded when the app starts.
 
     ``iot_flush_s``: the MQTT device ingest's window (:mod:`gateway.ingest`); None runs none.
     ``topology``: the district hub (default; ``street_nodes`` to source) or a street node
     (:mod:`gateway.street`: serves its street only, goes on deciding while cut off).
+    ``sources``: who may post warnings and citizen events (:mod:`gateway.sources`); None: nobody.
     """
     book = book if book is not None else TokenBook(require_login=True, users=UserDirectory())
     events = EventLog(servers, replicas=stream_replicas, retention=retention, topology=topology)
@@ -142,6 +147,8 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
                       events=lambda scope, topics, resume: _event_stream(replica, street or scope, topics, resume,
                                                                          keepalive_s),
                       event_id="stream sequence")
+    http_ingest = add_source_routes(app, replica, sources or SourceDirectory(), precheck=ready_gate,
+                                    communities=lambda: catalogue.layers.get("communities", (None, None))[1])
 
     @app.post("/api/v1/commands", status_code=202, response_model=CommandAccepted, tags=["commands"],
               responses={403: {"model": CommandRefused}, 404: {"model": CommandRefused},
@@ -231,6 +238,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
                 "# TYPE pingshan_gateway_district_link_cuts_total counter",
                 f"pingshan_gateway_district_link_cuts_total {link.cuts}"] if link is not None else []),
             *(ingest.metrics_lines() if ingest is not None else []),
+            *http_ingest.metrics_lines(),
         ]
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
@@ -293,9 +301,9 @@ async def _event_stream(replica: Replica, street: str | None, topics: tuple[str,
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pingshan-gateway", description="坪山区数据网关（NATS JetStream）")
-    p.add_argument("command", nargs="?", choices=["serve", "openapi", "users", "tokens"], default="serve",
+    p.add_argument("command", nargs="?", choices=["serve", "openapi", "users", "tokens", "sources"], default="serve",
                    help="serve (default); openapi: print the OpenAPI document; users add|list|remove …; "
-                        "tokens list|revoke …")
+                        "tokens list|revoke …; sources add|list|remove …")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8443)
     p.add_argument("--nats", default="nats://127.0.0.1:4222", metavar="URL[,URL…]",
@@ -313,6 +321,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="at the district hub: the street nodes whose decisions the hub's stream sources")
     p.add_argument("--hub-domain", default=HUB, metavar="DOMAIN", help="the hub's JetStream domain (default hub)")
     add_identity_args(p, "pingshan-gateway")
+    p.add_argument("--sources", default=None, metavar="FILE",
+                   help="API keys of the systems posting CAP warnings and citizen events (made with: sources add …)")
+    p.add_argument("--demo-sources", action="store_true",
+                   help="the demo sources with public keys (demo-cap-key, demo-events-key, …): demos and tests only")
     p.add_argument("--tls-cert", default=None, metavar="PEM", help="serve HTTPS with this certificate")
     p.add_argument("--tls-key", default=None, metavar="PEM", help="the certificate's private key")
     return p
@@ -327,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         return users_main(argv[1:])
     if argv[:1] == ["tokens"]:
         return tokens_main(argv[1:])
+    if argv[:1] == ["sources"]:
+        return sources_main(argv[1:])
     args = _parser().parse_args(argv)
     servers = [u.strip() for u in args.nats.split(",") if u.strip()]
     if args.command == "openapi":
@@ -337,6 +351,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         book = token_book(args)
+        if args.sources is not None and args.demo_sources:
+            raise ValueError("--sources 与 --demo-sources 只能选一个")
+        sources = (SourceDirectory.load(args.sources) if args.sources
+                   else SourceDirectory.demo() if args.demo_sources else None)
     except (UsersFileError, OSError, ValueError) as exc:
         print(f"无法启动：{exc}", file=sys.stderr)
         return 2
@@ -355,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     topology = Topology(street=args.street or None, hub_domain=args.hub_domain,
                         street_nodes=tuple(x.strip() for x in args.street_nodes.split(",") if x.strip()))
     app = create_app(servers, book, stream_replicas=args.stream_replicas, retention=args.retention,
-                     keepalive_s=args.keepalive_s, iot_flush_s=args.iot_flush_s or None, topology=topology)
+                     keepalive_s=args.keepalive_s, iot_flush_s=args.iot_flush_s or None, topology=topology,
+                     sources=sources)
     ssl_args: dict[str, Any] = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if tls else {}
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                            timeout_graceful_shutdown=1, timeout_keep_alive=5, **ssl_args))
