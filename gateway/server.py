@@ -38,7 +38,7 @@ from gateway.grants import JetStreamGrants, tokens_main
 from gateway.ingest import IotIngest
 from gateway.replica import Replica
 from gateway.sources import add_source_routes
-from gateway.street import DistrictLink
+from gateway.street import DistrictLink, street_node_main
 from gateway.stream import HUB, EventLog, Topology
 from gateway.throttle import SharedLoginThrottle
 from gateway.web import (KEEPALIVE, RETRY_HINT, Gate, Layers, add_catalogue_routes, add_identity_args,
@@ -301,9 +301,10 @@ async def _event_stream(replica: Replica, street: str | None, topics: tuple[str,
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pingshan-gateway", description="坪山区数据网关（NATS JetStream）")
-    p.add_argument("command", nargs="?", choices=["serve", "openapi", "users", "tokens", "sources"], default="serve",
+    p.add_argument("command", nargs="?", choices=["serve", "openapi", "users", "tokens", "sources", "street-node"],
+                   default="serve",
                    help="serve (default); openapi: print the OpenAPI document; users add|list|remove …; "
-                        "tokens list|revoke …; sources add|list|remove …")
+                        "tokens list|revoke …; sources add|list|remove …; street-node --street S --hub-leaf URL …")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8443)
     p.add_argument("--nats", default="nats://127.0.0.1:4222", metavar="URL[,URL…]",
@@ -339,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
         return users_main(argv[1:])
     if argv[:1] == ["tokens"]:
         return tokens_main(argv[1:])
+    if argv[:1] == ["street-node"]:
+        return street_node_main(argv[1:])
     if argv[:1] == ["sources"]:
         return sources_main(argv[1:])
     args = _parser().parse_args(argv)

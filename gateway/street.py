@@ -141,7 +141,7 @@ class DistrictLink:
 
 
 def leaf_conf(street: str, *, store: str, port: int, hub_leaf_urls: list[str], mqtt_port: int | None = None,
-              monitor_port: int | None = None, host: str = "127.0.0.1") -> str:
+              monitor_port: int | None = None, host: str = "127.0.0.1", mqtt_host: str | None = None) -> str:
     """The ``nats-server`` configuration of a street node: a leaf of the hub with its own JetStream domain.
 
     The leaf link carries no ``pingshan.>`` subject either way (each node's stream captures
@@ -152,8 +152,103 @@ def leaf_conf(street: str, *, store: str, port: int, hub_leaf_urls: list[str], m
     if monitor_port:
         lines.append(f"http: {host}:{monitor_port}")
     if mqtt_port:
-        lines.append(f'mqtt {{ listen: "{host}:{mqtt_port}" }}')
+        lines.append(f'mqtt {{ listen: "{mqtt_host or host}:{mqtt_port}" }}')
     urls = ", ".join(f'"{u}"' for u in hub_leaf_urls)
     lines.append(f'leafnodes {{ reconnect: 1, remotes: [ {{ urls: [{urls}], '
                  f'deny_imports: ["pingshan.>"], deny_exports: ["pingshan.>"] }} ] }}')
     return "\n".join(lines) + "\n"
+
+
+def nats_server_binary() -> str:
+    """The ``nats-server`` installed with the product (next to this Python), else the one on PATH."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    here = Path(sys.executable).parent / "nats-server"
+    if here.exists():
+        return str(here)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise FileNotFoundError("找不到 nats-server（安装包或 scripts/bootstrap.sh 会把它装在 Python 旁边）")
+    return found
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: the street's NATS server ends with the command, even a killed one."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def street_node_main(argv: list[str]) -> int:
+    """``pingshan-gateway street-node --street S --hub-leaf URL --data DIR [gateway flags…]``.
+
+    One command for a street sub-centre: writes the street's ``nats-server`` configuration
+    (a leaf of the hub, JetStream domain = the street, MQTT for the street's devices), starts
+    that server, then serves the street's gateway on it (``--street S``); stopping the command
+    stops both. Flags it does not know go to the gateway (``--users``, ``--tls-cert`` …).
+    """
+    import argparse
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    p = argparse.ArgumentParser(prog="pingshan-gateway street-node", description="街道分中心节点：NATS 叶子节点 + 街道网关")
+    p.add_argument("--street", required=True, help="street id (maluan, pingshan, biling, shijing, kengzi, longtian)")
+    p.add_argument("--hub-leaf", required=True, metavar="URL[,URL…]",
+                   help="the district hub's leafnode URLs, e.g. nats-leaf://hub-1.pingshan.example:7422")
+    p.add_argument("--data", required=True, type=Path, help="folder for the street's stream (JetStream store)")
+    p.add_argument("--nats-port", type=int, default=4222, help="the street's NATS port (loopback)")
+    p.add_argument("--mqtt-port", type=int, default=1883, help="MQTT port for the street's devices (0: none)")
+    p.add_argument("--mqtt-host", default="127.0.0.1", help="address the devices reach (0.0.0.0: every interface)")
+    args, rest = p.parse_known_args(argv)
+    from district.catalogue import catalogue
+
+    streets = catalogue().street_name
+    if args.street not in streets:
+        print(f"未知的街道：{args.street}（可选：{'、'.join(streets)}）", file=sys.stderr)
+        return 2
+    try:
+        binary = nats_server_binary()
+    except FileNotFoundError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    args.data.mkdir(parents=True, exist_ok=True)
+    conf = args.data / f"nats-street-{args.street}.conf"
+    conf.write_text(leaf_conf(args.street, store=str(args.data / "jetstream"), port=args.nats_port,
+                              hub_leaf_urls=[u.strip() for u in args.hub_leaf.split(",") if u.strip()],
+                              mqtt_port=args.mqtt_port or None, mqtt_host=args.mqtt_host), encoding="utf-8")
+    log_path = args.data / "nats-server.log"
+    with open(log_path, "ab") as log_file:
+        proc = subprocess.Popen([binary, "-c", str(conf)], stdout=log_file, stderr=log_file,
+                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", args.nats_port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    print(f"街道 NATS 节点未能启动，见 {log_path}", file=sys.stderr)
+                    return 1
+                time.sleep(0.1)
+        print(f"STREET NODE {args.street} nats://127.0.0.1:{args.nats_port}"
+              f"{f' mqtt://{args.mqtt_host}:{args.mqtt_port}' if args.mqtt_port else ''}", flush=True)
+        from gateway.server import main as gateway_main
+
+        return gateway_main(["--street", args.street, "--nats", f"nats://127.0.0.1:{args.nats_port}", *rest])
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -292,3 +292,47 @@ def _settled(a: Any) -> bool:
 def _street_unit(url: str, tok: str) -> str:
     units = snapshot(url, tok).units
     return next(u.id for u in units if u.parent == f"street.{STREET}")
+
+
+def test_one_command_starts_a_street_node_and_stopping_it_stops_both(topo: Topo, tmp_path: Path) -> None:
+    """``pingshan-gateway street-node``: the street's NATS leaf (the product writes its config) and gateway."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.natsupport import ROOT, free_port, terminate, wait_port
+
+    nats_port, mqtt_port = free_port(), free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway.server", "street-node", "--street", "pingshan",
+         "--hub-leaf", f"nats-leaf://127.0.0.1:{topo.hub.leaf_port}", "--data", str(tmp_path / "node"),
+         "--nats-port", str(nats_port), "--mqtt-port", str(mqtt_port), "--port", "0", "--demo-users",
+         "--iot-flush-s", "0.5"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=open(tmp_path / "node.log", "wb"), start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline().decode()
+        assert first.startswith(f"STREET NODE pingshan nats://127.0.0.1:{nats_port}"), first
+        ready = proc.stdout.readline().decode()
+        assert ready.startswith("GATEWAY READY "), ready
+        url = ready.split()[-1]
+        wait_port(mqtt_port)
+        until(lambda: readyz(url).get("district_link") == "linked", 20)
+        assert readyz(url)["node"] == "pingshan"
+        tok = token(url, "pingshan")
+        until(lambda: any(a.street == "pingshan" for a in alerts(url, tok).values()), 30)
+        assert all(a.street in ("pingshan", None) for a in alerts(url, tok).values())
+        conf = (tmp_path / "node" / "nats-street-pingshan.conf").read_text(encoding="utf-8")
+        assert 'domain: "pingshan"' in conf and 'deny_exports: ["pingshan.>"]' in conf
+    finally:
+        terminate(proc)  # the command only: its NATS server must go with it
+
+    def nats_gone() -> bool:
+        import socket
+        try:
+            socket.create_connection(("127.0.0.1", nats_port), timeout=0.3).close()
+            return False
+        except OSError:
+            return True
+    until(nats_gone, 15)
