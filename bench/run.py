@@ -19,6 +19,7 @@ BENCHES = [
     ("wartime: declaration → layout ready, after-action report", ["bench_wartime.py"]),
     ("gateway on NATS JetStream: commands/s through one and two replicas, resume", ["bench_gateway.py"]),
     ("gateway: devices over MQTT in → SSE out, ratio to bare NATS", ["bench_gateway_mqtt.py"]),
+    ("street node cut off: alarm latency while cut, catch-up after a 10-minute cut", ["bench_street.py"]),
 ]
 
 
