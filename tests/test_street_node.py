@@ -336,3 +336,37 @@ def test_one_command_starts_a_street_node_and_stopping_it_stops_both(topo: Topo,
         except OSError:
             return True
     until(nats_gone, 15)
+
+
+def test_the_self_check_reports_the_street_nodes_link_to_the_district(topo: Topo) -> None:
+    """``pingshan-console --self-check --backend <street node>``: the installer's check says how the link is."""
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from console.gateway import GatewayError, readiness
+    from tests.natsupport import ROOT
+
+    street_url, hub_url = str(topo.street_gw.url), str(topo.hub_gw.url)
+    until(lambda: readyz(street_url).get("district_link") == "linked", 30)
+    assert asyncio.run(readiness(hub_url)) == "就绪，节点 hub"
+    assert asyncio.run(readiness(street_url)) == "就绪，街道节点 maluan，区中心链路：已连接"
+    topo.link.cut()
+    try:
+        until(lambda: readyz(street_url).get("district_link") == "cut", 15)
+        assert asyncio.run(readiness(street_url)).endswith("区中心链路：断开（本街道自主处置）")
+        env = dict(os.environ, PYTHONPATH=str(ROOT), QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu")
+        env.pop("QT_QPA_PLATFORM", None)
+        proc = subprocess.run([sys.executable, "-m", "widgets.app", "--self-check", "--backend", street_url],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+        assert f"OK   gateway {street_url} 就绪，街道节点 maluan，区中心链路：断开（本街道自主处置）" in proc.stdout, \
+            proc.stdout + proc.stderr[-2000:]
+    finally:
+        topo.link.heal()
+    try:
+        asyncio.run(readiness("http://127.0.0.1:9"))
+    except GatewayError as exc:
+        assert str(exc)
+    else:
+        raise AssertionError("an unreachable gateway must be an error")

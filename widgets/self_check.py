@@ -13,7 +13,9 @@ cache, and checks, each with a bounded wait:
    the core opens it, and the page asks for them through the ``pstile://`` scheme
    handler (:func:`cached_tile_url`), with no tile source configured;
 4. 视频 — the video wall plays the bundled clip (``resources/selfcheck/clip.mp4``)
-   through QtMultimedia's FFmpeg backend.
+   through QtMultimedia's FFmpeg backend;
+5. 网关 — with ``--backend`` (repeatable): each gateway's ``/readyz``; a street sub-centre's
+   node also reports its link to the district (已连接 / 断开（本街道自主处置）).
 
 Prints ``OK <check> …`` / ``FAIL <check> …`` lines and ``TIMING name=seconds`` lines.
 """
@@ -224,6 +226,14 @@ async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> N
         else:
             states = ", ".join(f"{t.camera_id}:{t.state}" for t in tiles)
             report.fail("video", f"内置视频片段未能播放（{states}）")
+        # 5. The gateways this seat is given (a street node also says how its link to the district is).
+        for url in getattr(args, "backend", None) or ():
+            from console.gateway import GatewayError, readiness
+
+            try:
+                report.ok("gateway", f"{url} {await readiness(url, getattr(args, 'verify', True))}")
+            except GatewayError as exc:
+                report.fail("gateway", f"{url} 无法连接：{exc}")
         if getattr(args, "screenshot", None) is not None:
             args.screenshot.mkdir(parents=True, exist_ok=True)
             window.grab().save(str(args.screenshot / "self-check.png"), "PNG")
