@@ -393,7 +393,7 @@ class UserDirectory:
             with suppress(OSError):
                 os.unlink(tmp)
             raise
-        _fsync_dir(parent)
+        fsync_dir(parent)
         if self.path is None:
             self.path = target
         return target
@@ -418,7 +418,7 @@ class UserDirectory:
         self._accounts[user.username] = _Account(user, password)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # The rename itself survives a power cut only once the folder is synced (POSIX; no-op elsewhere).
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -1024,26 +1024,26 @@ class _Opaque:
 # --------------------------------------------------------------------------- pingshan-feed users
 
 
-class _UsageError(Exception):
+class UsageError(Exception):
     def __init__(self, status: int, message: str = "") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
 
 
-class _Parser(argparse.ArgumentParser):
+class CliParser(argparse.ArgumentParser):
     """argparse that reports instead of exiting (the caller returns the status)."""
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        raise _UsageError(status, message or "")
+        raise UsageError(status, message or "")
 
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(2, f"{self.format_usage()}{self.prog}：用法错误：{message}\n")
+        raise UsageError(2, f"{self.format_usage()}{self.prog}：用法错误：{message}\n")
 
 
-def _users_parser() -> _Parser:
-    parser = _Parser(prog="pingshan-feed users", description="管理用户文件（账号、角色、范围、密码散列）")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _users_parser() -> CliParser:
+    parser = CliParser(prog="pingshan-feed users", description="管理用户文件（账号、角色、范围、密码散列）")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=CliParser)
     add = sub.add_parser("add", help="添加用户（密码两次输入，或 --password-stdin 从标准输入读一行）")
     add.add_argument("username")
     add.add_argument("--role", required=True, help="viewer / operator / supervisor / administrator")
@@ -1067,19 +1067,31 @@ def _read_password(from_stdin: bool) -> str:
         first = getpass.getpass("密码：")
         second = getpass.getpass("再次输入密码：")
     except (EOFError, KeyboardInterrupt):
-        raise _UsageError(2, "未输入密码\n") from None
+        raise UsageError(2, "未输入密码\n") from None
     if first != second:
-        raise _UsageError(2, "两次输入的密码不一致\n")
+        raise UsageError(2, "两次输入的密码不一致\n")
     return first
 
 
-def users_main(argv: list[str]) -> int:
-    """``pingshan-feed users add|list|remove …`` (``argv`` starts after ``users``).
-
-    0 on success, 2 on a usage or validation error (Chinese message on stderr), 1 when
-    the file cannot be written.
-    """
+def file_command(run: Callable[[], int], what: str) -> int:
+    """Run one ``users``/``sources`` file command: 0 on success, 2 on a usage or validation
+    error (Chinese message on stderr), 1 when the file (``what``: 用户文件 …) cannot be written."""
     try:
+        return run()
+    except UsageError as exc:
+        (sys.stdout if exc.status == 0 else sys.stderr).write(exc.message)
+        return exc.status
+    except ValueError as exc:  # the file's own errors included
+        print(str(exc), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"无法写入{what}：{exc}", file=sys.stderr)
+        return 1
+
+
+def users_main(argv: list[str]) -> int:
+    """``pingshan-feed users add|list|remove …`` (``argv`` starts after ``users``); see :func:`file_command`."""
+    def run() -> int:
         args = _users_parser().parse_args(argv)
         directory = UserDirectory.load(args.file, missing_ok=args.command == "add")
         if args.command == "list":
@@ -1088,24 +1100,17 @@ def users_main(argv: list[str]) -> int:
             return 0
         if args.command == "remove":
             if directory.remove(args.username) is None:
-                raise _UsageError(2, f"用户文件 {args.file} 中没有用户 {args.username}\n")
+                raise UsageError(2, f"用户文件 {args.file} 中没有用户 {args.username}\n")
             directory.save()
             print(f"已删除用户 {args.username}")
             return 0
         if args.username in directory:
-            raise _UsageError(2, f"用户 {args.username} 已存在\n")
+            raise UsageError(2, f"用户 {args.username} 已存在\n")
         directory.check_account(args.username, args.role, args.scope, args.name)  # before asking for a password
         password = _read_password(args.password_stdin)
         user = directory.add(args.username, password, role=args.role, scope=args.scope, name=args.name)
         directory.save()
         print(f"已添加用户 {user.username}（{user.name}，{user.role}，{user.scope}）")
         return 0
-    except _UsageError as exc:
-        (sys.stdout if exc.status == 0 else sys.stderr).write(exc.message)
-        return exc.status
-    except ValueError as exc:  # UsersFileError included
-        print(str(exc), file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"无法写入用户文件：{exc}", file=sys.stderr)
-        return 1
+
+    return file_command(run, "用户文件")

@@ -49,7 +49,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from console.models import Alert, AlertNote, GeoPoint, WarningLevel
 from district.catalogue import catalogue
-from district.identity import _fsync_dir, _Parser, _UsageError
+from district.identity import CliParser, UsageError, file_command, fsync_dir
 from district.iot import near_cameras
 from district.limits import MAX_ID_CHARS, MAX_TEXT_CHARS
 
@@ -210,7 +210,7 @@ class SourceDirectory:
             with suppress(OSError):
                 os.unlink(tmp)
             raise
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         if self.path is None:
             self.path = target
         return target
@@ -476,10 +476,10 @@ def event_problem(exc: ValidationError) -> tuple[str, str]:
 # --------------------------------------------------------------------------- CLI
 
 
-def _sources_parser() -> _Parser:
-    parser = _Parser(prog="pingshan-gateway sources",
+def _sources_parser() -> CliParser:
+    parser = CliParser(prog="pingshan-gateway sources",
                      description="管理接入源文件（预警发布系统、12345 热线等的接入密钥）")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=CliParser)
     add = sub.add_parser("add", help="添加接入源，生成并只显示一次新密钥")
     add.add_argument("name")
     add.add_argument("--kind", required=True, choices=KINDS, help="cap：CAP 1.2 预警；events：群众事件（JSON）")
@@ -497,12 +497,9 @@ def _sources_parser() -> _Parser:
 
 
 def sources_main(argv: list[str]) -> int:
-    """``pingshan-gateway sources add|list|remove …`` (``argv`` starts after ``sources``).
-
-    0 on success, 2 on a usage or validation error (Chinese message on stderr), 1 when
-    the file cannot be written.
-    """
-    try:
+    """``pingshan-gateway sources add|list|remove …`` (``argv`` starts after ``sources``); see
+    :func:`district.identity.file_command`."""
+    def run() -> int:
         args = _sources_parser().parse_args(argv)
         directory = SourceDirectory.load(args.file, missing_ok=args.command == "add")
         if args.command == "list":
@@ -512,7 +509,7 @@ def sources_main(argv: list[str]) -> int:
             return 0
         if args.command == "remove":
             if directory.remove(args.name) is None:
-                raise _UsageError(2, f"接入源文件 {args.file} 中没有接入源 {args.name}\n")
+                raise UsageError(2, f"接入源文件 {args.file} 中没有接入源 {args.name}\n")
             directory.save()
             print(f"已删除接入源 {args.name}")
             return 0
@@ -525,12 +522,5 @@ def sources_main(argv: list[str]) -> int:
         print(f"已添加接入源 {args.name}（{what}）。密钥只显示这一次，请交给该系统保存：", file=sys.stderr)
         print(key)
         return 0
-    except _UsageError as exc:
-        (sys.stdout if exc.status == 0 else sys.stderr).write(exc.message)
-        return exc.status
-    except ValueError as exc:  # SourcesFileError included
-        print(str(exc), file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"无法写入接入源文件：{exc}", file=sys.stderr)
-        return 1
+
+    return file_command(run, "接入源文件")

