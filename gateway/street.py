@@ -160,14 +160,17 @@ def leaf_conf(street: str, *, store: str, port: int, hub_leaf_urls: list[str], m
 
 
 def nats_server_binary() -> str:
-    """The ``nats-server`` installed with the product (next to this Python), else the one on PATH."""
+    """The ``nats-server`` installed with the product (next to this Python, or in the frozen
+    bundle's ``_internal``), else the one on PATH."""
     import shutil
     import sys
     from pathlib import Path
 
-    here = Path(sys.executable).parent / "nats-server"
-    if here.exists():
-        return str(here)
+    for folder in (Path(sys.executable).parent, Path(getattr(sys, "_MEIPASS", sys.executable)).parent,
+                   Path(getattr(sys, "_MEIPASS", "") or sys.executable)):
+        here = folder / "nats-server"
+        if here.is_file():
+            return str(here)
     found = shutil.which("nats-server")
     if found is None:
         raise FileNotFoundError("找不到 nats-server（安装包或 scripts/bootstrap.sh 会把它装在 Python 旁边）")

@@ -13,6 +13,11 @@ For each street it writes, with the street's profile baked in (the bundle's
   to ``~/.local/opt`` and ``~/.local/share/applications``), then runs the self-check;
 - ``pingshan-console-<street>_<version>_amd64.deb`` when ``dpkg-deb`` is available.
 
+Both carry the street's node as well (``street-node/``): a systemd unit
+``pingshan-street-node-<street>.service`` that runs ``pingshan-console street-node --street
+<street>`` (the bundled ``nats-server`` as a leaf of the district hub, and the street gateway),
+and ``street-node.env``, where the sub-centre writes the hub's leafnode URL and its users file.
+
 Standard library only.  The profile must validate before anything is written.
 """
 
@@ -77,10 +82,57 @@ mkdir -p "$PREFIX" "$APPS" "$BIN"
 cp -a "$HERE/app/." "$PREFIX/"
 sed "s#@PREFIX@#$PREFIX#g" "$HERE/$NAME.desktop.in" > "$APPS/$NAME.desktop"
 ln -sf "$PREFIX/pingshan-console" "$BIN/$NAME"
+if [ "$(id -u)" = 0 ] && [ -d /etc/systemd/system ]; then
+    mkdir -p /etc/pingshan
+    [ -f /etc/pingshan/street-node-{street}.env ] || cp "$HERE/street-node/street-node-{street}.env" /etc/pingshan/
+    sed "s#/opt/$NAME#$PREFIX#g" "$HERE/street-node/pingshan-street-node-{street}.service" \
+        > /etc/systemd/system/pingshan-street-node-{street}.service
+    echo "街道分中心节点已安装（未启用）：编辑 /etc/pingshan/street-node-{street}.env 后运行 systemctl enable --now pingshan-street-node-{street}"
+fi
 echo "已安装到 $PREFIX ；正在自检…"
 "$PREFIX/pingshan-console" --self-check
 echo "完成：在应用菜单中打开“坪山值班台 · {title}”，或运行 $NAME"
 """
+
+
+STREET_NODE_ENV = """# 坪山值班台 · {title}：街道分中心节点（NATS 叶子节点 + 街道网关）的设置。
+# 填好后：systemctl enable --now pingshan-street-node-{street}
+# 区中心 NATS 的 leafnode 地址（可写多个，逗号分隔）
+PINGSHAN_HUB_LEAF=nats-leaf://hub-1.pingshan.example:7422,nats-leaf://hub-2.pingshan.example:7422
+# 街道网关的用户文件（pingshan-console street-node 同目录下用 pingshan-gateway users add 生成）
+PINGSHAN_USERS=/etc/pingshan/users.json
+# 本街道事件流的数据目录、网关端口、设备 MQTT 地址
+PINGSHAN_DATA=/var/lib/pingshan-street-node-{street}
+PINGSHAN_PORT=8443
+PINGSHAN_MQTT_HOST=0.0.0.0
+"""
+
+STREET_NODE_UNIT = """[Unit]
+Description=Pingshan street node {street} (NATS leaf + street gateway) — {title}
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+EnvironmentFile=/etc/pingshan/street-node-{street}.env
+ExecStart={prefix}/pingshan-console street-node --street {street} --hub-leaf ${{PINGSHAN_HUB_LEAF}} \
+    --data ${{PINGSHAN_DATA}} --mqtt-host ${{PINGSHAN_MQTT_HOST}} --host 0.0.0.0 --port ${{PINGSHAN_PORT}} \
+    --users ${{PINGSHAN_USERS}}
+Restart=on-failure
+RestartSec=3
+StateDirectory=pingshan-street-node-{street}
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def street_node_files(folder: Path, street: str, title: str, prefix: str) -> None:
+    """The street node's systemd unit and settings file (the node itself is in the bundle)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"pingshan-street-node-{street}.service").write_text(
+        STREET_NODE_UNIT.format(street=street, title=title, prefix=prefix), encoding="utf-8")
+    (folder / f"street-node-{street}.env").write_text(STREET_NODE_ENV.format(street=street, title=title),
+                                                        encoding="utf-8")
 
 
 def bake(bundle: Path, street: str, dest: Path) -> None:
@@ -101,12 +153,17 @@ def make_tarball(bundle: Path, out: Path, street: str, title: str) -> Path:
         top.mkdir()
         bake(bundle, street, top / "app")
         (top / f"{name}.desktop.in").write_text(desktop_entry(street, title, "@PREFIX@"), encoding="utf-8")
+        street_node_files(top / "street-node", street, title, f"/opt/{name}")
         install = top / "install.sh"
         install.write_text(INSTALL_SH.format(street=street, title=title), encoding="utf-8")
         install.chmod(0o755)
         (top / "README.txt").write_text(
             f"坪山值班台 · {title}\n\n安装：解压后运行 ./install.sh（root 安装到 /opt，普通用户安装到 ~/.local）。\n"
-            f"本安装包已内置配置 “{street}”：只显示{title}的数据。\n", encoding="utf-8")
+            f"本安装包已内置配置 “{street}”：只显示{title}的数据。\n\n"
+            f"街道分中心节点（与区中心断开时本街道照常处置）：以 root 安装后，编辑\n"
+            f"/etc/pingshan/street-node-{street}.env（区中心 leafnode 地址、用户文件），再运行\n"
+            f"systemctl enable --now pingshan-street-node-{street}；值班台用 --backend http://127.0.0.1:8443 连接本节点。\n",
+            encoding="utf-8")
         with tarfile.open(target, "w:gz", compresslevel=1) as tar:
             tar.add(top, arcname=name)
     return target
@@ -125,6 +182,10 @@ def make_deb(bundle: Path, out: Path, street: str, title: str) -> Path | None:
         apps = root / "usr" / "share" / "applications"
         apps.mkdir(parents=True)
         (apps / f"{name}.desktop").write_text(desktop_entry(street, title, prefix), encoding="utf-8")
+        street_node_files(root / "lib" / "systemd" / "system", street, title, prefix)
+        etc = root / "etc" / "pingshan"
+        etc.mkdir(parents=True)
+        (root / "lib" / "systemd" / "system" / f"street-node-{street}.env").rename(etc / f"street-node-{street}.env")
         bindir = root / "usr" / "bin"
         bindir.mkdir(parents=True)
         (bindir / name).symlink_to(f"{prefix}/pingshan-console")
@@ -144,6 +205,7 @@ def make_deb(bundle: Path, out: Path, street: str, title: str) -> Path | None:
             f" 坪山区城市运行指挥中心值班台（{title}），内置该街道的配置。",
             "",
         ]), encoding="utf-8")
+        (debian / "conffiles").write_text(f"/etc/pingshan/street-node-{street}.env\n", encoding="utf-8")
         subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "-z1", "--build", str(root), str(target)],
                        check=True, stdout=subprocess.DEVNULL)
     return target

@@ -29,6 +29,20 @@ def test_self_check_passes_and_reports_timings() -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_the_frozen_entry_point_runs_a_street_node() -> None:
+    """The bundle's one program also starts a street sub-centre's node (its usage answers here)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "packaging" / "pingshan_console.py"), "street-node", "--help"],
+                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "--hub-leaf" in proc.stdout and "--street" in proc.stdout
+    bad = subprocess.run([sys.executable, str(ROOT / "packaging" / "pingshan_console.py"), "street-node", "--street",
+                          "nowhere", "--hub-leaf", "nats-leaf://127.0.0.1:7422", "--data", "/nonexistent/x"],
+                         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "未知的街道：nowhere" in bad.stderr
+
+
 def test_street_installer_bakes_the_profile_in(tmp_path: Path) -> None:
     bundle = tmp_path / "pingshan-console"
     (bundle / "_internal" / "resources" / "profiles").mkdir(parents=True)
@@ -49,10 +63,18 @@ def test_street_installer_bakes_the_profile_in(tmp_path: Path) -> None:
                 f"{top}/app/pingshan-console.svg"} <= names
         baked = tar.extractfile(f"{top}/app/_internal/resources/profiles/default_profile")
         assert baked is not None and baked.read().decode().strip() == "biling"
+        unit = tar.extractfile(f"{top}/street-node/pingshan-street-node-biling.service")
+        assert unit is not None
+        unit_text = unit.read().decode("utf-8")
+        env_file = tar.extractfile(f"{top}/street-node/street-node-biling.env")
+        assert env_file is not None and "PINGSHAN_HUB_LEAF=" in env_file.read().decode("utf-8")
         desktop = tar.extractfile(f"{top}/pingshan-console-biling.desktop.in")
         assert desktop is not None
         text = desktop.read().decode("utf-8")
     assert "Exec=@PREFIX@/pingshan-console --profile biling" in text and "碧岭街道分中心" in text
+    # The street's node comes with it: the bundled program runs it (street-node), systemd keeps it up.
+    assert "ExecStart=/opt/pingshan-console-biling/pingshan-console street-node --street biling" in unit_text
+    assert "--hub-leaf ${PINGSHAN_HUB_LEAF}" in unit_text and "EnvironmentFile=/etc/pingshan/street-node-biling.env" in unit_text
 
     # install.sh puts the bundle in place, registers the menu entry and runs the self-check.
     unpacked = tmp_path / "unpacked"
