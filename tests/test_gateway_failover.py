@@ -239,6 +239,71 @@ def test_a_nats_node_killed_mid_burst_leaves_every_console_with_the_survivors_pi
                       "resume_s_max": round(max(r for r in resumed if r is not None), 2)}))
 
 
+# ---------------------------------------------------------------------------- a replica behind the stream
+
+
+class _LaggingLog:
+    """The stream as a replica sees it while its fold lags (its ordered consumer being recreated after a
+    NATS node died): ``held`` are stored but not folded yet; the consumer delivers them when the
+    replica asks where the stream ends (as it would a moment later)."""
+
+    def __init__(self, held: list[Any]) -> None:
+        self.replica: Any = None
+        self.held = held
+        self.last = max(ev.seq for ev in held)
+        self.stored: list[list[Any]] = []
+
+    async def bounds(self) -> tuple[int, int]:
+        for ev in self.held:
+            self.replica._fold(ev)
+        self.held = []
+        return 1, self.last
+
+    async def answer(self, key: str) -> None:
+        return None
+
+    async def keep_answer(self, key: str, record: dict[str, Any]) -> None:
+        return None
+
+    async def publish(self, batch: list[Any]) -> int:
+        from gateway.stream import Event
+
+        self.stored.append(batch)
+        for m in batch:
+            self.last += 1
+            kind = "cmd" if m.subject.startswith("pingshan.cmd.") else "ev"
+            obj = m.subject.split(".")[-1]
+            self.replica._fold(Event(self.last, m.subject, kind, "alert.upsert" if kind == "ev" else "", None, obj,
+                                     m.data, m.headers))
+        return self.last
+
+
+def test_a_replica_behind_the_stream_stores_no_refusal_decided_on_its_stale_picture() -> None:
+    """An alert stored (by the producer, or another replica) but not yet folded here: acknowledging it
+    must not be answered, and stored for good, as 404 "no such alert"."""
+    from datetime import datetime, timezone
+
+    from console.models import Alert, Command
+    from district.roles import User
+    from gateway.replica import Replica, envelope_message
+    from gateway.stream import Event
+
+    now = datetime.now(timezone.utc)
+    alert = Alert(id="FO000001", rev=1, level="yellow", status="new", source="hotline_12345", category="waterlogging",
+                  title="积水", street="maluan", created_at=now, updated_at=now)
+    m = envelope_message("alert.upsert", alert, "maluan", None)
+    log_ = _LaggingLog([Event(7, m.subject, "ev", "alert.upsert", "maluan", alert.id, m.data, m.headers)])
+    replica = Replica(log_)  # type: ignore[arg-type]
+    log_.replica = replica
+    cmd = Command.model_validate({"id": "cmd-behind-0001", "kind": "alert.acknowledge", "target_id": alert.id, "operator": "x",
+                                  "issued_at": now.isoformat(), "args": {}})
+    duty = User("duty", "operator", "值班员")
+    status, body = asyncio.run(replica.execute(cmd, duty, cmd.id))
+    assert status == 202, body
+    assert replica.rules.alerts[alert.id].status == "acknowledged"
+    assert len(log_.stored) == 1 and json.loads(log_.stored[0][0].data)["status"] == 202
+
+
 # ---------------------------------------------------------------------------- the IoT lease
 
 
