@@ -19,6 +19,7 @@ BENCHES = [
     ("wartime: declaration → layout ready, after-action report", ["bench_wartime.py"]),
     ("gateway on NATS JetStream: commands/s through one and two replicas, resume", ["bench_gateway.py"]),
     ("gateway: devices over MQTT in → SSE out, ratio to bare NATS", ["bench_gateway_mqtt.py"]),
+    ("gateway failover under load: 200 consoles, SIGKILL of a replica and of a NATS node", ["bench_gateway_failover.py"]),
 ]
 
 

@@ -5,10 +5,10 @@ gateway replica, keeps every SSE id it receives (with the arrival time), counts 
 envelopes and folds ``alert.upsert`` into an alert → (rev, status) picture; when its stream
 breaks it waits the console's jittered backoff and resumes on the next replica with
 ``Last-Event-ID``. It does no de-duplication of its own, so a repeated id from a gateway
-shows. :class:`Load` makes the district busy: operator commands posted to the replicas in
-turn (a command whose replica does not answer goes to the other with the same
-``Idempotency-Key``, as the console's outbox does) and new alerts published into the stream
-as the producer does (``Nats-Msg-Id`` = alert id, so a resend after a lost ack stores nothing
+shows. :class:`Load` makes the district busy: operator commands from a few seats, half of
+them on each replica (a seat whose replica does not answer moves to the other and resends with
+the same ``Idempotency-Key``, as the console's outbox does), and new alerts published into the
+stream as the producer does (``Nats-Msg-Id`` = alert id, so a resend after a lost ack stores nothing
 twice). :func:`applied_counts` and :func:`alert_states` read the outcome from a snapshot.
 """
 
@@ -173,13 +173,16 @@ class StreamClient:
                 "resets": self.resets,
                 "alerts_unlike": sum(1 for k in final.keys() | self.states.keys() if final.get(k) != self.states.get(k))}
 
-    def resume_s(self, killed_at: float) -> float | None:
-        """Seconds from the last event received before ``killed_at`` to the first one after (None: none after)."""
+    def resume_s(self, killed_at: float, within_s: float = 20.0) -> float | None:
+        """The longest silence around a kill: the largest gap between consecutive events received from
+        the last one before ``killed_at`` up to ``within_s`` after it (events already on the wire at
+        the kill arrive just after it; the outage is the gap that follows). None: nothing after the kill."""
         before = [t for t in self.at if t < killed_at]
-        after = [t for t in self.at if t >= killed_at]
+        after = [t for t in self.at if killed_at <= t <= killed_at + within_s]
         if not after:
             return None
-        return after[0] - (before[-1] if before else killed_at)
+        times = [before[-1] if before else killed_at, *after]
+        return max(b - a for a, b in zip(times, times[1:]))
 
 
 def spread(values: list[float]) -> str:
@@ -201,6 +204,7 @@ class Load:
 
     RETRY_S = 0.3
     GIVE_UP_S = 60.0
+    SEATS = 8
 
     def __init__(self, http: httpx.AsyncClient, urls: list[str], tok: str, events: EventLog | None,
                  snap: dict[str, Any], *, commands_per_s: float, alerts_per_s: float, seed: int = 1,
@@ -221,21 +225,28 @@ class Load:
         self.answers: dict[str, int] = {}  # command id → final HTTP status
         self.latency: dict[str, float] = {}
         self.tries: Counter[str] = Counter()
+        self.seat_at = [k % len(urls) for k in range(self.SEATS)]  # the replica each operator seat uses now
         self.gave_up: list[str] = []
         self.alerts_made: list[str] = []
-        self.alert_resends = 0
+        self.alert_resends = 0  # alerts published more than once (a lost ack)
         self._n = 0
         self._alerts_n = 0
         self._tasks: set[asyncio.Task[Any]] = set()
 
     # ------------------------------------------------------------------ one command, answered once
 
-    async def command(self, body: dict[str, Any], first: int) -> int:
-        """Post until a final answer, moving to the other replica when one does not answer; the status."""
+    async def command(self, body: dict[str, Any], seat: int) -> int:
+        """Post from an operator seat until a final answer; the status.
+
+        Each seat uses one replica at a time (half the seats start on each); when it does not
+        answer (refused, cut, 5xx, no answer in time) the seat moves to the next replica and
+        stays there, and the command is resent with the same ``Idempotency-Key``, as the
+        console's outbox does."""
         start = time.monotonic()
-        k = first
+        seat %= len(self.seat_at)
         while True:
-            url = self.urls[k % len(self.urls)]
+            k = self.seat_at[seat]
+            url = self.urls[k]
             self.tries[body["id"]] += 1
             try:
                 r = await self.http.post(url + "/api/v1/commands", json=body, timeout=self.request_timeout_s,
@@ -246,10 +257,11 @@ class Load:
                     return r.status_code
             except httpx.HTTPError:
                 pass
+            if self.seat_at[seat] == k:  # not moved already by another of its commands
+                self.seat_at[seat] = (k + 1) % len(self.urls)
             if time.monotonic() - start > self.GIVE_UP_S:
                 self.gave_up.append(body["id"])
                 return 0
-            k += 1  # the other replica, as the console's outbox does after a refused connection or a 5xx
             await asyncio.sleep(self.RETRY_S)
 
     def next_command(self) -> dict[str, Any]:
@@ -272,7 +284,7 @@ class Load:
         m = envelope_message("alert.upsert", alert, alert.street, alert.community)
         m.headers["Nats-Msg-Id"] = aid
         start = time.monotonic()
-        seq = 0
+        seq, resent = 0, False
         while True:
             try:
                 seq = await asyncio.wait_for(self.events.publish([m]), 5.0)
@@ -280,10 +292,11 @@ class Load:
             except Conflict:
                 break  # a resend of what the stream already holds
             except Exception:  # noqa: BLE001 - the node went away: resend, the msg id keeps it once
-                self.alert_resends += 1
                 if time.monotonic() - start > self.GIVE_UP_S:
                     raise
+                resent = True
                 await asyncio.sleep(self.RETRY_S)
+        self.alert_resends += resent
         self.alerts_made.append(aid)
         self.fresh.append(aid)
         self.open.append(aid)
