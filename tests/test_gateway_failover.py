@@ -40,9 +40,8 @@ from gateway.ingest import LEASE_TTL_S
 from gateway.stream import EventLog
 from tests.failoversupport import (Load, StreamClient, alert_states, applied_counts, login, nats_of, snapshot,
                                    stream_ids)
-from tests.natsupport import ROOT, GatewayProcess, NatsNode, nats_cluster, seed_stream, terminate
+from tests.natsupport import ROOT, GatewayProcess, NatsNode, nats_cluster, seed_stream, terminate, until
 from tests.test_gateway_mqtt import Devices, SseTap, metrics, quiet_value
-from tests.natsupport import until
 
 GATEWAY_ARGS = ("--stream-replicas", "3", "--keepalive-s", "1", "--iot-flush-s", "0")
 
@@ -85,7 +84,7 @@ class Recorder:
 
     def finish(self, timeout_s: float) -> list[dict[str, Any]]:
         """Wait for the recording to end; the envelopes it recorded."""
-        out, err = self.proc.communicate(timeout=timeout_s)
+        _out, err = self.proc.communicate(timeout=timeout_s)
         assert self.proc.returncode == 0, err[-3000:]
         return [json.loads(line) for line in self.jsonl.read_text(encoding="utf-8").splitlines()]
 
@@ -373,7 +372,7 @@ def test_the_iot_lease_holder_killed_mid_window_hands_over_with_one_alert_per_cr
             m0 = metrics(str(holder.url))
             mqtt.reading(candidate, _lines(candidate)[0])
             mqtt.flush()
-            m = until(lambda: (x := metrics(str(holder.url)))[key_in] > m0[key_in] and x, 5)
+            m = until(lambda m0=m0: (x := metrics(str(holder.url)))[key_in] > m0[key_in] and x, 5)
             if m[key_windows] == m0[key_windows]:
                 holder.kill()
                 killed_at = time.monotonic()
