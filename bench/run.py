@@ -20,6 +20,7 @@ BENCHES = [
     ("gateway on NATS JetStream: commands/s through one and two replicas, resume", ["bench_gateway.py"]),
     ("gateway: devices over MQTT in → SSE out, ratio to bare NATS", ["bench_gateway_mqtt.py"]),
     ("street node cut off: alarm latency while cut, catch-up after a 10-minute cut", ["bench_street.py"]),
+    ("gateway failover under load: 200 consoles, SIGKILL of a replica and of a NATS node", ["bench_gateway_failover.py"]),
 ]
 
 

@@ -20,7 +20,9 @@ is key ``leader`` in the KV bucket ``pingshan-iot-lease`` (bucket TTL ``LEASE_TT
 taken with ``create`` (fails while another holds it), renewed with ``update`` on its last
 revision before every flush (fails once another took it: the replica stops pulling and
 drops its unacked window, which the consumer redelivers to the new holder after
-``ACK_WAIT_S``). A replica that stops deletes the key so another takes over at once.
+``ACK_WAIT_S``; a new holder that finds such a window pending waits for it to fall due before it
+pulls anything, or its first ack, ``AckPolicy.ALL``, would acknowledge that window unread). A
+replica that stops deletes the key so another takes over at once.
 So two replicas never both emit the same window; across a leader change a window may be
 emitted twice (at least once), which is harmless for batches (last values) and refused
 for alerts (their ``Nats-Msg-Id`` is the alert id, derived from the IoT stream sequence
@@ -224,6 +226,8 @@ class IotIngest:
         assert js is not None
         psub = await js.pull_subscribe_bind(CONSUMER, stream=IOT_STREAM)
         try:
+            if not await self._let_previous_window_fall_due():
+                return
             due = time.monotonic() + self.flush_s
             while not self._stopping:
                 wait = max(due - time.monotonic(), 0.01)
@@ -246,6 +250,29 @@ class IotIngest:
             self.leader = False
             with contextlib.suppress(Exception):
                 await psub.unsubscribe()
+
+    async def _let_previous_window_fall_due(self) -> bool:
+        """Before pulling anything, let a previous holder's unacknowledged window fall due for redelivery.
+
+        A holder that died (or stopped) between fetching a window and acking it leaves those
+        messages pending on the consumer. With ``AckPolicy.ALL`` this holder's first ack, of
+        newer messages, would acknowledge them too, and they would never be folded (a crossing
+        in that window: no alert at all). Waiting ``ACK_WAIT_S`` (renewing the lease) makes the
+        consumer hand them out again first, in stream order. False when the lease was lost.
+        """
+        js = self.events.js
+        assert js is not None
+        info = await js.consumer_info(IOT_STREAM, CONSUMER)
+        if not info.num_ack_pending:
+            return True
+        log.warning("IoT ingest: %d device messages of the previous holder not acked; taking them first",
+                    info.num_ack_pending)
+        end = time.monotonic() + ACK_WAIT_S + 0.2
+        while (left := end - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, self.flush_s, LEASE_TTL_S / 3))
+            if not await self._renew():
+                return False
+        return True
 
     # ------------------------------------------------------------------ one message
 

@@ -11,7 +11,8 @@ guarantees (see :mod:`gateway.stream`): the outcome record and the envelopes go 
 atomic batch, the outcome's subject must be new, each envelope's subject must not
 have moved since the picture was taken. If the stream refuses, the replica catches
 up and decides again (a resend of a command another replica has stored then finds
-its outcome); after a few rounds of contention the answer is 409.
+its outcome); after a few rounds of contention the answer is 409. A refusal has no object
+sequence to guard it, so it is only stored once the replica has caught up with the stream.
 """
 
 from __future__ import annotations
@@ -232,13 +233,15 @@ class Replica:
     async def execute(self, cmd: Command, user: User, key: str) -> tuple[int, str]:
         """Decide and store one command once for ``user``; (HTTP status, answer JSON)."""
         mark = fingerprint(user, cmd)
+        caught_up = False
         for round_ in range(MAX_ROUNDS):
             if round_:
-                # The stream refused the last try: fold what it holds now (perhaps this very
-                # command, stored by another replica), after a short random pause so that
-                # replicas contending for one object do not collide again in lockstep.
+                # The stream refused the last try, or the picture refused the command: fold what
+                # the stream holds now (perhaps this very command, stored by another replica), after
+                # a short random pause so that replicas contending for one object do not collide
+                # again in lockstep.
                 await asyncio.sleep(random.uniform(0, 0.004 * round_))
-                await self.catch_up()
+                caught_up = await self.catch_up()
             done = self.answers.get(key) or await self.log.answer(key)
             if done is not None:
                 self.metrics["commands_replayed"] += 1
@@ -248,6 +251,13 @@ class Replica:
             try:
                 decision = self.rules.decide(cmd, user)
             except CommandError as exc:
+                if round_ == 0:
+                    # A refusal is stored with no object sequence to guard it: decide it on a picture
+                    # that has folded all the stream holds (an alert just stored, a status another
+                    # replica just changed), not on one lagging behind, e.g. after a NATS failover.
+                    continue
+                if not caught_up:  # the fold is stuck behind the stream: nothing stored, the console resends
+                    raise RuntimeError(f"command {cmd.id}: the picture is behind the stream, refusal not stored")
                 record = {"status": exc.status, "fingerprint": mark,
                           "body": CommandRefused(command_id=cmd.id, error=exc.error,  # type: ignore[arg-type]
                                                  reason=exc.reason).model_dump_json()}
