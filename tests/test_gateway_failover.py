@@ -247,6 +247,9 @@ class _LaggingLog:
     replica asks where the stream ends (as it would a moment later)."""
 
     def __init__(self, held: list[Any]) -> None:
+        from gateway.stream import Topology
+
+        self.topology = Topology()  # the district hub
         self.replica: Any = None
         self.held = held
         self.last = max(ev.seq for ev in held)
