@@ -10,13 +10,13 @@ and waits for its READY line. Everything started here is stopped by its owner.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,45 @@ def until(pred: Any, timeout_s: float = 10.0) -> Any:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+def token(url: str, user: str = "duty") -> str:
+    """A demo seat's access token (password = user name)."""
+    r = httpx.post(url + "/api/v1/auth/token", data={"username": user, "password": user}, timeout=10)
+    assert r.status_code == 200, r.text
+    return str(r.json()["access_token"])
+
+
+def command_body(kind: str, target: str, args: dict[str, Any] | None = None, cid: str | None = None) -> dict[str, Any]:
+    """A wire-contract Command (a fresh id unless ``cid``)."""
+    from console.models import now_utc
+
+    return {"id": cid or uuid.uuid4().hex, "kind": kind, "target_id": target, "operator": "x",
+            "issued_at": now_utc().isoformat(), "args": args or {}}
+
+
+def post_command(url: str, tok: str, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(url + "/api/v1/commands", json=body, timeout=30,
+                      headers={"Idempotency-Key": body["id"], "Authorization": f"Bearer {tok}"})
+
+
+def snapshot(url: str, tok: str) -> Any:
+    """``GET /api/v1/snapshot`` as a :class:`console.models.Snapshot`."""
+    from console.models import Snapshot
+
+    r = httpx.get(url + "/api/v1/snapshot", headers={"Authorization": f"Bearer {tok}"}, timeout=30)
+    assert r.status_code == 200, r.text
+    return Snapshot.model_validate_json(r.content)
+
+
+def metrics(url: str) -> dict[str, float]:
+    """``/metrics`` (Prometheus text) as name{labels} → value."""
+    out: dict[str, float] = {}
+    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
 
 
 def terminate(proc: subprocess.Popen[Any] | None) -> None:

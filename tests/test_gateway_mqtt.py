@@ -17,7 +17,6 @@ import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
@@ -28,7 +27,7 @@ from console.models import Device, Thresholds, now_utc
 from district.iot import DEVICE_KIND_RULES, threshold_text
 from gateway.ingest import DEAD_STREAM, MAX_MESSAGE_BYTES
 from simulator.world import DEVICE_KINDS
-from tests.natsupport import ROOT, GatewayProcess, NatsNode, seed_stream
+from tests.natsupport import ROOT, GatewayProcess, NatsNode, metrics, seed_stream, token
 from tests.natsupport import until as _until
 
 
@@ -38,19 +37,6 @@ def until(pred: Any, timeout_s: float = 15.0) -> Any:
 FLUSH_S = 0.5
 
 
-def token(url: str, user: str = "duty") -> str:
-    r = httpx.post(url + "/api/v1/auth/token", data={"username": user, "password": user}, timeout=10)
-    assert r.status_code == 200, r.text
-    return str(r.json()["access_token"])
-
-
-def metrics(url: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
 
 
 def rejected(url: str, reason: str) -> float:

@@ -13,37 +13,20 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import pytest
 
-from console.models import Snapshot, now_utc
-from tests.natsupport import GatewayProcess, NatsNode, nats_cluster, seed_stream, until
+from console.models import Snapshot
+from tests.natsupport import GatewayProcess, NatsNode, nats_cluster, seed_stream, snapshot, token, until
+from tests.natsupport import command_body as command
+from tests.natsupport import post_command as post
 
 
-def token(url: str, user: str) -> str:
-    r = httpx.post(url + "/api/v1/auth/token", data={"username": user, "password": user}, timeout=10)
-    assert r.status_code == 200, r.text
-    return str(r.json()["access_token"])
 
 
-def command(kind: str, target: str, args: dict[str, Any] | None = None, cid: str | None = None) -> dict[str, Any]:
-    return {"id": cid or uuid.uuid4().hex, "kind": kind, "target_id": target, "operator": "x",
-            "issued_at": now_utc().isoformat(), "args": args or {}}
-
-
-def post(url: str, tok: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(url + "/api/v1/commands", json=body, timeout=30,
-                      headers={"Idempotency-Key": body["id"], "Authorization": f"Bearer {tok}"})
-
-
-def snapshot(url: str, tok: str) -> Snapshot:
-    r = httpx.get(url + "/api/v1/snapshot", headers={"Authorization": f"Bearer {tok}"}, timeout=30)
-    assert r.status_code == 200, r.text
-    return Snapshot.model_validate_json(r.content)
 
 
 def alert_on(url: str, tok: str, alert_id: str) -> Any:

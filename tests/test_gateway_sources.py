@@ -25,7 +25,7 @@ import pytest
 from console.cap import console_alert_id
 from district.limits import MAX_BODY_BYTES
 from district.sources import DEMO_CAP_KEY, DEMO_EVENTS_KEY, event_alert_id
-from tests.natsupport import ROOT, GatewayProcess, NatsNode, seed_stream
+from tests.natsupport import ROOT, GatewayProcess, NatsNode, metrics, seed_stream, token
 from tests.natsupport import until as _until
 
 CAP_DIR = Path(__file__).parent / "data" / "cap"
@@ -62,11 +62,6 @@ def replicas(hub: tuple[NatsNode, Path]) -> Iterator[list[str]]:
             p.stop()
 
 
-def token(url: str, user: str = "duty") -> str:
-    r = httpx.post(url + "/api/v1/auth/token", data={"username": user, "password": user}, timeout=10)
-    assert r.status_code == 200, r.text
-    return str(r.json()["access_token"])
-
 
 def alerts(url: str) -> dict[str, dict[str, Any]]:
     r = httpx.get(url + "/api/v1/snapshot", headers={"Authorization": f"Bearer {token(url)}"}, timeout=30)
@@ -77,14 +72,6 @@ def alerts(url: str) -> dict[str, dict[str, Any]]:
 def head(url: str) -> int:
     return int(httpx.get(url + "/readyz", timeout=10).json()["head"])
 
-
-def metrics(url: str) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
 
 
 def ingested(url: str, source: str, outcome: str) -> float:

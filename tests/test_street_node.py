@@ -26,31 +26,18 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 
-from console.models import Device, Snapshot, now_utc
+from console.models import Device
 from district.settle import SETTLE_ACTION
-from tests.natsupport import GatewayProcess, seed_stream, until
+from tests.natsupport import GatewayProcess, command_body, post_command, seed_stream, snapshot, token, until
 from tests.streetsupport import HubNode, LinkProxy, StreetNode
 
 STREET = "maluan"
 
 
-def token(url: str, user: str) -> str:
-    r = httpx.post(url + "/api/v1/auth/token", data={"username": user, "password": user}, timeout=10)
-    assert r.status_code == 200, r.text
-    return str(r.json()["access_token"])
-
 
 def command(url: str, tok: str, kind: str, target: str, args: dict[str, Any] | None = None) -> httpx.Response:
-    body = {"id": uuid.uuid4().hex, "kind": kind, "target_id": target, "operator": "x",
-            "issued_at": now_utc().isoformat(), "args": args or {}}
-    return httpx.post(url + "/api/v1/commands", json=body, timeout=30,
-                      headers={"Idempotency-Key": body["id"], "Authorization": f"Bearer {tok}"})
+    return post_command(url, tok, command_body(kind, target, args))
 
-
-def snapshot(url: str, tok: str) -> Snapshot:
-    r = httpx.get(url + "/api/v1/snapshot", headers={"Authorization": f"Bearer {tok}"}, timeout=30)
-    assert r.status_code == 200, r.text
-    return Snapshot.model_validate_json(r.content)
 
 
 def alerts(url: str, tok: str) -> dict[str, Any]:
