@@ -379,21 +379,7 @@ class UserDirectory:
         entries = [{"username": a.user.username, "name": a.user.name, "role": a.user.role,
                     "scope": a.user.scope, "password_hash": a.password.encode()} for a in self._accounts.values()]
         data = (json.dumps({"version": _FILE_VERSION, "users": entries}, ensure_ascii=False, indent=2) + "\n")
-        parent = target.parent
-        # mkstemp creates the file 0600; a reader never sees a half-written users file.
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data.encode("utf-8"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, target)
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(tmp)
-            raise
-        fsync_dir(parent)
+        write_secret_file(target, data)
         if self.path is None:
             self.path = target
         return target
@@ -416,6 +402,26 @@ class UserDirectory:
 
     def _put(self, user: User, password: PasswordHash) -> None:
         self._accounts[user.username] = _Account(user, password)
+
+
+def write_secret_file(target: Path, text: str) -> None:
+    """Replace ``target`` with ``text`` atomically, mode 0600, durable (users and sources files).
+
+    mkstemp creates the file 0600; a reader never sees a half-written file.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(target.parent)
 
 
 def fsync_dir(folder: Path) -> None:

@@ -37,9 +37,7 @@ import os
 import re
 import secrets
 import sys
-import tempfile
 import time
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -49,7 +47,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from console.models import Alert, AlertNote, GeoPoint, WarningLevel
 from district.catalogue import catalogue
-from district.identity import CliParser, UsageError, file_command, fsync_dir
+from district.identity import CliParser, UsageError, file_command, write_secret_file
 from district.iot import near_cameras
 from district.limits import MAX_ID_CHARS, MAX_TEXT_CHARS
 
@@ -198,19 +196,7 @@ class SourceDirectory:
                 entry["senders"] = list(s.senders)
             entries[s.name] = entry
         data = json.dumps({"version": _FILE_VERSION, "sources": entries}, ensure_ascii=False, indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data.encode("utf-8"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, target)
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(tmp)
-            raise
-        fsync_dir(target.parent)
+        write_secret_file(target, data)
         if self.path is None:
             self.path = target
         return target
@@ -316,24 +302,22 @@ class SourceDirectory:
 # --------------------------------------------------------------------------- citizen events
 
 
-def _community_id(value: str) -> str:
-    cat = catalogue()
-    if value in cat.community_street:
+def _named_id(value: str, names: dict[str, str], suffix: str, what: str) -> str:
+    """An id of the catalogue from the id itself or its Chinese name (with or without ``suffix``)."""
+    if value in names:
         return value
-    for cid, name in cat.community_name.items():
-        if value in (name, name + "社区"):
-            return cid
-    raise ValueError(f"未知的社区 {value}")
+    for key, name in names.items():
+        if value in (name, name + suffix):
+            return key
+    raise ValueError(f"未知的{what} {value}")
+
+
+def _community_id(value: str) -> str:
+    return _named_id(value, catalogue().community_name, "社区", "社区")
 
 
 def _street_id(value: str) -> str:
-    cat = catalogue()
-    if value in cat.street_name:
-        return value
-    for sid, name in cat.street_name.items():
-        if value in (name, name + "街道"):
-            return sid
-    raise ValueError(f"未知的街道 {value}")
+    return _named_id(value, catalogue().street_name, "街道", "街道")
 
 
 class CitizenEvent(BaseModel):
