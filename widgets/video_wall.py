@@ -59,6 +59,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.camera_url import CameraUrlError, parse_camera_url, url_problem
 from console.exports import ExportError
 from console.ptz import PtzControl, PtzError
 from console.video_snapshot import CameraSnapshots
@@ -89,6 +90,8 @@ STATE_LIVE = "live"
 STATE_STALLED = "stalled"
 STATE_OFFLINE = "offline"
 STATE_PAUSED = "paused"
+STATE_INVALID = "invalid"
+"""The camera's URL cannot be played as given (the core says why); no reconnects."""
 
 TILE_MIME = "application/x-pingshan-tile"
 """Drag payload: a wall slot number, to swap two tiles."""
@@ -106,16 +109,19 @@ BADGES: dict[str, tuple[str, str]] = {
     STATE_STALLED: (QT_TRANSLATE_NOOP("VideoTile", "信号中断"), "#c62828"),
     STATE_OFFLINE: (QT_TRANSLATE_NOOP("VideoTile", "离线"), "#6d4c41"),
     STATE_PAUSED: (QT_TRANSLATE_NOOP("VideoTile", "暂停解码"), "#455a64"),
+    STATE_INVALID: (QT_TRANSLATE_NOOP("VideoTile", "地址错误"), "#ad1457"),
 }
 
 
 def source_url(url: str) -> QUrl:
     """A camera URL as the player takes it: rtsp://, http(s):// (MPEG-TS, HTTP-FLV, HLS
-    .m3u8, MJPEG), file:// or a bare local path."""
-    qurl = QUrl(url)
-    if qurl.scheme() in ("", "file") or (len(qurl.scheme()) == 1 and ":" in url[:3]):  # C:\… on Windows
-        return QUrl.fromLocalFile(qurl.toLocalFile() if qurl.scheme() == "file" else url)
-    return qurl
+    .m3u8, MJPEG), file:// or a bare local path.  Parsed by the core
+    (:mod:`console.camera_url`): credentials with ``@ # : / ?`` reach FFmpeg
+    percent-encoded; a URL it cannot parse raises :class:`CameraUrlError`."""
+    parsed = parse_camera_url(url)
+    if parsed.local_path is not None:
+        return QUrl.fromLocalFile(parsed.local_path)
+    return QUrl.fromEncoded(QByteArray(parsed.player_url().encode("ascii")))
 
 
 def _tr(text: str) -> str:
@@ -165,6 +171,7 @@ class VideoTile(QWidget):
         self._failures = 0
         self._reconnects = 0
         self._reconnect_due: float | None = None
+        self._url_problem: str | None = None
         self.smooth = True
         """Smooth scaling; a large wall turns it off (measured on the feed: 16 tiles 94 % → 76 % CPU)."""
 
@@ -206,6 +213,11 @@ class VideoTile(QWidget):
     def badge_text(self) -> str:
         """The badge drawn on the tile: 实时, 信号中断, 连接中, 离线 or 未分配."""
         return _tr(BADGES[self._state][0])
+
+    @property
+    def url_problem(self) -> str | None:
+        """Why the stream's URL cannot be played (state ``invalid``), else None."""
+        return self._url_problem if self._state == STATE_INVALID else None
 
     @property
     def frames_received(self) -> int:
@@ -255,7 +267,7 @@ class VideoTile(QWidget):
             self._stop()
             self._set_state(STATE_OFFLINE)
             return
-        if same and self._state in (STATE_LIVE, STATE_CONNECTING, STATE_STALLED, STATE_PAUSED):
+        if same and self._state in (STATE_LIVE, STATE_CONNECTING, STATE_STALLED, STATE_PAUSED, STATE_INVALID):
             return
         self._failures = 0
         self._connect()
@@ -440,8 +452,21 @@ class VideoTile(QWidget):
         self._stop()
         self._frame_times.clear()
         self._reconnect_due = None
+        problem = url_problem(url)
+        if problem is not None:
+            # Nothing to retry: the same URL will not parse any better in 15 s.
+            log.warning("camera %s (%s): URL refused: %s", self._camera_id, self._stream, problem)
+            self._url_problem = problem
+            self._frame = None
+            self._set_state(STATE_INVALID)
+            self.update()
+            return
+        self._url_problem = None
         self._connected_at = time.monotonic()
-        qurl = source_url(url)
+        try:
+            qurl = source_url(url)
+        except CameraUrlError:  # url_problem said it parses: cannot happen
+            return
         # A recording (local file) loops; a live stream that ends has dropped.
         self._player.setLoops(QMediaPlayer.Loops.Infinite if qurl.isLocalFile() else 1)
         self._player.setSource(qurl)
@@ -585,6 +610,8 @@ class VideoTile(QWidget):
             title, colour, detail = _tr("连接中…"), QColor("#90a4ae"), self._stream_label()
         elif self._state == STATE_OFFLINE:
             title, colour, detail = _tr("设备离线"), QColor("#a1887f"), ""
+        elif self._state == STATE_INVALID:
+            title, colour, detail = _tr("地址错误，无法播放"), QColor("#f48fb1"), self._url_problem or ""
         elif self._state == STATE_PAUSED:
             title, colour, detail = _tr("暂停解码"), QColor("#78909c"), _tr("画面不可见")
         else:
@@ -604,7 +631,9 @@ class VideoTile(QWidget):
             painter.setPen(QColor("#b0bec5"))
             detail_rect = QRect(rect)
             detail_rect.setTop(rect.center().y() + big.pixelSize() // 2 + 6)
-            painter.drawText(detail_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, detail)
+            detail_rect.adjust(8, 0, -8, 0)
+            painter.drawText(detail_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                             | Qt.TextFlag.TextWordWrap, detail)
 
     def _stream_label(self) -> str:
         if self._stream == "low":
