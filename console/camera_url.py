@@ -70,9 +70,15 @@ class CameraUrl:
             return self.local_path
         return self._assemble("***" if self.password is not None else None)
 
-    def _assemble(self, password: str | None) -> str:
+    def without_credentials(self) -> str:
+        """The URL with no user name or password (what an RTSP request line carries)."""
+        if self.local_path is not None:
+            return self.local_path
+        return self._assemble(None, with_user=False)
+
+    def _assemble(self, password: str | None, *, with_user: bool = True) -> str:
         auth = ""
-        if self.user is not None:
+        if self.user is not None and with_user:
             auth = _encode(self.user, _USERINFO_SAFE)
             if password is not None:
                 auth += ":" + password
@@ -166,7 +172,7 @@ def parse_camera_url(text: str) -> CameraUrl:
         return CameraUrl("file", local_path=url)
     m = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):(.*)$", url, re.S)
     if m is None:
-        raise CameraUrlError(f"视频流地址缺少协议（应以 rtsp://、http:// 等开头）：{url}")
+        raise CameraUrlError("视频流地址缺少协议（应以 rtsp://、http:// 等开头）")
     scheme, rest = m.group(1).lower(), m.group(2)
     if scheme not in SCHEMES:
         raise CameraUrlError(f"不支持的协议 {scheme}://（支持 rtsp、rtsps、http、https 与本地录像文件）")
@@ -202,6 +208,8 @@ def parse_camera_url(text: str) -> CameraUrl:
                 path = rest[m_at.end():]
                 break
     if isinstance(parsed, str):
+        if "@" in rest and "@" not in authority:  # the reason could quote part of a password
+            raise CameraUrlError("无法解析视频流地址：@ 之后找不到有效的主机名和端口（@ 之前为用户名和密码）")
         raise CameraUrlError(f"无法解析视频流地址：{parsed}")
     host, port = parsed
     user = password = None

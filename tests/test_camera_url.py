@@ -73,6 +73,9 @@ def test_urls_the_console_cannot_play_get_a_reason(url: str, words: str) -> None
 def test_the_password_never_shows() -> None:
     assert redacted("rtsp://admin:P@ss#1@h:554/x") == "rtsp://admin:***@h:554/x"
     assert "secret" not in redacted("rtsp://admin:secret@h:99999/x")
+    for url in ("rtsp://admin:sec/ret@ho st/x", "rtsp://admin:secret@h:99999/x", "rtsp://admin:secret@/x"):
+        problem = url_problem(url)
+        assert problem is not None and "sec" not in problem, problem
 
 
 def test_a_camera_names_its_bad_stream() -> None:

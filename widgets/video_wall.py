@@ -24,6 +24,7 @@ leaves CPU for the rest of the console (see :data:`LOW_STREAM_ABOVE`).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from datetime import datetime, timedelta, timezone
@@ -62,6 +63,7 @@ from PySide6.QtWidgets import (
 from console.camera_url import CameraUrlError, parse_camera_url, url_problem
 from console.exports import ExportError
 from console.ptz import PtzControl, PtzError
+from console.stream_check import StreamDiagnosis, diagnose
 from console.video_snapshot import CameraSnapshots
 from console.video_wall_model import CAMERA_MIME, LAYOUTS, AlarmLinkage, LinkageRule, Tour, TourRunner, VideoPreferences, WallModel
 from widgets.signals import disconnect_all
@@ -142,6 +144,7 @@ class VideoTile(QWidget):
     tile_dropped = Signal(int, int)
     ptz_requested = Signal(str)
     focused = Signal()
+    _diagnosed = Signal(str, object)  # url, StreamDiagnosis | None (from a worker thread)
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,6 +175,8 @@ class VideoTile(QWidget):
         self._reconnects = 0
         self._reconnect_due: float | None = None
         self._url_problem: str | None = None
+        self._failure_reason = ""
+        self._hold_until = 0.0  # no reconnect before this (a refused login)
         self.smooth = True
         """Smooth scaling; a large wall turns it off (measured on the feed: 16 tiles 94 % → 76 % CPU)."""
 
@@ -182,6 +187,7 @@ class VideoTile(QWidget):
         self._player.setVideoSink(self._sink)
         self._player.mediaStatusChanged.connect(self._on_media_status_changed)
         self._player.errorOccurred.connect(self._on_player_error)
+        self._diagnosed.connect(self._on_diagnosed)
 
         self._watchdog = QTimer(self)
         self._watchdog.setInterval(250)
@@ -218,6 +224,11 @@ class VideoTile(QWidget):
     def url_problem(self) -> str | None:
         """Why the stream's URL cannot be played (state ``invalid``), else None."""
         return self._url_problem if self._state == STATE_INVALID else None
+
+    @property
+    def failure_reason(self) -> str:
+        """Why the stream did not open, as the camera told the core (empty: not known)."""
+        return self._failure_reason
 
     @property
     def frames_received(self) -> int:
@@ -269,7 +280,7 @@ class VideoTile(QWidget):
             return
         if same and self._state in (STATE_LIVE, STATE_CONNECTING, STATE_STALLED, STATE_PAUSED, STATE_INVALID):
             return
-        self._failures = 0
+        self._forget_failures()
         self._connect()
 
     def set_stream(self, kind: str) -> None:
@@ -282,7 +293,7 @@ class VideoTile(QWidget):
         if self._camera_id is not None and self._state != STATE_OFFLINE:
             if self._urls.get(kind) == self.source_url and self._state == STATE_LIVE:
                 return  # no third stream: "low" is the sub-stream already playing
-            self._failures = 0
+            self._forget_failures()
             self._connect()
 
     @property
@@ -329,7 +340,7 @@ class VideoTile(QWidget):
         # then cost nothing.
         self._frame = frame
         if self._state != STATE_LIVE:
-            self._failures = 0
+            self._forget_failures()
             self._set_state(STATE_LIVE)
         self.update()
 
@@ -394,13 +405,49 @@ class VideoTile(QWidget):
     def _lose_signal(self, why: str) -> None:
         """Drop the picture, show 信号中断 and schedule a reconnect with backoff."""
         log.info("camera %s (%s): signal lost: %s", self._camera_id, self._stream, why)
-        delay = BACKOFF_S[min(self._failures, len(BACKOFF_S) - 1)]
+        now = time.monotonic()
+        never_opened = self._last_frame_at < self._connected_at
+        delay = max(BACKOFF_S[min(self._failures, len(BACKOFF_S) - 1)], self._hold_until - now)
         self._failures += 1
         self._stop()
         self._frame = None
         self._frame_times.clear()
-        self._reconnect_due = time.monotonic() + delay
+        self._reconnect_due = now + delay
         self._set_state(STATE_STALLED)
+        if never_opened and self._failures == 1:
+            self._ask_why(self._urls.get(self._stream) or "")
+
+    def _forget_failures(self) -> None:
+        self._failures = 0
+        self._failure_reason = ""
+        self._hold_until = 0.0
+
+    def _ask_why(self, url: str) -> None:
+        """The player only says "Could not open": ask the camera once, on a worker thread
+        (the core talks to it; this tile shows the answer)."""
+        if not url:
+            return
+
+        def work() -> None:
+            result = diagnose(url)
+            try:
+                self._diagnosed.emit(url, result)
+            except RuntimeError:  # the tile was deleted meanwhile
+                pass
+
+        threading.Thread(target=work, name="stream-diagnosis", daemon=True).start()
+
+    @Slot(str, object)
+    def _on_diagnosed(self, url: str, result: StreamDiagnosis | None) -> None:
+        if result is None or url != self._urls.get(self._stream) or self._state != STATE_STALLED:
+            return
+        log.info("camera %s (%s): %s", self._camera_id, self._stream, result.reason)
+        self._failure_reason = result.reason
+        if result.retry_after_s:
+            self._hold_until = time.monotonic() + result.retry_after_s
+            if self._reconnect_due is not None:
+                self._reconnect_due = max(self._reconnect_due, self._hold_until)
+        self.update()
 
     def _park(self) -> None:
         """Hidden or minimised: stop decoding, keep the camera."""
@@ -606,6 +653,8 @@ class VideoTile(QWidget):
                 detail = _tr("{wait} 秒后重连（第 {n} 次）").format(wait=f"{wait:.0f}", n=self._failures)
             else:
                 detail = _tr("正在重连…")
+            if self._failure_reason:
+                detail = f"{self._failure_reason}\n{detail}"
         elif self._state == STATE_CONNECTING:
             title, colour, detail = _tr("连接中…"), QColor("#90a4ae"), self._stream_label()
         elif self._state == STATE_OFFLINE:
