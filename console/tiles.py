@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import httpx
 
-from offline_cache.tiles import MBTilesStore, TileStoreError
+from offline_cache.tiles import MAX_TILE_BYTES, MBTilesStore, TileImportReport, TileStoreError, tile_image_kind
 
 log = logging.getLogger(__name__)
 
@@ -306,16 +306,74 @@ def estimate_area(store: MBTilesStore, bbox: BBox, zmin: int, zmax: int,
 
 
 class TileFetchError(Exception):
-    """A tile could not be fetched (network, HTTP status, not an image)."""
+    """A tile could not be fetched (network, HTTP status, not an image, too big)."""
 
 
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"RIFF", b"GIF8")
+class TileTooLargeError(TileFetchError):
+    """The server sent (or announced) more than :data:`MAX_TILE_BYTES` for one tile."""
+
+
+TILE_READ_DEADLINE_S = 20.0
+"""One tile must arrive whole within this long: a server that drips bytes slowly enough
+never trips the read timeout, and must not hold a download slot for ever."""
 
 
 def _check_image(data: bytes, url: str) -> bytes:
-    if not data.startswith(_IMAGE_MAGIC):
+    # PNG, JPEG, WebP by their bytes (what the map's tile handler serves), and GIF.
+    if tile_image_kind(data) is None and not data.startswith(b"GIF8"):
         raise TileFetchError(f"不是图片：{url}")
     return data
+
+
+def _announced_too_big(resp: httpx.Response, url: str, cap: int) -> None:
+    length = resp.headers.get("content-length", "")
+    if length.isdigit() and int(length) > cap:
+        raise TileTooLargeError(f"瓦片过大（{int(length)} 字节，上限 {cap}），已拒绝：{url}")
+
+
+def _too_big(url: str, cap: int) -> TileTooLargeError:
+    return TileTooLargeError(f"瓦片过大（超过 {cap} 字节），已停止接收：{url}")
+
+
+def get_tile(client: httpx.Client, url: str, *, cap: int = MAX_TILE_BYTES,
+             deadline_s: float = TILE_READ_DEADLINE_S) -> tuple[int, bytes]:
+    """GET one tile, streamed: (status, body).  Never holds more than ``cap`` bytes: a
+    bigger (or endless) body raises :class:`TileTooLargeError` as soon as it passes the
+    cap; a body still arriving after ``deadline_s`` raises :class:`TileFetchError`."""
+    until = time.monotonic() + deadline_s
+    with client.stream("GET", url) as resp:
+        if resp.status_code != 200:
+            return resp.status_code, b""
+        _announced_too_big(resp, url, cap)
+        buf = bytearray()
+        for chunk in resp.iter_bytes():
+            buf += chunk
+            if len(buf) > cap:
+                raise _too_big(url, cap)
+            if time.monotonic() > until:
+                raise TileFetchError(f"瓦片 {deadline_s:.0f} 秒内未传完：{url}")
+        return resp.status_code, bytes(buf)
+
+
+async def aget_tile(client: httpx.AsyncClient, url: str, *, cap: int = MAX_TILE_BYTES,
+                    deadline_s: float = TILE_READ_DEADLINE_S) -> tuple[int, bytes]:
+    """The asyncio form of :func:`get_tile` (same cap, same deadline)."""
+    async def read() -> tuple[int, bytes]:
+        async with client.stream("GET", url) as resp:
+            if resp.status_code != 200:
+                return resp.status_code, b""
+            _announced_too_big(resp, url, cap)
+            buf = bytearray()
+            async for chunk in resp.aiter_bytes():
+                buf += chunk
+                if len(buf) > cap:
+                    raise _too_big(url, cap)
+            return resp.status_code, bytes(buf)
+
+    try:
+        return await asyncio.wait_for(read(), deadline_s)
+    except asyncio.TimeoutError:
+        raise TileFetchError(f"瓦片 {deadline_s:.0f} 秒内未传完：{url}") from None
 
 
 class TileService:
@@ -378,12 +436,12 @@ class TileService:
                     self._client = httpx.Client(timeout=self._timeout, headers=self.source.headers,
                                                 follow_redirects=True, trust_env=False)
                 client = self._client
-            resp = client.get(url)
-            if resp.status_code == 404:
+            status, body = get_tile(client, url)
+            if status == 404:
                 return None  # no tile there: not a network failure
-            if resp.status_code != 200:
-                raise TileFetchError(f"HTTP {resp.status_code}")
-            data = _check_image(resp.content, url)
+            if status != 200:
+                raise TileFetchError(f"HTTP {status}")
+            data = _check_image(body, url)
         except (httpx.HTTPError, TileFetchError, OSError) as exc:
             self._retry_at = time.monotonic() + OFFLINE_BACKOFF_S
             self.last_error = f"{type(exc).__name__}: {exc}"
@@ -454,14 +512,14 @@ def tile_service_for(cache_dir: Path, backend_url: str | None, *, cap_bytes: int
     return TileService(store, source, cap_bytes=cap_bytes)
 
 
-def import_into(target: Path | str, source_file: Path | str) -> tuple[int, int]:
-    """Import an MBTiles file into the cache file ``target`` on its own connection (safe on a
-    worker thread while the map keeps reading: WAL); returns (added, total). Raises
-    :class:`TileStoreError` with a Chinese message for a file that is not MBTiles."""
+def import_into(target: Path | str, source_file: Path | str) -> TileImportReport:
+    """Import an offline map package (MBTiles) into the cache file ``target`` on its own
+    connection (safe on a worker thread while the map keeps reading: WAL).  Returns what
+    was imported and skipped (:meth:`TileImportReport.describe` is the operator's line);
+    raises :class:`TileStoreError` with a Chinese message for a file that is refused."""
     store = MBTilesStore(target)
     try:
-        added = store.import_from(source_file)
-        return added, store.count()
+        return store.import_package(source_file)
     finally:
         store.close()
 
@@ -556,20 +614,20 @@ async def prefetch(store: MBTilesStore, source: TileSource, bbox: BBox, zmin: in
             data: bytes | None = None
             for attempt in range(3):
                 try:
-                    resp = await client.get(url)
-                    if resp.status_code == 200:
-                        data = _check_image(resp.content, url)
+                    status, body = await aget_tile(client, url)
+                    if status == 200:
+                        data = _check_image(body, url)
                         break
-                    if resp.status_code == 404:
+                    if status == 404:
                         break
-                    raise TileFetchError(f"HTTP {resp.status_code}")
+                    raise TileFetchError(f"HTTP {status}")
                 except (httpx.HTTPError, TileFetchError) as exc:
-                    if attempt == 2:
-                        state.failed += 1
+                    if attempt == 2 or isinstance(exc, TileTooLargeError):  # too big stays too big
                         if len(state.errors) < 20:
                             state.errors.append(f"{z}/{x}/{y}: {type(exc).__name__}: {exc}")
-                    else:
-                        await asyncio.sleep(0.3 * (attempt + 1))
+                        state.failed += 1
+                        break
+                    await asyncio.sleep(0.3 * (attempt + 1))
             if data is not None:
                 pending.append((z, x, y, data))
                 state.fetched += 1
@@ -614,13 +672,13 @@ async def sample_tile_bytes(source: TileSource, bbox: BBox, zmin: int, zmax: int
         for z in sorted({zmin, (zmin + zmax) // 2, zmax}):
             x, y = lonlat_to_tile(lon, lat, z)
             try:
-                resp = await client.get(source.url_for(z, x, y))
-            except httpx.HTTPError:
+                status, body = await aget_tile(client, source.url_for(z, x, y))
+            except (httpx.HTTPError, TileFetchError):
                 continue
-            if resp.status_code == 200 and resp.content.startswith(_IMAGE_MAGIC):
-                sizes.append(len(resp.content))
+            if status == 200 and tile_image_kind(body) is not None:
+                sizes.append(len(body))
                 if store is not None:
-                    store.put(z, x, y, resp.content, pinned=True)
+                    store.put(z, x, y, body, pinned=True)
     return int(sum(sizes) / len(sizes)) if sizes else None
 
 
@@ -727,8 +785,8 @@ def main_tiles(argv: Sequence[str]) -> int:
             target = args.into or _default_cache_file()
             store = MBTilesStore(target)
             try:
-                added = store.import_from(args.file, replace=args.replace)
-                print(f"已导入 {added} 块瓦片到 {target}（共 {store.count()} 块）")
+                report = store.import_package(args.file, replace=args.replace)
+                print(f"{report.describe()}，目标 {target}")
             finally:
                 store.close()
             return 0

@@ -137,6 +137,20 @@ def test_camera_changes_update_the_state(qtbot: Any, core: Any) -> None:
     qtbot.waitUntil(lambda: d.model.itemFromIndex(d.index_of(_code(1))).text().endswith("（离线）"), timeout=3000)
 
 
+def test_a_camera_with_an_unparseable_url_says_so(qtbot: Any, core: Any) -> None:
+    d = _directory(qtbot, core)
+    now = datetime.now(CST)
+    old = core.picture.cameras.get(_code(3))
+    bad = old.model_copy(update={"rev": 2, "streams": CameraStreams(
+        main="rtsp://admin:P@ss#1@192.168.1.64:554/Streaming/Channels/101",  # parses: fine
+        sub="rtsp://admin:pw@192.168.1.64:5540x/Streaming/Channels/102")})  # a typo in the port
+    core.picture.apply(CameraUpsert(v=1, id="y", type="camera.upsert", ts=now, payload=bad))
+    item = lambda: d.model.itemFromIndex(d.index_of(_code(3)))  # noqa: E731
+    qtbot.waitUntil(lambda: item().text().endswith("（地址错误）"), timeout=3000)
+    assert "子码流地址无效" in item().toolTip() and "端口无效" in item().toolTip()
+    assert "（地址错误）" not in d.model.itemFromIndex(d.index_of(_code(1))).text()
+
+
 def test_drag_from_the_directory_onto_a_wall_tile(qtbot: Any, core: Any) -> None:
     from widgets.video_wall import VideoWall
 

@@ -19,6 +19,7 @@ from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, Qt, QTimer, Signa
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QTreeView, QVBoxLayout, QWidget
 
+from console.camera_url import camera_url_problem
 from console.video_wall_model import CAMERA_MIME, VideoPreferences, matches
 
 CAMERA_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -212,12 +213,17 @@ class CameraDirectory(QWidget):
         text = star + cam.name
         if cam.status != "online":
             text += self.tr("（离线）")
+        problem = camera_url_problem(cam)  # the core decides; cached per URL
+        if problem:
+            text += self.tr("（地址错误）")
         item = QStandardItem(text)
         item.setData(cam.id, CAMERA_ROLE)
-        item.setToolTip(self.tr("{name}\n国标编码 {code}\n状态：{state}{ptz}").format(
+        tip = self.tr("{name}\n国标编码 {code}\n状态：{state}{ptz}").format(
             name=cam.name, code=cam.id, state=self.tr("在线") if cam.status == "online" else self.tr("离线"),
-            ptz=self.tr("，可云台控制") if getattr(cam, "ptz", False) else ""))
-        item.setForeground(QBrush(QColor("#81c784") if cam.status == "online" else QColor("#9e9e9e")))
+            ptz=self.tr("，可云台控制") if getattr(cam, "ptz", False) else "")
+        item.setToolTip(tip + ("\n" + problem if problem else ""))
+        colour = "#f48fb1" if problem else ("#81c784" if cam.status == "online" else "#9e9e9e")
+        item.setForeground(QBrush(QColor(colour)))
         item.setDragEnabled(True)
         return item
 

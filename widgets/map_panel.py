@@ -730,14 +730,14 @@ class MapPanel(QWidget):
 
         def work() -> None:
             try:
-                added, total = import_into(target, path)
+                report = import_into(target, path)
             except TileStoreError as exc:
                 self.tiles_imported.emit(-1, str(exc))
             except Exception as exc:  # noqa: BLE001 - reported in the panel, never a traceback
                 log.exception("MBTiles import failed")
                 self.tiles_imported.emit(-1, f"{type(exc).__name__}: {exc}")
             else:
-                self.tiles_imported.emit(added, str(total))
+                self.tiles_imported.emit(report.added, report.describe())
 
         threading.Thread(target=work, name="mbtiles-import", daemon=True).start()
 
@@ -745,7 +745,7 @@ class MapPanel(QWidget):
         if added < 0:
             self._status.setText(self.tr("导入失败：{e}").format(e=detail))
             return
-        self._status.setText(self.tr("已导入 {n} 块瓦片（缓存共 {total} 块）").format(n=added, total=detail))
+        self._status.setText(detail)  # the core's line: imported, skipped and why
         if self._ready:
             self._bridge.tilesRefreshed.emit()
 

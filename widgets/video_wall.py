@@ -24,6 +24,7 @@ leaves CPU for the rest of the console (see :data:`LOW_STREAM_ABOVE`).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from datetime import datetime, timedelta, timezone
@@ -59,8 +60,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.camera_url import CameraUrlError, parse_camera_url, url_problem
 from console.exports import ExportError
 from console.ptz import PtzControl, PtzError
+from console.stream_check import StreamDiagnosis, diagnose
 from console.video_snapshot import CameraSnapshots
 from console.video_wall_model import CAMERA_MIME, LAYOUTS, AlarmLinkage, LinkageRule, Tour, TourRunner, VideoPreferences, WallModel
 from widgets.signals import disconnect_all
@@ -89,6 +92,8 @@ STATE_LIVE = "live"
 STATE_STALLED = "stalled"
 STATE_OFFLINE = "offline"
 STATE_PAUSED = "paused"
+STATE_INVALID = "invalid"
+"""The camera's URL cannot be played as given (the core says why); no reconnects."""
 
 TILE_MIME = "application/x-pingshan-tile"
 """Drag payload: a wall slot number, to swap two tiles."""
@@ -106,16 +111,19 @@ BADGES: dict[str, tuple[str, str]] = {
     STATE_STALLED: (QT_TRANSLATE_NOOP("VideoTile", "信号中断"), "#c62828"),
     STATE_OFFLINE: (QT_TRANSLATE_NOOP("VideoTile", "离线"), "#6d4c41"),
     STATE_PAUSED: (QT_TRANSLATE_NOOP("VideoTile", "暂停解码"), "#455a64"),
+    STATE_INVALID: (QT_TRANSLATE_NOOP("VideoTile", "地址错误"), "#ad1457"),
 }
 
 
 def source_url(url: str) -> QUrl:
     """A camera URL as the player takes it: rtsp://, http(s):// (MPEG-TS, HTTP-FLV, HLS
-    .m3u8, MJPEG), file:// or a bare local path."""
-    qurl = QUrl(url)
-    if qurl.scheme() in ("", "file") or (len(qurl.scheme()) == 1 and ":" in url[:3]):  # C:\… on Windows
-        return QUrl.fromLocalFile(qurl.toLocalFile() if qurl.scheme() == "file" else url)
-    return qurl
+    .m3u8, MJPEG), file:// or a bare local path.  Parsed by the core
+    (:mod:`console.camera_url`): credentials with ``@ # : / ?`` reach FFmpeg
+    percent-encoded; a URL it cannot parse raises :class:`CameraUrlError`."""
+    parsed = parse_camera_url(url)
+    if parsed.local_path is not None:
+        return QUrl.fromLocalFile(parsed.local_path)
+    return QUrl.fromEncoded(QByteArray(parsed.player_url().encode("ascii")))
 
 
 def _tr(text: str) -> str:
@@ -136,6 +144,7 @@ class VideoTile(QWidget):
     tile_dropped = Signal(int, int)
     ptz_requested = Signal(str)
     focused = Signal()
+    _diagnosed = Signal(str, object)  # url, StreamDiagnosis | None (from a worker thread)
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -165,6 +174,9 @@ class VideoTile(QWidget):
         self._failures = 0
         self._reconnects = 0
         self._reconnect_due: float | None = None
+        self._url_problem: str | None = None
+        self._failure_reason = ""
+        self._hold_until = 0.0  # no reconnect before this (a refused login)
         self.smooth = True
         """Smooth scaling; a large wall turns it off (measured on the feed: 16 tiles 94 % → 76 % CPU)."""
 
@@ -175,6 +187,7 @@ class VideoTile(QWidget):
         self._player.setVideoSink(self._sink)
         self._player.mediaStatusChanged.connect(self._on_media_status_changed)
         self._player.errorOccurred.connect(self._on_player_error)
+        self._diagnosed.connect(self._on_diagnosed)
 
         self._watchdog = QTimer(self)
         self._watchdog.setInterval(250)
@@ -206,6 +219,16 @@ class VideoTile(QWidget):
     def badge_text(self) -> str:
         """The badge drawn on the tile: 实时, 信号中断, 连接中, 离线 or 未分配."""
         return _tr(BADGES[self._state][0])
+
+    @property
+    def url_problem(self) -> str | None:
+        """Why the stream's URL cannot be played (state ``invalid``), else None."""
+        return self._url_problem if self._state == STATE_INVALID else None
+
+    @property
+    def failure_reason(self) -> str:
+        """Why the stream did not open, as the camera told the core (empty: not known)."""
+        return self._failure_reason
 
     @property
     def frames_received(self) -> int:
@@ -255,9 +278,9 @@ class VideoTile(QWidget):
             self._stop()
             self._set_state(STATE_OFFLINE)
             return
-        if same and self._state in (STATE_LIVE, STATE_CONNECTING, STATE_STALLED, STATE_PAUSED):
+        if same and self._state in (STATE_LIVE, STATE_CONNECTING, STATE_STALLED, STATE_PAUSED, STATE_INVALID):
             return
-        self._failures = 0
+        self._forget_failures()
         self._connect()
 
     def set_stream(self, kind: str) -> None:
@@ -270,7 +293,7 @@ class VideoTile(QWidget):
         if self._camera_id is not None and self._state != STATE_OFFLINE:
             if self._urls.get(kind) == self.source_url and self._state == STATE_LIVE:
                 return  # no third stream: "low" is the sub-stream already playing
-            self._failures = 0
+            self._forget_failures()
             self._connect()
 
     @property
@@ -317,7 +340,7 @@ class VideoTile(QWidget):
         # then cost nothing.
         self._frame = frame
         if self._state != STATE_LIVE:
-            self._failures = 0
+            self._forget_failures()
             self._set_state(STATE_LIVE)
         self.update()
 
@@ -382,13 +405,49 @@ class VideoTile(QWidget):
     def _lose_signal(self, why: str) -> None:
         """Drop the picture, show 信号中断 and schedule a reconnect with backoff."""
         log.info("camera %s (%s): signal lost: %s", self._camera_id, self._stream, why)
-        delay = BACKOFF_S[min(self._failures, len(BACKOFF_S) - 1)]
+        now = time.monotonic()
+        never_opened = self._last_frame_at < self._connected_at
+        delay = max(BACKOFF_S[min(self._failures, len(BACKOFF_S) - 1)], self._hold_until - now)
         self._failures += 1
         self._stop()
         self._frame = None
         self._frame_times.clear()
-        self._reconnect_due = time.monotonic() + delay
+        self._reconnect_due = now + delay
         self._set_state(STATE_STALLED)
+        if never_opened and self._failures == 1:
+            self._ask_why(self._urls.get(self._stream) or "")
+
+    def _forget_failures(self) -> None:
+        self._failures = 0
+        self._failure_reason = ""
+        self._hold_until = 0.0
+
+    def _ask_why(self, url: str) -> None:
+        """The player only says "Could not open": ask the camera once, on a worker thread
+        (the core talks to it; this tile shows the answer)."""
+        if not url:
+            return
+
+        def work() -> None:
+            result = diagnose(url)
+            try:
+                self._diagnosed.emit(url, result)
+            except RuntimeError:  # the tile was deleted meanwhile
+                pass
+
+        threading.Thread(target=work, name="stream-diagnosis", daemon=True).start()
+
+    @Slot(str, object)
+    def _on_diagnosed(self, url: str, result: StreamDiagnosis | None) -> None:
+        if result is None or url != self._urls.get(self._stream) or self._state != STATE_STALLED:
+            return
+        log.info("camera %s (%s): %s", self._camera_id, self._stream, result.reason)
+        self._failure_reason = result.reason
+        if result.retry_after_s:
+            self._hold_until = time.monotonic() + result.retry_after_s
+            if self._reconnect_due is not None:
+                self._reconnect_due = max(self._reconnect_due, self._hold_until)
+        self.update()
 
     def _park(self) -> None:
         """Hidden or minimised: stop decoding, keep the camera."""
@@ -440,8 +499,21 @@ class VideoTile(QWidget):
         self._stop()
         self._frame_times.clear()
         self._reconnect_due = None
+        problem = url_problem(url)
+        if problem is not None:
+            # Nothing to retry: the same URL will not parse any better in 15 s.
+            log.warning("camera %s (%s): URL refused: %s", self._camera_id, self._stream, problem)
+            self._url_problem = problem
+            self._frame = None
+            self._set_state(STATE_INVALID)
+            self.update()
+            return
+        self._url_problem = None
         self._connected_at = time.monotonic()
-        qurl = source_url(url)
+        try:
+            qurl = source_url(url)
+        except CameraUrlError:  # url_problem said it parses: cannot happen
+            return
         # A recording (local file) loops; a live stream that ends has dropped.
         self._player.setLoops(QMediaPlayer.Loops.Infinite if qurl.isLocalFile() else 1)
         self._player.setSource(qurl)
@@ -581,10 +653,14 @@ class VideoTile(QWidget):
                 detail = _tr("{wait} 秒后重连（第 {n} 次）").format(wait=f"{wait:.0f}", n=self._failures)
             else:
                 detail = _tr("正在重连…")
+            if self._failure_reason:
+                detail = f"{self._failure_reason}\n{detail}"
         elif self._state == STATE_CONNECTING:
             title, colour, detail = _tr("连接中…"), QColor("#90a4ae"), self._stream_label()
         elif self._state == STATE_OFFLINE:
             title, colour, detail = _tr("设备离线"), QColor("#a1887f"), ""
+        elif self._state == STATE_INVALID:
+            title, colour, detail = _tr("地址错误，无法播放"), QColor("#f48fb1"), self._url_problem or ""
         elif self._state == STATE_PAUSED:
             title, colour, detail = _tr("暂停解码"), QColor("#78909c"), _tr("画面不可见")
         else:
@@ -604,7 +680,9 @@ class VideoTile(QWidget):
             painter.setPen(QColor("#b0bec5"))
             detail_rect = QRect(rect)
             detail_rect.setTop(rect.center().y() + big.pixelSize() // 2 + 6)
-            painter.drawText(detail_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, detail)
+            detail_rect.adjust(8, 0, -8, 0)
+            painter.drawText(detail_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                             | Qt.TextFlag.TextWordWrap, detail)
 
     def _stream_label(self) -> str:
         if self._stream == "low":
