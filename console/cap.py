@@ -8,14 +8,19 @@ reason in Chinese (the operator reads it), then maps it onto the console's wire
 ``Alert`` (:func:`cap_to_alert`) and follows a warning through its Updates and
 Cancels (:class:`CapLedger`).
 
-Only the standard library parses the XML: ``xml.etree.ElementTree`` on expat does
-not fetch external entities, and a DOCTYPE is refused outright because CAP never
-needs one (that also shuts out entity-expansion bombs).
+What is required, how often it may occur, in which order and what may be empty is
+the OASIS CAP 1.2 schema's word (``resources/schemas/CAP-v1.2.xsd``, checked with
+xmlschema); an empty ``<value/>`` is a valid plain string there and is accepted.
+The rules the specification states only in words stand on top (:data:`SPEC_RULES`).
+Bytes are decoded as XML 1.0 Appendix F says (byte-order mark, then declaration), so
+UTF-16 with a BOM is read.  defusedxml parses: a DOCTYPE, an entity or an external
+reference is refused outright, because CAP never needs one.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import math
@@ -26,6 +31,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Literal, Mapping, Sequence
+
+import xmlschema
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml import ElementTree as SafeET
 
 from console.models import LEVEL_RANK, Alert, AlertNote, GeoPoint, WarningLevel
 
@@ -247,31 +256,30 @@ class CapAlert:
 
 
 def parse_cap(xml: bytes | str) -> CapAlert:
-    """Parse and check one CAP 1.2 message; raise :class:`CapError` on any violation."""
+    """Parse and check one CAP 1.2 message; raise :class:`CapError` on any violation.
+
+    What must be present, how often, in which order and what may be empty comes from
+    the OASIS CAP 1.2 schema (:func:`cap_schema`); on top of it stand the rules the
+    specification states in words only (see :data:`SPEC_RULES`).
+    """
     text = _decode(xml) if isinstance(xml, bytes) else xml
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise CapError("alert", "CAP 消息不允许包含 DOCTYPE/ENTITY 声明")
-    try:
-        # Parsed as text: expat cannot decode multi-byte legacy encodings such as
-        # GB2312/GB18030 itself, so _decode() has already applied the declaration.
-        root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise CapError("alert", f"XML 格式错误：{exc}") from None
+    root = _safe_parse(text)
     if root.tag != _NS + "alert":
         ns, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
         if local == "alert":
             raise CapError("alert", f"命名空间必须是 {CAP_NS}", ns or "无命名空间")
         raise CapError(local, "根元素必须是 CAP 1.2 的 <alert>")
-    el = _Element(root, "")
+    el = _Element(root, "", "alert")
 
     identifier = el.required("identifier")
     _check_id_text("identifier", identifier)
     sender = el.required("sender")
     _check_id_text("sender", sender)
-    sent = _parse_datetime("sent", el.required("sent"))
-    status = _enum("status", el.required("status"), STATUSES)
-    msg_type = _enum("msgType", el.required("msgType"), MSG_TYPES)
-    scope = _enum("scope", el.required("scope"), SCOPES)
+    sent = el.when("sent")
+    assert sent is not None  # required: when() raised otherwise
+    status = el.required("status")
+    msg_type = el.required("msgType")
+    scope = el.required("scope")
     restriction = el.optional("restriction")
     if scope == "Restricted" and not restriction:
         raise CapError("restriction", "scope 为 Restricted 时必须给出 restriction")
@@ -284,6 +292,8 @@ def parse_cap(xml: bytes | str) -> CapAlert:
         raise CapError("references", f"msgType 为 {msg_type} 时必须引用原预警（sender,identifier,sent）")
     infos = tuple(_parse_info(child, f"info[{n}]")
                   for n, child in enumerate(el.children("info"), start=1))
+    codes = tuple(el.many("code"))
+    _check_schema(root)  # order, unknown CAP elements, <resource>: what the walk above does not read
     return CapAlert(
         identifier=identifier,
         sender=sender,
@@ -294,7 +304,7 @@ def parse_cap(xml: bytes | str) -> CapAlert:
         source=el.optional("source"),
         restriction=restriction,
         addresses=addresses,
-        codes=tuple(el.many("code")),
+        codes=codes,
         note=el.optional("note"),
         references=references,
         incidents=el.optional("incidents"),
@@ -303,70 +313,235 @@ def parse_cap(xml: bytes | str) -> CapAlert:
     )
 
 
+SPEC_RULES = (
+    "identifier 与 sender 不得为空，不得含空白、逗号、< 或 &（CAP 1.2 §3.2.1，references 用它们组成消息键）",
+    "scope 为 Restricted 时须有 restriction，为 Private 时须有 addresses",
+    "msgType 为 Update/Cancel 时须有 references，每项为 sender,identifier,sent",
+    "polygon 至少 4 个 纬度,经度 点且首尾相同；circle 为 纬度,经度 半径；坐标在范围内",
+    "给出 ceiling 时须同时给出 altitude",
+)
+"""The CAP 1.2 rules stated in the specification's text, checked on top of the schema."""
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "resources" / "schemas" / "CAP-v1.2.xsd"
+_DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+
+
+@functools.lru_cache(maxsize=1)
+def cap_schema() -> xmlschema.XMLSchema:
+    """The OASIS CAP 1.2 schema (vendored, read once).
+
+    ``use_fallback=False``: the schema's ``<any namespace=xmldsig processContents=lax>``
+    then skips signatures instead of checking them against xmlschema's bundled
+    XML-Signature schema — the console does not verify signatures, and real feeds
+    (Canada's NAAD) sign with Id values that schema would refuse.
+    """
+    return xmlschema.XMLSchema(str(SCHEMA_PATH), use_fallback=False)
+
+
+@functools.lru_cache(maxsize=None)
+def _model(parent: str) -> dict[str, Any]:
+    """Schema declarations of the CAP children of element ``parent`` (local names)."""
+    schema = cap_schema()
+    decl = _find_decl(schema.elements["alert"], parent)
+    if decl is None or decl.type.is_simple():
+        return {}
+    return {child.local_name: child for child in decl.type.content.iter_elements() if child.local_name}
+
+
+def _find_decl(decl: Any, local: str) -> Any:
+    if decl.local_name == local:
+        return decl
+    if decl.type.is_simple() or decl.type.content is None:
+        return None
+    for child in decl.type.content.iter_elements():
+        if child.local_name is None:
+            continue
+        found = _find_decl(child, local)
+        if found is not None:
+            return found
+    return None
+
+
+def _safe_parse(text: str) -> ET.Element:
+    """Parse with defusedxml: no DTD, no entities, no external references."""
+    try:
+        # Parsed as text: expat cannot decode multi-byte legacy encodings such as
+        # GB2312/GB18030 itself, so _decode() has already applied the declaration.
+        return SafeET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden):
+        raise CapError("alert", "CAP 消息不允许包含 DOCTYPE/ENTITY 声明") from None
+    except ET.ParseError as exc:
+        raise CapError("alert", f"XML 格式错误：{exc}") from None
+
+
 _ENCODING_RE = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_BOMS = ((b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+         (b"\xfe\xff", "utf-16"), (b"\xff\xfe", "utf-16"))
+_NO_BOM_UTF16 = ((b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be"))
 
 
 def _decode(raw: bytes) -> str:
-    """Bytes → text by the XML declaration's encoding (UTF-8 when none is declared)."""
+    """Bytes → text as XML 1.0 Appendix F says: a byte-order mark first, then the
+    declaration's encoding (UTF-8 when none is declared)."""
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return _decode_as(raw, codec, "UTF-16" if codec == "utf-16" else codec.upper().removesuffix("-SIG"))
+    for start, codec in _NO_BOM_UTF16:
+        if raw.startswith(start):
+            return _decode_as(raw, codec, "UTF-16")
     m = _ENCODING_RE.match(raw)
     encoding = m.group(1).decode("ascii") if m else "utf-8"
+    if encoding.lower().replace("_", "-") in ("utf-16", "utf-32", "utf-16le", "utf-16be", "ucs-2"):
+        raise CapError("alert", f"无法按 {encoding} 解码：声明为 {encoding}，但没有字节顺序标记且内容是单字节编码")
+    return _decode_as(raw, "utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding, encoding)
+
+
+def _decode_as(raw: bytes, codec: str, shown: str) -> str:
     try:
-        return raw.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
+        return raw.decode(codec)
     except LookupError:
-        raise CapError("alert", "不支持的字符编码", encoding) from None
+        raise CapError("alert", "不支持的字符编码", shown) from None
     except UnicodeDecodeError as exc:
-        raise CapError("alert", f"无法按 {encoding} 解码（第 {exc.start} 字节）") from None
+        raise CapError("alert", f"无法按 {shown} 解码（第 {exc.start} 字节）") from None
 
 
 class _Element:
-    """Reads CAP children of one element and names them by path in errors."""
+    """Reads the CAP children of one element by the schema; names them by path in errors."""
 
-    def __init__(self, node: ET.Element, path: str) -> None:
+    def __init__(self, node: ET.Element, path: str, local: str) -> None:
         self.node = node
         self.path = path
+        self.model = _model(local)
 
     def name(self, local: str) -> str:
         return f"{self.path}/{local}" if self.path else local
 
     def children(self, local: str) -> list[ET.Element]:
-        return self.node.findall(_NS + local)
+        found = self.node.findall(_NS + local)
+        decl = self.model[local]
+        if decl.max_occurs is not None and len(found) > decl.max_occurs:
+            raise CapError(self.name(local), f"只能出现一次，实际出现 {len(found)} 次")
+        if len(found) < decl.min_occurs:
+            raise CapError(self.name(local), "缺少必需元素" if decl.max_occurs == 1 else "缺少必需元素（至少一个）")
+        return found
+
+    def _text(self, local: str, node: ET.Element) -> str:
+        """The element's text, checked against its schema type; strings stripped."""
+        raw = node.text or ""
+        xsd_type = self.model[local].type
+        if not xsd_type.is_valid(raw):
+            _refuse_value(self.name(local), xsd_type, raw)
+        return raw.strip()
 
     def optional(self, local: str) -> str | None:
+        """The text of an element that may be absent; absent or empty → None."""
         found = self.children(local)
-        if len(found) > 1:
-            raise CapError(self.name(local), f"只能出现一次，实际出现 {len(found)} 次")
-        if not found:
-            return None
-        text = (found[0].text or "").strip()
-        return text or None
+        return (self._text(local, found[0]) or None) if found else None
 
     def required(self, local: str) -> str:
-        text = self.optional(local)
-        if text is None:
-            missing = "为空" if self.children(local) else "缺少必需元素"
-            raise CapError(self.name(local), missing)
-        return text
+        """The text of a required element; ``""`` where the schema allows it empty."""
+        found = self.children(local)
+        return self._text(local, found[0])
 
     def many(self, local: str) -> list[str]:
-        out = []
-        for node in self.children(local):
-            text = (node.text or "").strip()
-            if not text:
-                raise CapError(self.name(local), "为空")
-            out.append(text)
-        return out
+        return [self._text(local, node) for node in self.children(local)]
+
+    def when(self, local: str) -> datetime | None:
+        value = self.optional(local)
+        return _parse_datetime(self.name(local), value) if value else None
 
     def values(self, local: str) -> tuple[CapValue, ...]:
         out = []
         for n, node in enumerate(self.children(local), start=1):
-            sub = _Element(node, f"{self.name(local)}[{n}]")
+            sub = _Element(node, f"{self.name(local)}[{n}]", local)
             out.append(CapValue(sub.required("valueName"), sub.required("value")))
         return tuple(out)
 
 
+def _refuse_value(element: str, xsd_type: Any, raw: str) -> None:
+    """Raise the Chinese reason why ``raw`` is not a value of ``xsd_type``."""
+    value = raw.strip()
+    enumeration = getattr(xsd_type, "enumeration", None)
+    if enumeration:
+        allowed = f"取值必须是 {'|'.join(enumeration)} 之一"
+        if not value:
+            raise CapError(element, "为空，" + allowed)
+        raise CapError(element, allowed, raw)
+    if not value:
+        raise CapError(element, "为空")
+    builtin = xsd_type if xsd_type.name else xsd_type.base_type
+    primitive = getattr(xsd_type, "primitive_type", builtin)
+    if primitive.local_name == "dateTime":
+        _parse_datetime(element, value)  # raises the precise reason
+        raise CapError(element, "不是有效的日期时间", raw)
+    reasons = {"language": "不是有效的语言代码（如 zh-CN）", "integer": "必须是整数",
+               "decimal": "必须是数值", "anyURI": "不是有效的 URI"}
+    reason = reasons.get(builtin.local_name) or reasons.get(primitive.local_name) or "不符合 CAP 1.2 模式规定的类型"
+    raise CapError(element, reason, raw)
+
+
+def _check_schema(root: ET.Element) -> None:
+    """The whole message against the schema; the first problem as a Chinese CapError."""
+    error = next(cap_schema().iter_errors(root), None)
+    if error is None:
+        return
+    paths = _paths(root)
+    parents = {id(child): node for node in root.iter() for child in node}
+    elem = error.elem if isinstance(error.elem, ET.Element) else root
+    where = paths.get(id(elem), "alert")
+    if isinstance(error, xmlschema.XMLSchemaChildrenValidationError):
+        expected = [getattr(e, "local_name", None) for e in (error.expected or [])]
+        expected = [e for e in expected if e]
+        child = error.invalid_child
+        present = {c.tag for c in elem}
+        base = "" if where == "alert" else where + "/"
+        if child is None or (expected and all(_NS + e not in present for e in expected)):
+            raise CapError(base + (expected[0] if expected else "?"), "缺少必需元素")
+        name = paths.get(id(child), base + _local(child.tag))
+        if not child.tag.startswith(_NS) and not child.tag.startswith("{" + _DSIG_NS):
+            raise CapError(name, "CAP 1.2 不允许在此处出现其他命名空间的元素", child.tag)
+        if child.tag.startswith(_NS) and _local(child.tag) not in _model(_local(elem.tag)):
+            raise CapError(name, f"不是 <{_local(elem.tag)}> 中的 CAP 1.2 元素")
+        wanted = "、".join(f"<{e}>" for e in expected)
+        raise CapError(name, "元素顺序或出现次数不符合 CAP 1.2" + (f"（此处应为 {wanted}）" if wanted else ""))
+    parent = parents.get(id(elem))
+    decl = _model(_local(parent.tag)).get(_local(elem.tag)) if parent is not None else None
+    if decl is not None and decl.type.is_simple() and not decl.type.is_valid(elem.text or ""):
+        _refuse_value(where, decl.type, elem.text or "")
+    raise CapError(where, "不符合 OASIS CAP 1.2 模式", (elem.text or "").strip() or None)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _paths(root: ET.Element) -> dict[int, str]:
+    """id(element) → the path the errors use (``info[1]/area[2]/polygon``)."""
+    out: dict[int, str] = {}
+
+    def walk(node: ET.Element, path: str) -> None:
+        counts: dict[str, int] = {}
+        repeated = {c.tag for c in node if sum(1 for d in node if d.tag == c.tag) > 1 or _local(c.tag) in
+                    ("info", "area", "parameter", "eventCode", "geocode", "resource")}
+        for child in node:
+            local = _local(child.tag)
+            counts[local] = counts.get(local, 0) + 1
+            step = f"{local}[{counts[local]}]" if child.tag in repeated else local
+            child_path = f"{path}/{step}" if path else step
+            out[id(child)] = child_path
+            walk(child, child_path)
+
+    out[id(root)] = "alert"
+    walk(root, "")
+    return out
+
+
 def _check_id_text(element: str, value: str) -> None:
     # CAP 1.2 §3.2.1: identifier and sender MUST NOT include spaces, commas or
-    # the restricted characters < and &; space and comma separate <references>.
+    # the restricted characters < and &; space and comma separate <references>,
+    # where (sender, identifier) names a message: an empty one names nothing.
+    if not value:
+        raise CapError(element, "为空（CAP 1.2 用 sender 与 identifier 唯一标识一条消息）")
     if any(ch.isspace() for ch in value):
         raise CapError(element, "不得包含空白字符", value)
     for bad, label in ((",", "逗号"), ("<", "<"), ("&", "&")):
@@ -387,12 +562,6 @@ def _parse_datetime(element: str, value: str) -> datetime:
         raise CapError(element, "不是有效的日期时间", value) from None
 
 
-def _enum(element: str, value: str, allowed: Sequence[str]) -> str:
-    if value not in allowed:
-        raise CapError(element, f"取值必须是 {'|'.join(allowed)} 之一", value)
-    return value
-
-
 def _parse_references(text: str) -> tuple[CapReference, ...]:
     refs = []
     for token in text.split():
@@ -404,50 +573,48 @@ def _parse_references(text: str) -> tuple[CapReference, ...]:
 
 
 def _parse_info(node: ET.Element, path: str) -> CapInfo:
-    el = _Element(node, path)
-    categories = el.many("category")
-    if not categories:
-        raise CapError(el.name("category"), "缺少必需元素（至少一个）")
-    for c in categories:
-        _enum(el.name("category"), c, CATEGORIES)
-    response_types = tuple(_enum(el.name("responseType"), r, RESPONSE_TYPES)
-                           for r in el.many("responseType"))
+    el = _Element(node, path, "info")
+    categories = tuple(el.many("category"))
+    response_types = tuple(el.many("responseType"))
+    event = el.required("event")
+    urgency = el.required("urgency")
+    severity = el.required("severity")
+    certainty = el.required("certainty")
+    event_codes = el.values("eventCode")
+    effective, onset, expires = el.when("effective"), el.when("onset"), el.when("expires")
+    parameters = el.values("parameter")
     areas = tuple(_parse_area(child, el.name(f"area[{n}]"))
                   for n, child in enumerate(el.children("area"), start=1))
-
-    def when(local: str) -> datetime | None:
-        value = el.optional(local)
-        return _parse_datetime(el.name(local), value) if value else None
-
     return CapInfo(
-        language=el.optional("language") or "en-US",  # CAP 1.2 default
-        categories=tuple(categories),
-        event=el.required("event"),
-        urgency=_enum(el.name("urgency"), el.required("urgency"), URGENCIES),
-        severity=_enum(el.name("severity"), el.required("severity"), SEVERITIES),
-        certainty=_enum(el.name("certainty"), el.required("certainty"), CERTAINTIES),
+        language=el.optional("language") or "en-US",  # the schema's default
+        categories=categories,
+        event=event,
+        urgency=urgency,
+        severity=severity,
+        certainty=certainty,
         response_types=response_types,
         audience=el.optional("audience"),
-        event_codes=el.values("eventCode"),
-        effective=when("effective"),
-        onset=when("onset"),
-        expires=when("expires"),
+        event_codes=event_codes,
+        effective=effective,
+        onset=onset,
+        expires=expires,
         sender_name=el.optional("senderName"),
         headline=el.optional("headline"),
         description=el.optional("description"),
         instruction=el.optional("instruction"),
         web=el.optional("web"),
         contact=el.optional("contact"),
-        parameters=el.values("parameter"),
+        parameters=parameters,
         areas=areas,
     )
 
 
 def _parse_area(node: ET.Element, path: str) -> CapArea:
-    el = _Element(node, path)
+    el = _Element(node, path, "area")
     area_desc = el.required("areaDesc")
-    polygons = tuple(_parse_polygon(el.name("polygon"), text) for text in el.many("polygon"))
-    circles = tuple(_parse_circle(el.name("circle"), text) for text in el.many("circle"))
+    # The schema types polygon and circle as plain strings: an empty one is no shape.
+    polygons = tuple(_parse_polygon(el.name("polygon"), text) for text in el.many("polygon") if text)
+    circles = tuple(_parse_circle(el.name("circle"), text) for text in el.many("circle") if text)
     altitude = _number(el.name("altitude"), el.optional("altitude"))
     ceiling = _number(el.name("ceiling"), el.optional("ceiling"))
     if ceiling is not None and altitude is None:

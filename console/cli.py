@@ -21,6 +21,9 @@
     handed to :func:`console.cap.main_cap`: one JSON line per valid CAP 1.2 file, the
     error (element and reason) for an invalid one, exit 1 if any is invalid.
 
+``layers check FILE...``
+    handed to :func:`console.geojson_check.main_layers`: exit 0 when every GeoJSON file
+    can be imported, else each feature's problems and exit 1.
 ``tiles prefetch|import|info …``
     handed to :func:`console.tiles.main_tiles` (offline base-map tiles, MBTiles).
 
@@ -45,7 +48,8 @@ from pydantic import TypeAdapter
 
 from console.models import wire_models
 
-HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay", "audit", "cap", "tiles", "drill"})
+HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay", "audit", "cap", "tiles", "drill",
+                                              "layers"})
 """Subcommands ``widgets.app`` hands to :func:`main_headless`."""
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -225,6 +229,10 @@ def main_headless(argv: Sequence[str]) -> int:
         from console.cap import main_cap  # its own parser and exit codes
 
         return int(main_cap(argv[1:]))
+    if argv and argv[0] == "layers":
+        from console.geojson_check import main_layers  # layers check FILE...
+
+        return int(main_layers(argv[1:]))
     if argv and argv[0] == "tiles":
         from console.tiles import main_tiles  # prefetch / import / info of MBTiles files
 

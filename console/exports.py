@@ -8,15 +8,23 @@ disk or a crash never leaves a half-written file under the chosen name.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DRILL_MARK: str | None = None
 """Set while a drill runs (console/drill): text exports then start with this line (PNG grabs
 carry the on-screen 演练 overlay)."""
 _TEXT_SUFFIXES = (".csv", ".txt", ".md", ".html")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""A cell starting with one of these opens as a formula in Excel, WPS or LibreOffice."""
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 class ExportError(OSError):
@@ -52,6 +60,28 @@ def write_png(path: str | os.PathLike[str], png: bytes) -> Path:
     if p.suffix.lower() != ".png":
         p = p.with_name(p.name + ".png")
     return atomic_write(p, png)
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell that a spreadsheet shows as the text it is, never as a formula.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading single quote (the spreadsheet convention for "this is text"; the quote is
+    not shown). Plain numbers such as ``-3.5`` stay numbers. ``None`` is empty.
+    """
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_text(rows: Iterable[Iterable[Any]], *, lineterminator: str = "\r\n") -> str:
+    """Rows as CSV text with every cell passed through :func:`csv_cell`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=lineterminator)
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return out.getvalue()
 
 
 def write_csv(path: str | os.PathLike[str], text: str) -> Path:

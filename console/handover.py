@@ -9,8 +9,6 @@ full disk never leaves half a file under the chosen name.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -19,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from console.auth import ROLE_NAMES
-from console.exports import ExportError, atomic_write  # noqa: F401  (ExportError: what write_text raises)
+from console.exports import ExportError, atomic_write, csv_text  # noqa: F401  (ExportError: what write_text raises)
 from console.masking import mask_phone, mask_text
 from console.reports import ReportFolder
 from console.workflow import ACTION_NAMES, OPEN_STATUSES, Limits, due_state, format_left
@@ -42,21 +40,20 @@ def _time(dt: datetime | None) -> str:
 
 
 def queue_csv(alerts: Iterable[Any], names: Names, limits: Limits, now: datetime | None = None) -> str:
-    """The alerts (in the given order) as CSV text, phone numbers and IDs masked."""
+    """The alerts (in the given order) as CSV text, phone numbers and IDs masked, cells
+    that a spreadsheet would run as formulas escaped (:func:`console.exports.csv_cell`)."""
     now = now or datetime.now(timezone.utc)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[tuple[Any, ...]] = [CSV_COLUMNS]
     for a in alerts:
         _state, left = due_state(a, limits, now)
-        writer.writerow((
+        rows.append((
             a.id, LEVEL_ZH.get(a.level, a.level), STATUS_ZH.get(a.status, a.status), format_left(left),
             SOURCE_ZH.get(a.source, a.source), names("category", a.category), names("street", a.street or ""),
             names("community", a.community or ""), mask_text(a.title), mask_text(a.description),
             mask_phone(a.reporter_phone), names("unit", a.assigned_unit or ""), a.acknowledged_by or "",
             _time(a.created_at), _time(a.updated_at),
         ))
-    return out.getvalue()
+    return csv_text(rows)  # reporters' and operators' text never opens as a spreadsheet formula
 
 
 _LEVEL_ROMAN = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}

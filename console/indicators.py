@@ -364,15 +364,13 @@ def series_csv(indicator_id: str, name: str, unit: str, points: Iterable[tuple[f
                breakdown: Mapping[str, float | None] | None = None) -> str:
     """A panel's data as CSV text (UTF-8 with a BOM is added by the writer, for Excel):
     one row per point with Beijing time, then the street breakdown if given."""
-    import csv
-    import io
+    from console.exports import csv_text  # formula-looking cells escaped
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["indicator_id", "name", "time", "value", "unit", "street"])
+    rows: list[list[str]] = [["indicator_id", "name", "time", "value", "unit", "street"]]
     for t, v in points:
-        w.writerow([indicator_id, name, datetime.fromtimestamp(t, TZ_BEIJING).isoformat(timespec="seconds"), f"{v:g}", unit, ""])
+        rows.append([indicator_id, name, datetime.fromtimestamp(t, TZ_BEIJING).isoformat(timespec="seconds"),
+                     f"{v:g}", unit, ""])
     for street, street_value in (breakdown or {}).items():
         if street_value is not None:
-            w.writerow([indicator_id, name, "", f"{street_value:g}", unit, street])
-    return buf.getvalue()
+            rows.append([indicator_id, name, "", f"{street_value:g}", unit, street])
+    return csv_text(rows, lineterminator="\n")

@@ -27,12 +27,16 @@ Example (``resources/profiles/maluan.toml``)::
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "resources" / "profiles"
 """The shipped profiles."""
@@ -85,6 +89,27 @@ class ConfigFileError(ValueError):
             raise cls(path, f"不是 UTF-8 文本（第 {exc.start} 字节）") from None
         except OSError as exc:
             raise cls(path, f"无法读取（{exc.strerror or exc}）") from None
+
+
+    @classmethod
+    def parse_document(cls, text: str, path: Path | str | None, fmt: str = "toml") -> Any:
+        """TOML (or JSON) text → a document, or this error; never another exception.
+
+        tomllib and json recurse once per nesting level: a deeply nested file raises
+        RecursionError, and an integer of more than 4300 digits ValueError. Both are
+        a broken file, said so in Chinese like any other.
+        """
+        try:
+            return json.loads(text) if fmt == "json" else tomllib.loads(text)
+        except json.JSONDecodeError as exc:
+            raise cls(path, f"不是有效的 JSON（{exc.msg}）", line=exc.lineno) from None
+        except tomllib.TOMLDecodeError as exc:
+            m = re.search(r"line (\d+)", str(exc))
+            raise cls(path, f"不是有效的 TOML（{exc}）", line=int(m.group(1)) if m else None) from None
+        except RecursionError:
+            raise cls(path, "嵌套层次过深，不是可用的配置") from None
+        except (ValueError, MemoryError) as exc:
+            raise cls(path, f"无法读取（{type(exc).__name__}：数值或内容超出范围）") from None
 
 
 class ProfileError(ConfigFileError):
@@ -145,12 +170,17 @@ def _category_ids() -> set[str]:
 
 
 def parse_profile(text: str, path: Path | str | None = None) -> Profile:
-    """Validate one profile's TOML text; raises :class:`ProfileError`."""
+    """Validate one profile's TOML text; raises :class:`ProfileError` and nothing else."""
     try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise ProfileError(path, f"不是有效的 TOML（{exc}）", line=int(m.group(1)) if m else None) from None
+        return _parse_profile(text, path)
+    except ProfileError:
+        raise
+    except (RecursionError, ValueError, TypeError, MemoryError) as exc:
+        raise ProfileError(path, f"无法使用（{type(exc).__name__}：内容嵌套过深或数值超出范围）") from None
+
+
+def _parse_profile(text: str, path: Path | str | None) -> Profile:
+    doc = ProfileError.parse_document(text, path)
 
     def fail(key: str, message: str) -> ProfileError:
         return ProfileError(path, message, field_name=key, line=_line_of(text, key))
@@ -302,9 +332,12 @@ def load_profiles(cache_dir: Path | str | None = None, extra_dirs: list[Path] | 
     profiles: dict[str, Profile] = {}
     errors: list[ProfileError] = []
     for directory in [*profile_dirs(cache_dir), *(extra_dirs or [])]:
-        if not directory.is_dir():
+        try:
+            paths = sorted(directory.glob("*.toml")) if directory.is_dir() else []
+        except OSError as exc:
+            errors.append(ProfileError(directory, f"无法列出配置目录（{exc.strerror or exc}）"))
             continue
-        for path in sorted(directory.glob("*.toml")):
+        for path in paths:
             try:
                 profile = load_profile_file(path)
             except ProfileError as exc:
@@ -355,6 +388,57 @@ def resolve_profile(requested: str | None, cache_dir: Path | str) -> tuple[Profi
     if name is None:
         return None, catalogue
     return catalogue.get(name), catalogue
+
+
+FALLBACK_PROFILE = "district"
+"""The profile a console starts with when the one it should run cannot be used."""
+
+BUILTIN_FALLBACK = Profile(name=FALLBACK_PROFILE, title="坪山区城市运行指挥中心", scope="district")
+"""The district profile as the code knows it, for when even the shipped file is unusable."""
+
+
+@dataclass
+class StartupProfile:
+    """What a console starts with: the profile (None: ask the operator), the catalogue,
+    and the Chinese notices to show — every file that was ignored and why, and the
+    profile that runs instead of a broken one."""
+
+    profile: Profile | None
+    catalogue: ProfileCatalogue
+    notices: list[str]
+
+
+def fallback_profile(catalogue: ProfileCatalogue) -> Profile:
+    """The district profile: the shipped (or overriding) file, else the built-in one."""
+    return catalogue.profiles.get(FALLBACK_PROFILE) or BUILTIN_FALLBACK
+
+
+def startup_profile(requested: str | None, cache_dir: Path | str) -> StartupProfile:
+    """Like :func:`resolve_profile`, but never raises: a broken, unreadable or unknown
+    profile (from ``--profile``, the installer or the first-start choice) is reported
+    and the district profile runs instead; broken files in the folders are reported
+    and skipped."""
+    try:
+        catalogue = load_profiles(cache_dir)
+    except Exception as exc:  # a cache folder that cannot be read at all  # noqa: BLE001
+        log.exception("profiles not loaded")
+        catalogue = ProfileCatalogue({}, [ProfileError(None, f"配置无法读取（{type(exc).__name__}）")])
+    notices = [f"已忽略有误的配置：{err}" for err in catalogue.errors]
+    try:
+        name = requested or baked_default() or remembered_choice(cache_dir)
+    except OSError:
+        name = requested
+    if name is None:
+        return StartupProfile(None, catalogue, notices)
+    try:
+        return StartupProfile(catalogue.get(name), catalogue, notices)
+    except ProfileError as exc:
+        fallback = fallback_profile(catalogue)
+        text = f"配置 “{name}” 不可用，本次以默认配置 “{fallback.title}（{fallback.name}）” 启动"
+        if not any(str(exc) in n for n in notices):
+            text += f"：{exc}"
+        notices.append(text)
+        return StartupProfile(fallback, catalogue, notices)
 
 
 def describe(profile: Profile) -> dict[str, Any]:

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,20 +141,22 @@ class _Locator:
 
 
 def parse_wall_config(text: str, path: Path | str | None = None, fmt: str | None = None) -> WallConfig:
-    """Validate a wall config's text (TOML, or JSON when ``fmt`` or the suffix says so)."""
+    """Validate a wall config's text (TOML, or JSON when ``fmt`` or the suffix says so).
+
+    Raises :class:`WallConfigError` and nothing else, whatever the text holds."""
+    try:
+        return _parse_wall_config(text, path, fmt)
+    except WallConfigError:
+        raise
+    except (RecursionError, ValueError, TypeError, MemoryError) as exc:
+        raise WallConfigError(path, f"无法使用（{type(exc).__name__}：内容嵌套过深或数值超出范围）") from None
+
+
+def _parse_wall_config(text: str, path: Path | str | None, fmt: str | None) -> WallConfig:
     if fmt is None:
         fmt = "json" if path is not None and str(path).lower().endswith(".json") else "toml"
     loc = _Locator(text, fmt)
-    try:
-        if fmt == "json":
-            doc = json.loads(text)
-        else:
-            doc = tomllib.loads(text)
-    except json.JSONDecodeError as exc:
-        raise WallConfigError(path, f"不是有效的 JSON（{exc.msg}）", line=exc.lineno) from None
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise WallConfigError(path, f"不是有效的 TOML（{exc}）", line=int(m.group(1)) if m else None) from None
+    doc = WallConfigError.parse_document(text, path, fmt)  # RecursionError, huge numbers: a WallConfigError
     if not isinstance(doc, dict):
         raise WallConfigError(path, "顶层应为对象（键值表）")
 
@@ -235,7 +236,7 @@ def _video(raw: Any, fail: Any) -> VideoLayout:
         if key not in ("layout", "cameras", "tour"):
             raise fail(key, "未知字段（可用：layout、cameras、tour）")
     layout = raw.get("layout", "2x2")
-    m = re.fullmatch(r"\s*(\d+)\s*[x×X*]\s*(\d+)\s*", str(layout))
+    m = re.fullmatch(r"\s*(\d{1,3})\s*[x×X*]\s*(\d{1,3})\s*", layout) if isinstance(layout, str) else None
     if not m or not (1 <= int(m.group(1)) <= MAX_GRID and 1 <= int(m.group(2)) <= MAX_GRID):
         raise fail("layout", f"“{layout}” 无效：写成 列x行，例如 \"3x3\"（每边 1–{MAX_GRID}）")
     columns, rows = int(m.group(1)), int(m.group(2))

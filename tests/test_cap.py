@@ -202,7 +202,8 @@ def test_naive_time_message_exact() -> None:
          "114.28,22.69 114.42,22.69 114.42,22.78 114.28,22.69", "<info[1]/area[1]/polygon>"),
         ("<areaDesc>深圳市坪山区</areaDesc>", "<areaDesc>x</areaDesc><circle>22.7,114.3</circle>",
          "<info[1]/area[1]/circle>"),
-        ("<parameter><valueName>warningColour</valueName>", "<parameter><valueName></valueName>",
+        # An empty <valueName/> is a valid xs:string (accepted); a missing one is not.
+        ("<parameter><valueName>warningColour</valueName>", "<parameter>",
          "<info[1]/parameter[1]/valueName>"),
     ],
 )
@@ -320,3 +321,210 @@ def test_update_after_cancel_reopens_and_says_so() -> None:
     res = ledger.apply(parse_cap(load("rainstorm_update.xml")), received_at=RECEIVED)
     assert res.action == "updated" and res.alert is not None
     assert res.alert.status == "new" and res.alert.rev == 3 and res.problems
+
+
+# --------------------------------------------------------------------------- real messages of others
+
+# Public CAP 1.2 messages of other countries' services, written by others (sources in
+# tests/data/cap/SOURCES.md): the schema accepts every one, and so must we.
+REAL = DATA / "real"
+REAL_SAMPLES = {
+    "ca_eccc_naad_weather_statement.xml": ("cap-pac@canada.ca", "Minor", 2),
+    "au_bom_thunderstorm.xml": ("CAP.Message@bom.gov.au", "Unknown", 1),
+    "is_imo_wind.xml": ("IMO-Icelandic_Met_Office", "Moderate", 2),
+    "tw_wra_reservoir.xml": ("ddmt01@wra.gov.tw", "Moderate", 1),
+    "ph_pagasa_tropical_cyclone.xml": ("PAGASA-DOST", "Minor", 1),
+    "mx_smn_tropical_cyclone_update.xml": ("smn.cna.gob.mx", "Unknown", 1),
+    "us_oasis_amber_example.xml": ("KARO@CLETS.DOJ.CA.GOV", "Severe", 2),
+}
+
+
+def rfs_alert() -> str:
+    """The NSW Rural Fire Service CAP alert as its feed embeds it in an EDXL-DE envelope."""
+    text = (REAL / "au_nsw_rfs_edxlde.xml").read_text(encoding="utf-8")
+    return text[text.index("<cap:alert"):text.index("</cap:alert>") + len("</cap:alert>")]
+
+
+def real_messages() -> list[tuple[str, str]]:
+    out = [(name, (REAL / name).read_text(encoding="utf-8")) for name in REAL_SAMPLES]
+    return out + [("au_nsw_rfs (EDXL-DE)", rfs_alert())]
+
+
+def test_every_real_sample_is_schema_valid() -> None:
+    from console.cap import cap_schema
+
+    for name, text in real_messages():
+        assert list(cap_schema().iter_errors(text)) == [], name
+
+
+@pytest.mark.parametrize("name", sorted(REAL_SAMPLES))
+def test_real_messages_of_others_are_accepted(name: str) -> None:
+    sender, severity, n_info = REAL_SAMPLES[name]
+    raw = (REAL / name).read_bytes()
+    cap = parse_cap(raw)
+    assert cap.sender == sender and len(cap.infos) == n_info
+    assert cap.infos[0].severity == severity
+    alert = cap_to_alert(cap, received_at=RECEIVED)
+    assert alert.source == "early_warning" and alert.title
+
+
+def test_real_samples_details() -> None:
+    naad = parse_cap((REAL / "ca_eccc_naad_weather_statement.xml").read_bytes())
+    # <restriction />, <addresses />, <references />, <incidents />, <instruction />, <contact />
+    assert naad.restriction is None and naad.references == () and naad.incidents is None
+    assert naad.infos[0].instruction is None and naad.infos[0].contact is None
+    assert [i.language for i in naad.infos] == ["en-CA", "fr-CA"]
+    assert len(naad.infos[0].areas[0].polygons[0]) == 13
+    pagasa = parse_cap((REAL / "ph_pagasa_tropical_cyclone.xml").read_bytes())
+    assert pagasa.status == "Test" and pagasa.infos[0].language == "en-US"  # no <language>: the default
+    assert cap_to_alert(pagasa, received_at=RECEIVED).title.startswith("【测试】")
+    smn = parse_cap((REAL / "mx_smn_tropical_cyclone_update.xml").read_bytes())
+    assert smn.msg_type == "Update" and smn.references[0].identifier == "avisossmn-ciclontropical-4061"
+    assert len(smn.infos[0].areas[0].polygons[0]) == 29  # a polygon written over many lines
+    bom = parse_cap((REAL / "au_bom_thunderstorm.xml").read_bytes())  # prefixed cap: namespace
+    assert bom.infos[0].areas[0].geocodes[0].value == "AU-NSW"
+    wra = parse_cap((REAL / "tw_wra_reservoir.xml").read_bytes())
+    assert wra.info_for("zh") is not None and wra.infos[0].event == "水庫洩洪"
+
+
+def test_empty_parameter_value_from_a_real_feed_is_accepted() -> None:
+    cap = parse_cap(rfs_alert())
+    params = {p.value_name: p.value for p in cap.infos[0].parameters}
+    assert params["AllocatedResources"] == "" and params["Evacuation"] == ""
+    assert cap.infos[0].areas[0].circles[0].radius_km == 0.0
+
+
+def test_empty_value_and_value_name_in_our_message() -> None:
+    text = load("rainstorm_red.xml").decode("utf-8")
+    start = text.index("<parameter>")
+    end = text.index("</parameter>", start) + len("</parameter>")
+    cap = parse_cap(text[:start] + "<parameter><valueName/><value/></parameter>" + text[end:])
+    assert (cap.infos[0].parameters[0].value_name, cap.infos[0].parameters[0].value) == ("", "")
+
+
+def _empty_allowed_elements(text: str) -> list[int]:
+    """Indexes (document order) of CAP elements whose schema type accepts ''."""
+    import xml.etree.ElementTree as ET
+
+    from console.cap import _model
+
+    root = ET.fromstring(text)
+    parents = {child: parent for parent in root.iter() for child in parent}
+    out = []
+    for n, node in enumerate(root.iter()):
+        if node is root or not node.tag.startswith("{urn:oasis:names:tc:emergency:cap:1.2}"):
+            continue
+        decl = _model(parents[node].tag.rpartition("}")[2]).get(node.tag.rpartition("}")[2])
+        if decl is not None and decl.type.is_simple() and decl.type.is_valid(""):
+            out.append(n)
+    return out
+
+
+def test_whatever_the_schema_lets_be_empty_may_be_empty() -> None:
+    """Empty, one at a time, every element the schema types as possibly empty, in every
+    real sample: the schema still accepts the message, and so do we — except the few
+    rules the specification states in words (an empty identifier or sender names no
+    message; an Update needs its references)."""
+    import xml.etree.ElementTree as ET
+
+    from console.cap import cap_schema
+
+    checked = 0
+    for name, text in real_messages():
+        for index in _empty_allowed_elements(text):
+            root = ET.fromstring(text)
+            node = list(root.iter())[index]
+            local = node.tag.rpartition("}")[2]
+            node.text = ""
+            for child in list(node):
+                node.remove(child)
+            mutated = ET.tostring(root, encoding="unicode")
+            assert list(cap_schema().iter_errors(mutated)) == [], (name, local)
+            if local in ("identifier", "sender") or (local == "references" and "<msgType>Update" in text):
+                with pytest.raises(CapError, match=f"^<{local}>: "):
+                    parse_cap(mutated)
+            else:
+                parse_cap(mutated)
+            checked += 1
+    assert checked > 200
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "element", "reason"),
+    [
+        ("<status>Actual</status>", "<status/>", "<status>", "为空"),
+        ("<severity>Extreme</severity>", "<severity> Extreme </severity>", "<info[1]/severity>", "之一"),
+        ("<language>zh-CN</language>", "<language/>", "<info[1]/language>", "为空"),
+        ("<language>zh-CN</language>", "<language>中文</language>", "<info[1]/language>", "语言代码"),
+        ("<expires>2026-11-28T21:00:00+08:00</expires>", "<expires/>", "<info[1]/expires>", "为空"),
+        ("<status>Actual</status>\n  <msgType>Alert</msgType>", "<msgType>Alert</msgType><status>Actual</status>",
+         "<msgType>", "顺序"),
+        ("<scope>Public</scope>", "<scope>Public</scope><colour>red</colour>", "<colour>", "不是 <alert>"),
+        ("<event>暴雨</event>", "<event>暴雨</event><x:ext xmlns:x='urn:example'/>", "<info[1]/ext>",
+         "其他命名空间"),
+        ("<areaDesc>深圳市坪山区</areaDesc>",
+         "<areaDesc>深圳市坪山区</areaDesc><altitude>high</altitude>", "<info[1]/area[1]/altitude>", "数值"),
+    ],
+)
+def test_schema_violations_in_chinese(old: str, new: str, element: str, reason: str) -> None:
+    with pytest.raises(CapError) as err:
+        parse_cap(red_with(old, new))
+    assert str(err.value).startswith(element + ": "), str(err.value)
+    assert reason in str(err.value)
+
+
+def test_resource_checked_by_the_schema() -> None:
+    resource = "<resource><resourceDesc>图</resourceDesc><uri>http://example.invalid/a.png</uri></resource>"
+    text = load("rainstorm_red.xml").decode("utf-8")
+    at = text.index("<area>")
+    with pytest.raises(CapError, match=r"^<info\[1\]/resource\[1\]/mimeType>: 缺少必需元素"):
+        parse_cap(text[:at] + resource + text[at:])
+    ok = resource.replace("</resourceDesc>", "</resourceDesc><mimeType>image/png</mimeType>")
+    parse_cap(text[:at] + ok + text[at:])
+    with pytest.raises(CapError, match=r"^<info\[1\]/resource\[1\]/size>: 必须是整数"):
+        parse_cap(text[:at] + ok.replace("</mimeType>", "</mimeType><size>1.5</size>") + text[at:])
+
+
+def test_other_envelopes_and_versions_refused() -> None:
+    with pytest.raises(CapError, match="^<alert>: 命名空间必须是"):
+        parse_cap((REAL / "us_usgs_earthquake_cap11.xml").read_bytes())  # CAP 1.1
+    with pytest.raises(CapError, match="^<EDXLDistribution>: 根元素必须是"):
+        parse_cap((REAL / "au_nsw_rfs_edxlde.xml").read_bytes())
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_byte_order_mark(codec: str) -> None:
+    text = (REAL / "tw_wra_reservoir.xml").read_text(encoding="utf-8").replace(
+        'encoding="utf-8"', f'encoding="{codec.split("-")[0].upper()}-{codec.split("-")[1][:2]}"')
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(codec, b"")
+    raw = bom + text.encode(codec)
+    assert raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+    cap = parse_cap(raw)
+    assert cap.infos[0].event == "水庫洩洪" and cap.xml == text
+
+
+def test_utf16_without_bom_read_from_its_first_characters() -> None:
+    text = load("rainstorm_red.xml").decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    assert parse_cap(text.encode("utf-16-le")).identifier == "SZMB-2026-1128-RS-001"
+    assert parse_cap(text.encode("utf-16-be")).identifier == "SZMB-2026-1128-RS-001"
+
+
+def test_utf16_declared_but_bytes_are_8_bit_refused() -> None:
+    text = load("rainstorm_red.xml").decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    with pytest.raises(CapError, match="^<alert>: 无法按 UTF-16 解码"):
+        parse_cap(text.encode("utf-8"))
+
+
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        '<!DOCTYPE alert SYSTEM "http://example.invalid/cap.dtd">',
+        '<!DOCTYPE alert [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+        '<!DOCTYPE alert [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    ],
+)
+def test_doctype_entities_and_external_references_refused(prolog: str) -> None:
+    text = load("rainstorm_red.xml").decode("utf-8")
+    decl_end = text.index("?>") + 2
+    with pytest.raises(CapError, match="^<alert>: CAP 消息不允许包含 DOCTYPE/ENTITY 声明"):
+        parse_cap(text[:decl_end] + prolog + text[decl_end:])

@@ -136,3 +136,136 @@ def test_recorded_alert_is_worked_by_the_trainee_not_replayed(tmp_path: Path) ->
         assert (ack.step, ack.status, ack.took_min) == ("acknowledge", "on_time", 0.5)
     finally:
         engine.close()
+
+
+# --------------------------------------------------------------------------- nothing in a package names a path
+
+TS_CLIP = b"\x47" + b"\x00" * 187  # one MPEG-TS packet: enough for a file a player would open
+
+
+def _tree(root: Path, skip: Path | None = None) -> set[str]:
+    """Every path under ``root`` (symlinks not followed), minus the ``skip`` folder."""
+    out = set()
+    for p in root.rglob("*"):
+        if skip is not None and (p == skip or skip in p.parents):
+            continue
+        out.add(str(p.relative_to(root)))
+    return out
+
+
+def _crafted_package(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A package whose clips table names paths, as someone crafting one would."""
+    from console.drill.package import write_package
+
+    path = write_package(tmp_path / "crafted.drill", meta={"kind": "scripted", "title": "crafted"},
+                         scenario_name="../../scenario.yaml", scenario_text=SLOPE.read_text(encoding="utf-8"),
+                         clips={"PS-CAM-0001": TS_CLIP})
+    escape_abs = str(tmp_path / "abs-target")
+    hostile = ["../../x", "../escape", escape_abs, "..\\..\\win", "C:\\Windows\\x", "a\x00b", "..", ".",
+               "", "sub/dir", "cam\nnl", "~root"]
+    db = sqlite3.connect(path)
+    db.executemany("INSERT INTO clips VALUES (?, 'sub', ?)", [(cid, TS_CLIP) for cid in hostile])
+    db.execute("INSERT INTO clips VALUES (?, 'sub', ?)", (b"../../blob", TS_CLIP))  # a blob, not text
+    db.execute("INSERT INTO clips VALUES ('PS-CAM-0002', '../../variant', ?)", (TS_CLIP,))
+    db.execute("INSERT INTO clips VALUES ('PS-CAM-0003', 'sub', 'text, not bytes')")
+    db.execute("INSERT INTO clips VALUES ('PS-CAM-0001', 'main', ?)", (TS_CLIP + b"main",))
+    db.commit()
+    db.close()
+    return path, hostile
+
+
+def test_clip_names_never_become_paths(tmp_path: Path) -> None:
+    path, hostile = _crafted_package(tmp_path)
+    drill_dir = tmp_path / "drill"
+    out_dir = drill_dir / "clips"
+    before = _tree(tmp_path)
+    pkg = read_package(path)
+    paths = pkg.extract_clips(out_dir)
+    assert paths == {"PS-CAM-0001": out_dir / "clip-0001.ts"}
+    assert paths["PS-CAM-0001"].read_bytes() == TS_CLIP  # the sub stream, not main
+    assert sorted(p.name for p in out_dir.iterdir()) == ["clip-0001.ts"]
+    assert _tree(tmp_path, skip=drill_dir) == before  # nothing written anywhere else
+    assert not (tmp_path / "abs-target-sub.ts").exists() and not Path("/x-sub.ts").exists()
+    assert len(pkg.clip_problems) == len(hostile) + 3
+    assert all("已跳过" in p for p in pkg.clip_problems)
+    assert any("'..\\\\..\\\\win'" in p for p in pkg.clip_problems)
+    assert any("'a\\x00b'" in p for p in pkg.clip_problems)
+
+
+def test_a_planted_symlink_is_not_followed(tmp_path: Path) -> None:
+    path, _hostile = _crafted_package(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    out_dir = tmp_path / "drill" / "clips"
+    out_dir.mkdir(parents=True)
+    (out_dir / "clip-0001.ts").symlink_to(victim)
+    pkg = read_package(path)
+    assert pkg.extract_clips(out_dir) == {}
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert any("clip-0001.ts 已存在" in p for p in pkg.clip_problems)
+
+
+def test_a_drill_from_a_crafted_package_runs_in_its_own_folder(tmp_path: Path) -> None:
+    from console.drill.session import DrillSession
+
+    path, _hostile = _crafted_package(tmp_path)
+    root = tmp_path / "drills"
+    before = _tree(tmp_path, skip=root)
+    session = DrillSession(path, root, paced=False, base_map=False)
+    try:
+        assert set(session.clip_paths) == {"PS-CAM-0001"}
+        assert all(session.work_dir in p.parents for p in session.clip_paths.values())
+    finally:
+        session.close()
+    assert _tree(tmp_path, skip=root) == before
+
+
+def test_a_crafted_zip_is_not_a_package_and_writes_nothing(tmp_path: Path) -> None:
+    """Zip archives with ../, absolute, backslash, NUL and symlink entries: refused as a
+    whole (a package is one SQLite file), nothing extracted anywhere."""
+    import stat
+    import zipfile
+
+    from console.drill.session import DrillSession
+
+    crafted = tmp_path / "evil.drill"
+    with zipfile.ZipFile(crafted, "w") as zf:
+        zf.writestr("../../evil.ts", TS_CLIP)
+        zf.writestr(str(tmp_path / "abs-evil.ts"), TS_CLIP)
+        zf.writestr("..\\..\\evil-win.ts", TS_CLIP)
+        zf.writestr("nul\x00name.ts", TS_CLIP)
+        link = zipfile.ZipInfo("clips/link.ts")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(link, "/etc/passwd")
+        zf.writestr("scenario.yaml", SLOPE.read_text(encoding="utf-8"))
+    before = _tree(tmp_path)
+    with pytest.raises(PackageError, match="不是演练包"):
+        read_package(crafted)
+    from console.drill.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="evil.drill"):  # then it is read as a script, and is not one
+        DrillSession(crafted, tmp_path / "drills", paced=False, base_map=False)
+    assert _tree(tmp_path, skip=tmp_path / "drills") == before
+    assert not list((tmp_path / "drills").rglob("*.ts")) if (tmp_path / "drills").exists() else True
+
+
+@pytest.mark.parametrize(
+    ("table", "row"),
+    [
+        ("envelopes", "INSERT INTO envelopes (at_s, type, body) VALUES ('soon', 'x', '{}')"),
+        ("layers", "INSERT INTO layers VALUES ('l', '{not json', '{}')"),
+        ("layers", "INSERT INTO layers VALUES ('l', '{}', '" + "[" * 100_000 + "]" * 100_000 + "')"),
+        ("scenario", "UPDATE scenario SET text = x'00ff'"),
+    ],
+)
+def test_crafted_rows_are_a_package_error(tmp_path: Path, table: str, row: str) -> None:
+    from console.drill.package import write_package
+
+    path = write_package(tmp_path / "rows.drill", meta={"kind": "scripted"}, scenario_name="s.yaml",
+                         scenario_text=SLOPE.read_text(encoding="utf-8"))
+    db = sqlite3.connect(path)
+    db.execute(row)
+    db.commit()
+    db.close()
+    with pytest.raises(PackageError, match="rows.drill"):
+        read_package(path)

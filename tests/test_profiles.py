@@ -202,3 +202,103 @@ def test_a_profile_lists_the_districts_gateways_and_the_console_takes_them_all(t
     assert kwargs["backend_url"] == "http://127.0.0.1:8441"
     assert kwargs["backend_urls"] == ("http://127.0.0.1:8442",)
     assert "backend_urls" not in config_kwargs("http://one", argparse.Namespace(cache=tmp_path, ca=None), None)
+
+
+# --------------------------------------------------------------------------- broken files at start
+
+BROKEN = {
+    "deep.toml": "x = " + "[" * 100_000 + "]" * 100_000 + "\n",
+    "deep-inline.toml": 'name = "deep-inline"\ntitle = "x"\nx = ' + "{a = " * 20_000 + "1" + "}" * 20_000 + "\n",
+    "digits.toml": 'name = "digits"\ntitle = "x"\nlayout = ' + "7" * 5000 + "\n",
+    "nul.toml": 'name = "nul"\ntitle = "x"\nca_file = "a\\u0000b"\n',
+    "nested-gateway.toml": 'name = "nested-gateway"\ntitle = "x"\ngateway = ' + "[" * 400 + "]" * 400 + "\n",
+    "garbage.toml": "\x00\x01\x02 not toml at all [[[",
+    "empty.toml": "",
+}
+
+
+def _broken_cache(tmp_path: Path) -> Path:
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    for name, text in BROKEN.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "gbk.toml").write_bytes('name = "gbk"\ntitle = "马峦"\n'.encode("gbk"))
+    (folder / "folder.toml").mkdir()  # a directory with a profile's name
+    return tmp_path
+
+
+def test_broken_profiles_in_the_cache_are_reported_not_raised(tmp_path: Path) -> None:
+    catalogue = load_profiles(_broken_cache(tmp_path))
+    assert "district" in catalogue.profiles and "maluan" in catalogue.profiles  # the shipped ones still load
+    named = {e.path.name: str(e) for e in catalogue.errors if e.path is not None}
+    assert set(named) == set(BROKEN) | {"gbk.toml", "folder.toml"}
+    assert "嵌套层次过深" in named["deep.toml"] and "嵌套层次过深" in named["deep-inline.toml"]
+    assert "不是 UTF-8" in named["gbk.toml"] and "无法读取" in named["folder.toml"]
+    assert all("Error" not in text or "ValueError" in text or "TypeError" in text for text in named.values())
+
+
+def test_a_broken_requested_profile_starts_the_district_profile(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from console.profiles import startup_profile
+
+    monkeypatch.delenv("PINGSHAN_PROFILE", raising=False)
+    cache = _broken_cache(tmp_path)
+    start = startup_profile("deep", cache)
+    assert start.profile is not None and start.profile.name == "district"
+    assert any("“deep” 不可用，本次以默认配置 “坪山区城市运行指挥中心（district）” 启动" in n for n in start.notices)
+    assert sum("deep.toml" in n for n in start.notices) >= 1
+    unknown = startup_profile("mars", cache)
+    assert unknown.profile is not None and unknown.profile.name == "district"
+    assert any("未知的配置 “mars”" in n for n in unknown.notices)
+    remember_choice(cache, "digits")  # a first-start choice whose file broke since
+    assert startup_profile(None, cache).profile.name == "district"  # type: ignore[union-attr]
+    monkeypatch.setenv("PINGSHAN_PROFILE", "nul")  # an installer baked in a file that broke
+    assert startup_profile(None, cache).profile.name == "district"  # type: ignore[union-attr]
+
+
+def test_a_broken_district_override_falls_back_to_the_shipped_one(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from console import profiles as mod
+
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    (folder / "district.toml").write_text("x = " + "[" * 50_000 + "]" * 50_000, encoding="utf-8")
+    start = mod.startup_profile("district", tmp_path)
+    assert start.profile is not None and start.profile.source == mod.PROFILES_DIR / "district.toml"
+    assert any("district.toml" in n for n in start.notices)
+    # even with no usable district file at all, the built-in district profile runs
+    monkeypatch.setattr(mod, "PROFILES_DIR", tmp_path / "nothing-shipped")
+    start = mod.startup_profile("district", tmp_path)
+    assert start.profile is mod.BUILTIN_FALLBACK and start.profile.scope == "district"
+
+
+def test_prepare_never_stops_the_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from widgets.app import parse_args
+    from widgets.deployment import prepare
+
+    monkeypatch.delenv("PINGSHAN_PROFILE", raising=False)
+    cache = _broken_cache(tmp_path)
+    wall = tmp_path / "wall.toml"
+    wall.write_text("screen = " + "[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    argv = ["--profile", "deep", "--wall", str(wall), "--cache", str(cache)]
+    args = parse_args(argv)
+    assert prepare(args, argv) is None
+    assert args.profile_obj.name == "district" and args.wall_config is None
+    err = capsys.readouterr().err
+    assert "本次以默认配置" in err and "本次不启用大屏" in err and str(wall) in err
+    assert any("大屏配置不可用" in n for n in args.startup_notices)
+
+
+def test_the_operator_is_told_in_a_message_box(qtbot: object) -> None:
+    from PySide6.QtWidgets import QMainWindow, QMessageBox
+
+    from widgets.deployment import show_startup_notices
+
+    window = QMainWindow()
+    qtbot.addWidget(window)  # type: ignore[attr-defined]
+    assert show_startup_notices(window, []) is None
+    box = show_startup_notices(window, ["配置 “deep” 不可用，本次以默认配置 “坪山区城市运行指挥中心（district）” 启动"])
+    assert isinstance(box, QMessageBox) and box.isVisible() and not box.isModal()
+    assert "district" in box.informativeText() and box.windowTitle() == "配置有误"
+    box.close()

@@ -112,22 +112,33 @@ def test_json_syntax_error_has_its_line(tmp_path: Path) -> None:
     assert info.value.line == 2 and "JSON" in str(info.value)
 
 
-def _run_console(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _run_console(*args: str, tmp_path: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+    env.pop("PINGSHAN_PROFILE", None)
     return subprocess.run([sys.executable, "-m", "widgets.app", "--cache", str(tmp_path / "cache"), *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def test_bad_wall_config_or_profile_is_one_chinese_line(tmp_path: Path) -> None:
+@pytest.mark.timeout(200)
+def test_broken_configs_start_the_console_with_the_default_profile(tmp_path: Path) -> None:
+    """A wall config with an unknown panel, a profile nested 100,000 deep in the cache's
+    profiles folder, asked for by name: the console starts all the same (district
+    profile, no wall), says why on stderr and in its log, no traceback."""
     bad = tmp_path / "bad.toml"
     bad.write_text('[[screen]]\nmatch = "a"\npanels = ["radar"]\n', encoding="utf-8")
-    proc = _run_console("--wall", str(bad), tmp_path=tmp_path)
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
+    profiles = tmp_path / "cache" / "profiles"
+    profiles.mkdir(parents=True)
+    (profiles / "deep.toml").write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    proc = _run_console("--wall", str(bad), "--profile", "deep", "--demo", "--screenshot", str(tmp_path / "shots"),
+                        "--after", "2", tmp_path=tmp_path, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "RecursionError" not in proc.stderr
     assert str(bad) in proc.stderr and "第 3 行" in proc.stderr and "radar" in proc.stderr
-    proc = _run_console("--profile", "mars", tmp_path=tmp_path)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "未知的配置" in proc.stderr and "maluan" in proc.stderr
+    assert "本次不启用大屏" in proc.stderr
+    assert "deep.toml" in proc.stderr and "嵌套层次过深" in proc.stderr
+    assert "本次以默认配置" in proc.stderr
+    log = (tmp_path / "cache" / "console.log").read_text(encoding="utf-8", errors="replace")
+    assert "console window shown" in log and "profile district" in log, log[-3000:]
 
 
 def test_written_config_reads_back_the_same(tmp_path: Path) -> None:
@@ -148,3 +159,23 @@ def test_missing_screen_is_told_to_the_operator() -> None:
     assert placement_text(place_panels(cfg, SCREENS)) == ""
     text = placement_text(place_panels(cfg, [s for s in SCREENS if s.name != "wall-3"]))
     assert text.startswith("大屏 wall-3 未连接：") and "告警队列 → wall-" in text and "指标 → wall-" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("deep-array.toml", "x = " + "[" * 100_000 + "]" * 100_000),
+        ("deep-table.toml", "x = " + "{a = " * 20_000 + "1" + "}" * 20_000),
+        ("deep.json", '{"screens": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ("digits.toml", '[[screen]]\nmatch = ' + "9" * 5000 + '\npanels = ["map"]\n'),
+        ("layout.toml", '[[screen]]\nmatch = "a"\npanels = ["video"]\n[screen.video]\nlayout = "'
+         + "9" * 5000 + 'x2"\n'),
+        ("nested-theme.toml", 'theme = ' + "[" * 300 + "]" * 300 + '\n[[screen]]\nmatch = "a"\npanels = ["map"]\n'),
+    ],
+)
+def test_any_broken_wall_file_is_a_wall_config_error(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(WallConfigError) as info:
+        load_wall_config(path)
+    assert str(path) in str(info.value)

@@ -3,8 +3,10 @@
 The hooks ``widgets/app.py`` calls, kept here so the entry point stays small:
 
 - :func:`prepare` (before any QApplication): resolve ``--profile`` (or the baked-in
-  default, or the remembered first-start choice) and validate ``--wall``; a bad
-  profile or wall config is one Chinese line on stderr and exit code 2;
+  default, or the remembered first-start choice) and validate ``--wall``; a broken
+  profile or wall config never stops the console: it starts with the district
+  profile (and no wall), says why on stderr and, once the window is up, in a
+  message box (:func:`show_startup_notices`);
 - :func:`choose_profile` (on the loop): ask the operator at first start
   (:mod:`widgets.profile_dialog`), remember the answer, and set the gateway from the
   profile unless ``--backend``/``--demo`` said otherwise;
@@ -21,12 +23,10 @@ import os
 import sys
 from typing import Any
 
-from console.profiles import Profile, ProfileError, load_profiles, remember_choice, resolve_profile
+from console.profiles import Profile, fallback_profile, load_profiles, remember_choice, startup_profile
 from console.wall_config import WallConfigError, load_wall_config
 
 log = logging.getLogger(__name__)
-
-FALLBACK_PROFILE = "district"
 
 
 def _interactive(args: argparse.Namespace) -> bool:
@@ -37,25 +37,54 @@ def _interactive(args: argparse.Namespace) -> bool:
 
 
 def prepare(args: argparse.Namespace, argv: list[str]) -> int | None:
-    """Resolve the profile and load the wall config; an exit code when they are unusable."""
+    """Resolve the profile and load the wall config. Never an exit code for a broken
+    file: the console starts with the district profile (no wall) and the reasons go to
+    ``args.startup_notices`` (stderr now, a message box once the window is up)."""
     args.profile_obj = None
     args.wall_config = None
-    try:
-        profile, catalogue = resolve_profile(getattr(args, "profile", None), args.cache)
-        for err in catalogue.errors:
-            log.warning("profile ignored: %s", err)
-        if profile is None and not _interactive(args):
-            profile = catalogue.get(FALLBACK_PROFILE)
-        args.profile_obj = profile
-        args.profile_catalogue = catalogue
-        if getattr(args, "wall", None) is not None:
+    start = startup_profile(getattr(args, "profile", None), args.cache)
+    notices = list(start.notices)
+    profile = start.profile
+    if profile is None and not _interactive(args):
+        profile = fallback_profile(start.catalogue)
+    args.profile_obj = profile
+    args.profile_catalogue = start.catalogue
+    if getattr(args, "wall", None) is not None:
+        try:
             args.wall_config = load_wall_config(args.wall)
-    except (ProfileError, WallConfigError) as exc:
-        print(f"坪山值班台未能启动：{exc}", file=sys.stderr)
-        return 2
+        except WallConfigError as exc:
+            notices.append(f"大屏配置不可用，本次不启用大屏：{exc}")
+    args.startup_notices = notices
+    for notice in notices:
+        log.warning("%s", notice)
+        print(f"坪山值班台：{notice}", file=sys.stderr)
     if args.profile_obj is not None and "--lang" not in argv:
         args.lang = args.profile_obj.language
     return None
+
+
+def show_startup_notices(window: Any, notices: list[str]) -> Any:
+    """Tell the operator what was wrong with the configuration and what runs instead:
+    a non-modal message box (shown, never exec(): the asyncio loop runs on this thread) and
+    the status bar. Returns the box (None when there is nothing to say)."""
+    if not notices:
+        return None
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    translate = QCoreApplication.translate
+    box = QMessageBox(QMessageBox.Icon.Warning, translate("Deployment", "配置有误"),
+                      translate("Deployment", "部分配置文件有误，值班台已按默认配置启动："), QMessageBox.StandardButton.Ok,
+                      window)
+    box.setObjectName("StartupNotices")
+    box.setInformativeText("\n\n".join(notices))
+    box.setWindowModality(Qt.WindowModality.NonModal)  # the console works while it is shown
+    box.show()
+    status = getattr(window, "status", None)
+    if status is not None and hasattr(status, "show_message"):
+        status.show_message(notices[-1], error=True, timeout_ms=120000)
+    return box
+
 
 
 def _apply_gateway(args: argparse.Namespace, profile: Profile) -> None:
@@ -69,14 +98,14 @@ async def choose_profile(args: argparse.Namespace) -> Profile:
     """The profile to run (asks at first start); sets the gateway from it."""
     profile: Profile | None = getattr(args, "profile_obj", None)
     if profile is None and not _interactive(args):
-        profile = load_profiles(args.cache).get(FALLBACK_PROFILE)
+        profile = fallback_profile(load_profiles(args.cache))
     if profile is None:
         from widgets.profile_dialog import ask_profile
 
         catalogue = getattr(args, "profile_catalogue", None) or load_profiles(args.cache)
         profile = await ask_profile(catalogue.ordered())
         if profile is None:
-            profile = catalogue.get(FALLBACK_PROFILE)
+            profile = fallback_profile(catalogue)
             log.info("no profile chosen; running as %s this time", profile.name)
         else:
             try:
@@ -115,6 +144,7 @@ class Deployment:
     def __init__(self) -> None:
         self.wall: Any = None
         self.detach: Any = None
+        self.notices: Any = None  # the startup message box, if there was anything to say
 
     def close(self) -> None:
         if self.wall is not None:
@@ -125,6 +155,7 @@ class Deployment:
 def attach(window: Any, core: Any, notifier: Any, args: argparse.Namespace) -> Deployment:
     """Profile panels and title, detach/re-dock menu, and the wall for ``--wall``."""
     deployment = Deployment()
+    deployment.notices = show_startup_notices(window, list(getattr(args, "startup_notices", [])))
     profile: Profile | None = getattr(args, "profile_obj", None)
     if profile is not None:
         apply_profile_to_window(window, profile)

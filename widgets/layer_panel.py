@@ -271,27 +271,32 @@ class LayerPanel(QWidget):
         name = Path(path).name
         self._errors.clear()
         if not check.ok:
-            errors = check.errors
-            self._result.setText(self.tr("{name} 有 {n} 处错误，未导入：").format(name=name, n=len(errors)))
+            self._result.setText(self.tr("{name} 有 {n} 处错误，未导入：").format(name=name, n=check.error_count))
             self._result.setStyleSheet("color: #ef5350;")
-            self._errors.addItems([p.describe() for p in errors])
+            self._errors.addItems([p.describe() for p in check.errors + check.notes])
             self._errors.show()
             return False
         self._imported_n += 1
         layer_id = f"imported-{self._imported_n}"
         text = self.tr("已导入 {name}：{n} 个要素").format(name=name, n=check.features)
-        if check.warnings:
-            text += self.tr("（{n} 条提示）").format(n=len(check.warnings))
-            self._errors.addItems([p.describe() for p in check.warnings])
-            self._errors.show()
-        else:
-            self._errors.hide()
+        if check.warning_count:
+            text += self.tr("（{n} 条提示）").format(n=check.warning_count)
+        lines = [p.describe() for p in check.warnings + check.notes]
+        if check.datum_note:  # the core tells GCJ-02 from WGS-84; the pane only says so
+            text += self.tr("；坐标疑为 GCJ-02")
+            lines.insert(0, self.tr("注意：") + check.datum_note)
+        self._errors.addItems(lines)
+        self._errors.setVisible(bool(lines))
         self._result.setText(text)
-        self._result.setStyleSheet("color: #81c784;")
+        self._result.setStyleSheet("color: #ffb74d;" if check.datum_note else "color: #81c784;")
         self.add_imported(layer_id, name, check.features)
         assert check.collection is not None
         self.geojson_imported.emit(layer_id, check.collection)
         return True
+
+    def result_text(self) -> str:
+        """The one-line outcome of the last import."""
+        return self._result.text()
 
     def error_lines(self) -> list[str]:
         """The problems listed for the last import."""

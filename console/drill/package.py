@@ -12,12 +12,19 @@ Tables (format ``pingshan-drill/1``):
 
 A package is written to a temporary file and renamed, so a failed write never
 leaves half a package.  Reading opens it read-only.
+
+A package comes from elsewhere and nothing in it may name a path: the clip files a
+drill writes are named by the console (``clip-0001.ts`` …) inside the drill's own
+folder; a camera id that is not an id (``../x``, ``/abs``, ``a\\b``, a NUL, not text)
+or an unknown variant is skipped and reported, never written.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,8 +33,14 @@ from typing import Any, Iterable
 
 from simulator import drill_world
 
+log = logging.getLogger(__name__)
+
 FORMAT = "pingshan-drill/1"
 SUFFIX = ".drill"
+CAMERA_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$")
+"""What a camera id in a package may look like: no separator, no NUL, not ``..``."""
+CLIP_VARIANTS = ("sub", "main")
+MAX_CLIP_BYTES = 64 * 1024 * 1024
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -58,6 +71,7 @@ class DrillPackage:
     layer_infos: list[dict[str, Any]] = field(default_factory=list)
     layers: dict[str, dict[str, Any]] = field(default_factory=dict)
     plans_json: str | None = None
+    clip_problems: list[str] = field(default_factory=list)  # clips skipped by extract_clips, and why
 
     @property
     def kind(self) -> str:
@@ -77,15 +91,55 @@ class DrillPackage:
             return [r[0] for r in db.execute("SELECT camera_id FROM clips ORDER BY camera_id")]
 
     def extract_clips(self, out_dir: Path) -> dict[str, Path]:
-        """Write the clips as files (a player needs a file); camera id → path."""
+        """Write the clips as files (a player needs a file); camera id → path.
+
+        The files are named by the console, ``clip-0001.ts`` …, in ``out_dir``; the
+        package's names never become paths. Each file is created exclusively: an
+        existing entry of that name (a planted symlink) is neither followed nor
+        overwritten. A clip with a camera id that is not an id, an unknown variant,
+        data that is not bytes or more than :data:`MAX_CLIP_BYTES` is skipped and
+        listed in :attr:`clip_problems`. One clip per camera (``sub`` preferred).
+        """
         out_dir.mkdir(parents=True, exist_ok=True)
-        paths: dict[str, Path] = {}
+        self.clip_problems = []
+        chosen: dict[str, tuple[str, bytes]] = {}
         with _open_ro(self.path) as db:
             for cid, variant, data in db.execute("SELECT camera_id, variant, data FROM clips"):
-                p = out_dir / f"{cid}-{variant}.ts"
-                p.write_bytes(bytes(data))
-                paths[cid] = p
+                problem = _clip_problem(cid, variant, data)
+                if problem is not None:
+                    self.clip_problems.append(problem)
+                    log.warning("drill package %s: clip skipped: %s", self.path.name, problem)
+                    continue
+                held = chosen.get(cid)
+                if held is None or (held[0] != "sub" and variant == "sub"):
+                    chosen[cid] = (variant, bytes(data))
+        paths: dict[str, Path] = {}
+        for n, cid in enumerate(sorted(chosen), start=1):
+            p = out_dir / f"clip-{n:04d}.ts"
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+            try:
+                fd = os.open(p, flags, 0o644)
+            except OSError as exc:
+                self.clip_problems.append(f"摄像机 {cid} 的视频片段未写出：{p.name} 已存在或不可写（{exc.strerror}）")
+                continue
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(chosen[cid][1])
+            paths[cid] = p
         return paths
+
+
+def _clip_problem(cid: Any, variant: Any, data: Any) -> str | None:
+    """Why a clips row is not used (Chinese), or None."""
+    shown = repr(cid)[:60]
+    if not isinstance(cid, str) or not CAMERA_ID_RE.match(cid) or cid in (".", ".."):
+        return f"摄像机编号 {shown} 不是有效编号（不得含路径、分隔符或控制字符），已跳过"
+    if variant not in CLIP_VARIANTS:
+        return f"摄像机 {cid} 的片段类型 {repr(variant)[:30]} 未知（应为 sub 或 main），已跳过"
+    if not isinstance(data, bytes):
+        return f"摄像机 {cid} 的片段不是视频数据，已跳过"
+    if len(data) > MAX_CLIP_BYTES:
+        return f"摄像机 {cid} 的片段过大（{len(data) // 1048576} MB，上限 {MAX_CLIP_BYTES // 1048576} MB），已跳过"
+    return None
 
 
 class _RO:
@@ -151,7 +205,7 @@ def read_package(path: str | Path) -> DrillPackage:
         raise PackageError(f"{p.name} 不是演练包（应为 {SUFFIX} 文件或 YAML 演练脚本）")
     try:
         with _open_ro(p) as db:
-            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            meta = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta").fetchall()}
             if meta.get("format") != FORMAT:
                 raise PackageError(f"{p.name} 的格式为 {meta.get('format')!r}，本程序只认 {FORMAT}")
             row = db.execute("SELECT name, text FROM scenario").fetchone()
@@ -163,8 +217,12 @@ def read_package(path: str | Path) -> DrillPackage:
             plans = db.execute("SELECT json FROM plans").fetchone()
     except sqlite3.DatabaseError as exc:
         raise PackageError(f"{p.name} 已损坏或不是演练包：{exc}") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # a crafted row: text where a number is, bad JSON
+        raise PackageError(f"{p.name} 的内容有误（{type(exc).__name__}），不是可用的演练包") from None
     if row is None:
         raise PackageError(f"{p.name} 缺少演练脚本")
+    if not isinstance(row[0], str) or not isinstance(row[1], str):
+        raise PackageError(f"{p.name} 的演练脚本不是文本")
     return DrillPackage(p, meta, row[0], row[1], envs, layer_infos, layers, plans[0] if plans else None)
 
 

@@ -966,6 +966,22 @@ State: {state}{ptz}</translation>
 <context>
     <name>ConsoleStatusBar</name>
     <message>
+        <source>⚠ 与区中心断开 — 本街道自主处置（{t} 起）</source>
+        <translation>⚠ Cut off from the district centre — the street handles its own alarms (since {t})</translation>
+    </message>
+    <message>
+        <source>本街道的告警、处置与指令照常进行；需区中心的操作会被拒绝并说明原因。连接恢复后，断开期间的处置记录自动同步到区中心。</source>
+        <translation>The street's alerts, handling and orders go on as usual; actions that need the district centre are refused with the reason. When the link is back, what was done meanwhile is synchronised to the district centre.</translation>
+    </message>
+    <message>
+        <source>区中心 已连接</source>
+        <translation>District centre connected</translation>
+    </message>
+    <message>
+        <source>本街道分中心节点与区中心的链路正常</source>
+        <translation>The link between this street sub-centre node and the district centre is up</translation>
+    </message>
+    <message>
         <source>连接中</source>
         <translation>Connecting</translation>
     </message>
@@ -1127,6 +1143,17 @@ State: {state}{ptz}</translation>
     <message>
         <source>取消</source>
         <translation>Cancel</translation>
+    </message>
+</context>
+<context>
+    <name>Deployment</name>
+    <message>
+        <source>配置有误</source>
+        <translation>Configuration problem</translation>
+    </message>
+    <message>
+        <source>部分配置文件有误，值班台已按默认配置启动：</source>
+        <translation>Some configuration files are broken; the console started with the default configuration:</translation>
     </message>
 </context>
 <context>
@@ -1482,6 +1509,14 @@ State: {state}{ptz}</translation>
 </context>
 <context>
     <name>LayerPanel</name>
+    <message>
+        <source>；坐标疑为 GCJ-02</source>
+        <translation>; coordinates look like GCJ-02</translation>
+    </message>
+    <message>
+        <source>注意：</source>
+        <translation>Note: </translation>
+    </message>
     <message>
         <source>搜索图层…</source>
         <translation>Search layers…</translation>
