@@ -1026,22 +1026,6 @@ State: {state}{ptz}</translation>
         <translation>Unsent {n}</translation>
     </message>
     <message>
-        <source>⚠ 与区中心断开 — 本街道自主处置（{t} 起）</source>
-        <translation>⚠ Cut off from the district centre — the street handles its own (since {t})</translation>
-    </message>
-    <message>
-        <source>本街道的告警、处置与指令照常进行；需区中心的操作会被拒绝并说明原因。连接恢复后，断开期间的处置记录自动同步到区中心。</source>
-        <translation>Alerts, handling and orders of this street go on as usual; actions that need the district centre are refused with the reason. When the link is back, what was done meanwhile is synchronised to the district centre automatically.</translation>
-    </message>
-    <message>
-        <source>区中心 已连接</source>
-        <translation>District centre connected</translation>
-    </message>
-    <message>
-        <source>本街道分中心节点与区中心的链路正常</source>
-        <translation>The link from this street sub-centre node to the district centre is up</translation>
-    </message>
-    <message>
         <source>{detail}（第 {n} 次重试）</source>
         <translation>{detail} (retry {n})</translation>
     </message>
