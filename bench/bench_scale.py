@@ -31,13 +31,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import os
 import random
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -82,17 +83,16 @@ def measure_snapshot(url: str, label: str, token: str | None = None) -> tuple[li
                  f"parse (Snapshot.model_validate_json) {parsed:.2f} s"))
     del body, r
 
-    async def console_fetch() -> tuple[float, Snapshot]:
+    async def console_fetch() -> tuple[float, Snapshot, int]:
         client = GatewayClient(url, token=token)
         try:
             t = time.perf_counter()
             got = await client.snapshot()
-            return time.perf_counter() - t, got
+            return time.perf_counter() - t, got, getattr(client, "snapshot_pages", 0)
         finally:
             await client.aclose()
 
-    took, got = asyncio.run(console_fetch())
-    pages = getattr(got, "_pages", None)
+    took, got, pages = asyncio.run(console_fetch())
     rows.append((f"{label}: console fetch + parse (GatewayClient.snapshot)",
                  f"{took:.2f} s" + (f" ({pages} pages)" if pages else "")))
     assert len(got.devices) == len(snap.devices) and len(got.cameras) == len(snap.cameras)
@@ -187,7 +187,7 @@ def lookup_section(picture: Any, layers: dict[str, Any], n: int) -> list[Row]:
     return rows
 
 
-def directory_section(directory: Any, cameras: list[Any], n: int, spin: Callable[[], None]) -> list[Row]:
+async def directory_section(directory: Any, cameras: list[Any], n: int) -> list[Row]:
     from console.video_wall_model import matches
 
     rows: list[Row] = []
@@ -205,7 +205,7 @@ def directory_section(directory: Any, cameras: list[Any], n: int, spin: Callable
             expected = sorted(c.id for c in cameras if matches(c, q))
             if sorted(directory.camera_ids()) != expected:
                 wrong += 1
-            spin()
+            await asyncio.sleep(0)  # let the GUI paint between queries, as typing would
         rows.append((f"camera directory search by {label} (filter + tree)", ms(took) + (f", {wrong} WRONG" if wrong else "")))
     directory.search.setText("")
     t0 = time.perf_counter()
@@ -218,7 +218,7 @@ def directory_section(directory: Any, cameras: list[Any], n: int, spin: Callable
 
 
 async def window_section(url: str, n_devices: int, n_cameras: int, queries: int, tmp: Path) -> list[Row]:
-    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtCore import QTimer
 
     from console.qt_bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
@@ -244,12 +244,13 @@ async def window_section(url: str, n_devices: int, n_cameras: int, queries: int,
 
     def ask_js(panel: Any) -> None:
         def got(value: Any) -> None:
-            js_box["counts"] = value
+            js_box["counts"] = json.loads(value) if value else None
             js_box["pending"] = False
 
         if not js_box.get("pending"):
             js_box["pending"] = True
-            panel.view.page().runJavaScript("[consoleMap.deviceCount(), consoleMap.cameraCount()]", 0, got)
+            panel.view.page().runJavaScript("JSON.stringify([consoleMap.deviceCount(), consoleMap.cameraCount()])", 0,
+                                            got)
 
     core = ConsoleCore(ConsoleConfig(backend_url=url, cache_dir=tmp / "cache", fetch_catalogues=True))
     t0 = time.perf_counter()
@@ -267,7 +268,8 @@ async def window_section(url: str, n_devices: int, n_cameras: int, queries: int,
     while True:
         now = time.perf_counter() - t0
         if now > 300:
-            raise SystemExit(f"not usable after 300 s: {marks}, js {js_box.get('counts')}")
+            raise SystemExit(f"not usable after 300 s: {marks}, js {js_box.get('counts')}, page {page_ready}, "
+                             f"{window.map_panel.console_messages()[-5:]}")
         if "store" not in marks and len(picture.devices) >= n_devices and len(picture.cameras) >= n_cameras:
             marks["store"] = now
         if page_ready:
@@ -297,11 +299,6 @@ async def window_section(url: str, n_devices: int, n_cameras: int, queries: int,
     rows.append(("console start → USABLE window (all of the above)", f"{usable:.2f} s; longest GUI stall "
                  f"{max(start_stalls) * 1000:.0f} ms"))
 
-    def spin(ms_: int = 0) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms_, loop.quit)
-        loop.exec()
-
     # The device layer switched on: clustered and drawn.
     panel = window.map_panel
     box: list[Any] = []
@@ -323,7 +320,7 @@ async def window_section(url: str, n_devices: int, n_cameras: int, queries: int,
     await asyncio.sleep(0.5)
 
     cams = list(picture.cameras.values())
-    rows += directory_section(window.camera_directory, cams, queries, lambda: spin(0))
+    rows += await directory_section(window.camera_directory, cams, queries)
     rows += lookup_section(picture, core.layers, queries)
 
     window.close()
