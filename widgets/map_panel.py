@@ -961,6 +961,10 @@ class MapPanel(QWidget):
     def _diff_points(self, ids: Iterable[str] | None, kind: str) -> None:
         if not self._ready or ids is None:
             return
+        ids = ids if isinstance(ids, (set, frozenset, list, tuple)) else list(ids)
+        if len(ids) > self.POINT_CHUNK:
+            self._push_points(kind)  # a new snapshot: the whole store again, in chunks
+            return
         rows, gone = self._rows(kind, ids)
         if rows or gone:
             self._emit_diff(getattr(self._bridge, self._POINTS[kind][1]), kind, rows, gone)
