@@ -15,8 +15,10 @@ and every later call goes to the next one. Login and refresh try each in turn.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import re
 import ssl
 from pathlib import Path
 from typing import Any, AsyncGenerator, Callable, Sequence
@@ -187,6 +189,30 @@ def load_ca(path: str | Path) -> ssl.SSLContext:
         raise GatewayError(f"CA 证书文件无法读取（{ca.name}）：{type(exc).__name__}") from None
 
 
+_NEXT_AT_END = re.compile(rb'"next"\s*:\s*("(?:[^"\\]|\\.)*")\s*}\s*$')
+
+
+def _next_token(body: bytes) -> str | None:
+    """The ``next`` token of a snapshot page read from the end of its raw body (the field
+    comes last), or None; only a guess to ask for the next page early."""
+    m = _NEXT_AT_END.search(body[-2048:])
+    if m is None:
+        return None
+    try:
+        token = json.loads(m.group(1))
+    except ValueError:
+        return None
+    return token if isinstance(token, str) else None
+
+
+def _drop(task: "asyncio.Future[Any] | None") -> None:
+    """Cancel a request asked for early that is not wanted (its connection is closed)."""
+    if task is not None and not task.done():
+        task.cancel()
+    elif task is not None and not task.cancelled():
+        task.exception()  # retrieved: no "exception never retrieved" warning
+
+
 class GatewayClient:
     """Typed access to the gateway's HTTP API.
 
@@ -343,6 +369,12 @@ class GatewayClient:
         document (no ``next``), which is taken as it is. ``page_size=None``: one request.
         ``snapshot_pages`` says how many requests the last snapshot took.
         """
+        # The collector stays paused over all the pages (console.bulk): the objects of the
+        # first page are not walked while the next ones arrive, and all are frozen at the end.
+        with collector_paused(keep=True):
+            return await self._snapshot(scope, page_size)
+
+    async def _snapshot(self, scope: str | None, page_size: int | None) -> Snapshot:
         params = self._scope_params(scope)
         if page_size:
             try:
@@ -361,31 +393,52 @@ class GatewayClient:
         return self._parse_snapshot(Snapshot, resp.content)
 
     async def _paged_snapshot(self, params: dict[str, str], page_size: int) -> Snapshot | None:
-        """The pages of one snapshot put together; None when the order kept changing."""
+        """The pages of one snapshot put together; None when the order kept changing.
+
+        The next page is asked for before this one is parsed (its token read from the end
+        of the raw body), so that the gateway builds it meanwhile; the parsed ``next``
+        decides, a wrong guess is dropped.
+        """
+        asked = {**params, "page_size": str(page_size)}
         for _attempt in range(SNAPSHOT_RESTARTS + 1):
-            asked = {**params, "page_size": str(page_size)}
-            first = self._parse_snapshot(Snapshot, (await self._get("/api/v1/snapshot", asked)).content)
-            devices, cameras = [first.devices], [first.cameras]
-            token, pages = first.next, 1
+            body = (await self._get("/api/v1/snapshot", asked)).content
+            first: Snapshot | None = None
+            devices: list[tuple[Any, ...]] = []
+            cameras: list[tuple[Any, ...]] = []
+            pages = 0
+            ahead: asyncio.Future[httpx.Response] | None = None
             try:
-                while token is not None:
-                    resp = await self._get("/api/v1/snapshot", {**asked, "page": token})
-                    page = self._parse_snapshot(SnapshotPage, resp.content)
+                while True:
+                    guess = _next_token(body)
+                    if guess is not None:
+                        ahead = asyncio.ensure_future(self._get("/api/v1/snapshot", {**asked, "page": guess}))
+                    page = self._parse_snapshot(Snapshot if first is None else SnapshotPage, body)
+                    pages += 1
+                    if first is None:
+                        first = page
                     devices.append(page.devices)
                     cameras.append(page.cameras)
-                    token, pages = page.next, pages + 1
+                    if page.next is None:
+                        break
+                    if ahead is None or guess != page.next:
+                        _drop(ahead)
+                        ahead = asyncio.ensure_future(self._get("/api/v1/snapshot", {**asked, "page": page.next}))
+                    body = (await ahead).content
+                    ahead = None
             except GatewayHttpError as exc:
                 if exc.status == 409:
                     log.info("snapshot changed order while paging: starting again")
                     continue
                 raise
+            finally:
+                _drop(ahead)
+            assert first is not None
             self.snapshot_pages = pages
             if pages == 1:
                 return first
-            with collector_paused():
-                return first.model_copy(update={"devices": tuple(d for part in devices for d in part),
-                                                "cameras": tuple(c for part in cameras for c in part),
-                                                "next": None})
+            return first.model_copy(update={"devices": tuple(d for part in devices for d in part),
+                                            "cameras": tuple(c for part in cameras for c in part),
+                                            "next": None})
         return None
 
     @staticmethod

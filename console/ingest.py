@@ -248,7 +248,7 @@ class Ingest:
         reconnect with 100,000 mostly unchanged alerts then costs a comparison per
         alert instead of a JSON dump and a row each.
         """
-        with collector_paused():  # console.bulk: 100,000 devices in one go
+        with collector_paused(keep=True):  # console.bulk: 100,000 devices, kept in the stores
             self._accept_snapshot(snapshot)
         for listener in self.snapshot_listeners:
             try:
@@ -364,5 +364,5 @@ def _saved_snapshot(state: dict[str, list[str]], cursor: str, saved_at: str) -> 
         bodies = state.get(kind)
         if bodies:
             parts.append(f'"{kind}": [' + ",".join(bodies) + "]")
-    with collector_paused():  # console.bulk: a snapshot of 100,000 devices
+    with collector_paused(keep=True):  # console.bulk: a snapshot of 100,000 devices, kept
         return Snapshot.model_validate_json("{" + ", ".join(parts) + "}")

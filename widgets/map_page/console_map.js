@@ -1186,13 +1186,20 @@
         devicesSettled: function () {
             return state.devicesVisible && state.map.hasLayer(state.deviceLayer) && state.deviceLayer.settled;
         },
-        /* What the point layers drew last: {points, clusters, largest} (tests, bench). */
+        /* What the point layers drew last: points, clusters, the points in clusters, the
+           largest cluster and where it is in the container (tests, bench). */
         pointsDrawn: function (which) {
             var layer = which === "devices" ? state.deviceLayer : state.cameraLayer;
-            var out = { points: 0, clusters: 0, largest: 0 };
+            var out = { points: 0, clusters: 0, clustered: 0, largest: 0, at: null };
             layer.drawn.forEach(function (d) {
-                if (d.cluster) { out.clusters += 1; out.largest = Math.max(out.largest, d.cluster.n); }
-                else { out.points += 1; }
+                if (d.cluster) {
+                    out.clusters += 1;
+                    out.clustered += d.cluster.n;
+                    if (d.cluster.n > out.largest) {
+                        out.largest = d.cluster.n;
+                        out.at = [Math.round(d.x + layer._toContainer.x), Math.round(d.y + layer._toContainer.y)];
+                    }
+                } else { out.points += 1; }
             });
             return out;
         },
