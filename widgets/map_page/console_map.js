@@ -20,6 +20,11 @@
         smoke: "#ff8a65", hydrant_pressure: "#e57373", manhole_cover: "#90a4ae"
     };
     var CAMERA_COLOUR = "#00e5ff";
+    /* Clusters of the point layers: cameras teal with a white rim, devices indigo. */
+    var CAMERA_CLUSTER = { fill: "rgba(0, 96, 120, 0.85)", stroke: "rgba(224, 247, 250, 0.95)", text: "#e0f7fa",
+                           minRadius: 8, maxRadius: 15 };
+    var DEVICE_CLUSTER = { fill: "rgba(57, 73, 171, 0.6)", stroke: "rgba(159, 168, 218, 0.9)", text: "#e8eaf6",
+                           minRadius: 10, maxRadius: 21 };
     var RING_COLOURS = { 500: "#ff5252", 1000: "#ffab40", 3000: "#ffee58" };
     var DEVICE_STATUS_NAMES = { online: "在线", offline: "离线", fault: "故障" };
     var STATUS_NAMES = {
@@ -154,7 +159,9 @@
                 html += '<br>点位<span class="dot cam" style="background:' + CAMERA_COLOUR + '"></span>视频' +
                     '<span class="dot" style="background:' + DEVICE_KIND_COLOURS.waterlogging + '"></span>设备' +
                     '<span class="dot" style="background:' + DEVICE_COLOURS.offline + '"></span>离线' +
-                    '<span class="dot ring"></span>待签收红色预警';
+                    '<span class="dot ring"></span>待签收红色预警' +
+                    '<br>聚合<span class="dot" style="background:' + CAMERA_CLUSTER.fill + '"></span>视频' +
+                    '<span class="dot" style="background:' + DEVICE_CLUSTER.fill + '"></span>设备（圆内为个数，点击放大）';
                 div.innerHTML = html;
                 return div;
             }
@@ -461,7 +468,7 @@
        grid is in world pixels, so clusters stay put while the map pans. Hover, click and
        press are answered from what the last draw put where (pointHit). */
     var PointLayer = L.Layer.extend({
-        options: { pane: "overlayPane", clusterBelow: 15, cellPx: 64, padding: 0.15 },
+        options: { pane: "overlayPane", clusterBelow: 15, cellPx: 64, gridOffsetPx: 0, padding: 0.15 },
 
         initialize: function (options) {
             L.setOptions(this, options);
@@ -569,12 +576,14 @@
             var n = this.rows.length, mx = this.mx, my = this.my, i, x, y;
             var margin = 30;
             if (zoom < this.options.clusterBelow) {
-                var cell = this.options.cellPx, cells = new Map(), key, c;
+                // Grid offset: the camera grid sits half a cell off the device grid, so the two
+                // layers' clusters fall between each other instead of on top.
+                var cell = this.options.cellPx, shift = this.options.gridOffsetPx, cells = new Map(), key, c;
                 for (i = 0; i < n; i++) {
                     x = mx[i] * scale; y = my[i] * scale;
                     if (x < origin.x - margin || y < origin.y - margin ||
                         x > origin.x + w + margin || y > origin.y + h + margin) { continue; }
-                    key = Math.floor(x / cell) * 4194304 + Math.floor(y / cell);
+                    key = Math.floor((x + shift) / cell) * 4194304 + Math.floor((y + shift) / cell);
                     c = cells.get(key);
                     if (c === undefined) {
                         c = { n: 0, sx: 0, sy: 0, first: i, off: 0, fault: 0, south: 90, west: 180, north: -90, east: -180 };
@@ -630,7 +639,7 @@
 
         _drawCluster: function (ctx, c, x, y) {
             var look = this.options.cluster;
-            var r = Math.min(look.maxRadius, look.minRadius + 2.6 * Math.log(c.n) / Math.LN2);
+            var r = Math.min(look.maxRadius, look.minRadius + 1.6 * Math.log(c.n) / Math.LN2);
             ctx.beginPath();
             ctx.arc(x, y, r, 0, 2 * Math.PI);
             ctx.fillStyle = look.fill;
@@ -1116,9 +1125,8 @@
         state.pulseRenderer = L.canvas({ pane: "consolePulse", padding: 0.3 });
         state.incidentGroup = L.featureGroup().addTo(map);
         state.cameraLayer = new PointLayer({
-            pane: "consoleCameras", clusterBelow: 15, cellPx: 56, style: cameraStyle,
-            cluster: { fill: "rgba(0, 96, 120, 0.72)", stroke: "rgba(224, 247, 250, 0.95)", text: "#e0f7fa",
-                       minRadius: 9, maxRadius: 22 }
+            pane: "consoleCameras", clusterBelow: 15, cellPx: 64, gridOffsetPx: 32, style: cameraStyle,
+            cluster: CAMERA_CLUSTER
         }).addTo(map);
         document.addEventListener("mousemove", moveCamera, true);
         document.addEventListener("mouseup", releaseCamera, true);
@@ -1126,9 +1134,7 @@
         state.toolGroup = L.featureGroup().addTo(map);
         // Devices cluster at district zoom; one by one from street zoom. Shown on request.
         state.deviceLayer = new PointLayer({
-            pane: "consoleDevices", clusterBelow: 15, cellPx: 64, style: deviceStyle,
-            cluster: { fill: "rgba(0, 151, 167, 0.55)", stroke: "rgba(128, 222, 234, 0.85)", text: "#e0f7fa",
-                       minRadius: 10, maxRadius: 24 }
+            pane: "consoleDevices", clusterBelow: 15, cellPx: 64, style: deviceStyle, cluster: DEVICE_CLUSTER
         });
         map.on("mousemove", hoverPoints);
         map.on("click", clickPoints);
