@@ -396,7 +396,7 @@ def test_the_directory_searches_ten_thousand_cameras_right(qtbot: Any, tmp_path:
     from console.qt_bridge import PictureNotifier
     from console.stores import OperatingPicture
     from console.video_wall_model import matches
-    from widgets.camera_directory import BRANCH_ROLE, CameraDirectory
+    from widgets.camera_directory import BRANCH_ROLE, CAMERA_ROLE, CameraDirectory
 
     d = District(FeedConfig(data_dir=tmp_path / "feed", cameras=10_000, backlog=0))
     try:
@@ -436,9 +436,19 @@ def test_the_directory_searches_ten_thousand_cameras_right(qtbot: Any, tmp_path:
     found = directory.camera_ids()
     assert found and all("马峦" in Core.picture.cameras.get(i).name for i in found)  # type: ignore[union-attr]
 
-    # A listed camera goes offline: its row and its branches say so, in place.
+    # The whole district: kind branches get their rows when opened, from the store.
     directory.search.setText("")
     directory.rebuild()
+    model = directory.model
+    street = model.index(0, 0)
+    community = model.index(0, 0, street)
+    kind = model.index(0, 0, community)
+    assert kind.data(BRANCH_ROLE).startswith("k:") and model.rowCount(kind) == 0 and model.hasChildren(kind)
+    directory.tree.expand(kind)
+    assert model.rowCount(kind) > 0
+    opened = [model.index(r, 0, kind).data(CAMERA_ROLE) for r in range(model.rowCount(kind))]
+    assert opened == [i for i in directory.camera_ids() if i in set(opened)]  # in tree order
+    # A listed camera goes offline: its row and its branches say so, in place.
     target = next(c for c in cams if c.status == "online")
     row_before = directory.index_of(target.id)
     Core.picture.cameras.apply(target.model_copy(update={"rev": target.rev + 1, "status": "offline"}))

@@ -16,9 +16,9 @@ counts in place; anything else (a new camera, another place, the search) rebuild
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QTreeView, QVBoxLayout, QWidget
 
@@ -31,7 +31,33 @@ BRANCH_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class _CameraTreeModel(QStandardItemModel):
-    """A standard item model whose camera rows drag as :data:`CAMERA_MIME`."""
+    """A standard item model whose camera rows drag as :data:`CAMERA_MIME`.
+
+    A kind branch may be listed before its camera rows exist (``unbuilt``: branch key →
+    what makes its rows): it shows an expander, and the rows are made when the operator
+    opens it (Qt's ``canFetchMore``/``fetchMore``). 10,000 rows nobody opened cost nothing.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.unbuilt: dict[str, Callable[[], list[QStandardItem]]] = {}
+
+    def clear(self) -> None:
+        self.unbuilt = {}
+        super().clear()
+
+    def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802
+        if parent.isValid() and parent.data(BRANCH_ROLE) in self.unbuilt:
+            return True
+        return bool(super().hasChildren(parent))
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802 - Qt override
+        return bool(parent.isValid() and parent.data(BRANCH_ROLE) in self.unbuilt)
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802 - Qt override
+        make = self.unbuilt.pop(parent.data(BRANCH_ROLE), None) if parent.isValid() else None
+        if make is not None:
+            self.itemFromIndex(parent).appendRows(make())
 
     def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt override
         return [CAMERA_MIME, "text/plain"]
@@ -52,6 +78,9 @@ class CameraDirectory(QWidget):
 
     camera_activated = Signal(str)
     message = Signal(str, bool)
+
+    EAGER_ROWS = 500
+    """Up to this many cameras listed, every row is made (and a search opens them all)."""
 
     def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,10 +130,15 @@ class CameraDirectory(QWidget):
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._on_context_menu)
         self.tree.activated.connect(self._on_activated)
+        # Rows of a branch opened while the view is not laid out (a tab behind the queue)
+        # are made too: Qt fetches only for branches it draws.
+        self.tree.expanded.connect(self._on_expanded)
         layout.addWidget(self.tree, 1)
 
         self._search = CameraSearch()
-        self._items: dict[str, QStandardItem] = {}  # camera id → its row in the tree
+        self._items: dict[str, QStandardItem] = {}  # camera id → its row in the tree (once made)
+        self._listed: list[str] = []  # camera ids listed, in tree order
+        self._listed_set: set[str] = set()
         self._placed: dict[str, tuple[str, str, str]] = {}  # camera id → (street, community, kind)
         self._branches: dict[str, tuple[QStandardItem, str, list[str]]] = {}  # key → (item, title, camera ids)
         self._changed: set[str] = set()  # cameras changed since the last update
@@ -136,22 +170,17 @@ class CameraDirectory(QWidget):
     # ------------------------------------------------------------------ public API
 
     def camera_ids(self) -> list[str]:
-        """The cameras listed (after search and filter), in tree order."""
-        out: list[str] = []
-
-        def walk(item: QStandardItem) -> None:
-            for r in range(item.rowCount()):
-                child = item.child(r)
-                cid = child.data(CAMERA_ROLE)
-                if cid:
-                    out.append(cid)
-                walk(child)
-
-        walk(self.model.invisibleRootItem())
-        return out
+        """The cameras listed (after search and filter), in tree order (rows made or not)."""
+        return list(self._listed)
 
     def index_of(self, camera_id: str) -> QModelIndex:
+        """The camera's row (made now if its kind branch was never opened); invalid if not listed."""
         item = self._items.get(camera_id)
+        if item is None and camera_id in self._placed:
+            street, community, kind = self._placed[camera_id]
+            branch = self._branches[f"k:{street}/{community}/{kind}"][0]
+            self.model.fetchMore(self.model.indexFromItem(branch))
+            item = self._items.get(camera_id)
         return self.model.indexFromItem(item) if item is not None else QModelIndex()
 
     def set_favourite(self, camera_id: str, on: bool) -> None:
@@ -187,6 +216,10 @@ class CameraDirectory(QWidget):
         self._items = {}
         self._placed = {}
         self._branches = {}
+        self._listed = []
+        # A short list is made whole and opened; a long one (a broad search, the whole
+        # district) gets its camera rows when a kind branch is opened.
+        eager = len(shown) <= self.EAGER_ROWS
         street_order = {s: n for n, s in enumerate(self._street_names)}
         kind_order = {k: n for n, k in enumerate(self._kind_names)}
         # Built detached and put into the model one street at a time: the view hears of
@@ -208,14 +241,14 @@ class CameraDirectory(QWidget):
                     kind_key = f"k:{street}/{community}/{kind}"
                     kind_item = self._branch(self._kind_names.get(kind, kind), kind_key)
                     cams = sorted(kinds[kind], key=lambda c: c.id)
-                    rows = []
                     for cam in cams:
-                        row = self._camera_item(cam)
-                        self._items[cam.id] = row
                         self._placed[cam.id] = (street, community, kind)
-                        rows.append(row)
-                    kind_item.appendRows(rows)
+                    if eager:
+                        kind_item.appendRows(self._camera_rows(cams))
+                    else:
+                        self.model.unbuilt[kind_key] = lambda cams=cams: self._camera_rows(cams)
                     kind_ids = [c.id for c in cams]
+                    self._listed += kind_ids
                     self._branches[kind_key][2].extend(kind_ids)
                     comm_ids += kind_ids
                     kind_items.append(kind_item)
@@ -230,8 +263,13 @@ class CameraDirectory(QWidget):
         root = self.model.invisibleRootItem()
         for street_item in streets:
             root.appendRow(street_item)
-        if query.strip() or favs_only:
+        self._listed_set = set(self._listed)
+        if (query.strip() or favs_only) and eager:
             self.tree.expandAll()
+        elif query.strip() or favs_only:
+            for key, (item, _title, _ids) in self._branches.items():  # streets and communities open
+                if not key.startswith("k:"):
+                    self.tree.expand(self.model.indexFromItem(item))
         else:
             self._restore_expanded(expanded)
         self._shown_count = len(shown)
@@ -289,6 +327,15 @@ class CameraDirectory(QWidget):
             name=cam.name, code=cam.id, state=self._state_names[cam.status == "online"],
             ptz=self._ptz_note if getattr(cam, "ptz", False) else "")
 
+    def _camera_rows(self, cams: list[Any]) -> list[QStandardItem]:
+        rows = []
+        for cam in cams:
+            current = self._core.picture.cameras.get(cam.id) or cam  # made late: the store's state now
+            row = self._camera_item(current)
+            self._items[cam.id] = row
+            rows.append(row)
+        return rows
+
     def _camera_item(self, cam: Any) -> QStandardItem:
         item = QStandardItem(self._camera_text(cam))
         item.setData(cam.id, CAMERA_ROLE)
@@ -309,7 +356,7 @@ class CameraDirectory(QWidget):
         dirty: set[str] = set()
         for camera_id in changed:
             cam = store.get(camera_id)
-            listed = camera_id in self._items
+            listed = camera_id in self._listed_set
             wanted = cam is not None and self._search.matches(cam, query) and (
                 not favs_only or camera_id in self._favourites)
             if listed != wanted or (listed and self._placed[camera_id] != (cam.street or "", cam.community or "",
@@ -318,10 +365,11 @@ class CameraDirectory(QWidget):
                 return
             if not listed:
                 continue
-            item = self._items[camera_id]
-            item.setText(self._camera_text(cam))
-            item.setToolTip(self._camera_tooltip(cam))
-            item.setForeground(self._green if cam.status == "online" else self._grey)
+            item = self._items.get(camera_id)
+            if item is not None:  # a row not made yet is made from the store when opened
+                item.setText(self._camera_text(cam))
+                item.setToolTip(self._camera_tooltip(cam))
+                item.setForeground(self._green if cam.status == "online" else self._grey)
             street, community, kind = self._placed[camera_id]
             dirty.update((f"s:{street}", f"c:{street}/{community}", f"k:{street}/{community}/{kind}"))
         for key in dirty:
@@ -359,6 +407,10 @@ class CameraDirectory(QWidget):
         self._changed.update(ids)  # type: ignore[call-overload]
         if not self._debounce.isActive():
             self._changes.start()
+
+    def _on_expanded(self, index: QModelIndex) -> None:
+        if self.model.canFetchMore(index):
+            self.model.fetchMore(index)
 
     def _on_activated(self, index: QModelIndex) -> None:
         camera_id = index.data(CAMERA_ROLE)
