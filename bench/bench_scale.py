@@ -16,6 +16,8 @@ measures with the real components, offscreen:
   The clock starts at ``ConsoleCore.start()`` with the window created and shown right
   after it, as ``pingshan-console`` does, on an empty cache (a first start). The longest
   GUI stall in that time is printed too;
+* the same on a restart, in a new process, with the cache the first start left (the
+  picture restored from it, then the live snapshot compared with it);
 * the map's layers: page ready → device and camera markers in the page; the device
   layer switched on → clustered and drawn;
 * the camera directory's search: name and code queries, p50/p95 of filter + tree rebuild
@@ -343,20 +345,35 @@ async def window_section(url: str, n_devices: int, n_cameras: int, queries: int,
     window.close()
     notifier.stop()
     await stop_core(core)
-    del core, notifier, window, picture, cams
-    gc.unfreeze()
-    gc.collect()
-    more, (core, notifier, window) = await start_console(url, cache, n_devices, n_cameras,
-                                                          "restart (cache holds the district)")
-    rows += more
+    return rows
+
+
+async def restart_section(url: str, cache: Path, n_devices: int, n_cameras: int) -> list[Row]:
+    from widgets.app import stop_core
+
+    rows, (core, notifier, window) = await start_console(url, cache, n_devices, n_cameras,
+                                                         "restart (cache holds the district)")
     window.close()
     notifier.stop()
     await stop_core(core)
     return rows
 
 
+def run_restart(url: str, n_devices: int, n_cameras: int, tmp: Path) -> list[Row]:
+    """The console started again on the first start's cache, in a process of its own (as an
+    operator's restart is: no heap left over from the first one)."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, __file__, "--restart-of", url, str(tmp / "cache"),
+                          "--devices", str(n_devices), "--cameras", str(n_cameras)],
+                         capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise SystemExit(f"restart failed: {out.stderr[-2000:]}")
+    return [tuple(r) for r in json.loads(out.stdout.strip().splitlines()[-1])]  # type: ignore[misc]
+
+
 def run_window(url: str, n_devices: int, n_cameras: int, queries: int, tmp: Path,
-               screenshot: Path | None = None) -> list[Row]:
+               screenshot: Path | None = None, restart_of: Path | None = None) -> list[Row]:
     from PySide6 import QtWebEngineWidgets  # noqa: F401  (before QApplication)
     from PySide6.QtWidgets import QApplication
     import qasync
@@ -369,6 +386,8 @@ def run_window(url: str, n_devices: int, n_cameras: int, queries: int, tmp: Path
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
+        if restart_of is not None:
+            return loop.run_until_complete(restart_section(url, restart_of, n_devices, n_cameras))
         return loop.run_until_complete(window_section(url, n_devices, n_cameras, queries, tmp, screenshot))
 
 
@@ -381,7 +400,13 @@ def main() -> int:
     ap.add_argument("--no-window", action="store_true", help="snapshot and lookups only")
     ap.add_argument("--screenshot", type=Path, default=None, metavar="PNG",
                     help="save the main window with the device layer on")
+    ap.add_argument("--restart-of", nargs=2, metavar=("URL", "CACHE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.restart_of:  # the restart measurement's own process: rows as JSON on the last line
+        url, cache = args.restart_of
+        got = run_window(url, args.devices, args.cameras, 0, Path(cache), restart_of=Path(cache))
+        print(json.dumps(got, ensure_ascii=False))
+        return 0
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
@@ -406,6 +431,7 @@ def main() -> int:
                 del snap
                 gc.collect()
                 rows += run_window(feed.url, args.devices, args.cameras, args.queries, tmp, args.screenshot)
+                rows += run_restart(feed.url, args.devices, args.cameras, tmp)
         if args.gateway:
             rows += gateway_section(args.devices, args.cameras)
     width = max(len(r[0]) for r in rows)
