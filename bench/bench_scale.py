@@ -348,6 +348,9 @@ async def window_section(url: str, n_devices: int, n_cameras: int, queries: int,
     window.close()
     notifier.stop()
     await stop_core(core)
+    # The page (Chromium) goes too, so that it does not share the CPU with the restart.
+    window.deleteLater()
+    await asyncio.sleep(1.0)
     return rows
 
 

@@ -19,6 +19,8 @@ BENCHES = [
     ("wartime: declaration → layout ready, after-action report", ["bench_wartime.py"]),
     ("gateway on NATS JetStream: commands/s through one and two replicas, resume", ["bench_gateway.py"]),
     ("gateway: devices over MQTT in → SSE out, ratio to bare NATS", ["bench_gateway_mqtt.py"]),
+    ("the plan's scale: 100,000 devices, 10,000 cameras — start, map, directory, nearest", ["bench_scale.py",
+                                                                                           "--gateway"]),
 ]
 
 

@@ -4,15 +4,17 @@ Base map: raster tiles from the local MBTiles cache through the ``pstile://`` sc
 (``widgets/tile_scheme.py``), fetched from the configured source when online; with
 the source unreachable the cached tiles keep drawing and the map says "离线地图".
 Overlays: alerts (pulsing while red and not yet acknowledged), devices by kind
-(grey when offline, clustered at low zoom), cameras (click → video wall), incident
-areas, the gateway's layers and imported GeoJSON (layer catalogue beside the map).
+(grey when offline) and cameras (click → video wall), both clustered below street zoom
+on a canvas point layer (100,000 devices stay readable and cheap), incident areas, the
+gateway's layers and imported GeoJSON (layer catalogue beside the map).
 Tools: radius rings with what is nearby, distance measurement, jump to a street or
 community, pointer coordinates.
 
 The page is generated once and never reloaded for data changes.  Boundaries, rivers
 and roads come from ``core.layers`` (GeoJSON by layer id); open alerts and IoT devices
 are pushed as batched JSON diffs over a QWebChannel bridge whenever the
-:class:`~console.qt_bridge.PictureNotifier` reports changed ids.  Every script and
+:class:`~console.qt_bridge.PictureNotifier` reports changed ids; devices and cameras as
+rows, a whole store in chunks of :attr:`MapPanel.POINT_CHUNK`.  Every script and
 stylesheet is local (Leaflet and markercluster from their xstatic packages, the
 console's own files from ``widgets/map_page``) so the map draws with no network.
 """
@@ -162,25 +164,6 @@ def alert_marker(alert: Any) -> dict[str, Any] | None:
     }
 
 
-def _point_marker(obj: Any, kind_names: dict[str, str]) -> dict[str, Any]:
-    """What the page needs of any located object: id, position, status, name, kind."""
-    return {
-        "id": obj.id,
-        "lat": obj.location.lat,
-        "lon": obj.location.lon,
-        "status": obj.status,
-        "name": obj.name,
-        "kind": kind_names.get(obj.kind, obj.kind),
-    }
-
-
-def device_marker(device: Any) -> dict[str, Any] | None:
-    """The page's view of one IoT device."""
-    if device is None:
-        return None
-    return {**_point_marker(device, DEVICE_KIND_NAMES), "kindId": device.kind}
-
-
 def device_row(device: Any) -> list[Any] | None:
     """One device as the page's point layer takes it: [id, lat, lon, status, kind id, name, kind name].
 
@@ -196,13 +179,6 @@ CAMERA_KIND_NAMES = {
     "road": "道路", "river": "河道", "slope": "边坡", "park": "公园",
     "forest_fire": "森林防火", "public_building": "公共建筑",
 }
-
-
-def camera_marker(camera: Any) -> dict[str, Any] | None:
-    """The page's view of one camera (click → play it on the video wall)."""
-    if camera is None:
-        return None
-    return {**_point_marker(camera, CAMERA_KIND_NAMES), "ptz": bool(camera.ptz)}
 
 
 def camera_row(camera: Any) -> list[Any] | None:
