@@ -267,9 +267,12 @@ def test_many_devices_and_cameras_cluster_at_district_zoom_and_split_up_close(qt
     assert 0 < cams["clusters"] < 300 and cams["clustered"] + cams["points"] == 3_000
     assert 0 < devs["clusters"] < 300 and devs["clustered"] + devs["points"] == 20_000
     assert devs["largest"] > 100
-    # A click on the largest cluster zooms in on it.
+    # Hovering a cluster says what it holds; a click on it zooms in on it.
     zoom = run_js(qtbot, panel, "consoleMap.map().getZoom()")
     x, y = cams["at"] if cams["at"] else devs["at"]
+    qtbot.mouseMove(panel.view.focusProxy(), QPoint(x, y))
+    qtbot.waitUntil(lambda: "视频监控" in (run_js(qtbot, panel, "(document.querySelector('.leaflet-tooltip') || "
+                                                          "{textContent: ''}).textContent") or ""), timeout=5000)
     qtbot.mouseClick(panel.view.focusProxy(), Qt.MouseButton.LeftButton, pos=QPoint(x, y))
     qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.map().getZoom()") > zoom, timeout=5000)
     # Up close: single dots only, just the ones in view.
