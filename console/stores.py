@@ -29,6 +29,7 @@ from console.models import (
     Task,
     Unit,
 )
+from console.nearby import PointGrid
 
 
 class _Revisioned(Protocol):
@@ -117,8 +118,6 @@ class LocatedStore(RevStore[T]):
 
     def __init__(self) -> None:
         super().__init__()
-        from console.nearby import PointGrid
-
         self.grid = PointGrid()
         self._grid_stale = False
 

@@ -1,9 +1,9 @@
 """The synthetic district as a producer for the district gateway: it seeds the stream and drives the devices.
 
 ``python -m simulator.produce --nats URL[,URL…] [--seed S] [--backlog N] [--devices N] [--cameras N]
-[--stream-replicas N] [--alerts-per-s A] [--readings-per-s R] [--seconds T] [--public-url URL]`` builds the
-same district as ``pingshan-feed --seed S --devices N --cameras N`` (devices, cameras, the alert backlog), publishes
-it as envelopes into the gateway's stream, puts the map layers into the catalogue bucket,
+[--stream-replicas N] [--alerts-per-s A] [--readings-per-s R] [--seconds T] [--public-url URL]`` builds
+the same district as ``pingshan-feed --seed S --devices N --cameras N`` (devices, cameras, the alert
+backlog), publishes it as envelopes into the gateway's stream, puts the map layers into the catalogue bucket,
 then runs the district's traffic for ``T`` seconds. Its last line is ``sent=N`` (messages
 published). Commands are not its business: replicas of ``pingshan-gateway`` decide them.
 
@@ -16,7 +16,8 @@ which the gateway turns into an alert). ``N`` devices: the district's own and, b
 them, more of each kind spread over the communities, the same for the same seed. With
 ``--nats`` the devices the stream does not hold yet are provisioned first (the whole
 district when the stream is empty) and the producer waits until the gateway has folded
-them (and the cameras of ``--cameras N`` the stream lacks); without it they must be there already. It prints ``seeded=K mqtt=M``, then ``sent=N``.
+them (and the cameras of ``--cameras N`` the stream lacks); without it they must be there
+already. It prints ``seeded=K mqtt=M``, then ``sent=N``.
 """
 
 from __future__ import annotations
