@@ -15,15 +15,18 @@ and every later call goes to the next one. Login and refresh try each in turn.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import re
 import ssl
 from pathlib import Path
 from typing import Any, AsyncGenerator, Callable, Sequence
 
 import httpx
 
-from console.models import Command, LayerList, PlanList, Snapshot, TokenResponse
+from console.bulk import collector_paused
+from console.models import Command, LayerList, PlanList, Snapshot, SnapshotPage, TokenResponse
 from console.sse import DEFAULT_MAX_EVENT_BYTES, SseEvent, SseParser
 
 __all__ = [
@@ -45,6 +48,11 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 5.0
 REQUEST_TIMEOUT_S = 15.0
 KEEPALIVE_TIMEOUT_S = 30.0
+SNAPSHOT_PAGE_SIZE = 20_000
+"""Devices and cameras per snapshot page (100,000 devices: six pages of about 7 MB)."""
+SNAPSHOT_RESTARTS = 3
+"""A paged snapshot whose order changed underneath (409) starts again this often, then
+the whole document is taken in one piece."""
 
 
 class GatewayError(Exception):
@@ -200,6 +208,28 @@ async def readiness(base_url: str, verify: Any = True, timeout_s: float = 5.0) -
     if link is None:
         return f"{state}，节点 {doc.get('node', '区中心')}"
     return f"{state}，街道节点 {doc.get('node')}，区中心链路：" + ("已连接" if link == "linked" else "断开（本街道自主处置）")
+_NEXT_AT_END = re.compile(rb'"next"\s*:\s*("(?:[^"\\]|\\.)*")\s*}\s*$')
+
+
+def _next_token(body: bytes) -> str | None:
+    """The ``next`` token of a snapshot page read from the end of its raw body (the field
+    comes last), or None; only a guess to ask for the next page early."""
+    m = _NEXT_AT_END.search(body[-2048:])
+    if m is None:
+        return None
+    try:
+        token = json.loads(m.group(1))
+    except ValueError:
+        return None
+    return token if isinstance(token, str) else None
+
+
+def _drop(task: "asyncio.Future[Any] | None") -> None:
+    """Cancel a request asked for early that is not wanted (its connection is closed)."""
+    if task is not None and not task.done():
+        task.cancel()
+    elif task is not None and not task.cancelled():
+        task.exception()  # retrieved: no "exception never retrieved" warning
 
 
 class GatewayClient:
@@ -235,6 +265,7 @@ class GatewayClient:
         self.keepalive_timeout_s = keepalive_timeout_s
         self.max_event_bytes = max_event_bytes
         self.retry_ms: int | None = None  # the stream's last ``retry:`` hint
+        self.snapshot_pages = 0  # requests the last snapshot took (paged snapshot)
         self.on_unauthorized: list[Callable[[], None]] = []  # called on every 401 (AuthSession refreshes)
         if verify is False:
             # Issue 10: certificate verification is always on; a private CA goes in ``verify``.
@@ -348,11 +379,92 @@ class GatewayClient:
 
     # ------------------------------------------------------------------ contract
 
-    async def snapshot(self, scope: str | None = None) -> Snapshot:
-        """``GET /api/v1/snapshot``: the whole current state plus the stream cursor."""
-        resp = await self._get("/api/v1/snapshot", self._scope_params(scope))
+    async def snapshot(self, scope: str | None = None, *, page_size: int | None = SNAPSHOT_PAGE_SIZE) -> Snapshot:
+        """``GET /api/v1/snapshot``: the whole current state plus the stream cursor.
+
+        With ``page_size`` it asks for pages and puts them together into one Snapshot: a
+        few megabytes per request instead of one document of tens, each parsed while the
+        event loop stays free between them. A gateway that does not page answers the whole
+        document (no ``next``), which is taken as it is. ``page_size=None``: one request.
+        ``snapshot_pages`` says how many requests the last snapshot took.
+        """
+        # The collector stays paused over all the pages (console.bulk): the objects of the
+        # first page are not walked while the next ones arrive, and all are frozen at the end.
+        with collector_paused(keep=True):
+            return await self._snapshot(scope, page_size)
+
+    async def _snapshot(self, scope: str | None, page_size: int | None) -> Snapshot:
+        params = self._scope_params(scope)
+        if page_size:
+            try:
+                paged = await self._paged_snapshot(params, page_size)
+            except GatewayHttpError as exc:
+                if exc.status not in (400, 409, 422):
+                    raise
+                # A gateway that refuses the paging parameters, or whose order keeps moving:
+                # the whole document.
+                log.info("paged snapshot refused (%s): one document", exc.status)
+            else:
+                if paged is not None:
+                    return paged
+        resp = await self._get("/api/v1/snapshot", params)
+        self.snapshot_pages = 1
+        return self._parse_snapshot(Snapshot, resp.content)
+
+    async def _paged_snapshot(self, params: dict[str, str], page_size: int) -> Snapshot | None:
+        """The pages of one snapshot put together; None when the order kept changing.
+
+        The next page is asked for before this one is parsed (its token read from the end
+        of the raw body), so that the gateway builds it meanwhile; the parsed ``next``
+        decides, a wrong guess is dropped.
+        """
+        asked = {**params, "page_size": str(page_size)}
+        for _attempt in range(SNAPSHOT_RESTARTS + 1):
+            body = (await self._get("/api/v1/snapshot", asked)).content
+            first: Snapshot | None = None
+            devices: list[tuple[Any, ...]] = []
+            cameras: list[tuple[Any, ...]] = []
+            pages = 0
+            ahead: asyncio.Future[httpx.Response] | None = None
+            try:
+                while True:
+                    guess = _next_token(body)
+                    if guess is not None:
+                        ahead = asyncio.ensure_future(self._get("/api/v1/snapshot", {**asked, "page": guess}))
+                    page = self._parse_snapshot(Snapshot if first is None else SnapshotPage, body)
+                    pages += 1
+                    if first is None:
+                        first = page
+                    devices.append(page.devices)
+                    cameras.append(page.cameras)
+                    if page.next is None:
+                        break
+                    if ahead is None or guess != page.next:
+                        _drop(ahead)
+                        ahead = asyncio.ensure_future(self._get("/api/v1/snapshot", {**asked, "page": page.next}))
+                    body = (await ahead).content
+                    ahead = None
+            except GatewayHttpError as exc:
+                if exc.status == 409:
+                    log.info("snapshot changed order while paging: starting again")
+                    continue
+                raise
+            finally:
+                _drop(ahead)
+            assert first is not None
+            self.snapshot_pages = pages
+            if pages == 1:
+                return first
+            return first.model_copy(update={"devices": tuple(d for part in devices for d in part),
+                                            "cameras": tuple(c for part in cameras for c in part),
+                                            "next": None})
+        return None
+
+    @staticmethod
+    def _parse_snapshot(model: Any, body: bytes) -> Any:
         try:
-            return Snapshot.model_validate_json(resp.content)
+            with collector_paused():  # hundreds of thousands of objects at once (console.bulk)
+                return model.model_validate_json(body)
         except ValueError as exc:
             raise GatewayProtocolError(f"快照格式不符合接口约定（{str(exc).splitlines()[0][:80]}）") from exc
 

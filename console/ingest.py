@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from console.bulk import collector_paused
 from console.models import InvalidEnvelope, Snapshot, envelope_adapter, parse_envelope
 from console.stores import OperatingPicture
 from offline_cache.deadletters import DeadLetters
@@ -247,6 +248,15 @@ class Ingest:
         reconnect with 100,000 mostly unchanged alerts then costs a comparison per
         alert instead of a JSON dump and a row each.
         """
+        with collector_paused(keep=True):  # console.bulk: 100,000 devices, kept in the stores
+            self._accept_snapshot(snapshot)
+        for listener in self.snapshot_listeners:
+            try:
+                listener()
+            except Exception:  # noqa: BLE001 - the snapshot itself is applied and saved
+                log.exception("snapshot listener failed")
+
+    def _accept_snapshot(self, snapshot: Snapshot) -> None:
         incremental = self._has_snapshot
         before: dict[str, dict[str, Any]] = {}
         if incremental:
@@ -267,11 +277,6 @@ class Ingest:
             self._has_snapshot = False  # the tables no longer mirror the picture: next time in full
         else:
             self._mark_saved()
-        for listener in self.snapshot_listeners:
-            try:
-                listener()
-            except Exception:  # noqa: BLE001 - the snapshot itself is applied and saved
-                log.exception("snapshot listener failed")
 
     def _snapshot_changes(self, before: dict[str, dict[str, Any]]
                           ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:
@@ -359,4 +364,5 @@ def _saved_snapshot(state: dict[str, list[str]], cursor: str, saved_at: str) -> 
         bodies = state.get(kind)
         if bodies:
             parts.append(f'"{kind}": [' + ",".join(bodies) + "]")
-    return Snapshot.model_validate_json("{" + ", ".join(parts) + "}")
+    with collector_paused(keep=True):  # console.bulk: a snapshot of 100,000 devices, kept
+        return Snapshot.model_validate_json("{" + ", ".join(parts) + "}")

@@ -432,6 +432,24 @@ class Snapshot(WireModel):
     tasks: tuple[Task, ...] = ()
     units: tuple[Unit, ...] = ()
     node: NodeState | None = None  # set by a street sub-centre's gateway
+    next: str | None = None
+    """Only in a paged snapshot (the client asked with ``page_size``): the token of the page
+    with the next devices and cameras (:class:`SnapshotPage`); absent on the last page and
+    whenever the client did not ask for pages."""
+
+
+class SnapshotPage(WireModel):
+    """``GET /api/v1/snapshot?page=TOKEN``: the next devices and cameras of a paged snapshot.
+
+    Pages go through the devices, then the cameras, in the gateway's order. A page may be
+    newer than the first page's ``cursor``: the stream resumed from that cursor replays the
+    changes, and the newest ``rev`` wins.
+    """
+
+    v: Literal[1] = 1
+    devices: tuple[Device, ...] = ()
+    cameras: tuple[Camera, ...] = ()
+    next: str | None = None  # the token of the following page; absent on the last page
 
 
 # --------------------------------------------------------------------------- commands
@@ -538,6 +556,7 @@ def wire_models() -> dict[str, Any]:
     return {
         "Envelope": Envelope,
         "Snapshot": Snapshot,
+        "SnapshotPage": SnapshotPage,
         "Command": Command,
         "CommandAccepted": CommandAccepted,
         "CommandRefused": CommandRefused,

@@ -437,12 +437,13 @@ class ConsoleCore:
         is no base state to resume onto, so the console takes one.
         """
         assert self.snapshots is not None and self.journal is not None
-        saved = self.snapshots.load()
+        saved = self.snapshots.meta()  # the cursor and seq only, not the saved state
         if saved is None:
             return None
+        cursor, journal_seq, _saved_at = saved
         last = self.journal.last_stream_id()
-        if last is None or self.journal.max_seq() <= saved.journal_seq:
-            return str(saved.cursor)
+        if last is None or self.journal.max_seq() <= journal_seq:
+            return cursor
         return last
 
     # ------------------------------------------------------------------ periodic work

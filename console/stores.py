@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Callable, Generic, Protocol, TypeVar
 
 from console.models import (
     LEVEL_RANK,
@@ -29,6 +29,7 @@ from console.models import (
     Task,
     Unit,
 )
+from console.nearby import PointGrid
 
 
 class _Revisioned(Protocol):
@@ -107,6 +108,49 @@ class RevStore(Generic[T]):
 
     def _on_change(self, item_id: str | None) -> None:
         """Hook for subclasses that keep derived state (orders, indexes)."""
+
+
+class LocatedStore(RevStore[T]):
+    """A store of located objects (devices, cameras) that also files them by grid cell
+    (:class:`console.nearby.PointGrid`): "the nearest cameras" among 10,000 reads the
+    cells around a point, not every camera. The grid follows every change; after a
+    whole snapshot it is refiled on the first lookup."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grid = PointGrid()
+        self._grid_stale = False
+
+    def _on_change(self, item_id: str | None) -> None:
+        if item_id is None:
+            self._grid_stale = True
+            return
+        if self._grid_stale:
+            return
+        item = self._items.get(item_id)
+        if item is None:
+            self.grid.drop(item_id)
+        else:
+            loc = getattr(item, "location", None)
+            if loc is None:
+                self.grid.drop(item_id)
+            else:
+                self.grid.put(item_id, loc.lon, loc.lat)
+
+    def nearest(self, lon: float, lat: float, radius_m: float | None = None, limit: int | None = None,
+                accept: Callable[[T], bool] | None = None) -> list[tuple[float, T]]:
+        """``(metres, object)`` within ``radius_m`` of a point (None: any distance), nearest
+        first (ties by id), at most ``limit``, only those ``accept`` takes."""
+        if self._grid_stale:
+            self.grid.clear()
+            for item_id, item in self._items.items():
+                loc = getattr(item, "location", None)
+                if loc is not None:
+                    self.grid.put(item_id, loc.lon, loc.lat)
+            self._grid_stale = False
+        items = self._items
+        take = None if accept is None else (lambda object_id: accept(items[object_id]))
+        return [(d, items[i]) for d, i in self.grid.nearest(lon, lat, radius_m, limit, take)]
 
 
 @dataclass(frozen=True)
@@ -376,9 +420,9 @@ class OperatingPicture:
     """Every store of the console, plus the connection state; views read it, never write it."""
 
     alerts: AlertStore = field(default_factory=AlertStore)
-    devices: RevStore[Device] = field(default_factory=RevStore)
+    devices: LocatedStore[Device] = field(default_factory=LocatedStore)
     readings: ReadingStore = field(default_factory=ReadingStore)
-    cameras: RevStore[Camera] = field(default_factory=RevStore)
+    cameras: LocatedStore[Camera] = field(default_factory=LocatedStore)
     indicators: IndicatorStore = field(default_factory=IndicatorStore)
     incidents: RevStore[Incident] = field(default_factory=RevStore)
     tasks: RevStore[Task] = field(default_factory=RevStore)

@@ -26,6 +26,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
+# One great-circle distance for the brute-force path and the stores' grid.
+from console.nearby import EARTH_RADIUS_M, distance_m  # noqa: F401 - EARTH_RADIUS_M stays importable here
+
 MAX_SLOTS = 64
 
 CAMERA_MIME = "application/x-pingshan-camera"
@@ -308,15 +311,6 @@ class TourRunner:
 
 # ---------------------------------------------------------------------- linkage
 
-EARTH_RADIUS_M = 6_371_000.0
-
-
-def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres (haversine; ample for a district)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
 class _Located(Protocol):
@@ -328,7 +322,11 @@ class _Located(Protocol):
 def nearest_cameras(cameras: Iterable[Any], lon: float, lat: float, radius_m: float,
                     limit: int, online_only: bool = True) -> list[tuple[str, float]]:
     """``(camera_id, metres)`` of the nearest cameras within ``radius_m``, nearest first
-    (ties by id, so the choice is stable)."""
+    (ties by id, so the choice is stable). ``cameras``: the camera store (its grid is
+    read: ``console.stores.LocatedStore``) or any iterable of cameras (each measured)."""
+    if hasattr(cameras, "nearest"):
+        accept = (lambda c: c.status == "online") if online_only else None
+        return [(c.id, d) for d, c in cameras.nearest(lon, lat, radius_m, limit, accept)]
     found: list[tuple[float, str]] = []
     for cam in cameras:
         if online_only and cam.status != "online":
@@ -407,7 +405,7 @@ class AlarmLinkage:
         """
         if not self.rule.enabled:
             return []
-        cams = list(cameras)
+        cams = cameras if hasattr(cameras, "nearest") else list(cameras)  # a store: its grid
         now = now or datetime.now(timezone.utc)
         results: list[LinkageResult] = []
         for alert in sorted(alerts, key=lambda a: (-SEVERITY.get(a.level, 0), a.created_at, a.id)):
@@ -568,11 +566,64 @@ class VideoPreferences:
         return True
 
 
+def search_key(camera: Any) -> str:
+    """What the directory's search looks in: the name (lower case), the code, and the
+    name's pinyin (full and initials: ``maluan`` or ``ml`` finds 马峦, console.pinyin)."""
+    from console.pinyin import text_forms
+
+    name = camera.name.lower()
+    return f"{name}\n{camera.id.lower()}\n{text_forms(camera.name)}"
+
+
 def matches(camera: Any, query: str) -> bool:
-    """Directory search: part of the name, or a (partial) 20-digit GB/T 28181 code."""
+    """Directory search: part of the name (or of its pinyin), or a (partial) 20-digit
+    GB/T 28181 code (digits search the code only)."""
     q = query.strip()
     if not q:
         return True
     if q.isdigit():
         return q in camera.id
-    return q.lower() in camera.name.lower() or q.lower() in camera.id.lower()
+    return q.lower() in search_key(camera)
+
+
+class CameraSearch:
+    """The directory's search over the camera store, with each camera's key made once
+    per revision (10,000 cameras: a query is a pass over ready strings, not 10,000
+    lower-casings and pinyin conversions). Same answers as :func:`matches`."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, tuple[int, str]] = {}  # camera id → (rev, search key)
+
+    def key(self, camera: Any) -> str:
+        held = self._keys.get(camera.id)
+        if held is None or held[0] != camera.rev:
+            held = (camera.rev, search_key(camera))
+            self._keys[camera.id] = held
+        return held[1]
+
+    def find(self, cameras: Iterable[Any], query: str) -> list[Any]:
+        """The cameras among ``cameras`` that ``query`` finds, in their order."""
+        q = query.strip()
+        cams = list(cameras)
+        if not q:
+            return cams
+        if q.isdigit():
+            return [c for c in cams if q in c.id]
+        low = q.lower()
+        key = self.key
+        return [c for c in cams if low in key(c)]
+
+    def matches(self, camera: Any, query: str) -> bool:
+        """Whether ``query`` finds ``camera`` (:func:`matches`, from the kept key)."""
+        q = query.strip()
+        if not q:
+            return True
+        if q.isdigit():
+            return q in camera.id
+        return q.lower() in self.key(camera)
+
+    def keep_only(self, camera_ids: Iterable[str]) -> None:
+        """Forget the keys of cameras no longer in the store."""
+        alive = set(camera_ids)
+        if len(self._keys) > len(alive):
+            self._keys = {k: v for k, v in self._keys.items() if k in alive}

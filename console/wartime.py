@@ -1154,9 +1154,18 @@ class Wartime:
         inc = self.incident(incident_id)
         if inc is None:
             return []
-        cams = list(self.core.picture.cameras.values())
-        cams.sort(key=lambda c: (c.status != "online", distance_m(inc.location, c.location)))
-        return [c.id for c in cams[:limit]]
+        store = self.core.picture.cameras
+        if not hasattr(store, "nearest"):
+            cams = list(store.values())
+            cams.sort(key=lambda c: (c.status != "online", distance_m(inc.location, c.location)))
+            return [c.id for c in cams[:limit]]
+        lon, lat = inc.location.lon, inc.location.lat
+        # The grid (console.stores.LocatedStore): the nearest online ones, then offline ones.
+        found = [c.id for _d, c in store.nearest(lon, lat, None, limit, lambda c: c.status == "online")]
+        if len(found) < limit:
+            found += [c.id for _d, c in store.nearest(lon, lat, None, limit - len(found),
+                                                      lambda c: c.status != "online")]
+        return found
 
     # ------------------------------------------------------------------ a digest for restart checks
 

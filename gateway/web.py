@@ -22,7 +22,7 @@ from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from console.models import CommandRefused, LayerInfo, LayerList, PlanList, Snapshot, TokenResponse
+from console.models import CommandRefused, LayerInfo, LayerList, PlanList, Snapshot, SnapshotPage, TokenResponse
 from district.identity import (ANONYMOUS, DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, OPEN_SEAT, GrantStoreUnavailable,
                                JwtVerifier, LoginThrottle, TokenBook, UserDirectory)
 from district.limits import MAX_BODY_BYTES
@@ -183,6 +183,62 @@ def add_token_route(app: FastAPI, book: TokenBook, guard: LoginThrottle) -> None
             return grants_unavailable()
 
 
+PAGE_SIZE_MIN = 1_000
+PAGE_SIZE_MAX = 50_000
+"""Devices and cameras per snapshot page: what a client asks for is kept within these."""
+
+
+class PageMoved(Exception):
+    """The state's order changed under a paged snapshot: the client starts it again."""
+
+
+def _page_token(offset: int, kind: str, object_id: str) -> str:
+    return f"{offset}:{kind}:{object_id}"
+
+
+def snapshot_page(snap: Snapshot, page_size: int, token: str | None) -> Snapshot | SnapshotPage:
+    """One page of a paged snapshot, cut from the whole state ``snap``.
+
+    The pages walk the devices, then the cameras, in the state's own order (a dict's
+    insertion order: objects are added at the end and never move). Without ``token`` it
+    is the first page: everything else of the snapshot plus the first devices and cameras;
+    with it, a :class:`SnapshotPage` from where the token points. A token names the
+    object before its page; if another object stands there now the order changed and
+    :class:`PageMoved` is raised (409: the client starts again). ``ValueError`` for a
+    token that is not one.
+    """
+    size = min(max(int(page_size), PAGE_SIZE_MIN), PAGE_SIZE_MAX)
+    devices, cameras = snap.devices, snap.cameras
+    total = len(devices) + len(cameras)
+
+    def at(i: int) -> tuple[str, str]:
+        return ("device", devices[i].id) if i < len(devices) else ("camera", cameras[i - len(devices)].id)
+
+    start = 0
+    if token is not None:
+        offset_text, kind, object_id = token.split(":", 2)
+        start = int(offset_text)
+        if start <= 0:
+            raise ValueError(token)
+        if start > total or at(start - 1) != (kind, object_id):
+            raise PageMoved(token)
+    end = min(start + size, total)
+    nd = len(devices)
+    page_devices = devices[min(start, nd):min(end, nd)]
+    page_cameras = cameras[max(start - nd, 0):max(end - nd, 0)]
+    following = _page_token(end, *at(end - 1)) if end < total else None
+    if token is None:
+        return snap.model_copy(update={"devices": page_devices, "cameras": page_cameras, "next": following})
+    return SnapshotPage(devices=page_devices, cameras=page_cameras, next=following)
+
+
+def snapshot_response(body: Snapshot | SnapshotPage) -> Response:
+    """The snapshot as JSON; ``next`` only when there is a next page (a v1 client that never
+    asked for pages gets exactly the document it knows)."""
+    exclude = {"next"} if body.next is None else None
+    return Response(body.model_dump_json(exclude=exclude), media_type="application/json")
+
+
 def add_stream_routes(app: FastAPI, gate: Gate, *, precheck: Callable[[], Awaitable[Response | None]],
                       streets: Callable[[], Mapping[str, str]], snapshot: Callable[[str | None], Snapshot],
                       events: Callable[[str | None, tuple[str, ...], str | None], AsyncIterator[bytes]],
@@ -204,14 +260,33 @@ def add_stream_routes(app: FastAPI, gate: Gate, *, precheck: Callable[[], Awaita
             denied = JSONResponse({"detail": f"未知的范围（街道）：{served}"}, status_code=422)
         return served, denied
 
-    @app.get("/api/v1/snapshot", response_model=Snapshot, tags=["stream"])
-    async def snapshot_route(scope: str | None = Query(None, description="街道 id，缺省为全区"),
-                             authorization: str | None = Header(None)) -> Response:
-        """The whole current state plus the stream cursor (a street seat's token: its street only)."""
+    @app.get("/api/v1/snapshot", response_model=Snapshot | SnapshotPage, tags=["stream"])
+    async def snapshot_route(
+        scope: str | None = Query(None, description="街道 id，缺省为全区"),
+        page_size: int | None = Query(None, description="分页：每页设备与摄像机的条数（1000–50000）；缺省不分页"),
+        page: str | None = Query(None, description="分页：上一页 next 给出的令牌"),
+        authorization: str | None = Header(None),
+    ) -> Response:
+        """The whole current state plus the stream cursor (a street seat's token: its street only).
+
+        With ``page_size`` it comes in pages: the first (a Snapshot) holds everything but
+        the devices and cameras beyond the page, and ``next``; each ``page=next`` gives a
+        SnapshotPage with the following ones, until a page has no ``next``. 409 when the
+        state's order changed meanwhile (start again); 422 for a token that is not one.
+        """
         served, denied = await admitted(authorization, scope)
         if denied is not None:
             return denied
-        return model_response(snapshot(served or None))
+        snap = snapshot(served or None)
+        if page_size is None and page is None:
+            return snapshot_response(snap)
+        try:
+            body = snapshot_page(snap, page_size or PAGE_SIZE_MAX, page)
+        except PageMoved:
+            return JSONResponse({"detail": "快照已变化，请重新获取"}, status_code=409)
+        except ValueError:
+            return JSONResponse({"detail": f"无效的分页令牌：{page}"}, status_code=422)
+        return snapshot_response(body)
 
     @app.get("/api/v1/stream", tags=["stream"],
              responses={200: {"content": {"text/event-stream": {}},

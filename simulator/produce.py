@@ -1,14 +1,14 @@
 """The synthetic district as a producer for the district gateway: it seeds the stream and drives the devices.
 
-``python -m simulator.produce --nats URL[,URL…] [--seed S] [--backlog N] [--devices N] [--stream-replicas N]
-[--alerts-per-s A] [--readings-per-s R] [--seconds T] [--public-url URL]`` builds the same
-district as ``pingshan-feed --seed S`` (devices, cameras, the alert backlog), publishes
-it as envelopes into the gateway's stream, puts the map layers into the catalogue bucket,
+``python -m simulator.produce --nats URL[,URL…] [--seed S] [--backlog N] [--devices N] [--cameras N]
+[--stream-replicas N] [--alerts-per-s A] [--readings-per-s R] [--seconds T] [--public-url URL]`` builds
+the same district as ``pingshan-feed --seed S --devices N --cameras N`` (devices, cameras, the alert
+backlog), publishes it as envelopes into the gateway's stream, puts the map layers into the catalogue bucket,
 then runs the district's traffic for ``T`` seconds. Its last line is ``sent=N`` (messages
 published). Commands are not its business: replicas of ``pingshan-gateway`` decide them.
 
 ``pingshan-feed --produce --gateway URL --mqtt HOST:PORT [--nats URL[,URL…]] --seed S --devices N
---readings-per-s R --alerts-per-s A --seconds T`` drives the devices through the real ingest
+[--cameras N] --readings-per-s R --alerts-per-s A --seconds T`` drives the devices through the real ingest
 path instead: a paho-mqtt client publishes readings and status changes to the gateway's MQTT
 listener (``pingshan/iot/<street>/<device>/reading|status``, :mod:`gateway.ingest`), and
 ``A`` per second of them are threshold excursions (a value past the device's alarm line,
@@ -16,7 +16,8 @@ which the gateway turns into an alert). ``N`` devices: the district's own and, b
 them, more of each kind spread over the communities, the same for the same seed. With
 ``--nats`` the devices the stream does not hold yet are provisioned first (the whole
 district when the stream is empty) and the producer waits until the gateway has folded
-them; without it they must be there already.
+them (and the cameras of ``--cameras N`` the stream lacks); without it they must be there
+already.
 
 With ``--events-per-s E`` it also posts ``E`` citizen events a second (12345 hotline, i坪山
 app, grid patrol, in the synthetic district's proportions) to the gateway's
@@ -46,13 +47,13 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 from xml.sax.saxutils import escape
 
-from console.models import Alert, Device, Thresholds
+from console.models import Alert, Camera, Device, Thresholds
 from district.arbiter import TZ, Item
 from district.sources import CITIZEN_SOURCES, DEMO_CAP_KEY, DEMO_EVENTS_KEY
 from gateway.replica import envelope_message
 from gateway.stream import EventLog, Outgoing, event_subject
 from simulator import geo
-from simulator.world import DEVICE_KINDS, SOURCE_WEIGHTS, District, FeedConfig
+from simulator.world import DEVICE_KINDS, SOURCE_WEIGHTS, District, FeedConfig, fleet_devices
 
 
 class ProducingDistrict(District):
@@ -75,36 +76,17 @@ class ProducingDistrict(District):
 
 def fleet(district: District, n: int) -> list[Device]:
     """``n`` devices: the district's own (by id), then more of each kind in its proportion (same seed, same fleet)."""
-    own = sorted(district.devices.values(), key=lambda d: d.id)
-    if n <= len(own):
-        return own[:n]
-    rng = random.Random(f"{district.config.seed}:fleet")
-    communities = sorted(district.community_street)
-    kinds = [k for k, meta in DEVICE_KINDS.items() for _ in range(meta[9])]
-    next_no = {k: meta[9] for k, meta in DEVICE_KINDS.items()}
-    now = district.now()
-    out = list(own)
-    for i in range(n - len(own)):
-        kind = kinds[i % len(kinds)]
-        name_zh, metric, unit, _base, _noise, warn, alarm, _dir, _cat, _w = DEVICE_KINDS[kind]
-        next_no[kind] += 1
-        k = next_no[kind]
-        cm = rng.choice(communities)
-        st = district.community_street[cm]
-        out.append(Device(id=f"{kind}-{k:03d}", rev=1, kind=kind, street=st, community=cm,  # type: ignore[arg-type]
-                          name=f"{district.street_name[st]}街道{district.community_name[cm]}社区{name_zh}监测点{k}号",
-                          location=district._random_point_in(cm, rng), status="online", metric=metric, unit=unit,
-                          thresholds=Thresholds(warn=warn, alarm=alarm), updated_at=now))
-    return out
+    return fleet_devices(district, n)
 
 
 async def produce(servers: list[str], *, seed: int, backlog: int, replicas: int, alerts_per_s: float,
-                  readings_per_s: float, seconds: float, public_url: str, devices: int = 0) -> int:
+                  readings_per_s: float, seconds: float, public_url: str, devices: int = 0, cameras: int = 0) -> int:
     """Seed the stream and run the traffic; returns the number of messages published."""
     with tempfile.TemporaryDirectory(prefix="pingshan-produce-") as tmp:
+        # The fleet beyond the district's own devices and cameras is part of its world.
         district = ProducingDistrict(FeedConfig(seed=seed, backlog=backlog, data_dir=Path(tmp),
                                                 alerts_per_s=alerts_per_s, readings_per_s=readings_per_s,
-                                                public_url=public_url))
+                                                public_url=public_url, devices=devices, cameras=cameras))
         events = EventLog(servers, replicas=replicas, name="pingshan-produce")
         await events.connect()
         try:
@@ -112,8 +94,7 @@ async def produce(servers: list[str], *, seed: int, backlog: int, replicas: int,
             for lid, (info, fc) in geo.layers().items():
                 await events.put_layer(lid, info, fc)
             sent = 0
-            extra = fleet(district, devices)[len(district.devices):]
-            batch = district.take() + [envelope_message("device.upsert", d, d.street, d.community) for d in extra]
+            batch = district.take()
             if batch:
                 await events.publish_many(batch)
                 sent += len(batch)
@@ -135,8 +116,9 @@ async def produce(servers: list[str], *, seed: int, backlog: int, replicas: int,
 
 
 async def provision(servers: list[str], devices: list[Device], make_district: Callable[[], "ProducingDistrict"],
-                    replicas: int) -> tuple[int, int]:
-    """Put the devices the stream lacks into it (the whole district when it is empty); (messages, last seq)."""
+                    replicas: int, cameras: list[Camera] | None = None) -> tuple[int, int]:
+    """Put the devices (and cameras) the stream lacks into it (the whole district when it is empty);
+    (messages, last seq)."""
     events = EventLog(servers, replicas=replicas, name="pingshan-produce")
     await events.connect()
     try:
@@ -145,6 +127,9 @@ async def provision(servers: list[str], devices: list[Device], make_district: Ca
         assert js is not None
         info = await js.stream_info("PINGSHAN", subjects_filter="pingshan.ev.device.>")
         known = set((info.state.subjects or {}).keys())
+        if cameras:
+            info = await js.stream_info("PINGSHAN", subjects_filter="pingshan.ev.camera.>")
+            known |= set((info.state.subjects or {}).keys())
         batch: list[Outgoing] = []
         if int(info.state.last_seq) == 0:
             district = make_district()
@@ -155,6 +140,8 @@ async def provision(servers: list[str], devices: list[Device], make_district: Ca
             known = {m.subject for m in batch}
         batch += [envelope_message("device.upsert", d, d.street, d.community) for d in devices
                   if event_subject("device.upsert", d.street, d.id) not in known]
+        batch += [envelope_message("camera.upsert", c, c.street, c.community) for c in cameras or ()
+                  if event_subject("camera.upsert", c.street, c.id) not in known]
         last = await events.publish_many(batch) if batch else 0
         if not last:
             _first, last = await events.bounds()
@@ -395,16 +382,17 @@ def ingest_main(args: argparse.Namespace) -> int:
     servers = [u.strip() for u in (args.nats or "").split(",") if u.strip()]
     with tempfile.TemporaryDirectory(prefix="pingshan-produce-") as tmp:
         def make() -> ProducingDistrict:  # a fresh data dir each time: a reused one would load, not emit, the world
-            return ProducingDistrict(FeedConfig(seed=args.seed, backlog=args.backlog,
+            return ProducingDistrict(FeedConfig(seed=args.seed, backlog=args.backlog, cameras=args.cameras,
                                                 data_dir=Path(tempfile.mkdtemp(dir=tmp)), public_url=args.public_url))
 
         seeded, head, devices = 0, 0, []
-        if args.mqtt:
+        if args.mqtt or args.cameras:
             district = make()
             devices = fleet(district, args.devices or len(district.devices))
+            cameras = sorted(district.cameras.values(), key=lambda c: c.id)
             district.store.close()
             if servers:
-                seeded, head = asyncio.run(provision(servers, devices, make, args.stream_replicas))
+                seeded, head = asyncio.run(provision(servers, devices, make, args.stream_replicas, cameras))
         if args.gateway:
             wait_gateway(args.gateway, head)
         http: dict[str, int] = {"events": 0, "cap": 0, "refused": 0}
@@ -445,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--api-key-events", default=DEMO_EVENTS_KEY, help="X-Api-Key of the events (default: demo key)")
     p.add_argument("--api-key-cap", default=DEMO_CAP_KEY, help="X-Api-Key of the CAP warnings (default: demo key)")
     p.add_argument("--devices", type=int, default=0, help="devices in the district (default: the district's own)")
+    p.add_argument("--cameras", type=int, default=0, help="cameras in the district (default: the district's own 36)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--backlog", type=int, default=150)
     p.add_argument("--stream-replicas", type=int, default=1)
@@ -458,7 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     servers = [u.strip() for u in (args.nats or "nats://127.0.0.1:4222").split(",") if u.strip()]
     sent = asyncio.run(produce(servers, seed=args.seed, backlog=args.backlog, replicas=args.stream_replicas,
                                alerts_per_s=args.alerts_per_s, readings_per_s=args.readings_per_s,
-                               seconds=args.seconds, public_url=args.public_url, devices=args.devices))
+                               seconds=args.seconds, public_url=args.public_url, devices=args.devices,
+                               cameras=args.cameras))
     print(f"sent={sent}", flush=True)
     return 0
 

@@ -1,7 +1,7 @@
 """The embedded district feed: a real HTTP server on loopback speaking wire contract v1.
 
 ``python -m simulator.server [--host H] [--port P] [--seed S] [--alerts-per-s A]
-[--readings-per-s R] [--data-dir DIR] [--public-url URL]`` prints
+[--readings-per-s R] [--devices N] [--cameras N] [--data-dir DIR] [--public-url URL]`` prints
 ``FEED READY <base_url>`` once it accepts connections (``--port 0`` binds a free
 port and prints the real one).  ``python -m simulator.server openapi`` prints the
 OpenAPI document (generated from ``console.models``) and exits.
@@ -373,6 +373,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, default=None)
     p.add_argument("--public-url", default=None)
     p.add_argument("--backlog", type=int, default=150, help="alerts in the backlog of a fresh data dir")
+    p.add_argument("--devices", type=int, default=0,
+                   help="devices in a fresh data dir's district (default: its own 310; e.g. 100000)")
+    p.add_argument("--cameras", type=int, default=0,
+                   help="cameras in a fresh data dir's district (default: its own 36; e.g. 10000)")
     p.add_argument("--retention", type=int, default=100_000, help="events kept resumable by Last-Event-ID")
     p.add_argument("--keepalive-s", type=float, default=10.0, help="SSE keep-alive comment period")
     p.add_argument("--parent-pid", type=int, default=None,
@@ -431,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="pingshan-feed-"))
     config = FeedConfig(seed=args.seed, alerts_per_s=args.alerts_per_s, readings_per_s=args.readings_per_s,
                         data_dir=data_dir, public_url=args.public_url or base_url, backlog=args.backlog,
-                        retention=args.retention, keepalive_s=args.keepalive_s)
+                        retention=args.retention, keepalive_s=args.keepalive_s, devices=args.devices,
+                        cameras=args.cameras)
     try:
         book = _token_book(args)
     except (UsersFileError, OSError, ValueError) as exc:

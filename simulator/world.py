@@ -117,6 +117,8 @@ class FeedConfig:
     retention: int = 100_000  # events kept resumable by Last-Event-ID
     keepalive_s: float = 10.0  # SSE comment when nothing else was sent for this long
     archive_after_h: float = 48.0  # closed alerts older than this leave the live state
+    devices: int = 0  # devices in the district: its own and, beyond them, a fleet (0 = its own)
+    cameras: int = 0  # cameras in the district: its own 36 and, beyond them, more (0 = its own)
 
 
 class District(Arbiter):
@@ -256,6 +258,14 @@ class District(Arbiter):
         for d in devices:
             self.devices[d.id] = d
         for c in cameras:
+            self.cameras[c.id] = c
+        # The plan's scale (issue 15): more devices and cameras, from generators of their own,
+        # so that the district's own devices and cameras stay what they were for the seed.
+        for d in fleet_devices(self, self.config.devices)[len(devices):]:
+            devices.append(d)
+            self.devices[d.id] = d
+        for c in fleet_cameras(self, self.config.cameras)[len(cameras):]:
+            cameras.append(c)
             self.cameras[c.id] = c
         backlog = [self._backlog_alert(now) for _ in range(self.config.backlog)]
         items: list[Item] = []
@@ -625,6 +635,71 @@ class District(Arbiter):
             "video_encode_s": dict(self.video_encode_s),
         }
 
+
+
+CAMERA_KIND_WEIGHTS = {"road": 40, "river": 10, "slope": 8, "park": 12, "forest_fire": 10, "public_building": 20}
+CAMERA_SIDES = ("东北角", "东南角", "西北角", "西南角", "北侧", "南侧", "东侧", "西侧")
+
+
+def fleet_devices(district: District, n: int) -> list[Device]:
+    """``n`` devices: the district's own (by id), then more of each kind in its proportion.
+
+    The same seed gives the same fleet (the producer's ``--devices`` and the feed's);
+    fewer than the district's own gives the first ``n`` of them.
+    """
+    own = sorted(district.devices.values(), key=lambda d: d.id)
+    if n <= len(own):
+        return own[:n]
+    rng = random.Random(f"{district.config.seed}:fleet")
+    communities = sorted(district.community_street)
+    kinds = [k for k, meta in DEVICE_KINDS.items() for _ in range(meta[9])]
+    next_no = {k: meta[9] for k, meta in DEVICE_KINDS.items()}
+    now = district.now()
+    out = list(own)
+    for i in range(n - len(own)):
+        kind = kinds[i % len(kinds)]
+        name_zh, metric, unit, _base, _noise, warn, alarm, _dir, _cat, _w = DEVICE_KINDS[kind]
+        next_no[kind] += 1
+        k = next_no[kind]
+        cm = rng.choice(communities)
+        st = district.community_street[cm]
+        out.append(Device(id=f"{kind}-{k:03d}", rev=1, kind=kind, street=st, community=cm,  # type: ignore[arg-type]
+                          name=f"{district.street_name[st]}街道{district.community_name[cm]}社区{name_zh}监测点{k}号",
+                          location=district._random_point_in(cm, rng), status="online", metric=metric, unit=unit,
+                          thresholds=Thresholds(warn=warn, alarm=alarm), updated_at=now))
+    return out
+
+
+def fleet_cameras(district: District, n: int) -> list[Camera]:
+    """``n`` cameras: the district's own (by code), then more over every community.
+
+    Each has the next 20-digit GB/T 28181 code after the district's own, a name that says
+    street, community, spot and corner, and a position inside its community. Same seed,
+    same cameras.
+    """
+    own = sorted(district.cameras.values(), key=lambda c: c.id)
+    if n <= len(own):
+        return own[:n]
+    rng = random.Random(f"{district.config.seed}:cameras")
+    communities = sorted(district.community_street)
+    kinds = list(CAMERA_KIND_WEIGHTS)
+    weights = list(CAMERA_KIND_WEIGHTS.values())
+    now = district.now()
+    out = list(own)
+    for k in range(len(own) + 1, n + 1):
+        kind = rng.choices(kinds, weights)[0]
+        cm = rng.choice(communities)
+        st = district.community_street[cm]
+        spot = rng.choice(CAMERA_SPOTS[kind]).format(road=rng.choice(ROAD_NAMES), road2=rng.choice(ROAD_NAMES))
+        code = f"44031000001320{k:06d}"
+        out.append(Camera(
+            id=code, rev=1, name=f"{district.street_name[st]}街道{district.community_name[cm]}社区-{spot}"
+                                 f"{rng.choice(CAMERA_SIDES)}{k}号",
+            kind=kind, street=st, community=cm, location=district._random_point_in(cm, rng),  # type: ignore[arg-type]
+            status="online" if rng.random() > 0.05 else "offline", ptz=kind in ("road", "river", "forest_fire"),
+            streams=district._streams(code), updated_at=now,
+        ))
+    return out
 
 
 def _aqi_pm25(c: float) -> float:

@@ -238,13 +238,14 @@ def test_buffer_is_bounded_while_the_disk_refuses(tmp_path: Path) -> None:
 def test_snapshot_save_replaces_the_previous_one(tmp_path: Path) -> None:
     cache = open_cache(tmp_path / "c.sqlite")
     snaps = SnapshotTables(cache)
-    assert snaps.load() is None
+    assert snaps.load() is None and snaps.meta() is None
     snaps.save({"alerts": [("A1", '{"id": "A1"}'), ("A2", '{"id": "A2"}')], "units": ['{"id": "u"}']}, "100", 7)
     snaps.save({"alerts": [("A3", '{"id": "A3"}')]}, "200", 9)
     saved = snaps.load()
     assert saved is not None
     assert saved.state == {"alerts": ['{"id": "A3"}']}
     assert saved.cursor == "200" and saved.journal_seq == 9 and saved.saved_at
+    assert snaps.meta() == ("200", 9, saved.saved_at)  # where it stands, without the bodies
     cache.close()
     again = SnapshotTables(open_cache(tmp_path / "c.sqlite")).load()
     assert again is not None and again.cursor == "200"

@@ -335,15 +335,19 @@ def test_the_producer_drives_devices_over_mqtt(hub: tuple[NatsNode, list[Gateway
     m0 = metrics(url)
     r = subprocess.run([sys.executable, "-m", "simulator.server", "--produce", "--gateway", url,
                         "--mqtt", f"127.0.0.1:{node.mqtt_port}", "--nats", node.url, "--seed", "5",
-                        "--devices", "400", "--readings-per-s", "400", "--alerts-per-s", "2", "--seconds", "2"],
+                        "--devices", "400", "--cameras", "50", "--readings-per-s", "400", "--alerts-per-s", "2",
+                        "--seconds", "2"],
                        capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-3000:]
     lines = r.stdout.strip().splitlines()
     assert lines[-1].startswith("sent=")
     counts = dict(kv.split("=") for kv in lines[-2].split())
-    assert int(counts["seeded"]) == 400 - 310  # the district's own devices were there already
+    # The district's own devices and cameras were there already: only the rest is provisioned.
+    assert int(counts["seeded"]) == (400 - 310) + (50 - 36)
     mqtt_sent = int(counts["mqtt"])
-    assert int(lines[-1][5:]) == mqtt_sent + 90 and mqtt_sent >= 600
+    assert int(lines[-1][5:]) == mqtt_sent + 104 and mqtt_sent >= 600
+    snap = httpx.get(url + "/api/v1/snapshot", headers={"Authorization": f"Bearer {token(url)}"}, timeout=30)
+    assert len(snap.json()["cameras"]) == 50
     key = 'pingshan_gateway_iot_messages_in_total{source="mqtt"}'
     until(lambda: metrics(url)[key] - m0[key] == mqtt_sent, 20)
     m1 = metrics(url)

@@ -228,3 +228,60 @@ def test_a_file_dropped_on_the_map_is_imported_and_never_replaces_the_page(qtbot
     qtbot.waitUntil(lambda: "imported-1" in panel.layer_panel.layer_ids(), timeout=5000)
     qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.featureCount('imported-1')") == 4, timeout=5000)
     assert run_js(qtbot, panel, "window.consoleMapReady === true") is True  # still the map page
+
+
+def test_many_devices_and_cameras_cluster_at_district_zoom_and_split_up_close(qtbot: Any) -> None:
+    """The plan's scale on the map (issue 15): 20,000 devices and 3,000 cameras reach the
+    page in chunks, draw as clusters with counts at district zoom (no solid blob), as single
+    dots from zoom 15; a click on a cluster zooms in on it."""
+    import random
+
+    from PySide6.QtCore import QPoint
+
+    from console.models import CameraStreams, Device, GeoPoint
+
+    rng = random.Random(15)
+    core = _Core(_district_layers())
+    now = datetime.now(CST)
+    devices = [Device(id=f"D-{i:05d}", rev=1, kind="smoke", name=f"烟感 {i}", street="pingshan",
+                      location=GeoPoint(lon=rng.uniform(114.30, 114.40), lat=rng.uniform(22.70, 22.76)),
+                      status="online" if i % 9 else "offline", metric="smoke_obscuration", unit="%obs/m",
+                      updated_at=now) for i in range(20_000)]
+    cameras = [Camera(id=f"44031000001320{i:06d}", rev=1, name=f"摄像机 {i}", kind="road", street="pingshan",
+                      location=GeoPoint(lon=rng.uniform(114.30, 114.40), lat=rng.uniform(22.70, 22.76)),
+                      status="online", updated_at=now,
+                      streams=CameraStreams(main="http://127.0.0.1:9/m.ts", sub="http://127.0.0.1:9/s.ts"))
+               for i in range(3_000)]
+    core.picture.devices.replace_all(devices)
+    core.picture.cameras.replace_all(cameras)
+    core.picture.drain_changes()
+    panel, _n = _make_panel(qtbot, core)
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "[consoleMap.deviceCount(), consoleMap.cameraCount()]")
+                    == [20_000, 3_000], timeout=20000)
+    run_js(qtbot, panel, "(consoleMap.showDistrict(), true)")
+    panel.set_devices_visible(True)
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.devicesSettled()") is True, timeout=10000)
+    cams = run_js(qtbot, panel, "consoleMap.pointsDrawn('cameras')")
+    devs = run_js(qtbot, panel, "consoleMap.pointsDrawn('devices')")
+    # Clustered: far fewer marks than points, each cluster a count, every point in one mark.
+    assert 0 < cams["clusters"] < 300 and cams["clustered"] + cams["points"] == 3_000
+    assert 0 < devs["clusters"] < 300 and devs["clustered"] + devs["points"] == 20_000
+    assert devs["largest"] > 100
+    # Hovering a cluster says what it holds; a click on it zooms in on it.
+    zoom = run_js(qtbot, panel, "consoleMap.map().getZoom()")
+    x, y = cams["at"] if cams["at"] else devs["at"]
+    qtbot.mouseMove(panel.view.focusProxy(), QPoint(x, y))
+    qtbot.waitUntil(lambda: "视频监控" in (run_js(qtbot, panel, "(document.querySelector('.leaflet-tooltip') || "
+                                                          "{textContent: ''}).textContent") or ""), timeout=5000)
+    qtbot.mouseClick(panel.view.focusProxy(), Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.map().getZoom()") > zoom, timeout=5000)
+    # Up close: single dots only, just the ones in view.
+    run_js(qtbot, panel, "(consoleMap.map().setView([22.73, 114.35], 16), true)")
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.devicesSettled()") is True, timeout=10000)
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.pointsDrawn('devices').clusters") == 0, timeout=5000)
+    close = run_js(qtbot, panel, "consoleMap.pointsDrawn('devices')")
+    assert 0 < close["points"] < 20_000
+    # A device that changes state is redrawn in its new colour.
+    offline = devices[1].model_copy(update={"rev": 2, "status": "offline"})
+    core.picture.devices.apply(offline)
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.deviceColour('D-00001')") == "#5f6b73", timeout=5000)

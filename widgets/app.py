@@ -306,6 +306,7 @@ class ConsoleApp:
                 # The ended session's window and notifier are garbage now: collect them here,
                 # on the GUI thread, not later in a worker thread (a QObject with a timer
                 # destroyed off its thread crashes Qt's next timer tick).
+                gc.unfreeze()  # a snapshot's build froze what was alive then (console.bulk)
                 gc.collect()
         finally:
             await self.shutdown()

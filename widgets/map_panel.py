@@ -4,15 +4,17 @@ Base map: raster tiles from the local MBTiles cache through the ``pstile://`` sc
 (``widgets/tile_scheme.py``), fetched from the configured source when online; with
 the source unreachable the cached tiles keep drawing and the map says "离线地图".
 Overlays: alerts (pulsing while red and not yet acknowledged), devices by kind
-(grey when offline, clustered at low zoom), cameras (click → video wall), incident
-areas, the gateway's layers and imported GeoJSON (layer catalogue beside the map).
+(grey when offline) and cameras (click → video wall), both clustered below street zoom
+on a canvas point layer (100,000 devices stay readable and cheap), incident areas, the
+gateway's layers and imported GeoJSON (layer catalogue beside the map).
 Tools: radius rings with what is nearby, distance measurement, jump to a street or
 community, pointer coordinates.
 
 The page is generated once and never reloaded for data changes.  Boundaries, rivers
 and roads come from ``core.layers`` (GeoJSON by layer id); open alerts and IoT devices
 are pushed as batched JSON diffs over a QWebChannel bridge whenever the
-:class:`~console.qt_bridge.PictureNotifier` reports changed ids.  Every script and
+:class:`~console.qt_bridge.PictureNotifier` reports changed ids; devices and cameras as
+rows, a whole store in chunks of :attr:`MapPanel.POINT_CHUNK`.  Every script and
 stylesheet is local (Leaflet and markercluster from their xstatic packages, the
 console's own files from ``widgets/map_page``) so the map draws with no network.
 """
@@ -162,23 +164,15 @@ def alert_marker(alert: Any) -> dict[str, Any] | None:
     }
 
 
-def _point_marker(obj: Any, kind_names: dict[str, str]) -> dict[str, Any]:
-    """What the page needs of any located object: id, position, status, name, kind."""
-    return {
-        "id": obj.id,
-        "lat": obj.location.lat,
-        "lon": obj.location.lon,
-        "status": obj.status,
-        "name": obj.name,
-        "kind": kind_names.get(obj.kind, obj.kind),
-    }
+def device_row(device: Any) -> list[Any] | None:
+    """One device as the page's point layer takes it: [id, lat, lon, status, kind id, name, kind name].
 
-
-def device_marker(device: Any) -> dict[str, Any] | None:
-    """The page's view of one IoT device."""
+    Rows, not objects: 100,000 of them cross the web channel at start (issue 15)."""
     if device is None:
         return None
-    return {**_point_marker(device, DEVICE_KIND_NAMES), "kindId": device.kind}
+    loc = device.location
+    return [device.id, loc.lat, loc.lon, device.status, device.kind, device.name,
+            DEVICE_KIND_NAMES.get(device.kind, device.kind)]
 
 
 CAMERA_KIND_NAMES = {
@@ -187,11 +181,13 @@ CAMERA_KIND_NAMES = {
 }
 
 
-def camera_marker(camera: Any) -> dict[str, Any] | None:
-    """The page's view of one camera (click → play it on the video wall)."""
+def camera_row(camera: Any) -> list[Any] | None:
+    """One camera as the page's point layer takes it: [id, lat, lon, status, kind name, name, ptz]."""
     if camera is None:
         return None
-    return {**_point_marker(camera, CAMERA_KIND_NAMES), "ptz": bool(camera.ptz)}
+    loc = camera.location
+    return [camera.id, loc.lat, loc.lon, camera.status, CAMERA_KIND_NAMES.get(camera.kind, camera.kind),
+            camera.name, 1 if camera.ptz else 0]
 
 
 def incident_marker(incident: Any) -> dict[str, Any] | None:
@@ -367,6 +363,7 @@ class MapPanel(QWidget):
         self._rings: dict[str, Any] | None = None
         self._nearby: list[Any] = []
         self._diff_seq = itertools.count(1)
+        self._point_push: dict[str, int] = {}  # kind → generation of the whole-store push (negative: done)
         self._diff_sent: dict[int, tuple[str, list[str], float]] = {}
         self.track_diffs = False
         """Record each diff's ids and send time and emit :attr:`diff_drawn` when painted (benches)."""
@@ -798,12 +795,8 @@ class MapPanel(QWidget):
         alerts = self._shift_markers([m for m in map(alert_marker, picture.alerts.values()) if m])
         self._open_alerts = {m["id"] for m in alerts}
         self._bridge.alertsChanged.emit(json.dumps({"reset": True, "upsert": alerts}))
-        devices = self._shift_markers([m for m in map(device_marker, picture.devices.values()) if m])
-        self._bridge.devicesChanged.emit(json.dumps({"reset": True, "upsert": devices}))
-        cameras = getattr(picture, "cameras", None)
-        if cameras is not None:
-            marks = self._shift_markers([m for m in map(camera_marker, cameras.values()) if m])
-            self._bridge.camerasChanged.emit(json.dumps({"reset": True, "upsert": marks}))
+        self._push_points("cameras")
+        self._push_points("devices")
         incidents = getattr(picture, "incidents", None)
         if incidents is not None:
             marks = self._shift_markers([m for m in map(incident_marker, incidents.values()) if m])
@@ -851,11 +844,12 @@ class MapPanel(QWidget):
         self._bridge.selectionChanged.emit(alert_id)
         self.alert_selected.emit(alert_id)
 
-    def _emit_diff(self, signal: Any, kind: str, upsert: list[dict[str, Any]], remove: list[str],
+    def _emit_diff(self, signal: Any, kind: str, upsert: list[Any], remove: list[str],
                    extra: dict[str, Any] | None = None) -> None:
         seq = next(self._diff_seq)
         if self.track_diffs:
-            self._diff_sent[seq] = (kind, [m["id"] for m in upsert] + list(remove), time.perf_counter())
+            ids = [m[0] if isinstance(m, list) else m["id"] for m in upsert]
+            self._diff_sent[seq] = (kind, ids + list(remove), time.perf_counter())
         body: dict[str, Any] = {"seq": seq, "upsert": upsert, "remove": remove, "track": self.track_diffs}
         if extra:
             body.update(extra)
@@ -885,10 +879,71 @@ class MapPanel(QWidget):
         self._update_status()
 
     def _on_devices_changed(self, ids: Iterable[str]) -> None:
-        self._diff_from_store(ids, "devices", device_marker, self._bridge.devicesChanged)
+        self._diff_points(ids, "devices")
 
     def _on_cameras_changed(self, ids: Iterable[str]) -> None:
-        self._diff_from_store(ids, "cameras", camera_marker, self._bridge.camerasChanged)
+        self._diff_points(ids, "cameras")
+
+    _POINTS = {"devices": (device_row, "devicesChanged"), "cameras": (camera_row, "camerasChanged")}
+    POINT_CHUNK = 10_000
+    """Rows per message when the page gets a whole store: 100,000 devices go over ten
+    event-loop turns, so the window keeps answering meanwhile."""
+
+    def _rows(self, kind: str, ids: Iterable[str]) -> tuple[list[list[Any]], list[str]]:
+        """Rows of the objects ``ids`` still in the store, and the ids that are gone."""
+        store = getattr(self._core.picture, kind, None)
+        to_row = self._POINTS[kind][0]
+        rows: list[list[Any]] = []
+        gone: list[str] = []
+        if store is None:
+            return rows, gone
+        for object_id in ids:
+            row = to_row(store.get(object_id))
+            if row is None:
+                gone.append(object_id)
+            else:
+                if self._gcj02:
+                    row[2], row[1] = wgs84_to_gcj02(row[2], row[1])
+                rows.append(row)
+        return rows, gone
+
+    def _push_points(self, kind: str) -> None:
+        """The whole store of devices or cameras to the page, a chunk per event-loop turn.
+
+        Each chunk is read from the store when it is sent, so a diff sent between two
+        chunks is never overwritten by older data. A new push (page reloaded) ends the
+        one under way.
+        """
+        store = getattr(self._core.picture, kind, None)
+        if store is None:
+            return
+        generation = self._point_push[kind] = self._point_push.get(kind, 0) + 1
+        ids = store.ids()
+        signal = getattr(self._bridge, self._POINTS[kind][1])
+
+        def send(start: int) -> None:
+            if self._point_push.get(kind) != generation or not self._ready:
+                return
+            rows, _gone = self._rows(kind, ids[start:start + self.POINT_CHUNK])
+            last = start + self.POINT_CHUNK >= len(ids)
+            signal.emit(json.dumps({"reset": start == 0, "upsert": rows, "done": last}, ensure_ascii=False))
+            if last:
+                self._point_push[kind] = -generation  # done: diffs flow as usual
+            else:
+                QTimer.singleShot(0, self, lambda: send(start + self.POINT_CHUNK))
+
+        send(0)
+
+    def _diff_points(self, ids: Iterable[str] | None, kind: str) -> None:
+        if not self._ready or ids is None:
+            return
+        ids = ids if isinstance(ids, (set, frozenset, list, tuple)) else list(ids)
+        if len(ids) > self.POINT_CHUNK:
+            self._push_points(kind)  # a new snapshot: the whole store again, in chunks
+            return
+        rows, gone = self._rows(kind, ids)
+        if rows or gone:
+            self._emit_diff(getattr(self._bridge, self._POINTS[kind][1]), kind, rows, gone)
 
     def _on_incidents_changed(self, ids: Iterable[str]) -> None:
         self._diff_from_store(ids, "incidents", incident_marker, self._bridge.incidentsChanged)

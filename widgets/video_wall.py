@@ -1039,7 +1039,7 @@ class VideoWall(QWidget):
         # Changed alerts, and those waiting for a linkage tile to be acknowledged.
         wanted = set(ids) | set(self.linkage.held_ids())
         changed = [a for a in (store.get(i) for i in wanted) if a is not None]
-        results = self.linkage.consider(changed, self._core.picture.cameras.values())
+        results = self.linkage.consider(changed, self._core.picture.cameras)
         for result in results:
             visible = [(s, c, d) for s, c, d in result.placements if s < self.model.tile_count]
             if self._enlarged is not None and visible:

@@ -20,6 +20,11 @@
         smoke: "#ff8a65", hydrant_pressure: "#e57373", manhole_cover: "#90a4ae"
     };
     var CAMERA_COLOUR = "#00e5ff";
+    /* Clusters of the point layers: cameras teal with a white rim, devices indigo. */
+    var CAMERA_CLUSTER = { fill: "rgba(0, 96, 120, 0.85)", stroke: "rgba(224, 247, 250, 0.95)", text: "#e0f7fa",
+                           minRadius: 8, maxRadius: 15 };
+    var DEVICE_CLUSTER = { fill: "rgba(57, 73, 171, 0.6)", stroke: "rgba(159, 168, 218, 0.9)", text: "#e8eaf6",
+                           minRadius: 10, maxRadius: 21 };
     var RING_COLOURS = { 500: "#ff5252", 1000: "#ffab40", 3000: "#ffee58" };
     var DEVICE_STATUS_NAMES = { online: "在线", offline: "离线", fault: "故障" };
     var STATUS_NAMES = {
@@ -66,10 +71,8 @@
         labelCounts: {},      // layer id -> place-name labels drawn
         alerts: {},           // alert id -> L.CircleMarker
         alertCount: 0,
-        devices: {},          // device id -> L.CircleMarker
-        deviceCount: 0,
         alertGroup: null,
-        deviceGroup: null,
+        deviceLayer: null,    // PointLayer of the IoT devices (on the map while shown)
         devicesVisible: false,
         userMoved: false,     // the operator panned/zoomed: stop following the panel's size
         focusRing: null,
@@ -82,9 +85,8 @@
         tileStats: { loaded: 0, errors: 0 },
         modeDiv: null,
         coordDiv: null,
-        cameras: {},          // camera id -> L.CircleMarker
-        cameraCount: 0,
-        cameraGroup: null,
+        cameraLayer: null,    // PointLayer of the cameras
+        pointTip: null,       // the one tooltip of the point layers
         incidents: {},        // incident id -> L.Circle (area of an active incident)
         incidentGroup: null,
         pulse: {},            // alert id -> halo marker while red and not acknowledged
@@ -113,7 +115,7 @@
         if (!state.statusDiv) { return; }
         var layers = Object.keys(state.layerGroups).length;
         var text = "图层 " + layers + " · 告警 " + state.alertCount;
-        if (state.devicesVisible) { text += " · 设备 " + state.deviceCount; }
+        if (state.devicesVisible) { text += " · 设备 " + state.deviceLayer.count(); }
         state.statusDiv.textContent = text;
     }
 
@@ -157,7 +159,9 @@
                 html += '<br>点位<span class="dot cam" style="background:' + CAMERA_COLOUR + '"></span>视频' +
                     '<span class="dot" style="background:' + DEVICE_KIND_COLOURS.waterlogging + '"></span>设备' +
                     '<span class="dot" style="background:' + DEVICE_COLOURS.offline + '"></span>离线' +
-                    '<span class="dot ring"></span>待签收红色预警';
+                    '<span class="dot ring"></span>待签收红色预警' +
+                    '<br>聚合<span class="dot" style="background:' + CAMERA_CLUSTER.fill + '"></span>视频' +
+                    '<span class="dot" style="background:' + DEVICE_CLUSTER.fill + '"></span>设备（圆内为个数，点击放大）';
                 div.innerHTML = html;
                 return div;
             }
@@ -454,96 +458,349 @@
         requestAnimationFrame(function () { state.bridge.diffDrawn(kind, diff.seq); });
     }
 
-    /* ------------------------------------------------------------------ devices */
+    /* ------------------------------------------------------------------ point layers */
 
-    function deviceTooltip(d) {
-        return "<b>" + escapeHtml(d.name) + "</b><br>" + escapeHtml(d.kind) + " · " +
-            escapeHtml(DEVICE_STATUS_NAMES[d.status] || d.status);
-    }
+    /* Devices and cameras come by the ten thousand (100,000 devices, 10,000 cameras at the
+       plan's scale): one Leaflet marker each took seconds to make and a solid blob to draw.
+       A PointLayer keeps plain arrays (rows as Python sends them, positions in Web Mercator
+       units) and draws on its own canvas after each move: below ``clusterBelow`` zoom a
+       grid of clusters (a circle with the count), from there on one dot per point. The
+       grid is in world pixels, so clusters stay put while the map pans. Hover, click and
+       press are answered from what the last draw put where (pointHit). */
+    var PointLayer = L.Layer.extend({
+        options: { pane: "overlayPane", clusterBelow: 15, cellPx: 64, gridOffsetPx: 0, padding: 0.15 },
 
-    function deviceStyle(d) {
-        if (d.status === "offline") {
+        initialize: function (options) {
+            L.setOptions(this, options);
+            this.rows = [];       // slot -> row (Python's array: id, lat, lon, status, …)
+            this.mx = [];         // slot -> x in Web Mercator units [0, 1)
+            this.my = [];         // slot -> y in Web Mercator units [0, 1)
+            this.slot = {};       // id -> slot
+            this.drawn = [];      // what the last draw put on the canvas: {x, y, r, slot | cluster}
+            this.settled = true;  // false from a change until the next draw
+            this._frame = null;
+        },
+
+        count: function () { return this.rows.length; },
+
+        row: function (id) {
+            var i = this.slot[id];
+            return i === undefined ? null : this.rows[i];
+        },
+
+        clear: function () {
+            this.rows = []; this.mx = []; this.my = []; this.slot = {};
+            this.changed();
+        },
+
+        upsert: function (row) {
+            var lat = Math.max(Math.min(row[1], 85.0511287798), -85.0511287798);
+            var x = (row[2] + 180) / 360;
+            var s = Math.sin(lat * Math.PI / 180);
+            var y = 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI);
+            var i = this.slot[row[0]];
+            if (i === undefined) {
+                i = this.rows.length;
+                this.slot[row[0]] = i;
+                this.rows.push(row); this.mx.push(x); this.my.push(y);
+            } else {
+                this.rows[i] = row; this.mx[i] = x; this.my[i] = y;
+            }
+        },
+
+        remove: function (id) {
+            var i = this.slot[id];
+            if (i === undefined) { return; }
+            var last = this.rows.length - 1;
+            if (i !== last) {  // the last point fills the hole: arrays stay dense
+                this.rows[i] = this.rows[last]; this.mx[i] = this.mx[last]; this.my[i] = this.my[last];
+                this.slot[this.rows[i][0]] = i;
+            }
+            this.rows.pop(); this.mx.pop(); this.my.pop();
+            delete this.slot[id];
+        },
+
+        changed: function () {
+            this.settled = false;
+            this.schedule();
+        },
+
+        onAdd: function (map) {
+            this._canvas = L.DomUtil.create("canvas", "console-points");
+            this._canvas.style.pointerEvents = "none";
+            this.getPane().appendChild(this._canvas);
+            map.on("moveend zoomend resize viewreset", this.schedule, this);
+            this.settled = false;
+            this.redraw();
+        },
+
+        onRemove: function (map) {
+            map.off("moveend zoomend resize viewreset", this.schedule, this);
+            if (this._frame) { L.Util.cancelAnimFrame(this._frame); this._frame = null; }
+            L.DomUtil.remove(this._canvas);
+            this._canvas = null;
+            this.drawn = [];
+        },
+
+        schedule: function () {
+            if (!this._map || this._frame) { return; }
+            var self = this;
+            this._frame = L.Util.requestAnimFrame(function () { self._frame = null; self.redraw(); });
+        },
+
+        redraw: function () {
+            var map = this._map;
+            if (!map || !this._canvas) { return; }
+            var size = map.getSize();
+            var padX = Math.round(size.x * this.options.padding), padY = Math.round(size.y * this.options.padding);
+            var w = size.x + 2 * padX, h = size.y + 2 * padY;
+            var topLeft = map.containerPointToLayerPoint([-padX, -padY]).round();
+            L.DomUtil.setPosition(this._canvas, topLeft);
+            var ratio = window.devicePixelRatio || 1;
+            var canvas = this._canvas;
+            if (canvas.width !== Math.round(w * ratio) || canvas.height !== Math.round(h * ratio)) {
+                canvas.width = Math.round(w * ratio); canvas.height = Math.round(h * ratio);
+                canvas.style.width = w + "px"; canvas.style.height = h + "px";
+            }
+            var ctx = canvas.getContext("2d");
+            ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+            ctx.clearRect(0, 0, w, h);
+            var zoom = map.getZoom();
+            var scale = map.options.crs.scale(zoom);
+            var origin = map.getPixelOrigin().add(topLeft);
+            // Canvas (x, y) of a point = its world pixel minus the canvas's world origin; the
+            // map pane's position maps the canvas onto the container.
+            var pane = map._getMapPanePos();
+            this._toContainer = { x: topLeft.x + pane.x, y: topLeft.y + pane.y };
+            var drawn = [];
+            var n = this.rows.length, mx = this.mx, my = this.my, i, x, y;
+            var margin = 30;
+            if (zoom < this.options.clusterBelow) {
+                // Grid offset: the camera grid sits half a cell off the device grid, so the two
+                // layers' clusters fall between each other instead of on top.
+                var cell = this.options.cellPx, shift = this.options.gridOffsetPx, cells = new Map(), key, c;
+                for (i = 0; i < n; i++) {
+                    x = mx[i] * scale; y = my[i] * scale;
+                    if (x < origin.x - margin || y < origin.y - margin ||
+                        x > origin.x + w + margin || y > origin.y + h + margin) { continue; }
+                    key = Math.floor((x + shift) / cell) * 4194304 + Math.floor((y + shift) / cell);
+                    c = cells.get(key);
+                    if (c === undefined) {
+                        c = { n: 0, sx: 0, sy: 0, first: i, off: 0, fault: 0, south: 90, west: 180, north: -90, east: -180 };
+                        cells.set(key, c);
+                    }
+                    c.n += 1; c.sx += x; c.sy += y;
+                    var row = this.rows[i];
+                    if (row[3] === "offline") { c.off += 1; } else if (row[3] === "fault") { c.fault += 1; }
+                    if (row[1] < c.south) { c.south = row[1]; }
+                    if (row[1] > c.north) { c.north = row[1]; }
+                    if (row[2] < c.west) { c.west = row[2]; }
+                    if (row[2] > c.east) { c.east = row[2]; }
+                }
+                var singles = [], clusters = [];
+                cells.forEach(function (cl) {
+                    if (cl.n === 1) { singles.push(cl.first); } else { clusters.push(cl); }
+                });
+                for (i = 0; i < singles.length; i++) {
+                    drawn.push(this._drawPoint(ctx, singles[i], mx[singles[i]] * scale - origin.x,
+                                               my[singles[i]] * scale - origin.y));
+                }
+                for (i = 0; i < clusters.length; i++) {
+                    c = clusters[i];
+                    drawn.push(this._drawCluster(ctx, c, c.sx / c.n - origin.x, c.sy / c.n - origin.y));
+                }
+            } else {
+                for (i = 0; i < n; i++) {
+                    x = mx[i] * scale - origin.x; y = my[i] * scale - origin.y;
+                    if (x < -margin || y < -margin || x > w + margin || y > h + margin) { continue; }
+                    drawn.push(this._drawPoint(ctx, i, x, y));
+                }
+            }
+            this.drawn = drawn;
+            this.settled = true;
+        },
+
+        _drawPoint: function (ctx, i, x, y) {
+            var st = this.options.style(this.rows[i]);
+            ctx.beginPath();
+            ctx.arc(x, y, st.radius, 0, 2 * Math.PI);
+            ctx.globalAlpha = st.fillOpacity;
+            ctx.fillStyle = st.fillColor;
+            ctx.fill();
+            if (st.weight) {
+                ctx.globalAlpha = st.opacity;
+                ctx.lineWidth = st.weight;
+                ctx.strokeStyle = st.color;
+                ctx.stroke();
+            }
+            ctx.globalAlpha = 1;
+            return { x: x, y: y, r: st.radius + 2, slot: i };
+        },
+
+        _drawCluster: function (ctx, c, x, y) {
+            var look = this.options.cluster;
+            var r = Math.min(look.maxRadius, look.minRadius + 1.6 * Math.log(c.n) / Math.LN2);
+            ctx.beginPath();
+            ctx.arc(x, y, r, 0, 2 * Math.PI);
+            ctx.fillStyle = look.fill;
+            ctx.fill();
+            ctx.lineWidth = 2;
+            ctx.strokeStyle = look.stroke;
+            ctx.stroke();
+            ctx.fillStyle = look.text;
+            ctx.font = "bold 11px sans-serif";
+            ctx.textAlign = "center";
+            ctx.textBaseline = "middle";
+            ctx.fillText(c.n >= 10000 ? (c.n / 1000).toFixed(0) + "k" : String(c.n), x, y);
+            return { x: x, y: y, r: r, cluster: c };
+        },
+
+        /* The point or cluster under a container point (the one drawn last wins). */
+        hit: function (containerPoint) {
+            if (!this._map || !this._toContainer) { return null; }
+            var x = containerPoint.x - this._toContainer.x, y = containerPoint.y - this._toContainer.y;
+            for (var k = this.drawn.length - 1; k >= 0; k--) {
+                var d = this.drawn[k];
+                var dx = d.x - x, dy = d.y - y;
+                if (dx * dx + dy * dy <= d.r * d.r) { return d; }
+            }
+            return null;
+        }
+    });
+
+    /* Devices: coloured by kind while online; grey when offline, magenta ring on fault.
+       Row: [id, lat, lon, status, kindId, name, kindName]. */
+    function deviceStyle(row) {
+        var status = row[3];
+        if (status === "offline") {
             return { radius: 3.5, color: DEVICE_COLOURS.offline, weight: 1, opacity: 0.9,
                      fillColor: DEVICE_COLOURS.offline, fillOpacity: 0.7 };
         }
-        var colour = DEVICE_KIND_COLOURS[d.kindId] || DEVICE_COLOURS.online;
-        return { radius: 3.5, color: d.status === "fault" ? DEVICE_COLOURS.fault : "#0b1a26",
-                 weight: d.status === "fault" ? 2 : 1, opacity: 0.95, fillColor: colour, fillOpacity: 0.9 };
+        var colour = DEVICE_KIND_COLOURS[row[4]] || DEVICE_COLOURS.online;
+        return { radius: 3.5, color: status === "fault" ? DEVICE_COLOURS.fault : "#0b1a26",
+                 weight: status === "fault" ? 2 : 1, opacity: 0.95, fillColor: colour, fillOpacity: 0.9 };
     }
 
-    function upsertDevice(d, added) {
-        var marker = state.devices[d.id];
-        if (marker) {
-            var ll = marker.getLatLng();
-            if (ll.lat !== d.lat || ll.lng !== d.lon) {
-                // A moved marker must be re-filed in its cluster.
-                state.deviceGroup.removeLayer(marker);
-                marker.setLatLng([d.lat, d.lon]);
-                added.push(marker);
-            }
-            if (marker._map) {
-                marker.setStyle(deviceStyle(d));
-            } else {
-                // Clustered or off screen: no repaint now, the style applies when it is drawn.
-                L.setOptions(marker, deviceStyle(d));
-            }
-            marker.device = d;
-            return;
-        }
-        var opts = deviceStyle(d);
-        opts.renderer = state.liveRenderer;
-        marker = L.circleMarker([d.lat, d.lon], opts);
-        marker.device = d;
-        // Tooltip made on hover only: 20,000 bound tooltips would cost memory and time.
-        marker.on("mouseover", function () {
-            if (!marker.getTooltip()) {
-                marker.bindTooltip(deviceTooltip(marker.device), { className: "console-tip", direction: "top" });
-                marker.openTooltip();
-            } else {
-                marker.setTooltipContent(deviceTooltip(marker.device));
-            }
-        });
-        added.push(marker);
-        state.devices[d.id] = marker;
-        state.deviceCount += 1;
+    function deviceTooltip(row) {
+        return "<b>" + escapeHtml(row[5]) + "</b><br>" + escapeHtml(row[6]) + " · " +
+            escapeHtml(DEVICE_STATUS_NAMES[row[3]] || row[3]);
+    }
+
+    /* Cameras: a white-rimmed cyan dot (devices have a dark rim, alerts a halo).
+       Row: [id, lat, lon, status, kindName, name, ptz]. */
+    function cameraStyle(row) {
+        var on = row[3] === "online";
+        return { radius: 4.5, color: on ? "#ffffff" : "#90a4ae", weight: 2, opacity: 0.95,
+                 fillColor: on ? CAMERA_COLOUR : "#546e7a", fillOpacity: 1 };
+    }
+
+    function cameraTooltip(row) {
+        return "<b>" + escapeHtml(row[5]) + "</b><br>" + escapeHtml(row[4]) + "监控 · " +
+            (row[3] === "online" ? "在线" : "离线") + (row[6] ? " · 云台" : "") +
+            '<br><span class="hint">点击上墙播放，或拖到视频墙的画面上</span>';
+    }
+
+    function clusterTooltip(c, what, unit) {
+        var text = "<b>" + what + " " + c.n + " " + unit + "</b>";
+        var notes = [];
+        if (c.off) { notes.push("离线 " + c.off); }
+        if (c.fault) { notes.push("故障 " + c.fault); }
+        if (notes.length) { text += "<br>" + notes.join("，"); }
+        return text + '<br><span class="hint">点击放大</span>';
+    }
+
+    /* Apply a diff ({reset, upsert: rows, remove: ids}) to a point layer. */
+    function applyPoints(layer, diff) {
+        if (diff.reset) { layer.clear(); }
+        (diff.remove || []).forEach(function (id) { layer.remove(id); });
+        (diff.upsert || []).forEach(function (row) { layer.upsert(row); });
+        layer.changed();
     }
 
     function applyDevices(diff) {
-        if (diff.reset) {
-            state.deviceGroup.clearLayers();
-            state.devices = {};
-            state.deviceCount = 0;
-        }
-        (diff.remove || []).forEach(function (id) {
-            var marker = state.devices[id];
-            if (!marker) { return; }
-            state.deviceGroup.removeLayer(marker);
-            delete state.devices[id];
-            state.deviceCount -= 1;
-        });
-        var added = [];
-        (diff.upsert || []).forEach(function (d) { upsertDevice(d, added); });
-        if (added.length) {
-            if (state.deviceGroup.addLayers) { state.deviceGroup.addLayers(added); }
-            else { added.forEach(function (m) { state.deviceGroup.addLayer(m); }); }
-        }
+        applyPoints(state.deviceLayer, diff);
         reportDrawn("devices", diff);
-        if (state.devicesVisible) {
-            // Devices are context: keep every alert drawn above them.
-            Object.keys(state.alerts).forEach(function (id) { state.alerts[id].bringToFront(); });
-        }
         updateStatus();
     }
 
     function setDevicesVisible(visible) {
         state.devicesVisible = !!visible;
         if (state.devicesVisible) {
-            state.deviceGroup.addTo(state.map);
-            Object.keys(state.alerts).forEach(function (id) { state.alerts[id].bringToFront(); });
+            state.deviceLayer.addTo(state.map);
         } else {
-            state.map.removeLayer(state.deviceGroup);
+            state.map.removeLayer(state.deviceLayer);
         }
         updateStatus();
+    }
+
+    function applyCameras(diff) {
+        applyPoints(state.cameraLayer, diff);
+        reportDrawn("cameras", diff);
+    }
+
+    /* Hover, click and press on the point layers (cameras above devices): the page's
+       pointer events reach the map; the alerts' canvas answers first for its own markers. */
+    function pointHit(ev) {
+        if (state.measure.on) { return null; }
+        var layers = [state.cameraLayer, state.deviceLayer];
+        for (var k = 0; k < layers.length; k++) {
+            var layer = layers[k];
+            if (!state.map.hasLayer(layer)) { continue; }
+            var d = layer.hit(ev.containerPoint);
+            if (d) { return { layer: layer, drawn: d }; }
+        }
+        return null;
+    }
+
+    function hoverPoints(ev) {
+        var hit = pointHit(ev);
+        var container = state.map.getContainer();
+        if (!hit) {
+            L.DomUtil.removeClass(container, "console-point-hover");
+            if (state.pointTip && state.map.hasLayer(state.pointTip)) { state.map.closeTooltip(state.pointTip); }
+            return;
+        }
+        L.DomUtil.addClass(container, "console-point-hover");
+        var camera = hit.layer === state.cameraLayer, d = hit.drawn, html, latlng;
+        if (d.cluster) {
+            html = clusterTooltip(d.cluster, camera ? "视频监控" : "物联设备", camera ? "路" : "个");
+        } else {
+            var row = hit.layer.rows[d.slot];
+            html = camera ? cameraTooltip(row) : deviceTooltip(row);
+        }
+        latlng = state.map.containerPointToLatLng([d.x + hit.layer._toContainer.x, d.y + hit.layer._toContainer.y]);
+        if (!state.pointTip) {
+            state.pointTip = L.tooltip({ className: "console-tip", direction: "top", offset: [0, -6] });
+        }
+        state.pointTip.setLatLng(latlng).setContent(html);
+        if (!state.map.hasLayer(state.pointTip)) { state.map.openTooltip(state.pointTip); }
+    }
+
+    function clickPoints(ev) {
+        var hit = pointHit(ev);
+        if (!hit) { return; }
+        var d = hit.drawn;
+        if (d.cluster) {
+            var c = d.cluster;
+            state.userMoved = true;
+            var bounds = L.latLngBounds([c.south, c.west], [c.north, c.east]);
+            if (bounds.getNorth() === bounds.getSouth() && bounds.getEast() === bounds.getWest()) {
+                state.map.setView(bounds.getCenter(), Math.min(state.map.getZoom() + 2, state.map.getMaxZoom()));
+            } else {
+                state.map.fitBounds(bounds.pad(0.1));
+            }
+            return;
+        }
+        if (hit.layer === state.cameraLayer && state.bridge) {
+            state.bridge.cameraClicked(hit.layer.rows[d.slot][0]);
+        }
+    }
+
+    function pressPoints(ev) {
+        var hit = pointHit(ev);
+        if (hit && hit.layer === state.cameraLayer && !hit.drawn.cluster) {
+            pressCamera(hit.layer.rows[hit.drawn.slot][0], ev);
+        }
     }
 
     /* ------------------------------------------------------------------ focus */
@@ -568,19 +825,6 @@
 
     /* ------------------------------------------------------------------ cameras */
 
-    function cameraTooltip(c) {
-        return "<b>" + escapeHtml(c.name) + "</b><br>" + escapeHtml(c.kind) + "监控 · " +
-            (c.status === "online" ? "在线" : "离线") + (c.ptz ? " · 云台" : "") +
-            '<br><span class="hint">点击上墙播放，或拖到视频墙的画面上</span>';
-    }
-
-    function cameraStyle(c) {
-        var on = c.status === "online";
-        // Cameras: a white-rimmed cyan dot (devices have a dark rim, alerts a halo).
-        return { radius: 4.5, color: on ? "#ffffff" : "#90a4ae", weight: 2, opacity: 0.95,
-                 fillColor: on ? CAMERA_COLOUR : "#546e7a", fillOpacity: 1 };
-    }
-
     /* A camera pressed and moved is dragged out of the page: Python starts a real QDrag
        with the camera's payload, so a video-wall tile takes it like one from the directory.
        The map itself must not pan meanwhile. */
@@ -591,6 +835,8 @@
         if (!ev || ev.button !== 0) { return; }
         state.cameraPress = { id: cameraId, x: ev.clientX, y: ev.clientY };
         if (state.map && state.map.dragging.enabled()) {
+            // Leaflet's own drag listener on the container comes after the map's events:
+            // disabling it here removes it before it sees this press.
             state.map.dragging.disable();
             state.cameraPress.restoreDragging = true;
         }
@@ -611,37 +857,6 @@
         if (state.bridge && state.bridge.cameraDragStarted) { state.bridge.cameraDragStarted(press.id); }
         // The drag loop swallows the mouse release: let go of the press now.
         releaseCamera();
-    }
-
-    function applyCameras(diff) {
-        if (diff.reset) { state.cameraGroup.clearLayers(); state.cameras = {}; state.cameraCount = 0; }
-        (diff.remove || []).forEach(function (id) {
-            var m = state.cameras[id];
-            if (!m) { return; }
-            state.cameraGroup.removeLayer(m);
-            delete state.cameras[id];
-            state.cameraCount -= 1;
-        });
-        (diff.upsert || []).forEach(function (c) {
-            var m = state.cameras[c.id];
-            if (m) {
-                m.setLatLng([c.lat, c.lon]);
-                m.setStyle(cameraStyle(c));
-                m.setTooltipContent(cameraTooltip(c));
-                return;
-            }
-            var opts = cameraStyle(c);
-            opts.renderer = state.liveRenderer;
-            m = L.circleMarker([c.lat, c.lon], opts);
-            m.cameraId = c.id;
-            m.bindTooltip(cameraTooltip(c), { className: "console-tip", direction: "top", offset: [0, -6] });
-            m.on("click", function () { if (state.bridge) { state.bridge.cameraClicked(m.cameraId); } });
-            m.on("mousedown", function (e) { pressCamera(m.cameraId, e); });
-            m.addTo(state.cameraGroup);
-            state.cameras[c.id] = m;
-            state.cameraCount += 1;
-        });
-        reportDrawn("cameras", diff);
     }
 
     /* ------------------------------------------------------------------ incidents */
@@ -900,6 +1115,8 @@
         makePane("consoleBase", 350, false);
         makePane("consoleLines", 360, false);
         makePane("consoleLabels", 420, false);
+        makePane("consoleDevices", 440, false);
+        makePane("consoleCameras", 445, false);
         makePane("consoleLive", 450, true);
         makePane("consolePulse", 460, false);
         state.baseRenderer = L.canvas({ pane: "consoleBase", padding: 0.3 });
@@ -907,22 +1124,24 @@
         state.liveRenderer = L.canvas({ pane: "consoleLive", padding: 0.15, tolerance: 3 });
         state.pulseRenderer = L.canvas({ pane: "consolePulse", padding: 0.3 });
         state.incidentGroup = L.featureGroup().addTo(map);
-        state.cameraGroup = L.featureGroup().addTo(map);
+        state.cameraLayer = new PointLayer({
+            pane: "consoleCameras", clusterBelow: 15, cellPx: 64, gridOffsetPx: 32, style: cameraStyle,
+            cluster: CAMERA_CLUSTER
+        }).addTo(map);
         document.addEventListener("mousemove", moveCamera, true);
         document.addEventListener("mouseup", releaseCamera, true);
         state.alertGroup = L.featureGroup().addTo(map);
         state.toolGroup = L.featureGroup().addTo(map);
-        // Devices cluster at district zoom; one by one from street zoom.
-        state.deviceGroup = typeof L.markerClusterGroup === "function" ? L.markerClusterGroup({
-            chunkedLoading: true, disableClusteringAtZoom: 15, maxClusterRadius: 70,
-            showCoverageOnHover: false, spiderfyOnMaxZoom: false, removeOutsideVisibleBounds: true,
-            iconCreateFunction: function (cluster) {
-                var n = cluster.getChildCount();
-                var size = n < 100 ? 30 : (n < 1000 ? 36 : 42);
-                return L.divIcon({ className: "device-cluster", iconSize: [size, size],
-                                   html: "<div><span>" + n + "</span></div>" });
-            }
-        }) : L.featureGroup();
+        // Devices cluster at district zoom; one by one from street zoom. Shown on request.
+        state.deviceLayer = new PointLayer({
+            pane: "consoleDevices", clusterBelow: 15, cellPx: 64, style: deviceStyle, cluster: DEVICE_CLUSTER
+        });
+        map.on("mousemove", hoverPoints);
+        map.on("click", clickPoints);
+        map.on("mousedown", pressPoints);
+        map.on("mouseout", function () {
+            if (state.pointTip && state.map.hasLayer(state.pointTip)) { state.map.closeTooltip(state.pointTip); }
+        });
         map.on("click", measureClick);
         map.on("contextmenu", function (ev) {
             if (state.bridge) { state.bridge.pointPicked(ev.latlng.lat, ev.latlng.lng); }
@@ -967,21 +1186,42 @@
             var m = state.alerts[id];
             return m ? m.options.fillColor : null;
         },
-        deviceCount: function () { return state.deviceCount; },
-        devicesVisible: function () { return state.devicesVisible && state.map.hasLayer(state.deviceGroup); },
+        deviceCount: function () { return state.deviceLayer.count(); },
+        devicesVisible: function () { return state.devicesVisible && state.map.hasLayer(state.deviceLayer); },
+        /* Shown and drawn since the last change (the bench waits for it). */
+        devicesSettled: function () {
+            return state.devicesVisible && state.map.hasLayer(state.deviceLayer) && state.deviceLayer.settled;
+        },
+        /* What the point layers drew last: points, clusters, the points in clusters, the
+           largest cluster and where it is in the container (tests, bench). */
+        pointsDrawn: function (which) {
+            var layer = which === "devices" ? state.deviceLayer : state.cameraLayer;
+            var out = { points: 0, clusters: 0, clustered: 0, largest: 0, at: null };
+            layer.drawn.forEach(function (d) {
+                if (d.cluster) {
+                    out.clusters += 1;
+                    out.clustered += d.cluster.n;
+                    if (d.cluster.n > out.largest) {
+                        out.largest = d.cluster.n;
+                        out.at = [Math.round(d.x + layer._toContainer.x), Math.round(d.y + layer._toContainer.y)];
+                    }
+                } else { out.points += 1; }
+            });
+            return out;
+        },
         statusText: function () { return state.statusDiv ? state.statusDiv.textContent : ""; },
         applyCameras: applyCameras,
         selectAlert: selectAlert,
         selectedId: function () { return state.selectedId; },
         pulsingIds: function () { return Object.keys(state.pulse).sort(); },
-        cameraCount: function () { return state.cameraCount; },
+        cameraCount: function () { return state.cameraLayer.count(); },
         alertLatLng: function (id) {
             var m = state.alerts[id];
             return m ? [m.getLatLng().lat, m.getLatLng().lng] : null;
         },
         deviceColour: function (id) {
-            var m = state.devices[id];
-            return m ? m.options.fillColor : null;
+            var row = state.deviceLayer.row(id);
+            return row ? deviceStyle(row).fillColor : null;
         },
         incidentCount: function () { return Object.keys(state.incidents).length; },
         incidentShown: function () { return !!state.incidentView; },
@@ -1005,9 +1245,9 @@
         measureTotal: function () { return state.measure.total; },
         sampleFrames: sampleFrames,
         clickCamera: function (id) {
-            var m = state.cameras[id];
-            if (m) { m.fire("click"); return true; }
-            return false;
+            if (!state.cameraLayer.row(id)) { return false; }
+            if (state.bridge) { state.bridge.cameraClicked(id); }
+            return true;
         },
         clickAlert: function (id) {
             var m = state.alerts[id];
