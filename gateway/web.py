@@ -232,10 +232,14 @@ def snapshot_page(snap: Snapshot, page_size: int, token: str | None) -> Snapshot
     return SnapshotPage(devices=page_devices, cameras=page_cameras, next=following)
 
 
+ADDITIONS = ("next", "node")
+"""Fields later than the first v1 document: sent only when they say something."""
+
+
 def snapshot_response(body: Snapshot | SnapshotPage) -> Response:
-    """The snapshot as JSON; ``next`` only when there is a next page (a v1 client that never
-    asked for pages gets exactly the document it knows)."""
-    exclude = {"next"} if body.next is None else None
+    """The snapshot as JSON; ``next`` only when there is a next page, ``node`` only from a street
+    node (a v1 client at the district hub that never asked for pages gets exactly the document it knows)."""
+    exclude = {k for k in ADDITIONS if k in type(body).model_fields and getattr(body, k) is None} or None
     return Response(body.model_dump_json(exclude=exclude), media_type="application/json")
 
 

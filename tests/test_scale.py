@@ -52,7 +52,7 @@ async def fetch(url: str, scope: str | None = None, page_size: int | None = 1000
 
 def state(snap: Snapshot) -> dict[str, Any]:
     """Everything a console keeps of a snapshot (not when it was generated)."""
-    return snap.model_dump(mode="json", exclude={"generated_at", "next"})
+    return snap.model_dump(mode="json", exclude={"generated_at", "next", "node"})
 
 
 # ---------------------------------------------------------------------- the feed's district
@@ -469,6 +469,8 @@ def test_the_directory_searches_ten_thousand_cameras_right(qtbot: Any, tmp_path:
 
 
 def test_the_v1_snapshot_fields_are_all_but_next() -> None:
-    assert set(Snapshot.model_fields) - {"next"} == V1_KEYS
+    from gateway.web import ADDITIONS
+
+    assert set(Snapshot.model_fields) - set(ADDITIONS) == V1_KEYS
     assert json.loads(Snapshot(cursor="1", generated_at=datetime(2026, 1, 1, tzinfo=CST)).model_dump_json(
-        exclude={"next"})).keys() == V1_KEYS
+        exclude=set(ADDITIONS))).keys() == V1_KEYS
