@@ -9,6 +9,7 @@ and waits for its READY line. Everything started here is stopped by its owner.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -76,6 +77,39 @@ def metrics(url: str) -> dict[str, float]:
             name, value = line.rsplit(" ", 1)
             out[name] = float(value)
     return out
+
+
+class SseTap:
+    """A console's stream of one replica read on a thread from the replica's head: ``raw`` lines
+    and the ``events`` (envelopes) of ``topics``."""
+
+    def __init__(self, url: str, topics: str) -> None:
+        self.raw: list[str] = []
+        self.events: list[dict[str, Any]] = []
+        self.stop_flag = threading.Event()
+        self.ready = threading.Event()
+        head = httpx.get(url + "/readyz", timeout=10).json()["head"]
+        headers = {"Authorization": f"Bearer {token(url)}", "Last-Event-ID": str(head)}
+
+        def read() -> None:
+            with httpx.stream("GET", url + "/api/v1/stream", params={"topics": topics}, headers=headers,
+                              timeout=30) as r:
+                assert r.status_code == 200
+                self.ready.set()
+                for line in r.iter_lines():
+                    if self.stop_flag.is_set():
+                        return
+                    self.raw.append(line)
+                    if line.startswith("data: "):
+                        self.events.append(json.loads(line[6:]))
+
+        self.thread = threading.Thread(target=read, daemon=True)
+        self.thread.start()
+        assert self.ready.wait(10)
+
+    def close(self) -> None:
+        self.stop_flag.set()
+        self.thread.join(5)  # a keep-alive comment wakes the reader
 
 
 def terminate(proc: subprocess.Popen[Any] | None) -> None:

@@ -14,7 +14,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from typing import Any, Iterator
@@ -27,6 +26,7 @@ from console.models import Device, Thresholds, now_utc
 from district.iot import DEVICE_KIND_RULES, threshold_text
 from gateway.ingest import DEAD_STREAM, MAX_MESSAGE_BYTES
 from simulator.world import DEVICE_KINDS
+from tests import natsupport
 from tests.natsupport import ROOT, GatewayProcess, NatsNode, metrics, seed_stream, token
 from tests.natsupport import until as _until
 
@@ -43,41 +43,17 @@ def rejected(url: str, reason: str) -> float:
     return metrics(url)[f'pingshan_gateway_iot_rejected_total{{reason="{reason}"}}']
 
 
-class SseTap:
-    """A console's stream of one replica (``reading.batch`` and alerts) read on a thread from its head."""
+class SseTap(natsupport.SseTap):
+    """A console's stream of one replica (``reading.batch`` by default)."""
 
     def __init__(self, url: str, topics: str = "reading.batch") -> None:
-        self.url = url
-        self.events: list[dict[str, Any]] = []
-        self.stop_flag = threading.Event()
-        head = httpx.get(url + "/readyz", timeout=10).json()["head"]
-        headers = {"Authorization": f"Bearer {token(url)}", "Last-Event-ID": str(head)}
-        self.ready = threading.Event()
-
-        def read() -> None:
-            with httpx.stream("GET", url + "/api/v1/stream", params={"topics": topics}, headers=headers,
-                              timeout=30) as r:
-                assert r.status_code == 200
-                self.ready.set()
-                for line in r.iter_lines():
-                    if self.stop_flag.is_set():
-                        return
-                    if line.startswith("data: "):
-                        self.events.append(json.loads(line[6:]))
-
-        self.thread = threading.Thread(target=read, daemon=True)
-        self.thread.start()
-        assert self.ready.wait(10)
+        super().__init__(url, topics)
 
     def batches(self) -> list[dict[str, Any]]:
         return [e for e in list(self.events) if e["type"] == "reading.batch"]
 
     def values(self) -> list[tuple[str, float]]:
         return [(r["device_id"], r["value"]) for e in self.batches() for r in e["payload"]["readings"]]
-
-    def close(self) -> None:
-        self.stop_flag.set()
-        self.thread.join(5)  # the keep-alive comment (0.5 s) wakes the reader
 
 
 class Devices:

@@ -25,6 +25,7 @@ import pytest
 from console.cap import console_alert_id
 from district.limits import MAX_BODY_BYTES
 from district.sources import DEMO_CAP_KEY, DEMO_EVENTS_KEY, event_alert_id
+from tests import natsupport
 from tests.natsupport import ROOT, GatewayProcess, NatsNode, metrics, seed_stream, token
 from tests.natsupport import until as _until
 
@@ -113,38 +114,14 @@ def command(url: str, kind: str, target: str, user: str = "duty", **args: Any) -
                       headers={"Idempotency-Key": cid, "Authorization": f"Bearer {token(url, user)}"})
 
 
-class SseTap:
-    """A console's stream of alerts from one replica, read on a thread from the replica's head."""
+class SseTap(natsupport.SseTap):
+    """A console's stream of alerts from one replica."""
 
     def __init__(self, url: str) -> None:
-        self.raw: list[str] = []
-        self.events: list[dict[str, Any]] = []
-        self.stop_flag = threading.Event()
-        self.ready = threading.Event()
-        headers = {"Authorization": f"Bearer {token(url)}", "Last-Event-ID": str(head(url))}
-
-        def read() -> None:
-            with httpx.stream("GET", url + "/api/v1/stream", params={"topics": "alert"}, headers=headers,
-                              timeout=30) as r:
-                assert r.status_code == 200
-                self.ready.set()
-                for line in r.iter_lines():
-                    if self.stop_flag.is_set():
-                        return
-                    self.raw.append(line)
-                    if line.startswith("data: "):
-                        self.events.append(json.loads(line[6:]))
-
-        self.thread = threading.Thread(target=read, daemon=True)
-        self.thread.start()
-        assert self.ready.wait(10)
+        super().__init__(url, "alert")
 
     def of(self, alert_id: str) -> list[dict[str, Any]]:
         return [e["payload"] for e in list(self.events) if e["payload"]["id"] == alert_id]
-
-    def close(self) -> None:
-        self.stop_flag.set()
-        self.thread.join(5)
 
 
 # --------------------------------------------------------------------------- CAP
