@@ -16,6 +16,11 @@ The rule (also in the README, docs/GATEWAY.md):
 4. Nothing is dropped: the timeline holds both sides' entries since the common point, in
    time order, and one more entry that says what was settled and why.
 
+A task (an order to a unit) has no timeline; two versions of it were decided apart when
+they carry the same ``rev`` from different commands. The same rule settles it: the status
+further along (下达 < 已接收 < 出发 < 到场 < 完成; 拒绝 counts as an answer, after 下达) wins, at
+the same stage the district's; the settled task's note says what the other side had done.
+
 Only the district hub settles (each hub replica computes the same settlement from the same
 stream position and stores it under one message id, so it is stored once); the street takes
 it like any other version from the district. :func:`settle` is a pure function, the same
@@ -24,7 +29,7 @@ on every machine.
 
 from __future__ import annotations
 
-from console.models import LEVEL_RANK, Alert, AlertNote
+from console.models import LEVEL_RANK, Alert, AlertNote, Task
 from district.alerts import STATUS_ZH
 
 STAGE = {"new": 0, "acknowledged": 1, "dispatched": 2, "in_progress": 3, "resolved": 4, "closed": 5}
@@ -71,3 +76,27 @@ def settle(district: Alert, street: Alert, street_title: str, key: str) -> Alert
     level = min(district.level, street.level, key=lambda lv: LEVEL_RANK[lv])  # rank 0 = red
     return winner.model_copy(update={"rev": max(district.rev, street.rev) + 1, "updated_at": ts, "level": level,
                                      "timeline": (*district.timeline[:common], *since, note)})
+
+
+TASK_STAGE = {"issued": 0, "refused": 1, "received": 1, "en_route": 2, "on_scene": 3, "done": 4}
+TASK_ZH = {"issued": "已下达", "received": "已接收", "en_route": "已出发", "on_scene": "已到场", "done": "已完成",
+           "refused": "已拒绝"}
+
+
+def task_diverged(current: Task, incoming: Task) -> bool:
+    """Two task versions decided apart: the incoming one does not move past the current one."""
+    return incoming.rev <= current.rev and incoming.last_command_id != current.last_command_id
+
+
+def settle_task(district: Task, street: Task, street_title: str, key: str) -> Task:
+    """The settled task for two versions decided apart (same rule as alerts, see the module)."""
+    street_wins = TASK_STAGE[street.status] > TASK_STAGE[district.status]
+    winner, loser = (street, district) if street_wins else (district, street)
+    side = street_title if street_wins else "区中心"
+    other = "区中心" if street_wins else street_title
+    note = (f"{winner.note}\n" if winner.note else "") + (
+        f"【离线冲突裁定 {key}】与区中心断开期间双方分别更新了此任务：采纳{side}的「{TASK_ZH[winner.status]}」；"
+        f"{other}记录的是「{TASK_ZH[loser.status]}」{('：' + loser.note) if loser.note and loser.note != winner.note else ''}。")
+    return winner.model_copy(update={"rev": max(district.rev, street.rev) + 1, "note": note[-2000:],
+                                     "updated_at": max(district.updated_at, street.updated_at),
+                                     "last_command_id": key})

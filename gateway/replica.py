@@ -30,7 +30,7 @@ from console.models import (Alert, Camera, Command, CommandRefused, Device, Inci
 from district.arbiter import (ENVELOPES, TZ, CommandError, Item, Rulebook, accepted_answer, fingerprint, key_refusal,
                               public_alert)
 from district.roles import User
-from district.settle import diverged, settle, settled_by
+from district.settle import diverged, settle, settle_task, settled_by, task_diverged
 from gateway.fanout import Hub
 from gateway.stream import (ID_PLACEHOLDER, SECRET, Conflict, Event, EventLog, Outgoing, command_subject,
                             event_subject)
@@ -79,7 +79,7 @@ class Replica:
         # Hub only: which node made each alert's current version, and settlements to store
         # (district.settle: one alert changed at the district and at a street while cut apart).
         self.alert_origin: dict[str, str] = {}
-        self._settle: asyncio.Queue[tuple[str, Alert, Alert, str]] = asyncio.Queue()
+        self._settle: asyncio.Queue[tuple[str, Any, Any, str]] = asyncio.Queue()
         self.hub = Hub()
         self.head = 0  # last stream sequence folded
         self.ring: deque[tuple[int, str, str | None, bytes]] = deque(maxlen=ring_size)
@@ -153,6 +153,8 @@ class Replica:
             scope = env.get("scope") or {}
             if kind == "alert" and self.topology.street is None:
                 self._watch_divergence(ev, payload)
+            elif kind == "task" and self.topology.street is None:
+                self._watch_task_divergence(ev, payload)
             self.rules.apply([(ev.etype, payload, scope.get("street"), scope.get("community"), kind)])
         elif ev.etype == "indicator.values":
             try:
@@ -178,15 +180,44 @@ class Replica:
         self.metrics["conflicts_seen"] = self.metrics.get("conflicts_seen", 0) + 1
         self._settle.put_nowait((node, district, street, f"settle:{incoming.id}:{ev.seq}"))
 
+    def _watch_task_divergence(self, ev: Event, incoming: Task) -> None:
+        """At the hub: a task version from another node that does not move past the current one."""
+        origin = ev.origin or self.topology.hub_domain
+        key_id = f"task:{incoming.id}"
+        current = self.rules.tasks.get(incoming.id)
+        current_origin = self.alert_origin.get(key_id, origin)
+        self.alert_origin[key_id] = origin
+        if current is None or current_origin == origin or not task_diverged(current, incoming):
+            return
+        street_first = current_origin != self.topology.hub_domain
+        district, street = (incoming, current) if street_first else (current, incoming)
+        node = current_origin if street_first else origin
+        self.metrics["conflicts_seen"] = self.metrics.get("conflicts_seen", 0) + 1
+        self._settle.put_nowait((node, district, street, f"settle:{key_id}:{ev.seq}"))
+
     async def _settler(self) -> None:
         """Store the settlements the fold found, once each (message id = settlement key)."""
         while True:
             node, district, street, key = await self._settle.get()
             try:
+                title = self.rules.street_name.get(node, node)
+                if isinstance(district, Task):
+                    now_task = self.rules.tasks.get(district.id)
+                    if now_task is not None and key in now_task.note:
+                        continue  # stored before
+                    settled_task = settle_task(district, street, title, key)
+                    m = envelope_message("task.upsert", settled_task, self.rules.task_street(settled_task), None,
+                                         ts=settled_task.updated_at)
+                    m.headers["Nats-Msg-Id"] = key
+                    try:
+                        await self.log.publish([m])
+                    except Conflict:
+                        pass
+                    self.metrics["conflicts_settled"] = self.metrics.get("conflicts_settled", 0) + 1
+                    continue
                 now = self.rules.alerts.get(district.id)
                 if now is not None and settled_by(now, key):
                     continue  # stored before (this replica is replaying history, or another was quicker)
-                title = self.rules.street_name.get(node, node)
                 settled = settle(district, street, title, key)
                 m = envelope_message("alert.upsert", settled, settled.street, settled.community, ts=settled.updated_at)
                 m.headers["Nats-Msg-Id"] = key

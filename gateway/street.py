@@ -123,15 +123,28 @@ class DistrictLink:
             return None
         needs_district = status == 404
         if cmd.kind in ("incident.declare", "incident.stand_down", "incident.step"):
-            street = (cmd.args or {}).get("street")
             inc = self.replica.rules.incidents.get(cmd.target_id)
-            where = inc.street if inc is not None else street
+            where = inc.street if inc is not None else self._declared_street(cmd.args or {})
             needs_district = needs_district or where != self.street
         if not needs_district:
             return None
         return 409, CommandRefused(command_id=cmd.id, error="district_unreachable",
                                    reason=f"{CUT_REASON}：此操作需要区中心（涉及本街道以外的数据或全区范围），"
                                           f"未执行；请在连接恢复后重试，或电话报区中心。").model_dump_json()
+
+    def _declared_street(self, args: dict[str, object]) -> str | None:
+        """The street an incident.declare concerns: named, else the one its location falls in."""
+        street = args.get("street")
+        if isinstance(street, str):
+            return street
+        loc = args.get("location")
+        if isinstance(loc, dict):
+            try:
+                community = self.replica.rules._community_of(float(loc["lon"]), float(loc["lat"]))
+            except (KeyError, TypeError, ValueError):
+                return None
+            return self.replica.rules.community_street.get(community) if community else None
+        return None
 
     def precheck(self, cmd: Command) -> tuple[int, str] | None:
         """While cut: refuse before deciding what plainly needs the district (an incident beyond the street)."""

@@ -164,6 +164,16 @@ def test_a_street_cut_off_goes_on_and_the_district_sees_everything_after_the_hea
     assert linked is not None and linked.street == STREET and linked.district_link == "linked"
     assert snapshot(hub_url, duty).node is None
 
+    # An order from the district to the street's unit, received at the street before the cut.
+    r = command(hub_url, chief, "incident.declare", "new", {"type": "typhoon_waterlogging", "level": 3,
+                                                            "reason": "测试", "street": STREET})
+    assert r.status_code == 202, r.text
+    inc_id = r.json()["target_id"]
+    r = command(hub_url, chief, "task.issue", inc_id, {"unit": f"street.{STREET}", "instruction": "巡查低洼路段"})
+    assert r.status_code == 202, r.text
+    task_id = r.json()["target_id"]
+    until(lambda: task_id in {t.id for t in snapshot(street_url, maluan).tasks}, 30)
+
     district_rec, street_rec = Recorder(hub_url, duty), Recorder(street_url, maluan)
     x, y, z, w = (a.id for a in mine)
     other = next(a for a in alerts(hub_url, duty).values() if a.street not in (STREET, None) and a.status == "new")
@@ -199,17 +209,19 @@ def test_a_street_cut_off_goes_on_and_the_district_sees_everything_after_the_hea
     assert r.status_code == 409 and r.json()["error"] == "district_unreachable", r.text
     assert "与区中心断开" in r.json()["reason"]
     r = command(street_url, maluan_chief, "incident.declare", "new",
-                {"type": "typhoon", "level": 2, "reason": "全区台风", "street": None,
-                 "location": {"lon": 114.35, "lat": 22.69}, "radius_m": 3000})
-    assert r.status_code in (403, 409), r.text
-    if r.status_code == 409:
-        assert r.json()["error"] == "district_unreachable"
+                {"type": "typhoon_waterlogging", "level": 2, "reason": "全区台风", "street": "biling"})
+    assert r.status_code == 409 and r.json()["error"] == "district_unreachable", r.text
+    # The street answers the order it holds; the district changes the same order meanwhile.
+    r = command(street_url, maluan, "task.update", task_id, {"status": "en_route", "note": "已出发"})
+    assert r.status_code == 202, r.text
 
     # The district acts meanwhile: on its own alert, and on two the street also changed.
     for kind, target in (("alert.acknowledge", y), ("alert.acknowledge", z), ("alert.acknowledge", w),
                          ("alert.acknowledge", other.id)):
         r = command(hub_url, chief, kind, target)
         assert r.status_code == 202, (kind, target, r.text)
+    r = command(hub_url, chief, "task.update", task_id, {"status": "received", "note": "区中心电话确认已接收"})
+    assert r.status_code == 202, r.text
     assert alerts(hub_url, duty)[x].status == "new"  # the district does not see the street yet
     # And a district alarm for the street while cut: it reaches the street after the heal.
     late = hub_devices[5]
@@ -233,6 +245,14 @@ def test_a_street_cut_off_goes_on_and_the_district_sees_everything_after_the_hea
         s = alerts(street_url, maluan)
         return (s[y].status == "acknowledged" and _settled(s[z]) and _settled(s[w]) and late_alert.id in s)
     until(street_has_everything, 30)
+
+    # The order too: the street's 已出发 is further along than the district's 已接收, on both sides.
+    def task_settled(url: str, tok: str) -> Any:
+        t = next((t for t in snapshot(url, tok).tasks if t.id == task_id), None)
+        return t if t is not None and "离线冲突裁定" in t.note else None
+    th, ts = until(lambda: task_settled(hub_url, duty), 30), until(lambda: task_settled(street_url, maluan), 30)
+    assert th.status == ts.status == "en_route" and (th.rev, th.note) == (ts.rev, ts.note)
+    assert "区中心电话确认已接收" in th.note
 
     h, s = alerts(hub_url, duty), alerts(street_url, maluan)
     # The rule: further along the loop wins (z: street dispatched > district acknowledged);
