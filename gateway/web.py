@@ -344,10 +344,10 @@ def snapshot_page(snap: Snapshot, page_size: int, token: str | None) -> Snapshot
 
 
 def snapshot_response(body: Snapshot | SnapshotPage) -> Response:
-    """The snapshot as JSON; ``next`` only when there is a next page (a v1 client that never
-    asked for pages gets exactly the document it knows)."""
-    exclude = {"next"} if body.next is None else None
-    return Response(body.model_dump_json(exclude=exclude), media_type="application/json")
+    """The snapshot as JSON; ``next`` only when there is a next page, ``node`` only from a
+    street node (a v1 client that never asked for pages gets exactly the document it knows)."""
+    exclude = {name for name in ("next", "node") if name in type(body).model_fields and getattr(body, name) is None}
+    return Response(body.model_dump_json(exclude=exclude or None), media_type="application/json")
 
 
 def add_stream_routes(app: FastAPI, gate: Gate, *, precheck: Callable[[], Awaitable[Response | None]],

@@ -34,7 +34,7 @@ from gateway.server import create_app as gateway_app
 from simulator.server import openapi_document as feed_document
 from tests.natsupport import GatewayProcess, NatsNode, seed_stream
 
-MAX_EXAMPLES = int(os.environ.get("PINGSHAN_CONTRACT_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("PINGSHAN_CONTRACT_EXAMPLES", "100"))
 """Generated requests per operation and phase (the coverage phase adds its boundary cases)."""
 SEED = 20261128
 BUDGET_S = 90.0

@@ -469,6 +469,7 @@ def test_the_directory_searches_ten_thousand_cameras_right(qtbot: Any, tmp_path:
 
 
 def test_the_v1_snapshot_fields_are_all_but_next() -> None:
-    assert set(Snapshot.model_fields) - {"next"} == V1_KEYS
+    # ``next`` (paged snapshots) and ``node`` (a street node's) are additive: absent unless used.
+    assert set(Snapshot.model_fields) - {"next", "node"} == V1_KEYS
     assert json.loads(Snapshot(cursor="1", generated_at=datetime(2026, 1, 1, tzinfo=CST)).model_dump_json(
-        exclude={"next"})).keys() == V1_KEYS
+        exclude={"next", "node"})).keys() == V1_KEYS
