@@ -42,8 +42,8 @@ from gateway.street import DistrictLink, street_node_main
 from gateway.stream import HUB, EventLog, Topology
 from gateway.throttle import SharedLoginThrottle
 from gateway.web import (BEARER, KEEPALIVE, RETRY_HINT, Gate, Layers, add_catalogue_routes, add_identity_args,
-                         add_stream_routes, add_token_route, command_route, idempotency_key_header, install_command_guards,
-                         refused, sse_frame, token_book)
+                         add_stream_routes, add_token_route, command_route, idempotency_key_header,
+                         install_command_guards, refused, sse_frame, token_book)
 
 log = logging.getLogger("gateway")
 LAYERS_TTL_S = 30.0

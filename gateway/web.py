@@ -26,8 +26,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from console.models import (CommandAccepted, CommandRefused, ErrorDetail, LayerInfo, LayerList, PlanList, Snapshot, SnapshotPage,
-                            StreetId, TokenResponse)
+from console.models import (CommandAccepted, CommandRefused, ErrorDetail, LayerInfo, LayerList, PlanList, Snapshot,
+                            SnapshotPage, StreetId, TokenResponse)
 from district.identity import (ANONYMOUS, DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, OPEN_SEAT, GrantStoreUnavailable,
                                JwtVerifier, LoginThrottle, TokenBook, UserDirectory)
 from district.limits import MAX_BODY_BYTES

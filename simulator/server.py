@@ -29,8 +29,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from console.models import Command, ErrorDetail
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
 from gateway.web import (BEARER, Gate, add_catalogue_routes, add_identity_args, add_stream_routes, add_token_route,
-                         command_route, idempotency_key_header, install_command_guards, is_loopback, model_response, refused,
-                         sse_frame, token_book)
+                         command_route, idempotency_key_header, install_command_guards, is_loopback, model_response,
+                         refused, sse_frame, token_book)
 from simulator import geo
 from simulator.world import District, FeedConfig, Subscriber
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
