@@ -495,6 +495,13 @@ class CommandAccepted(WireModel):
     revealed: str | None = None  # alert.reveal_phone: the reporter's whole number (audited in the timeline)
 
 
+class ErrorDetail(WireModel):
+    """Any other refusal (401, 403, 404, 409, 422, 429, 503 outside commands, and 401 on them):
+    ``detail`` is a plain-Chinese reason for the operator."""
+
+    detail: str
+
+
 class CommandRefused(WireModel):
     """403 / 409 / 422 body: a machine code and a plain-Chinese reason for the operator."""
 
@@ -560,6 +567,7 @@ def wire_models() -> dict[str, Any]:
         "Command": Command,
         "CommandAccepted": CommandAccepted,
         "CommandRefused": CommandRefused,
+        "ErrorDetail": ErrorDetail,
         "LayerList": LayerList,
         "PlanList": PlanList,
         "TokenResponse": TokenResponse,

@@ -27,10 +27,10 @@ import sys
 import time
 from typing import Any, AsyncIterator
 
-from fastapi import FastAPI, Header
+from fastapi import Depends, FastAPI, Security
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from console.models import Command, CommandAccepted, CommandRefused, Snapshot
+from console.models import Command, Snapshot
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
 from district.sources import SourceDirectory, sources_main
 from gateway.fanout import Subscriber
@@ -41,8 +41,9 @@ from gateway.sources import add_source_routes
 from gateway.street import DistrictLink, street_node_main
 from gateway.stream import HUB, EventLog, Topology
 from gateway.throttle import SharedLoginThrottle
-from gateway.web import (KEEPALIVE, RETRY_HINT, Gate, Layers, add_catalogue_routes, add_identity_args,
-                         add_stream_routes, add_token_route, install_command_guards, refused, sse_frame, token_book)
+from gateway.web import (BEARER, KEEPALIVE, RETRY_HINT, Gate, Layers, add_catalogue_routes, add_identity_args,
+                         add_stream_routes, add_token_route, command_route, idempotency_key_header,
+                         install_command_guards, refused, sse_frame, token_book)
 
 log = logging.getLogger("gateway")
 LAYERS_TTL_S = 30.0
@@ -146,16 +147,13 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
     add_stream_routes(app, gate, precheck=ready_gate, streets=lambda: replica.rules.street_name, snapshot=snapshot,
                       events=lambda scope, topics, resume: _event_stream(replica, street or scope, topics, resume,
                                                                          keepalive_s),
-                      event_id="stream sequence")
+                      event_id="stream sequence", unavailable=True)
     http_ingest = add_source_routes(app, replica, sources or SourceDirectory(), precheck=ready_gate,
                                     communities=lambda: catalogue.layers.get("communities", (None, None))[1])
 
-    @app.post("/api/v1/commands", status_code=202, response_model=CommandAccepted, tags=["commands"],
-              responses={403: {"model": CommandRefused}, 404: {"model": CommandRefused},
-                         409: {"model": CommandRefused}, 411: {"model": CommandRefused},
-                         413: {"model": CommandRefused}, 422: {"model": CommandRefused}})
-    async def commands(cmd: Command, idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-                       authorization: str | None = Header(None)) -> Response:
+    @app.post("/api/v1/commands", **command_route(unavailable=True))
+    async def commands(cmd: Command, idempotency_key: str | None = Depends(idempotency_key_header),
+                       authorization: str | None = Security(BEARER)) -> Response:
         """Apply an operator command once per Idempotency-Key (= command id), whichever replica is asked."""
         if not idempotency_key:
             return refused(422, "invalid", "缺少 Idempotency-Key 请求头", cmd.id)
@@ -180,12 +178,12 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
                                 headers={"Retry-After": "2"})
         return Response(text, status_code=status, media_type="application/json")
 
-    add_token_route(app, book, guard)
+    add_token_route(app, book, guard, shared=True)
 
     def layers() -> Layers:
         return catalogue.layers
 
-    add_catalogue_routes(app, gate, layers)
+    add_catalogue_routes(app, gate, layers, unavailable=True)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

@@ -45,19 +45,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
-from fastapi import FastAPI, Header, Request
+from fastapi import FastAPI, Request, Security
 from fastapi.responses import JSONResponse, Response
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ValidationError
 
 from console.cap import CapAlert, CapError, CapLedger, console_alert_id, parse_cap
 from console.models import Alert
 from district.arbiter import TZ
+from district.catalogue import catalogue
 from district.limits import MAX_BODY_BYTES
 from district.sources import CitizenEvent, Source, SourceDirectory, event_alert, event_alert_id, event_problem
 from gateway.replica import Replica, envelope_message
 from gateway.stream import Conflict, Event
 
 log = logging.getLogger("gateway.sources")
+
+API_KEY = APIKeyHeader(name="X-Api-Key", scheme_name="sourceKey", auto_error=False,
+                       description="接入源的密钥（pingshan-gateway sources add …）")
+"""``x_api_key: str | None = Security(API_KEY)``: the header, or None (the route answers 401 itself)."""
 
 INGEST_PREFIX = "/api/v1/ingest/"
 CAP_PATH = INGEST_PREFIX + "cap"
@@ -288,6 +294,32 @@ def _referenced(cap: CapAlert) -> list[tuple[str, str]]:
     return [(r.sender, r.identifier) for r in cap.references]
 
 
+def event_schema() -> dict[str, Any]:
+    """The JSON Schema of a citizen event as published: CitizenEvent's, with the catalogue's
+    categories as an enum (the model checks them against the catalogue when it validates)."""
+    schema = _self_contained(CitizenEvent.model_json_schema())
+    schema["properties"]["category"]["enum"] = sorted(catalogue().categories)
+    return schema
+
+
+def _self_contained(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON Schema with its ``$defs`` put in place: inside an OpenAPI document a
+    ``#/$defs/…`` reference would point at the document's root, where there are none."""
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline({**defs[ref.removeprefix("#/$defs/")], **{k: v for k, v in node.items() if k != "$ref"}})
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    return inline(schema)
+
+
 def add_source_routes(app: FastAPI, replica: Replica, directory: SourceDirectory, *,
                       communities: Callable[[], dict[str, Any] | None],
                       precheck: Callable[[], Awaitable[Response | None]]) -> SourceIngest:
@@ -311,35 +343,44 @@ def add_source_routes(app: FastAPI, replica: Replica, directory: SourceDirectory
                 return ingest.refuse(413, "oversize", f"请求体过大（{length} 字节，最多 {MAX_BODY_BYTES} 字节）", name)
         return await call_next(request)
 
-    refused = (400, 401, 403, 409, 411, 413, 415, 422, 503)
-    refusals: dict[int | str, dict[str, Any]] = {s: {"model": IngestRefused} for s in refused}
+    why = {400: "Not well-formed XML, or not JSON", 401: "No key, or an unknown one",
+           403: "The key may not post this kind, sender or source", 409: "The alert is being changed: send again",
+           411: "No Content-Length", 413: "Body over the size limit", 415: "Wrong Content-Type",
+           422: "Breaks CAP 1.2 or the event's bounds (element or field named)",
+           503: "Not stored just now: send again after Retry-After seconds"}
+    seconds = {"Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+    headers = {401: {"WWW-Authenticate": {"description": "ApiKey", "required": True, "schema": {"type": "string"}}},
+               409: seconds, 503: seconds}
+    refusals: dict[int | str, dict[str, Any]] = {
+        s: {"model": IngestRefused, "description": d, **({"headers": headers[s]} if s in headers else {})}
+        for s, d in why.items()}
 
     @app.post(CAP_PATH, status_code=202, response_model=IngestAnswer, tags=["ingest"],
               responses={200: {"model": IngestAnswer, "description": "taken before: the same alert"}, **refusals},
               openapi_extra={"requestBody": {"required": True, "content": {t: {"schema": {"type": "string"}}
                                                                             for t in CAP_TYPES}}})
-    async def ingest_cap(request: Request, x_api_key: str | None = Header(None, alias="X-Api-Key")) -> Response:
+    async def ingest_cap(request: Request, x_api_key: str | None = Security(API_KEY)) -> Response:
         """One CAP 1.2 message from the early-warning release system (a ``cap`` source's key)."""
         source = ingest.admit(x_api_key, "cap")
         if isinstance(source, Response):
             return source
-        busy = await precheck()
-        if busy is not None:
-            return busy
+        if await precheck() is not None:
+            return ingest.refuse(503, "unavailable", "网关正在载入事件流，未受理，请稍后重发", source.name,
+                                 headers={"Retry-After": "2"})
         return await ingest.take_cap(source, await request.body(), request.headers.get("content-type", ""))
 
     @app.post(EVENTS_PATH, status_code=202, response_model=IngestAnswer, tags=["ingest"],
               responses={200: {"model": IngestAnswer, "description": "taken before: the same alert"}, **refusals},
               openapi_extra={"requestBody": {"required": True, "content": {
-                  "application/json": {"schema": CitizenEvent.model_json_schema()}}}})
-    async def ingest_event(request: Request, x_api_key: str | None = Header(None, alias="X-Api-Key")) -> Response:
+                  "application/json": {"schema": event_schema()}}}})
+    async def ingest_event(request: Request, x_api_key: str | None = Security(API_KEY)) -> Response:
         """One citizen event: 12345 hotline, i坪山 app, grid patrol (an ``events`` source's key)."""
         source = ingest.admit(x_api_key, "events")
         if isinstance(source, Response):
             return source
-        busy = await precheck()
-        if busy is not None:
-            return busy
+        if await precheck() is not None:
+            return ingest.refuse(503, "unavailable", "网关正在载入事件流，未受理，请稍后重发", source.name,
+                                 headers={"Retry-After": "2"})
         return await ingest.take_event(source, await request.body(), request.headers.get("content-type", ""))
 
     return ingest

@@ -15,14 +15,19 @@ import ipaddress
 import json
 import math
 import re
-from typing import Any, AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, AsyncIterator, Awaitable, Callable, Mapping, get_args
 from urllib.parse import parse_qs
 
-from fastapi import FastAPI, Header, Query, Request
+from fastapi import FastAPI, Header, Query, Request, Security
+from fastapi.exception_handlers import http_exception_handler
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.security import HTTPBearer
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from console.models import CommandRefused, LayerInfo, LayerList, PlanList, Snapshot, SnapshotPage, TokenResponse
+from console.models import (CommandAccepted, CommandRefused, ErrorDetail, LayerInfo, LayerList, PlanList, Snapshot,
+                            SnapshotPage, StreetId, TokenResponse)
 from district.identity import (ANONYMOUS, DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, OPEN_SEAT, GrantStoreUnavailable,
                                JwtVerifier, LoginThrottle, TokenBook, UserDirectory)
 from district.limits import MAX_BODY_BYTES
@@ -36,6 +41,60 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 Layers = dict[str, tuple[dict[str, str], dict[str, Any]]]
 """layer id → (LayerInfo fields but the count, RFC 7946 FeatureCollection)."""
+
+
+class BearerHeader(HTTPBearer):
+    """The ``Authorization`` header, published in OpenAPI as the HTTP bearer security scheme.
+
+    The route gets the raw header (or None) and :class:`Gate` decides, as before: a 401
+    with a Chinese ``detail`` and ``WWW-Authenticate: Bearer``, or the anonymous test seat
+    of a feed with ``--sim-controls``. FastAPI's own HTTPBearer would answer in English,
+    or drop a header of another scheme and so let it pass as anonymous.
+    """
+
+    async def __call__(self, request: Request) -> str | None:  # type: ignore[override]
+        return request.headers.get("authorization")
+
+
+BEARER = BearerHeader(scheme_name="bearer", auto_error=False,
+                      description="POST /api/v1/auth/token 取得的 access_token（或身份提供方的 JWT）")
+"""``authorization: str | None = Security(BEARER)``: the caller's token, documented."""
+
+SCOPE_DOC = {"description": "街道 id；缺省或空为全区（街道席位只能取本街道）；本区没有的街道：422",
+             # Documented only: the route names an unknown street in its own 422.
+             "json_schema_extra": {"enum": ["", *get_args(StreetId)]}}
+_TEXT = {"type": "string"}
+_FEATURE_COLLECTION = {"type": "object", "required": ["type", "features"],
+                       "properties": {"type": {"const": "FeatureCollection"},
+                                      "features": {"type": "array", "items": {"type": "object"}}}}
+_SECONDS = {"type": "string", "pattern": "^[0-9]+$"}
+_ANSWERS: dict[int, tuple[str, dict[str, Any]]] = {
+    400: ("The request cannot be handled (detail says why)", {}),
+    401: ("Not logged in, or the token is invalid or expired", {
+        "WWW-Authenticate": {"description": "Bearer", "required": True, "schema": _TEXT}}),
+    403: ("The caller's role or scope does not allow it", {}),
+    404: ("No such object", {}),
+    409: ("The state changed meanwhile: start again", {}),
+    422: ("A parameter or the body is not valid (detail names it)", {}),
+    429: ("Too many failed logins: try again after Retry-After seconds", {
+        "Retry-After": {"description": "seconds", "required": True, "schema": _SECONDS}}),
+    503: ("Not available just now (the gateway is loading its stream, or its token store is unreachable): "
+          "retry after Retry-After seconds", {
+              "Retry-After": {"description": "seconds", "required": True, "schema": _SECONDS}}),
+}
+
+
+def answers(*statuses: int, model: Any = ErrorDetail, **override: Any) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the refusals a route really gives: ``model`` is the body
+    (:class:`~console.models.ErrorDetail`: ``{"detail": "<Chinese reason>"}``), headers as
+    the servers send them. ``override``: ``s401={...}`` changes one entry (a None value drops the key)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        description, headers = _ANSWERS[status]
+        entry = {"model": model, "description": description, **({"headers": headers} if headers else {}),
+                 **override.get(f"s{status}", {})}
+        out[status] = {k: v for k, v in entry.items() if v is not None}
+    return out
 
 
 def sse_frame(eid: int, body: bytes) -> bytes:
@@ -65,15 +124,25 @@ def is_loopback(host: str | None) -> bool:
 
 
 def install_command_guards(app: FastAPI) -> None:
-    """Body limit before parsing (413/411) and pydantic errors as a 422 refusal, for ``/api/v1/commands``."""
+    """Body limit before parsing (413/411) and pydantic errors (or a body that does not decode)
+    as a 422 refusal, for ``/api/v1/commands``; other validation errors as a Chinese ``detail``."""
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = ".".join(str(p) for p in first.get("loc", ()))
         if request.url.path == "/api/v1/commands":
-            first = exc.errors()[0] if exc.errors() else {}
-            loc = ".".join(str(p) for p in first.get("loc", ()))
             return refused(422, "invalid", f"指令格式不正确（{loc}: {first.get('msg', '')}）")
-        return JSONResponse({"detail": exc.errors()}, status_code=422)
+        # Every refusal is {"detail": "<Chinese reason>"} (ErrorDetail), this one too.
+        return JSONResponse({"detail": f"请求参数不正确（{loc}: {first.get('msg', '')}）"}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _unparsable(request: Request, exc: StarletteHTTPException) -> Response:
+        # A body FastAPI cannot even decode (not UTF-8) is its English 400; a command body
+        # that is not JSON is refused like any other malformed command.
+        if exc.status_code == 400 and request.url.path == "/api/v1/commands":
+            return refused(422, "invalid", "指令格式不正确（请求体不是 UTF-8 编码的 JSON）")
+        return await http_exception_handler(request, exc)
 
     @app.middleware("http")
     async def _body_limit(request: Request, call_next: Any) -> Response:
@@ -85,6 +154,38 @@ def install_command_guards(app: FastAPI) -> None:
             if not length.isdigit() or int(length) > MAX_BODY_BYTES:
                 return refused(413, "invalid", f"指令过大（{length} 字节，最多 {MAX_BODY_BYTES} 字节）")
         return await call_next(request)
+
+
+IDEMPOTENCY_KEY = {"name": "Idempotency-Key", "in": "header", "required": True,
+                   "description": "须与指令 id 相同；同一键重发得到同一结果（缺少或不一致：422）",
+                   "schema": {"type": "string", "minLength": 8, "maxLength": 64}}
+
+
+def idempotency_key_header(request: Request) -> str | None:
+    """The ``Idempotency-Key`` header, or None: the route refuses its absence itself (a 422
+    refusal naming the header, with the command's id), so it is read here and declared
+    required in OpenAPI through :func:`command_route`."""
+    return request.headers.get("idempotency-key")
+
+
+def command_route(*, unavailable: bool = False) -> dict[str, Any]:
+    """The declaration of ``POST /api/v1/commands`` that both servers share (``@app.post(**…)``).
+
+    Refusals by the rules and the guards are CommandRefused (403, 404, 409, 411, 413, 422);
+    a missing or bad token is a 401 ErrorDetail; ``unavailable``: the server may answer 503.
+    """
+    refusals: dict[int | str, dict[str, Any]] = {
+        403: {"model": CommandRefused, "description": "The caller's role or scope does not allow it"},
+        404: {"model": CommandRefused, "description": "The target does not exist"},
+        409: {"model": CommandRefused, "description": "Stale expected_rev, or the key was used for another "
+                                                      "command (a street node cut off: district_unreachable)"},
+        411: {"model": CommandRefused, "description": "No Content-Length"},
+        413: {"model": CommandRefused, "description": "Body over the size limit"},
+        422: {"model": CommandRefused, "description": "Invalid command, Idempotency-Key missing or not the id"},
+    }
+    return {"status_code": 202, "response_model": CommandAccepted, "tags": ["commands"],
+            "responses": {**refusals, **answers(401, *((503,) if unavailable else ()))},
+            "openapi_extra": {"parameters": [IDEMPOTENCY_KEY]}}
 
 
 def grants_unavailable() -> JSONResponse:
@@ -138,10 +239,16 @@ class Gate:
         return self._scope(await self.auser_of(authorization), scope)
 
 
-def add_token_route(app: FastAPI, book: TokenBook, guard: LoginThrottle) -> None:
-    """``POST /api/v1/auth/token``: password and refresh_token grants, throttled."""
+def add_token_route(app: FastAPI, book: TokenBook, guard: LoginThrottle, *, shared: bool = False) -> None:
+    """``POST /api/v1/auth/token``: password and refresh_token grants, throttled.
+
+    ``shared``: the book's store is shared by replicas and may be unreachable (503).
+    """
 
     @app.post("/api/v1/auth/token", response_model=TokenResponse, tags=["auth"],
+              responses=answers(400, 401, 429, *((503,) if shared else ()),
+                                s401={"description": "Wrong user name or password, or a spent refresh token",
+                                      "headers": None}),
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/x-www-form-urlencoded": {"schema": {
                       "type": "object",
@@ -186,6 +293,10 @@ def add_token_route(app: FastAPI, book: TokenBook, guard: LoginThrottle) -> None
 PAGE_SIZE_MIN = 1_000
 PAGE_SIZE_MAX = 50_000
 """Devices and cameras per snapshot page: what a client asks for is kept within these."""
+
+
+PAGE_TOKEN_PATTERN = "^[1-9][0-9]*:(device|camera):.+$"
+"""What a page token looks like (``offset:kind:object id``, :func:`snapshot_page`)."""
 
 
 class PageMoved(Exception):
@@ -246,15 +357,17 @@ def snapshot_response(body: Snapshot | SnapshotPage) -> Response:
 def add_stream_routes(app: FastAPI, gate: Gate, *, precheck: Callable[[], Awaitable[Response | None]],
                       streets: Callable[[], Mapping[str, str]], snapshot: Callable[[str | None], Snapshot],
                       events: Callable[[str | None, tuple[str, ...], str | None], AsyncIterator[bytes]],
-                      event_id: str) -> None:
+                      event_id: str, unavailable: bool = False) -> None:
     """``GET /api/v1/snapshot`` and ``GET /api/v1/stream`` over whatever holds the state.
 
     Both check the caller and its scope (a street seat gets its street), then ``precheck``
     (the feed's fault modes, the gateway's readiness), then the scope's name. ``snapshot``
     gives the state of a scope; ``events(scope, topics, resume)`` the SSE body from a
     ``Last-Event-ID`` (header, or the ``last_event_id`` query) on; ``event_id`` says what
-    the SSE id is, for the OpenAPI document.
+    the SSE id is, and ``unavailable`` whether the server may answer 503, for the OpenAPI
+    document.
     """
+    busy = (503,) if unavailable else ()
 
     async def admitted(authorization: str | None, scope: str | None) -> tuple[str | None, Response | None]:
         served, denied = await gate.ascoped(authorization, scope)
@@ -264,12 +377,23 @@ def add_stream_routes(app: FastAPI, gate: Gate, *, precheck: Callable[[], Awaita
             denied = JSONResponse({"detail": f"未知的范围（街道）：{served}"}, status_code=422)
         return served, denied
 
-    @app.get("/api/v1/snapshot", response_model=Snapshot | SnapshotPage, tags=["stream"])
+    @app.get("/api/v1/snapshot", response_model=Snapshot | SnapshotPage, tags=["stream"],
+             responses=answers(401, 403, 409, 422, *busy,
+                               s403={"description": "A street seat asked for another street"},
+                               s409={"description": "Paged snapshot: the state's order changed, start again"},
+                               s422={"description": "Unknown scope (street), a page token that is not one, "
+                                                    "or a parameter of the wrong type"}))
     async def snapshot_route(
-        scope: str | None = Query(None, description="街道 id，缺省为全区"),
-        page_size: int | None = Query(None, description="分页：每页设备与摄像机的条数（1000–50000）；缺省不分页"),
-        page: str | None = Query(None, description="分页：上一页 next 给出的令牌"),
-        authorization: str | None = Header(None),
+        scope: str | None = Query(None, **SCOPE_DOC),
+        page_size: int | None = Query(
+            None, description=f"分页：每页设备与摄像机的条数，取值限定在 {PAGE_SIZE_MIN}–{PAGE_SIZE_MAX} 之间"
+                              "（超出则取边界值）；缺省且无 page 时不分页，返回整个快照"),
+        page: str | None = Query(
+            None, description="分页：上一页 next 给出的令牌（原样传回）；有它时返回 SnapshotPage，"
+                              "状态次序已变则 409（从第一页重新开始）",
+            # Documented only: the route refuses another shape itself, naming the token (422).
+            json_schema_extra={"pattern": PAGE_TOKEN_PATTERN}),
+        authorization: str | None = Security(BEARER),
     ) -> Response:
         """The whole current state plus the stream cursor (a street seat's token: its street only).
 
@@ -292,15 +416,22 @@ def add_stream_routes(app: FastAPI, gate: Gate, *, precheck: Callable[[], Awaita
             return JSONResponse({"detail": f"无效的分页令牌：{page}"}, status_code=422)
         return snapshot_response(body)
 
-    @app.get("/api/v1/stream", tags=["stream"],
-             responses={200: {"content": {"text/event-stream": {}},
-                              "description": f"SSE: id = {event_id}, data = one Envelope (console.models)"}})
+    # response_class=Response (no media type of its own): the 200 declares text/event-stream
+    # alone and the refusals application/json, as they are sent.
+    @app.get("/api/v1/stream", tags=["stream"], response_class=Response,
+             responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+                              "description": f"SSE: id = {event_id}, data = one Envelope (console.models); "
+                                             "comment lines keep the connection alive; it does not end"},
+                        **answers(401, 403, 422, *busy,
+                                  s403={"description": "A street seat asked for another street"},
+                                  s422={"description": "Unknown scope (street)"})})
     async def stream_route(
-        scope: str | None = Query(None),
+        scope: str | None = Query(None, **SCOPE_DOC),
         topics: str | None = Query(None, description="逗号分隔的类型或类型族，如 alert,reading.batch"),
-        last_event_id_q: str | None = Query(None, alias="last_event_id"),
-        last_event_id: str | None = Header(None, alias="Last-Event-ID"),
-        authorization: str | None = Header(None),
+        last_event_id_q: str | None = Query(None, alias="last_event_id",
+                                            description="从此事件 id 之后续传（浏览器 EventSource 不能设请求头时用）"),
+        last_event_id: str | None = Header(None, alias="Last-Event-ID", description="从此事件 id 之后续传"),
+        authorization: str | None = Security(BEARER),
     ) -> Response:
         """Server-sent events: replay after Last-Event-ID, then live."""
         served, denied = await admitted(authorization, scope)
@@ -312,11 +443,15 @@ def add_stream_routes(app: FastAPI, gate: Gate, *, precheck: Callable[[], Awaita
                                  headers=SSE_HEADERS)
 
 
-def add_catalogue_routes(app: FastAPI, gate: Gate, layers: Callable[[], Layers]) -> None:
-    """``GET /api/v1/layers``, ``/api/v1/layers/{id}`` (GeoJSON) and ``/api/v1/plans``."""
+def add_catalogue_routes(app: FastAPI, gate: Gate, layers: Callable[[], Layers], *, unavailable: bool = False) -> None:
+    """``GET /api/v1/layers``, ``/api/v1/layers/{id}`` (GeoJSON) and ``/api/v1/plans``.
 
-    @app.get("/api/v1/layers", response_model=LayerList, tags=["catalogue"])
-    async def layer_list(authorization: str | None = Header(None)) -> Response:
+    ``unavailable``: the token store may be unreachable (503), for the OpenAPI document.
+    """
+    busy = (503,) if unavailable else ()
+
+    @app.get("/api/v1/layers", response_model=LayerList, tags=["catalogue"], responses=answers(401, *busy))
+    async def layer_list(authorization: str | None = Security(BEARER)) -> Response:
         """Map layers the gateway serves (GeoJSON)."""
         user = await gate.auser_of(authorization)
         if isinstance(user, JSONResponse):
@@ -325,9 +460,12 @@ def add_catalogue_routes(app: FastAPI, gate: Gate, layers: Callable[[], Layers])
                  for lid, (info, fc) in layers().items()]
         return model_response(LayerList(layers=tuple(infos)))
 
-    @app.get("/api/v1/layers/{layer_id}", tags=["catalogue"],
-             responses={200: {"content": {"application/geo+json": {}}, "description": "GeoJSON FeatureCollection"}})
-    async def layer(layer_id: str, authorization: str | None = Header(None)) -> Response:
+    @app.get("/api/v1/layers/{layer_id}", tags=["catalogue"], response_class=Response,
+             responses={200: {"content": {"application/geo+json": {"schema": _FEATURE_COLLECTION}},
+                              "description": "RFC 7946 FeatureCollection"},
+                        **answers(401, 404, *busy, s404={"description": "No layer with this id"})})
+    async def layer(layer_id: str = PathParam(examples=["streets"]),
+                    authorization: str | None = Security(BEARER)) -> Response:
         """One layer as an RFC 7946 FeatureCollection."""
         user = await gate.auser_of(authorization)
         if isinstance(user, JSONResponse):
@@ -337,8 +475,8 @@ def add_catalogue_routes(app: FastAPI, gate: Gate, layers: Callable[[], Layers])
             return JSONResponse({"detail": f"图层 {layer_id} 不存在"}, status_code=404)
         return Response(json.dumps(entry[1], ensure_ascii=False), media_type="application/geo+json")
 
-    @app.get("/api/v1/plans", response_model=PlanList, tags=["catalogue"])
-    async def plans(authorization: str | None = Header(None)) -> Response:
+    @app.get("/api/v1/plans", response_model=PlanList, tags=["catalogue"], responses=answers(401, *busy))
+    async def plans(authorization: str | None = Security(BEARER)) -> Response:
         """Contingency plans, one per incident type."""
         user = await gate.auser_of(authorization)
         if isinstance(user, JSONResponse):

@@ -22,18 +22,15 @@ import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
-from fastapi import FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request, Security
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from console.models import (
-    Command,
-    CommandAccepted,
-    CommandRefused,
-)
+from console.models import Command, ErrorDetail
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
-from gateway.web import (Gate, add_catalogue_routes, add_identity_args, add_stream_routes, add_token_route,
-                         install_command_guards,
-                         is_loopback, model_response, refused, sse_frame, token_book)
+from gateway.web import (BEARER, Gate, add_catalogue_routes, add_identity_args, add_stream_routes, add_token_route,
+                         command_route, idempotency_key_header, install_command_guards, is_loopback, model_response,
+                         refused, sse_frame, token_book)
 from simulator import geo
 from simulator.world import District, FeedConfig, Subscriber
 
@@ -113,19 +110,11 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
                       events=lambda scope, topics, resume: _event_stream(district(), scope, topics, resume),
                       event_id="envelope id")
 
-    @app.post(
-        "/api/v1/commands",
-        status_code=202,
-        response_model=CommandAccepted,
-        tags=["commands"],
-        responses={403: {"model": CommandRefused}, 404: {"model": CommandRefused},
-                   409: {"model": CommandRefused}, 411: {"model": CommandRefused},
-                   413: {"model": CommandRefused}, 422: {"model": CommandRefused}},
-    )
+    @app.post("/api/v1/commands", **command_route())
     async def commands(
         cmd: Command,
-        idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
-        authorization: str | None = Header(None),
+        idempotency_key: str | None = Depends(idempotency_key_header),
+        authorization: str | None = Security(BEARER),
     ) -> Response:
         """Apply an operator command once per Idempotency-Key (= command id)."""
         d = district()
@@ -146,9 +135,13 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
     add_token_route(app, book, guard)
     add_catalogue_routes(app, gate, geo.layers)
 
-    @app.get("/tiles/{z}/{x}/{y}.png", tags=["catalogue"],
-             responses={200: {"content": {"image/png": {}}, "description": "XYZ tile, Web Mercator, 256×256"}})
-    async def tile(z: int, x: int, y: int) -> Response:
+    @app.get("/tiles/{z}/{x}/{y}.png", tags=["catalogue"], response_class=Response,
+             responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+                              "description": "XYZ tile, Web Mercator, 256×256"},
+                        404: {"model": ErrorDetail, "description": "Outside the tile pyramid"},
+                        422: {"model": ErrorDetail, "description": "z, x or y is not an integer"}})
+    async def tile(z: int = PathParam(examples=[13]), x: int = PathParam(examples=[6698]),
+                   y: int = PathParam(examples=[3564])) -> Response:
         """A base-map tile of the schematic district (XYZ numbering)."""
         from simulator import tiles
 
@@ -159,8 +152,10 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
 
     # ------------------------------------------------------------------ video
 
-    @app.get("/video/{camera_id}/{variant}.ts", tags=["video"],
-             responses={200: {"content": {"video/mp2t": {}}, "description": "live MPEG-TS (H.264)"}})
+    @app.get("/video/{camera_id}/{variant}.ts", tags=["video"], response_class=Response,
+             responses={200: {"content": {"video/mp2t": {"schema": {"type": "string", "format": "binary"}}},
+                              "description": "live MPEG-TS (H.264); it does not end"},
+                        404: {"model": ErrorDetail, "description": "No such camera or variant, or it is offline"}})
     async def video(camera_id: str, variant: str) -> Response:
         """A live camera stream: the camera's clip looped in real time as MPEG-TS."""
         from simulator import video as video_mod

@@ -41,8 +41,8 @@ def openapi() -> dict[str, Any]:
     return json.loads(out)
 
 
-@pytest.mark.parametrize("name", ["Command", "Snapshot", "CommandAccepted", "CommandRefused", "LayerList",
-                                  "PlanList", "TokenResponse"])
+@pytest.mark.parametrize("name", ["Command", "Snapshot", "CommandAccepted", "CommandRefused", "ErrorDetail",
+                                  "LayerList", "PlanList", "TokenResponse"])
 def test_openapi_component_schemas_agree_with_models(openapi: dict[str, Any], name: str) -> None:
     components = openapi["components"]["schemas"]
     mine = getattr(models, name).model_json_schema(ref_template="#/components/schemas/{model}")
