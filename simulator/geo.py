@@ -236,7 +236,7 @@ def cell_geometry(cell: list[list[list[float]]]) -> dict[str, Any]:
 
 # Main roads and rivers, schematic polylines inside the real outline (lon, lat).
 ROADS: list[tuple[str, str, list[Point]]] = [
-    ("shenshan_road", "深汕路", [(114.318, 22.703), (114.335, 22.700), (114.350, 22.699), (114.372, 22.700),
+    ("shenshan_road", "深汕路", [(114.321, 22.703), (114.335, 22.700), (114.350, 22.699), (114.372, 22.700),
                                   (114.395, 22.698), (114.419, 22.696)]),
     ("pingshan_avenue", "坪山大道", [(114.345, 22.680), (114.350, 22.705), (114.356, 22.730), (114.362, 22.760)]),
     ("danzi_avenue", "丹梓大道", [(114.338, 22.748), (114.360, 22.745), (114.385, 22.748), (114.407, 22.750)]),
