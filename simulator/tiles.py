@@ -274,7 +274,7 @@ def render_tile(z: int, x: int, y: int) -> bytes:
     # same global position, so it joins up seamlessly.
     labels: list[tuple[str, tuple[float, float], int, tuple[int, int, int]]] = []
     if z <= 11:
-        labels.append(("坪山区", DISTRICT_LABEL, 26 if z == 11 else 18, (210, 240, 255)))
+        labels.append(("坪山区", DISTRICT_LABEL, 20 if z == 11 else 16, (210, 240, 255)))
     if 10 <= z <= 13:
         # Neighbours, dimmed: the district is not an island.
         for name, lon, lat in NEIGHBOURS:
