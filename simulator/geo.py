@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "resources" / "catalogue"

@@ -3,6 +3,7 @@ to WGS-84; street and community cells tile it; everything the feed places lies i
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from pathlib import Path
@@ -144,7 +145,7 @@ def test_cut_ring_splits_a_concave_polygon_into_its_parts() -> None:
 def test_roads_rivers_terrain_and_resources_lie_inside_the_outline() -> None:
     ring = [(p[0], p[1]) for p in geo.cells()["district"]]
     for _rid, _name, pts in [*geo.ROADS, *geo.RIVERS]:
-        for a, b in zip(pts, pts[1:]):
+        for a, b in itertools.pairwise(pts):
             for k in range(21):
                 t = k / 20
                 assert geo.point_in_ring((a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])), ring), _rid

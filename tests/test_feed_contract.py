@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import subprocess
@@ -71,7 +72,7 @@ def _inside(p: list[float], ring: list[list[float]], eps: float = 2e-6) -> bool:
     """Point in a closed ring (ray casting; the cells follow the real, concave outline) or on its edge."""
     x, y = p
     inside = False
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
         dx, dy = x2 - x1, y2 - y1
         t = max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / ((dx * dx + dy * dy) or 1.0)))
         if math.hypot(x - x1 - t * dx, y - y1 - t * dy) < eps:
