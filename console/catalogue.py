@@ -56,7 +56,7 @@ class Street:
 
 @dataclass(frozen=True)
 class District:
-    """The district itself: admin code and a schematic outline (lon, lat ring)."""
+    """The district itself: admin code and its real outline (WGS-84 lon, lat ring, open, CCW)."""
 
     id: str
     name_zh: str
@@ -123,16 +123,36 @@ def _centre(raw: dict[str, float]) -> Centre:
     return Centre(lon=float(raw["lon"]), lat=float(raw["lat"]))
 
 
+def _outline(ref: str) -> tuple[tuple[float, float], ...]:
+    """The exterior ring of the largest polygon in a GeoJSON file (relative to the catalogue),
+    open and counter-clockwise."""
+    doc = json.loads((CATALOGUE_DIR / ref).read_text(encoding="utf-8"))
+    geometry = doc["features"][0]["geometry"] if doc.get("type") == "FeatureCollection" else doc.get("geometry", doc)
+    polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+
+    def area(ring: list[tuple[float, float]]) -> float:
+        return 0.5 * sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]))
+
+    rings = [[(float(p[0]), float(p[1])) for p in polygon[0]] for polygon in polygons]
+    ring = max(rings, key=lambda r: abs(area(r)))
+    if len(ring) > 1 and ring[0] == ring[-1]:
+        ring.pop()
+    if area(ring) < 0:
+        ring.reverse()
+    return tuple(ring)
+
+
 @lru_cache(maxsize=1)
 def district() -> District:
-    """The district record with its outline ring."""
+    """The district record with its outline: the real boundary (DataV GeoAtlas, converted
+    from GCJ-02 to WGS-84 once) from the file ``streets.json`` names."""
     raw = _load("streets.json")["district"]
     return District(
         id=raw["id"],
         name_zh=raw["name_zh"],
         name_en=raw["name_en"],
         admin_code=raw["admin_code"],
-        outline=tuple((float(x), float(y)) for x, y in raw["outline"]),
+        outline=_outline(raw["outline"]),
     )
 
 

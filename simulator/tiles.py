@@ -1,13 +1,15 @@
-"""Raster map tiles of the schematic district: ``GET /tiles/{z}/{x}/{y}.png`` (XYZ, Web Mercator).
+"""Raster map tiles of the demo district: ``GET /tiles/{z}/{x}/{y}.png`` (XYZ, Web Mercator).
 
 A production gateway hands out the spatial platform's tiles; the feed draws its own
-from the demo geography so that the map has a real base layer with no internet:
+from the demo geography (``simulator.geo``: the real district outline, schematic cells
+and features inside it) so that the map has a real base layer with no internet:
 a dark command-centre style — the district's land by street, community lines,
 mountains (马峦山, 田头山, 聚龙山) as shaded massifs, reservoirs, the 坪山河 and
 龙岗河 with their tributaries, main roads with casings, a street grid from zoom 15,
 the district's glowing outline and Chinese labels (district, streets, communities,
-roads, rivers, mountains) chosen by zoom.  Coordinates are WGS84 (no GCJ-02 shift:
-the demo data is WGS84 too).  Tiles are drawn at twice the size and scaled down
+roads, rivers, mountains) chosen by zoom.  Terrain is drawn only inside the outline.
+Coordinates are WGS84 (no GCJ-02 shift: the outline was converted from GCJ-02 once,
+and the rest of the demo data is WGS84 too).  Tiles are drawn at twice the size and scaled down
 (antialiased lines and text), rendered on demand with PIL and kept in memory.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 import io
 import math
 from functools import lru_cache
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -44,6 +47,21 @@ STREET_LINE = (62, 122, 160)
 DISTRICT_GLOW = (24, 96, 140)
 DISTRICT_LINE = (110, 214, 255)
 GRID_ANGLE = {"pingshan": 8, "maluan": -14, "biling": 22, "shijing": -6, "kengzi": 15, "longtian": -20}
+
+
+DISTRICT_LABEL = (114.352, 22.700)
+"""Where the district's name goes at low zoom (the middle of the real outline)."""
+NEIGHBOURS = (("龙岗区", 114.300, 22.742), ("惠州市", 114.462, 22.735),
+              ("大鹏新区", 114.432, 22.630), ("盐田区", 114.250, 22.638))
+"""Neighbours' names (lon, lat), outside the outline on their side of it."""
+
+
+def _rings(feature: dict[str, Any]) -> list[list[list[float]]]:
+    """The exterior rings of a Polygon or MultiPolygon feature (a cell may have several parts)."""
+    geometry = feature["geometry"]
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    return [polygon[0] for polygon in geometry["coordinates"]]
 
 
 def lonlat_to_pixel(lon: float, lat: float, z: int) -> tuple[float, float]:
@@ -136,7 +154,8 @@ def render_tile(z: int, x: int, y: int) -> bytes:
     draw = ImageDraw.Draw(img)
     # Land by street.
     for f in layers["streets"][1]["features"]:
-        draw.polygon(px(f["geometry"]["coordinates"][0]), fill=STREET_TINTS.get(f["id"], LAND))
+        for ring in _rings(f):
+            draw.polygon(px(ring), fill=STREET_TINTS.get(f["id"], LAND))
 
     # Street grid from zoom 15: each street's blocks at its own angle, masked by the street.
     if z >= 15:
@@ -145,9 +164,9 @@ def render_tile(z: int, x: int, y: int) -> bytes:
         step = spacing_m / m_per_px
         minor_w = max(1, int(round((1.0 if z == 15 else 2.0 if z == 16 else 3.5) * SS)))
         for f in layers["streets"][1]["features"]:
-            ring = px(f["geometry"]["coordinates"][0])
             mask = Image.new("L", (size, size), 0)
-            ImageDraw.Draw(mask).polygon(ring, fill=255)
+            for ring in _rings(f):
+                ImageDraw.Draw(mask).polygon(px(ring), fill=255)
             if not mask.getbbox():
                 continue
             grid = Image.new("RGB", (size, size), MINOR_ROAD)
@@ -205,24 +224,31 @@ def render_tile(z: int, x: int, y: int) -> bytes:
             combined.paste(line_mask, (0, 0), mask)
             img.paste(grid, (0, 0), combined)
 
-    # Mountains: stepped tints as shaded massifs, contour lines from zoom 13.
+    # Terrain, kept inside the outline (a massif on the border stops there):
+    # mountains as stepped tints with contour lines from zoom 13, then reservoirs.
+    terrain = img.copy()
+    tdraw = ImageDraw.Draw(terrain)
     for _mid, _name, lon, lat, rx, ry, seed in geo.MOUNTAINS:
         for i, tint in enumerate(MOUNTAIN_STEPS):
             ring = px(geo.blob_ring(lon, lat, rx, ry, seed + i, scale=1.0 - 0.23 * i))
-            draw.polygon(ring, fill=tint)
+            tdraw.polygon(ring, fill=tint)
             if z >= 13:
-                draw.line(ring, fill=(48, 96, 66), width=max(1, SS // 2 + (z >= 15)))
-    # Reservoirs.
+                tdraw.line(ring, fill=(48, 96, 66), width=max(1, SS // 2 + (z >= 15)))
     for _rid, _name, lon, lat, rx, ry, seed in geo.RESERVOIRS:
         ring = px(geo.blob_ring(lon, lat, rx, ry, seed))
-        draw.polygon(ring, fill=WATER, outline=RIVER)
+        tdraw.polygon(ring, fill=WATER, outline=RIVER)
+    inside = Image.new("L", (size, size), 0)
+    ImageDraw.Draw(inside).polygon(d_px, fill=255)
+    img.paste(terrain, (0, 0), inside)
 
     # Community and street boundaries.
     if z >= 12:
         for f in layers["communities"][1]["features"]:
-            draw.line(px(f["geometry"]["coordinates"][0]), fill=COMMUNITY_LINE, width=max(1, SS // 2 + (z >= 15)))
+            for ring in _rings(f):
+                draw.line(px(ring), fill=COMMUNITY_LINE, width=max(1, SS // 2 + (z >= 15)))
     for f in layers["streets"][1]["features"]:
-        draw.line(px(f["geometry"]["coordinates"][0]), fill=STREET_LINE, width=_width(z, 1.0, 1.25), joint="curve")
+        for ring in _rings(f):
+            draw.line(px(ring), fill=STREET_LINE, width=_width(z, 1.0, 1.25), joint="curve")
 
     smooth = _smoothed()
     # Rivers: a wide band and a lighter core.
@@ -248,11 +274,10 @@ def render_tile(z: int, x: int, y: int) -> bytes:
     # same global position, so it joins up seamlessly.
     labels: list[tuple[str, tuple[float, float], int, tuple[int, int, int]]] = []
     if z <= 11:
-        labels.append(("坪山区", (114.352, 22.728), 26 if z == 11 else 18, (210, 240, 255)))
+        labels.append(("坪山区", DISTRICT_LABEL, 20 if z == 11 else 16, (210, 240, 255)))
     if 10 <= z <= 13:
         # Neighbours, dimmed: the district is not an island.
-        for name, lon, lat in (("龙岗区", 114.255, 22.745), ("惠州市", 114.452, 22.745),
-                               ("大鹏新区", 114.432, 22.662), ("盐田区", 114.292, 22.668)):
+        for name, lon, lat in NEIGHBOURS:
             labels.append((name, (lon, lat), 12 if z < 12 else 15, (84, 104, 124)))
     if z >= 12:
         size_s = 15 if z == 12 else 18 if z < 15 else 22

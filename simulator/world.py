@@ -194,19 +194,22 @@ class District(Arbiter):
     # ------------------------------------------------------------------ world creation
 
     def _random_point_in(self, community: str, rng: random.Random) -> GeoPoint:
-        ring = [tuple(p) for p in geo.community_ring(community)]
-        xs = [p[0] for p in ring]
-        ys = [p[1] for p in ring]
+        """A point inside the community's cell.  Takes one draw from ``rng`` whatever the
+        cell's shape, so that the rest of the district does not depend on the geometry."""
+        cell = geo.community_cell(community)
+        pick = random.Random(rng.getrandbits(64))
+        pts = [p for ring in cell for p in ring]
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
         for _ in range(200):
-            p = (rng.uniform(min(xs), max(xs)), rng.uniform(min(ys), max(ys)))
-            if geo.point_in_ring(p, ring):  # type: ignore[arg-type]
-                return GeoPoint(lon=round(p[0], 6), lat=round(p[1], 6))
-        cx, cy = sum(xs) / len(xs), sum(ys) / len(ys)
-        return GeoPoint(lon=round(cx, 6), lat=round(cy, 6))
+            p = (round(pick.uniform(min(xs), max(xs)), 6), round(pick.uniform(min(ys), max(ys)), 6))
+            if geo.point_in_cell(p, cell):  # the rounded point: still inside after rounding
+                return GeoPoint(lon=p[0], lat=p[1])
+        lon, lat = geo.interior_point(cell)
+        return GeoPoint(lon=round(lon, 6), lat=round(lat, 6))
 
     def _community_of(self, lon: float, lat: float) -> str | None:
         for cid in self.community_street:
-            if geo.point_in_ring((lon, lat), [tuple(p) for p in geo.community_ring(cid)]):  # type: ignore[misc]
+            if geo.point_in_cell((lon, lat), geo.community_cell(cid)):
                 return cid
         return None
 
@@ -225,10 +228,10 @@ class District(Arbiter):
                     _, rname, pts = geo.RIVERS[k % 2]
                     i = rng.randrange(len(pts) - 1)
                     t = rng.random()
-                    lon = pts[i][0] + t * (pts[i + 1][0] - pts[i][0])
-                    lat = pts[i][1] + t * (pts[i + 1][1] - pts[i][1])
+                    lon = round(pts[i][0] + t * (pts[i + 1][0] - pts[i][0]), 6)
+                    lat = round(pts[i][1] + t * (pts[i + 1][1] - pts[i][1]), 6)
                     cm = self._community_of(lon, lat) or rng.choice(communities)
-                    loc = GeoPoint(lon=round(lon, 6), lat=round(lat, 6))
+                    loc = GeoPoint(lon=lon, lat=lat)
                     label = f"{rname}{self.community_name[cm]}段"
                 else:
                     cm = rng.choice(communities)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from console import catalogue
 from console.models import DeviceKind, StreetId
+from simulator.geo import point_in_ring
 
 PLAN_TARGETS = {  # 表1 坪山区智慧城市和数字政府建设“十四五”主要指标: 2021 status → 2025 target
     "政务云存储": (548, 1708), "数据中心机柜数": (155, 455), "政务光纤网络": (690, 1000),
@@ -31,15 +32,18 @@ def test_six_streets_and_23_communities() -> None:
     assert len({c.id for _, c in comms}) == 23
     names = {s.id: {c.name_zh for c in s.communities} for s in streets}
     assert {"坪环", "江岭", "沙坣"} <= names["maluan"] and {"秀新", "金沙", "沙田"} <= names["kengzi"]
+    outline = catalogue.district().outline  # the real one (tests/test_district_outline.py)
     for s in streets:
         assert s.name_zh in names[s.id]  # the namesake community
-        assert 22.69 <= s.centre.lat <= 22.78 and 114.28 <= s.centre.lon <= 114.42
+        assert point_in_ring((s.centre.lon, s.centre.lat), outline), s.id
         for c in s.communities:
-            assert abs(c.centre.lat - s.centre.lat) < 0.02 and abs(c.centre.lon - s.centre.lon) < 0.02
+            assert point_in_ring((c.centre.lon, c.centre.lat), outline), c.id
+            assert abs(c.centre.lat - s.centre.lat) < 0.03 and abs(c.centre.lon - s.centre.lon) < 0.03
     by = catalogue.by_id(streets)
-    assert by["maluan"].centre.lon > by["pingshan"].centre.lon > by["biling"].centre.lon
-    assert by["longtian"].centre.lat > by["pingshan"].centre.lat
+    assert by["shijing"].centre.lon > by["pingshan"].centre.lon > by["biling"].centre.lon
+    assert by["longtian"].centre.lat > by["pingshan"].centre.lat > by["maluan"].centre.lat
     assert catalogue.district().admin_code == "440310"
+    assert 300 < len(outline) and 22.62 < min(lat for _lon, lat in outline) < 22.63
 
 
 def test_all_19_plan_indicators_with_their_targets() -> None:

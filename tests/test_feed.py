@@ -289,7 +289,7 @@ def test_incident_task_and_camera_commands(feed: FeedProcess) -> None:
     inc_id = r.json()["target_id"]
     assert post(url, command("incident.declare", "new", {"type": "meteor", "level": 3})).status_code == 422
     r = post(url, command("incident.declare", "INC-FIRE-1", {"type": "fire", "level": 2,
-                                                             "location": {"lon": 114.395, "lat": 22.691}}))
+                                                             "location": {"lon": 114.368, "lat": 22.655}}))
     assert r.status_code == 202 and r.json()["target_id"] == "INC-FIRE-1"
     fire = next(i for i in snapshot(url).incidents if i.id == "INC-FIRE-1")
     assert fire.street == "maluan" and fire.plan_id == "plan.fire" and fire.level == 2

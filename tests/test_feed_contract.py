@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -66,13 +68,18 @@ def _ring_area(ring: list[list[float]]) -> float:
     return 0.5 * sum(ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1] for i in range(len(ring) - 1))
 
 
-def _inside(p: list[float], ring: list[list[float]], eps: float = 1e-6) -> bool:
-    """Point in a convex CCW ring (or on its edge)."""
-    for i in range(len(ring) - 1):
-        (x1, y1), (x2, y2) = ring[i], ring[i + 1]
-        if (x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) < -eps:
-            return False
-    return True
+def _inside(p: list[float], ring: list[list[float]], eps: float = 2e-6) -> bool:
+    """Point in a closed ring (ray casting; the cells follow the real, concave outline) or on its edge."""
+    x, y = p
+    inside = False
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        dx, dy = x2 - x1, y2 - y1
+        t = max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / ((dx * dx + dy * dy) or 1.0)))
+        if math.hypot(x - x1 - t * dx, y - y1 - t * dy) < eps:
+            return True
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * dx / dy:
+            inside = not inside
+    return inside
 
 
 def test_layers_are_valid_geojson(feed: FeedProcess) -> None:
@@ -93,7 +100,7 @@ def test_layers_are_valid_geojson(feed: FeedProcess) -> None:
                 assert ring[0] == ring[-1] and len(ring) >= 4
                 assert _ring_area(ring) > 0  # RFC 7946: exterior rings counter-clockwise
             for lon, lat in _coords(geom):
-                assert 114.27 <= lon <= 114.43 and 22.67 <= lat <= 22.79
+                assert 114.26 <= lon <= 114.445 and 22.62 <= lat <= 22.79  # the real outline's extent
         layers[lid] = fc
     assert len(layers["streets"]["features"]) == 6
     assert len(layers["communities"]["features"]) == 23

@@ -199,7 +199,7 @@ def test_citizen_events_from_each_source_reach_every_console_masked(replicas: li
         sent = {
             "hotline_12345": event("hotline_12345", reporter_phone="13812345678"),
             # Placed by its location alone: the gateway finds the community on its map.
-            "app_pingshan": event("app_pingshan", community=None, location={"lon": 114.345, "lat": 22.709},
+            "app_pingshan": event("app_pingshan", community=None, location={"lon": 114.345, "lat": 22.700},
                                   reporter_phone="+86 139-8765-4321", category="fire", title="小区楼道冒烟"),
             "grid_patrol": event("grid_patrol", community=None, street="坑梓街道", reporter_phone=None,
                                  category="noise", title="夜间施工噪声"),

@@ -82,7 +82,7 @@ def test_an_mbtiles_package_imported_from_the_menu_draws_offline(qtbot: Any, tmp
     from simulator.tiles import render_tile
 
     package = MBTilesStore(tmp_path / "package.mbtiles")
-    for z, x, y in tiles_in_area((114.28, 22.68, 114.43, 22.79), 11, 13):
+    for z, x, y in tiles_in_area((114.26, 22.62, 114.445, 22.79), 11, 13):  # the district outline
         package.put(z, x, y, render_tile(z, x, y))
     n = package.count()
     package.close()
@@ -90,11 +90,16 @@ def test_an_mbtiles_package_imported_from_the_menu_draws_offline(qtbot: Any, tmp
     core.tiles = TileService(MBTilesStore(tmp_path / "cache.mbtiles"),  # type: ignore[attr-defined]
                              TileSource("http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"))
     panel, _n = _make_panel(qtbot, core)
+    # A fractional zoom (fitting the district gives one): the refresh after the import must
+    # still ask for whole-zoom tiles (Leaflet's own redraw would ask for z = 12.25).
+    run_js(qtbot, panel, "(consoleMap.map().setView([22.70, 114.35], 12.25), true)")
     with qtbot.waitSignal(panel.tiles_imported, timeout=20000) as blocker:
         panel.import_mbtiles(str(tmp_path / "package.mbtiles"))
     assert blocker.args[0] == n
     assert "已导入" in panel.status_text()
     qtbot.waitUntil(lambda: run_js(qtbot, panel, "consoleMap.tileStats().loaded") >= 4, timeout=15000)
+    assert run_js(qtbot, panel, "Array.from(document.querySelectorAll('img.leaflet-tile'))"
+                                ".every(function (i) { return /\\/12\\/\\d+\\/\\d+\\.png/.test(i.src); })")
     assert core.tiles.store.pinned_bytes() > 0
     # Not an MBTiles file: a Chinese message, nothing lost.
     bad = tmp_path / "bad.mbtiles"

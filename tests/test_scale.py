@@ -81,8 +81,8 @@ def test_the_feed_makes_n_devices_and_cameras_over_the_six_streets(tmp_path: Pat
         for obj in [*d.cameras.values(), *list(d.devices.values())[::10]]:
             if obj.kind == "river_level":
                 continue  # river gauges sit on the rivers, as the district's own always did
-            ring = [tuple(p) for p in geo.community_ring(obj.community)]
-            assert geo.point_in_ring((obj.location.lon, obj.location.lat), ring), obj.id
+            cell = geo.community_cell(obj.community)
+            assert geo.point_in_cell((obj.location.lon, obj.location.lat), cell), obj.id
         # The district's own 36 cameras are what they were without the option.
         own = District(FeedConfig(data_dir=tmp_path / "own", backlog=0))
         try:

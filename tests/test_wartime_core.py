@@ -31,7 +31,7 @@ async def _core(cache: Path, **kw: Any) -> ConsoleCore:
 
 def _incident(**kw: Any) -> Incident:
     base = dict(id="INC-1", rev=1, type="slope_failure", level=3, status="active", title="碧岭边坡（Ⅲ级响应）",
-                reason="位移超限", location={"lon": 114.305, "lat": 22.716}, radius_m=800, street="biling",
+                reason="位移超限", location={"lon": 114.300, "lat": 22.680}, radius_m=800, street="biling",
                 plan_id="plan.slope_failure", started_at=T0, declared_by="区应急办")
     base.update(kw)
     return Incident(**base)

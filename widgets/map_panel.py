@@ -62,8 +62,9 @@ log = logging.getLogger(__name__)
 MAP_PAGE_DIR = Path(__file__).resolve().parent / "map_page"
 """Packaged assets of the map page; also the page's base URL."""
 
-DISTRICT_CENTRE = (22.735, 114.35)
-"""Where the map opens before the district boundary arrives (lat, lon)."""
+DISTRICT_CENTRE = (22.700, 114.352)
+"""Where the map opens before the district boundary arrives (lat, lon): the middle of the
+real outline; once the boundary layer is in, the map fits it."""
 
 _CST = timezone(timedelta(hours=8), "CST")
 _CLOSED_STATUSES = frozenset({"resolved", "closed"})

@@ -41,7 +41,7 @@ from console.tiles import (
 
 log = logging.getLogger(__name__)
 
-DISTRICT_BBOX = (114.28, 22.68, 114.43, 22.79)
+DISTRICT_BBOX = (114.26, 22.62, 114.445, 22.79)
 
 
 def _extent(feature: dict[str, Any]) -> tuple[float, float, float, float] | None:

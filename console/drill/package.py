@@ -230,11 +230,12 @@ def read_package(path: str | Path) -> DrillPackage:
 
 
 def district_bbox() -> tuple[float, float, float, float]:
+    """The district outline's extent with a small margin (lon/lat: west, south, east, north)."""
     from console import catalogue
 
-    pts = [(c.centre.lon, c.centre.lat) for _s, c in catalogue.communities()]
+    pts = catalogue.district().outline
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    return min(xs) - 0.02, min(ys) - 0.02, max(xs) + 0.02, max(ys) + 0.02
+    return min(xs) - 0.01, min(ys) - 0.01, max(xs) + 0.01, max(ys) + 0.01
 
 
 def pack_scenario(scenario_path: str | Path, out: str | Path, *, zooms: tuple[int, ...] | None = None,

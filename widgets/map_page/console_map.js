@@ -1002,7 +1002,12 @@
     function refreshTiles() {
         if (!state.tileLayer || !state.baseTiles) { return; }
         state.tileGen = (state.tileGen || 0) + 1;
-        state.tileLayer.setUrl(state.baseTiles.url + "?v=" + state.tileGen);
+        // Not setUrl's own redraw: Leaflet 1.9's redraw() takes the map's zoom unrounded,
+        // so at a fractional zoom (fitting the district) it asks for z = 12.25 tiles.
+        // Re-adding the layer resets it at the rounded zoom.
+        state.map.removeLayer(state.tileLayer);
+        state.tileLayer.setUrl(state.baseTiles.url + "?v=" + state.tileGen, true);
+        state.tileLayer.addTo(state.map);
     }
 
     function setMapMode(mode) {
