@@ -76,9 +76,9 @@ class Replica:
         self.topology = log_.topology
         self.rules = GatewayRules()
         self.rules.set_node(self.topology.street)
-        # Hub only: which node made each alert's current version, and settlements to store
+        # Hub only: which node made each alert's and task's current version, and settlements to store
         # (district.settle: one alert changed at the district and at a street while cut apart).
-        self.alert_origin: dict[str, str] = {}
+        self.version_origin: dict[str, str] = {}
         self._settle: asyncio.Queue[tuple[str, Any, Any, str]] = asyncio.Queue()
         self.hub = Hub()
         self.head = 0  # last stream sequence folded
@@ -152,9 +152,10 @@ class Replica:
                 payload = payload.model_copy(update=json.loads(secret))
             scope = env.get("scope") or {}
             if kind == "alert" and self.topology.street is None:
-                self._watch_divergence(ev, payload)
+                self._watch_divergence(ev, payload, self.rules.alerts.get(payload.id), payload.id, diverged)
             elif kind == "task" and self.topology.street is None:
-                self._watch_task_divergence(ev, payload)
+                self._watch_divergence(ev, payload, self.rules.tasks.get(payload.id), f"task:{payload.id}",
+                                       task_diverged)
             self.rules.apply([(ev.etype, payload, scope.get("street"), scope.get("community"), kind)])
         elif ev.etype == "indicator.values":
             try:
@@ -166,28 +167,14 @@ class Replica:
         elif ev.etype == "reading.batch":
             self.rules.counts["readings"] += 1
 
-    def _watch_divergence(self, ev: Event, incoming: Alert) -> None:
-        """At the hub: an alert version decided apart from the current one, at another node, is settled."""
+    def _watch_divergence(self, ev: Event, incoming: Any, current: Any, key_id: str,
+                          apart: Callable[[Any, Any], bool]) -> None:
+        """At the hub: a version of an alert or task decided apart (``apart``) from the current one,
+        at another node, is queued for settlement (``district.settle``)."""
         origin = ev.origin or self.topology.hub_domain
-        current = self.rules.alerts.get(incoming.id)
-        current_origin = self.alert_origin.get(incoming.id, origin)
-        self.alert_origin[incoming.id] = origin
-        if current is None or current_origin == origin or not diverged(current, incoming):
-            return
-        street_first = current_origin != self.topology.hub_domain
-        district, street = (incoming, current) if street_first else (current, incoming)
-        node = current_origin if street_first else origin
-        self.metrics["conflicts_seen"] = self.metrics.get("conflicts_seen", 0) + 1
-        self._settle.put_nowait((node, district, street, f"settle:{incoming.id}:{ev.seq}"))
-
-    def _watch_task_divergence(self, ev: Event, incoming: Task) -> None:
-        """At the hub: a task version from another node that does not move past the current one."""
-        origin = ev.origin or self.topology.hub_domain
-        key_id = f"task:{incoming.id}"
-        current = self.rules.tasks.get(incoming.id)
-        current_origin = self.alert_origin.get(key_id, origin)
-        self.alert_origin[key_id] = origin
-        if current is None or current_origin == origin or not task_diverged(current, incoming):
+        current_origin = self.version_origin.get(key_id, origin)
+        self.version_origin[key_id] = origin
+        if current is None or current_origin == origin or not apart(current, incoming):
             return
         street_first = current_origin != self.topology.hub_domain
         district, street = (incoming, current) if street_first else (current, incoming)
