@@ -46,6 +46,7 @@ log = logging.getLogger("gateway.grants")
 
 TOKENS = "pingshan-tokens"
 CLI_CONNECT_S = 10.0
+REVOKE_PASSES = 5
 _UNREACHABLE = (nats.errors.Error, asyncio.TimeoutError, APIError, OSError)
 
 
@@ -125,6 +126,17 @@ class JetStreamGrants:
         return grant
 
     async def revoke(self, kinds: Sequence[str], username: str | None = None) -> int:
+        """Void grants; repeated until a pass finds none left (a key listing taken while other
+        replicas write can miss a key; a revocation must not)."""
+        total = 0
+        for _ in range(REVOKE_PASSES):
+            n = await self._revoke_pass(kinds, username)
+            total += n
+            if n == 0:
+                break
+        return total
+
+    async def _revoke_pass(self, kinds: Sequence[str], username: str | None) -> int:
         kv = self._kv()
         n = 0
         try:
