@@ -261,20 +261,9 @@ class UserDirectory:
         malformed, or missing and ``missing_ok`` is false (an empty directory otherwise)."""
         directory = cls(path, streets=streets)
         where = f"用户文件 {path}"
-        try:
-            raw = Path(path).read_bytes()
-        except FileNotFoundError:
-            if missing_ok:
-                return directory
-            raise UsersFileError(f"{where}：文件不存在") from None
-        except OSError as exc:
-            raise UsersFileError(f"{where}：无法读取（{exc.strerror or exc}）") from None
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise UsersFileError(f"{where}：不是 UTF-8 编码") from None
-        except json.JSONDecodeError as exc:
-            raise UsersFileError(f"{where}：第 {exc.lineno} 行第 {exc.colno} 列 JSON 格式错误（{exc.msg}）") from None
+        data = read_json_file(Path(path), where, UsersFileError, missing_ok=missing_ok)
+        if data is MISSING:
+            return directory
         if not isinstance(data, dict):
             raise UsersFileError(f"{where}：顶层应为对象 {{\"version\": 1, \"users\": [...]}}")
         extra = sorted(set(data) - {"version", "users"})
@@ -402,6 +391,29 @@ class UserDirectory:
 
     def _put(self, user: User, password: PasswordHash) -> None:
         self._accounts[user.username] = _Account(user, password)
+
+
+MISSING = object()
+"""What :func:`read_json_file` answers for a file that is not there (when that is allowed)."""
+
+
+def read_json_file(path: Path, where: str, error: type[Exception], *, missing_ok: bool = False) -> Any:
+    """The JSON document of a settings file (users, sources), or :data:`MISSING` when it is missing and
+    ``missing_ok``; every other problem is ``error`` with a Chinese reason that starts with ``where``."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if missing_ok:
+            return MISSING
+        raise error(f"{where}：文件不存在") from None
+    except OSError as exc:
+        raise error(f"{where}：无法读取（{exc.strerror or exc}）") from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise error(f"{where}：不是 UTF-8 编码") from None
+    except json.JSONDecodeError as exc:
+        raise error(f"{where}：第 {exc.lineno} 行第 {exc.colno} 列 JSON 格式错误（{exc.msg}）") from None
 
 
 def write_secret_file(target: Path, text: str) -> None:

@@ -47,7 +47,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from console.models import Alert, AlertNote, GeoPoint, WarningLevel
 from district.catalogue import catalogue
-from district.identity import CliParser, UsageError, file_command, write_secret_file
+from district.identity import MISSING, CliParser, UsageError, file_command, read_json_file, write_secret_file
 from district.iot import near_cameras
 from district.limits import MAX_ID_CHARS, MAX_TEXT_CHARS
 
@@ -235,20 +235,9 @@ class SourceDirectory:
         assert self.path is not None
         where = f"接入源文件 {self.path}"
         self._stamp = self._stat()
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            if missing_ok:
-                return
-            raise SourcesFileError(f"{where}：文件不存在") from None
-        except OSError as exc:
-            raise SourcesFileError(f"{where}：无法读取（{exc.strerror or exc}）") from None
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise SourcesFileError(f"{where}：不是 UTF-8 编码") from None
-        except json.JSONDecodeError as exc:
-            raise SourcesFileError(f"{where}：第 {exc.lineno} 行第 {exc.colno} 列 JSON 格式错误（{exc.msg}）") from None
+        data = read_json_file(self.path, where, SourcesFileError, missing_ok=missing_ok)
+        if data is MISSING:
+            return
         if not isinstance(data, dict) or set(data) != {"version", "sources"}:
             raise SourcesFileError(f"{where}：顶层应为 {{\"version\": 1, \"sources\": {{...}}}}")
         if data["version"] != _FILE_VERSION:
