@@ -1,4 +1,4 @@
-"""Run every benchmark and print their tables (figures go into the README)."""
+"""Run every benchmark and print their tables (the figures are quoted in docs/performance.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Filter, search, urgency order and storm grouping of the alert queue, in the core.
 
 A ``QSortFilterProxyModel`` over 100,000 Python rows froze the UI for seconds
-(PITFALLS.md), and even a plain Python pass over 100,000 alerts costs hundreds of
+(docs/pitfalls.md), and even a plain Python pass over 100,000 alerts costs hundreds of
 milliseconds on the duty machine. So the facts a query looks at are kept in
 columns (numpy arrays, one slot per alert, updated only for the alerts that
 changed) and a query is a handful of vector operations: masks for the filters,

@@ -48,16 +48,39 @@ from pydantic import TypeAdapter
 
 from console.models import wire_models
 
-HEADLESS_COMMANDS: frozenset[str] = frozenset({"schema", "record", "replay", "audit", "cap", "tiles", "drill",
-                                              "layers"})
+SUBCOMMAND_HELP: dict[str, str] = {
+    "record": "无界面运行核心，把网关的消息录制为 JSONL · record a gateway's stream headless to JSONL",
+    "replay": "回放 JSONL 录制（校验并写入本地日志） · play a recording through ingest",
+    "schema": "导出接口约定：JSON Schema 与 OpenAPI · write the wire contract's JSON Schema and OpenAPI",
+    "audit": "audit verify：校验审计哈希链 · verify the hash-chained audit log",
+    "cap": "检查并汇总 CAP 1.2 预警文件 · check and summarise CAP 1.2 warning files",
+    "layers": "layers check：检查 GeoJSON 图层能否导入 · check GeoJSON layer files",
+    "tiles": "离线地图瓦片 prefetch/import/info/source · offline map tiles (MBTiles)",
+    "drill": "离线演练 run/validate/pack/cut · offline drills",
+}
+"""Each headless subcommand with its one-line help (Chinese · English), in the order ``--help`` lists them."""
+
+HEADLESS_COMMANDS: frozenset[str] = frozenset(SUBCOMMAND_HELP)
 """Subcommands ``widgets.app`` hands to :func:`main_headless`."""
+
+
+def subcommands_epilog() -> str:
+    """The list of subcommands that ``pingshan-console --help`` prints after the options."""
+    rows = dict(SUBCOMMAND_HELP)
+    rows["street-node"] = ("街道分中心节点（仅打包版；源码用 pingshan-gateway street-node） · "
+                           "a street sub-centre's node, packaged bundle only")
+    width = max(len(name) for name in rows)
+    lines = ["子命令 · subcommands (pingshan-console <子命令> --help):"]
+    lines += [f"  {name:<{width}}  {text}" for name, text in rows.items()]
+    return "\n".join(lines)
 
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 OPENAPI_TIMEOUT_S = 120.0
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="pingshan-console", description="坪山区城市运行指挥台 — 无界面命令")
+    p = argparse.ArgumentParser(prog="pingshan-console", description="坪山区城市运行指挥台 — 无界面命令",
+                                epilog=subcommands_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
     schema = sub.add_parser("schema", help="导出接口约定：JSON Schema 与 OpenAPI")
     schema.add_argument("--out", type=Path, required=True, help="输出目录")

@@ -7,7 +7,7 @@ starts with that one's whole timeline. Two versions that do not descend from eac
 were decided apart: the district (hub) and the street both acted on one alert from the
 same starting point.
 
-The rule (also in the README, docs/GATEWAY.md):
+The rule (also in docs/deploy.md and docs/GATEWAY.md):
 
 1. The version further along the closed loop wins (新建 < 已签收 < 已分拨 < 处置中 < 已办结 <
    已闭环): work done in the field is not undone by a desk that could not see it.

@@ -1,7 +1,7 @@
 """A real X session for tests that type: Xvfb, a window manager, and xdotool key events.
 
 Offscreen tests never see focus, default buttons, window-manager placement or real key
-events (PITFALLS.md). ``x_session`` starts Xvfb on a free display (``-displayfd``: the
+events (docs/pitfalls.md). ``x_session`` starts Xvfb on a free display (``-displayfd``: the
 server picks the number), openbox on it, and hands the test an :class:`XSession` whose
 ``env`` runs a child process on that display (the xcb platform, not offscreen) and whose
 ``key``/``type`` methods send real key events with xdotool.

@@ -1,4 +1,4 @@
-"""Regression for PITFALLS.md: PySide6 6.12.0 on Python 3.11 loses a reference to
+"""Regression for docs/pitfalls.md: PySide6 6.12.0 on Python 3.11 loses a reference to
 ``None`` every time C++ calls a Python virtual that returns ``None``.
 
 Item models return ``None`` for most roles, so a table repainting drives thousands
@@ -78,5 +78,5 @@ def test_none_refcount_survives_cpp_calls(qtbot) -> None:
     # references); the broken one loses one per None return.
     assert after >= before - 100, (
         f"None refcount fell from {before} to {after} over {model.none_returns} None returns: "
-        "this PySide6 build leaks None references (see PITFALLS.md; pin PySide6<6.12 on 3.11)"
+        "this PySide6 build leaks None references (see docs/pitfalls.md; pin PySide6<6.12 on 3.11)"
     )

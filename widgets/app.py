@@ -53,9 +53,13 @@ def _size(text: str) -> tuple[int, int]:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The GUI's command line."""
+    from console.cli import subcommands_epilog  # the headless subcommands main() dispatches
+
     p = argparse.ArgumentParser(
         prog="pingshan-console",
         description="坪山区城市运行指挥中心 · 值班台 (Pingshan command console)",
+        epilog=subcommands_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--backend", metavar="URL", action="append",
                    help="gateway base URL; repeat for the district's replicas, preferred first "

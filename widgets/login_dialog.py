@@ -3,7 +3,7 @@
 The dialog only collects the user name and password and shows the outcome; the
 login itself is the core's :class:`console.auth.AuthSession` (the view never talks
 to the network). It is opened with ``open()`` and awaited (:func:`ask_login`): no
-``exec()`` inside the asyncio loop (PITFALLS.md, qasync).
+``exec()`` inside the asyncio loop (docs/pitfalls.md, qasync).
 """
 
 from __future__ import annotations
