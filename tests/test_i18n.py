@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,9 +28,10 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def _tool(name: str) -> str:
-    path = BIN / name
-    if path.exists():
-        return str(path)
+    for folder in (BIN, Path(sys.executable).parent):  # this checkout's venv, else the running one's
+        path = folder / name
+        if path.exists():
+            return str(path)
     found = shutil.which(name)
     if not found:
         pytest.fail(f"{name} not found (PySide6 ships it in the venv)")

@@ -371,6 +371,18 @@
         <translation>Submitting…</translation>
     </message>
     <message>
+        <source>超时 {t}</source>
+        <translation>overdue {t}</translation>
+    </message>
+    <message>
+        <source>剩 {t}</source>
+        <translation>{t} left</translation>
+    </message>
+    <message>
+        <source>{d}天{h}时</source>
+        <translation>{d}d {h}h</translation>
+    </message>
+    <message>
         <source>报告人电话 {phone}</source>
         <translation>Reporter phone {phone}</translation>
     </message>
@@ -381,6 +393,10 @@
     <message>
         <source>被拒绝：{reason}</source>
         <translation>Refused: {reason}</translation>
+    </message>
+    <message>
+        <source>〔{n} 条〕{title}</source>
+        <translation>({n} alerts) {title}</translation>
     </message>
     <message>
         <source>全部时间</source>
