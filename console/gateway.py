@@ -28,6 +28,7 @@ import httpx
 from console.bulk import collector_paused
 from console.models import Command, LayerList, PlanList, Snapshot, SnapshotPage, TokenResponse
 from console.sse import DEFAULT_MAX_EVENT_BYTES, SseEvent, SseParser
+from console.texts import DisplayText, render, say, verbatim
 
 __all__ = [
     "GatewayClient",
@@ -56,21 +57,21 @@ the whole document is taken in one piece."""
 
 
 class GatewayError(Exception):
-    """A gateway call failed; ``reason`` is a short Chinese text for the status bar."""
+    """A gateway call failed; ``reason`` is a short Chinese text for the status bar, ``text``
+    the same as a code for the views to translate (a verbatim ``reason`` when there is none)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, reason: str | DisplayText) -> None:
+        self.text = reason if isinstance(reason, DisplayText) else verbatim(reason)
+        self.reason = render(self.text)
+        super().__init__(self.reason)
 
 
 class GatewayHttpError(GatewayError):
     """The gateway answered with an unexpected HTTP status."""
 
     def __init__(self, status: int, detail: str = "") -> None:
-        text = f"服务器返回 {status}"
-        if detail:
-            text += f"（{detail[:80]}）"
-        super().__init__(text)
+        super().__init__(say("http_status_detail", status=status, detail=detail[:80]) if detail
+                         else say("http_status", status=status))
         self.status = status
         self.detail = detail
 
@@ -82,7 +83,8 @@ class GatewayAuthError(GatewayHttpError):
 
     def __init__(self, status: int, detail: str = "") -> None:
         super().__init__(status, detail)
-        self.reason = detail or "需要重新登录"
+        self.text = verbatim(detail) if detail else say("login_again")
+        self.reason = render(self.text)
         self.args = (self.reason,)
 
 
@@ -94,19 +96,19 @@ class StreamStalled(GatewayError):
     """No byte (event or keep-alive comment) arrived within the watchdog period."""
 
 
-_VERIFY_TEXT = {
-    2: "找不到签发证书",
-    9: "证书尚未生效",
-    10: "证书已过期",
-    18: "证书为自签名，且不在受信任的 CA 中",
-    19: "证书链不是由所配置的 CA 签发",
-    20: "证书不是由所配置的 CA 签发",
-    21: "证书不是由所配置的 CA 签发",
-    23: "证书已被吊销",
-    62: "证书与网关地址不符",
-    64: "证书与网关地址不符",
+_VERIFY_CODES = {
+    2: "cert_issuer_missing",
+    9: "cert_not_yet_valid",
+    10: "cert_expired",
+    18: "cert_self_signed",
+    19: "cert_chain_foreign",
+    20: "cert_foreign",
+    21: "cert_foreign",
+    23: "cert_revoked",
+    62: "cert_host_mismatch",
+    64: "cert_host_mismatch",
 }
-"""OpenSSL verify codes the operator may meet, in plain Chinese (others keep OpenSSL's text)."""
+"""OpenSSL verify codes the operator may meet, as display-text codes (others keep OpenSSL's text)."""
 
 
 def _tls_cause(exc: BaseException) -> ssl.SSLError | None:
@@ -127,28 +129,34 @@ def is_tls_error(exc: BaseException) -> bool:
 
 
 def describe_error(exc: BaseException) -> str:
-    """A short Chinese description of a network failure, for ``ConnectionState.detail``."""
+    """A short Chinese description of a network failure (:func:`error_text` in the source language)."""
+    return render(error_text(exc))
+
+
+def error_text(exc: BaseException) -> DisplayText:
+    """What a network failure means for the operator, as a code for ``ConnectionState.detail_text``."""
     if isinstance(exc, GatewayError):
-        return exc.reason
+        return exc.text
     tls = _tls_cause(exc)
     if isinstance(tls, ssl.SSLCertVerificationError):
-        why = _VERIFY_TEXT.get(tls.verify_code) or tls.verify_message or tls.reason or str(tls)
-        return f"网关证书无法验证：{why}，请检查 CA 证书配置（--ca）"
+        code = _VERIFY_CODES.get(tls.verify_code)
+        why = say(code) if code else verbatim(tls.verify_message or tls.reason or str(tls))
+        return say("cert_unverified", why=why)
     if tls is not None:
-        return f"与网关建立加密连接失败：{tls.reason or type(tls).__name__}"
+        return say("tls_failed", why=tls.reason or type(tls).__name__)
     if isinstance(exc, httpx.ConnectTimeout):
-        return "连接网关超时"
+        return say("connect_timeout")
     if isinstance(exc, httpx.ConnectError):
-        return "无法连接网关"
+        return say("gateway_unreachable")
     if isinstance(exc, httpx.ReadTimeout):
-        return "网关响应超时"
+        return say("read_timeout")
     if isinstance(exc, httpx.TimeoutException):
-        return "网关请求超时"
+        return say("request_timeout")
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
-        return "连接被网关中断"
+        return say("cut_by_gateway")
     if isinstance(exc, httpx.HTTPError):
-        return f"网络错误（{type(exc).__name__}）"
-    return f"内部错误（{type(exc).__name__}: {str(exc)[:60]}）"
+        return say("network_error", kind=type(exc).__name__)
+    return say("internal_error", kind=type(exc).__name__, message=str(exc)[:60])
 
 
 def gateway_down(exc: BaseException) -> bool:
@@ -198,7 +206,7 @@ async def readiness(base_url: str, verify: Any = True, timeout_s: float = 5.0) -
         async with httpx.AsyncClient(verify=verify, timeout=timeout_s) as client:
             r = await client.get(base_url.rstrip("/") + "/readyz")
     except httpx.HTTPError as exc:
-        raise GatewayError(describe_error(exc)) from exc
+        raise GatewayError(error_text(exc)) from exc
     try:
         doc = r.json()
     except ValueError:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Coroutine
 
 from console.commands import Commands
-from console.gateway import GatewayClient, describe_error
+from console.gateway import GatewayClient, error_text
 from console.ingest import Ingest
 from console.models import LayerInfo, Notice, Plan, PlanList
 from console.outbox_sender import OutboxSender
@@ -27,6 +27,7 @@ from console.reports import ReportFolder
 from console.scope_filter import picture_for
 from console.source import LiveSource
 from console.stores import OperatingPicture
+from console.texts import DisplayText, detail_fields, render, say
 from offline_cache.blobs import BlobStore
 from offline_cache.db import open_cache
 from offline_cache.deadletters import DeadLetters
@@ -171,7 +172,7 @@ class ConsoleCore:
             self.restored = int(self.ingest.restore() or 0)
         except Exception:  # noqa: BLE001 - a bad cache must not keep the console from starting
             log.exception("restore from cache failed")
-            self._notice("本地缓存恢复失败，将从网关重新获取全量数据", "warning")
+            self._notice(say("cache_restore_failed"), "warning")
         try:
             self.commands.restore_pending()
         except Exception:  # noqa: BLE001
@@ -185,13 +186,13 @@ class ConsoleCore:
             self.exports.wartime = self.wartime  # the handover lists the shift's responses
         except Exception:  # noqa: BLE001 - peacetime work must go on without it
             log.exception("wartime state could not be rebuilt")
-            self._notice("战时指挥状态恢复失败", "warning")
+            self._notice(say("wartime_restore_failed"), "warning")
         self._update_counts(force=True)
         origin = self._stream_origin()
         self.picture.set_connection(
             state="connecting" if cfg.backend_url else "offline",
             backend=cfg.backend_url or "",
-            detail="正在连接网关…" if cfg.backend_url else "未配置网关，仅显示本地缓存",
+            **detail_fields(say("connecting") if cfg.backend_url else say("no_gateway")),
         )
         self.ready.set()
 
@@ -397,18 +398,21 @@ class ConsoleCore:
         if exc is None:
             return
         log.error("task %s failed", task.get_name(), exc_info=exc)
-        text = f"后台任务 {task.get_name()} 异常退出：{type(exc).__name__}: {str(exc)[:80]}"
+        message = say("task_failed", name=task.get_name(), error=f"{type(exc).__name__}: {str(exc)[:80]}")
+        text = render(message)
         self.task_errors.append(text)
         try:
-            self.picture.set_connection(detail=text)
+            self.picture.set_connection(**detail_fields(message))
         except Exception:  # noqa: BLE001
             log.exception("could not show the task failure")
-        self._notice(text, "critical")
+        self._notice(message, "critical")
 
-    def _notice(self, text: str, severity: str = "info") -> None:
+    def _notice(self, text: str | DisplayText, severity: str = "info") -> None:
+        """Tell the operator: a notice whose ``text`` is the source language, and the code
+        (when given one) kept beside it for the views to translate."""
         try:
-            notice = Notice(id=f"console-{time.time_ns()}", severity=severity, text=text)  # type: ignore[arg-type]
-            self.picture.notices.add(notice)
+            notice = Notice(id=f"console-{time.time_ns()}", severity=severity, text=render(text))  # type: ignore[arg-type]
+            self.picture.notices.add(notice, text if isinstance(text, DisplayText) else None)
         except Exception:  # noqa: BLE001
             log.exception("could not add a notice")
 
@@ -525,7 +529,7 @@ class ConsoleCore:
             raise
         except Exception as exc:  # noqa: BLE001 - retried at the next reconnect
             log.warning("fetching layers/plans failed: %s", exc)
-            self._notice(f"图层/预案获取失败：{describe_error(exc)}（将在重新连接后重试）", "warning")
+            self._notice(say("catalogues_failed", reason=error_text(exc)), "warning")
 
     def _publish_layers(self, layers: dict[str, dict[str, Any]]) -> None:
         # Mutate in place: views may hold a reference to core.layers.

@@ -19,7 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol, runtime_checkable
 
-from console.gateway import GatewayClient, describe_error, gateway_down
+from console.gateway import GatewayClient, error_text, gateway_down
+from console.texts import DisplayText, detail_fields, say
 from console.sse import SseEvent
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class LiveSource:
 
     async def run(self) -> None:
         """Connect, stream, reconnect — until cancelled; never raises anything else."""
-        self._set(state="connecting", detail="正在连接网关…", backend=self.gateway.base_url)
+        self._set(state="connecting", **detail_fields(say("connecting")), backend=self.gateway.base_url)
         while True:
             try:
                 await self._connect_once()
@@ -138,14 +139,14 @@ class LiveSource:
                     continue  # a normal reset: re-snapshot at once
                 # A reset right after a fresh snapshot means the gateway is confused:
                 # treat it as a failure so we do not hammer it.
-                await self._failed("网关反复要求重新同步")
+                await self._failed(say("gateway_resync_loop"))
             except Exception as exc:  # noqa: BLE001 - every failure becomes a state, never a crash
                 if not isinstance(exc, _StreamEnded):
                     log.info("live source: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
                 try:
-                    reason = describe_error(exc) if not isinstance(exc, _StreamEnded) else "网关关闭了事件流"
+                    reason = error_text(exc) if not isinstance(exc, _StreamEnded) else say("stream_closed")
                     if (isinstance(exc, _StreamEnded) or gateway_down(exc)) and self.gateway.fail_over(self._url):
-                        reason += f"，改连 {self.gateway.base_url}"
+                        reason = say("failover", reason=reason, url=self.gateway.base_url)
                     await self._failed(reason)
                 except asyncio.CancelledError:
                     raise
@@ -160,7 +161,7 @@ class LiveSource:
             self._set(backend=self.gateway.base_url)  # the outbox sender (or a login) moved on
         self._url = self.gateway.base_url
         if self.last_event_id is None:
-            self._set(detail="正在获取全量快照…")
+            self._set(**detail_fields(say("snapshot")))
             snapshot = await self.gateway.snapshot(self.scope)
             self.ingest.accept_snapshot(snapshot)
             self.last_event_id = snapshot.cursor
@@ -179,7 +180,7 @@ class LiveSource:
         self._opened_at = time.monotonic()
         self.connections += 1
         self.connected_once = True
-        self._set(state="live", detail="", attempt=0, backend=self._url)
+        self._set(state="live", detail="", detail_text=None, attempt=0, backend=self._url)
         for callback in list(self.on_live):
             try:
                 callback()
@@ -220,7 +221,7 @@ class LiveSource:
             self.last_event_id = event.id
         self._poison_id = None
 
-    async def _failed(self, reason: str) -> None:
+    async def _failed(self, reason: DisplayText) -> None:
         opened_at = self._opened_at
         if opened_at is not None and (self._events_this_connection > 0
                                       or time.monotonic() - opened_at >= self.healthy_after_s):
@@ -230,11 +231,11 @@ class LiveSource:
         delay = backoff_delay(self.attempt, base, self.max_delay_s, self._rng)
         self.attempt += 1
         if self.connected_once:
-            state, text = "reconnecting", f"连接中断：{reason}，{_seconds_text(delay)} 秒后重试"
+            state, text = "reconnecting", say("retry_after_cut", reason=reason, delay=_seconds_text(delay))
         else:
             # Never reached the gateway since start: the console works from its cache.
-            state, text = "offline", f"{reason}，{_seconds_text(delay)} 秒后重试"
-        self._set(state=state, detail=text, attempt=self.attempt)
+            state, text = "offline", say("retry", reason=reason, delay=_seconds_text(delay))
+        self._set(state=state, **detail_fields(text), attempt=self.attempt)
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), delay)  # wake() ends the wait early
@@ -296,8 +297,8 @@ class ReplaySource:
 
     async def run(self) -> None:
         """Play the whole recording; never raises except CancelledError."""
-        label = Path(self.recording).name if isinstance(self.recording, (str, Path)) else "日志"
-        self._set(state="replay", detail=f"回放：{label}", backend=str(self.recording))
+        label = Path(self.recording).name if isinstance(self.recording, (str, Path)) else say("replay_journal")
+        self._set(state="replay", **detail_fields(say("replay", label=label)), backend=str(self.recording))
         first_ts: float | None = None
         started = time.monotonic()
         try:
@@ -316,12 +317,12 @@ class ReplaySource:
                             await asyncio.sleep(wait)
                 if (self.played + self.skipped) % 500 == 0:
                     await asyncio.sleep(0)
-            self._set(state="replay", detail=f"回放结束：{self.played} 条，无效 {self.skipped} 条")
+            self._set(state="replay", **detail_fields(say("replay_done", played=self.played, skipped=self.skipped)))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001
             log.exception("replay failed")
-            self._set(state="replay", detail=f"回放中断：{type(exc).__name__}: {str(exc)[:80]}")
+            self._set(state="replay", **detail_fields(say("replay_failed", error=f"{type(exc).__name__}: {str(exc)[:80]}")))
         finally:
             self.finished.set()
 

@@ -30,6 +30,7 @@ from console.models import (
     Unit,
 )
 from console.nearby import PointGrid
+from console.texts import DisplayText
 
 
 class _Revisioned(Protocol):
@@ -371,14 +372,26 @@ class NoticeStore:
 
     def __init__(self, keep: int = 200) -> None:
         self._items: deque[Notice] = deque(maxlen=keep)
+        self._texts: dict[str, DisplayText] = {}
         self._changed: set[str] = set()
 
-    def add(self, notice: Notice) -> None:
-        """Keep a notice; one already held (same id, e.g. seen again after a resume) is ignored."""
+    def add(self, notice: Notice, text: DisplayText | None = None) -> None:
+        """Keep a notice; one already held (same id, e.g. seen again after a resume) is ignored.
+
+        ``text`` is the console's own notice as a code (console.texts), for the views to
+        translate; the gateway's notices carry only their text."""
         if any(n.id == notice.id for n in self._items):
             return
+        if len(self._items) == self._items.maxlen:
+            self._texts.pop(self._items[0].id, None)
         self._items.append(notice)
+        if text is not None:
+            self._texts[notice.id] = text
         self._changed.add(notice.id)
+
+    def text_of(self, notice: Notice) -> DisplayText | None:
+        """The console's code for a notice it raised itself; None for the gateway's."""
+        return self._texts.get(notice.id)
 
     def recent(self, n: int = 20) -> list[Notice]:
         """The ``n`` newest notices, oldest first (newest last)."""
@@ -400,6 +413,8 @@ class ConnectionState:
     state: str = "connecting"  # connecting | live | reconnecting | offline | replay | drill
     backend: str = ""
     detail: str = ""
+    # ``detail`` as a code for the views to translate (console.texts); None: show ``detail`` as is.
+    detail_text: DisplayText | None = None
     last_message_at: datetime | None = None
     data_as_of: datetime | None = None
     dead_letters: int = 0

@@ -11,10 +11,10 @@
 # Run from anywhere; pass --no-update to compile only (what tests/test_i18n.py checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=.venv/bin
+BIN=${BIN:-.venv/bin}  # another checkout's venv: BIN=/path/.venv/bin
 TS=resources/i18n/pingshan_en.ts
 QM=resources/i18n/pingshan_en.qm
-SOURCES=(widgets/*.py)
+SOURCES=(widgets/*.py console/texts.py)  # console/texts.py: the core's codes (QT_TRANSLATE_NOOP)
 
 if [ "${1:-}" != "--no-update" ]; then
   "$BIN/pyside6-lupdate" "${SOURCES[@]}" -source-language zh_CN -target-language en \

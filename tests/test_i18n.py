@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,15 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 TS = ROOT / "resources" / "i18n" / "pingshan_en.ts"
 QM = ROOT / "resources" / "i18n" / "pingshan_en.qm"
-SOURCES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "widgets").glob("*.py"))
+SOURCES = [*sorted(str(p.relative_to(ROOT)) for p in (ROOT / "widgets").glob("*.py")), "console/texts.py"]
+"""What scripts/build_translations.sh scans: the views, and the core's table of display-text codes."""
 
 pytestmark = pytest.mark.timeout(120)
 
 
 def _tool(name: str) -> str:
-    path = BIN / name
-    if path.exists():
-        return str(path)
+    for folder in (BIN, Path(sys.executable).parent):  # this checkout's venv, else the running one's
+        path = folder / name
+        if path.exists():
+            return str(path)
     found = shutil.which(name)
     if not found:
         pytest.fail(f"{name} not found (PySide6 ships it in the venv)")

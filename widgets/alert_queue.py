@@ -275,7 +275,8 @@ def due_text(seconds: float | None) -> str:
     """The countdown cell: ``剩 1:05`` (h:mm) or ``超时 0:12``."""
     if seconds is None:
         return ""
-    return (_t("超时 {t}") if seconds < 0 else _t("剩 {t}")).format(t=span_text(seconds))
+    return (QCoreApplication.translate("AlertQueuePanel", "超时 {t}") if seconds < 0
+            else QCoreApplication.translate("AlertQueuePanel", "剩 {t}")).format(t=span_text(seconds))
 
 
 def span_text(seconds: float) -> str:
@@ -283,7 +284,7 @@ def span_text(seconds: float) -> str:
     minutes = int(abs(seconds) // 60)
     hours = minutes // 60
     if hours >= 24:
-        return _t("{d}天{h}时").format(d=hours // 24, h=hours % 24)
+        return QCoreApplication.translate("AlertQueuePanel", "{d}天{h}时").format(d=hours // 24, h=hours % 24)
     return f"{hours}:{minutes % 60:02d}"
 
 
@@ -578,7 +579,7 @@ class AlertQueueModel(QAbstractTableModel):
         due_colour = {"overdue": OVERDUE_COLOUR, "amber": AMBER_COLOUR}.get(state)
         title = mask_text(alert.title)
         if kind == 1:
-            title = _t("〔{n} 条〕{title}").format(n=count, title=title)
+            title = QCoreApplication.translate("AlertQueuePanel", "〔{n} 条〕{title}").format(n=count, title=title)
         elif kind == 2:
             title = "　└ " + title
         texts = (

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from widgets.alert_queue import AlertQueuePanel
 from widgets.indicator_panel import IndicatorPanel
 from widgets.signals import disconnect_all
-from widgets.status_bar import CHINA_TZ, ConsoleStatusBar, clock_text
+from widgets.status_bar import CHINA_TZ, ConsoleStatusBar, clock_text, translated
 
 log = logging.getLogger(__name__)
 
@@ -393,7 +393,9 @@ class MainWindow(QMainWindow):
         recent = notices.recent(1) if notices is not None else []
         if recent:
             notice = recent[-1]
-            self.status.show_message(notice.text, error=notice.severity != "info", timeout_ms=30000)
+            code = notices.text_of(notice) if hasattr(notices, "text_of") else None
+            text = translated(code) if code is not None else notice.text
+            self.status.show_message(text, error=notice.severity != "info", timeout_ms=30000)
 
     def _on_alert_selected(self, alert_id: str) -> None:
         focus = getattr(self.map_panel, "focus_alert", None)

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from console.texts import DisplayText, render
 from widgets import theme
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,20 @@ STATE_NAMES: dict[str, str] = {
     "drill": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "演练")),
 }
 """Connection states in the operator's words."""
+
+def detail_text(conn: Any) -> str:
+    """The connection's detail in the UI's language: its code through the translator,
+    else the core's plain ``detail``."""
+    text = getattr(conn, "detail_text", None)
+    if isinstance(text, DisplayText):
+        return render(text, QCoreApplication.translate)
+    return str(getattr(conn, "detail", "") or "")
+
+
+def translated(text: DisplayText | str | None) -> str:
+    """A text from the core in the UI's language (a plain string is data, shown as is)."""
+    return render(text, QCoreApplication.translate)
+
 
 LIVE_AGE_LIMIT_S = 60.0
 """Past this a live feed's age is shown as a wall-clock time, not a delay."""
@@ -118,7 +133,10 @@ class ConsoleStatusBar(QStatusBar):
 
         backend = getattr(conn, "backend", "") or ""
         host = urlparse(backend).netloc or backend
-        self._backend_label.setText(self.tr("后端 {host}").format(host=host) if host else self.tr("后端 未配置"))
+        if state == "drill":
+            self._backend_label.setText(self.tr("后端 演练"))  # no network: the drill feeds the picture
+        else:
+            self._backend_label.setText(self.tr("后端 {host}").format(host=host) if host else self.tr("后端 未配置"))
         self._backend_label.setToolTip(backend)
 
         self._age_label.setText(self.age_text(conn))
@@ -143,7 +161,7 @@ class ConsoleStatusBar(QStatusBar):
             self._link_label.setToolTip(self.tr("本街道分中心节点与区中心的链路正常"))
         self._set_flag(self._link_label, "alert", link == "cut")
 
-        detail = getattr(conn, "detail", "") or ""
+        detail = detail_text(conn)
         attempt = int(getattr(conn, "attempt", 0) or 0)
         if state == "reconnecting" and attempt:
             detail = self.tr("{detail}（第 {n} 次重试）").format(detail=detail, n=attempt)

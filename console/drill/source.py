@@ -19,6 +19,7 @@ from console.drill.clock import VirtualClock
 from console.drill.engine import DrillEngine, response_command
 from console.drill.scenario import Response
 from console.models import CommandAccepted, CommandRefused
+from console.texts import detail_fields, say
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +113,11 @@ class DrillSource:
     def _set_status(self) -> None:
         e = self.engine
         minutes, seconds = divmod(int(e.now_s), 60)
-        state = "已结束" if e.finished else ("已暂停" if self.clock.paused else f"{self.clock.speed:g}×")
-        self._set(state="drill", backend="演练", detail=(
-            f"演练：{e.scenario.title}  {minutes:02d}:{seconds:02d} / {int(e.duration // 60)} 分钟  {state}"))
+        state = say("drill_finished") if e.finished else (
+            say("drill_paused") if self.clock.paused else f"{self.clock.speed:g}×")
+        self._set(state="drill", backend="演练", **detail_fields(say(
+            "drill_status", title=e.scenario.title, clock=f"{minutes:02d}:{seconds:02d}",
+            minutes=int(e.duration // 60), state=state)))
 
     # ------------------------------------------------------------------ loop
 
@@ -163,7 +166,7 @@ class DrillSource:
             raise
         except Exception as exc:  # noqa: BLE001 - a drill failure is shown, never a crash
             log.exception("drill source failed")
-            self._set(state="drill", detail=f"演练中断：{type(exc).__name__}: {str(exc)[:80]}")
+            self._set(state="drill", **detail_fields(say("drill_failed", error=f"{type(exc).__name__}: {str(exc)[:80]}")))
             self._finish()
 
     def _finish(self) -> None:

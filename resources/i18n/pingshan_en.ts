@@ -371,6 +371,18 @@
         <translation>Submitting…</translation>
     </message>
     <message>
+        <source>超时 {t}</source>
+        <translation>overdue {t}</translation>
+    </message>
+    <message>
+        <source>剩 {t}</source>
+        <translation>{t} left</translation>
+    </message>
+    <message>
+        <source>{d}天{h}时</source>
+        <translation>{d}d {h}h</translation>
+    </message>
+    <message>
         <source>报告人电话 {phone}</source>
         <translation>Reporter phone {phone}</translation>
     </message>
@@ -381,6 +393,10 @@
     <message>
         <source>被拒绝：{reason}</source>
         <translation>Refused: {reason}</translation>
+    </message>
+    <message>
+        <source>〔{n} 条〕{title}</source>
+        <translation>({n} alerts) {title}</translation>
     </message>
     <message>
         <source>全部时间</source>
@@ -971,7 +987,7 @@ State: {state}{ptz}</translation>
     </message>
     <message>
         <source>本街道的告警、处置与指令照常进行；需区中心的操作会被拒绝并说明原因。连接恢复后，断开期间的处置记录自动同步到区中心。</source>
-        <translation>The street's alerts, handling and orders go on as usual; actions that need the district centre are refused with the reason. When the link is back, what was done meanwhile is synchronised to the district centre.</translation>
+        <translation>The street&apos;s alerts, handling and orders go on as usual; actions that need the district centre are refused with the reason. When the link is back, what was done meanwhile is synchronised to the district centre.</translation>
     </message>
     <message>
         <source>区中心 已连接</source>
@@ -1010,6 +1026,10 @@ State: {state}{ptz}</translation>
         <translation>Connection state</translation>
     </message>
     <message>
+        <source>后端 演练</source>
+        <translation>Backend: drill</translation>
+    </message>
+    <message>
         <source>后端 {host}</source>
         <translation>Backend {host}</translation>
     </message>
@@ -1040,6 +1060,181 @@ State: {state}{ptz}</translation>
     <message>
         <source>数据截至 {t}</source>
         <translation>Data as of {t}</translation>
+    </message>
+</context>
+<context>
+    <name>ConsoleText</name>
+    <message>
+        <source>正在连接网关…</source>
+        <translation>Connecting to the gateway…</translation>
+    </message>
+    <message>
+        <source>未配置网关，仅显示本地缓存</source>
+        <translation>No gateway configured; showing the local cache only</translation>
+    </message>
+    <message>
+        <source>正在获取全量快照…</source>
+        <translation>Fetching the full snapshot…</translation>
+    </message>
+    <message>
+        <source>{reason}，{delay} 秒后重试</source>
+        <translation>{reason}; retrying in {delay} s</translation>
+    </message>
+    <message>
+        <source>连接中断：{reason}，{delay} 秒后重试</source>
+        <translation>Connection lost: {reason}; retrying in {delay} s</translation>
+    </message>
+    <message>
+        <source>{reason}，改连 {url}</source>
+        <translation>{reason}; switching to {url}</translation>
+    </message>
+    <message>
+        <source>回放：{label}</source>
+        <translation>Replay: {label}</translation>
+    </message>
+    <message>
+        <source>日志</source>
+        <translation>journal</translation>
+    </message>
+    <message>
+        <source>回放结束：{played} 条，无效 {skipped} 条</source>
+        <translation>Replay finished: {played} messages, {skipped} invalid</translation>
+    </message>
+    <message>
+        <source>回放中断：{error}</source>
+        <translation>Replay stopped: {error}</translation>
+    </message>
+    <message>
+        <source>演练：{title}  {clock} / {minutes} 分钟  {state}</source>
+        <translation>Drill: {title}  {clock} / {minutes} min  {state}</translation>
+    </message>
+    <message>
+        <source>已结束</source>
+        <translation>Finished</translation>
+    </message>
+    <message>
+        <source>已暂停</source>
+        <translation>Paused</translation>
+    </message>
+    <message>
+        <source>演练中断：{error}</source>
+        <translation>Drill stopped: {error}</translation>
+    </message>
+    <message>
+        <source>后台任务 {name} 异常退出：{error}</source>
+        <translation>Background task {name} failed: {error}</translation>
+    </message>
+    <message>
+        <source>网关反复要求重新同步</source>
+        <translation>The gateway keeps asking for a resync</translation>
+    </message>
+    <message>
+        <source>网关关闭了事件流</source>
+        <translation>The gateway closed the event stream</translation>
+    </message>
+    <message>
+        <source>网关证书无法验证：{why}，请检查 CA 证书配置（--ca）</source>
+        <translation>The gateway&apos;s certificate cannot be verified: {why}; check the CA certificate setting (--ca)</translation>
+    </message>
+    <message>
+        <source>与网关建立加密连接失败：{why}</source>
+        <translation>Could not set up an encrypted connection to the gateway: {why}</translation>
+    </message>
+    <message>
+        <source>连接网关超时</source>
+        <translation>Connecting to the gateway timed out</translation>
+    </message>
+    <message>
+        <source>无法连接网关</source>
+        <translation>Cannot reach the gateway</translation>
+    </message>
+    <message>
+        <source>网关响应超时</source>
+        <translation>The gateway did not respond in time</translation>
+    </message>
+    <message>
+        <source>网关请求超时</source>
+        <translation>Gateway request timed out</translation>
+    </message>
+    <message>
+        <source>连接被网关中断</source>
+        <translation>The gateway cut the connection</translation>
+    </message>
+    <message>
+        <source>网络错误（{kind}）</source>
+        <translation>Network error ({kind})</translation>
+    </message>
+    <message>
+        <source>内部错误（{kind}: {message}）</source>
+        <translation>Internal error ({kind}: {message})</translation>
+    </message>
+    <message>
+        <source>服务器返回 {status}</source>
+        <translation>Server returned {status}</translation>
+    </message>
+    <message>
+        <source>服务器返回 {status}（{detail}）</source>
+        <translation>Server returned {status} ({detail})</translation>
+    </message>
+    <message>
+        <source>需要重新登录</source>
+        <translation>Please log in again</translation>
+    </message>
+    <message>
+        <source>找不到签发证书</source>
+        <translation>the issuing certificate cannot be found</translation>
+    </message>
+    <message>
+        <source>证书尚未生效</source>
+        <translation>the certificate is not valid yet</translation>
+    </message>
+    <message>
+        <source>证书已过期</source>
+        <translation>the certificate has expired</translation>
+    </message>
+    <message>
+        <source>证书为自签名，且不在受信任的 CA 中</source>
+        <translation>the certificate is self-signed and not among the trusted CAs</translation>
+    </message>
+    <message>
+        <source>证书链不是由所配置的 CA 签发</source>
+        <translation>the certificate chain was not issued by the configured CA</translation>
+    </message>
+    <message>
+        <source>证书不是由所配置的 CA 签发</source>
+        <translation>the certificate was not issued by the configured CA</translation>
+    </message>
+    <message>
+        <source>证书已被吊销</source>
+        <translation>the certificate has been revoked</translation>
+    </message>
+    <message>
+        <source>证书与网关地址不符</source>
+        <translation>the certificate does not match the gateway&apos;s address</translation>
+    </message>
+    <message>
+        <source>本地缓存恢复失败，将从网关重新获取全量数据</source>
+        <translation>Restoring the local cache failed; the full data will be fetched from the gateway again</translation>
+    </message>
+    <message>
+        <source>战时指挥状态恢复失败</source>
+        <translation>Wartime command state could not be restored</translation>
+    </message>
+    <message>
+        <source>图层/预案获取失败：{reason}（将在重新连接后重试）</source>
+        <translation>Fetching layers/plans failed: {reason} (retried after reconnecting)</translation>
+    </message>
+    <message>
+        <source>本地日志曾因磁盘问题丢弃 {n} 条消息（画面不受影响）</source>
+        <translation>The local journal dropped {n} messages because of a disk problem (the picture is unaffected)</translation>
+    </message>
+    <message>
+        <source>本地快照未能更新：{error}</source>
+        <translation>The local snapshot could not be updated: {error}</translation>
+    </message>
+    <message>
+        <source>快照未能保存：{error}</source>
+        <translation>The snapshot could not be saved: {error}</translation>
     </message>
 </context>
 <context>

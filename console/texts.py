@@ -1,0 +1,140 @@
+"""What the core tells the operator, as a code plus parameters.
+
+The core never formats display text for a view to show as is: it hands over a
+:class:`DisplayText` (``code`` and ``params``), and the view renders it through
+its translator (``render(text, QCoreApplication.translate)``), so ``--lang en``
+reaches connection details and notices too. Where the core also keeps a plain
+string (``ConnectionState.detail``, a ``Notice.text``, logs, tests), it is the
+same table rendered in the source language by :func:`render`.
+
+``TEXTS`` is the one table of source-language (Chinese) templates. Its entries
+are marked with ``QT_TRANSLATE_NOOP`` so that ``scripts/build_translations.sh``
+(pyside6-lupdate) collects them into the English catalogue under the context
+``ConsoleText``; the marker here is a plain function, so the core stays Qt-free.
+
+Parameters that are themselves a :class:`DisplayText` are rendered (and
+translated) recursively; strings and numbers are data (a host, a camera name,
+a server's own reason, an exception's text) and are inserted verbatim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+CONTEXT = "ConsoleText"
+"""The translation context of every template below."""
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name lupdate looks for
+    """Mark ``text`` for the catalogue; returns it unchanged (Qt's marker, without Qt)."""
+    return text
+
+
+TEXTS: dict[str, str] = {
+    # ---- connection details (ConnectionState.detail)
+    "connecting": QT_TRANSLATE_NOOP("ConsoleText", "正在连接网关…"),
+    "no_gateway": QT_TRANSLATE_NOOP("ConsoleText", "未配置网关，仅显示本地缓存"),
+    "snapshot": QT_TRANSLATE_NOOP("ConsoleText", "正在获取全量快照…"),
+    "retry": QT_TRANSLATE_NOOP("ConsoleText", "{reason}，{delay} 秒后重试"),
+    "retry_after_cut": QT_TRANSLATE_NOOP("ConsoleText", "连接中断：{reason}，{delay} 秒后重试"),
+    "failover": QT_TRANSLATE_NOOP("ConsoleText", "{reason}，改连 {url}"),
+    "replay": QT_TRANSLATE_NOOP("ConsoleText", "回放：{label}"),
+    "replay_journal": QT_TRANSLATE_NOOP("ConsoleText", "日志"),
+    "replay_done": QT_TRANSLATE_NOOP("ConsoleText", "回放结束：{played} 条，无效 {skipped} 条"),
+    "replay_failed": QT_TRANSLATE_NOOP("ConsoleText", "回放中断：{error}"),
+    "drill_status": QT_TRANSLATE_NOOP("ConsoleText", "演练：{title}  {clock} / {minutes} 分钟  {state}"),
+    "drill_finished": QT_TRANSLATE_NOOP("ConsoleText", "已结束"),
+    "drill_paused": QT_TRANSLATE_NOOP("ConsoleText", "已暂停"),
+    "drill_failed": QT_TRANSLATE_NOOP("ConsoleText", "演练中断：{error}"),
+    "task_failed": QT_TRANSLATE_NOOP("ConsoleText", "后台任务 {name} 异常退出：{error}"),
+    # ---- why a connection failed (the {reason} above)
+    "gateway_resync_loop": QT_TRANSLATE_NOOP("ConsoleText", "网关反复要求重新同步"),
+    "stream_closed": QT_TRANSLATE_NOOP("ConsoleText", "网关关闭了事件流"),
+    "cert_unverified": QT_TRANSLATE_NOOP("ConsoleText", "网关证书无法验证：{why}，请检查 CA 证书配置（--ca）"),
+    "tls_failed": QT_TRANSLATE_NOOP("ConsoleText", "与网关建立加密连接失败：{why}"),
+    "connect_timeout": QT_TRANSLATE_NOOP("ConsoleText", "连接网关超时"),
+    "gateway_unreachable": QT_TRANSLATE_NOOP("ConsoleText", "无法连接网关"),
+    "read_timeout": QT_TRANSLATE_NOOP("ConsoleText", "网关响应超时"),
+    "request_timeout": QT_TRANSLATE_NOOP("ConsoleText", "网关请求超时"),
+    "cut_by_gateway": QT_TRANSLATE_NOOP("ConsoleText", "连接被网关中断"),
+    "network_error": QT_TRANSLATE_NOOP("ConsoleText", "网络错误（{kind}）"),
+    "internal_error": QT_TRANSLATE_NOOP("ConsoleText", "内部错误（{kind}: {message}）"),
+    "http_status": QT_TRANSLATE_NOOP("ConsoleText", "服务器返回 {status}"),
+    "http_status_detail": QT_TRANSLATE_NOOP("ConsoleText", "服务器返回 {status}（{detail}）"),
+    "login_again": QT_TRANSLATE_NOOP("ConsoleText", "需要重新登录"),
+    # OpenSSL verify codes the operator may meet (the {why} of cert_unverified)
+    "cert_issuer_missing": QT_TRANSLATE_NOOP("ConsoleText", "找不到签发证书"),
+    "cert_not_yet_valid": QT_TRANSLATE_NOOP("ConsoleText", "证书尚未生效"),
+    "cert_expired": QT_TRANSLATE_NOOP("ConsoleText", "证书已过期"),
+    "cert_self_signed": QT_TRANSLATE_NOOP("ConsoleText", "证书为自签名，且不在受信任的 CA 中"),
+    "cert_chain_foreign": QT_TRANSLATE_NOOP("ConsoleText", "证书链不是由所配置的 CA 签发"),
+    "cert_foreign": QT_TRANSLATE_NOOP("ConsoleText", "证书不是由所配置的 CA 签发"),
+    "cert_revoked": QT_TRANSLATE_NOOP("ConsoleText", "证书已被吊销"),
+    "cert_host_mismatch": QT_TRANSLATE_NOOP("ConsoleText", "证书与网关地址不符"),
+    # ---- console notices (NoticeStore)
+    "cache_restore_failed": QT_TRANSLATE_NOOP("ConsoleText", "本地缓存恢复失败，将从网关重新获取全量数据"),
+    "wartime_restore_failed": QT_TRANSLATE_NOOP("ConsoleText", "战时指挥状态恢复失败"),
+    "catalogues_failed": QT_TRANSLATE_NOOP("ConsoleText", "图层/预案获取失败：{reason}（将在重新连接后重试）"),
+    # ---- journal warnings (ConnectionState.journal_warning)
+    "journal_dropped": QT_TRANSLATE_NOOP("ConsoleText", "本地日志曾因磁盘问题丢弃 {n} 条消息（画面不受影响）"),
+    "snapshot_update_failed": QT_TRANSLATE_NOOP("ConsoleText", "本地快照未能更新：{error}"),
+    "snapshot_save_failed": QT_TRANSLATE_NOOP("ConsoleText", "快照未能保存：{error}"),
+}
+"""Every code the core hands a view, with its source-language (Chinese) template."""
+
+VERBATIM = "verbatim"
+"""The code of a text that is data already (a server's own reason): ``params['text']`` as is."""
+
+
+@dataclass(frozen=True)
+class DisplayText:
+    """A code from :data:`TEXTS` and the values its template names."""
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return render(self)
+
+
+def say(code: str, **params: Any) -> DisplayText:
+    """``DisplayText(code, params)``; an unknown code is a programming error."""
+    if code != VERBATIM and code not in TEXTS:
+        raise KeyError(f"no display text {code!r}")
+    return DisplayText(code, dict(params))
+
+
+def verbatim(text: str) -> DisplayText:
+    """A text that is data (shown as is in every language)."""
+    return DisplayText(VERBATIM, {"text": text})
+
+
+Translate = Callable[[str, str], str]
+
+
+def _source(_context: str, text: str) -> str:
+    return text
+
+
+def render(text: DisplayText | str | None, translate: Translate = _source) -> str:
+    """The text in the source language, or through ``translate(context, source)`` (a view
+    passes ``QCoreApplication.translate``). A plain string is returned as is."""
+    if text is None:
+        return ""
+    if not isinstance(text, DisplayText):
+        return str(text)
+    if text.code == VERBATIM:
+        return str(text.params.get("text", ""))
+    template = translate(CONTEXT, TEXTS[text.code])
+    values = {k: render(v, translate) if isinstance(v, DisplayText) else v for k, v in text.params.items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation naming a wrong field: show the source
+        return TEXTS[text.code].format(**values)
+
+
+def detail_fields(text: DisplayText) -> dict[str, Any]:
+    """``ConnectionState`` fields for a detail: the code for the views, the source text for the rest."""
+    return {"detail": render(text), "detail_text": text}
