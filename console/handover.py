@@ -22,8 +22,8 @@ from console.masking import mask_phone, mask_text
 from console.reports import ReportFolder
 from console.workflow import ACTION_NAMES, OPEN_STATUSES, Limits, due_state, format_left
 from district.alerts import LEVEL_ZH, STATUS_ZH
+from district.vocabulary import DISTRICT_TZ
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 SOURCE_ZH = {"hotline_12345": "12345热线", "app_pingshan": "i坪山App", "grid_patrol": "网格巡查",
              "iot_threshold": "物联感知", "video_ai": "视频AI", "early_warning": "预警发布"}
@@ -34,9 +34,8 @@ CSV_COLUMNS = ("编号", "级别", "状态", "时限", "来源", "类别", "街�
 Names = Callable[[str, str], str]
 
 
-
 def _time(dt: datetime | None) -> str:
-    return dt.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
+    return dt.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
 
 
 def queue_csv(alerts: Iterable[Any], names: Names, limits: Limits, now: datetime | None = None) -> str:

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from console.alert_query import AlertFilter, AlertQuery, QueryResult
 from console.workflow import ACTIONS, Limits, due_state
 from district.alerts import OPEN_STATUSES
+from district.vocabulary import DISTRICT_TZ
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -79,7 +80,6 @@ from widgets import theme
 
 log = logging.getLogger(__name__)
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 CONTEXT = "AlertQueuePanel"
 
@@ -289,8 +289,8 @@ def span_text(seconds: float) -> str:
 
 def time_text(created: datetime, now: datetime) -> str:
     """``HH:MM:SS`` for today (Beijing time), ``MM-DD HH:MM`` for earlier days."""
-    local = created.astimezone(CHINA_TZ)
-    if local.date() == now.astimezone(CHINA_TZ).date():
+    local = created.astimezone(DISTRICT_TZ)
+    if local.date() == now.astimezone(DISTRICT_TZ).date():
         return local.strftime("%H:%M:%S")
     return local.strftime("%m-%d %H:%M")
 
@@ -535,7 +535,7 @@ class AlertQueueModel(QAbstractTableModel):
             return None
         from console.masking import mask_phone, mask_text
 
-        created = alert.created_at.astimezone(CHINA_TZ)
+        created = alert.created_at.astimezone(DISTRICT_TZ)
         tip = [mask_text(alert.title), created.strftime("%Y-%m-%d %H:%M:%S +08:00")]
         if alert.description:
             tip.append(mask_text(alert.description))

@@ -25,7 +25,6 @@ import itertools
 import json
 import logging
 import time
-from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -55,6 +54,7 @@ from PySide6.QtWidgets import (
 from console.nearby import RINGS_M, nearby
 from console.video_wall_model import CAMERA_MIME
 from console.tiles import transform_geojson, wgs84_to_gcj02
+from district.vocabulary import DISTRICT_TZ
 from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,6 @@ DISTRICT_CENTRE = (22.700, 114.352)
 """Where the map opens before the district boundary arrives (lat, lon): the middle of the
 real outline; once the boundary layer is in, the map fits it."""
 
-_CST = timezone(timedelta(hours=8), "CST")
 _CLOSED_STATUSES = frozenset({"resolved", "closed"})
 
 STREET_NAMES = {
@@ -160,7 +159,7 @@ def alert_marker(alert: Any) -> dict[str, Any] | None:
         "level": alert.level,
         "status": alert.status,
         "title": alert.title,
-        "time": alert.created_at.astimezone(_CST).strftime("%m-%d %H:%M:%S"),
+        "time": alert.created_at.astimezone(DISTRICT_TZ).strftime("%m-%d %H:%M:%S"),
         "place": place,
     }
 
@@ -203,7 +202,6 @@ def incident_marker(incident: Any) -> dict[str, Any] | None:
         "title": incident.title,
         "level": int(incident.level),
     }
-
 
 
 _panel_keys = itertools.count(1)
