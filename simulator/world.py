@@ -639,6 +639,7 @@ class District(Arbiter):
         }
 
 
+
 CAMERA_KIND_WEIGHTS = {"road": 40, "river": 10, "slope": 8, "park": 12, "forest_fire": 10, "public_building": 20}
 CAMERA_SIDES = ("东北角", "东南角", "西北角", "西南角", "北侧", "南侧", "东侧", "西侧")
 

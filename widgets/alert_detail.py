@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 
 import logging
-import math
 from datetime import datetime, timezone
 from typing import Any
 
@@ -37,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from console.masking import mask_phone, mask_text
 from console.workflow import ACTION_NAMES, ACTIONS, Limits, allowed, due_state, missing_argument, units_for
-from district.vocabulary import DISTRICT_TZ
+from district.vocabulary import DISTRICT_TZ, haversine_m
 from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
@@ -88,11 +87,8 @@ MIN_ACTION_COLUMNS = 3
 
 
 def _metres(a: Any, b: Any) -> float:
-    """Distance in metres between two GeoPoints (equirectangular; fine within a district)."""
-    k = 111_320.0
-    dx = (a.lon - b.lon) * k * math.cos(math.radians((a.lat + b.lat) / 2))
-    dy = (a.lat - b.lat) * k
-    return math.hypot(dx, dy)
+    """Distance in metres between two GeoPoints (the district's haversine)."""
+    return haversine_m(a.lon, a.lat, b.lon, b.lat)
 
 
 class LocationSketch(QWidget):
