@@ -16,7 +16,7 @@ import base64
 import html
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,10 @@ from console.wartime import (
     Metrics,
     Wartime,
 )
+from district.vocabulary import DISTRICT_TZ
 
 log = logging.getLogger(__name__)
 
-CST = timezone(timedelta(hours=8))
 FONTS_DIR = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 
 
@@ -110,7 +110,7 @@ class Report:
 def _t(ts: datetime | None, with_date: bool = False) -> str:
     if ts is None:
         return "—"
-    return ts.astimezone(CST).strftime("%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+    return ts.astimezone(DISTRICT_TZ).strftime("%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
 
 
 def build_report(war: Wartime, incident_id: str, map_png: bytes | None = None) -> Report:

@@ -23,6 +23,7 @@ a group can be expanded to show its members. Nothing is hidden without trace:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,13 +33,14 @@ import numpy as np
 import numpy.typing as npt
 
 from console import pinyin
-from console.models import LEVEL_RANK
 from console.workflow import OPEN_STATUSES, Limits
+from district.vocabulary import CLOSED_STATUSES, LEVEL_RANK
+
+log = logging.getLogger(__name__)
 
 GROUP_WINDOW_S = 600.0
 """Alerts of one storm key created within the same 10 minutes form one group."""
 
-_DONE = frozenset({"resolved", "closed"})
 _SEP = "\x00"
 
 
@@ -189,7 +191,7 @@ class AlertQuery:
         self._alive[slot] = True
         self._rev[slot] = a.rev
         self._level[slot] = LEVEL_RANK.get(a.level, 9)
-        self._done[slot] = a.status in _DONE
+        self._done[slot] = a.status in CLOSED_STATUSES
         self._col["source"][slot] = codes["source"].of(a.source)
         self._col["category"][slot] = codes["category"].of(a.category)
         self._col["street"][slot] = codes["street"].of(a.street or "")
@@ -375,23 +377,62 @@ class AlertQuery:
         return result.members.get(code, [])
 
 
-def names_from_catalogue(units: Mapping[str, Any] | None = None) -> Callable[[str, str], str]:
+class PlaceNames:
+    """Names of categories, streets, communities and units from the bundled catalogue
+    (``console.catalogue``) and, for units, the feed's directory first.
+
+    Called as ``names(kind, id)`` (kind: category, street, community, unit), the lookup
+    :class:`AlertQuery`, the search text and the duty exports take. Unknown ids fall
+    back to the id itself, so a gateway ahead of the bundled catalogue still shows
+    something meaningful; a broken catalogue leaves ids rather than stopping the queue.
+    """
+
+    def __init__(self, units: Mapping[str, Any] | None = None, *, english: bool = False) -> None:
+        # The catalogue carries both languages (units have one name).
+        self.categories: dict[str, str] = {}
+        self.streets: dict[str, str] = {}
+        self.communities: dict[str, str] = {}
+        self.units: dict[str, str] = {}
+        self._directory = units
+        try:
+            from console import catalogue
+
+            def named(item: Any) -> str:
+                return str((item.name_en if english else item.name_zh) or item.id)
+
+            for cat in catalogue.categories():
+                self.categories[cat.id] = named(cat)
+            for street in catalogue.streets():
+                self.streets[street.id] = named(street)
+                for comm in street.communities:
+                    self.communities[comm.id] = named(comm)
+            self.units = {u.id: u.name for u in catalogue.units()}
+        except Exception:  # the catalogue is static data; a broken one must not stop the queue
+            log.exception("catalogue names unavailable; showing ids")
+
+    def category(self, cid: str | None) -> str:
+        return self.categories.get(cid or "", cid or "")
+
+    def street(self, sid: str | None) -> str:
+        return self.streets.get(sid or "", sid or "")
+
+    def community(self, cid: str | None) -> str:
+        return self.communities.get(cid or "", cid or "")
+
+    def unit(self, uid: str | None) -> str:
+        if self._directory and uid in self._directory:
+            return str(getattr(self._directory[uid], "name", uid))
+        return self.units.get(uid or "", uid or "")
+
+    def lookup(self, kind: str, ident: str) -> str:
+        """``names(kind, id)``; an unknown kind answers the id."""
+        by_kind = {"category": self.category, "street": self.street, "community": self.community,
+                   "unit": self.unit}
+        return by_kind[kind](ident) if kind in by_kind else ident
+
+    __call__ = lookup
+
+
+def names_from_catalogue(units: Mapping[str, Any] | None = None) -> PlaceNames:
     """A ``names`` function over the bundled catalogue (and the feed's unit directory)."""
-    from console import catalogue
-
-    table: dict[tuple[str, str], str] = {}
-    for cat in catalogue.categories():
-        table[("category", cat.id)] = cat.name_zh
-    for street in catalogue.streets():
-        table[("street", street.id)] = street.name_zh
-        for comm in street.communities:
-            table[("community", comm.id)] = comm.name_zh
-    for unit in catalogue.units():
-        table[("unit", unit.id)] = unit.name
-
-    def name(kind: str, ident: str) -> str:
-        if kind == "unit" and units and ident in units:
-            return str(getattr(units[ident], "name", ident))
-        return table.get((kind, ident), ident)
-
-    return name
+    return PlaceNames(units)

@@ -36,7 +36,8 @@ import xmlschema
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml import ElementTree as SafeET
 
-from console.models import LEVEL_RANK, Alert, AlertNote, GeoPoint, WarningLevel
+from console.models import Alert, AlertNote, GeoPoint, WarningLevel
+from district.vocabulary import EARTH_RADIUS_M, LEVEL_RANK, LEVEL_ZH
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 _NS = "{" + CAP_NS + "}"
@@ -63,13 +64,10 @@ SEVERITY_COLOUR: dict[str, WarningLevel] = {
 }
 """CAP severity → Chinese warning colour (预警 红/橙/黄/蓝)."""
 
-COLOUR_ZH: dict[str, str] = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
-
 # CAP 1.2 §3.3.2: "2002-05-24T16:49:00-07:00"; the schema pattern allows no
 # fractional seconds and no "Z" ("-00:00" stands for UTC).
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
 _STATUS_PREFIX = {"Exercise": "【演练】", "Test": "【测试】", "System": "【系统】", "Draft": "【草稿】"}
-_EARTH_RADIUS_M = 6_371_008.8
 
 
 class CapError(ValueError):
@@ -107,7 +105,7 @@ class CapCircle:
     def polygon(self, sides: int = 64) -> list[list[float]]:
         """A closed ring of ``sides`` vertices approximating the circle, as [lon, lat]."""
         ring: list[list[float]] = []
-        d = self.radius_km * 1000.0 / _EARTH_RADIUS_M
+        d = self.radius_km * 1000.0 / EARTH_RADIUS_M
         lat1, lon1 = math.radians(self.lat), math.radians(self.lon)
         for k in range(sides):
             bearing = 2 * math.pi * k / sides
@@ -866,7 +864,7 @@ class CapLedger:
             "assigned_unit": old.assigned_unit,
             "timeline": old.timeline + (AlertNote(
                 ts=received_at, actor=self._actor(cap), action="update",
-                text=f"预警已更新：{headline}（{COLOUR_ZH[fresh.level]}）"),),
+                text=f"预警已更新：{headline}（{LEVEL_ZH[fresh.level]}）"),),
         })
         self._owner[cap.key] = old.id
         self._alerts[old.id] = new

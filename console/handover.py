@@ -21,9 +21,8 @@ from console.exports import ExportError, atomic_write, csv_text  # noqa: F401  (
 from console.masking import mask_phone, mask_text
 from console.reports import ReportFolder
 from console.workflow import ACTION_NAMES, OPEN_STATUSES, Limits, due_state, format_left
-from district.alerts import LEVEL_ZH, STATUS_ZH
+from district.vocabulary import ALERT_STATUS_ZH, DISTRICT_TZ, INCIDENT_LEVEL_ZH, INCIDENT_STATUS_ZH, INCIDENT_TYPES, LEVEL_RANK, LEVEL_ZH
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 SOURCE_ZH = {"hotline_12345": "12345热线", "app_pingshan": "i坪山App", "grid_patrol": "网格巡查",
              "iot_threshold": "物联感知", "video_ai": "视频AI", "early_warning": "预警发布"}
@@ -34,9 +33,8 @@ CSV_COLUMNS = ("编号", "级别", "状态", "时限", "来源", "类别", "街�
 Names = Callable[[str, str], str]
 
 
-
 def _time(dt: datetime | None) -> str:
-    return dt.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
+    return dt.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
 
 
 def queue_csv(alerts: Iterable[Any], names: Names, limits: Limits, now: datetime | None = None) -> str:
@@ -47,7 +45,7 @@ def queue_csv(alerts: Iterable[Any], names: Names, limits: Limits, now: datetime
     for a in alerts:
         _state, left = due_state(a, limits, now)
         rows.append((
-            a.id, LEVEL_ZH.get(a.level, a.level), STATUS_ZH.get(a.status, a.status), format_left(left),
+            a.id, LEVEL_ZH.get(a.level, a.level), ALERT_STATUS_ZH.get(a.status, a.status), format_left(left),
             SOURCE_ZH.get(a.source, a.source), names("category", a.category), names("street", a.street or ""),
             names("community", a.community or ""), mask_text(a.title), mask_text(a.description),
             mask_phone(a.reporter_phone), names("unit", a.assigned_unit or ""), a.acknowledged_by or "",
@@ -56,8 +54,7 @@ def queue_csv(alerts: Iterable[Any], names: Names, limits: Limits, now: datetime
     return csv_text(rows)  # reporters' and operators' text never opens as a spreadsheet formula
 
 
-_LEVEL_ROMAN = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}
-_INCIDENT_STATUS = {"active": "响应中", "stood_down": "已解除", "pending": "宣布中（待网关确认）"}
+_INCIDENT_STATUS = {**INCIDENT_STATUS_ZH, "pending": "宣布中（待网关确认）"}
 
 
 def shift_incidents(incidents: Iterable[Any], shift_start: datetime, now: datetime) -> list[Any]:
@@ -79,10 +76,8 @@ def shift_incidents(incidents: Iterable[Any], shift_start: datetime, now: dateti
 
 
 def _incident_lines(inc: Any, names: Names, shift_start: datetime) -> list[str]:
-    from district.arbiter import INCIDENT_TYPES
-
     type_zh = getattr(inc, "type_zh", "") or INCIDENT_TYPES.get(inc.type, inc.type)
-    level = _LEVEL_ROMAN.get(inc.level, str(inc.level))
+    level = INCIDENT_LEVEL_ZH.get(inc.level, str(inc.level))
     place = names("street", inc.street) if inc.street else "全区"
     status = _INCIDENT_STATUS.get(inc.status, inc.status)
     before = "（上一班宣布）" if inc.started_at < shift_start else ""
@@ -110,8 +105,7 @@ def handover_report(alerts: Iterable[Any], names: Names, limits: Limits, *, shif
     closed_in_shift = [a for a in items if a.status in ("resolved", "closed") and a.updated_at >= shift_start]
     open_items = [a for a in items if a.status in OPEN_STATUSES]
     overdue = [a for a in open_items if due_state(a, limits, now)[0] == "overdue"]
-    rank = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
-    open_items.sort(key=lambda a: (rank.get(a.level, 9), a.created_at))
+    open_items.sort(key=lambda a: (LEVEL_RANK.get(a.level, 9), a.created_at))
     overdue.sort(key=lambda a: (due_state(a, limits, now)[1] or 0.0))
     notable = [a for a in new_in_shift if a.level in ("red", "orange")]
     notable.sort(key=lambda a: a.created_at)
@@ -121,7 +115,7 @@ def handover_report(alerts: Iterable[Any], names: Names, limits: Limits, *, shif
         left = format_left(due_state(a, limits, now)[1])
         unit = names("unit", a.assigned_unit) if a.assigned_unit else "未分拨"
         place = names("community", a.community or "") or names("street", a.street or "") or "全区"
-        return (f"- {a.id} 〔{LEVEL_ZH.get(a.level, a.level)}·{STATUS_ZH.get(a.status, a.status)}〕"
+        return (f"- {a.id} 〔{LEVEL_ZH.get(a.level, a.level)}·{ALERT_STATUS_ZH.get(a.status, a.status)}〕"
                 f"{mask_text(a.title)}（{place}；{unit}{'；' + left if left else ''}）")
 
     out = [

@@ -21,9 +21,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
 from district.alerts import OPEN_STATUSES
+from district.vocabulary import DISTRICT_TZ
 
-TZ_BEIJING = timezone(timedelta(hours=8))
-"""Asia/Shanghai (no DST): "today" starts at local midnight."""
 
 DONE_STATUSES: tuple[str, ...] = ("resolved", "closed")
 
@@ -97,7 +96,7 @@ def derive_alert_metrics(alerts: Iterable[Any], limits: Mapping[str, tuple[int, 
       ``acknowledge`` / ``resolve`` note, over alerts of the last 24 h that have one;
     * closure rate: resolved or closed among alerts created in the last 24 h.
     """
-    local_now = now.astimezone(TZ_BEIJING)
+    local_now = now.astimezone(DISTRICT_TZ)
     midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     day_ago = now - timedelta(hours=24)
     today = 0
@@ -368,7 +367,7 @@ def series_csv(indicator_id: str, name: str, unit: str, points: Iterable[tuple[f
 
     rows: list[list[str]] = [["indicator_id", "name", "time", "value", "unit", "street"]]
     for t, v in points:
-        rows.append([indicator_id, name, datetime.fromtimestamp(t, TZ_BEIJING).isoformat(timespec="seconds"),
+        rows.append([indicator_id, name, datetime.fromtimestamp(t, DISTRICT_TZ).isoformat(timespec="seconds"),
                      f"{v:g}", unit, ""])
     for street, street_value in (breakdown or {}).items():
         if street_value is not None:

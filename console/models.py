@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
+from district.vocabulary import LEVEL_RANK  # noqa: F401 - the wire contract's order of levels
+
 WIRE_VERSION = 1
 
 
@@ -25,9 +27,7 @@ class WireModel(BaseModel):
 # --------------------------------------------------------------------------- vocab
 
 WarningLevel = Literal["red", "orange", "yellow", "blue"]
-"""预警 红/橙/黄/蓝; red is the most severe."""
-
-LEVEL_RANK: dict[str, int] = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
+"""预警 红/橙/黄/蓝; red is the most severe (``district.vocabulary.LEVELS``)."""
 
 AlertSource = Literal[
     "hotline_12345",  # 12345 热线
@@ -65,11 +65,12 @@ CameraKind = Literal["road", "river", "slope", "park", "forest_fire", "public_bu
 
 StreetId = Literal["pingshan", "maluan", "biling", "shijing", "kengzi", "longtian"]
 
+# The names of these codes: ``district.vocabulary`` (INCIDENT_TYPES, ALERT_STATUS_ZH, ...).
 IncidentType = Literal[
     "typhoon_waterlogging",  # 台风内涝
     "rainstorm_flood",  # 暴雨洪涝
-    "slope_failure",  # 边坡/地质灾害
-    "fire",  # 建筑或森林火灾
+    "slope_failure",  # 边坡地质灾害
+    "fire",  # 火灾 (buildings and forest)
     "hazmat_leak",  # 危化品泄漏
     "public_health",  # 公共卫生事件
 ]

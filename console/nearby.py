@@ -14,18 +14,12 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from district.vocabulary import EARTH_RADIUS_M
+from district.vocabulary import haversine_m as distance_m  # the district's one great-circle distance
+
 RINGS_M: tuple[int, ...] = (500, 1000, 3000)
-EARTH_RADIUS_M = 6_371_008.8
 
 RESOURCE_KIND_NAMES = {"rescue_team": "救援队伍", "shelter": "避难场所", "warehouse": "物资仓库"}
-
-
-def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 class PointGrid:

@@ -11,10 +11,10 @@ gets ``-2``, so nothing is ever overwritten. The folder's newest files are the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
+from district.vocabulary import DISTRICT_TZ
 
 REPORT_SUFFIXES = (".html", ".pdf", ".md", ".csv")
 """The kinds of file the folder lists as reports."""
@@ -35,7 +35,7 @@ class ReportFolder:
         """``folder/<name>-<YYYYmmdd-HHMM>[-n]`` (no suffix) such that no file with any
         of ``suffixes`` exists under it: the caller adds each suffix (HTML and PDF of one
         report share a stem)."""
-        stamp = (now or datetime.now(timezone.utc)).astimezone(CHINA_TZ).strftime("%Y%m%d-%H%M")
+        stamp = (now or datetime.now(timezone.utc)).astimezone(DISTRICT_TZ).strftime("%Y%m%d-%H%M")
         folder = self.ensure()
         base = f"{_safe(name)}-{stamp}"
         n = 1

@@ -31,6 +31,7 @@ from console.models import (
 )
 from console.nearby import PointGrid
 from console.texts import DisplayText
+from district.vocabulary import CLOSED_STATUSES
 
 
 class _Revisioned(Protocol):
@@ -163,7 +164,6 @@ class PendingCommand:
     since: datetime
 
 
-_CLOSED = frozenset({"resolved", "closed"})
 
 
 _OrderKey = tuple[bool, int, float, str]
@@ -171,7 +171,7 @@ _OrderKey = tuple[bool, int, float, str]
 
 def urgency_key(alert: Alert) -> _OrderKey:
     """Queue order of one alert: open before resolved/closed, red → blue, oldest first, then id."""
-    return (alert.status in _CLOSED, LEVEL_RANK.get(alert.level, 9), alert.created_at.timestamp(), alert.id)
+    return (alert.status in CLOSED_STATUSES, LEVEL_RANK.get(alert.level, 9), alert.created_at.timestamp(), alert.id)
 
 
 class AlertStore(RevStore[Alert]):

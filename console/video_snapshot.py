@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from console.exports import PNG_MAGIC, ExportError, atomic_write
-
-CST = timezone(timedelta(hours=8))
+from district.vocabulary import DISTRICT_TZ
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -73,7 +72,7 @@ class CameraSnapshots:
 
     def save(self, png: bytes, camera_id: str, camera_name: str, when: datetime | None = None) -> Path:
         """Write the snapshot; returns its path. Raises :class:`ExportError` (Chinese) on failure."""
-        when = (when or datetime.now(CST)).astimezone(CST)
+        when = (when or datetime.now(DISTRICT_TZ)).astimezone(DISTRICT_TZ)
         meta = {
             "Title": f"{camera_name} 视频截图",
             "Camera": camera_id,

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Protocol, Sequence
 
 # One great-circle distance for the brute-force path and the stores' grid.
 from console.nearby import EARTH_RADIUS_M, distance_m  # noqa: F401 - EARTH_RADIUS_M stays importable here
+from district.vocabulary import LEVEL_RANK, LEVELS
 
 MAX_SLOTS = 64
 
@@ -339,7 +340,8 @@ def nearest_cameras(cameras: Iterable[Any], lon: float, lat: float, radius_m: fl
     return [(cid, d) for d, cid in found[:limit]]
 
 
-SEVERITY = {"red": 4, "orange": 3, "yellow": 2, "blue": 1}
+SEVERITY = {level: len(LEVELS) - rank for level, rank in LEVEL_RANK.items()}
+"""Level → weight, red highest (4) and blue lowest (1); unknown levels weigh 0."""
 
 
 @dataclass

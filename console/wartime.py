@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
@@ -35,8 +34,16 @@ from pathlib import Path
 from typing import Any
 
 from console.models import GeoPoint, Incident, Plan, PlanList, PlanStep, Task
-from district.arbiter import INCIDENT_TYPES, TASK_FLOW
 from district.roles import may_command
+from district.vocabulary import (
+    DISTRICT_TZ,
+    INCIDENT_LEVEL_ZH,
+    INCIDENT_STATUS_ZH,
+    INCIDENT_TYPES,
+    TASK_FLOW,
+    haversine_m,
+)
+from district.vocabulary import TASK_STATUS_ZH as _RULEBOOK_TASK_STATUS_ZH
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +52,10 @@ FOCUS_KEY = "wartime:focus"
 CONFIRMED_KEY = "wartime:confirmed"  # incident ids whose layout switch the operator accepted (or declared)
 DECLINED_KEY = "wartime:declined"
 
-LEVELS = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}
-TASK_STATUS_ZH = {
-    "pending": "待发送", "issued": "已下达", "received": "已接收", "en_route": "在途",
-    "on_scene": "到场处置", "done": "已完成", "refused": "已拒绝", "failed": "未被接受",
-}
+LEVELS = INCIDENT_LEVEL_ZH
+"""Response level → numeral (the vocabulary's; this name stays for the views)."""
+TASK_STATUS_ZH = {"pending": "待发送", **_RULEBOOK_TASK_STATUS_ZH, "failed": "未被接受"}
+"""The rulebook's task statuses plus the console's own: not yet sent, and refused by the gateway."""
 TASK_PROGRESSION = tuple(s for s in TASK_FLOW if s != "refused")
 """The order's steps forward (the rulebook's flow without a refusal)."""
 STEP_STATUS_ZH = {
@@ -95,10 +101,7 @@ def distance_m(a: GeoPoint | tuple[float, float], b: GeoPoint | tuple[float, flo
     """Great-circle distance in metres between two WGS84 points ((lon, lat) or GeoPoint)."""
     lon1, lat1 = (a.lon, a.lat) if isinstance(a, GeoPoint) else a
     lon2, lat2 = (b.lon, b.lat) if isinstance(b, GeoPoint) else b
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
+    return haversine_m(lon1, lat1, lon2, lat2)
 
 
 def bundled_plans(plans_dir: Path = PLANS_DIR) -> dict[str, Plan]:
@@ -621,7 +624,7 @@ class Wartime:
             raise WartimeError("影响范围须为数字（米）") from None
         if not 50 <= radius <= 20_000:
             raise WartimeError("影响范围须在 50–20000 米之间")
-        iid = "INC-" + self.now().astimezone(timezone(timedelta(hours=8))).strftime("%Y%m%d%H%M") + "-" + \
+        iid = "INC-" + self.now().astimezone(DISTRICT_TZ).strftime("%Y%m%d%H%M") + "-" + \
             uuid.uuid4().hex[:4].upper()
         plan = next((p for p in self.plans().values() if p.incident_type == type), None)
         args: dict[str, Any] = {"type": type, "level": level, "reason": reason, "radius_m": radius}
@@ -1082,7 +1085,7 @@ class Wartime:
             if d.get("kind") == "task":
                 text = f"{self.unit_name(d.get('unit', ''))} 任务 {r.target}：{TASK_STATUS_ZH.get(d.get('status'), d.get('status'))}"
                 return text + (f"（{d['note']}）" if d.get("note") else "")
-            status = {"active": "响应中", "stood_down": "已解除"}.get(d.get("status"), d.get("status"))
+            status = INCIDENT_STATUS_ZH.get(d.get("status"), d.get("status"))
             return f"事件状态：{status}（版本 {d.get('rev')}，已处理预案步骤 {d.get('steps', 0)} 项）"
         if r.action == "war.report":
             return f"生成总结报告：{d.get('files', '')}"

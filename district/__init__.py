@@ -1,5 +1,7 @@
 """The district rulebook: one set of rules for every server and the console.
 
+The district's words (its clock, warning levels, statuses, incident types, streets
+and the distance between two points) are in :mod:`district.vocabulary`, once.
 Alert, incident and task state machines, roles and scope checks, idempotency,
 identity (users, tokens, login throttling, identity-provider JWTs) and the limits
 on what a caller may send. The embedded feed, drills and the district gateway

@@ -8,19 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-OPEN_STATUSES = frozenset({"new", "acknowledged", "dispatched", "in_progress"})
-"""Statuses still asking for work."""
+from district.vocabulary import ALERT_STATUS_ZH, LEVEL_ZH, LEVELS, OPEN_STATUSES
 
-STATUS_ZH = {
-    "new": "待签收",
-    "acknowledged": "已签收",
-    "dispatched": "已分拨",
-    "in_progress": "处置中",
-    "resolved": "已办结",
-    "closed": "已闭环",
-}
-LEVEL_UP = {"blue": "yellow", "yellow": "orange", "orange": "red"}
-LEVEL_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
+__all__ = ["LEVEL_UP", "LEVEL_ZH", "OPEN_STATUSES", "STATUS_ZH", "TRANSITIONS", "VERB_ZH", "allowed"]
+
+STATUS_ZH = ALERT_STATUS_ZH
+"""The vocabulary's status names (this name stays for callers of the rulebook)."""
+LEVEL_UP = {low: high for high, low in zip(LEVELS, LEVELS[1:])}
+"""Escalation: blue → yellow → orange → red."""
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "acknowledge": frozenset({"new"}),

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
@@ -59,18 +59,8 @@ from district.limits import command_problem
 from district.log import EventLog
 from district.roles import User, may_command, role_refusal
 from district.scope import scope_refusal
+from district.vocabulary import DISTRICT_TZ, INCIDENT_LEVEL_ZH, INCIDENT_TYPES, TASK_FLOW
 
-TZ = timezone(timedelta(hours=8))  # Asia/Shanghai, no DST
-
-INCIDENT_TYPES = {
-    "typhoon_waterlogging": "台风内涝",
-    "rainstorm_flood": "暴雨洪涝",
-    "slope_failure": "边坡地质灾害",
-    "fire": "火灾",
-    "hazmat_leak": "危化品泄漏",
-    "public_health": "公共卫生事件",
-}
-TASK_FLOW = ("issued", "received", "en_route", "on_scene", "done", "refused")
 
 Item = tuple[str, BaseModel, "str | None", "str | None", "str | None"]
 """(envelope type, payload, street, community, state kind or None) of one envelope to emit."""
@@ -204,7 +194,7 @@ class Rulebook:
 
     def now(self) -> datetime:
         """The district's clock (wall clock in Asia/Shanghai; drills and the feed override it)."""
-        return datetime.now(TZ)
+        return datetime.now(DISTRICT_TZ)
 
     # ------------------------------------------------------------------ state
 
@@ -438,7 +428,7 @@ class Rulebook:
             # A new id takes the next number; ``apply`` moves the counter once it is stored.
             iid = self.local_id("INC", self._incident_seq + 1, 5) if cmd.target_id in ("", "new") else cmd.target_id
             inc = Incident(id=iid, rev=1, type=itype, level=level, status="active",
-                           title=str(args.get("title") or f"{INCIDENT_TYPES[itype]}（{'ⅠⅡⅢⅣ'[level - 1]}级响应）"),
+                           title=str(args.get("title") or f"{INCIDENT_TYPES[itype]}（{INCIDENT_LEVEL_ZH[level]}级响应）"),
                            reason=str(args.get("reason", "")), location=loc, radius_m=radius, street=street,
                            plan_id=args.get("plan_id") or f"plan.{itype}", started_at=now, declared_by=actor,
                            last_command_id=cmd.id)

@@ -29,10 +29,9 @@ on every machine.
 
 from __future__ import annotations
 
-from console.models import LEVEL_RANK, Alert, AlertNote, Task
-from district.alerts import STATUS_ZH
+from console.models import Alert, AlertNote, Task
+from district.vocabulary import ALERT_STATUS_RANK, ALERT_STATUS_ZH, LEVEL_RANK, TASK_STAGE, TASK_STATUS_ZH
 
-STAGE = {"new": 0, "acknowledged": 1, "dispatched": 2, "in_progress": 3, "resolved": 4, "closed": 5}
 SETTLE_ACTION = "settle"
 SYSTEM_ACTOR = "系统（离线冲突裁定）"
 
@@ -54,7 +53,8 @@ def settled_by(alert: Alert, key: str) -> bool:
 
 def settle(district: Alert, street: Alert, street_title: str, key: str) -> Alert:
     """The settled alert for two versions decided apart; ``key`` names the settlement (its timeline entry)."""
-    street_wins = STAGE[street.status] > STAGE[district.status]
+    street_stage, district_stage = ALERT_STATUS_RANK[street.status], ALERT_STATUS_RANK[district.status]
+    street_wins = street_stage > district_stage
     winner, loser = (street, district) if street_wins else (district, street)
     common = 0
     for x, y in zip(district.timeline, street.timeline):
@@ -68,19 +68,14 @@ def settle(district: Alert, street: Alert, street_title: str, key: str) -> Alert
     since.sort(key=lambda n: n.ts)  # stable: the winner's entry first at one instant
     ts = max(district.updated_at, street.updated_at)
     side = street_title if street_wins else "区中心"
-    rule = "处置进度靠后者为准" if STAGE[street.status] != STAGE[district.status] else "进度相同，以区中心为准"
+    rule = "处置进度靠后者为准" if street_stage != district_stage else "进度相同，以区中心为准"
     note = AlertNote(ts=ts, actor=SYSTEM_ACTOR, action=SETTLE_ACTION, command_id=key,
-                     text=f"与区中心断开期间，区中心与{street_title}分别处置了此事件（区中心：{STATUS_ZH[district.status]}，"
-                          f"{street_title}：{STATUS_ZH[street.status]}）。按规则（{rule}）采纳{side}的结果"
-                          f"「{STATUS_ZH[winner.status]}」；双方的处置记录均保留在时间线中。")
+                     text=f"与区中心断开期间，区中心与{street_title}分别处置了此事件（区中心：{ALERT_STATUS_ZH[district.status]}，"
+                          f"{street_title}：{ALERT_STATUS_ZH[street.status]}）。按规则（{rule}）采纳{side}的结果"
+                          f"「{ALERT_STATUS_ZH[winner.status]}」；双方的处置记录均保留在时间线中。")
     level = min(district.level, street.level, key=lambda lv: LEVEL_RANK[lv])  # rank 0 = red
     return winner.model_copy(update={"rev": max(district.rev, street.rev) + 1, "updated_at": ts, "level": level,
                                      "timeline": (*district.timeline[:common], *since, note)})
-
-
-TASK_STAGE = {"issued": 0, "refused": 1, "received": 1, "en_route": 2, "on_scene": 3, "done": 4}
-TASK_ZH = {"issued": "已下达", "received": "已接收", "en_route": "已出发", "on_scene": "已到场", "done": "已完成",
-           "refused": "已拒绝"}
 
 
 def task_diverged(current: Task, incoming: Task) -> bool:
@@ -95,8 +90,8 @@ def settle_task(district: Task, street: Task, street_title: str, key: str) -> Ta
     side = street_title if street_wins else "区中心"
     other = "区中心" if street_wins else street_title
     note = (f"{winner.note}\n" if winner.note else "") + (
-        f"【离线冲突裁定 {key}】与区中心断开期间双方分别更新了此任务：采纳{side}的「{TASK_ZH[winner.status]}」；"
-        f"{other}记录的是「{TASK_ZH[loser.status]}」{('：' + loser.note) if loser.note and loser.note != winner.note else ''}。")
+        f"【离线冲突裁定 {key}】与区中心断开期间双方分别更新了此任务：采纳{side}的「{TASK_STATUS_ZH[winner.status]}」；"
+        f"{other}记录的是「{TASK_STATUS_ZH[loser.status]}」{('：' + loser.note) if loser.note and loser.note != winner.note else ''}。")
     return winner.model_copy(update={"rev": max(district.rev, street.rev) + 1, "note": note[-2000:],
                                      "updated_at": max(district.updated_at, street.updated_at),
                                      "last_command_id": key})

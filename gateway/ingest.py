@@ -61,8 +61,8 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, KeyValueConfig
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError, NotFoundError
 
 from console.models import Device, Reading, ReadingBatch
-from district.arbiter import TZ
 from district.iot import ThresholdWatch, threshold_alert
+from district.vocabulary import DISTRICT_TZ
 from gateway.replica import Replica, envelope_message
 from gateway.stream import EventLog, Outgoing
 
@@ -358,7 +358,7 @@ class IotIngest:
             self._reset_window()
             return False
         out: list[Outgoing] = []
-        now = datetime.now(TZ)
+        now = datetime.now(DISTRICT_TZ)
         for street in sorted(self._readings, key=lambda s: s or ""):
             readings = list(self._readings[street].values())
             for k in range(0, len(readings), MAX_READINGS_PER_ENVELOPE):
@@ -427,14 +427,14 @@ class IotIngest:
 def _when(raw: Any) -> datetime:
     """A device's ``ts`` (epoch seconds or ISO-8601 with an offset); now when absent."""
     if raw is None:
-        return datetime.now(TZ)
+        return datetime.now(DISTRICT_TZ)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and math.isfinite(raw) and 0 < raw < 1e11:
-        return datetime.fromtimestamp(raw, timezone.utc).astimezone(TZ)
+        return datetime.fromtimestamp(raw, timezone.utc).astimezone(DISTRICT_TZ)
     if isinstance(raw, str) and len(raw) <= 40:
         try:
             when = datetime.fromisoformat(raw)
         except ValueError:
             raise Rejected("bad_ts") from None
         if when.tzinfo is not None:
-            return when.astimezone(TZ)
+            return when.astimezone(DISTRICT_TZ)
     raise Rejected("bad_ts")

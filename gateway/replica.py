@@ -27,10 +27,11 @@ from typing import Any, AsyncIterator, Callable
 
 from console.models import (Alert, Camera, Command, CommandRefused, Device, Incident, IndicatorValuesEnvelope, Reset,
                             ResetEnvelope, Task)
-from district.arbiter import (ENVELOPES, TZ, CommandError, Item, Rulebook, accepted_answer, fingerprint, key_refusal,
+from district.arbiter import (ENVELOPES, CommandError, Item, Rulebook, accepted_answer, fingerprint, key_refusal,
                               public_alert)
 from district.roles import User
 from district.settle import diverged, settle, settle_task, settled_by, task_diverged
+from district.vocabulary import DISTRICT_TZ
 from gateway.fanout import Hub
 from gateway.stream import (ID_PLACEHOLDER, SECRET, Conflict, Event, EventLog, Outgoing, command_subject,
                             event_subject)
@@ -57,7 +58,7 @@ def envelope_message(etype: str, payload: Any, street: str | None, community: st
     from console.models import Scope
 
     public = public_alert(payload) if isinstance(payload, Alert) else payload
-    env = ENVELOPES[etype](v=1, id="0", ts=ts or datetime.now(TZ), type=etype,
+    env = ENVELOPES[etype](v=1, id="0", ts=ts or datetime.now(DISTRICT_TZ), type=etype,
                            scope=Scope(street=street, community=community), payload=public)
     body = env.model_dump_json().encode("utf-8")
     assert body.startswith(ID_PLACEHOLDER), body[:40]

@@ -52,10 +52,10 @@ from pydantic import BaseModel, ValidationError
 
 from console.cap import CapAlert, CapError, CapLedger, console_alert_id, parse_cap
 from console.models import Alert
-from district.arbiter import TZ
 from district.catalogue import catalogue
 from district.limits import MAX_BODY_BYTES
 from district.sources import CitizenEvent, Source, SourceDirectory, event_alert, event_alert_id, event_problem
+from district.vocabulary import DISTRICT_TZ
 from gateway.replica import Replica, envelope_message
 from gateway.stream import Conflict, Event
 
@@ -198,7 +198,7 @@ class SourceIngest:
             return 200, alerts.get(owner), "duplicate", ()
         owners = {k: self.index.owner[k] for k in _referenced(cap) if k in self.index.owner}
         ledger = CapLedger([alerts[i] for i in set(owners.values()) if i in alerts], owners)
-        result = ledger.apply(cap, received_at=datetime.now(TZ))
+        result = ledger.apply(cap, received_at=datetime.now(DISTRICT_TZ))
         if result.alert is None:
             if cap.msg_type in ("Ack", "Error"):
                 return 200, None, "ignored", result.problems
@@ -238,7 +238,7 @@ class SourceIngest:
         existing = self.replica.rules.alerts.get(aid)
         if existing is not None:
             return 200, existing, "duplicate", ()
-        alert = event_alert(event, received_at=datetime.now(TZ), cameras=self.replica.rules.cameras,
+        alert = event_alert(event, received_at=datetime.now(DISTRICT_TZ), cameras=self.replica.rules.cameras,
                             communities=self.communities())
         return _Store(alert, "created", aid)
 

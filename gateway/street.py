@@ -24,7 +24,7 @@ import asyncio
 import logging
 from datetime import datetime
 from console.models import Command, CommandRefused, NodeState, Notice, NoticeEnvelope, Scope
-from district.arbiter import TZ
+from district.vocabulary import DISTRICT_TZ
 from gateway.replica import Replica
 from gateway.stream import EventLog, Outgoing, event_subject
 
@@ -45,7 +45,7 @@ class DistrictLink:
         self.period_s = period_s
         self.timeout_s = timeout_s
         self.linked: bool | None = None
-        self.since = datetime.now(TZ)
+        self.since = datetime.now(DISTRICT_TZ)
         self.cuts = 0
         self._failures = 0
         self._task: asyncio.Task[None] | None = None
@@ -98,7 +98,7 @@ class DistrictLink:
     async def _changed(self, linked: bool) -> None:
         first = self.linked is None
         self.linked = linked
-        self.since = datetime.now(TZ)
+        self.since = datetime.now(DISTRICT_TZ)
         if not linked:
             self.cuts += 1
         log.warning("%s: district link %s", self.street, "up" if linked else "CUT")

@@ -24,10 +24,10 @@ from typing import Any
 
 from console.models import Alert, AlertNote, Camera, Command, Device, GeoPoint, NoticeEnvelope, Notice, Scope
 from district.roles import User
+from district.vocabulary import LEVEL_ZH
 from simulator import geo
 from simulator.world import (
     DEVICE_KINDS,
-    LEVEL_ZH,
     District,
     FeedConfig,
     _cap_xml,

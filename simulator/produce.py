@@ -48,8 +48,9 @@ from typing import Any, Callable, Sequence
 from xml.sax.saxutils import escape
 
 from console.models import Alert, Camera, Device, Thresholds
-from district.arbiter import TZ, Item
+from district.arbiter import Item
 from district.sources import CITIZEN_SOURCES, DEMO_CAP_KEY, DEMO_EVENTS_KEY
+from district.vocabulary import DISTRICT_TZ, LEVEL_ZH
 from gateway.replica import envelope_message
 from gateway.stream import EventLog, Outgoing, event_subject
 from simulator import geo
@@ -234,7 +235,6 @@ def drive_mqtt(host: str, port: int, devices: list[Device], *, seed: int, readin
 EXTERNAL_PREFIX = {"hotline_12345": "GD", "app_pingshan": "IPS", "grid_patrol": "WG"}
 CAP_SENDER = "simulated-szmb@pingshan-feed.invalid"
 CAP_SEVERITY = {"red": "Extreme", "orange": "Severe", "yellow": "Moderate", "blue": "Minor"}
-COLOUR_ZH = {"red": "红色", "orange": "橙色", "yellow": "黄色", "blue": "蓝色"}
 WARNINGS = (  # (event, signal, first colour, raised colour, what to do)
     ("暴雨", "暴雨", "yellow", "orange", "注意防范内涝，远离低洼地带和河道。"),
     ("台风", "台风", "blue", "yellow", "加固户外设施，非必要不外出。"),
@@ -271,7 +271,7 @@ def warning_cap(identifier: str, sent: datetime, msg_type: str, event: str, colo
         urgency, severity, certainty, description = "Past", "Minor", "Observed", f"{event}影响减弱，预警解除。"
     else:
         verb = "升级为" if msg_type == "Update" else "发布"
-        headline = f"深圳市气象台{verb}坪山区{event}{COLOUR_ZH[colour]}预警信号"
+        headline = f"深圳市气象台{verb}坪山区{event}{LEVEL_ZH[colour]}预警信号"
         urgency, severity, certainty = "Expected", CAP_SEVERITY[colour], "Likely"
         description = f"预计未来6小时坪山区将受{event}影响，请做好防御。"
     refs = " ".join(f"{CAP_SENDER},{ident},{when.isoformat(timespec='seconds')}" for ident, when in references)
@@ -306,7 +306,7 @@ class WarningChains:
         step = self.n % 3
         self.n += 1
         identifier = f"PS-SIM-{self.run}-{self.n:05d}"
-        now = datetime.now(TZ).replace(microsecond=0)
+        now = datetime.now(DISTRICT_TZ).replace(microsecond=0)
         if step == 0:
             self.sent = []
         msg_type = ("Alert", "Update", "Cancel")[step]

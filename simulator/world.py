@@ -34,8 +34,8 @@ from console.models import (
     Task,
     Thresholds,
 )
-from district.alerts import LEVEL_ZH, OPEN_STATUSES
-from district.arbiter import TZ, Arbiter, Item
+from district.arbiter import Arbiter, Item
+from district.vocabulary import DISTRICT_TZ, LEVEL_ZH, OPEN_STATUSES
 from gateway.fanout import Hub, Subscriber  # noqa: F401 - the feed's fan-out, shared with the gateway
 from simulator import geo
 
@@ -161,7 +161,7 @@ class District(Arbiter):
 
     def now(self) -> datetime:
         """Simulated wall clock in Asia/Shanghai (wall clock + /_sim/clock offset)."""
-        return datetime.now(TZ) + timedelta(seconds=self.clock_offset_s)
+        return datetime.now(DISTRICT_TZ) + timedelta(seconds=self.clock_offset_s)
 
     # ------------------------------------------------------------------ emission
 

@@ -13,8 +13,9 @@ import pytest
 from console import catalogue, exports
 from console import indicators as ind
 from console.models import Alert, AlertNote
+from district.vocabulary import DISTRICT_TZ
 
-NOW = datetime(2026, 11, 29, 10, 0, tzinfo=ind.TZ_BEIJING)
+NOW = datetime(2026, 11, 29, 10, 0, tzinfo=DISTRICT_TZ)
 """Fixture clock: 10:00 Beijing time; "today" began 10 h ago, "24 h" at 10:00 yesterday."""
 
 LIMITS = {"a": (30, 1440), "b": (15, 4320)}  # (ack, resolve) minutes; "zzz" falls back to 120/1440
@@ -109,8 +110,8 @@ def test_derived_metrics_of_one_street_and_of_nothing() -> None:
 def test_today_starts_at_beijing_midnight_whatever_the_zone_of_now() -> None:
     # 16:30 UTC on the 28th is 00:30 on the 29th in Beijing: an alert from 00:10 Beijing is "today".
     now_utc = datetime(2026, 11, 28, 16, 30, tzinfo=ind.timezone.utc)
-    alert = _alert("X", "new", "a", "maluan", datetime(2026, 11, 29, 0, 10, tzinfo=ind.TZ_BEIJING))
-    before = _alert("Y", "new", "a", "maluan", datetime(2026, 11, 28, 23, 50, tzinfo=ind.TZ_BEIJING))
+    alert = _alert("X", "new", "a", "maluan", datetime(2026, 11, 29, 0, 10, tzinfo=DISTRICT_TZ))
+    before = _alert("Y", "new", "a", "maluan", datetime(2026, 11, 28, 23, 50, tzinfo=DISTRICT_TZ))
     assert ind.derive_alert_metrics([alert, before], LIMITS, now_utc).events_today == 1
 
 

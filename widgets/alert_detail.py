@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 
 import logging
-import math
 from datetime import datetime, timezone
 from typing import Any
 
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from console.masking import mask_phone, mask_text
 from console.workflow import ACTION_NAMES, ACTIONS, Limits, allowed, due_state, missing_argument, units_for
+from district.vocabulary import DISTRICT_TZ, haversine_m
 from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
@@ -87,11 +87,8 @@ MIN_ACTION_COLUMNS = 3
 
 
 def _metres(a: Any, b: Any) -> float:
-    """Distance in metres between two GeoPoints (equirectangular; fine within a district)."""
-    k = 111_320.0
-    dx = (a.lon - b.lon) * k * math.cos(math.radians((a.lat + b.lat) / 2))
-    dy = (a.lat - b.lat) * k
-    return math.hypot(dx, dy)
+    """Distance in metres between two GeoPoints (the district's haversine)."""
+    return haversine_m(a.lon, a.lat, b.lon, b.lat)
 
 
 class LocationSketch(QWidget):
@@ -513,7 +510,7 @@ class AlertDetailPane(QWidget):
             self.reveal_button.setEnabled(False)
             return
         n = self._names
-        from widgets.alert_queue import LEVEL_NAMES, SOURCE_NAMES, STATUS_NAMES, CHINA_TZ
+        from widgets.alert_queue import LEVEL_NAMES, SOURCE_NAMES, STATUS_NAMES
 
         level = QCoreApplication.translate("AlertQueuePanel", LEVEL_NAMES.get(alert.level, alert.level))
         status = QCoreApplication.translate("AlertQueuePanel", STATUS_NAMES.get(alert.status, alert.status))
@@ -548,15 +545,15 @@ class AlertDetailPane(QWidget):
         self.reveal_button.setEnabled(bool(alert.reporter_phone) and not self._revealed)
         self.reveal_button.setToolTip(QCoreApplication.translate("AlertDetailPane", "查看完整号码（将记入审计日志）") if self._core_can("reveal")
                                       else QCoreApplication.translate("AlertDetailPane", "需要值班长权限"))
-        f["created"].setText(alert.created_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"))
-        f["updated"].setText(alert.updated_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S"))
+        f["created"].setText(alert.created_at.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M:%S"))
+        f["updated"].setText(alert.updated_at.astimezone(DISTRICT_TZ).strftime("%Y-%m-%d %H:%M:%S"))
         f["unit"].setText(self._unit_name(alert.assigned_unit))
         f["acknowledged_by"].setText(alert.acknowledged_by or "")
         f["description"].setText(mask_text(alert.description))
 
         self.timeline.setRowCount(len(alert.timeline))
         for row, note in enumerate(alert.timeline):
-            cells = (note.ts.astimezone(CHINA_TZ).strftime("%m-%d %H:%M:%S"), note.actor,
+            cells = (note.ts.astimezone(DISTRICT_TZ).strftime("%m-%d %H:%M:%S"), note.actor,
                      _tw(ACTION_NAMES.get(note.action, note.action)), mask_text(note.text))
             for col, text in enumerate(cells):
                 self.timeline.setItem(row, col, QTableWidgetItem(text))

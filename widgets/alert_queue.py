@@ -23,9 +23,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
 
-from console.alert_query import AlertFilter, AlertQuery, QueryResult
+from console.alert_query import AlertFilter, AlertQuery, PlaceNames, QueryResult
 from console.workflow import ACTIONS, Limits, due_state
-from district.alerts import OPEN_STATUSES
+from district.vocabulary import ALERT_STATUS_RANK, DISTRICT_TZ, LEVEL_RANK, OPEN_STATUSES
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -79,7 +79,6 @@ from widgets import theme
 
 log = logging.getLogger(__name__)
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
 CONTEXT = "AlertQueuePanel"
 
@@ -165,11 +164,6 @@ SEARCH_DELAY_MS = 250
 FLASH_PREF = "queue/flash"
 SOUND_PREF = "queue/sound"
 
-"""Statuses still asking for work; resolved/closed alerts do not count as open."""
-
-STATUS_RANK: dict[str, int] = {"new": 0, "acknowledged": 1, "dispatched": 2, "in_progress": 3, "resolved": 4, "closed": 5}
-LEVEL_RANK: dict[str, int] = {"red": 0, "orange": 1, "yellow": 2, "blue": 3}
-
 PENDING_COLOUR = QColor(theme.ACCENT)
 REFUSED_COLOUR = QColor("#ff5252")
 NEW_COLOUR = QColor("#ffd180")
@@ -182,69 +176,6 @@ DONE_COLOUR = QColor(theme.TEXT_DIM)
 
 def _t(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
-
-
-def _field(obj: Any, name: str, default: Any = None) -> Any:
-    """Read a catalogue field whether the loader hands out objects or dicts."""
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-class PlaceNames:
-    """Chinese names of categories, streets and communities from ``console.catalogue``.
-
-    Unknown ids fall back to the id itself, so a gateway ahead of the bundled
-    catalogue still shows something meaningful.
-    """
-
-    def __init__(self) -> None:
-        # The catalogue carries both languages; follow the UI language in use.
-        name = "name_en" if QLocale().language() == QLocale.Language.English else "name_zh"
-        self.categories: dict[str, str] = {}
-        self.streets: dict[str, str] = {}
-        self.communities: dict[str, str] = {}
-        self.ack_limits_s: dict[str, float] = {}
-        self.units: dict[str, str] = {}
-        try:
-            from console import catalogue
-
-            for cat in catalogue.categories():
-                self.categories[str(_field(cat, "id"))] = str(_field(cat, name) or _field(cat, "id"))
-                limit = _field(cat, "ack_limit_min")
-                if limit:
-                    self.ack_limits_s[str(_field(cat, "id"))] = float(limit) * 60.0
-            for street in catalogue.streets():
-                self.streets[str(_field(street, "id"))] = str(_field(street, name) or _field(street, "id"))
-                for comm in _field(street, "communities", ()) or ():
-                    self.communities[str(_field(comm, "id"))] = str(_field(comm, name) or _field(comm, "id"))
-        except Exception:  # the catalogue is static data; a broken one must not stop the queue
-            log.exception("catalogue names unavailable; showing ids")
-
-    def category(self, cid: str | None) -> str:
-        return self.categories.get(cid or "", cid or "")
-
-    def street(self, sid: str | None) -> str:
-        return self.streets.get(sid or "", sid or "")
-
-    def community(self, cid: str | None) -> str:
-        return self.communities.get(cid or "", cid or "")
-
-    def unit(self, uid: str | None) -> str:
-        if not self.units:
-            try:
-                from console import catalogue
-
-                self.units = {u.id: u.name for u in catalogue.units()}
-            except Exception:  # noqa: BLE001
-                log.exception("unit directory unavailable")
-        return self.units.get(uid or "", uid or "")
-
-    def lookup(self, kind: str, ident: str) -> str:
-        """``names(kind, id)`` for the core's search text (category/street/community/unit)."""
-        if kind == "unit":
-            return self.unit(ident)
-        return {"category": self.category, "street": self.street, "community": self.community}[kind](ident)
 
 
 class _Row(NamedTuple):
@@ -268,7 +199,7 @@ def urgency_key(alert: Any) -> tuple[int, int, float]:
     """Open before done, new before taken, red before blue, newest first."""
     created = getattr(alert, "created_at", None)
     stamp = created.timestamp() if isinstance(created, datetime) else 0.0
-    return (STATUS_RANK.get(alert.status, 9), LEVEL_RANK.get(alert.level, 9), -stamp)
+    return (ALERT_STATUS_RANK.get(alert.status, 9), LEVEL_RANK.get(alert.level, 9), -stamp)
 
 
 def due_text(seconds: float | None) -> str:
@@ -290,8 +221,8 @@ def span_text(seconds: float) -> str:
 
 def time_text(created: datetime, now: datetime) -> str:
     """``HH:MM:SS`` for today (Beijing time), ``MM-DD HH:MM`` for earlier days."""
-    local = created.astimezone(CHINA_TZ)
-    if local.date() == now.astimezone(CHINA_TZ).date():
+    local = created.astimezone(DISTRICT_TZ)
+    if local.date() == now.astimezone(DISTRICT_TZ).date():
         return local.strftime("%H:%M:%S")
     return local.strftime("%m-%d %H:%M")
 
@@ -302,7 +233,8 @@ class AlertQueueModel(QAbstractTableModel):
     def __init__(self, store: Any, parent: Any = None, limits: Limits | None = None) -> None:
         super().__init__(parent)
         self._store = store
-        self._names = PlaceNames()
+        # The catalogue carries both languages; follow the UI language in use.
+        self._names = PlaceNames(english=QLocale().language() == QLocale.Language.English)
         self._limits = limits if limits is not None else Limits.from_catalogue()
         self.query = AlertQuery(store, self._limits, self._names.lookup)
         self.filter = AlertFilter()
@@ -536,7 +468,7 @@ class AlertQueueModel(QAbstractTableModel):
             return None
         from console.masking import mask_phone, mask_text
 
-        created = alert.created_at.astimezone(CHINA_TZ)
+        created = alert.created_at.astimezone(DISTRICT_TZ)
         tip = [mask_text(alert.title), created.strftime("%Y-%m-%d %H:%M:%S +08:00")]
         if alert.description:
             tip.append(mask_text(alert.description))

@@ -39,8 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from console.wartime import STEP_STATUS_ZH, TASK_STATUS_ZH, WartimeError
+from district.vocabulary import DISTRICT_TZ
 from widgets.keyboard import keyboard_ready
-from widgets.status_bar import CHINA_TZ
 from widgets.war_banner import elapsed_text
 
 RED = QColor("#ff5252")
@@ -54,7 +54,7 @@ LEVEL_ZH = {"district": "区级", "street": "街道", "community": "社区", "te
 
 
 def _hhmm(ts: Any) -> str:
-    return ts.astimezone(CHINA_TZ).strftime("%H:%M") if ts is not None else "—"
+    return ts.astimezone(DISTRICT_TZ).strftime("%H:%M") if ts is not None else "—"
 
 
 def _countdown(seconds: float) -> str:
@@ -395,7 +395,7 @@ class CommandPanel(QWidget):
         at_end = t.verticalScrollBar().value() >= t.verticalScrollBar().maximum() - 2
         t.setRowCount(len(entries))
         for r, e in enumerate(entries):
-            t.setItem(r, 0, _item(e.ts.astimezone(CHINA_TZ).strftime("%H:%M:%S"), data=e.seq))
+            t.setItem(r, 0, _item(e.ts.astimezone(DISTRICT_TZ).strftime("%H:%M:%S"), data=e.seq))
             t.setItem(r, 1, _item(e.actor))
             t.setItem(r, 2, _item(self.tr(e.action_zh)))
             t.setItem(r, 3, _item(e.text))

@@ -9,7 +9,7 @@ peak downsampling, which keeps 24 h of 5-second values cheap to redraw (see
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Sequence
 
 import numpy as np
@@ -18,13 +18,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from district.vocabulary import DISTRICT_TZ
 from widgets import theme
 
 SERIES_COLOURS: tuple[str, ...] = (theme.ACCENT, theme.ACCENT_TEAL, "#7e57c2", "#ec407a", "#ffa726", "#9ccc65",
                                    "#29b6f6", "#d4e157")
 
-_BEIJING_OFFSET_S = 8 * 3600
-BEIJING = timezone(timedelta(hours=_BEIJING_OFFSET_S // 3600))
+_BEIJING_OFFSET_S = int(DISTRICT_TZ.utcoffset(None).total_seconds())
 
 
 class _BeijingAxis(pg.DateAxisItem):
@@ -39,7 +39,7 @@ class _BeijingAxis(pg.DateAxisItem):
         out = []
         for v in values:
             try:
-                t = datetime.fromtimestamp(v, BEIJING)
+                t = datetime.fromtimestamp(v, DISTRICT_TZ)
             except (OverflowError, OSError, ValueError):
                 out.append("")
                 continue

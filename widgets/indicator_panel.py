@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from console import indicators as ind
+from district.vocabulary import DISTRICT_TZ
 from widgets import theme
 from widgets.indicator_chart import IndicatorChart
 from widgets.signals import disconnect_all
@@ -145,7 +146,7 @@ progress_to_target = ind.progress_to_target
 
 
 def _beijing_hm(ts: datetime) -> str:
-    return ts.astimezone(ind.TZ_BEIJING).strftime("%m-%d %H:%M")
+    return ts.astimezone(DISTRICT_TZ).strftime("%m-%d %H:%M")
 
 
 class IndicatorTile(QWidget):
@@ -796,7 +797,7 @@ class IndicatorPanel(QWidget):
 
     def ask_export(self, kind: str) -> QFileDialog:
         """Ask where to save (non-blocking ``open()``); the answer writes the file."""
-        name = (self.selected_id or "indicators") + datetime.now(ind.TZ_BEIJING).strftime("_%Y%m%d_%H%M")
+        name = (self.selected_id or "indicators") + datetime.now(DISTRICT_TZ).strftime("_%Y%m%d_%H%M")
         if kind == "png":
             dlg = QFileDialog(self, QCoreApplication.translate("IndicatorPanel", "导出指标面板图片"), name + ".png", QCoreApplication.translate("IndicatorPanel", "PNG 图片 (*.png)"))
         else:

@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from district.vocabulary import DISTRICT_TZ
 from widgets.alert_queue import AlertQueuePanel
 from widgets.indicator_panel import IndicatorPanel
 from widgets.signals import disconnect_all
-from widgets.status_bar import CHINA_TZ, ConsoleStatusBar, clock_text, translated
+from widgets.status_bar import ConsoleStatusBar, clock_text, translated
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class HeaderStrip(QWidget):
         return self.mode.text()
 
     def _on_clock_changed(self) -> None:
-        now = datetime.now(timezone.utc).astimezone(CHINA_TZ)
+        now = datetime.now(timezone.utc).astimezone(DISTRICT_TZ)
         self.clock.setText(now.strftime("%H:%M:%S"))
         weekday = QCoreApplication.translate("HeaderStrip", WEEKDAYS[now.weekday()])
         self.date.setText(self.tr("{y}年{m}月{d}日 {w}").format(y=now.year, m=now.month, d=now.day, w=weekday))

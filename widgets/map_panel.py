@@ -25,7 +25,6 @@ import itertools
 import json
 import logging
 import time
-from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -55,6 +54,7 @@ from PySide6.QtWidgets import (
 from console.nearby import RINGS_M, nearby
 from console.video_wall_model import CAMERA_MIME
 from console.tiles import transform_geojson, wgs84_to_gcj02
+from district.vocabulary import CLOSED_STATUSES, DISTRICT_TZ, street_title
 from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
@@ -65,18 +65,6 @@ MAP_PAGE_DIR = Path(__file__).resolve().parent / "map_page"
 DISTRICT_CENTRE = (22.700, 114.352)
 """Where the map opens before the district boundary arrives (lat, lon): the middle of the
 real outline; once the boundary layer is in, the map fits it."""
-
-_CST = timezone(timedelta(hours=8), "CST")
-_CLOSED_STATUSES = frozenset({"resolved", "closed"})
-
-STREET_NAMES = {
-    "pingshan": "坪山街道",
-    "maluan": "马峦街道",
-    "biling": "碧岭街道",
-    "shijing": "石井街道",
-    "kengzi": "坑梓街道",
-    "longtian": "龙田街道",
-}
 
 DEVICE_KIND_NAMES = {
     "river_level": "河道水位",
@@ -150,9 +138,9 @@ def build_map_html() -> str:
 
 def alert_marker(alert: Any) -> dict[str, Any] | None:
     """The page's view of one alert, or None when it must not be on the map."""
-    if alert is None or alert.status in _CLOSED_STATUSES or alert.location is None:
+    if alert is None or alert.status in CLOSED_STATUSES or alert.location is None:
         return None
-    place = STREET_NAMES.get(alert.street or "", alert.street or "")
+    place = street_title(alert.street)
     return {
         "id": alert.id,
         "lat": alert.location.lat,
@@ -160,7 +148,7 @@ def alert_marker(alert: Any) -> dict[str, Any] | None:
         "level": alert.level,
         "status": alert.status,
         "title": alert.title,
-        "time": alert.created_at.astimezone(_CST).strftime("%m-%d %H:%M:%S"),
+        "time": alert.created_at.astimezone(DISTRICT_TZ).strftime("%m-%d %H:%M:%S"),
         "place": place,
     }
 
@@ -203,7 +191,6 @@ def incident_marker(incident: Any) -> dict[str, Any] | None:
         "title": incident.title,
         "level": int(incident.level),
     }
-
 
 
 _panel_keys = itertools.count(1)

@@ -8,7 +8,7 @@ stream is silent.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlparse
 
@@ -16,12 +16,11 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from console.texts import DisplayText, render
+from district.vocabulary import DISTRICT_TZ
 from widgets import theme
 
 log = logging.getLogger(__name__)
 
-CHINA_TZ = timezone(timedelta(hours=8), "CST")
-"""Asia/Shanghai has had no DST since 1991; a fixed offset needs no tz database."""
 
 STATE_NAMES: dict[str, str] = {
     "connecting": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "连接中")),
@@ -70,7 +69,7 @@ def clock_text(value: Any, seconds: bool = False) -> str:
     dt = as_datetime(value)
     if dt is None:
         return "--:--:--" if seconds else "--:--"
-    return dt.astimezone(CHINA_TZ).strftime("%H:%M:%S" if seconds else "%H:%M")
+    return dt.astimezone(DISTRICT_TZ).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
 class ConsoleStatusBar(QStatusBar):

@@ -27,7 +27,7 @@ import logging
 import threading
 import time
 from collections import deque
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Iterable
 
 from PySide6.QtCore import (
@@ -66,11 +66,11 @@ from console.ptz import PtzControl, PtzError
 from console.stream_check import StreamDiagnosis, diagnose
 from console.video_snapshot import CameraSnapshots
 from console.video_wall_model import CAMERA_MIME, LAYOUTS, AlarmLinkage, LinkageRule, Tour, TourRunner, VideoPreferences, WallModel
+from district.vocabulary import DISTRICT_TZ
 from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
 
-_CST = timezone(timedelta(hours=8), "CST")
 
 STALL_AFTER_S = 5.0
 """No frame for this long means the signal is lost."""
@@ -698,7 +698,7 @@ class VideoTile(QWidget):
         painter.fillRect(QRect(0, 0, 3, bar_h), QColor(BADGES[self._state][1]))
         painter.setPen(QColor("#e3f2fd"))
         metrics = painter.fontMetrics()
-        now = datetime.now(_CST)
+        now = datetime.now(DISTRICT_TZ)
         clock = now.strftime("%Y-%m-%d %H:%M:%S")
         if metrics.horizontalAdvance(clock) * 2.2 > rect.width():
             clock = now.strftime("%H:%M:%S")  # small tiles: the name needs the room
