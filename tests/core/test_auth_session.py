@@ -15,7 +15,7 @@ import pytest
 from console.auth import AuthError, AuthSession, bind_core, config_fields
 from console.feed_process import FeedProcess
 from console.runtime import ConsoleConfig, ConsoleCore
-from tests.asyncsupport import feed_state, run, until
+from tests.support.asyncsupport import feed_state, run, until
 
 
 def _login_feed(tmp_path: Path, *extra: str) -> FeedProcess:
@@ -253,7 +253,7 @@ def test_a_new_login_reconnects_the_stream_at_once(tmp_path: Path) -> None:
 
     from console.gateway import GatewayClient
     from console.source import LiveSource, backoff_delay
-    from test_source import MiniIngest, MiniPicture
+    from tests.support.sourcesupport import MiniIngest, MiniPicture
 
     feed = _login_feed(tmp_path)
     rng = random.Random(3)

@@ -21,7 +21,7 @@ from offline_cache.journal import Journal
 from offline_cache.outbox import Outbox
 from offline_cache.snapshots import SnapshotTables
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fill(journal: Journal, first: int, last: int, body: str = "{}") -> None:

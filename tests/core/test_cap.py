@@ -18,7 +18,7 @@ from console.cap import (
     parse_cap,
 )
 
-DATA = Path(__file__).parent / "data" / "cap"
+DATA = Path(__file__).resolve().parents[1] / "data" / "cap"
 RECEIVED = datetime(2026, 11, 28, 15, 0, 5, tzinfo=timezone(timedelta(hours=8)))
 
 

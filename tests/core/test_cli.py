@@ -11,7 +11,7 @@ from console import cli
 from console.feed_process import FeedProcess
 from console.models import parse_envelope, wire_models
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli_run(*args: str, timeout: float = 90) -> subprocess.CompletedProcess[str]:

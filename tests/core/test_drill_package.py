@@ -11,9 +11,9 @@ import pytest
 
 from console.drill.package import PackageError, cut_journal, pack_scenario, read_package
 from console.drill.session import open_drill, run_headless
-from tests.asyncsupport import run, until
+from tests.support.asyncsupport import run, until
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SLOPE = ROOT / "resources" / "scenarios" / "slope_tiantou.yaml"
 
 

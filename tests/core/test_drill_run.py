@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from console.drill.session import run_headless
-from tests.asyncsupport import run, until
+from tests.support.asyncsupport import run, until
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "resources" / "scenarios").glob("*.yaml"))
 
 

@@ -9,7 +9,7 @@ import pytest
 from console.drill.clock import VirtualClock
 from console.drill.scenario import ScenarioError, load_scenario, parse_offset, parse_scenario_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "resources" / "scenarios").glob("*.yaml"))
 
 GOOD = """\

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from console.geojson_check import check_geojson, load_geojson_file
 
-DATA = Path(__file__).resolve().parent / "data" / "geojson"
+DATA = Path(__file__).resolve().parents[1] / "data" / "geojson"
 
 
 def test_a_valid_file_passes() -> None:

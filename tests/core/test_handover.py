@@ -20,7 +20,7 @@ from console.runtime import ConsoleConfig, ConsoleCore
 from console.workflow import Limits
 from offline_cache.audit_log import AuditLog
 
-CAP_DIR = Path(__file__).parent / "data" / "cap"
+CAP_DIR = Path(__file__).resolve().parents[1] / "data" / "cap"
 NOW = datetime.now(timezone.utc)
 
 

@@ -20,7 +20,7 @@ from console.feed_process import FeedProcess
 from console.gateway import GatewayClient
 from console.models import Command, CommandAccepted, Snapshot, now_utc
 from console.outbox_sender import OutboxSender
-from asyncsupport import run, until
+from tests.support.asyncsupport import run, until
 
 
 @dataclass

@@ -14,7 +14,7 @@ import httpx
 
 from console.feed_process import FeedProcess
 from console.runtime import ConsoleConfig, ConsoleCore
-from asyncsupport import feed_state, run, until
+from tests.support.asyncsupport import feed_state, run, until
 
 
 async def feed_alert(url: str, alert_id: str) -> Any:
@@ -173,5 +173,5 @@ def test_core_imports_no_qt() -> None:
             "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'qasync', 'widgets')));"
             "print(bad); sys.exit(1 if bad else 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=str(Path(__file__).resolve().parent.parent))
+                          cwd=str(Path(__file__).resolve().parents[2]))
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -10,7 +10,7 @@ import httpx
 
 from console.feed_process import FeedProcess
 from console.runtime import ConsoleConfig, ConsoleCore
-from asyncsupport import feed_state, run, until
+from tests.support.asyncsupport import feed_state, run, until
 
 
 def journal_ids(core: ConsoleCore) -> list[str]:

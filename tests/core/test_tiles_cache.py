@@ -17,7 +17,7 @@ import pytest
 from console import tiles as ct
 from offline_cache.tiles import MBTilesStore, TileStoreError, xyz_to_tms_row
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n"
 BBOX = (114.28, 22.69, 114.42, 22.78)
 

@@ -24,7 +24,7 @@ from PIL import Image
 from console.tiles import import_into
 from offline_cache.tiles import MAX_TILE_BYTES, MBTilesStore, TileStoreError, tile_image_kind
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _image(fmt: str, colour: tuple[int, int, int] = (40, 90, 140)) -> bytes:

@@ -18,7 +18,7 @@ from console.feed_process import FeedProcess
 from console.models import Snapshot
 from console.ptz import PtzControl, PtzError
 from console.runtime import ConsoleConfig, ConsoleCore
-from tests.asyncsupport import run, until
+from tests.support.asyncsupport import run, until
 
 
 @pytest.fixture(scope="module")

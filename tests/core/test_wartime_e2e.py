@@ -15,7 +15,7 @@ import pytest
 from console.feed_process import FeedProcess
 from console.runtime import ConsoleConfig, ConsoleCore
 from console.wartime import Wartime, WartimeError
-from tests.asyncsupport import feed_state, run, until
+from tests.support.asyncsupport import feed_state, run, until
 
 PINGHUAN = (114.372, 22.703)  # 马峦街道坪环社区一带
 

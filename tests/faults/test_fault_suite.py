@@ -33,13 +33,11 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-_TESTS = Path(__file__).resolve().parent
-if str(_TESTS) not in sys.path:  # the bench imports this module from bench/
-    sys.path.insert(0, str(_TESTS))
-if str(_TESTS.parent) not in sys.path:
+_TESTS = Path(__file__).resolve().parents[1]
+if str(_TESTS.parent) not in sys.path:  # the bench imports this module from bench/
     sys.path.insert(0, str(_TESTS.parent))
 
-from asyncsupport import feed_state, run, until  # noqa: E402
+from tests.support.asyncsupport import feed_state, run, until  # noqa: E402
 from console.feed_process import FeedProcess  # noqa: E402
 from console.runtime import CACHE_FILE, ConsoleConfig, ConsoleCore  # noqa: E402
 
@@ -526,13 +524,13 @@ async def fault_corrupt_cache(workdir: Path) -> FaultResult:
 # ---------------------------------------------------------------------------- the console SIGKILLed
 
 
-CHILD = _TESTS / "fault_console_child.py"
+CHILD = _TESTS / "support" / "fault_console_child.py"
 
 
 async def fault_console_sigkill(workdir: Path, commands: int = 20, rounds: int = CONSOLE_KILLS) -> FaultResult:
     """The console SIGKILLed ``rounds`` times during an alert storm with commands queued.
 
-    Each round a child console (tests/fault_console_child.py) resumes the same cache,
+    Each round a child console (tests/support/fault_console_child.py) resumes the same cache,
     queues ``commands`` more commands (the feed answers commands with 500, so every one
     stays in the outbox) and is killed at a random moment of the storm.  Then a console
     in this process restarts on the cache: every journaled alert must be in the restored
@@ -552,7 +550,7 @@ async def fault_console_sigkill(workdir: Path, commands: int = 20, rounds: int =
     try:
         await http.post("/_sim/burst", json={"alerts": 1000 + 1000 * rounds, "over_s": 5 + 5 * rounds})
         await http.post("/_sim/fault", json={"mode": "cmd500"})  # commands stay queued, the stream flows
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(_TESTS.parent), str(_TESTS)]))
+        env = dict(os.environ, PYTHONPATH=str(_TESTS.parent))
         for _ in range(rounds):
             child = subprocess.Popen([sys.executable, str(CHILD), url, str(cache), str(commands)],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)

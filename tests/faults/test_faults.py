@@ -16,7 +16,7 @@ import httpx
 
 from console.feed_process import FeedProcess
 from console.runtime import ConsoleConfig, ConsoleCore
-from asyncsupport import run, until
+from tests.support.asyncsupport import run, until
 
 
 VALID_NOTICE = {"v": 1, "type": "notice", "ts": "2026-11-28T15:00:00+08:00",

@@ -14,7 +14,7 @@ from console import catalogue
 from console.tiles import gcj02_to_wgs84
 from simulator import geo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DATAV_GCJ02 = ROOT / "tests" / "data" / "geojson" / "pingshan-440310-gcj02.geojson"
 """The boundary as DataV GeoAtlas publishes it (GCJ-02); see tests/data/geojson/README.md."""
 

@@ -456,7 +456,7 @@ def test_feed_exits_when_its_launcher_is_killed(tmp_path: Any) -> None:
         "time.sleep(60)\n"
     )
     launcher = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                                cwd=str(Path(__file__).resolve().parent.parent))
+                                cwd=str(Path(__file__).resolve().parents[2]))
     try:
         feed_pid = int(launcher.stdout.readline())  # type: ignore[union-attr]
         os.kill(feed_pid, 0)  # alive

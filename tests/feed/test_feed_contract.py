@@ -16,7 +16,7 @@ import pytest
 from console import models
 from console.feed_process import FeedProcess
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _normalise(schema: Any) -> Any:

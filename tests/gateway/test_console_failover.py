@@ -24,9 +24,11 @@ import pytest
 
 from console.models import Snapshot
 from console.runtime import ConsoleConfig, ConsoleCore
-from tests.asyncsupport import run, until
-from tests.natsupport import GatewayProcess, NatsNode, seed_stream
-from tests.test_gateway_nats import command, post, read_events, token
+from tests.support.asyncsupport import run, until
+from tests.support.natsupport import GatewayProcess, NatsNode, seed_stream
+from tests.support.natsupport import command_body as command
+from tests.support.natsupport import post_command as post
+from tests.support.natsupport import read_events, token
 
 
 @pytest.fixture()

@@ -38,10 +38,11 @@ from console.models import Device
 from console.runtime import ConsoleConfig, ConsoleCore
 from gateway.ingest import LEASE_TTL_S
 from gateway.stream import EventLog
-from tests.failoversupport import (Load, StreamClient, alert_states, applied_counts, login, nats_of, snapshot,
+from tests.support.failoversupport import (Load, StreamClient, alert_states, applied_counts, login, nats_of, snapshot,
                                    stream_ids)
-from tests.natsupport import ROOT, GatewayProcess, NatsNode, nats_cluster, seed_stream, terminate, until
-from tests.test_gateway_mqtt import Devices, SseTap, metrics, quiet_value
+from tests.support.natsupport import ROOT, GatewayProcess, NatsNode, nats_cluster, seed_stream, terminate, until
+from tests.support.mqttsupport import Devices, SseTap, quiet_value
+from tests.support.natsupport import metrics
 
 GATEWAY_ARGS = ("--stream-replicas", "3", "--keepalive-s", "1", "--iot-flush-s", "0")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.natsupport import ROOT, GatewayProcess, NatsNode
+from tests.support.natsupport import ROOT, GatewayProcess, NatsNode
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,7 @@ def test_failures_racing_on_two_replicas_are_all_counted(replicas: tuple[NatsNod
 
     from gateway.stream import EventLog
     from gateway.throttle import SharedLoginThrottle
-    from tests.asyncsupport import run
+    from tests.support.asyncsupport import run
 
     node, _a, _b = replicas
 

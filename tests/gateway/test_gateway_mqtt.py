@@ -11,24 +11,21 @@ the same messages (every reading twice), a leader that stops (readings lost).
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 import sys
 import time
-import uuid
 from typing import Any, Iterator
 
 import httpx
-import paho.mqtt.client as mqtt
 import pytest
 
 from console.models import Device, Thresholds, now_utc
 from district.iot import DEVICE_KIND_RULES, threshold_text
 from gateway.ingest import DEAD_STREAM, MAX_MESSAGE_BYTES
 from simulator.world import DEVICE_KINDS
-from tests import natsupport
-from tests.natsupport import ROOT, GatewayProcess, NatsNode, metrics, seed_stream, token
-from tests.natsupport import until as _until
+from tests.support.mqttsupport import Devices, SseTap, quiet_value
+from tests.support.natsupport import ROOT, GatewayProcess, NatsNode, metrics, seed_stream, token
+from tests.support.natsupport import until as _until
 
 
 def until(pred: Any, timeout_s: float = 15.0) -> Any:
@@ -41,45 +38,6 @@ FLUSH_S = 0.5
 
 def rejected(url: str, reason: str) -> float:
     return metrics(url)[f'pingshan_gateway_iot_rejected_total{{reason="{reason}"}}']
-
-
-class SseTap(natsupport.SseTap):
-    """A console's stream of one replica (``reading.batch`` by default)."""
-
-    def __init__(self, url: str, topics: str = "reading.batch") -> None:
-        super().__init__(url, topics)
-
-    def batches(self) -> list[dict[str, Any]]:
-        return [e for e in list(self.events) if e["type"] == "reading.batch"]
-
-    def values(self) -> list[tuple[str, float]]:
-        return [(r["device_id"], r["value"]) for e in self.batches() for r in e["payload"]["readings"]]
-
-
-class Devices:
-    """A paho-mqtt client that speaks for the district's devices."""
-
-    def __init__(self, port: int) -> None:
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{uuid.uuid4().hex[:12]}")
-        self.client.connect("127.0.0.1", port)
-        self.client.loop_start()
-        until(self.client.is_connected, 10)
-        self.last: Any = None
-
-    def send(self, topic: str, body: bytes | str | dict[str, Any]) -> None:
-        data = json.dumps(body) if isinstance(body, dict) else body
-        self.last = self.client.publish(topic, data)
-
-    def reading(self, d: Device, value: float, **extra: Any) -> None:
-        self.send(f"pingshan/iot/{d.street}/{d.id}/reading", {"metric": d.metric, "value": value, **extra})
-
-    def flush(self) -> None:
-        if self.last is not None:
-            self.last.wait_for_publish(10)
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 @pytest.fixture(scope="module")
@@ -122,14 +80,6 @@ def leader(replicas: list[GatewayProcess]) -> GatewayProcess:
         held = [r for r in live if metrics(str(r.url))["pingshan_gateway_iot_leader"] == 1]
         return held[0] if len(held) == 1 else None
     return until(one)
-
-
-def quiet_value(d: Device, k: int) -> float:
-    """A unique value on the safe side of the device's warning line."""
-    th = d.thresholds
-    assert th.warn is not None and th.alarm is not None
-    base = th.warn * 2 if th.alarm < th.warn else th.warn * 0.5
-    return round(base + k * 1e-6, 6)
 
 
 def test_kind_rules_are_the_synthetic_districts() -> None:

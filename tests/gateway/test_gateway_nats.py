@@ -10,7 +10,6 @@ restarted replica (a ``reset``), a killed NATS node (a lost event).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -20,9 +19,10 @@ import httpx
 import pytest
 
 from console.models import Snapshot
-from tests.natsupport import GatewayProcess, NatsNode, nats_cluster, seed_stream, snapshot, token, until
-from tests.natsupport import command_body as command
-from tests.natsupport import post_command as post
+from tests.support.natsupport import GatewayProcess, NatsNode, nats_cluster, seed_stream, snapshot, token, until
+from tests.support.natsupport import command_body as command
+from tests.support.natsupport import post_command as post
+from tests.support.natsupport import read_events
 
 
 
@@ -31,27 +31,6 @@ from tests.natsupport import post_command as post
 
 def alert_on(url: str, tok: str, alert_id: str) -> Any:
     return next(a for a in snapshot(url, tok).alerts if a.id == alert_id)
-
-
-def read_events(url: str, tok: str, last_id: str | None, count: int, timeout_s: float = 15.0) -> list[dict[str, Any]]:
-    """``count`` SSE events (id and envelope) after ``last_id``."""
-    out: list[dict[str, Any]] = []
-    headers = {"Authorization": f"Bearer {tok}"}
-    if last_id is not None:
-        headers["Last-Event-ID"] = last_id
-    with httpx.stream("GET", url + "/api/v1/stream", headers=headers, timeout=timeout_s) as r:
-        assert r.status_code == 200, r.read()
-        eid = None
-        for line in r.iter_lines():
-            if line.startswith("id: "):
-                eid = line[4:]
-            elif line.startswith("data: "):
-                env = json.loads(line[6:])
-                assert env["id"] == eid
-                out.append(env)
-                if len(out) >= count:
-                    return out
-    return out
 
 
 class Pick:

@@ -25,11 +25,11 @@ import pytest
 from console.cap import console_alert_id
 from district.limits import MAX_BODY_BYTES
 from district.sources import DEMO_CAP_KEY, DEMO_EVENTS_KEY, event_alert_id
-from tests import natsupport
-from tests.natsupport import ROOT, GatewayProcess, NatsNode, metrics, seed_stream, token
-from tests.natsupport import until as _until
+from tests.support import natsupport
+from tests.support.natsupport import ROOT, GatewayProcess, NatsNode, metrics, seed_stream, token
+from tests.support.natsupport import until as _until
 
-CAP_DIR = Path(__file__).parent / "data" / "cap"
+CAP_DIR = Path(__file__).resolve().parents[1] / "data" / "cap"
 KEYS = {"hotline_12345": "demo-hotline-key", "app_pingshan": "demo-app-key", "grid_patrol": "demo-grid-key"}
 
 

@@ -21,8 +21,8 @@ from district.identity import GrantStoreUnavailable, TokenBook, token_digest
 from district.roles import User
 from gateway.grants import TOKENS, JetStreamGrants
 from gateway.stream import EventLog
-from tests.asyncsupport import run
-from tests.natsupport import NatsNode
+from tests.support.asyncsupport import run
+from tests.support.natsupport import NatsNode
 
 DUTY = User("duty", "operator", "值班员")
 CHIEF = User("chief", "supervisor", "值班长")

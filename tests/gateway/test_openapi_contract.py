@@ -31,7 +31,7 @@ from console.feed_process import FeedProcess
 from district.sources import DEMO_CAP_KEY, DEMO_EVENTS_KEY
 from gateway.server import create_app as gateway_app
 from simulator.server import openapi_document as feed_document
-from tests.natsupport import GatewayProcess, NatsNode, seed_stream
+from tests.support.natsupport import GatewayProcess, NatsNode, seed_stream
 
 MAX_EXAMPLES = int(os.environ.get("PINGSHAN_CONTRACT_EXAMPLES", "100"))
 """Generated requests per operation and phase (the coverage phase adds its boundary cases)."""

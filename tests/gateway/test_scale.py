@@ -249,7 +249,7 @@ def test_page_tokens_name_the_object_before_their_page() -> None:
 
 
 def test_a_paged_snapshot_gives_the_single_documents_state_on_the_gateway(tmp_path: Path) -> None:
-    from tests.natsupport import ROOT, GatewayProcess, NatsNode
+    from tests.support.natsupport import ROOT, GatewayProcess, NatsNode
 
     node = NatsNode(tmp_path, "scale").start()
     gw = GatewayProcess([node.url], tmp_path, name="gw")

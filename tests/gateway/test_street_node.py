@@ -28,8 +28,8 @@ import pytest
 
 from console.models import Device
 from district.settle import SETTLE_ACTION
-from tests.natsupport import GatewayProcess, command_body, post_command, seed_stream, snapshot, token, until
-from tests.streetsupport import HubNode, LinkProxy, StreetNode
+from tests.support.natsupport import GatewayProcess, command_body, post_command, seed_stream, snapshot, token, until
+from tests.support.streetsupport import HubNode, LinkProxy, StreetNode
 
 STREET = "maluan"
 
@@ -307,7 +307,7 @@ def test_one_command_starts_a_street_node_and_stopping_it_stops_both(topo: Topo,
     import subprocess
     import sys
 
-    from tests.natsupport import ROOT, free_port, terminate, wait_port
+    from tests.support.natsupport import ROOT, free_port, terminate, wait_port
 
     nats_port, mqtt_port = free_port(), free_port()
     proc = subprocess.Popen(
@@ -353,7 +353,7 @@ def test_the_self_check_reports_the_street_nodes_link_to_the_district(topo: Topo
     import sys
 
     from console.gateway import GatewayError, readiness
-    from tests.natsupport import ROOT
+    from tests.support.natsupport import ROOT
 
     street_url, hub_url = str(topo.street_gw.url), str(topo.hub_gw.url)
     until(lambda: readyz(street_url).get("district_link") == "linked", 30)

@@ -5,7 +5,6 @@ system store is refused, and the console says so in Chinese."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Iterator
 
@@ -15,32 +14,11 @@ from console.auth import AuthError, AuthSession, bind_core, config_fields
 from console.feed_process import FeedProcess
 from console.gateway import GatewayError, load_ca
 from console.runtime import ConsoleConfig, ConsoleCore
-from tests.asyncsupport import run, until
+from tests.support.asyncsupport import run, until
+from tests.support.certsupport import make_ca, make_server_cert
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None,
                                 reason="needs the openssl CLI (scripts/bootstrap.sh installs it on Debian)")
-
-
-def _sh(*args: str) -> None:
-    subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
-
-
-def make_ca(tmp: Path, name: str) -> tuple[Path, Path]:
-    """A self-signed CA: (certificate, key)."""
-    key, crt = tmp / f"{name}.key", tmp / f"{name}.pem"
-    _sh("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt), "-days", "2",
-        "-subj", f"/CN=Pingshan {name}")
-    return crt, key
-
-
-def make_server_cert(tmp: Path, ca: tuple[Path, Path]) -> tuple[Path, Path]:
-    """A server certificate for 127.0.0.1 signed by ``ca``: (certificate, key)."""
-    key, csr, crt, ext = tmp / "srv.key", tmp / "srv.csr", tmp / "srv.pem", tmp / "san.ext"
-    _sh("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr), "-subj", "/CN=127.0.0.1")
-    ext.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n", encoding="ascii")
-    _sh("x509", "-req", "-in", str(csr), "-CA", str(ca[0]), "-CAkey", str(ca[1]), "-CAcreateserial",
-        "-out", str(crt), "-days", "2", "-extfile", str(ext))
-    return crt, key
 
 
 @pytest.fixture(scope="module")

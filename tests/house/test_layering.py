@@ -17,7 +17,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 CORE_FORBIDDEN = ["PySide6.QtWidgets", "PySide6.QtWebEngine", "PySide6.QtGui", "PySide6.QtMultimedia",
                   "widgets", "simulator"]

@@ -28,7 +28,7 @@ from district.identity import (ANONYMOUS, DEMO_USERS, OPEN_SEAT, JwtVerifier, Lo
                                TokenBook, User, UserDirectory, UsersFileError, hash_password, users_main,
                                verify_password)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHEAP = 2**10  # scrypt N for tests that are not about the cost
 
 

@@ -23,7 +23,7 @@ from console.feed_process import FeedProcess
 from console.models import Alert, Snapshot, now_utc
 from district.catalogue import catalogue
 from district.limits import MAX_BODY_BYTES, MAX_TEXT_CHARS
-from tests.natsupport import GatewayProcess, NatsNode, seed_stream
+from tests.support.natsupport import GatewayProcess, NatsNode, seed_stream
 
 
 BACKENDS = ["feed", "gateway"]

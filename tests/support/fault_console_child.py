@@ -1,6 +1,6 @@
-"""A console to be SIGKILLed: run by tests/test_fault_suite.py (the console-crash fault).
+"""A console to be SIGKILLed: run by tests/faults/test_fault_suite.py (the console-crash fault).
 
-``python tests/fault_console_child.py URL CACHE_DIR N`` starts a ``ConsoleCore``
+``python tests/support/fault_console_child.py URL CACHE_DIR N`` starts a ``ConsoleCore``
 against the feed, waits until it is live, prints ``COMMITTED <stream id>`` after
 each journal flush that moved the committed cursor, submits N ``alert.note``
 commands (the feed answers commands with 500, so they stay queued) and prints

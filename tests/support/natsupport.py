@@ -25,7 +25,7 @@ import httpx
 
 from gateway.street import nats_server_binary  # the product's own lookup (venv, then PATH)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def until(pred: Any, timeout_s: float = 10.0) -> Any:
@@ -296,3 +296,24 @@ def seed_stream(nats_urls: list[str], *, seed: int, backlog: int, replicas: int 
                        capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert r.returncode == 0, r.stderr[-3000:]
     return int(r.stdout.strip().splitlines()[-1].split("=", 1)[1])
+
+
+def read_events(url: str, tok: str, last_id: str | None, count: int, timeout_s: float = 15.0) -> list[dict[str, Any]]:
+    """``count`` SSE events (id and envelope) after ``last_id``."""
+    out: list[dict[str, Any]] = []
+    headers = {"Authorization": f"Bearer {tok}"}
+    if last_id is not None:
+        headers["Last-Event-ID"] = last_id
+    with httpx.stream("GET", url + "/api/v1/stream", headers=headers, timeout=timeout_s) as r:
+        assert r.status_code == 200, r.read()
+        eid = None
+        for line in r.iter_lines():
+            if line.startswith("id: "):
+                eid = line[4:]
+            elif line.startswith("data: "):
+                env = json.loads(line[6:])
+                assert env["id"] == eid
+                out.append(env)
+                if len(out) >= count:
+                    return out
+    return out

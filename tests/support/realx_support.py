@@ -18,6 +18,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Callable, Iterator
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ("Xvfb", "xdotool")
 WINDOW_MANAGERS = ("openbox", "xfwm4", "fluxbox")
 
@@ -126,3 +128,48 @@ def x_session(tmp_path: Path) -> Iterator[XSession]:
     finally:
         for proc in reversed(session.procs if session else [xvfb]):
             _stop(proc)
+
+
+# --------------------------------------------------------------------------- the program on the X session
+
+
+LOGIN_TITLE = "^登录 · "
+MAIN_TITLE = "值班台$"
+
+
+class Console:
+    """``pingshan-console`` running on the X session, its log read from the cache folder."""
+
+    def __init__(self, x: XSession, args: list[str], tmp_path: Path) -> None:
+        self.cache = tmp_path / "cache"
+        self.err = open(tmp_path / "console.stderr", "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "widgets.app", *args, "--cache", str(self.cache),
+                                      "--idle-lock-min", "0"],
+                                     cwd=ROOT, env=x.env, stdout=subprocess.DEVNULL, stderr=self.err)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log(self) -> str:
+        try:
+            return (self.cache / "console.log").read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, text: str, count: int = 1, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while self.log().count(text) < count:
+            assert self.alive(), f"the console ended (code {self.proc.returncode}) before {text!r}:\n{self.log()[-2000:]}"
+            assert time.monotonic() < deadline, f"no {text!r} ×{count} within {timeout:.0f} s:\n{self.log()[-2000:]}"
+            time.sleep(0.3)
+
+    def stop(self) -> int:
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait(timeout=10)
+        self.err.close()
+        return code

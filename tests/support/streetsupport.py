@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from gateway.street import leaf_conf
-from tests.natsupport import NatsNode, free_port
+from tests.support.natsupport import NatsNode, free_port
 
 
 class LinkProxy:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from offline_cache.audit_log import AuditLog
-from test_ui_support import console_loop, live_console, offline_console, run_task, stop_core  # noqa: F401
+from tests.support.qtsupport import run_task, stop_core  # noqa: F401
 from widgets.alert_queue import AlertQueuePanel
 
 pytestmark = pytest.mark.timeout(150)

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from console.feed_process import FeedProcess
-from test_ui_support import console_loop, run_task  # noqa: F401
+from tests.support.qtsupport import run_task
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.timeout(170)
 
@@ -98,7 +98,7 @@ def test_untrusted_gateway_at_start_opens_the_login_with_the_reason(console_loop
                                                                     tmp_path: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from tests.test_tls import make_ca, make_server_cert
+    from tests.support.certsupport import make_ca, make_server_cert
     from widgets import login_flow
     from widgets.app import parse_args
     from widgets.login_dialog import LoginDialog

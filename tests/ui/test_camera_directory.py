@@ -22,7 +22,6 @@ from console.video_wall_model import CAMERA_MIME  # noqa: E402
 from offline_cache.blobs import BlobStore  # noqa: E402
 from offline_cache.db import open_cache  # noqa: E402
 from widgets.camera_directory import CAMERA_ROLE, CameraDirectory  # noqa: E402
-from test_ui_support import console_loop, offline_console  # noqa: E402,F401  (fixtures)
 
 CST = timezone(timedelta(hours=8))
 

@@ -10,9 +10,9 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from tests.test_ui_support import console_loop, run_task  # noqa: F401  (fixture)
+from tests.support.qtsupport import run_task
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIRE = ROOT / "resources" / "scenarios" / "forest_fire_maluan.yaml"
 
 

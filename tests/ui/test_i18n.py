@@ -14,9 +14,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
-from test_ui_support import console_loop, offline_console  # noqa: F401  (fixtures)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 TS = ROOT / "resources" / "i18n" / "pingshan_en.ts"
 QM = ROOT / "resources" / "i18n" / "pingshan_en.qm"

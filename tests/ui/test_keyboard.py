@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLineEdit, QPushButton,
 
 from widgets import theme
 from widgets.keyboard import prepare_view
-from test_ui_support import console_loop, offline_console  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from console.catalogue import streets
-from test_ui_support import console_loop  # noqa: F401  (fixture)
 from console.profiles import (
     ProfileError,
     load_profile_file,
@@ -150,7 +149,7 @@ def test_first_start_question_is_answered_without_a_nested_loop(console_loop: ob
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from test_ui_support import run_task
+    from tests.support.qtsupport import run_task
     from widgets.profile_dialog import ProfileDialog, ask_profile
 
     def answer() -> None:

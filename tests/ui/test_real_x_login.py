@@ -7,9 +7,6 @@ took the same Return). Offscreen Qt never shows this: no real focus, no real key
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Iterator
@@ -17,51 +14,11 @@ from typing import Iterator
 import pytest
 
 from console.feed_process import FeedProcess
-from realx_support import XSession, x_session  # noqa: F401
+from tests.support.realx_support import XSession, x_session  # noqa: F401
+from tests.support.realx_support import LOGIN_TITLE, MAIN_TITLE, Console
 
-ROOT = Path(__file__).resolve().parent.parent
-LOGIN_TITLE = "^登录 · "
-MAIN_TITLE = "值班台$"
-
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.real_x, pytest.mark.timeout(240)]
-
-
-class Console:
-    """``pingshan-console`` running on the X session, its log read from the cache folder."""
-
-    def __init__(self, x: XSession, args: list[str], tmp_path: Path) -> None:
-        self.cache = tmp_path / "cache"
-        self.err = open(tmp_path / "console.stderr", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "widgets.app", *args, "--cache", str(self.cache),
-                                      "--idle-lock-min", "0"],
-                                     cwd=ROOT, env=x.env, stdout=subprocess.DEVNULL, stderr=self.err)
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def log(self) -> str:
-        try:
-            return (self.cache / "console.log").read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def wait_log(self, text: str, count: int = 1, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while self.log().count(text) < count:
-            assert self.alive(), f"the console ended (code {self.proc.returncode}) before {text!r}:\n{self.log()[-2000:]}"
-            assert time.monotonic() < deadline, f"no {text!r} ×{count} within {timeout:.0f} s:\n{self.log()[-2000:]}"
-            time.sleep(0.3)
-
-    def stop(self) -> int:
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            code = self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            code = self.proc.wait(timeout=10)
-        self.err.close()
-        return code
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
-from realx_support import XSession, x_session  # noqa: F401
-from test_real_x_login import LOGIN_TITLE, MAIN_TITLE, Console
+from tests.support.realx_support import XSession, x_session  # noqa: F401
+from tests.support.realx_support import LOGIN_TITLE, MAIN_TITLE, Console
 
 from console.feed_process import FeedProcess
 

@@ -12,8 +12,7 @@ from console.models import envelope_adapter
 from console.runtime import ConsoleConfig, ConsoleCore
 from console.scope_filter import ScopedPicture, ScopeFilter, picture_for
 from console.stores import OperatingPicture
-from asyncsupport import feed_state, run, until
-from test_ui_support import console_loop, offline_console  # noqa: F401  (fixtures)
+from tests.support.asyncsupport import feed_state, run, until
 
 STREET = "maluan"
 

@@ -11,7 +11,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from test_ui_support import console_loop, live_console, offline_console  # noqa: F401  (fixtures)
 from widgets.alert_queue import (
     COL_COMMUNITY,
     COL_DUE,
@@ -275,7 +274,7 @@ def test_filters_search_grouping_flash_export_and_cap_import(live_console: Simpl
     assert written is not None and Path(written).read_text(encoding="utf-8-sig").startswith("编号,级别")
 
     # CAP file dropped on the panel: imported through the core, shown in the queue.
-    cap = Path(__file__).parent / "data" / "cap" / "typhoon_orange.xml"
+    cap = Path(__file__).resolve().parents[1] / "data" / "cap" / "typhoon_orange.xml"
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(cap))])
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from console.auth import AuthSession, bind_core, config_fields
 from console.feed_process import FeedProcess
-from test_ui_support import console_loop, run_task, stop_core  # noqa: F401
+from tests.support.qtsupport import run_task, stop_core  # noqa: F401
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -78,7 +78,7 @@ def test_login_dialog_return_never_reaches_quit(login_feed: FeedProcess, console
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
 def test_login_dialog_names_an_untrusted_certificate(console_loop: Any, qtbot: Any, tmp_path: Path) -> None:
-    from tests.test_tls import make_ca, make_server_cert
+    from tests.support.certsupport import make_ca, make_server_cert
     from widgets.login_dialog import LoginDialog
 
     ca = make_ca(tmp_path, "district-ca")

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from test_ui_support import console_loop, live_console  # noqa: F401  (fixtures)
 from console.indicators import DERIVED_IDS
 from widgets.indicator_panel import HEADLINE_IDS, IndicatorPanel, format_value
 
@@ -68,7 +67,7 @@ def test_tiles_show_live_values(live_console: SimpleNamespace, qtbot: Any) -> No
 def fixed_console(tmp_path: Any, qtbot: Any) -> Any:
     """A core stand-in: the real picture, notifier and cache journal, no feed; the
     panel's clock is fixed at the fixture's NOW so staleness is exact."""
-    from test_indicators import NOW, fill_journal
+    from tests.support.indicatorsupport import NOW, fill_journal
 
     from console.qt_bridge import PictureNotifier
     from console.stores import OperatingPicture
@@ -134,7 +133,7 @@ def test_thresholds_colour_tiles_and_stale_values_show_stale(fixed_console: Any,
 
 
 def test_derived_tiles_use_the_local_alert_store(fixed_console: Any, qtbot: Any) -> None:
-    from test_indicators import fixture_alerts
+    from tests.support.indicatorsupport import fixture_alerts
 
     fc = fixed_console
     for a in fixture_alerts():

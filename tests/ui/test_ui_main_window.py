@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QDockWidget, QLabel
 
-from test_ui_support import console_loop, live_console, offline_console  # noqa: F401  (fixtures)
 from widgets.alert_queue import AlertQueuePanel
 from widgets.indicator_panel import IndicatorPanel
 from widgets.main_window import LAYOUT_KEY, MainWindow

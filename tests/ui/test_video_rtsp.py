@@ -25,9 +25,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import av  # noqa: E402
 import pytest  # noqa: E402
 
-import rtspsupport  # noqa: E402
+from tests.support import rtspsupport  # noqa: E402
 from console.models import Camera, CameraStreams, GeoPoint  # noqa: E402
-from rtspsupport import RtspServer  # noqa: E402
+from tests.support.rtspsupport import RtspServer  # noqa: E402
 from simulator.video import encode_clip  # noqa: E402
 from widgets.video_wall import STALL_AFTER_S, VideoTile  # noqa: E402
 

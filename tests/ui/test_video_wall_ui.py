@@ -9,41 +9,17 @@ tests/test_video_wall.py.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from types import SimpleNamespace
+from datetime import datetime
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
-from PySide6.QtCore import QByteArray, QMimeData, QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, Qt  # noqa: E402
 
-from console.audit import Auditor  # noqa: E402
-from console.commands import Commands  # noqa: E402
-from console.models import Alert, AlertUpsert, Camera, CameraStreams, CameraUpsert, GeoPoint  # noqa: E402
-from console.qt_bridge import PictureNotifier  # noqa: E402
-from console.stores import OperatingPicture  # noqa: E402
+from console.models import Alert, AlertUpsert, GeoPoint  # noqa: E402
 from console.video_snapshot import read_text  # noqa: E402
-from offline_cache.audit_log import AuditLog  # noqa: E402
-from offline_cache.blobs import BlobStore  # noqa: E402
-from offline_cache.db import open_cache  # noqa: E402
-from offline_cache.outbox import Outbox  # noqa: E402
-from widgets.video_wall import CAMERA_MIME, TILE_MIME, VideoWall  # noqa: E402
-
-CST = timezone(timedelta(hours=8))
-
-
-def _camera(n: int, lon: float = 114.35, lat: float = 22.72, ptz: bool = False, status: str = "online") -> CameraUpsert:
-    now = datetime.now(CST)
-    cid = f"440310000013200000{n:02d}"
-    url = f"http://127.0.0.1:9/video/{cid}"
-    payload = Camera(id=cid, rev=1, name=f"测试摄像机{n:02d}", kind="road", location=GeoPoint(lon=lon, lat=lat),
-                     status=status, ptz=ptz, updated_at=now,
-                     streams=CameraStreams(main=f"{url}/main.ts", sub=f"{url}/sub.ts", low=f"{url}/low.ts"))
-    return CameraUpsert(v=1, id=f"c{n}", type="camera.upsert", ts=now, payload=payload)
+from widgets.video_wall import CAMERA_MIME, TILE_MIME  # noqa: E402
+from tests.support.wallsupport import CST, _camera, _cid, _drop, _wall  # noqa: E402
 
 
 def _alert(aid: str, level: str, lon: float, lat: float, status: str = "new", rev: int = 1) -> AlertUpsert:
@@ -51,45 +27,6 @@ def _alert(aid: str, level: str, lon: float, lat: float, status: str = "new", re
     payload = Alert(id=aid, rev=rev, level=level, status=status, source="iot_threshold", category="waterlogging",
                     title=f"积水告警{aid}", location=GeoPoint(lon=lon, lat=lat), created_at=now, updated_at=now)
     return AlertUpsert(v=1, id=f"{aid}-{rev}", type="alert.upsert", ts=now, payload=payload)
-
-
-class _Core:
-    """A real picture, outbox, audit log and blob store in a temporary cache."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.picture = OperatingPicture()
-        self.cache = open_cache(tmp / "cache.sqlite")
-        self.outbox = Outbox(self.cache)
-        self.auditor = Auditor(AuditLog(self.cache), "值班员甲")
-        self.commands = Commands(self.picture, self.outbox, "值班员甲", auditor=self.auditor)
-        self.preferences = BlobStore(self.cache)
-        self.config = SimpleNamespace(cache_dir=tmp, operator="值班员甲")
-        self.layers: dict[str, Any] = {}
-
-
-@pytest.fixture
-def core(tmp_path: Path) -> Any:
-    c = _Core(tmp_path)
-    for n in range(1, 21):
-        c.picture.apply(_camera(n, lon=114.35 + n * 0.001, ptz=n == 3))
-    c.picture.drain_changes()
-    yield c
-    c.cache.close()
-
-
-def _wall(qtbot: Any, core: Any, **kw: Any) -> VideoWall:
-    notifier = PictureNotifier(core.picture, interval_ms=50)
-    wall = VideoWall(core, notifier, **kw)
-    wall._test_notifier = notifier
-    qtbot.addWidget(wall)
-    wall.resize(960, 600)
-    wall.show()
-    qtbot.waitExposed(wall)
-    return wall
-
-
-def _cid(n: int) -> str:
-    return f"440310000013200000{n:02d}"
 
 
 def test_layouts_keep_assignments_and_hidden_tiles_stop_decoding(qtbot: Any, core: Any) -> None:
@@ -127,17 +64,6 @@ def test_layouts_keep_assignments_and_hidden_tiles_stop_decoding(qtbot: Any, cor
     assert all(not t.isVisible() for t in wall.tiles if t.index != 5)
     wall.restore()
     assert wall.tiles[5].stream == "sub" and all(t.isVisible() for t in wall.tiles)
-
-
-def _drop(qtbot: Any, tile: Any, mime: QMimeData) -> None:
-    pos = QPointF(tile.width() / 2, tile.height() / 2)
-    enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(tile, enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(pos, Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(tile, drop)
-    assert drop.isAccepted()
 
 
 def test_drag_a_camera_onto_a_tile_and_swap_two_tiles(qtbot: Any, core: Any) -> None:

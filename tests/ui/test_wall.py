@@ -1,4 +1,4 @@
-"""Runs tests/test_wall_screens.py in its own process on three simulated screens.
+"""Runs tests/ui/test_wall_screens.py in its own process on three simulated screens.
 
 Qt's platform is fixed per process: the wall tests need
 ``QT_QPA_PLATFORM=offscreen:configfile=<three screens>``, which the rest of the suite
@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SCREENS = {"screens": [
     {"name": "wall-1", "x": 0, "y": 0, "width": 1920, "height": 1080, "logicalDpi": 96},
@@ -34,7 +34,7 @@ def test_wall_on_three_simulated_screens(tmp_path: Path) -> None:
     })
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-         str(ROOT / "tests" / "test_wall_screens.py")],
+         str(ROOT / "tests" / "ui" / "test_wall_screens.py")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     tail = (proc.stdout + proc.stderr)[-6000:]

@@ -18,7 +18,7 @@ from console.wall_config import (
     place_panels,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 THREE = """
 operator_screen = "desk"

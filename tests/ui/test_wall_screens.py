@@ -1,7 +1,7 @@
 """Wall mode on three simulated screens (the offscreen platform's screen configuration).
 
 Qt fixes the platform per process, so this module only runs inside the process that
-``tests/test_wall.py`` starts with ``QT_QPA_PLATFORM=offscreen:configfile=…`` and
+``tests/ui/test_wall.py`` starts with ``QT_QPA_PLATFORM=offscreen:configfile=…`` and
 ``PINGSHAN_WALL_SCREENS=3``; in an ordinary run it is skipped.
 
 The offscreen platform cannot unplug a screen at run time (its screens come from the
@@ -20,14 +20,13 @@ from typing import Any
 import pytest
 
 pytestmark = pytest.mark.skipif(os.environ.get("PINGSHAN_WALL_SCREENS") != "3",
-                                reason="needs the three-screen offscreen platform (run through tests/test_wall.py)")
+                                reason="needs the three-screen offscreen platform (run through tests/ui/test_wall.py)")
 
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox  # noqa: E402
 
 from console.wall_config import parse_wall_config  # noqa: E402
-from test_ui_support import console_loop, live_console, offline_console  # noqa: E402,F401  (fixtures)
 
 CONFIG = """
 theme = "large"

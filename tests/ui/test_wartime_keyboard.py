@@ -11,7 +11,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QWidget
 
-from test_ui_support import console_loop, offline_console  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -15,9 +15,7 @@ import pytest
 from console.feed_process import FeedProcess
 from console.runtime import ConsoleConfig, ConsoleCore
 from console.wartime import Wartime, WartimeError
-from tests.asyncsupport import run, until
-from test_ui_support import console_loop  # noqa: F401  (fixture)
-from test_wartime_ui import supervisor_console  # noqa: F401  (fixture)
+from tests.support.asyncsupport import run, until
 
 PINGHUAN = (114.372, 22.703)
 

@@ -4,37 +4,20 @@ non-modal bar, focus switching, stand-down with confirmation and the report."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from test_ui_support import console_loop, run_task, stop_core  # noqa: F401  (fixtures)
+from tests.support.qtsupport import run_task, stop_core  # noqa: F401
 from widgets.command_panel import IncidentMetricsPanel
 from widgets.main_window import MainWindow
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-def supervisor_console(feed: Any, console_loop: asyncio.AbstractEventLoop, qtbot: Any,
-                       tmp_path: Path) -> Iterator[SimpleNamespace]:
-    from console.qt_bridge import PictureNotifier
-    from console.runtime import ConsoleConfig, ConsoleCore
-
-    core = ConsoleCore(ConsoleConfig(backend_url=feed.url, cache_dir=tmp_path / "cache", operator="值班长甲",
-                                     role="supervisor", max_backoff_s=0.5))
-    run_task(console_loop, qtbot, core.start())
-    console = SimpleNamespace(core=core, notifier=PictureNotifier(core.picture), loop=console_loop, feed=feed)
-    try:
-        yield console
-    finally:
-        stop_core(console, qtbot)
 
 
 def _declare_at_feed(url: str, iid: str) -> None:

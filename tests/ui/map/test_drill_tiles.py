@@ -16,10 +16,10 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402,F401  (before QApplication)
 
-from test_map_panel import _delete_panels, _make_panel, run_js  # noqa: E402,F401  (fixture)
-from tests.test_ui_support import console_loop, run_task  # noqa: E402,F401  (fixture)
+from tests.support.mapsupport import _make_panel, run_js  # noqa: E402
+from tests.support.qtsupport import run_task  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 SLOPE = ROOT / "resources" / "scenarios" / "slope_tiantou.yaml"
 
 

@@ -17,9 +17,8 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402,F401  (before QApplication)
 
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
-from test_map_overlays import _camera  # noqa: E402
-from test_map_panel import _Core, _delete_panels, _district_layers, _make_panel, run_js  # noqa: E402,F401
-from test_video_wall_ui import _cid, _drop, _wall, core  # noqa: E402,F401  (core is a fixture)
+from tests.support.mapsupport import _camera, _Core, _district_layers, _make_panel, run_js  # noqa: E402,F401
+from tests.support.wallsupport import _cid, _drop, _wall  # noqa: E402
 
 from console.video_wall_model import CAMERA_MIME  # noqa: E402
 from widgets.map_panel import MapPanel  # noqa: E402

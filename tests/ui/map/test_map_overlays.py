@@ -17,11 +17,11 @@ from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402,F401  (befor
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
-from test_map_panel import (  # noqa: E402,F401
+from tests.support.mapsupport import (  # noqa: E402,F401
     CST,
     _alert,
+    _camera,
     _Core,
-    _delete_panels,
     _device,
     _district_layers,
     _make_panel,
@@ -29,21 +29,10 @@ from test_map_panel import (  # noqa: E402,F401
     run_js,
 )
 
-from test_ui_support import console_loop, offline_console  # noqa: E402,F401  (fixtures)
 
-from console.models import Camera, CameraUpsert  # noqa: E402
+from console.models import Camera  # noqa: E402
 
-DATA = Path(__file__).resolve().parent / "data" / "geojson"
-
-
-def _camera(camera_id: str, status: str = "online", lon: float = 114.352, lat: float = 22.721) -> CameraUpsert:
-    now = datetime.now(CST)
-    payload = Camera.model_validate({
-        "id": camera_id, "rev": 1, "name": f"坪山河监控 {camera_id[-3:]}", "kind": "river", "street": "pingshan",
-        "location": {"lon": lon, "lat": lat}, "status": status, "ptz": True, "updated_at": now,
-        "streams": {"main": "http://127.0.0.1:9/main.ts", "sub": "http://127.0.0.1:9/sub.ts"},
-    })
-    return CameraUpsert(v=1, id=str(next(_seq)), type="camera.upsert", ts=now, payload=payload)
+DATA = Path(__file__).resolve().parents[2] / "data" / "geojson"
 
 
 def test_selection_is_synced_both_ways(qtbot: Any) -> None:

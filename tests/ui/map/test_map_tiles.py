@@ -12,7 +12,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402,F401  (before QApplication)
 
-from test_map_panel import _Core, _delete_panels, _district_layers, _make_panel, run_js  # noqa: E402,F401
+from tests.support.mapsupport import _Core, _district_layers, _make_panel, run_js  # noqa: E402,F401
 
 from console.tiles import TileService, TileSource  # noqa: E402
 from offline_cache.tiles import MBTilesStore  # noqa: E402

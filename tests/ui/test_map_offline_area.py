@@ -10,7 +10,6 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
 
-from test_ui_support import console_loop  # noqa: E402,F401  (fixture)
 
 from console.tiles import TileService, TileSource, count_tiles  # noqa: E402
 from offline_cache.tiles import MBTilesStore  # noqa: E402
