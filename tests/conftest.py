@@ -117,5 +117,5 @@ def login_feed(tmp_path: Path) -> Iterator[FeedProcess]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "real_x: drives the real program under Xvfb with xdotool key events (tests/realx_support.py); "
+        "markers", "real_x: drives the real program under Xvfb with xdotool key events (tests/support/realx_support.py); "
                    "runs in ./test.sh, deselect with -m 'not real_x'")

@@ -32,7 +32,7 @@ def test_six_streets_and_23_communities() -> None:
     assert len({c.id for _, c in comms}) == 23
     names = {s.id: {c.name_zh for c in s.communities} for s in streets}
     assert {"坪环", "江岭", "沙坣"} <= names["maluan"] and {"秀新", "金沙", "沙田"} <= names["kengzi"]
-    outline = catalogue.district().outline  # the real one (tests/test_district_outline.py)
+    outline = catalogue.district().outline  # the real one (tests/feed/test_district_outline.py)
     for s in streets:
         assert s.name_zh in names[s.id]  # the namesake community
         assert point_in_ring((s.centre.lon, s.centre.lat), outline), s.id

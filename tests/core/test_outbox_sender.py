@@ -2,7 +2,7 @@
 
 The outbox here is an in-memory list with the documented Outbox methods, and the
 command sink records the callbacks; the full path through the SQLite outbox and
-``console.commands`` is covered by tests/test_runtime.py.  A small real proxy in
+``console.commands`` is covered by tests/core/test_runtime.py.  A small real proxy in
 front of the feed loses the first 202 on its way back, to show that a resend
 with the same Idempotency-Key is applied once.
 """

@@ -3,7 +3,7 @@
 The ingest here is the smallest honest one (validate with ``parse_envelope``,
 keep what passed, count what did not), so these tests pin the source's own
 behaviour — snapshot, resume, reset, backoff, states — independently of the
-cache and store modules; tests/test_runtime*.py run the whole core.
+cache and store modules; tests/core/test_runtime*.py run the whole core.
 """
 
 from __future__ import annotations

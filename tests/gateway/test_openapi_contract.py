@@ -42,7 +42,7 @@ BUDGET_S = 90.0
 FEED_LEFT_OUT = {
     # Endless by design: over HTTP schemathesis waits for the end of a body that never comes.
     # Checked by test_stream_is_documented_and_sent_as_event_stream and
-    # test_video_refusal_is_documented (the MPEG-TS itself: tests/test_feed_video.py).
+    # test_video_refusal_is_documented (the MPEG-TS itself: tests/feed/test_feed_video.py).
     "/api/v1/stream": "SSE, never ends",
     "/video/{camera_id}/{variant}.ts": "live MPEG-TS, never ends",
 }

@@ -2,7 +2,7 @@
 
 The district hub (JetStream domain ``hub``) with its gateway, and 马峦街道's node: a NATS leaf
 node with its own domain, MQTT for the street's devices, and a street gateway on it. The
-leaf link runs through a TCP relay the test cuts and heals (tests/streetsupport.py).
+leaf link runs through a TCP relay the test cuts and heals (tests/support/streetsupport.py).
 
 While cut: a street device's alarm reaches the street's console; the street acknowledges,
 dispatches, answers; what needs the district is refused at once with the reason; the district

@@ -7,7 +7,7 @@ The picture is the simulator's camera clip (real H.264 from ``simulator.video``,
 MPEG-TS file): its access units are read once, then each client gets them looped
 live at 25 fps (appsrc, timestamped on arrival), payloaded as RTP H.264.
 
-    /usr/bin/python3 tests/rtsp_server.py --clip clip.ts --port 8554 --path /cam \
+    /usr/bin/python3 tests/support/rtsp_server.py --clip clip.ts --port 8554 --path /cam \
         [--user U --password P [--digest]] [--protocols tcp|udp|both]
 
 Prints ``READY <port>`` once it listens; runs until killed.

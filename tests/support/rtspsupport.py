@@ -1,4 +1,4 @@
-"""Start and stop the loopback RTSP server of ``tests/rtsp_server.py`` (gst-rtsp-server
+"""Start and stop the loopback RTSP server of ``tests/support/rtsp_server.py`` (gst-rtsp-server
 under Debian's Python, installed by ``scripts/bootstrap.sh``) from a test."""
 
 from __future__ import annotations

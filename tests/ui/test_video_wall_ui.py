@@ -3,7 +3,7 @@ tiles, PTZ through the outbox, snapshots with metadata and an audit record.
 
 Cameras here point at the loopback discard port (nothing listens): the tiles try to
 connect, which is all these tests need; decoding against the feed is covered by
-tests/test_video_wall.py.
+tests/ui/test_video_wall.py.
 """
 
 from __future__ import annotations
