@@ -1,6 +1,6 @@
 """Run every fault of the fault-injection suite and print the table (issue 10).
 
-The faults are the coroutines of ``tests/test_fault_suite.py`` (the same code CI
+The faults are the coroutines of ``tests/faults/test_fault_suite.py`` (the same code CI
 runs), here with the long variants: the feed SIGKILLed and restarted 50 times
 (``--kills``), the console SIGKILLed 10 times (``--console-kills``) and
 100,000 fuzzed messages.  Columns: fault, tried, survived,
@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
+sys.path[:0] = [str(ROOT)]
 
-from test_fault_suite import FaultResult, all_faults  # noqa: E402
+from tests.faults.test_fault_suite import FaultResult, all_faults  # noqa: E402
 
 
 def table(results: list[FaultResult]) -> str:

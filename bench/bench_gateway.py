@@ -20,7 +20,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from console.models import now_utc  # noqa: E402
-from tests.natsupport import GatewayProcess, NatsNode, seed_stream  # noqa: E402
+from tests.support.natsupport import GatewayProcess, NatsNode, seed_stream  # noqa: E402
 
 
 def body(kind: str, target: str, args: dict) -> dict:

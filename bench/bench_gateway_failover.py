@@ -29,9 +29,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gateway.stream import EventLog  # noqa: E402
-from tests.failoversupport import (Load, StreamClient, alert_states, applied_counts, login, nats_of, snapshot,  # noqa: E402
+from tests.support.failoversupport import (Load, StreamClient, alert_states, applied_counts, login, nats_of, snapshot,  # noqa: E402
                                    spread, stream_ids)
-from tests.natsupport import GatewayProcess, nats_cluster, seed_stream  # noqa: E402
+from tests.support.natsupport import GatewayProcess, nats_cluster, seed_stream  # noqa: E402
 
 
 async def subscribers(http: httpx.AsyncClient, url: str) -> int:

@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.natsupport import ROOT, GatewayProcess, NatsNode  # noqa: E402
+from tests.support.natsupport import ROOT, GatewayProcess, NatsNode  # noqa: E402
 
 
 async def bare_nats(url: str, n: int, size: int) -> float:

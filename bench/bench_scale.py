@@ -105,7 +105,7 @@ def gateway_section(devices: int, cameras: int) -> list[Row]:
     """One nats-server, the stream seeded by the producer, one gateway: start and snapshot."""
     import subprocess
 
-    from tests.natsupport import ROOT, GatewayProcess, NatsNode
+    from tests.support.natsupport import ROOT, GatewayProcess, NatsNode
 
     rows: list[Row] = []
     root = Path(tempfile.mkdtemp(prefix="bench-scale-gw-"))

@@ -37,8 +37,8 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.natsupport import GatewayProcess, seed_stream, until  # noqa: E402
-from tests.streetsupport import HubNode, LinkProxy, StreetNode  # noqa: E402
+from tests.support.natsupport import GatewayProcess, seed_stream, until  # noqa: E402
+from tests.support.streetsupport import HubNode, LinkProxy, StreetNode  # noqa: E402
 
 STREET = "maluan"
 

@@ -8,7 +8,7 @@
 #      loaded by widgets/i18n.py for --lang en;
 #   3. the hand-written resources/i18n/qt_gaps_*.ts (Qt's own strings that Qt's
 #      catalogues leave English) are compiled beside it.
-# Run from anywhere; pass --no-update to compile only (what tests/test_i18n.py checks).
+# Run from anywhere; pass --no-update to compile only (what tests/ui/test_i18n.py checks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}  # another checkout's venv: BIN=/path/.venv/bin

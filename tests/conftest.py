@@ -1,4 +1,23 @@
-"""Shared test setup: headless Qt, and the district feed as a real loopback server."""
+"""Shared test setup: headless Qt, and the district feed as a real loopback server.
+
+The layout (docs/TESTING.md, "Where a test goes"): one folder per layer, named by what
+its tests exercise —
+
+- ``core/``: ``console/`` and ``offline_cache/`` without a widget (they may start a feed);
+- ``rulebook/``: ``district/`` (identity, trust, roles);
+- ``feed/``: the simulator feed ``simulator/`` (contract, world, video, the district's shape);
+- ``gateway/``: ``gateway/``, street nodes, and the console's wire client to them
+  (TLS, tokens, failover, OpenAPI, scale);
+- ``ui/``: anything that builds a widget or runs the program (``widgets/``, real X);
+  ``ui/map/`` the map panel's tests on a real web page;
+- ``faults/``: fault injection against the real feed and core;
+- ``house/``: rules about the code itself (import layers, this layout).
+
+Helpers shared by tests live in ``tests/support/`` (imported as ``tests.support.<module>``);
+fixtures live in conftest.py files: here for every folder, in a folder's own conftest.py
+where only that folder needs them. A test file never imports another test file
+(tests/house/test_test_layout.py checks it).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +39,9 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 import pytest  # noqa: E402
+
+# Plain ``assert`` in the shared helpers reports its operands as it does in a test.
+pytest.register_assert_rewrite("tests.support")
 
 from console.feed_process import FeedProcess  # noqa: E402
 
@@ -95,5 +117,5 @@ def login_feed(tmp_path: Path) -> Iterator[FeedProcess]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "real_x: drives the real program under Xvfb with xdotool key events (tests/realx_support.py); "
+        "markers", "real_x: drives the real program under Xvfb with xdotool key events (tests/support/realx_support.py); "
                    "runs in ./test.sh, deselect with -m 'not real_x'")

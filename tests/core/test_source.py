@@ -1,0 +1,224 @@
+"""LiveSource and ReplaySource against the real feed, with a minimal real ingest.
+
+The ingest here is the smallest honest one (validate with ``parse_envelope``,
+keep what passed, count what did not), so these tests pin the source's own
+behaviour — snapshot, resume, reset, backoff, states — independently of the
+cache and store modules; tests/core/test_runtime*.py run the whole core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from pathlib import Path
+from typing import Any, Callable
+
+import httpx
+
+from console.feed_process import FeedProcess
+from console.gateway import GatewayClient
+from console.source import LiveSource, ReplaySource, Source, backoff_delay
+from tests.support.asyncsupport import run, until
+from tests.support.sourcesupport import MiniIngest, MiniPicture
+
+
+def test_backoff_is_full_jitter_and_capped() -> None:
+    rng = random.Random(4)
+    for attempt in range(12):
+        ceiling = min(30.0, 0.5 * 2 ** attempt)
+        delays = [backoff_delay(attempt, 0.5, 30.0, rng) for _ in range(200)]
+        assert all(0 <= d <= ceiling for d in delays)
+        assert max(delays) > ceiling * 0.8 and min(delays) < ceiling * 0.2
+
+
+def test_snapshot_then_stream_without_gaps(feed: FeedProcess) -> None:
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "")
+        picture, ingest = MiniPicture(), MiniIngest()
+        source = LiveSource(gw, ingest, picture)
+        assert isinstance(source, Source)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(ingest.ids) >= 10, 30, "ten envelopes")
+            assert len(ingest.snapshots) == 1 and picture.state == "live"
+            cursor = int(ingest.snapshots[0].cursor)
+            ids = [int(i) for i in ingest.ids]
+            assert ids[0] == cursor + 1 and ids == list(range(ids[0], ids[0] + len(ids)))
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
+
+
+def test_old_cursor_gets_reset_and_a_fresh_snapshot(feed_factory: Callable[..., FeedProcess]) -> None:
+    feed = feed_factory(alerts_per_s=5, readings_per_s=50, extra_args=("--retention", "50"))
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "")
+        async with httpx.AsyncClient(base_url=feed.url or "") as http:
+            await until_head(http, 300)
+        picture, ingest = MiniPicture(), MiniIngest()
+        source = LiveSource(gw, ingest, picture, resume_from="1")
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(ingest.snapshots) == 1 and len(ingest.ids) >= 5, 30, "reset + snapshot")
+            assert source.resets == 1 and ingest.ids[0] != "1"
+            first_after = ingest.ids.index(str(int(ingest.snapshots[0].cursor) + 1))
+            assert first_after >= 1  # the reset envelope came first, then the stream after the new cursor
+            assert picture.state == "live"
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
+
+
+async def until_head(http: httpx.AsyncClient, head: int) -> None:
+    async def reached() -> bool:
+        return int((await http.get("/_sim/state")).json()["head"]) >= head
+
+    for _ in range(600):
+        if await reached():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"feed head never reached {head}")
+
+
+def test_offline_at_start_then_live_when_the_feed_appears(feed_factory: Callable[..., FeedProcess]) -> None:
+    feed = feed_factory(start=False)
+    feed.start()
+    url = feed.url or ""
+    feed.stop()  # the port is known, nobody listens
+
+    async def main() -> None:
+        gw = GatewayClient(url)
+        picture, ingest = MiniPicture(), MiniIngest()
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.2, max_delay_s=0.5)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: picture.state == "offline", 10, "offline")
+            # The retry may already have begun (detail "正在获取全量快照…"): read the offline change itself.
+            offline = next(c for c in picture.changes if c.get("state") == "offline")
+            assert offline["detail"].startswith("无法连接网关，") and "秒后重试" in offline["detail"]
+            await asyncio.to_thread(feed.restart)
+            await until(lambda: picture.state == "live" and ingest.snapshots, 30, "live after the feed came up")
+            assert [c for c in picture.changes if c.get("state") == "live"][-1]["attempt"] == 0
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
+
+
+def test_killed_feed_means_reconnecting_then_resume_from_last_id(feed_factory: Callable[..., FeedProcess]) -> None:
+    feed = feed_factory(alerts_per_s=20, readings_per_s=20)
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "")
+        picture, ingest = MiniPicture(), MiniIngest()
+        source = LiveSource(gw, ingest, picture, max_delay_s=1.0)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(ingest.ids) >= 20, 30, "traffic")
+            await asyncio.to_thread(feed.kill)
+            await until(lambda: picture.state == "reconnecting", 10, "reconnecting")
+            assert picture.detail.startswith("连接中断：")
+            await asyncio.to_thread(feed.restart)
+            n = len(ingest.ids)
+            await until(lambda: picture.state == "live" and len(ingest.ids) > n + 20, 30, "resumed")
+            ids = [int(i) for i in ingest.ids]
+            assert ids == sorted(set(ids)), "a gap or a repeat across the kill"
+            assert len(ingest.snapshots) == 1  # resumed by Last-Event-ID, no new snapshot
+            async with httpx.AsyncClient(base_url=feed.url or "") as http:
+                state = (await http.get("/_sim/state")).json()
+            ids_all = list(range(int(ingest.snapshots[0].cursor) + 1, ids[-1] + 1))
+            assert ids == ids_all
+            assert state["head"] >= ids[-1]
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
+
+
+def test_replay_source_plays_a_recording(tmp_path: Path) -> None:
+    lines = []
+    for i, ts in enumerate(["2026-11-28T15:00:00+08:00", "2026-11-28T15:00:00.2+08:00",
+                            "2026-11-28T15:00:00.4+08:00"], start=1):
+        lines.append(json.dumps({"v": 1, "id": str(i), "type": "notice", "ts": ts,
+                                 "payload": {"id": f"n{i}", "text": "演练通知"}}, ensure_ascii=False))
+    lines.insert(1, "{not json")
+    path = tmp_path / "rec.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    async def main() -> tuple[ReplaySource, MiniIngest, MiniPicture, float]:
+        picture, ingest = MiniPicture(), MiniIngest()
+        replay = ReplaySource(path, ingest, picture, speed=2.0)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        await replay.run()
+        return replay, ingest, picture, loop.time() - t0
+
+    replay, ingest, picture, took = run(main())
+    assert (replay.played, replay.skipped) == (3, 1)
+    assert ingest.ids == ["1", "2", "3"] and len(ingest.rejected) == 1
+    assert 0.15 <= took < 2.0  # 0.4 s of recording at speed 2
+    assert picture.changes[0]["state"] == "replay" and "回放结束" in picture.detail
+
+
+def test_street_scope_reaches_snapshot_and_stream(feed_factory: Callable[..., FeedProcess]) -> None:
+    feed = feed_factory(alerts_per_s=10, readings_per_s=20)
+
+    async def main() -> tuple[MiniIngest, list[Any]]:
+        gw = GatewayClient(feed.url or "")
+        picture, ingest = MiniPicture(), MiniIngest()
+        scoped: list[Any] = []
+        original = ingest.accept
+
+        def accept(raw: bytes, stream_id: str) -> Any:
+            env = original(raw, stream_id)
+            if env is not None:
+                scoped.append(env.scope.street)
+            return env
+
+        ingest.accept = accept  # type: ignore[method-assign]
+        source = LiveSource(gw, ingest, picture, scope="maluan")
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(scoped) >= 10, 30, "scoped envelopes")
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+        return ingest, scoped
+
+    ingest, scoped = run(main())
+    snap = ingest.snapshots[0]
+    assert snap.scope.street == "maluan"
+    assert snap.alerts and all(a.street in (None, "maluan") for a in snap.alerts)
+    assert set(scoped) <= {None, "maluan"} and "maluan" in scoped
+
+
+def test_replay_source_plays_a_journal(tmp_path: Path) -> None:
+    from offline_cache.db import open_cache
+    from offline_cache.journal import Journal
+
+    cache = open_cache(tmp_path / "c.sqlite")
+    journal = Journal(cache)
+    for i in range(1, 6):
+        env = {"v": 1, "id": str(i), "type": "notice", "ts": "2026-11-28T15:00:00+08:00",
+               "payload": {"id": f"n{i}", "text": "日志回放"}}
+        journal.append(str(i), "notice", env["ts"], json.dumps(env, ensure_ascii=False))  # type: ignore[arg-type]
+    journal.flush()
+    picture, ingest = MiniPicture(), MiniIngest()
+    replay = ReplaySource(journal, ingest, picture, speed=0)
+    run(replay.run())
+    cache.close()
+    assert ingest.ids == ["1", "2", "3", "4", "5"] and replay.played == 5
+    assert picture.state == "replay"
