@@ -16,7 +16,7 @@ from datetime import datetime
 from console.models import Alert, AlertNote, Device, GeoPoint
 
 # kind → (Chinese name, alert category); the same as simulator.world.DEVICE_KINDS
-# (tests/test_gateway_mqtt.py checks that they agree).
+# (tests/gateway/test_gateway_mqtt.py checks that they agree).
 DEVICE_KIND_RULES: dict[str, tuple[str, str]] = {
     "river_level": ("河道水位", "river_level"),
     "waterlogging": ("内涝积水", "waterlogging"),
