@@ -221,7 +221,7 @@ def run_alert(snapshot: Snapshot, repeats: int, layout: str) -> list[float]:
     every 100 ms as in the console.  Tiles start on other cameras (already live).
     """
     from console.models import Alert, AlertUpsert, GeoPoint
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.stores import OperatingPicture
     from console.video_wall_model import LinkageRule
     from widgets.video_wall import VideoWall

@@ -25,7 +25,7 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 
 from console.models import Alert, AlertUpsert, Device, DeviceUpsert, GeoPoint  # noqa: E402
-from console.qt_bridge import PictureNotifier  # noqa: E402
+from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
 from widgets.map_panel import MAP_PAGE_DIR, MapPanel, build_map_html  # noqa: E402
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from console.audit import Auditor  # noqa: E402
 from console.commands import Commands  # noqa: E402
 from console.models import Alert, AlertUpsert, Camera, CameraStreams, CameraUpsert, GeoPoint  # noqa: E402
-from console.qt_bridge import PictureNotifier  # noqa: E402
+from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
 from console.video_snapshot import read_text  # noqa: E402
 from offline_cache.audit_log import AuditLog  # noqa: E402

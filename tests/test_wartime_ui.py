@@ -24,7 +24,7 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture
 def supervisor_console(feed: Any, console_loop: asyncio.AbstractEventLoop, qtbot: Any,
                        tmp_path: Path) -> Iterator[SimpleNamespace]:
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
 
     core = ConsoleCore(ConsoleConfig(backend_url=feed.url, cache_dir=tmp_path / "cache", operator="值班长甲",

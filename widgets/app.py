@@ -238,7 +238,7 @@ class ConsoleApp:
 
     async def run(self) -> int:
         """Start everything, wait for the end, stop everything."""
-        from console.qt_bridge import PictureNotifier
+        from widgets.bridge import PictureNotifier
         from console.runtime import ConsoleConfig, ConsoleCore
         from widgets import login_flow
         from widgets.main_window import MainWindow

@@ -166,7 +166,7 @@ def _distinct_colours(image: Any, step: int = 16) -> int:
 
 
 async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> None:
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
     from widgets.main_window import MainWindow
 
