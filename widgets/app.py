@@ -366,7 +366,9 @@ def _open_drill(args: argparse.Namespace) -> Any:
     from console.drill.session import DrillSession
 
     try:
-        return DrillSession(args.drill, args.cache, speed=args.drill_speed)
+        from widgets.pdf import render_pdf
+
+        return DrillSession(args.drill, args.cache, speed=args.drill_speed, render_pdf=render_pdf)
     except (ScenarioError, PackageError) as exc:
         print(str(exc), file=sys.stderr)
         return None
@@ -471,6 +473,13 @@ def run_gui(args: argparse.Namespace) -> int:
     return code
 
 
+def _render_pdf(document: Any) -> bytes:
+    """``widgets.pdf.render_pdf``, imported when a headless command first writes a PDF."""
+    from widgets.pdf import render_pdf
+
+    return render_pdf(document)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``pingshan-console``: headless subcommands, or the duty console's GUI."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -478,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
         from console import cli
 
         if argv[0] in cli.HEADLESS_COMMANDS:
-            return int(cli.main_headless(argv) or 0)
+            return int(cli.main_headless(argv, render_pdf=_render_pdf) or 0)
     args = parse_args(argv)
     if args.self_check:
         from widgets.self_check import run_self_check

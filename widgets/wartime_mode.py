@@ -359,12 +359,13 @@ class WartimeMode(QObject):
             return []
         from console.aar_report import write_incident_report
         from console.exports import ExportError
+        from widgets.pdf import render_pdf
 
         try:
             shot = self._map_shots.pop(incident_id, None)
             if shot is None:  # the map as it is now (it shows the whole district, whatever the focus)
                 shot = self._map_png()
-            paths = write_incident_report(self.core, incident_id, map_png=shot)
+            paths = write_incident_report(self.core, incident_id, map_png=shot, render_pdf=render_pdf)
         except (ExportError, KeyError) as exc:
             self._message(self.tr("总结报告未能生成：{e}").format(e=str(exc)), True)
             return []
