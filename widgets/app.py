@@ -160,6 +160,8 @@ def save_screenshots(directory: Path) -> list[Path]:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from widgets.grab import save_widget_png
+
     directory.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     paths: list[Path] = []
@@ -167,7 +169,7 @@ def save_screenshots(directory: Path) -> list[Path]:
         if not widget.isVisible() or widget.windowType() in (Qt.WindowType.Popup, Qt.WindowType.ToolTip):
             continue
         path = directory / window_file_name(widget, taken)
-        if widget.grab().save(str(path), "PNG"):
+        if save_widget_png(widget, path):
             paths.append(path)
         else:
             log.error("screenshot %s could not be written", path)

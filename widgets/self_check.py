@@ -235,8 +235,10 @@ async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> N
             except GatewayError as exc:
                 report.fail("gateway", f"{url} 无法连接：{exc}")
         if getattr(args, "screenshot", None) is not None:
+            from widgets.grab import save_widget_png
+
             args.screenshot.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(args.screenshot / "self-check.png"), "PNG")
+            save_widget_png(window, args.screenshot / "self-check.png")
     finally:
         if window is not None:
             window.close()
