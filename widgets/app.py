@@ -23,13 +23,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from console.shutdown import STOP_TIMEOUT_S, stop_core  # noqa: F401 - also named here (tests, benches)
+from widgets.qt_env import prepare_qt_environment
+
 log = logging.getLogger("pingshan.console")
 
 DEMO_FEED_ARGS: dict[str, Any] = {"seed": 7, "alerts_per_s": 0.5, "readings_per_s": 20}
 """The embedded feed's pace for ``--demo``: a calm but living district."""
 
-STOP_TIMEOUT_S = 10.0
-"""Longest wait for the core to stop (flush journal, cancel tasks) on exit."""
 
 
 def default_cache_dir() -> Path:
@@ -93,17 +94,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         # Drill data (and its log) live beside the live cache, never in it.
         args.cache = args.cache.with_name(args.cache.name + "-drills")
     return args
-
-
-def prepare_qt_environment() -> None:
-    """Chromium flags QtWebEngine needs here; must run before QtWebEngine loads."""
-    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--no-sandbox" not in flags:
-        flags.append("--no-sandbox")  # Chromium refuses to sandbox as root
-    if os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen") and "--disable-gpu" not in flags:
-        flags.append("--disable-gpu")  # no GPU headless: software rendering works
-    if flags:
-        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
 
 
 class OneLineFormatter(logging.Formatter):
@@ -174,38 +164,6 @@ def save_screenshots(directory: Path) -> list[Path]:
         else:
             log.error("screenshot %s could not be written", path)
     return paths
-
-
-async def stop_core(core: Any, timeout_s: float = STOP_TIMEOUT_S) -> bool:
-    """``core.stop()``, re-delivering cancellations that a task swallowed.
-
-    On Python 3.11 ``asyncio.wait_for`` drops a cancellation that races with its
-    inner awaitable finishing; a background loop built on it then runs on and
-    ``stop()`` waits for it forever. Tasks that were asked to cancel but are still
-    running are asked again every half second. Returns False when the core still
-    had not stopped after ``timeout_s`` (the journal is then flushed directly).
-    """
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.ensure_future(core.stop())
-    me = asyncio.current_task()
-    deadline = loop.time() + timeout_s
-    while not stopping.done() and loop.time() < deadline:
-        await asyncio.wait({stopping}, timeout=0.5)
-        if stopping.done():
-            break
-        for task in asyncio.all_tasks(loop):
-            if task is not stopping and task is not me and task.cancelling():
-                task.cancel()
-    if stopping.done():
-        stopping.result()
-        return True
-    stopping.cancel()
-    log.warning("core did not stop within %.0f s; flushing the journal and exiting", timeout_s)
-    try:
-        core.ingest.flush()
-    except Exception:
-        log.exception("final journal flush failed")
-    return False
 
 
 class ConsoleApp:

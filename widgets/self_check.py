@@ -244,7 +244,7 @@ async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> N
             window.close()
         if notifier is not None:
             notifier.stop()
-        from widgets.app import stop_core
+        from console.shutdown import stop_core
 
         await stop_core(core)
 
@@ -301,7 +301,7 @@ async def _check_map(window: Any, report: Report, core: Any) -> None:
 def run_self_check(args: argparse.Namespace) -> int:
     """The ``--self-check`` entry: offscreen, bounded, one line per check; 0 when all passed."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from widgets.app import prepare_qt_environment
+    from widgets.qt_env import prepare_qt_environment
 
     prepare_qt_environment()
     cache_dir = Path(tempfile.mkdtemp(prefix="pingshan-selfcheck-"))
