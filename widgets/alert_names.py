@@ -32,10 +32,14 @@ STATUS_NAMES: dict[str, str] = {
 }
 
 
+def _t(text: str) -> str:
+    return QCoreApplication.translate("AlertQueuePanel", text)
+
+
 def span_text(seconds: float) -> str:
     """``1:05`` (h:mm) under a day, ``2天14时`` beyond: long limits stay readable."""
     minutes = int(abs(seconds) // 60)
     hours = minutes // 60
     if hours >= 24:
-        return QCoreApplication.translate("AlertQueuePanel", "{d}天{h}时").format(d=hours // 24, h=hours % 24)
+        return _t("{d}天{h}时").format(d=hours // 24, h=hours % 24)
     return f"{hours}:{minutes % 60:02d}"
