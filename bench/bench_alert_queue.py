@@ -135,7 +135,7 @@ async def gui_part(preload: int, burst: int, over_s: float) -> dict[str, float]:
     from PySide6.QtCore import QTimer
 
     from console.feed_process import FeedProcess
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
     from widgets.alert_queue import AlertQueuePanel
 

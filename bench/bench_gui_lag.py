@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 import qasync  # noqa: E402
 
 from console.feed_process import FeedProcess  # noqa: E402
-from console.qt_bridge import PictureNotifier  # noqa: E402
+from widgets.bridge import PictureNotifier  # noqa: E402
 from console.runtime import ConsoleConfig, ConsoleCore  # noqa: E402
 
 os.environ.setdefault("PINGSHAN_SIM_CONTROLS", "1")  # a bench drives the feed like a test: test controls and seat

@@ -21,7 +21,7 @@ import argparse
 import os
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QApplication, QGridLayout, QHBoxLayout, QWidget  #
 
 from console import catalogue  # noqa: E402
 from console.models import IndicatorValue  # noqa: E402
-from console.qt_bridge import PictureNotifier  # noqa: E402
+from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
 from widgets import theme  # noqa: E402
 from widgets.indicator_chart import IndicatorChart  # noqa: E402

@@ -45,7 +45,7 @@ import json  # noqa: E402
 
 from console.feed_process import FeedProcess  # noqa: E402
 from console.models import Device, DeviceUpsert, GeoPoint  # noqa: E402
-from console.qt_bridge import PictureNotifier  # noqa: E402
+from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
 from console.tiles import TileService, TileSource, prefetch  # noqa: E402
 from offline_cache.tiles import MBTilesStore  # noqa: E402

@@ -224,7 +224,7 @@ async def start_console(url: str, cache: Path, n_devices: int, n_cameras: int, l
     window is usable (see the module's docstring); the rows and (core, notifier, window)."""
     from PySide6.QtCore import QTimer
 
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
     from widgets.alert_queue import AlertQueueModel
     from widgets.main_window import MainWindow

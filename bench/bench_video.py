@@ -221,7 +221,7 @@ def run_alert(snapshot: Snapshot, repeats: int, layout: str) -> list[float]:
     every 100 ms as in the console.  Tiles start on other cameras (already live).
     """
     from console.models import Alert, AlertUpsert, GeoPoint
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.stores import OperatingPicture
     from console.video_wall_model import LinkageRule
     from widgets.video_wall import VideoWall
@@ -367,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.alerts:
                 times = run_alert(snapshot, args.alerts, "16")
                 ok = [t for t in times if t == t]
-                print(f"red alert → linked tiles showing frames (16-tile wall, 2 linked tiles): "
+                print("red alert → linked tiles showing frames (16-tile wall, 2 linked tiles): "
                       + ", ".join(f"{t:.2f} s" for t in times)
                       + (f"; median {sorted(ok)[len(ok) // 2]:.2f} s" if ok else ""), flush=True)
         for n in args.pyav:

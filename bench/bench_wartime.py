@@ -41,7 +41,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 import qasync  # noqa: E402
 
 from console.feed_process import FeedProcess  # noqa: E402
-from console.qt_bridge import PictureNotifier  # noqa: E402
+from widgets.bridge import PictureNotifier  # noqa: E402
 from console.runtime import ConsoleConfig, ConsoleCore  # noqa: E402
 
 os.environ.setdefault("PINGSHAN_SIM_CONTROLS", "1")  # a bench drives the feed like a test: test controls and seat
@@ -103,10 +103,11 @@ async def stage(core: ConsoleCore, iid: str) -> None:
 
 
 async def measure(app: QApplication, rounds: int, shots: Path | None) -> list[dict[str, float]]:
-    from console.aar_report import build_report, render_html, render_pdf
+    from console.aar_report import build_report, print_document, render_html
     from console.exports import atomic_write
     from widgets import theme
     from widgets.main_window import MainWindow
+    from widgets.pdf import render_pdf
 
     theme.load_cjk_font(app)
     theme.apply_theme(app)
@@ -162,7 +163,7 @@ async def measure(app: QApplication, rounds: int, shots: Path | None) -> list[di
             html = render_html(report)
             atomic_write(Path(tmp) / f"{iid}.html", html.encode("utf-8"))
             t3 = time.perf_counter()
-            pdf = render_pdf(report)
+            pdf = render_pdf(print_document(report))
             atomic_write(Path(tmp) / f"{iid}.pdf", pdf)
             t4 = time.perf_counter()
             if shots is not None and n == 0:

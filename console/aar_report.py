@@ -4,10 +4,10 @@
 service (stores, command log, plan): the timeline, plan steps planned vs actual,
 tasks with their times, resources used, key sensor trends, the figures and the
 command log.  ``render_html`` is pure Python (trend charts as inline SVG);
-``write_report`` writes ``.html`` and ``.pdf`` atomically through
-``console.exports``.  The PDF is laid out by QtGui's ``QTextDocument`` on a
-``QPdfWriter`` (imported only when a PDF is written: the core imports no GUI
-module at load time), with the bundled CJK font.
+``print_document`` gives the same page for A4 (pictures as named resources,
+trends as chart data), which the view layer renders to PDF (``widgets.pdf``);
+``write_report`` writes ``.html`` and, given that renderer, ``.pdf`` atomically
+through ``console.exports``.  The core imports no Qt.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from console.exports import atomic_write
+from console.printable import PdfRenderer, PrintDocument, TrendChart
 from console.wartime import (
     INCIDENT_TYPES,
     STEP_STATUS_ZH,
@@ -34,7 +35,6 @@ from district.vocabulary import DISTRICT_TZ
 
 log = logging.getLogger(__name__)
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 
 
 @dataclass(frozen=True)
@@ -309,134 +309,59 @@ def render_html(report: Report, *, images: dict[str, str] | None = None) -> str:
     return "\n".join(out)
 
 
-# --------------------------------------------------------------------------- PDF (QtGui, imported lazily)
+# --------------------------------------------------------------------------- PDF (drawn by the view layer)
 
 
-def _trend_png(points: list[tuple[datetime, float]], unit: str, start: datetime, end: datetime | None) -> Any:
-    from PySide6.QtCore import QPointF, Qt
-    from PySide6.QtGui import QColor, QImage, QPainter, QPen
-
-    w, h, pad = 1040, 240, 56
-    img = QImage(w, h, QImage.Format.Format_RGB32)
-    img.fill(QColor("white"))
-    if len(points) < 2:
-        return img
-    p = QPainter(img)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    t0, t1 = points[0][0].timestamp(), points[-1][0].timestamp()
-    vs = [v for _, v in points]
-    lo, hi = min(vs), max(vs)
-    hi = hi if hi - lo > 1e-9 else lo + 1
-    span = max(t1 - t0, 1)
-
-    def xy(ts: float, v: float) -> QPointF:
-        return QPointF(pad + (ts - t0) / span * (w - 2 * pad), h - pad / 2 - (v - lo) / (hi - lo) * (h - pad * 1.5))
-
-    p.setPen(QPen(QColor("#cccccc"), 2))
-    p.drawRect(0, 0, w - 1, h - 1)
-    for ts, colour in ((start, "#b00000"), (end, "#1b6e2e")):
-        if ts is not None and t0 <= ts.timestamp() <= t1:
-            x = xy(ts.timestamp(), lo).x()
-            p.setPen(QPen(QColor(colour), 2, Qt.PenStyle.DashLine))
-            p.drawLine(QPointF(x, 8), QPointF(x, h - 16))
-    p.setPen(QPen(QColor("#1565c0"), 3))
-    pts = [xy(ts.timestamp(), v) for ts, v in points]
-    for a, b in zip(pts, pts[1:]):
-        p.drawLine(a, b)
-    p.setPen(QColor("#333333"))
-    font = p.font()
-    font.setPixelSize(20)
-    p.setFont(font)
-    p.drawText(4, 22, f"{hi:.1f}{unit}")
-    p.drawText(4, h - 8, f"{lo:.1f}{unit}")
-    p.end()
-    return img
-
-
-def _ensure_gui() -> Any:
-    from PySide6.QtGui import QFontDatabase, QGuiApplication
-
-    app = QGuiApplication.instance()
-    if app is None:  # headless CLI use: a GUI application for fonts and painting
-        app = QGuiApplication(["aar-report"])
-    family = None
-    for f in sorted(FONTS_DIR.glob("*.tt[cf]")):
-        fid = QFontDatabase.addApplicationFont(str(f))
-        if fid >= 0:
-            fams = QFontDatabase.applicationFontFamilies(fid)
-            family = next((x for x in fams if "Mono" not in x), fams[0] if fams else None)
-            break
-    return family
-
-
-def render_pdf(report: Report) -> bytes:
-    """The report as PDF bytes (A4), laid out by QTextDocument."""
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QUrl
-    from PySide6.QtGui import QFont, QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
-
-    family = _ensure_gui()
-    doc = QTextDocument()
-    if family:
-        doc.setDefaultFont(QFont(family, 9))
+def print_document(report: Report) -> PrintDocument:
+    """The report for A4 pages: the same HTML with its pictures as named resources (the
+    map as PNG, the trends as chart data), for a :data:`~console.printable.PdfRenderer`."""
     images: dict[str, str] = {}
+    pngs: dict[str, bytes] = {}
+    charts: dict[str, TrendChart] = {}
     if report.map_png:
-        img = QImage.fromData(report.map_png)
-        if not img.isNull():
-            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl("map.png"), img)
-            images["map"] = "map.png"
+        pngs["map.png"] = report.map_png
+        images["map"] = "map.png"
     for n, (_label, unit, pts) in enumerate(report.trends):
         name = f"trend{n}.png"
-        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name),
-                        _trend_png(pts, unit, report.incident.started_at, report.incident.ended_at).scaledToWidth(520))
+        charts[name] = TrendChart(tuple(pts), unit, report.incident.started_at, report.incident.ended_at)
         images[f"trend{n}"] = name
-    doc.setHtml(render_html(report, images=images).replace(_CSS, _CSS.replace("font-family:", "x-font:")))
-    data = QByteArray()
-    buf = QBuffer(data)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buf)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
-    writer.setResolution(150)
-    writer.setTitle(f"{report.incident.title} 应急处置总结报告")
-    writer.setCreator("坪山区城市运行指挥中心值班台")
-    layout = writer.pageLayout()
-    rect = layout.paintRectPixels(writer.resolution())
-    doc.setPageSize(QSizeF(rect.width(), rect.height()))
-    doc.print_(writer)
-    del writer
-    buf.close()
-    return bytes(data.data())
+    # The page's CSS font list is for browsers; on paper the renderer's bundled CJK font is used.
+    page = render_html(report, images=images).replace(_CSS, _CSS.replace("font-family:", "x-font:"))
+    return PrintDocument(html=page, title=f"{report.incident.title} 应急处置总结报告",
+                         creator="坪山区城市运行指挥中心值班台", margins_mm=12, font_pt=9, images=pngs, charts=charts)
 
 
-def write_report(report: Report, out_dir: str | Path, *, pdf: bool = True, stem: str | None = None) -> list[Path]:
-    """Write ``<stem>.html`` (and ``.pdf``) into ``out_dir``; returns the paths. ``stem``
-    defaults to ``<incident>-总结报告``.
+def write_report(report: Report, out_dir: str | Path, *, render_pdf: PdfRenderer | None = None,
+                 stem: str | None = None) -> list[Path]:
+    """Write ``<stem>.html`` (and, given a renderer, ``.pdf``) into ``out_dir``; returns the
+    paths. ``stem`` defaults to ``<incident>-总结报告``.
 
     Raises ``console.exports.ExportError`` (Chinese) when a file cannot be written.
     """
     out_dir = Path(out_dir)
     stem = stem or f"{report.incident.id}-总结报告"
     paths = [atomic_write(out_dir / f"{stem}.html", render_html(report).encode("utf-8"))]
-    if pdf:
-        paths.append(atomic_write(out_dir / f"{stem}.pdf", render_pdf(report)))
+    if render_pdf is not None:
+        paths.append(atomic_write(out_dir / f"{stem}.pdf", render_pdf(print_document(report))))
     return paths
 
 
 def write_incident_report(core: Any, incident_id: str, map_png: bytes | None = None,
-                          out_dir: str | Path | None = None) -> list[Path]:
-    """Build and write the report of one incident and note it in the command log. Default
+                          out_dir: str | Path | None = None, *, render_pdf: PdfRenderer | None = None) -> list[Path]:
+    """Build and write the report of one incident (HTML, and PDF through ``render_pdf``)
+    and note it in the command log. Default
     folder: the core's reports folder (``<cache>/reports``), under a new name each time
     (``<incident>-总结报告-<time>[-n]``: a second report never overwrites the first).
     Raises KeyError (unknown incident) or ExportError (Chinese)."""
     war = core.wartime
     report = build_report(war, incident_id, map_png=map_png)
     if out_dir is not None:
-        paths = write_report(report, out_dir)
+        paths = write_report(report, out_dir, render_pdf=render_pdf)
     else:
         from console.reports import ReportFolder
 
         reports = getattr(core, "reports", None) or ReportFolder(Path(core.config.cache_dir) / "reports")
         stem = reports.unique_stem(f"{incident_id}-总结报告", (".html", ".pdf"))
-        paths = write_report(report, stem.parent, stem=stem.name)
+        paths = write_report(report, stem.parent, stem=stem.name, render_pdf=render_pdf)
     war.record_report(incident_id, paths)
     return paths

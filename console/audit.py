@@ -17,8 +17,8 @@ from typing import Any, Sequence
 
 import sqlite_utils
 
-from console.runtime import CACHE_FILE
 from offline_cache.audit_log import AuditLog, AuditRecord, VerifyResult
+from offline_cache.db import CACHE_FILE
 
 
 class Auditor:

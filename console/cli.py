@@ -28,7 +28,8 @@
     handed to :func:`console.tiles.main_tiles` (offline base-map tiles, MBTiles).
 
 ``widgets.app`` sends these subcommands here (``HEADLESS_COMMANDS``) before any
-QApplication exists; ``python -m console.cli …`` works too.
+QApplication exists, with its PDF renderer (``widgets.pdf``: the core draws no PDF);
+``python -m console.cli …`` works too, writing HTML reports only.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from typing import IO, Any, Sequence
 from pydantic import TypeAdapter
 
 from console.models import wire_models
+from console.printable import PdfRenderer
 
 SUBCOMMAND_HELP: dict[str, str] = {
     "record": "无界面运行核心，把网关的消息录制为 JSONL · record a gateway's stream headless to JSONL",
@@ -241,8 +243,9 @@ async def replay(jsonl: Path, speed: float, cache: Path | None) -> tuple[int, in
 # --------------------------------------------------------------------------- entry
 
 
-def main_headless(argv: Sequence[str]) -> int:
-    """Run one headless subcommand; returns the process exit code."""
+def main_headless(argv: Sequence[str], *, render_pdf: PdfRenderer | None = None) -> int:
+    """Run one headless subcommand; returns the process exit code. ``render_pdf`` (the view
+    layer's PDF renderer, which ``widgets.app`` passes) draws the PDFs a subcommand writes."""
     argv = list(argv)
     if argv and argv[0] == "audit":
         from console.audit import main_audit  # its own parser and exit codes
@@ -263,7 +266,7 @@ def main_headless(argv: Sequence[str]) -> int:
     if argv and argv[0] == "drill":
         from console.drill.cli import main as main_drill  # run / validate / pack / cut (issue 8)
 
-        return int(main_drill(argv[1:]))
+        return int(main_drill(argv[1:], render_pdf=render_pdf))
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:

@@ -26,10 +26,9 @@ from console.outbox_sender import OutboxSender
 from console.reports import ReportFolder
 from console.scope_filter import picture_for
 from console.source import LiveSource
-from console.stores import OperatingPicture
 from console.texts import DisplayText, detail_fields, render, say
 from offline_cache.blobs import BlobStore
-from offline_cache.db import open_cache
+from offline_cache.db import CACHE_FILE, open_cache
 from offline_cache.deadletters import DeadLetters
 from offline_cache.journal import Journal
 from offline_cache.outbox import Outbox
@@ -37,7 +36,6 @@ from offline_cache.snapshots import SnapshotTables
 
 log = logging.getLogger(__name__)
 
-CACHE_FILE = "console.sqlite"
 IMPORTED_CAPS_KEY = "cap/imported"
 """BlobStore key: the XML of every CAP file imported at this console, in import order."""
 LAYER_INDEX_KEY = "catalogue:layers"
@@ -148,7 +146,6 @@ class ConsoleCore:
         self.ingest = Ingest(self.picture, self.journal, self.deadletters, self.snapshots,
                              checkpoint_rows=cfg.checkpoint_rows)
         self._open_tiles(cache_dir)
-        # Imported here: console.audit reads CACHE_FILE from this module.
         from console.alert_query import names_from_catalogue
         from console.audit import Auditor
         from console.cap import CapLedger

@@ -2,7 +2,7 @@
 
 Pure Python (no Qt) so that the core runs headless and is tested without a
 display.  Stores apply envelopes in order, keep the highest ``rev`` per object and
-accumulate the ids that changed; a notifier (``console.qt_bridge``) drains those
+accumulate the ids that changed; a notifier (``widgets.bridge``) drains those
 sets at a bounded rate, so a burst of a thousand updates costs one UI update.
 """
 

@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["tokens"]:
         return tokens_main(argv[1:])
     if argv[:1] == ["street-node"]:
-        return street_node_main(argv[1:])
+        return street_node_main(argv[1:], serve=main)
     if argv[:1] == ["sources"]:
         return sources_main(argv[1:])
     args = _parser().parse_args(argv)

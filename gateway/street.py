@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from console.models import Command, CommandRefused, NodeState, Notice, NoticeEnvelope, Scope
 from district.vocabulary import DISTRICT_TZ
@@ -201,13 +202,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def street_node_main(argv: list[str]) -> int:
+def street_node_main(argv: list[str], serve: Callable[[list[str]], int]) -> int:
     """``pingshan-gateway street-node --street S --hub-leaf URL --data DIR [gateway flags…]``.
 
     One command for a street sub-centre: writes the street's ``nats-server`` configuration
     (a leaf of the hub, JetStream domain = the street, MQTT for the street's devices), starts
     that server, then serves the street's gateway on it (``--street S``); stopping the command
-    stops both. Flags it does not know go to the gateway (``--users``, ``--tls-cert`` …).
+    stops both. Flags it does not know go to the gateway (``--users``, ``--tls-cert`` …), which
+    ``serve`` runs (``gateway.server.main``, handed in: the server imports this module).
     """
     import argparse
     import socket
@@ -258,9 +260,7 @@ def street_node_main(argv: list[str]) -> int:
                 time.sleep(0.1)
         print(f"STREET NODE {args.street} nats://127.0.0.1:{args.nats_port}"
               f"{f' mqtt://{args.mqtt_host}:{args.mqtt_port}' if args.mqtt_port else ''}", flush=True)
-        from gateway.server import main as gateway_main
-
-        return gateway_main(["--street", args.street, "--nats", f"nats://127.0.0.1:{args.nats_port}", *rest])
+        return serve(["--street", args.street, "--nats", f"nats://127.0.0.1:{args.nats_port}", *rest])
     finally:
         if proc.poll() is None:
             proc.terminate()

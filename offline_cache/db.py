@@ -16,6 +16,9 @@ from pathlib import Path
 
 import sqlite_utils
 
+CACHE_FILE = "console.sqlite"
+"""The cache's file name inside a console's cache folder."""
+
 BUSY_TIMEOUT_MS = 5000
 """How long a statement waits for a lock held by another process (a second console on
 the same cache, a backup tool) before failing."""

@@ -19,9 +19,10 @@ def main() -> int:
 
         return int(feed_main(argv[2:]) or 0)
     if argv[:1] == ["street-node"]:
+        from gateway.server import main as gateway_main
         from gateway.street import street_node_main
 
-        return int(street_node_main(argv[1:]) or 0)
+        return int(street_node_main(argv[1:], serve=gateway_main) or 0)
     from widgets.app import main as console_main
 
     return int(console_main(argv) or 0)

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 from xml.sax.saxutils import escape
 
-from console.models import Alert, Camera, Device, Thresholds
+from console.models import Alert, Camera, Device
 from district.arbiter import Item
 from district.sources import CITIZEN_SOURCES, DEMO_CAP_KEY, DEMO_EVENTS_KEY
 from district.vocabulary import DISTRICT_TZ, LEVEL_ZH

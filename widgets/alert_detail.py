@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from console.masking import mask_phone, mask_text
 from console.workflow import ACTION_NAMES, ACTIONS, Limits, allowed, due_state, missing_argument, units_for
 from district.vocabulary import DISTRICT_TZ, haversine_m
+from widgets.alert_names import LEVEL_NAMES, SOURCE_NAMES, STATUS_NAMES, span_text
 from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
@@ -510,8 +511,6 @@ class AlertDetailPane(QWidget):
             self.reveal_button.setEnabled(False)
             return
         n = self._names
-        from widgets.alert_queue import LEVEL_NAMES, SOURCE_NAMES, STATUS_NAMES
-
         level = QCoreApplication.translate("AlertQueuePanel", LEVEL_NAMES.get(alert.level, alert.level))
         status = QCoreApplication.translate("AlertQueuePanel", STATUS_NAMES.get(alert.status, alert.status))
         self.title.setText(f"〔{level}〕{mask_text(alert.title)}")
@@ -521,8 +520,6 @@ class AlertDetailPane(QWidget):
         state, left = due_state(alert, self._limits, datetime.now(timezone.utc))
         due = ""
         if left is not None:
-            from widgets.alert_queue import span_text
-
             hm = span_text(left)
             which = QCoreApplication.translate("AlertDetailPane", "签收") if alert.status == "new" else QCoreApplication.translate("AlertDetailPane", "办结")
             due = (QCoreApplication.translate("AlertDetailPane", "{which}已超时 {t}") if left < 0 else QCoreApplication.translate("AlertDetailPane", "{which}剩余 {t}")).format(which=which, t=hm)

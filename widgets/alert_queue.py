@@ -76,6 +76,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets import theme
+from widgets.alert_names import LEVEL_NAMES, SOURCE_NAMES, STATUS_NAMES, span_text
 
 log = logging.getLogger(__name__)
 
@@ -96,28 +97,6 @@ COLUMN_TITLES: tuple[str, ...] = (
 (COL_LEVEL, COL_TIME, COL_SOURCE, COL_CATEGORY, COL_STREET, COL_COMMUNITY, COL_STATUS, COL_DUE,
  COL_TITLE) = range(9)
 
-LEVEL_NAMES: dict[str, str] = {
-    "red": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "红色")),
-    "orange": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "橙色")),
-    "yellow": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "黄色")),
-    "blue": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "蓝色")),
-}
-SOURCE_NAMES: dict[str, str] = {
-    "hotline_12345": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "12345热线")),
-    "app_pingshan": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "i坪山App")),
-    "grid_patrol": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "网格巡查")),
-    "iot_threshold": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "物联感知")),
-    "video_ai": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "视频AI")),
-    "early_warning": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "预警发布")),
-}
-STATUS_NAMES: dict[str, str] = {
-    "new": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "待签收")),
-    "acknowledged": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "已签收")),
-    "dispatched": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "已分拨")),
-    "in_progress": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "处置中")),
-    "resolved": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "已办结")),
-    "closed": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "已闭环")),
-}
 PENDING_NAMES: dict[str, str] = {
     "alert.acknowledge": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "签收中…")),
     "alert.dispatch": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "分拨中…")),
@@ -208,15 +187,6 @@ def due_text(seconds: float | None) -> str:
         return ""
     return (QCoreApplication.translate("AlertQueuePanel", "超时 {t}") if seconds < 0
             else QCoreApplication.translate("AlertQueuePanel", "剩 {t}")).format(t=span_text(seconds))
-
-
-def span_text(seconds: float) -> str:
-    """``1:05`` (h:mm) under a day, ``2天14时`` beyond: long limits stay readable."""
-    minutes = int(abs(seconds) // 60)
-    hours = minutes // 60
-    if hours >= 24:
-        return QCoreApplication.translate("AlertQueuePanel", "{d}天{h}时").format(d=hours // 24, h=hours % 24)
-    return f"{hours}:{minutes % 60:02d}"
 
 
 def time_text(created: datetime, now: datetime) -> str:

@@ -23,13 +23,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from console.shutdown import STOP_TIMEOUT_S, stop_core  # noqa: F401 - also named here (tests, benches)
+from widgets.qt_env import prepare_qt_environment
+
 log = logging.getLogger("pingshan.console")
 
 DEMO_FEED_ARGS: dict[str, Any] = {"seed": 7, "alerts_per_s": 0.5, "readings_per_s": 20}
 """The embedded feed's pace for ``--demo``: a calm but living district."""
 
-STOP_TIMEOUT_S = 10.0
-"""Longest wait for the core to stop (flush journal, cancel tasks) on exit."""
 
 
 def default_cache_dir() -> Path:
@@ -99,17 +100,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def prepare_qt_environment() -> None:
-    """Chromium flags QtWebEngine needs here; must run before QtWebEngine loads."""
-    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--no-sandbox" not in flags:
-        flags.append("--no-sandbox")  # Chromium refuses to sandbox as root
-    if os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen") and "--disable-gpu" not in flags:
-        flags.append("--disable-gpu")  # no GPU headless: software rendering works
-    if flags:
-        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
-
-
 class OneLineFormatter(logging.Formatter):
     """Terminal log lines without tracebacks; the full story goes to ``console.log``."""
 
@@ -164,6 +154,8 @@ def save_screenshots(directory: Path) -> list[Path]:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from widgets.grab import save_widget_png
+
     directory.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
     paths: list[Path] = []
@@ -171,43 +163,11 @@ def save_screenshots(directory: Path) -> list[Path]:
         if not widget.isVisible() or widget.windowType() in (Qt.WindowType.Popup, Qt.WindowType.ToolTip):
             continue
         path = directory / window_file_name(widget, taken)
-        if widget.grab().save(str(path), "PNG"):
+        if save_widget_png(widget, path):
             paths.append(path)
         else:
             log.error("screenshot %s could not be written", path)
     return paths
-
-
-async def stop_core(core: Any, timeout_s: float = STOP_TIMEOUT_S) -> bool:
-    """``core.stop()``, re-delivering cancellations that a task swallowed.
-
-    On Python 3.11 ``asyncio.wait_for`` drops a cancellation that races with its
-    inner awaitable finishing; a background loop built on it then runs on and
-    ``stop()`` waits for it forever. Tasks that were asked to cancel but are still
-    running are asked again every half second. Returns False when the core still
-    had not stopped after ``timeout_s`` (the journal is then flushed directly).
-    """
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.ensure_future(core.stop())
-    me = asyncio.current_task()
-    deadline = loop.time() + timeout_s
-    while not stopping.done() and loop.time() < deadline:
-        await asyncio.wait({stopping}, timeout=0.5)
-        if stopping.done():
-            break
-        for task in asyncio.all_tasks(loop):
-            if task is not stopping and task is not me and task.cancelling():
-                task.cancel()
-    if stopping.done():
-        stopping.result()
-        return True
-    stopping.cancel()
-    log.warning("core did not stop within %.0f s; flushing the journal and exiting", timeout_s)
-    try:
-        core.ingest.flush()
-    except Exception:
-        log.exception("final journal flush failed")
-    return False
 
 
 class ConsoleApp:
@@ -242,7 +202,7 @@ class ConsoleApp:
 
     async def run(self) -> int:
         """Start everything, wait for the end, stop everything."""
-        from console.qt_bridge import PictureNotifier
+        from widgets.bridge import PictureNotifier
         from console.runtime import ConsoleConfig, ConsoleCore
         from widgets import login_flow
         from widgets.main_window import MainWindow
@@ -370,7 +330,9 @@ def _open_drill(args: argparse.Namespace) -> Any:
     from console.drill.session import DrillSession
 
     try:
-        return DrillSession(args.drill, args.cache, speed=args.drill_speed)
+        from widgets.pdf import render_pdf
+
+        return DrillSession(args.drill, args.cache, speed=args.drill_speed, render_pdf=render_pdf)
     except (ScenarioError, PackageError) as exc:
         print(str(exc), file=sys.stderr)
         return None
@@ -475,6 +437,13 @@ def run_gui(args: argparse.Namespace) -> int:
     return code
 
 
+def _render_pdf(document: Any) -> bytes:
+    """``widgets.pdf.render_pdf``, imported when a headless command first writes a PDF."""
+    from widgets.pdf import render_pdf
+
+    return render_pdf(document)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``pingshan-console``: headless subcommands, or the duty console's GUI."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -482,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         from console import cli
 
         if argv[0] in cli.HEADLESS_COMMANDS:
-            return int(cli.main_headless(argv) or 0)
+            return int(cli.main_headless(argv, render_pdf=_render_pdf) or 0)
     args = parse_args(argv)
     if args.self_check:
         from widgets.self_check import run_self_check

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from itertools import islice
 from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QLocale, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPen, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 from console import indicators as ind
 from district.vocabulary import DISTRICT_TZ
 from widgets import theme
+from widgets.grab import widget_png
 from widgets.indicator_chart import IndicatorChart
 from widgets.signals import disconnect_all
 
@@ -812,13 +813,7 @@ class IndicatorPanel(QWidget):
     def panel_png(self) -> bytes:
         """The panel as it looks now, as PNG bytes."""
         self.chart.flush()
-        pixmap = self.grab()
-        data = QByteArray()
-        buf = QBuffer(data)
-        buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        pixmap.save(buf, "PNG")
-        buf.close()
-        return bytes(data.data())
+        return widget_png(self)
 
     def panel_csv(self) -> str:
         """The selected indicator's trend in the current range, and its street breakdown."""

@@ -188,7 +188,7 @@ def attach(app: Any, session: Any) -> Any:
 
 async def end_session(app: Any, session: Any) -> None:
     """After a logout: stop the core (the cache stays), drop the window, forget the session."""
-    from widgets.app import stop_core
+    from console.shutdown import stop_core
 
     controls = getattr(app.window, "session_controls", None) if app.window is not None else None
     if controls is not None:

@@ -13,7 +13,7 @@ community, pointer coordinates.
 The page is generated once and never reloaded for data changes.  Boundaries, rivers
 and roads come from ``core.layers`` (GeoJSON by layer id); open alerts and IoT devices
 are pushed as batched JSON diffs over a QWebChannel bridge whenever the
-:class:`~console.qt_bridge.PictureNotifier` reports changed ids; devices and cameras as
+:class:`~widgets.bridge.PictureNotifier` reports changed ids; devices and cameras as
 rows, a whole store in chunks of :attr:`MapPanel.POINT_CHUNK`.  Every script and
 stylesheet is local (Leaflet and markercluster from their xstatic packages, the
 console's own files from ``widgets/map_page``) so the map draws with no network.

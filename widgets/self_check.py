@@ -166,7 +166,7 @@ def _distinct_colours(image: Any, step: int = 16) -> int:
 
 
 async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> None:
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
     from widgets.main_window import MainWindow
 
@@ -235,14 +235,16 @@ async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> N
             except GatewayError as exc:
                 report.fail("gateway", f"{url} 无法连接：{exc}")
         if getattr(args, "screenshot", None) is not None:
+            from widgets.grab import save_widget_png
+
             args.screenshot.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(args.screenshot / "self-check.png"), "PNG")
+            save_widget_png(window, args.screenshot / "self-check.png")
     finally:
         if window is not None:
             window.close()
         if notifier is not None:
             notifier.stop()
-        from widgets.app import stop_core
+        from console.shutdown import stop_core
 
         await stop_core(core)
 
@@ -299,7 +301,7 @@ async def _check_map(window: Any, report: Report, core: Any) -> None:
 def run_self_check(args: argparse.Namespace) -> int:
     """The ``--self-check`` entry: offscreen, bounded, one line per check; 0 when all passed."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from widgets.app import prepare_qt_environment
+    from widgets.qt_env import prepare_qt_environment
 
     prepare_qt_environment()
     cache_dir = Path(tempfile.mkdtemp(prefix="pingshan-selfcheck-"))

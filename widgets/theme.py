@@ -108,12 +108,15 @@ def apply_theme(app: QApplication, name: str = "dark") -> None:
     app.setStyleSheet(stylesheet(name))
 
 
-def load_cjk_font(app: QApplication, point_size: int = 10) -> str | None:
-    """Register the bundled CJK font (or a system one) and make it the app font.
+_cjk_family: str | None = None
 
-    Returns the family in use, or None when no CJK family could be found (Chinese
-    would then draw as boxes, which is logged loudly).
-    """
+
+def cjk_family() -> str | None:
+    """Register the bundled CJK font (or a system one) once; its family, or None when no
+    CJK family could be found. Needs a QGuiApplication; changes no application font."""
+    global _cjk_family
+    if _cjk_family is not None:
+        return _cjk_family
     families: list[str] = []
     fonts_dir = RESOURCES_DIR / "fonts"
     candidates = sorted(p for p in fonts_dir.glob("*") if p.suffix.lower() in {".ttf", ".ttc", ".otf"})
@@ -127,10 +130,22 @@ def load_cjk_font(app: QApplication, point_size: int = 10) -> str | None:
         available = set(QFontDatabase.families())
         families = [f for f in CJK_FAMILIES if f in available]
     if not families:
-        log.error("no CJK font found: Chinese text will draw as boxes")
         return None
     # Prefer the proportional face of a collection (the .ttc also holds a Mono one).
-    family = next((f for f in families if "Mono" not in f), families[0])
+    _cjk_family = next((f for f in families if "Mono" not in f), families[0])
+    return _cjk_family
+
+
+def load_cjk_font(app: QApplication, point_size: int = 10) -> str | None:
+    """Register the bundled CJK font (or a system one) and make it the app font.
+
+    Returns the family in use, or None when no CJK family could be found (Chinese
+    would then draw as boxes, which is logged loudly).
+    """
+    family = cjk_family()
+    if family is None:
+        log.error("no CJK font found: Chinese text will draw as boxes")
+        return None
     font = QFont(family, point_size)
     font.setStyleStrategy(QFont.StyleStrategy.PreferAntialias)
     app.setFont(font)

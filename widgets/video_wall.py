@@ -67,6 +67,7 @@ from console.stream_check import StreamDiagnosis, diagnose
 from console.video_snapshot import CameraSnapshots
 from console.video_wall_model import CAMERA_MIME, LAYOUTS, AlarmLinkage, LinkageRule, Tour, TourRunner, VideoPreferences, WallModel
 from district.vocabulary import DISTRICT_TZ
+from widgets.grab import widget_png
 from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
@@ -308,12 +309,7 @@ class VideoTile(QWidget):
 
     def render_png(self) -> bytes:
         """The tile as drawn (picture and overlays) as PNG bytes, for a snapshot."""
-        from PySide6.QtCore import QBuffer, QIODevice
-
-        buf = QBuffer()
-        buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        self.grab().save(buf, "PNG")
-        return bytes(buf.data().data())
+        return widget_png(self)
 
     def shutdown(self) -> None:
         """Stop decoding and the watchdog (the wall calls this when it closes)."""

@@ -18,13 +18,14 @@ import logging
 import time
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
 from console.alert_query import AlertFilter
 from widgets.command_panel import CommandPanel, IncidentMetricsPanel
 from widgets.declare_dialog import DeclareDialog, NoteDialog
+from widgets.grab import widget_png
 from widgets.signals import disconnect_all
 from widgets.war_banner import SwitchConfirmBar, WarBanner
 
@@ -359,12 +360,13 @@ class WartimeMode(QObject):
             return []
         from console.aar_report import write_incident_report
         from console.exports import ExportError
+        from widgets.pdf import render_pdf
 
         try:
             shot = self._map_shots.pop(incident_id, None)
             if shot is None:  # the map as it is now (it shows the whole district, whatever the focus)
                 shot = self._map_png()
-            paths = write_incident_report(self.core, incident_id, map_png=shot)
+            paths = write_incident_report(self.core, incident_id, map_png=shot, render_pdf=render_pdf)
         except (ExportError, KeyError) as exc:
             self._message(self.tr("总结报告未能生成：{e}").format(e=str(exc)), True)
             return []
@@ -382,13 +384,7 @@ class WartimeMode(QObject):
         if map_panel is None or not map_panel.isVisible():
             return None
         try:
-            pixmap = map_panel.grab()
-            data = QByteArray()
-            buf = QBuffer(data)
-            buf.open(QIODevice.OpenModeFlag.WriteOnly)
-            pixmap.save(buf, "PNG")
-            buf.close()
-            return bytes(data.data()) or None
+            return widget_png(map_panel) or None
         except Exception:  # noqa: BLE001 - the report goes without the picture
             log.exception("map snapshot failed")
             return None

@@ -2,7 +2,8 @@
 
 ``drill run SCENARIO_OR_PACKAGE [--speed N] [--headless] --report OUT``
     runs the drill with its scripted responses and no windows; writes
-    ``OUT/report.html``, ``OUT/report.pdf`` and ``OUT/state.json``; prints
+    ``OUT/report.html``, ``OUT/report.pdf`` (drawn by the renderer the view layer
+    hands in: ``pingshan-console``) and ``OUT/state.json``; prints
     ``score=… envelopes=… virtual_s=… wall_s=…``.
 ``drill validate FILE…``
     checks scenarios; each fault is printed with its line and field; exit 1 if any.
@@ -24,6 +25,7 @@ from typing import Sequence
 
 from console.drill.package import PackageError
 from console.drill.scenario import ScenarioError
+from console.printable import PdfRenderer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str]) -> int:
+def main(argv: Sequence[str], *, render_pdf: PdfRenderer | None = None) -> int:
+    """``drill …``; ``render_pdf`` (the view layer's) draws ``report.pdf`` of ``drill run``:
+    ``pingshan-console`` passes it, ``python -m console.cli`` has none and writes HTML only."""
     args = _parser().parse_args(list(argv))
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
@@ -72,8 +76,10 @@ def main(argv: Sequence[str]) -> int:
             if args.speed and not 1 <= args.speed <= 60:
                 print("错误：--speed 须在 1–60 之间（0 = 尽快）", file=sys.stderr)
                 return 2
+            if render_pdf is None and not args.no_pdf:
+                print("注意：未生成 PDF（PDF 由界面层绘制，请用 pingshan-console drill run）", file=sys.stderr)
             result = asyncio.run(run_headless(args.scenario, args.report, speed=args.speed, work_dir=args.work,
-                                              pdf=not args.no_pdf))
+                                              pdf=not args.no_pdf, render_pdf=render_pdf))
             st = result.state
             print(f"report={args.report / 'report.html'} state={args.report / 'state.json'}")
             print(f"score={result.score.percent:.1f} envelopes={result.envelopes} virtual_s={st['virtual_time_s']:.0f} "

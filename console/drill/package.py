@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 
+from console.drill.tiles import district_bbox, render_scenario_tiles
 from simulator import drill_world
 
 log = logging.getLogger(__name__)
@@ -229,15 +230,6 @@ def read_package(path: str | Path) -> DrillPackage:
 # --------------------------------------------------------------------------- building packages
 
 
-def district_bbox() -> tuple[float, float, float, float]:
-    """The district outline's extent with a small margin (lon/lat: west, south, east, north)."""
-    from console import catalogue
-
-    pts = catalogue.district().outline
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    return min(xs) - 0.01, min(ys) - 0.01, max(xs) + 0.01, max(ys) + 0.01
-
-
 def pack_scenario(scenario_path: str | Path, out: str | Path, *, zooms: tuple[int, ...] | None = None,
                   clips: int = 2, work_dir: Path | None = None) -> Path:
     """A scripted package: the scenario, the feed's layers/plans, tiles of the district, a few clips.
@@ -255,8 +247,6 @@ def pack_scenario(scenario_path: str | Path, out: str | Path, *, zooms: tuple[in
     wm = drill_world
     infos, docs = wm.catalogue_layers()
     if zooms is None:
-        from console.drill.tiles import render_scenario_tiles
-
         tiles = list(render_scenario_tiles(scenario))
     else:
         tiles = wm.render_tiles(district_bbox(), zooms)

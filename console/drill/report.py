@@ -1,9 +1,8 @@
-"""The after-action report: timeline and scores as HTML, and the same as PDF; watermarked 演练.
+"""The after-action report: timeline and scores as HTML, and the same for PDF; watermarked 演练.
 
-The PDF is drawn by Qt itself (``QTextDocument`` laid out on a ``QPdfWriter``), so no
-PDF library is needed; QtGui is imported only when a PDF is written (the core's
-import graph stays free of it), and a ``QGuiApplication`` on the offscreen platform
-is created if none exists (fonts need one).
+The core gives the page (:func:`print_document`); the view layer draws the PDF
+(``widgets.pdf.render_pdf``, handed in as the ``render_pdf`` of :func:`write_report`).
+Without a renderer only the HTML is written: the core imports no Qt.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from console.drill.scoring import SCORE_STATUS_ZH, STEP_ZH
+from console.exports import atomic_write
+from console.printable import PdfRenderer, PrintDocument
 
 log = logging.getLogger(__name__)
 
@@ -89,65 +90,14 @@ def report_html(session: Any, result: Any, *, for_pdf: bool = False) -> str:
 """
 
 
-def _ensure_gui_app() -> Any:
-    from PySide6.QtGui import QGuiApplication
-
-    app = QGuiApplication.instance()
-    if app is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication(["pingshan-drill-report"])
-    return app
+def print_document(session: Any, result: Any) -> PrintDocument:
+    """The report for A4 pages, the 演练 watermark painted on each (not the CSS one)."""
+    return PrintDocument(html=report_html(session, result, for_pdf=True), title=f"{WATERMARK}评估报告",
+                         margins_mm=15, font_pt=9, watermark=WATERMARK)
 
 
-def write_pdf(html_text: str, out: Path) -> Path:
-    """Lay the report out on A4 pages and paint the 演练 watermark across each page."""
-    _app = _ensure_gui_app()  # noqa: F841 - kept alive while the painter uses fonts
-    from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
-    from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter, QTextDocument
-
-    tmp = out.with_name(out.name + ".part")
-    writer = QPdfWriter(str(tmp))
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
-                                     QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter))
-    writer.setResolution(150)
-    writer.setTitle(f"{WATERMARK}评估报告")
-    doc = QTextDocument()
-    font = QFont()
-    font.setPointSizeF(9)
-    doc.setDefaultFont(font)
-    painter = QPainter(writer)
-    try:
-        page = QRectF(writer.pageLayout().paintRectPixels(writer.resolution()))
-        page = QRectF(0, 0, page.width(), page.height())
-        doc.setPageSize(QSizeF(page.width(), page.height()))
-        doc.setHtml(html_text)
-        pages = max(1, doc.pageCount())
-        for n in range(pages):
-            if n:
-                writer.newPage()
-            painter.save()
-            painter.translate(0, -n * page.height())
-            doc.drawContents(painter, QRectF(0, n * page.height(), page.width(), page.height()))
-            painter.restore()
-            painter.save()
-            mark = QFont(font)
-            mark.setPixelSize(int(page.width() / 4))
-            mark.setBold(True)
-            painter.setFont(mark)
-            painter.setPen(QColor(179, 38, 30, 40))
-            painter.translate(QPointF(page.width() / 2, page.height() / 2))
-            painter.rotate(-30)
-            painter.drawText(QRectF(-page.width(), -page.height() / 4, 2 * page.width(), page.height() / 2),
-                             int(Qt.AlignmentFlag.AlignCenter), WATERMARK)
-            painter.restore()
-    finally:
-        painter.end()
-    os.replace(tmp, out)
-    return out
-
-
-def write_report(session: Any, result: Any, out_dir: Path, *, pdf: bool = True) -> list[Path]:
-    """``report.html`` (and ``report.pdf``) in ``out_dir``; returns the files written."""
+def write_report(session: Any, result: Any, out_dir: Path, *, render_pdf: PdfRenderer | None = None) -> list[Path]:
+    """``report.html`` (and, given a renderer, ``report.pdf``) in ``out_dir``; returns the files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     page = out_dir / "report.html"
@@ -155,9 +105,9 @@ def write_report(session: Any, result: Any, out_dir: Path, *, pdf: bool = True) 
     tmp.write_text(report_html(session, result), encoding="utf-8")
     os.replace(tmp, page)
     paths.append(page)
-    if pdf:
+    if render_pdf is not None:
         try:
-            paths.append(write_pdf(report_html(session, result, for_pdf=True), out_dir / "report.pdf"))
+            paths.append(atomic_write(out_dir / "report.pdf", render_pdf(print_document(session, result))))
         except Exception:  # noqa: BLE001 - the HTML report stands on its own
             log.exception("PDF report failed")
     return paths

@@ -28,6 +28,7 @@ from console.drill.engine import DrillEngine
 from console.drill.package import DrillPackage, is_package, read_package
 from console.drill.scenario import Scenario, load_scenario, parse_scenario_text
 from console.drill.scoring import Score, score
+from console.printable import PdfRenderer
 
 log = logging.getLogger(__name__)
 SCENARIO_CLIPS = 4
@@ -88,7 +89,8 @@ class DrillSession:
 
     def __init__(self, path: str | Path, work_dir: str | Path | None = None, *, speed: float = 1.0,
                  paced: bool = True, scripted: bool = False, pace_speed: float | None = None,
-                 operator: str = DRILL_OPERATOR, base_map: bool = True) -> None:
+                 operator: str = DRILL_OPERATOR, base_map: bool = True,
+                 render_pdf: PdfRenderer | None = None) -> None:
         self.path = Path(path)
         self.scenario, self.package = open_drill(self.path)
         root = Path(work_dir) if work_dir is not None else default_drills_dir()
@@ -129,7 +131,8 @@ class DrillSession:
         self.source: Any = None
         self.core: Any = None
         self.report_path: Path | None = None
-        self.report_pdf = True  # the GUI's drill writes the PDF too when it ends
+        self.report_pdf = True  # the GUI's drill writes the PDF too when it ends (through render_pdf)
+        self.render_pdf = render_pdf  # the view layer's PDF renderer (widgets.pdf); None: HTML only
         self._started_wall = time.monotonic()
 
     # ------------------------------------------------------------------ core hook
@@ -260,7 +263,7 @@ class DrillSession:
         result = self.result()
         out.mkdir(parents=True, exist_ok=True)
         (out / "state.json").write_text(result.state_json + "\n", encoding="utf-8")
-        write_report(self, result, out, pdf=pdf)
+        write_report(self, result, out, render_pdf=self.render_pdf if pdf else None)
         self.report_path = out / "report.html"
         return self.report_path
 
@@ -281,11 +284,13 @@ class DrillSession:
 
 
 async def run_headless(path: str | Path, out_dir: str | Path, *, speed: float = 0.0,
-                       work_dir: str | Path | None = None, pdf: bool = True) -> DrillResult:
+                       work_dir: str | Path | None = None, pdf: bool = True,
+                       render_pdf: PdfRenderer | None = None) -> DrillResult:
     """Run a drill with no windows (scripted responses on), write the report and the final state.
 
     ``speed`` > 0 paces the run on the wall clock (60 = one virtual minute per second);
-    0 runs as fast as possible. The outcome does not depend on it.
+    0 runs as fast as possible. The outcome does not depend on it. The PDF needs
+    ``render_pdf`` (the view layer's, ``widgets.pdf.render_pdf``); without it, HTML only.
     """
     from console.drill.report import write_report
     from console.runtime import ConsoleConfig, ConsoleCore
@@ -303,7 +308,7 @@ async def run_headless(path: str | Path, out_dir: str | Path, *, speed: float = 
         core.ingest.flush()
         result = session.result()
         (out / "state.json").write_text(result.state_json + "\n", encoding="utf-8")
-        write_report(session, result, out, pdf=pdf)
+        write_report(session, result, out, render_pdf=render_pdf if pdf else None)
         return result
     finally:
         await core.stop()

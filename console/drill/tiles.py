@@ -46,10 +46,17 @@ class DrillTiles:
     seconds: float
 
 
+def district_bbox() -> tuple[float, float, float, float]:
+    """The district outline's extent with a small margin (lon/lat: west, south, east, north)."""
+    from console import catalogue
+
+    pts = catalogue.district().outline
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return min(xs) - 0.01, min(ys) - 0.01, max(xs) + 0.01, max(ys) + 0.01
+
+
 def district_area() -> BBox:
     """The district's extent with a small margin (the same area ``drill pack`` draws)."""
-    from console.drill.package import district_bbox
-
     return district_bbox()
 
 

@@ -60,7 +60,6 @@ def test_advice_is_a_warning_not_an_error() -> None:
 # --------------------------------------------------------------------------- files as they really come
 
 import json  # noqa: E402
-import math  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402

@@ -278,7 +278,7 @@ def test_a_burst_of_1000_updates_is_one_change_set() -> None:
 
 
 def test_notifier_batches_1000_applies_into_one_signal_per_kind(qtbot: Any) -> None:
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
 
     pic = OperatingPicture()
     notifier = PictureNotifier(pic, interval_ms=50)

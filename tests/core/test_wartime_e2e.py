@@ -159,6 +159,7 @@ def test_full_incident_three_levels_restart_and_report(feed_factory: Any, tmp_pa
                 war.issue_task(iid, "dept.water", "x", 10)
 
             from console.aar_report import build_report, write_report
+            from widgets.pdf import render_pdf
 
             report = build_report(war, iid)
             assert report.incident.reason.startswith("小时雨量") and report.incident.ended_reason == "雨势减弱，积水消退"
@@ -170,7 +171,7 @@ def test_full_incident_three_levels_restart_and_report(feed_factory: Any, tmp_pa
             assert planned[first].actual is not None and planned[third].state == "skipped"
             assert any(t.id == t_comm and t.on_scene_at is not None for t in report.tasks)
             assert any(r.id == team.id for r in report.resources_used)
-            files = write_report(report, tmp_path / "reports")
+            files = write_report(report, tmp_path / "reports", render_pdf=render_pdf)
             html = files[0].read_text(encoding="utf-8")
             assert "指挥日志" in html and "三防指挥部会商" in html and "江岭社区排查地下车库" in html
             assert files[1].read_bytes().startswith(b"%PDF")

@@ -393,7 +393,7 @@ def test_wartime_nearest_cameras_online_first_from_the_grid() -> None:
 
 
 def test_the_directory_searches_ten_thousand_cameras_right(qtbot: Any, tmp_path: Path) -> None:
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.stores import OperatingPicture
     from console.video_wall_model import matches
     from widgets.camera_directory import BRANCH_ROLE, CAMERA_ROLE, CameraDirectory

@@ -1,12 +1,26 @@
-"""The layers hold: the core imports no widgets, no QtGui/QtWebEngine/QtMultimedia and
-nothing of the simulator (drills: only its synthetic district, never its server); the
-cache imports no Qt at all; the rulebook (``district``) stands alone, and its rules
-are defined nowhere else. The import-linter contracts in ``pyproject.toml`` are run
-too (they read every import statement, also those inside functions).
+"""The layers hold, and nothing imports in a circle.
 
-Every module under ``console/`` and ``offline_cache/`` is found by walking the
-package folders, so modules added later are checked too.  Each check runs in a
-fresh interpreter with a ``sys.meta_path`` finder that refuses the forbidden names.
+The rules (the import-linter contracts in ``pyproject.toml``, run here; they read
+every import statement, also those inside functions):
+
+- ``offline_cache`` (the disk cache) imports nothing of ours and no Qt;
+- ``console`` (the core) imports only ``offline_cache`` and the rulebook
+  (``district``): no Qt at all (its signals reach the views through
+  ``widgets/bridge.py``; its reports are drawn to PDF by ``widgets/pdf.py``), no
+  views, no gateway, no feed; drills alone use the feed's synthetic district
+  (``simulator.drill_world``/``simulator.tiles``), never its HTTP server;
+- ``gateway`` and ``simulator`` (the feed) import the rulebook and, of the core, only
+  the wire vocabulary named in the contract (``console.models`` …); never Qt or views;
+- ``widgets`` (the views) may import anything;
+- the rulebook stands alone, and its rules are defined nowhere else.
+
+Import cycles among our modules are refused too (:func:`test_no_import_cycles`, over
+grimp's graph, which also reads imports inside functions).
+
+The runtime probes import every module under ``console/``, ``offline_cache/`` and
+``district/`` (found by walking the package folders, so modules added later are
+checked too) in a fresh interpreter with a ``sys.meta_path`` finder that refuses the
+forbidden names: what a static reading might miss (a name built at run time) fails there.
 """
 
 from __future__ import annotations
@@ -16,14 +30,15 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CORE_FORBIDDEN = ["PySide6.QtWidgets", "PySide6.QtWebEngine", "PySide6.QtGui", "PySide6.QtMultimedia",
-                  "widgets", "simulator"]
+PACKAGES = ["console", "district", "gateway", "offline_cache", "simulator", "widgets"]
+"""Our top-level packages (the import-linter root packages)."""
+CORE_FORBIDDEN = ["PySide6", "shiboken6", "qasync", "widgets", "gateway", "simulator"]
 CACHE_FORBIDDEN = ["PySide6", "shiboken6", "widgets", "simulator", "console"]
-DRILL_FORBIDDEN = ["PySide6.QtWidgets", "PySide6.QtWebEngine", "PySide6.QtMultimedia", "widgets",
-                   "simulator.server", "fastapi", "uvicorn"]
+DRILL_FORBIDDEN = ["PySide6", "shiboken6", "qasync", "widgets", "simulator.server", "fastapi", "uvicorn"]
 RULEBOOK_FORBIDDEN = ["PySide6", "shiboken6", "widgets", "simulator", "offline_cache", "fastapi", "starlette",
                       "uvicorn", "httpx"]
 RULE_NAMES = {"ROLE_COMMAND_KINDS", "ROLE_PERMISSIONS", "TRANSITIONS", "_FROM", "may_command", "has_permission",
@@ -82,11 +97,11 @@ def _probe(modules: list[str], forbidden: list[str]) -> dict[str, object]:
 def test_module_walk_finds_the_core() -> None:
     core = _modules("console")
     assert {"console", "console.models", "console.stores", "console.ingest", "console.commands",
-            "console.qt_bridge"} <= set(core)
+            "console.aar_report", "console.drill.report"} <= set(core)
     assert {"offline_cache.db", "offline_cache.journal", "offline_cache.outbox"} <= set(_modules("offline_cache"))
 
 
-def test_core_imports_without_widgets_gui_webengine_multimedia_or_simulator() -> None:
+def test_core_imports_without_qt_widgets_gateway_or_simulator() -> None:
     core = [m for m in _modules("console") if not m.startswith("console.drill")]
     result = _probe(_modules("offline_cache") + core, CORE_FORBIDDEN)
     assert result["failures"] == {}, result["failures"]
@@ -130,6 +145,77 @@ def test_import_contracts_can_fail(tmp_path: Path) -> None:
     """), encoding="utf-8")
     done = _lint_imports("--config", str(config))
     assert done.returncode != 0 and "BROKEN" in done.stdout.upper()
+
+
+_CYCLES = textwrap.dedent("""
+    import json, sys
+    sys.path.insert(0, ROOT)
+    sys.setrecursionlimit(10000)
+    import grimp
+
+    graph = grimp.build_graph(*PACKAGES, cache_dir=None)
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in sorted(graph.modules)}
+    # Tarjan: every strongly connected component of more than one module is a cycle.
+    index, low, stack, on_stack, cycles = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                members = set(component)
+                cycles.append(sorted(
+                    f"{a} -> {b} (line {', '.join(str(d['line_number']) for d in graph.get_import_details(importer=a, imported=b))})"
+                    for a in component for b in edges[a] if b in members))
+
+    for module in edges:
+        if module not in index:
+            visit(module)
+    print(json.dumps({"modules": len(edges), "cycles": cycles}))
+""")
+
+
+def _import_cycles(root: Path, packages: list[str]) -> dict[str, Any]:
+    """Grimp's graph of ``packages`` (imports inside functions included) and its cycles."""
+    script = f"ROOT = {str(root)!r}\nPACKAGES = {packages!r}\n" + _CYCLES
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_no_import_cycles() -> None:
+    """No module of ours imports itself back through others, not even from inside a function:
+    each layer reads from the bottom up (a shared piece goes into a module both import)."""
+    result = _import_cycles(ROOT, PACKAGES)
+    assert result["modules"] > 100  # the whole tree was read (134 modules when written)
+    assert result["cycles"] == [], "\n".join(" | ".join(c) for c in result["cycles"])
+
+
+def test_the_cycle_check_can_fail(tmp_path: Path) -> None:
+    """A cycle hidden in a function-level import (a -> b at load, b -> a when called) is found."""
+    pkg = tmp_path / "loopy"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "a.py").write_text("from loopy import b\n", encoding="utf-8")
+    (pkg / "b.py").write_text("def f():\n    from loopy import a\n    return a\n", encoding="utf-8")
+    (pkg / "c.py").write_text("from loopy import a\n", encoding="utf-8")
+    result = _import_cycles(tmp_path, ["loopy"])
+    assert result["cycles"] == [["loopy.a -> loopy.b (line 1)", "loopy.b -> loopy.a (line 2)"]]
 
 
 def _defined_names(path: Path) -> set[str]:

@@ -16,7 +16,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402,F401  (before QApplication)
 
 from console.models import Alert, AlertUpsert, Camera, CameraUpsert, Device, DeviceUpsert, GeoPoint  # noqa: E402
-from console.qt_bridge import PictureNotifier  # noqa: E402
+from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
 from widgets.map_panel import MapPanel  # noqa: E402
 

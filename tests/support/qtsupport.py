@@ -31,7 +31,7 @@ def run_task(loop: asyncio.AbstractEventLoop, qtbot: Any, coro: Coroutine[Any, A
 
 def start_core(loop: asyncio.AbstractEventLoop, qtbot: Any, backend: str, cache_dir: Path) -> SimpleNamespace:
     """A started ConsoleCore and its PictureNotifier."""
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
 
     core = ConsoleCore(ConsoleConfig(backend_url=backend, cache_dir=cache_dir, operator="测试值班员"))

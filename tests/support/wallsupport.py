@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from console.audit import Auditor
 from console.commands import Commands
 from console.models import Camera, CameraStreams, CameraUpsert, GeoPoint
-from console.qt_bridge import PictureNotifier
+from widgets.bridge import PictureNotifier
 from console.stores import OperatingPicture
 from offline_cache.audit_log import AuditLog
 from offline_cache.blobs import BlobStore

@@ -76,7 +76,7 @@ def offline_console(console_loop: asyncio.AbstractEventLoop, qtbot: Any, tmp_pat
 def supervisor_console(feed: Any, console_loop: asyncio.AbstractEventLoop, qtbot: Any,
                        tmp_path: Path) -> Iterator[SimpleNamespace]:
     """A real core logged on as 值班长 (supervisor) streaming from the real feed."""
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
 
     core = ConsoleCore(ConsoleConfig(backend_url=feed.url, cache_dir=tmp_path / "cache", operator="值班长甲",

@@ -169,7 +169,7 @@ def test_refusals_are_shown_beside_the_alert_which_stays_as_it_was(live_console:
 
 
 def test_viewer_seat_is_refused_403(feed: Any, console_loop: Any, qtbot: Any, tmp_path: Any) -> None:
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
 
     token = httpx.post(f"{feed.url}/api/v1/auth/token", data={"username": "viewer", "password": "viewer"},

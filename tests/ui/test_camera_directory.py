@@ -16,7 +16,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from console.models import Camera, CameraStreams, CameraUpsert, GeoPoint  # noqa: E402
-from console.qt_bridge import PictureNotifier  # noqa: E402
+from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
 from console.video_wall_model import CAMERA_MIME  # noqa: E402
 from offline_cache.blobs import BlobStore  # noqa: E402

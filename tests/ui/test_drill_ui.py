@@ -31,7 +31,7 @@ def _reddish_share(image: Any) -> float:
 def test_drill_window_bar_keys_watermark_and_arbiter(console_loop: asyncio.AbstractEventLoop, qtbot: Any,  # noqa: F811
                                                      tmp_path: Path) -> None:
     from console.drill.session import DrillSession
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
     from widgets.app import stop_core
     from widgets.drill_bar import DrillBar, attach_drill_ui

@@ -205,7 +205,7 @@ def english(qapp: Any) -> Iterator[None]:
 @pytest.fixture
 def supervisor(feed: Any, console_loop: asyncio.AbstractEventLoop, qtbot: Any,  # noqa: F811
                tmp_path: Path) -> Iterator[SimpleNamespace]:
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
 
     core = ConsoleCore(ConsoleConfig(backend_url=feed.url, cache_dir=tmp_path / "cache", operator="值班长甲",
@@ -281,7 +281,7 @@ def test_drill_window_speaks_english(english: None, console_loop: asyncio.Abstra
     import yaml
 
     from console.drill.session import DrillSession
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
     from widgets.drill_bar import attach_drill_ui
     from widgets.main_window import MainWindow

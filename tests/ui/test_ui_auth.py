@@ -98,7 +98,7 @@ def test_login_dialog_names_an_untrusted_certificate(console_loop: Any, qtbot: A
 
 
 def _live(loop: Any, qtbot: Any, url: str, user: str, cache: Path) -> SimpleNamespace:
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
 
     session = _session(loop, qtbot, url, user)

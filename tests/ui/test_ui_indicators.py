@@ -69,7 +69,7 @@ def fixed_console(tmp_path: Any, qtbot: Any) -> Any:
     panel's clock is fixed at the fixture's NOW so staleness is exact."""
     from tests.support.indicatorsupport import NOW, fill_journal
 
-    from console.qt_bridge import PictureNotifier
+    from widgets.bridge import PictureNotifier
     from console.stores import OperatingPicture
 
     picture = OperatingPicture()

@@ -12,11 +12,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
 
 import httpx  # noqa: E402
-import pytest  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer  # noqa: E402
 
 from console.models import Camera, CameraStreams, CameraUpsert, GeoPoint, Snapshot  # noqa: E402
-from console.qt_bridge import PictureNotifier  # noqa: E402
+from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
 from widgets.video_wall import STALL_AFTER_S, VideoWall  # noqa: E402
 

@@ -23,7 +23,7 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 import qasync  # noqa: E402
 
-from console.qt_bridge import PictureNotifier  # noqa: E402
+from widgets.bridge import PictureNotifier  # noqa: E402
 from console.runtime import ConsoleConfig, ConsoleCore  # noqa: E402
 from widgets.map_panel import MapPanel, alert_marker  # noqa: E402
 from console.video_wall_model import LinkageRule  # noqa: E402

@@ -1,5 +1,6 @@
 """The one place where the core meets Qt: turn drained store changes into signals.
 
+The core (``console/``) imports no Qt at all; this view-layer module adapts it.
 QtCore only (no widgets).  A timer drains the picture at a bounded rate (10 Hz by
 default) and emits one signal per kind that changed, carrying the changed ids; a
 view therefore repaints at most ten times a second however fast the stream runs.
