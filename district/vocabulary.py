@@ -13,8 +13,11 @@ its ranks from here, so nothing here may import the wire models back.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
 
 # --------------------------------------------------------------------------- time
 
@@ -100,11 +103,19 @@ TASK_STATUS_ZH: dict[str, str] = {
 # --------------------------------------------------------------------------- streets
 
 
-def street_names() -> dict[str, str]:
-    """Street id → Chinese name (``坪山``), from the bundled catalogue (``streets.json``)."""
-    from district.catalogue import catalogue  # the catalogue reads the wire models: not at import
+STREETS_FILE = Path(__file__).resolve().parent.parent / "resources" / "catalogue" / "streets.json"
+"""The six streets and their communities (the catalogue, ``district.catalogue``, reads it too)."""
 
-    return catalogue().street_name
+
+@lru_cache(maxsize=1)
+def street_names() -> dict[str, str]:
+    """Street id → Chinese name (``坪山``), from the bundled ``streets.json``.
+
+    Read here, not through ``district.catalogue``: the catalogue builds wire models
+    (``console.models``), which read their level order from this module.
+    """
+    with open(STREETS_FILE, encoding="utf-8") as fh:
+        return {s["id"]: s["name_zh"] for s in json.load(fh)["streets"]}
 
 
 def street_title(street: str | None) -> str:
