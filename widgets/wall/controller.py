@@ -23,7 +23,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QGuiApplication, QKeySequence, QScreen, QWindow
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QSplitter, QVBoxLayout, QWidget
 
+from console.runtime import ConsoleCore
 from console.wall_config import Placement, ScreenInfo, ScreenSpec, VideoLayout, WallConfig, place_panels
+from widgets.bridge import PictureNotifier
 from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
@@ -187,7 +189,7 @@ class CameraTour(QObject):
 
     stepped = Signal(int)  # the page shown now
 
-    def __init__(self, video: Any, core: Any, layout: VideoLayout, parent: QObject | None = None) -> None:
+    def __init__(self, video: Any, core: ConsoleCore, layout: VideoLayout, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._video = video
         self._core = core
@@ -210,7 +212,7 @@ class CameraTour(QObject):
         if self._layout.tour.cameras:
             return [c for c in self._layout.tour.cameras if c not in fixed]
         cams = self._core.picture.cameras.values()
-        return sorted(c.id for c in cams if getattr(c, "status", "online") == "online" and c.id not in fixed)
+        return sorted(c.id for c in cams if c.status == "online" and c.id not in fixed)
 
     def apply(self) -> None:
         """Show the fixed cameras and the current tour page."""
@@ -264,7 +266,7 @@ class WallController(QObject):
 
     placement_changed = Signal(object)  # the new Placement
 
-    def __init__(self, config: WallConfig, core: Any, notifier: Any, operator_window: QWidget | None = None,
+    def __init__(self, config: WallConfig, core: ConsoleCore, notifier: PictureNotifier, operator_window: QWidget | None = None,
                  panel_factory: PanelFactory | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.config = config
@@ -520,7 +522,7 @@ class WallController(QObject):
                 wall_queue(queue)
             return queue
         if key == "indicators":
-            from widgets.indicator_panel import IndicatorPanel
+            from widgets.indicators import IndicatorPanel
 
             return IndicatorPanel(self._core, self._notifier, large=large)
         try:

@@ -168,7 +168,7 @@ def _distinct_colours(image: Any, step: int = 16) -> int:
 async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> None:
     from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     # 1. The cache: save a picture, restore it in a second core with no network.
     try:
@@ -301,7 +301,7 @@ async def _check_map(window: Any, report: Report, core: Any) -> None:
 def run_self_check(args: argparse.Namespace) -> int:
     """The ``--self-check`` entry: offscreen, bounded, one line per check; 0 when all passed."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from widgets.qt_env import prepare_qt_environment
+    from widgets.shell.qt_env import prepare_qt_environment
 
     prepare_qt_environment()
     cache_dir = Path(tempfile.mkdtemp(prefix="pingshan-selfcheck-"))
