@@ -327,7 +327,7 @@ def apply_profile_to_window(window: Any, profile: Profile) -> None:
     if profile.street is not None:
         StreetMapExtent(getattr(window, "map_panel", None), profile.street)
     if profile.layout == "wall":
-        from widgets.wall.controller import WALL_FONT_PT
+        from widgets.wall.window import WALL_FONT_PT
 
         font = window.font()
         font.setPointSize(WALL_FONT_PT)

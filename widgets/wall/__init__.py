@@ -3,8 +3,11 @@
 Modules:
 
 - ``controller`` — :class:`WallController`: builds the panels the wall config names,
-  places them on their screens (:class:`~widgets.wall.controller.WallWindow`), follows
-  screens unplugged and plugged back, and the operator's Ctrl+Alt keys;
+  places them on their screens, follows screens unplugged and plugged back, and
+  takes the operator's Ctrl+Alt keys;
+- ``window`` — :class:`~widgets.wall.window.WallWindow` (one screen: frameless, full
+  screen, never focused) and the captioned :class:`~widgets.wall.window.PanelFrame`;
+- ``tour`` — :class:`~widgets.wall.tour.CameraTour`: fixed cameras, then 轮巡;
 - ``settings`` — :class:`WallSettingsDialog` (大屏设置): the wall config edited in a dialog.
 """
 
