@@ -5,7 +5,8 @@ The window stays thin (STYLE.md): four panels as dock widgets, a header strip
 the duty shortcuts and the status bar. Between panels it routes only "alert picked
 in the queue → centre the map, show its cameras" and "alert clicked on the map →
 select it in the queue". The dock layout is kept in ``core.preferences`` (a
-BlobStore, key ``window/main``); the window itself never touches the disk.
+BlobStore, key ``window/main``); the window itself never touches the disk. The header
+strip is :mod:`widgets.shell.header`, the status bar :mod:`widgets.shell.status_bar`.
 """
 
 from __future__ import annotations
