@@ -196,7 +196,7 @@ async def gui_part(preload: int, burst: int, over_s: float) -> dict[str, float]:
         r["rss_after_burst_mb"] = rss_mb()
         panel.close()
         notifier.stop()
-        from widgets.app import stop_core
+        from console.shutdown import stop_core
 
         await stop_core(core)
     return r

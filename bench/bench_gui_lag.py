@@ -51,7 +51,7 @@ async def measure(app: QApplication, n: int, over_s: float, with_window: bool) -
         notifier = PictureNotifier(core.picture)
         window = None
         if with_window:
-            from widgets.main_window import MainWindow
+            from widgets.shell.main_window import MainWindow
 
             window = MainWindow(core, notifier)
             window.resize(1920, 1080)
@@ -87,7 +87,7 @@ async def measure(app: QApplication, n: int, over_s: float, with_window: bool) -
         if window is not None:
             window.close()
         notifier.stop()
-        from widgets.app import stop_core
+        from console.shutdown import stop_core
 
         await stop_core(core)
     return {

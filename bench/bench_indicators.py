@@ -37,8 +37,8 @@ from console.models import IndicatorValue  # noqa: E402
 from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
 from widgets import theme  # noqa: E402
-from widgets.indicator_chart import IndicatorChart  # noqa: E402
-from widgets.indicator_panel import IndicatorPanel  # noqa: E402
+from widgets.indicators.chart import IndicatorChart  # noqa: E402
+from widgets.indicators import IndicatorPanel  # noqa: E402
 
 PERIOD_S = 5.0
 DAY_S = 86400.0

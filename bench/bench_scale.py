@@ -227,7 +227,7 @@ async def start_console(url: str, cache: Path, n_devices: int, n_cameras: int, l
     from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
     from widgets.alert_queue import AlertQueueModel
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     rows: list[Row] = []
     stalls: list[float] = []
@@ -310,7 +310,7 @@ async def start_console(url: str, cache: Path, n_devices: int, n_cameras: int, l
 
 async def window_section(url: str, n_devices: int, n_cameras: int, queries: int, tmp: Path,
                          screenshot: Path | None = None) -> list[Row]:
-    from widgets.app import stop_core
+    from console.shutdown import stop_core
 
     cache = tmp / "cache"
     rows, (core, notifier, window) = await start_console(url, cache, n_devices, n_cameras, "first start (empty cache)")
@@ -355,7 +355,7 @@ async def window_section(url: str, n_devices: int, n_cameras: int, queries: int,
 
 
 async def restart_section(url: str, cache: Path, n_devices: int, n_cameras: int) -> list[Row]:
-    from widgets.app import stop_core
+    from console.shutdown import stop_core
 
     rows, (core, notifier, window) = await start_console(url, cache, n_devices, n_cameras,
                                                          "restart (cache holds the district)")

@@ -106,7 +106,7 @@ async def measure(app: QApplication, rounds: int, shots: Path | None) -> list[di
     from console.aar_report import build_report, print_document, render_html
     from console.exports import atomic_write
     from widgets import theme
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
     from widgets.pdf import render_pdf
 
     theme.load_cjk_font(app)
@@ -176,7 +176,7 @@ async def measure(app: QApplication, rounds: int, shots: Path | None) -> list[di
                         "timeline": len(report.timeline), "log": len(report.log)})
         window.close()
         notifier.stop()
-        from widgets.app import stop_core
+        from console.shutdown import stop_core
 
         await stop_core(core)
     return out

@@ -12,7 +12,7 @@ them afterwards (``gc.freeze``): they leave the collector's generations and are 
 walked again. Their memory is still freed by reference counting when they are dropped
 (wire models hold no reference cycles); only a cycle among frozen objects would outlive
 its use, which is why garbage is collected just before the freeze, and why the logout
-path unfreezes before it collects the old window (widgets.app).
+path unfreezes before it collects the old window (widgets.shell.app).
 """
 
 from __future__ import annotations

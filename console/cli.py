@@ -27,7 +27,7 @@
 ``tiles prefetch|import|info …``
     handed to :func:`console.tiles.main_tiles` (offline base-map tiles, MBTiles).
 
-``widgets.app`` sends these subcommands here (``HEADLESS_COMMANDS``) before any
+``widgets.shell.app`` sends these subcommands here (``HEADLESS_COMMANDS``) before any
 QApplication exists, with its PDF renderer (``widgets.pdf``: the core draws no PDF);
 ``python -m console.cli …`` works too, writing HTML reports only.
 """
@@ -63,7 +63,7 @@ SUBCOMMAND_HELP: dict[str, str] = {
 """Each headless subcommand with its one-line help (Chinese · English), in the order ``--help`` lists them."""
 
 HEADLESS_COMMANDS: frozenset[str] = frozenset(SUBCOMMAND_HELP)
-"""Subcommands ``widgets.app`` hands to :func:`main_headless`."""
+"""Subcommands ``widgets.shell.app`` hands to :func:`main_headless`."""
 
 
 def subcommands_epilog() -> str:
@@ -245,7 +245,7 @@ async def replay(jsonl: Path, speed: float, cache: Path | None) -> tuple[int, in
 
 def main_headless(argv: Sequence[str], *, render_pdf: PdfRenderer | None = None) -> int:
     """Run one headless subcommand; returns the process exit code. ``render_pdf`` (the view
-    layer's PDF renderer, which ``widgets.app`` passes) draws the PDFs a subcommand writes."""
+    layer's PDF renderer, which ``widgets.shell.app`` passes) draws the PDFs a subcommand writes."""
     argv = list(argv)
     if argv and argv[0] == "audit":
         from console.audit import main_audit  # its own parser and exit codes

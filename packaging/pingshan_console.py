@@ -23,7 +23,7 @@ def main() -> int:
         from gateway.street import street_node_main
 
         return int(street_node_main(argv[1:], serve=gateway_main) or 0)
-    from widgets.app import main as console_main
+    from widgets.shell.app import main as console_main
 
     return int(console_main(argv) or 0)
 

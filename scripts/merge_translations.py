@@ -63,7 +63,7 @@ def fill(text: str, table: dict[tuple[str, str], str]) -> tuple[str, set[tuple[s
 
 
 def main() -> int:
-    sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "widgets").glob("*.py"))
+    sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "widgets").rglob("*.py"))
     subprocess.run([str(BIN / "pyside6-lupdate"), *sources, "-source-language", "zh_CN",
                     "-target-language", "en", "-locations", "none", "-no-obsolete", "-ts", str(TS)],
                    cwd=ROOT, check=True, capture_output=True)

@@ -625,7 +625,7 @@ class IncidentMetricsPanel(QWidget):
         except Exception:  # noqa: BLE001 - charts are optional
             return
         for _ in range(n):
-            from widgets.indicator_chart import _BeijingAxis  # HH:MM in Beijing time, whatever the zone
+            from widgets.indicators.chart import _BeijingAxis  # HH:MM in Beijing time, whatever the zone
 
             plot = pg.PlotWidget(self, axisItems={"bottom": _BeijingAxis()})
             plot.setBackground("#111c2e")

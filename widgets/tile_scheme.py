@@ -8,7 +8,7 @@ or refused when the service is offline — Leaflet then simply leaves that squar
 empty while every cached square keeps drawing.
 
 The scheme must be registered before the QApplication exists
-(:func:`register_tile_scheme`, called by ``widgets/app.py`` and the tests' conftest).
+(:func:`register_tile_scheme`, called by ``widgets/shell/app.py`` and the tests' conftest).
 """
 
 from __future__ import annotations

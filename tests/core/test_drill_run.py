@@ -213,7 +213,7 @@ def test_drill_run_in_a_process_with_no_network_at_all(tmp_path: Path) -> None:
 
     env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
     # The pingshan-console entry point: it hands the view layer's PDF renderer to the headless command.
-    proc = subprocess.run(["unshare", "-n", sys.executable, "-m", "widgets.app", "drill", "run",
+    proc = subprocess.run(["unshare", "-n", sys.executable, "-m", "widgets.shell.app", "drill", "run",
                            str(ROOT / "resources" / "scenarios" / "typhoon_pingshan_river.yaml"),
                            "--speed", "0", "--headless", "--report", str(tmp_path / "out")],
                           capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=300)

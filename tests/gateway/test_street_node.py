@@ -365,7 +365,7 @@ def test_the_self_check_reports_the_street_nodes_link_to_the_district(topo: Topo
         assert asyncio.run(readiness(street_url)).endswith("区中心链路：断开（本街道自主处置）")
         env = dict(os.environ, PYTHONPATH=str(ROOT), QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu")
         env.pop("QT_QPA_PLATFORM", None)
-        proc = subprocess.run([sys.executable, "-m", "widgets.app", "--self-check", "--backend", street_url],
+        proc = subprocess.run([sys.executable, "-m", "widgets.shell.app", "--self-check", "--backend", street_url],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
         assert f"OK   gateway {street_url} 就绪，街道节点 maluan，区中心链路：断开（本街道自主处置）" in proc.stdout, \
             proc.stdout + proc.stderr[-2000:]

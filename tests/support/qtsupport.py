@@ -41,9 +41,9 @@ def start_core(loop: asyncio.AbstractEventLoop, qtbot: Any, backend: str, cache_
 
 
 def stop_core(console: SimpleNamespace, qtbot: Any) -> None:
-    """Stop the core the way the application does (widgets.app.stop_core) and insist
+    """Stop the core the way the application does (console.shutdown.stop_core) and insist
     that it really stopped (not merely timed out)."""
-    from widgets.app import stop_core as app_stop_core
+    from console.shutdown import stop_core as app_stop_core
 
     console.notifier.stop()
     assert run_task(console.loop, qtbot, app_stop_core(console.core, timeout_s=20), timeout_s=30)

@@ -143,7 +143,7 @@ class Console:
     def __init__(self, x: XSession, args: list[str], tmp_path: Path) -> None:
         self.cache = tmp_path / "cache"
         self.err = open(tmp_path / "console.stderr", "wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "widgets.app", *args, "--cache", str(self.cache),
+        self.proc = subprocess.Popen([sys.executable, "-m", "widgets.shell.app", *args, "--cache", str(self.cache),
                                       "--idle-lock-min", "0"],
                                      cwd=ROOT, env=x.env, stdout=subprocess.DEVNULL, stderr=self.err)
 

@@ -26,7 +26,7 @@ def _app(args: list[str], stdin: str, tmp_path: Path) -> subprocess.CompletedPro
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
     env.pop("PINGSHAN_CACHE_DIR", None)
-    return subprocess.run([sys.executable, "-m", "widgets.app", *args, "--cache", str(tmp_path / "cache")],
+    return subprocess.run([sys.executable, "-m", "widgets.shell.app", *args, "--cache", str(tmp_path / "cache")],
                           cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=150)
 
 
@@ -59,7 +59,7 @@ def test_logout_then_login_again_keeps_the_cache(login_feed: FeedProcess, consol
                                                  tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    from widgets.app import ConsoleApp, parse_args
+    from widgets.shell.app import ConsoleApp, parse_args
 
     # Two logins typed on standard input: one at start, one after 注销.
     monkeypatch.setattr(sys, "stdin", io.StringIO("duty\nduty\n"))
@@ -99,9 +99,9 @@ def test_untrusted_gateway_at_start_opens_the_login_with_the_reason(console_loop
     from PySide6.QtWidgets import QApplication
 
     from tests.support.certsupport import make_ca, make_server_cert
-    from widgets import login_flow
-    from widgets.app import parse_args
-    from widgets.login_dialog import LoginDialog
+    from widgets.shell import login_flow
+    from widgets.shell.app import parse_args
+    from widgets.shell.login_dialog import LoginDialog
 
     ca = make_ca(tmp_path, "district-ca")
     wrong = make_ca(tmp_path, "other-ca")
@@ -124,8 +124,8 @@ def test_untrusted_gateway_at_start_opens_the_login_with_the_reason(console_loop
 
 
 def test_unreachable_gateway_at_start_does_not_block(console_loop: Any, qtbot: Any, tmp_path: Path) -> None:
-    from widgets import login_flow
-    from widgets.app import parse_args
+    from widgets.shell import login_flow
+    from widgets.shell.app import parse_args
 
     args = parse_args(["--backend", "http://127.0.0.1:9", "--cache", str(tmp_path / "cache")])
     assert run_task(console_loop, qtbot, login_flow.sign_in(args, "http://127.0.0.1:9")) is None
@@ -153,9 +153,9 @@ def test_demo_logs_in_by_itself_then_offers_the_dialog_after_logout(console_loop
                                                                     tmp_path: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from widgets import login_flow
-    from widgets.app import parse_args
-    from widgets.login_dialog import LoginDialog
+    from widgets.shell import login_flow
+    from widgets.shell.app import parse_args
+    from widgets.shell.login_dialog import LoginDialog
 
     with FeedProcess(seed=1, alerts_per_s=0, readings_per_s=1, data_dir=tmp_path / "feed") as feed:
         args = parse_args(["--demo", "--cache", str(tmp_path / "cache")])
@@ -186,7 +186,7 @@ def test_a_demo_console_logs_in_as_the_seat_of_its_profile() -> None:
     from types import SimpleNamespace
 
     from district.identity import DEMO_USERS
-    from widgets.login_flow import DEMO_USER, demo_seat
+    from widgets.shell.login_flow import DEMO_USER, demo_seat
 
     seats = {u.username: u for u in DEMO_USERS}
     for street in ("pingshan", "maluan", "biling", "shijing", "kengzi", "longtian"):

@@ -178,7 +178,7 @@ def test_drag_from_the_directory_onto_a_wall_tile(qtbot: Any, core: Any) -> None
 
 
 def test_main_window_tabs_the_directory_with_the_queue(offline_console: Any, qtbot: Any) -> None:
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     window = MainWindow(offline_console.core, offline_console.notifier)
     qtbot.addWidget(window)

@@ -14,7 +14,7 @@ BEIJING = timezone(timedelta(hours=8))
 
 
 def test_time_axis_labels_are_clock_times(qtbot: Any) -> None:
-    from widgets.indicator_chart import _BeijingAxis
+    from widgets.indicators.chart import _BeijingAxis
 
     axis = _BeijingAxis()
     t0 = datetime(2026, 7, 1, 14, 39, tzinfo=BEIJING).timestamp()
@@ -28,7 +28,7 @@ def test_the_wartime_trend_charts_use_the_clock_axis(qtbot: Any) -> None:
     from PySide6.QtWidgets import QVBoxLayout, QWidget
 
     from widgets.command_panel import IncidentMetricsPanel
-    from widgets.indicator_chart import _BeijingAxis
+    from widgets.indicators.chart import _BeijingAxis
 
     holder = QWidget()
     qtbot.addWidget(holder)

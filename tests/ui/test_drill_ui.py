@@ -33,9 +33,9 @@ def test_drill_window_bar_keys_watermark_and_arbiter(console_loop: asyncio.Abstr
     from console.drill.session import DrillSession
     from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
-    from widgets.app import stop_core
+    from console.shutdown import stop_core
     from widgets.drill_bar import DrillBar, attach_drill_ui
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
     from widgets.watermark import Watermark
 
     session = DrillSession(FIRE, tmp_path / "drills", speed=1)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 TS = ROOT / "resources" / "i18n" / "pingshan_en.ts"
 QM = ROOT / "resources" / "i18n" / "pingshan_en.qm"
-SOURCES = [*sorted(str(p.relative_to(ROOT)) for p in (ROOT / "widgets").glob("*.py")), "console/texts.py"]
+SOURCES = [*sorted(str(p.relative_to(ROOT)) for p in (ROOT / "widgets").rglob("*.py")), "console/texts.py"]
 """What scripts/build_translations.sh scans: the views, and the core's table of display-text codes."""
 
 pytestmark = pytest.mark.timeout(120)
@@ -65,7 +65,7 @@ def test_every_ui_string_is_in_the_ts_and_translated(tmp_path: Path) -> None:
 
 def test_english_main_window(offline_console: SimpleNamespace, qtbot: Any, qapp: Any) -> None:
     from widgets import i18n
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     translator = i18n.install_translator(qapp, "en")
     assert translator is not None

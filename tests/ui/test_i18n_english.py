@@ -223,7 +223,7 @@ def supervisor(feed: Any, console_loop: asyncio.AbstractEventLoop, qtbot: Any,  
 
 def test_main_window_speaks_english(english: None, supervisor: SimpleNamespace, qtbot: Any,
                                                  tmp_path: Path) -> None:
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     core = supervisor.core
     window = MainWindow(core, supervisor.notifier)
@@ -245,7 +245,7 @@ def test_main_window_speaks_english(english: None, supervisor: SimpleNamespace, 
                           "(test_wartime_ui does the same in Chinese); not yet diagnosed", strict=False)
 def test_wartime_window_speaks_english(english: None, supervisor: SimpleNamespace, qtbot: Any,
                                        tmp_path: Path) -> None:
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     core = supervisor.core
     window = MainWindow(core, supervisor.notifier)
@@ -284,7 +284,7 @@ def test_drill_window_speaks_english(english: None, console_loop: asyncio.Abstra
     from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
     from widgets.drill_bar import attach_drill_ui
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     session = DrillSession(FIRE, tmp_path / "drills", speed=1)
     core = ConsoleCore(ConsoleConfig(**session.console_config_fields()))

@@ -90,7 +90,7 @@ def test_dark_theme_shows_focus_and_the_default_button(qtbot: Any) -> None:
 def test_main_window_tables_leave_on_tab(offline_console: Any, qtbot: Any) -> None:
     from PySide6.QtWidgets import QAbstractItemView
 
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     window = MainWindow(offline_console.core, offline_console.notifier)
     qtbot.addWidget(window)

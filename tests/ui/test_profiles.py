@@ -97,8 +97,8 @@ def test_resolve_order_requested_then_remembered(tmp_path: Path, monkeypatch: py
 def test_command_line_profile_sets_scope_language_and_gateway(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncio
 
-    from widgets.app import parse_args
-    from widgets.deployment import choose_profile, core_options, prepare
+    from widgets.shell.app import parse_args
+    from widgets.shell.deployment import choose_profile, core_options, prepare
 
     monkeypatch.delenv("PINGSHAN_PROFILE", raising=False)
     argv = ["--profile", "maluan", "--cache", str(tmp_path)]
@@ -132,7 +132,7 @@ def test_command_line_profile_sets_scope_language_and_gateway(tmp_path: Path, mo
 
 
 def test_first_start_dialog_lists_district_first_and_returns_the_choice(qtbot: object) -> None:
-    from widgets.profile_dialog import ProfileDialog
+    from widgets.shell.profile_dialog import ProfileDialog
 
     profiles = load_profiles().ordered()
     dialog = ProfileDialog(profiles)
@@ -150,7 +150,7 @@ def test_first_start_question_is_answered_without_a_nested_loop(console_loop: ob
     from PySide6.QtWidgets import QApplication
 
     from tests.support.qtsupport import run_task
-    from widgets.profile_dialog import ProfileDialog, ask_profile
+    from widgets.shell.profile_dialog import ProfileDialog, ask_profile
 
     def answer() -> None:
         dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, ProfileDialog) and w.isVisible())
@@ -182,8 +182,8 @@ def test_a_profile_lists_the_districts_gateways_and_the_console_takes_them_all(t
     import argparse
 
     from console.profiles import load_profile_file as load_profile
-    from widgets.app import parse_args
-    from widgets.login_flow import config_kwargs
+    from widgets.shell.app import parse_args
+    from widgets.shell.login_flow import config_kwargs
 
     path = tmp_path / "district-ha.toml"
     path.write_text('name = "district-ha"\ntitle = "区指挥中心（双网关）"\n'
@@ -273,8 +273,8 @@ def test_a_broken_district_override_falls_back_to_the_shipped_one(tmp_path: Path
 
 def test_prepare_never_stops_the_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          capsys: pytest.CaptureFixture[str]) -> None:
-    from widgets.app import parse_args
-    from widgets.deployment import prepare
+    from widgets.shell.app import parse_args
+    from widgets.shell.deployment import prepare
 
     monkeypatch.delenv("PINGSHAN_PROFILE", raising=False)
     cache = _broken_cache(tmp_path)
@@ -292,7 +292,7 @@ def test_prepare_never_stops_the_console(tmp_path: Path, monkeypatch: pytest.Mon
 def test_the_operator_is_told_in_a_message_box(qtbot: object) -> None:
     from PySide6.QtWidgets import QMainWindow, QMessageBox
 
-    from widgets.deployment import show_startup_notices
+    from widgets.shell.deployment import show_startup_notices
 
     window = QMainWindow()
     qtbot.addWidget(window)  # type: ignore[attr-defined]

@@ -152,8 +152,8 @@ def test_street_profile_opens_the_map_on_its_street(offline_console: Any, qtbot:
     import json as _json
 
     from console.profiles import load_profiles
-    from widgets.deployment import apply_profile_to_window, street_bounds
-    from widgets.main_window import MainWindow
+    from widgets.shell.deployment import apply_profile_to_window, street_bounds
+    from widgets.shell.main_window import MainWindow
 
     from dataclasses import replace
 

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtWidgets import QMainWindow
 
 from console.runtime import ConsoleConfig, ConsoleCore
-from widgets.deployment import Deployment, _wall_settings_action
+from widgets.shell.deployment import Deployment, _wall_settings_action
 
 
 @pytest.mark.parametrize(("role", "enabled"), [

@@ -41,11 +41,11 @@ def _bindings(window: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 
 
 def test_no_two_window_shortcuts_share_a_key(offline_console: SimpleNamespace, qtbot: Any) -> None:
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     from console.auth import AuthSession
-    from widgets.detach import DetachMenu
-    from widgets.session_ui import SessionControls
+    from widgets.shell.detach import DetachMenu
+    from widgets.shell.session_ui import SessionControls
 
     window = MainWindow(offline_console.core, offline_console.notifier)
     qtbot.addWidget(window)
@@ -65,12 +65,12 @@ def test_no_two_window_shortcuts_share_a_key(offline_console: SimpleNamespace, q
 
 
 def test_the_shortcut_help_lists_every_key_the_window_binds(offline_console: SimpleNamespace, qtbot: Any) -> None:
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     from console.auth import AuthSession
-    from widgets.detach import DetachMenu
-    from widgets.session_ui import SessionControls
-    from widgets.shortcut_help import ShortcutHelp
+    from widgets.shell.detach import DetachMenu
+    from widgets.shell.session_ui import SessionControls
+    from widgets.shell.shortcut_help import ShortcutHelp
 
     window = MainWindow(offline_console.core, offline_console.notifier)
     qtbot.addWidget(window)

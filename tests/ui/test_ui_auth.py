@@ -28,7 +28,7 @@ def _session(loop: Any, qtbot: Any, url: str, user: str | None = None, **kw: Any
 
 
 def test_login_dialog_wrong_then_right_password(login_feed: FeedProcess, console_loop: Any, qtbot: Any) -> None:
-    from widgets.login_dialog import LoginDialog
+    from widgets.shell.login_dialog import LoginDialog
 
     session = _session(console_loop, qtbot, login_feed.url)
     dialog = LoginDialog(session, "duty")
@@ -54,7 +54,7 @@ def test_login_dialog_return_never_reaches_quit(login_feed: FeedProcess, console
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QPushButton
 
-    from widgets.login_dialog import LoginDialog
+    from widgets.shell.login_dialog import LoginDialog
 
     session = _session(console_loop, qtbot, login_feed.url)
     dialog = LoginDialog(session, "duty")
@@ -79,7 +79,7 @@ def test_login_dialog_return_never_reaches_quit(login_feed: FeedProcess, console
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
 def test_login_dialog_names_an_untrusted_certificate(console_loop: Any, qtbot: Any, tmp_path: Path) -> None:
     from tests.support.certsupport import make_ca, make_server_cert
-    from widgets.login_dialog import LoginDialog
+    from widgets.shell.login_dialog import LoginDialog
 
     ca = make_ca(tmp_path, "district-ca")
     wrong = make_ca(tmp_path, "other-ca")
@@ -156,7 +156,7 @@ def test_views_offer_only_what_the_role_allows(login_feed: FeedProcess, console_
 
 
 def _window_with_controls(qtbot: Any, session: AuthSession) -> tuple[QMainWindow, Any, QAction]:
-    from widgets.session_ui import SessionControls
+    from widgets.shell.session_ui import SessionControls
 
     window = QMainWindow()
     qtbot.addWidget(window)
@@ -173,7 +173,7 @@ def _window_with_controls(qtbot: Any, session: AuthSession) -> tuple[QMainWindow
 
 
 def test_window_menu_entries_follow_the_seat(login_feed: FeedProcess, console_loop: Any, qtbot: Any) -> None:
-    from widgets.session_ui import SessionControls
+    from widgets.shell.session_ui import SessionControls
 
     for user, shown in (("viewer", set()), ("admin", {"export_csv", "handover"}),
                         ("duty", {"import_cap", "export_csv", "handover"})):
@@ -196,7 +196,7 @@ def test_lock_screen_shortcut_password_and_idle(login_feed: FeedProcess, console
     titles = [a.text() for a in window.menuBar().actions()]
     assert "账户(&U)" in titles
     from console.auth import Identity
-    from widgets.session_ui import SessionControls as SC
+    from widgets.shell.session_ui import SessionControls as SC
 
     street_seat = Identity("maluan", "马峦街道分中心值班员", "operator", "maluan")
     assert SC.identity_text(street_seat) == "马峦街道分中心值班员 maluan（值班员 · 马峦街道）"
@@ -272,8 +272,8 @@ def test_main_window_locks_over_every_panel(login_feed: FeedProcess, console_loo
     shortcuts and the window's actions are off while locked (退出 stays)."""
     from PySide6.QtGui import QShortcut
 
-    from widgets.main_window import MainWindow
-    from widgets.session_ui import SessionControls
+    from widgets.shell.main_window import MainWindow
+    from widgets.shell.session_ui import SessionControls
 
     console = _live(console_loop, qtbot, login_feed.url, "chief", tmp_path / "c")
     window = MainWindow(console.core, console.notifier)  # deleted below, not by qtbot

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from console.indicators import DERIVED_IDS
-from widgets.indicator_panel import HEADLINE_IDS, IndicatorPanel, format_value
+from widgets.indicators import IndicatorPanel
+from widgets.indicators.cards import HEADLINE_IDS, format_value
 
 pytestmark = pytest.mark.timeout(120)
 

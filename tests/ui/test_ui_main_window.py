@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtWidgets import QDockWidget, QLabel
 
 from widgets.alert_queue import AlertQueuePanel
-from widgets.indicator_panel import IndicatorPanel
-from widgets.main_window import LAYOUT_KEY, MainWindow
+from widgets.indicators import IndicatorPanel
+from widgets.shell.main_window import LAYOUT_KEY, MainWindow
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -129,7 +129,7 @@ def test_uncaught_errors_reach_the_status_bar_not_the_operator(offline_console: 
     import sys
     import threading
 
-    from widgets.app import ConsoleApp, _install_error_hooks
+    from widgets.shell.app import ConsoleApp, _install_error_hooks
 
     window = _window(offline_console, qtbot)
     console = ConsoleApp(argparse.Namespace())
@@ -211,7 +211,7 @@ def test_a_street_node_cut_off_from_the_district_says_so_in_the_status_bar(offli
 
 
 def test_missing_panel_module_gives_a_chinese_placeholder(offline_console: SimpleNamespace, qtbot: Any) -> None:
-    from widgets.main_window import _load_panel
+    from widgets.shell.main_window import _load_panel
 
     assert _load_panel("widgets.no_such_panel", "NoSuchPanel") is None
     window = _window(offline_console, qtbot)

@@ -1,4 +1,4 @@
-"""The real program end to end: ``python -m widgets.app --demo --screenshot`` starts
+"""The real program end to end: ``python -m widgets.shell.app --demo --screenshot`` starts
 the embedded feed, the core and the window, saves a PNG of each window and exits 0."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def test_demo_screenshot(tmp_path: Path) -> None:
     env.pop("PINGSHAN_CACHE_DIR", None)
     env.pop("PINGSHAN_SIM_CONTROLS", None)  # the demo as shipped: its feed has no test seat, the console logs in
     proc = subprocess.run(
-        [sys.executable, "-m", "widgets.app", "--demo", "--screenshot", str(shots), "--after", "8",
+        [sys.executable, "-m", "widgets.shell.app", "--demo", "--screenshot", str(shots), "--after", "8",
          "--cache", str(tmp_path / "cache")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=150,
     )
@@ -75,7 +75,7 @@ def test_sigterm_stops_console_and_demo_feed(tmp_path: Path) -> None:
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "widgets.app", "--demo", "--cache", str(cache)],
+        [sys.executable, "-m", "widgets.shell.app", "--demo", "--cache", str(cache)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -109,7 +109,7 @@ def test_start_failure_is_one_chinese_line_not_a_traceback(tmp_path: Path) -> No
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
     proc = subprocess.run(
-        [sys.executable, "-m", "widgets.app", "--backend", "http://127.0.0.1:9",
+        [sys.executable, "-m", "widgets.shell.app", "--backend", "http://127.0.0.1:9",
          "--cache", "/proc/pingshan-console-test", "--screenshot", str(tmp_path), "--after", "1"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )

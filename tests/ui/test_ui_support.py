@@ -17,8 +17,8 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 import PySide6.QtWebEngineWidgets  # noqa: E402,F401  (before any QApplication)
 import pytest  # noqa: E402
 
-from widgets.indicator_panel import format_value, indicator_state, progress_to_target  # noqa: E402
-from widgets.status_bar import clock_text  # noqa: E402
+from widgets.indicators.cards import format_value, indicator_state, progress_to_target  # noqa: E402
+from widgets.shell.status_bar import clock_text  # noqa: E402
 
 # --------------------------------------------------------------------------- helper tests
 
@@ -62,7 +62,7 @@ def test_format_value() -> None:
 
 def test_stop_core_redelivers_a_swallowed_cancellation() -> None:
     """The 3.11 wait_for race, staged: a background loop eats its first cancel."""
-    from widgets.app import stop_core as app_stop_core
+    from console.shutdown import stop_core as app_stop_core
 
     class CoreWithStubbornTask:
         def __init__(self) -> None:

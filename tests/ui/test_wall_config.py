@@ -115,7 +115,7 @@ def test_json_syntax_error_has_its_line(tmp_path: Path) -> None:
 def _run_console(*args: str, tmp_path: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
     env.pop("PINGSHAN_PROFILE", None)
-    return subprocess.run([sys.executable, "-m", "widgets.app", "--cache", str(tmp_path / "cache"), *args],
+    return subprocess.run([sys.executable, "-m", "widgets.shell.app", "--cache", str(tmp_path / "cache"), *args],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -153,7 +153,7 @@ def test_written_config_reads_back_the_same(tmp_path: Path) -> None:
 
 
 def test_missing_screen_is_told_to_the_operator() -> None:
-    from widgets.deployment import placement_text
+    from widgets.shell.deployment import placement_text
 
     cfg = parse_wall_config(THREE)
     assert placement_text(place_panels(cfg, SCREENS)) == ""

@@ -193,8 +193,8 @@ def test_a_dialog_from_a_wall_panel_opens_on_the_operator_screen(offline_console
 
 
 def test_detached_panel_is_saved_per_workstation_and_redocks(offline_console: SimpleNamespace, qtbot: Any) -> None:
-    from widgets.detach import DetachMenu
-    from widgets.main_window import MainWindow
+    from widgets.shell.detach import DetachMenu
+    from widgets.shell.main_window import MainWindow
 
     core, notifier = offline_console.core, offline_console.notifier
     window = MainWindow(core, notifier)
@@ -225,7 +225,7 @@ def test_detached_panel_is_saved_per_workstation_and_redocks(offline_console: Si
 
 
 def test_settings_dialog_edits_the_wall_live(offline_console: SimpleNamespace, qtbot: Any) -> None:
-    from widgets.wall_settings import WallSettingsDialog
+    from widgets.wall.settings import WallSettingsDialog
 
     wall, operator = make_wall(offline_console, qtbot)
     try:

@@ -64,8 +64,8 @@ def test_command_panel_tab_order_and_keys(offline_console: SimpleNamespace, qtbo
 
 
 def test_wartime_actions_have_keys_listed_in_the_help(offline_console: SimpleNamespace, qtbot: Any) -> None:
-    from widgets.main_window import MainWindow
-    from widgets.shortcut_help import ShortcutHelp
+    from widgets.shell.main_window import MainWindow
+    from widgets.shell.shortcut_help import ShortcutHelp
 
     window = MainWindow(offline_console.core, offline_console.notifier)
     qtbot.addWidget(window)

@@ -124,7 +124,7 @@ def test_drill_map_draws_tiles_from_the_drill_cache_with_sockets_blocked(
         no_network: list[Any]) -> None:
     from console.drill.session import DrillSession
     from console.runtime import ConsoleConfig, ConsoleCore
-    from widgets.app import stop_core
+    from console.shutdown import stop_core
 
     path = SLOPE if kind == "scenario" else _package(tmp_path)
     session = DrillSession(path, tmp_path / "drills", speed=1)

@@ -56,7 +56,7 @@ def test_selection_is_synced_both_ways(qtbot: Any) -> None:
 
 def test_selection_sync_with_the_alert_queue_in_the_main_window(qtbot: Any, console_loop: Any,
                                                                  offline_console: Any) -> None:
-    from widgets.main_window import MainWindow
+    from widgets.shell.main_window import MainWindow
 
     core = offline_console.core
     core.picture.apply(_alert("Q-1", lon=114.36, lat=22.73))

@@ -31,9 +31,13 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+if TYPE_CHECKING:
+    from console.runtime import ConsoleCore
+    from widgets.shell.main_window import MainWindow
+
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 CLIP = RESOURCES / "selfcheck" / "clip.mp4"
 TILE_ZOOM = 13
 STEP_TIMEOUT_S = 60.0
@@ -166,9 +170,9 @@ def _distinct_colours(image: Any, step: int = 16) -> int:
 
 
 async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> None:
-    from widgets.bridge import PictureNotifier
     from console.runtime import ConsoleConfig, ConsoleCore
-    from widgets.main_window import MainWindow
+    from widgets.bridge import PictureNotifier
+    from widgets.shell.main_window import MainWindow
 
     # 1. The cache: save a picture, restore it in a second core with no network.
     try:
@@ -249,7 +253,7 @@ async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> N
         await stop_core(core)
 
 
-async def _check_map(window: Any, report: Report, core: Any) -> None:
+async def _check_map(window: MainWindow, report: Report, core: ConsoleCore) -> None:
     panel = window.map_panel
     if not hasattr(panel, "view"):
         report.fail("map", "地图模块未能加载（QtWebEngine 缺失？）")
@@ -301,7 +305,7 @@ async def _check_map(window: Any, report: Report, core: Any) -> None:
 def run_self_check(args: argparse.Namespace) -> int:
     """The ``--self-check`` entry: offscreen, bounded, one line per check; 0 when all passed."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from widgets.qt_env import prepare_qt_environment
+    from widgets.shell.qt_env import prepare_qt_environment
 
     prepare_qt_environment()
     cache_dir = Path(tempfile.mkdtemp(prefix="pingshan-selfcheck-"))

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+
+from console.runtime import ConsoleCore
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class ReportsMenu(QObject):
 
     message = Signal(str, bool)
 
-    def __init__(self, window: QWidget, menu: QMenu, core: Any, before: QAction | None = None,
+    def __init__(self, window: QWidget, menu: QMenu, core: ConsoleCore, before: QAction | None = None,
                  opener: Callable[[Path], bool] | None = None) -> None:
         super().__init__(window)
         self.setObjectName("ReportsMenu")
@@ -66,18 +67,15 @@ class ReportsMenu(QObject):
 
     @property
     def folder(self) -> Path | None:
-        reports = getattr(self._core, "reports", None)
-        return reports.folder if reports is not None else None
+        return self._core.reports.folder
 
     def _ready_folder(self) -> Path | None:
         """The reports folder, made by the core when missing (a view touches no disk itself)."""
-        reports = getattr(self._core, "reports", None)
-        return reports.ensure() if reports is not None else None
+        return self._core.reports.ensure()
 
     def recent(self) -> list[Path]:
         """The newest reports, newest first."""
-        reports = getattr(self._core, "reports", None)
-        return reports.recent(RECENT) if reports is not None else []
+        return self._core.reports.recent(RECENT)
 
     def refresh_recent(self) -> None:
         """Fill 最近的报告 from the folder (each entry opens its file)."""
@@ -95,8 +93,7 @@ class ReportsMenu(QObject):
     def open_file(self, path: str | Path) -> bool:
         """Open one report in the desktop's viewer; says so (with the full path) either way."""
         p = Path(path)
-        reports = getattr(self._core, "reports", None)
-        if reports is None or not reports.has(p):
+        if not self._core.reports.has(p):
             self.message.emit(self.tr("报告不存在：{p}").format(p=p), True)
             return False
         ok = self.opener(p)

@@ -1,4 +1,4 @@
-"""``pingshan-console``: the console's entry point (also ``python -m widgets.app``).
+"""``pingshan-console``: the console's entry point (also ``python -m widgets.shell.app``).
 
 Headless subcommands (``schema``, ``record``, …) go to ``console.cli`` before any
 QApplication exists. Otherwise: Chromium flags, QtWebEngine import, QApplication,
@@ -21,10 +21,17 @@ import threading
 import traceback
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.shutdown import STOP_TIMEOUT_S, stop_core  # noqa: F401 - also named here (tests, benches)
-from widgets.qt_env import prepare_qt_environment
+from console.shutdown import stop_core
+from widgets.shell.qt_env import prepare_qt_environment
+
+if TYPE_CHECKING:
+    from console.drill.session import DrillSession
+    from console.feed_process import FeedProcess
+    from console.runtime import ConsoleCore
+    from widgets.bridge import PictureNotifier
+    from widgets.shell.main_window import MainWindow
 
 log = logging.getLogger("pingshan.console")
 
@@ -81,7 +88,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--drill", metavar="PACKAGE_OR_SCENARIO", type=Path, default=None,
                    help="drill mode: play a drill package (.drill) or scenario (.yaml); no network")
     p.add_argument("--drill-speed", metavar="X", type=float, default=1.0, help="drill clock speed 1-60 (default 1)")
-    from widgets import login_flow  # identity and transport options (issue 10)
+    from widgets.shell import login_flow  # identity and transport options (issue 10)
 
     login_flow.add_arguments(p)
     args = p.parse_args(argv)
@@ -175,13 +182,13 @@ class ConsoleApp:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.feed: Any = None
-        self.core: Any = None
-        self.notifier: Any = None
-        self.window: Any = None
-        self.session: Any = None  # console.auth.AuthSession once logged in (widgets.login_flow)
+        self.feed: FeedProcess | None = None
+        self.core: ConsoleCore | None = None
+        self.notifier: PictureNotifier | None = None
+        self.window: MainWindow | None = None
+        self.session: Any = None  # console.auth.AuthSession once logged in (widgets.shell.login_flow)
         self.logged_out = False
-        self.drill: Any = None  # console.drill.session.DrillSession in drill mode
+        self.drill: DrillSession | None = None  # drill mode
         self.drill_ui: Any = None
         self.exit_code = 0
         self._stop = asyncio.Event()
@@ -202,13 +209,12 @@ class ConsoleApp:
 
     async def run(self) -> int:
         """Start everything, wait for the end, stop everything."""
-        from widgets.bridge import PictureNotifier
         from console.runtime import ConsoleConfig, ConsoleCore
-        from widgets import login_flow
-        from widgets.main_window import MainWindow
+        from widgets.bridge import PictureNotifier
+        from widgets.shell import deployment, login_flow
+        from widgets.shell.main_window import MainWindow
 
         args = self.args
-        from widgets import deployment
 
         try:
             await deployment.choose_profile(args)  # may set args.backend from the profile
@@ -292,10 +298,9 @@ class ConsoleApp:
         """Window closed → core stopped (tasks cancelled, journal flushed) → feed stopped."""
         if self.window is not None and self.window.isVisible():
             self.window.close()
-        stop_notifier = getattr(self.notifier, "stop", None)
-        if callable(stop_notifier):
+        if self.notifier is not None:
             try:
-                stop_notifier()
+                self.notifier.stop()
             except Exception:
                 log.exception("notifier did not stop")
         if self.core is not None:
@@ -323,7 +328,7 @@ class ConsoleApp:
             self.feed = None
 
 
-def _open_drill(args: argparse.Namespace) -> Any:
+def _open_drill(args: argparse.Namespace) -> DrillSession | None:
     """The drill session for ``--drill``; None (the Chinese reason on stderr) when the file is unusable."""
     from console.drill.package import PackageError
     from console.drill.scenario import ScenarioError
@@ -454,10 +459,10 @@ def main(argv: list[str] | None = None) -> int:
             return int(cli.main_headless(argv, render_pdf=_render_pdf) or 0)
     args = parse_args(argv)
     if args.self_check:
-        from widgets.self_check import run_self_check
+        from widgets.shell.self_check import run_self_check
 
         return run_self_check(args)
-    from widgets.deployment import prepare
+    from widgets.shell.deployment import prepare
 
     failed = prepare(args, argv)
     if failed is not None:

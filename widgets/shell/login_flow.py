@@ -124,7 +124,7 @@ async def sign_in(args: argparse.Namespace, backend: str | list[str], error: str
         if not required:
             await session.aclose()
             return None
-    from widgets.login_dialog import ask_login
+    from widgets.shell.login_dialog import ask_login
 
     if await ask_login(session, args.user or "", None, error):
         return session
@@ -172,7 +172,7 @@ def attach(app: Any, session: Any) -> Any:
     if not session:
         return None
     from console.auth import bind_core
-    from widgets.session_ui import SessionControls
+    from widgets.shell.session_ui import SessionControls
 
     bind_core(session, app.core)
     session.start()

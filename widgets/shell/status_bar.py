@@ -15,9 +15,12 @@ from urllib.parse import urlparse
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from console.runtime import ConsoleCore
+from console.stores import ConnectionState
 from console.texts import DisplayText, render
 from district.vocabulary import DISTRICT_TZ
 from widgets import theme
+from widgets.bridge import PictureNotifier
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +35,12 @@ STATE_NAMES: dict[str, str] = {
 }
 """Connection states in the operator's words."""
 
-def detail_text(conn: Any) -> str:
+def detail_text(conn: ConnectionState) -> str:
     """The connection's detail in the UI's language: its code through the translator,
     else the core's plain ``detail``."""
-    text = getattr(conn, "detail_text", None)
-    if isinstance(text, DisplayText):
-        return render(text, QCoreApplication.translate)
-    return str(getattr(conn, "detail", "") or "")
+    if isinstance(conn.detail_text, DisplayText):
+        return render(conn.detail_text, QCoreApplication.translate)
+    return conn.detail or ""
 
 
 def translated(text: DisplayText | str | None) -> str:
@@ -76,7 +78,7 @@ class ConsoleStatusBar(QStatusBar):
     """Connection state with a coloured dot, backend host, data age, dead letters,
     unsent commands, the connection detail, and transient messages."""
 
-    def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, core: ConsoleCore, notifier: PictureNotifier, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._core = core
         self._notifier = notifier
@@ -124,13 +126,13 @@ class ConsoleStatusBar(QStatusBar):
     def refresh(self) -> None:
         """Redraw every field from the current connection state."""
         conn = self._connection()
-        state = getattr(conn, "state", "connecting") or "connecting"
+        state = conn.state or "connecting"
         colour = theme.CONNECTION_COLOURS.get(state, theme.TEXT_DIM)
         name = QCoreApplication.translate("ConsoleStatusBar", STATE_NAMES.get(state, state))
         self._state_label.setText(f'<span style="color:{colour}; font-size:15px">●</span> {name}')
         self._state_label.setToolTip(self.tr("连接状态"))
 
-        backend = getattr(conn, "backend", "") or ""
+        backend = conn.backend or ""
         host = urlparse(backend).netloc or backend
         if state == "drill":
             self._backend_label.setText(self.tr("后端 演练"))  # no network: the drill feeds the picture
@@ -140,18 +142,18 @@ class ConsoleStatusBar(QStatusBar):
 
         self._age_label.setText(self.age_text(conn))
 
-        dead = int(getattr(conn, "dead_letters", 0) or 0)
+        dead = int(conn.dead_letters or 0)
         self._dead_label.setText(self.tr("异常消息 {n}").format(n=dead))
         self._set_flag(self._dead_label, "alert", dead > 0)
 
-        unsent = int(getattr(conn, "outbox_unsent", 0) or 0)
+        unsent = int(conn.outbox_unsent or 0)
         self._outbox_label.setText(self.tr("待发送 {n}").format(n=unsent))
         self._set_flag(self._outbox_label, "alert", unsent > 0)
 
-        link = getattr(conn, "district_link", None)
+        link = conn.district_link
         self._link_label.setVisible(link is not None)
         if link == "cut":
-            since = clock_text(getattr(conn, "district_link_since", None), seconds=True)
+            since = clock_text(conn.district_link_since, seconds=True)
             self._link_label.setText(self.tr("⚠ 与区中心断开 — 本街道自主处置（{t} 起）").format(t=since))
             self._link_label.setToolTip(self.tr("本街道的告警、处置与指令照常进行；需区中心的操作会被拒绝并说明原因。"
                                                 "连接恢复后，断开期间的处置记录自动同步到区中心。"))
@@ -161,20 +163,20 @@ class ConsoleStatusBar(QStatusBar):
         self._set_flag(self._link_label, "alert", link == "cut")
 
         detail = detail_text(conn)
-        attempt = int(getattr(conn, "attempt", 0) or 0)
+        attempt = int(conn.attempt or 0)
         if state == "reconnecting" and attempt:
             detail = self.tr("{detail}（第 {n} 次重试）").format(detail=detail, n=attempt)
-        warning = getattr(conn, "journal_warning", None)
+        warning = conn.journal_warning
         if warning:
             detail = f"{detail} · {warning}" if detail else str(warning)
         self._detail_label.setText(detail)
 
-    def age_text(self, conn: Any = None) -> str:
+    def age_text(self, conn: ConnectionState | None = None) -> str:
         """"数据延迟 0.4 秒" while live and fresh, else "数据截至 15:02"."""
         conn = conn if conn is not None else self._connection()
-        state = getattr(conn, "state", "")
-        as_of = as_datetime(getattr(conn, "data_as_of", None))
-        last = as_datetime(getattr(conn, "last_message_at", None))
+        state = conn.state
+        as_of = as_datetime(conn.data_as_of)
+        last = as_datetime(conn.last_message_at)
         if as_of is None and last is None:
             return self.tr("暂无数据")
         if state == "live" and as_of is not None:
@@ -234,9 +236,8 @@ class ConsoleStatusBar(QStatusBar):
 
     # ------------------------------------------------------------------ helpers
 
-    def _connection(self) -> Any:
-        picture = getattr(self._core, "picture", None)
-        return getattr(picture, "connection", None)
+    def _connection(self) -> ConnectionState:
+        return self._core.picture.connection
 
     @staticmethod
     def _set_flag(widget: QWidget, name: str, value: bool) -> None:

@@ -144,7 +144,7 @@ class LockScreen(QWidget):
     # ------------------------------------------------------------------ internals
 
     async def _relogin(self, password: str) -> None:
-        from widgets.login_dialog import login_error
+        from widgets.shell.login_dialog import login_error
 
         ident = getattr(self._session, "identity", None)
         try:

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QScreen
 from PySide6.QtWidgets import QDockWidget, QMenu, QMenuBar
+
+if TYPE_CHECKING:
+    from widgets.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +31,10 @@ DETACHED_KEY = "window/detached"
 class DetachMenu(QObject):
     """The 面板 menu and the saved detached arrangement of one main window."""
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self._window = window
-        self._docks: dict[str, QDockWidget] = dict(getattr(window, "docks", {}))
+        self._docks: dict[str, QDockWidget] = dict(window.docks)
         self.arrangement: dict[str, str] = {}
         self.extra_actions: list[QAction] = []  # e.g. 大屏设置…, appended to the menu
         bar = window.findChild(QMenuBar)
@@ -83,7 +86,7 @@ class DetachMenu(QObject):
         self.save()
 
     def save(self) -> bool:
-        prefs = getattr(getattr(self._window, "_core", None), "preferences", None)
+        prefs = self._window.core.preferences
         if prefs is None:
             return False
         try:
@@ -95,7 +98,7 @@ class DetachMenu(QObject):
 
     def restore(self) -> dict[str, str]:
         """Put saved detached panels back on their screens (docked when the screen is gone)."""
-        prefs = getattr(getattr(self._window, "_core", None), "preferences", None)
+        prefs = self._window.core.preferences
         if prefs is None:
             return {}
         try:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject,
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMenuBar, QMessageBox
 
-from widgets.lock_screen import LockScreen
+from widgets.shell.lock_screen import LockScreen
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 :class:`WallController` builds the panels named in a :class:`~console.wall_config.WallConfig`
 once (map, video wall, alert queue, large-font indicators), puts each on its screen
-in a frameless full-screen :class:`WallWindow`, and follows the screens: when one is
+in a frameless full-screen :class:`~widgets.wall.window.WallWindow`, and follows the screens: when one is
 unplugged (``QGuiApplication.screenRemoved``) its panels move to the remaining wall
 screens, and when it comes back (``screenAdded``) they return.  Panels are moved,
 never rebuilt, so video keeps playing.  The placement rule itself is
@@ -11,6 +11,7 @@ never rebuilt, so video keeps playing.  The placement rule itself is
 Wall windows never take the keyboard focus and never show dialogs: a dialog raised
 by a panel on a wall screen opens on the operator's screen instead.  The operator
 drives the wall from their own window with keyboard shortcuts (:data:`WALL_KEYS`).
+The video screen's 轮巡 is :class:`~widgets.wall.tour.CameraTour`.
 """
 
 from __future__ import annotations
@@ -19,30 +20,18 @@ import functools
 import logging
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QGuiApplication, QKeySequence, QScreen, QWindow
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QScreen, QWindow
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 
-from console.wall_config import Placement, ScreenInfo, ScreenSpec, VideoLayout, WallConfig, place_panels
+from console.runtime import ConsoleCore
+from console.wall_config import Placement, ScreenInfo, ScreenSpec, WallConfig, place_panels
+from widgets.bridge import PictureNotifier
 from widgets.signals import disconnect_all
+from widgets.wall.tour import CameraTour
+from widgets.wall.window import WALL_FONT_PT, PanelFrame, WallWindow
 
 log = logging.getLogger(__name__)
-
-WALL_STYLE = """
-WallWindow { background: #03080e; }
-WallWindow[selected="true"] { border: 4px solid #27c4f5; }
-QLabel#WallCaption { font-size: 20pt; font-weight: 600; color: #8fdcff; padding: 4px 12px;
-                     background: #0a1826; border-bottom: 2px solid #12405a; }
-QLabel#WallCaption[guest="true"] { color: #ffcf5a; border-bottom-color: #8a6a12; }
-QLabel#WallBadge { font-size: 64pt; font-weight: 700; color: #ffffff; background: rgba(10, 40, 64, 220);
-                   border: 3px solid #27c4f5; border-radius: 16px; padding: 24px 48px; }
-WallWindow QTableView { font-size: 15pt; }
-WallWindow QHeaderView::section { font-size: 15pt; }
-"""
-"""The large-font wall theme, on top of the application's dark sheet."""
-
-WALL_FONT_PT = 15
-"""Base font of a large-font wall window (the duty screen uses 10 pt)."""
 
 WALL_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Alt+1…9", "选择第 N 块大屏"),
@@ -76,186 +65,6 @@ def wall_queue(queue: Any) -> None:
             widget.hide()
 
 
-class PanelFrame(QWidget):
-    """A panel on the wall with its caption (the caption says when it is visiting)."""
-
-    def __init__(self, key: str, title: str, panel: QWidget, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.key = key
-        self.title = title
-        self.panel = panel
-        self.setObjectName(f"WallPanel_{key}")
-        self.caption = QLabel(title, self)
-        self.caption.setObjectName("WallCaption")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.caption)
-        layout.addWidget(panel, 1)
-
-    def set_guest_of(self, home: str | None) -> None:
-        """Mark the panel as moved here from a missing screen (None: it is at home)."""
-        text = self.title if home is None else self.tr("{title}（临时：{home} 屏幕断开）").format(title=self.title, home=home)
-        self.caption.setText(text)
-        guest = "true" if home is not None else "false"
-        if self.caption.property("guest") != guest:
-            self.caption.setProperty("guest", guest)
-            self.caption.style().unpolish(self.caption)
-            self.caption.style().polish(self.caption)
-
-
-class WallWindow(QWidget):
-    """One wall screen: frameless, full screen, never focused; panels side by side."""
-
-    def __init__(self, screen_name: str, large: bool = True) -> None:
-        super().__init__(None, Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint
-                         | Qt.WindowType.WindowDoesNotAcceptFocus)
-        self.screen_name = screen_name
-        self.setObjectName(f"WallWindow_{screen_name}")
-        self.setWindowTitle(self.tr("坪山区城市运行指挥中心 · 大屏 {name}").format(name=screen_name))
-        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating, True)
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        if large:
-            font = QFont(self.font())
-            font.setPointSize(WALL_FONT_PT)
-            self.setFont(font)
-        self.setStyleSheet(WALL_STYLE)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setHandleWidth(3)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.splitter)
-        self.badge = QLabel(self)
-        self.badge.setObjectName("WallBadge")
-        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.badge.hide()
-        self._badge_timer = QTimer(self)
-        self._badge_timer.setSingleShot(True)
-        self._badge_timer.timeout.connect(self.badge.hide)
-
-    def frames(self) -> list[PanelFrame]:
-        """The panels on this screen, left to right."""
-        return [self.splitter.widget(i) for i in range(self.splitter.count())]  # type: ignore[misc]
-
-    def set_frames(self, frames: list[PanelFrame]) -> None:
-        """Put exactly these panels here, in this order (moving them from wherever they are)."""
-        for index, frame in enumerate(frames):
-            if self.splitter.indexOf(frame) != index:
-                self.splitter.insertWidget(index, frame)
-            frame.show()
-        # The queue's columns need the room; the other panels share equally.
-        self.splitter.setSizes([16_000 if f.key == "queue" else 10_000 for f in frames])
-
-    def place_on(self, screen: QScreen) -> None:
-        """Cover ``screen`` entirely."""
-        if self.screen() is not screen:
-            self.setScreen(screen)
-        self.setGeometry(screen.geometry())
-        if not self.isVisible():
-            # Not showFullScreen(): it also asks for activation, which a wall window refuses.
-            self.setWindowState(self.windowState() | Qt.WindowState.WindowFullScreen)
-            self.show()
-
-    def set_selected(self, on: bool) -> None:
-        value = "true" if on else "false"
-        if self.property("selected") != value:
-            self.setProperty("selected", value)
-            self.style().unpolish(self)
-            self.style().polish(self)
-
-    def show_badge(self, text: str, ms: int = 2500) -> None:
-        """A big label in the middle of the screen (screen numbers, tour state)."""
-        self.badge.setText(text)
-        self.badge.adjustSize()
-        self.badge.move((self.width() - self.badge.width()) // 2, (self.height() - self.badge.height()) // 2)
-        self.badge.raise_()
-        self.badge.show()
-        self._badge_timer.start(ms)
-
-    def badge_text(self) -> str:
-        return self.badge.text() if self.badge.isVisible() else ""
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        self._badge_timer.stop()
-        super().closeEvent(event)
-
-
-class CameraTour(QObject):
-    """Fixed cameras first, then 轮巡: the free tiles cycle through the other cameras."""
-
-    stepped = Signal(int)  # the page shown now
-
-    def __init__(self, video: Any, core: Any, layout: VideoLayout, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._video = video
-        self._core = core
-        self._layout = layout
-        self.page = 0
-        self.paused = False
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self.next)
-        if layout.tour is not None:
-            self._timer.start(int(layout.tour.interval_s * 1000))
-
-    @property
-    def active(self) -> bool:
-        return self._layout.tour is not None
-
-    def candidates(self) -> list[str]:
-        """Cameras the tour cycles through (configured, else every online camera by id)."""
-        assert self._layout.tour is not None
-        fixed = set(self._layout.cameras)
-        if self._layout.tour.cameras:
-            return [c for c in self._layout.tour.cameras if c not in fixed]
-        cams = self._core.picture.cameras.values()
-        return sorted(c.id for c in cams if getattr(c, "status", "online") == "online" and c.id not in fixed)
-
-    def apply(self) -> None:
-        """Show the fixed cameras and the current tour page."""
-        tiles = len(self._video.tiles)
-        for index, camera_id in enumerate(self._layout.cameras[:tiles]):
-            self._video.assign(index, camera_id)
-        if self._layout.tour is None:
-            return
-        free = list(range(len(self._layout.cameras), tiles))
-        cams = self.candidates()
-        if not cams or not free:
-            return
-        pages = max(1, -(-len(cams) // len(free)))
-        self.page %= pages
-        chunk = cams[self.page * len(free):(self.page + 1) * len(free)]
-        for slot, index in enumerate(free):
-            self._video.assign(index, chunk[slot] if slot < len(chunk) else None)
-
-    def refill(self) -> None:
-        """Cameras arrived or changed: fill tiles that should show something and do not."""
-        tiles = self._video.tiles
-        fixed = len(self._layout.cameras)
-        if any(t.camera_id is None for t in tiles[:fixed]) or (
-                self.active and not any(t.camera_id for t in tiles[fixed:])):
-            self.apply()
-
-    def next(self) -> None:
-        """Step to the next page now."""
-        self.page += 1
-        self.apply()
-        self.stepped.emit(self.page)
-
-    def set_paused(self, paused: bool) -> None:
-        self.paused = paused
-        if self._layout.tour is None:
-            return
-        if paused:
-            self._timer.stop()
-        else:
-            self._timer.start(int(self._layout.tour.interval_s * 1000))
-
-    def stop(self) -> None:
-        self._timer.stop()
-
-
 PanelFactory = Callable[[str, ScreenSpec], QWidget]
 
 
@@ -264,7 +73,7 @@ class WallController(QObject):
 
     placement_changed = Signal(object)  # the new Placement
 
-    def __init__(self, config: WallConfig, core: Any, notifier: Any, operator_window: QWidget | None = None,
+    def __init__(self, config: WallConfig, core: ConsoleCore, notifier: PictureNotifier, operator_window: QWidget | None = None,
                  panel_factory: PanelFactory | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.config = config
@@ -520,7 +329,7 @@ class WallController(QObject):
                 wall_queue(queue)
             return queue
         if key == "indicators":
-            from widgets.indicator_panel import IndicatorPanel
+            from widgets.indicators import IndicatorPanel
 
             return IndicatorPanel(self._core, self._notifier, large=large)
         try:

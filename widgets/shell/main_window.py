@@ -5,7 +5,8 @@ The window stays thin (STYLE.md): four panels as dock widgets, a header strip
 the duty shortcuts and the status bar. Between panels it routes only "alert picked
 in the queue → centre the map, show its cameras" and "alert clicked on the map →
 select it in the queue". The dock layout is kept in ``core.preferences`` (a
-BlobStore, key ``window/main``); the window itself never touches the disk.
+BlobStore, key ``window/main``); the window itself never touches the disk. The header
+strip is :mod:`widgets.shell.header`, the status bar :mod:`widgets.shell.status_bar`.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import datetime, timezone
 from typing import Any, Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QCoreApplication, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenuBar,
@@ -29,11 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from district.vocabulary import DISTRICT_TZ
+from console.runtime import ConsoleCore
 from widgets.alert_queue import AlertQueuePanel
-from widgets.indicator_panel import IndicatorPanel
+from widgets.bridge import PictureNotifier
+from widgets.indicators import IndicatorPanel
+from widgets.shell.header import HeaderStrip
+from widgets.shell.status_bar import ConsoleStatusBar, clock_text, translated
 from widgets.signals import disconnect_all
-from widgets.status_bar import ConsoleStatusBar, clock_text, translated
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +45,6 @@ LAYOUT_VERSION = 1
 """Bumped when the dock set changes, so an old saved state is not forced on new docks."""
 
 OFFLINE_STATES = frozenset({"offline", "reconnecting"})
-
-WEEKDAYS: tuple[str, ...] = (
-    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期一")),
-    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期二")),
-    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期三")),
-    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期四")),
-    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期五")),
-    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期六")),
-    str(QT_TRANSLATE_NOOP("HeaderStrip", "星期日")),
-)
 
 
 def _load_panel(module: str, cls: str) -> type | None:
@@ -68,71 +59,6 @@ def _load_panel(module: str, cls: str) -> type | None:
     except Exception:
         log.exception("panel %s.%s unavailable", module, cls)
         return None
-
-
-class HeaderStrip(QWidget):
-    """District name, mode pill (平时/战时/演练), operator and a ticking clock."""
-
-    def __init__(self, operator: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("HeaderStrip")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self.title = QLabel(self.tr("坪山区城市运行指挥中心"), self)
-        self.title.setObjectName("HeaderTitle")
-        self.subtitle = QLabel(self.tr("一网统管 · 平战结合 · 区级值班台"), self)
-        self.subtitle.setObjectName("HeaderSubtitle")
-        self.mode = QLabel(self)
-        self.mode.setObjectName("HeaderMode")
-        # The core's default operator is the role itself (值班员); do not print it twice.
-        shown = operator if operator in ("", "值班员") else self.tr("值班员 {name}").format(name=operator)
-        self.operator = QLabel(shown, self)
-        self.operator.setObjectName("HeaderSubtitle")
-        self.date = QLabel(self)
-        self.date.setObjectName("HeaderSubtitle")
-        self.clock = QLabel(self)
-        self.clock.setObjectName("HeaderClock")
-
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        titles.addWidget(self.title)
-        titles.addWidget(self.subtitle)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(14, 6, 14, 6)
-        row.addLayout(titles)
-        row.addSpacing(24)
-        row.addWidget(self.mode, 0, Qt.AlignmentFlag.AlignVCenter)
-        row.addStretch(1)
-        row.addWidget(self.operator, 0, Qt.AlignmentFlag.AlignVCenter)
-        row.addSpacing(18)
-        row.addWidget(self.date, 0, Qt.AlignmentFlag.AlignVCenter)
-        row.addSpacing(10)
-        row.addWidget(self.clock, 0, Qt.AlignmentFlag.AlignVCenter)
-
-        self._timer = QTimer(self)
-        self._timer.setInterval(1000)
-        self._timer.timeout.connect(self._on_clock_changed)
-        self._timer.start()
-        self._on_clock_changed()
-        self.set_mode("peacetime")
-
-    def set_mode(self, mode: str) -> None:
-        """Show the operating mode: peacetime, wartime or drill."""
-        names = {"peacetime": self.tr("平时"), "wartime": self.tr("战时"), "drill": self.tr("演练")}
-        self.mode.setText(names.get(mode, mode))
-        if self.mode.property("mode") != mode:
-            self.mode.setProperty("mode", mode)
-            self.mode.style().unpolish(self.mode)
-            self.mode.style().polish(self.mode)
-
-    def mode_text(self) -> str:
-        """The mode pill's text."""
-        return self.mode.text()
-
-    def _on_clock_changed(self) -> None:
-        now = datetime.now(timezone.utc).astimezone(DISTRICT_TZ)
-        self.clock.setText(now.strftime("%H:%M:%S"))
-        weekday = QCoreApplication.translate("HeaderStrip", WEEKDAYS[now.weekday()])
-        self.date.setText(self.tr("{y}年{m}月{d}日 {w}").format(y=now.year, m=now.month, d=now.day, w=weekday))
 
 
 SMALL_SCREEN_HEIGHT = 1050
@@ -163,7 +89,7 @@ class MainWindow(QMainWindow):
         ("indicators", "IndicatorDock"),
     )
 
-    def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, core: ConsoleCore, notifier: PictureNotifier, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._core = core
         self._notifier = notifier
@@ -181,7 +107,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        operator = str(getattr(getattr(core, "config", None), "operator", "") or "")
+        operator = str(core.config.operator or "")
         self.header = HeaderStrip(operator, self)
         self.banner = QLabel(self)
         self.banner.setObjectName("OfflineBanner")
@@ -261,6 +187,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ public
 
+    @property
+    def core(self) -> ConsoleCore:
+        """The core this window shows (its preferences hold the layouts of the window's helpers)."""
+        return self._core
+
     def show_error(self, text: str) -> None:
         """Tell the operator something went wrong, in the status bar (never a traceback)."""
         self.status.show_message(text, error=True, timeout_ms=30000)
@@ -295,7 +226,7 @@ class MainWindow(QMainWindow):
 
     def save_layout(self) -> bool:
         """Write geometry and dock state to ``core.preferences``; False if that failed."""
-        prefs = getattr(self._core, "preferences", None)
+        prefs = self._core.preferences
         if prefs is None:
             return False
         blob = {
@@ -313,7 +244,7 @@ class MainWindow(QMainWindow):
 
     def restore_layout(self) -> bool:
         """Apply a saved layout from ``core.preferences``; False when none applies."""
-        prefs = getattr(self._core, "preferences", None)
+        prefs = self._core.preferences
         if prefs is None:
             return False
         try:
@@ -371,10 +302,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ slots
 
     def _on_connection_changed(self, _state: object) -> None:
-        conn = getattr(getattr(self._core, "picture", None), "connection", None)
-        state = getattr(conn, "state", "connecting")
+        conn = self._core.picture.connection
+        state = conn.state
         if state in OFFLINE_STATES:
-            as_of = getattr(conn, "data_as_of", None) or getattr(conn, "last_message_at", None)
+            as_of = conn.data_as_of or conn.last_message_at
             text = self.tr("离线 — 数据截至 {t}").format(t=clock_text(as_of))
             if state == "reconnecting":
                 text += self.tr("（正在重连…）")
@@ -390,11 +321,11 @@ class MainWindow(QMainWindow):
     def _on_notices_changed(self, _ids: object) -> None:
         # System notices (cache restored, journal trouble, gateway notices) go to the
         # status bar; warnings and critical ones in the error colour.
-        notices = getattr(getattr(self._core, "picture", None), "notices", None)
-        recent = notices.recent(1) if notices is not None else []
+        notices = self._core.picture.notices
+        recent = notices.recent(1)
         if recent:
             notice = recent[-1]
-            code = notices.text_of(notice) if hasattr(notices, "text_of") else None
+            code = notices.text_of(notice)
             text = translated(code) if code is not None else notice.text
             self.status.show_message(text, error=notice.severity != "info", timeout_ms=30000)
 
@@ -472,7 +403,7 @@ class MainWindow(QMainWindow):
 
     def _on_shortcuts_requested(self) -> None:
         # Non-modal, one at a time, read afresh from the window's bindings on every open.
-        from widgets.shortcut_help import ShortcutHelp
+        from widgets.shell.shortcut_help import ShortcutHelp
 
         box = getattr(self, "shortcut_help", None)
         if box is None:
@@ -535,8 +466,8 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         self.quit_action = quit_action
-        # 打开报告… (Ctrl+O), the reports folder and the recent reports (widgets/reports_menu.py).
-        from widgets.reports_menu import ReportsMenu
+        # 打开报告… (Ctrl+O), the reports folder and the recent reports (widgets/shell/reports_menu.py).
+        from widgets.shell.reports_menu import ReportsMenu
 
         self.reports_menu = ReportsMenu(self, file_menu, self._core, before=quit_action)
 
@@ -609,13 +540,9 @@ class MainWindow(QMainWindow):
             self.addAction(act)
 
     def _update_mode(self) -> None:
-        picture = getattr(self._core, "picture", None)
-        conn = getattr(picture, "connection", None)
-        if getattr(conn, "state", "") == "drill":
+        picture = self._core.picture
+        if picture.connection.state == "drill":
             self.header.set_mode("drill")
             return
-        incidents = getattr(picture, "incidents", None)
-        active = False
-        if incidents is not None:
-            active = any(getattr(i, "status", "") == "active" for i in incidents.values())
+        active = any(i.status == "active" for i in picture.incidents.values())
         self.header.set_mode("wartime" if active else "peacetime")

@@ -1,6 +1,6 @@
 """How this workstation runs: its profile, its wall, its detached panels.
 
-The hooks ``widgets/app.py`` calls, kept here so the entry point stays small:
+The hooks ``widgets/shell/app.py`` calls, kept here so the entry point stays small:
 
 - :func:`prepare` (before any QApplication): resolve ``--profile`` (or the baked-in
   default, or the remembered first-start choice) and validate ``--wall``; a broken
@@ -8,7 +8,7 @@ The hooks ``widgets/app.py`` calls, kept here so the entry point stays small:
   profile (and no wall), says why on stderr and, once the window is up, in a
   message box (:func:`show_startup_notices`);
 - :func:`choose_profile` (on the loop): ask the operator at first start
-  (:mod:`widgets.profile_dialog`), remember the answer, and set the gateway from the
+  (:mod:`widgets.shell.profile_dialog`), remember the answer, and set the gateway from the
   profile unless ``--backend``/``--demo`` said otherwise;
 - :func:`core_options`: scope, department categories and CA file for ``ConsoleConfig``;
 - :func:`attach` (after the main window exists): panels the profile shows, the wall
@@ -21,10 +21,18 @@ import argparse
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.profiles import Profile, fallback_profile, load_profiles, remember_choice, startup_profile
 from console.wall_config import WallConfigError, load_wall_config
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QWidget
+
+    from console.runtime import ConsoleCore
+    from widgets.bridge import PictureNotifier
+    from widgets.shell.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +108,7 @@ async def choose_profile(args: argparse.Namespace) -> Profile:
     if profile is None and not _interactive(args):
         profile = fallback_profile(load_profiles(args.cache))
     if profile is None:
-        from widgets.profile_dialog import ask_profile
+        from widgets.shell.profile_dialog import ask_profile
 
         catalogue = getattr(args, "profile_catalogue", None) or load_profiles(args.cache)
         profile = await ask_profile(catalogue.ordered())
@@ -152,7 +160,7 @@ class Deployment:
             self.wall = None
 
 
-def attach(window: Any, core: Any, notifier: Any, args: argparse.Namespace) -> Deployment:
+def attach(window: MainWindow, core: ConsoleCore, notifier: PictureNotifier, args: argparse.Namespace) -> Deployment:
     """Profile panels and title, detach/re-dock menu, and the wall for ``--wall``."""
     deployment = Deployment()
     deployment.notices = show_startup_notices(window, list(getattr(args, "startup_notices", [])))
@@ -160,7 +168,7 @@ def attach(window: Any, core: Any, notifier: Any, args: argparse.Namespace) -> D
     if profile is not None:
         apply_profile_to_window(window, profile)
     try:
-        from widgets.detach import DetachMenu
+        from widgets.shell.detach import DetachMenu
 
         deployment.detach = DetachMenu(window)
     except Exception:
@@ -202,20 +210,20 @@ def report_placement(window: Any, placement: Any) -> None:
         status.show_message(text, error=True, timeout_ms=60000)
 
 
-def _wall_settings_action(window: Any, deployment: Deployment, args: argparse.Namespace, core: Any = None) -> Any:
+def _wall_settings_action(window: QWidget, deployment: Deployment, args: argparse.Namespace,
+                          core: ConsoleCore) -> QAction:
     """面板 → 大屏设置…: edit the wall config, save it (the --wall file) and apply it live.
     Wall settings are the administrator's (issue 10): other seats see the entry disabled."""
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QAction, QGuiApplication
 
     action = QAction(QCoreApplication.translate("WallSettingsDialog", "大屏设置…"), window)
-    can = getattr(core, "can", None)
-    if callable(can) and not can("settings"):
+    if not core.can("settings"):
         action.setEnabled(False)
         action.setToolTip(QCoreApplication.translate("WallSettingsDialog", "大屏设置仅限系统管理员席位"))
 
     def open_dialog() -> None:
-        from widgets.wall_settings import WallSettingsDialog
+        from widgets.wall.settings import WallSettingsDialog
 
         wall = deployment.wall
         if wall is None:
@@ -319,7 +327,7 @@ def apply_profile_to_window(window: Any, profile: Profile) -> None:
     if profile.street is not None:
         StreetMapExtent(getattr(window, "map_panel", None), profile.street)
     if profile.layout == "wall":
-        from widgets.wall import WALL_FONT_PT
+        from widgets.wall.window import WALL_FONT_PT
 
         font = window.font()
         font.setPointSize(WALL_FONT_PT)
