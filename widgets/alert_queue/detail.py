@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtGui import QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -131,7 +132,7 @@ class LocationSketch(QWidget):
         self.point, self.cameras = point, cameras
         self.update()
 
-    def paintEvent(self, _event: Any) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         from PySide6.QtCore import QPointF
         from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 
@@ -350,7 +351,7 @@ class AlertDetailPane(QWidget):
         widest = max(max(b.minimumSizeHint().width(), b.sizeHint().width()) for b in self.buttons.values())
         return columns * widest + (columns - 1) * max(0, self._action_grid.horizontalSpacing())
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         """Five action buttons a row when there is room, down to three on a narrow pane,
         so 开始处置 / 办结 / 闭环 are never behind a scroll bar (issue 21)."""
         room = event.size().width() - self._body_margins - self._scroll.verticalScrollBar().sizeHint().width() - 2

@@ -10,9 +10,8 @@ not on every key). Its texts are translated in the queue's context
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLayout, QLineEdit, QSizePolicy, QWidget
 
 from console import catalogue
@@ -175,7 +174,7 @@ class QueueFilterBar(QWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(self.two_row_width(), super().minimumSizeHint().height())
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         self._place(event.size().width() < self.one_row_width())
         super().resizeEvent(event)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
@@ -194,7 +194,7 @@ class AlertQueuePanel(QWidget):
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
         self._shortcuts: list[QShortcut] = []
 
-        def bind(seq: QKeySequence, slot: Any) -> None:
+        def bind(seq: QKeySequence, slot: Callable[[], object]) -> None:
             sc = QShortcut(seq, self)
             sc.setContext(ctx)
             sc.activated.connect(slot)
