@@ -14,6 +14,11 @@ the title, the places and the unit, computed once per alert revision
 Order: overdue open alerts first (earliest deadline first), then open before
 resolved/closed, red → blue, oldest first, then arrival.
 
+Also here, so the queue's views hold no rules of their own: the counts of the count
+line (:class:`QueueCounts`), which alerts flash, the filter the operator's choices
+describe (:func:`filter_from_choices`), the time cell (:func:`time_text`) and the
+cameras listed beside an alert (:func:`cameras_near`).
+
 Storm grouping: open alerts from the same device (one device = one metric here),
 or of the same category in the same community, created in the same window
 (``group_window_s``), become one row led by the most urgent member with a count;
@@ -25,8 +30,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -34,7 +39,7 @@ import numpy.typing as npt
 
 from console import pinyin
 from console.workflow import OPEN_STATUSES, Limits
-from district.vocabulary import CLOSED_STATUSES, LEVEL_RANK
+from district.vocabulary import CLOSED_STATUSES, DISTRICT_TZ, LEVEL_RANK, haversine_m
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,110 @@ class AlertFilter:
     def is_empty(self) -> bool:
         """True when nothing is filtered."""
         return self == AlertFilter()
+
+    def narrowed_by(self, focus: AlertFilter | None) -> AlertFilter:
+        """This filter within a wartime focus (an incident's categories and streets):
+        the operator's own choice of category or street wins, else the focus's applies."""
+        if focus is None:
+            return self
+        return replace(self, categories=self.categories or focus.categories, streets=self.streets or focus.streets)
+
+
+OPEN_CHOICE = "open"
+"""The status choice that stands for every open status (未办结)."""
+
+
+def filter_from_choices(*, level: str | None = None, source: str | None = None, category: str | None = None,
+                        street: str | None = None, community: str | None = None, status: str | None = None,
+                        window_s: float | None = None, text: str = "", now: datetime | None = None) -> AlertFilter:
+    """The filter the queue's controls describe: one value per box (None = any), the
+    status :data:`OPEN_CHOICE` for every open status, a time window of the last
+    ``window_s`` seconds before ``now``, and the search text."""
+
+    def one(value: str | None) -> frozenset[str]:
+        return frozenset({value}) if value else frozenset()
+
+    statuses = frozenset(OPEN_STATUSES) if status == OPEN_CHOICE else one(status)
+    since = (now or datetime.now(timezone.utc)) - timedelta(seconds=window_s) if window_s else None
+    return AlertFilter(levels=one(level), sources=one(source), categories=one(category), streets=one(street),
+                       communities=one(community), statuses=statuses, since=since, text=text)
+
+
+FLASH_LEVELS = frozenset({"red", "orange"})
+"""New alerts of these levels flash (and may beep) until acknowledged."""
+
+
+def flashes(alert: Any) -> bool:
+    """Whether ``alert`` flashes in the queue: new, and red or orange."""
+    return bool(alert.status == "new" and alert.level in FLASH_LEVELS)
+
+
+def time_text(created: datetime, now: datetime) -> str:
+    """The queue's time cell: ``HH:MM:SS`` for today (district time), ``MM-DD HH:MM`` for earlier days."""
+    local = created.astimezone(DISTRICT_TZ)
+    if local.date() == now.astimezone(DISTRICT_TZ).date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%m-%d %H:%M")
+
+
+class QueueCounts:
+    """The count line's numbers (all alerts, awaiting acknowledgement, red ones still
+    open, flashing ones), kept from the change sets so an update costs O(changed)
+    instead of a pass over the whole store."""
+
+    def __init__(self) -> None:
+        self._status_level: dict[str, tuple[str, str]] = {}
+        self.new = 0
+        self.red_open = 0
+        self.flashing = 0
+
+    def __len__(self) -> int:
+        return len(self._status_level)
+
+    def reset(self, alerts: Iterable[Any]) -> None:
+        """Count ``alerts`` from scratch."""
+        self._status_level.clear()
+        self.new = self.red_open = self.flashing = 0
+        for alert in alerts:
+            self._add(alert.id, alert.status, alert.level)
+
+    def update(self, alert_id: str, alert: Any | None) -> None:
+        """``alert_id`` is now ``alert`` (None: gone)."""
+        old = self._status_level.pop(alert_id, None)
+        if old is not None:
+            status, level = old
+            self.new -= status == "new"
+            self.red_open -= level == "red" and status in OPEN_STATUSES
+            self.flashing -= status == "new" and level in FLASH_LEVELS
+        if alert is not None:
+            self._add(alert_id, alert.status, alert.level)
+
+    def _add(self, alert_id: str, status: str, level: str) -> None:
+        self._status_level[alert_id] = (status, level)
+        self.new += status == "new"
+        self.red_open += level == "red" and status in OPEN_STATUSES
+        self.flashing += status == "new" and level in FLASH_LEVELS
+
+
+def metres(a: Any, b: Any) -> float:
+    """Distance in metres between two GeoPoints (the district's haversine)."""
+    return haversine_m(a.lon, a.lat, b.lon, b.lat)
+
+
+def cameras_near(alert: Any, cameras: Mapping[str, Any], limit: int) -> list[tuple[str, float | None]]:
+    """The cameras to list beside ``alert``: its own first, then the nearest others up to
+    ``limit`` in all, each with its distance in metres (None when either position is unknown)."""
+    chosen: list[tuple[str, float | None]] = [(c, None) for c in alert.camera_ids]
+    if alert.location is None:
+        return chosen
+    near = sorted((metres(c.location, alert.location), c.id) for c in cameras.values()
+                  if c.id not in alert.camera_ids)
+    chosen += [(cid, d) for d, cid in near[:max(0, limit - len(chosen))]]
+    for i, (cid, d) in enumerate(chosen):
+        cam = cameras.get(cid)
+        if d is None and cam is not None:
+            chosen[i] = (cid, metres(cam.location, alert.location))
+    return chosen
 
 
 @dataclass

@@ -23,7 +23,8 @@ from district.alerts import OPEN_STATUSES, allowed
 from district.roles import has_permission
 
 __all__ = ["ACTIONS", "ACTION_BY_VERB", "ACTION_NAMES", "OPEN_STATUSES", "Action", "Limits", "allowed",
-           "allowed_actions", "due_state", "format_left", "has_permission", "missing_argument", "units_for"]
+           "allowed_actions", "command_args", "due_state", "format_left", "has_permission", "missing_argument",
+           "span_parts", "units_for"]
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,36 @@ def missing_argument(verb: str, args: Mapping[str, Any]) -> str | None:
         "text": "请填写内容",
         "into": "请填写合并目标事件编号",
     }.get(need, "缺少参数")
+
+
+def command_args(verb: str, text: str = "", *, unit: str | None = None, into: str = "") -> dict[str, Any]:
+    """The arguments of ``verb`` from what the operator filled in: the free text (a
+    result, feedback, instruction, reason or note, per verb), the chosen unit and the
+    merge target. Empty optional texts are left out; a required one stays (empty) so
+    :func:`missing_argument` can name it."""
+    text = text.strip()
+    args: dict[str, Any] = {}
+    if verb == "dispatch":
+        if unit:
+            args["unit"] = unit
+        if text:
+            args["instruction"] = text
+    elif verb == "resolve":
+        args["result"] = text
+    elif verb == "close":
+        if text:
+            args["feedback"] = text
+    elif verb == "note":
+        args["text"] = text
+    elif verb == "urge":
+        if text:
+            args["text"] = text
+    elif verb == "reopen":
+        if text:
+            args["reason"] = text
+    elif verb == "merge":
+        args["into"] = into.strip().upper()
+    return args
 
 
 # --------------------------------------------------------------------------- units
@@ -164,11 +195,18 @@ def due_state(alert: Any, limits: Limits, now: datetime) -> tuple[str, float | N
     return ("amber" if left < limit * AMBER_FRACTION else "ok"), left
 
 
+def span_parts(seconds: float) -> tuple[int, int, int]:
+    """(days, hours, minutes) of a countdown's length (its sign dropped), whole units:
+    a view writes ``h:mm`` when days is 0, else days and hours (long limits stay readable)."""
+    minutes = int(abs(seconds) // 60)
+    hours = minutes // 60
+    return hours // 24, hours % 24, minutes % 60
+
+
 def format_left(seconds: float | None) -> str:
     """``剩 1:05`` (h:mm), ``剩 2天14时`` beyond a day, or ``超时 0:12``; empty when no limit runs."""
     if seconds is None:
         return ""
-    minutes = int(abs(seconds) // 60)
-    hours = minutes // 60
-    text = f"{hours // 24}天{hours % 24}时" if hours >= 24 else f"{hours}:{minutes % 60:02d}"
+    days, hours, minutes = span_parts(seconds)
+    text = f"{days}天{hours}时" if days else f"{hours}:{minutes:02d}"
     return f"超时 {text}" if seconds < 0 else f"剩 {text}"

@@ -178,3 +178,71 @@ def test_pinyin_index_stays_fast_at_100000_alerts(monkeypatch: Any) -> None:
     q.update({"PS0000000"})  # same revision: nothing recomputed
     assert title_calls == n
     assert search < 1.0, search  # measured ≈ 20 ms; a Python pass per alert would be ≈ 1 s
+
+
+# --------------------------------------------------------------------------- the queue's other rules
+
+
+def test_filter_from_the_queue_boxes() -> None:
+    from console.alert_query import OPEN_CHOICE, filter_from_choices
+
+    assert filter_from_choices() == AlertFilter()
+    flt = filter_from_choices(level="red", street="maluan", status=OPEN_CHOICE, window_s=3600, text="积水", now=NOW)
+    assert flt.levels == {"red"} and flt.streets == {"maluan"} and flt.text == "积水"
+    assert flt.statuses == {"new", "acknowledged", "dispatched", "in_progress"}  # 未办结: every open status
+    assert flt.since == NOW - timedelta(hours=1) and flt.until is None
+    assert filter_from_choices(status="closed").statuses == {"closed"}
+
+
+def test_a_wartime_focus_narrows_only_what_the_operator_left_open() -> None:
+    focus = AlertFilter(categories=frozenset({"waterlogging"}), streets=frozenset({"maluan", "biling"}))
+    mine = AlertFilter(levels=frozenset({"red"}), streets=frozenset({"kengzi"}))
+    both = mine.narrowed_by(focus)
+    assert both.categories == {"waterlogging"}  # the focus fills what the operator left open
+    assert both.streets == {"kengzi"}  # the operator's own choice wins
+    assert both.levels == {"red"}
+    assert mine.narrowed_by(None) is mine
+
+
+def test_queue_counts_follow_the_changes() -> None:
+    from console.alert_query import QueueCounts, flashes
+
+    red_new, orange_ack, blue_new = _alert(1, level="red"), _alert(2, level="orange", status="acknowledged"), _alert(3, level="blue")
+    counts = QueueCounts()
+    counts.reset([red_new, orange_ack, blue_new])
+    assert (len(counts), counts.new, counts.red_open, counts.flashing) == (3, 2, 1, 1)
+    assert flashes(red_new) and not flashes(orange_ack) and not flashes(blue_new)
+    counts.update(red_new.id, red_new.model_copy(update={"status": "closed", "rev": 2}))
+    assert (len(counts), counts.new, counts.red_open, counts.flashing) == (3, 1, 0, 0)
+    counts.update(orange_ack.id, None)  # gone
+    counts.update("PS9", _alert(9, level="orange"))  # new and orange: flashes
+    assert (len(counts), counts.new, counts.red_open, counts.flashing) == (3, 2, 0, 1)
+
+
+def test_time_cell_is_district_time_today_else_the_date() -> None:
+    from console.alert_query import time_text
+
+    now = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)  # 20:00 in Pingshan
+    assert time_text(datetime(2026, 11, 29, 1, 2, 3, tzinfo=timezone.utc), now) == "09:02:03"
+    # 15:59 UTC on the 28th is 23:59 on the 28th in Pingshan: another day.
+    assert time_text(datetime(2026, 11, 28, 15, 59, tzinfo=timezone.utc), now) == "11-28 23:59"
+    assert time_text(datetime(2026, 11, 28, 16, 0, tzinfo=timezone.utc), now) == "00:00:00"
+
+
+def test_cameras_near_an_alert_its_own_first_then_the_nearest() -> None:
+    from types import SimpleNamespace
+
+    from console.alert_query import cameras_near, metres
+    from console.models import GeoPoint
+
+    here = GeoPoint(lon=114.35, lat=22.70)
+
+    def cam(cid: str, dlon: float) -> SimpleNamespace:
+        return SimpleNamespace(id=cid, location=GeoPoint(lon=114.35 + dlon, lat=22.70))
+
+    cams = {c.id: c for c in (cam("far", 0.05), cam("own", 0.03), cam("near", 0.001), cam("mid", 0.01))}
+    alert = SimpleNamespace(camera_ids=("own", "gone"), location=here)
+    chosen = cameras_near(alert, cams, 3)
+    assert [cid for cid, _ in chosen] == ["own", "gone", "near"]
+    assert chosen[0][1] == metres(cams["own"].location, here) and chosen[1][1] is None  # unknown camera
+    assert cameras_near(SimpleNamespace(camera_ids=("own",), location=None), cams, 4) == [("own", None)]

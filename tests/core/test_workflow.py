@@ -108,3 +108,19 @@ def test_permissions() -> None:
     assert has_permission("supervisor", "reveal")
     assert not has_permission("viewer", "command")
     assert not has_permission("nobody", "export")
+
+
+def test_countdown_parts_and_command_arguments() -> None:
+    from console.workflow import command_args, span_parts
+
+    assert span_parts(3 * 3600 + 5 * 60 + 59) == (0, 3, 5)
+    assert span_parts(-(62 * 3600 + 10 * 60)) == (2, 14, 10)  # the sign is the caller's
+    assert command_args("dispatch", " 尽快 ", unit="dept.water") == {"unit": "dept.water", "instruction": "尽快"}
+    assert command_args("dispatch", "") == {}
+    assert missing_argument("dispatch", command_args("dispatch", "")) == "请选择承办单位"
+    assert command_args("resolve", "  ") == {"result": ""}  # required: left for missing_argument to name
+    assert command_args("urge", "") == {} and command_args("urge", "快") == {"text": "快"}
+    assert command_args("note", "") == {"text": ""}
+    assert command_args("close", "") == {} and command_args("reopen", "错判") == {"reason": "错判"}
+    assert command_args("merge", into=" ps0001 ") == {"into": "PS0001"}
+    assert command_args("acknowledge", "ignored") == {}

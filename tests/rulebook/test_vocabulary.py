@@ -89,8 +89,7 @@ def test_haversine_between_two_street_centres_matches_the_law_of_cosines() -> No
 
 
 def test_every_distance_in_the_console_is_the_vocabularys() -> None:
-    from console import nearby, video_wall_model, wartime
-    from widgets import alert_detail
+    from console import alert_query, nearby, video_wall_model, wartime
 
     assert nearby.distance_m is v.haversine_m and video_wall_model.distance_m is v.haversine_m
     assert nearby.EARTH_RADIUS_M == v.EARTH_RADIUS_M
@@ -98,7 +97,7 @@ def test_every_distance_in_the_console_is_the_vocabularys() -> None:
     expected = v.haversine_m(114.35, 22.70, 114.36, 22.71)
     assert wartime.distance_m(here, there) == expected
     assert wartime.distance_m((114.35, 22.70), (114.36, 22.71)) == expected
-    assert alert_detail._metres(here, there) == expected
+    assert alert_query.metres(here, there) == expected  # the cameras beside an alert
 
 
 # --------------------------------------------------------------------------- complete tables

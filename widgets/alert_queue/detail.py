@@ -4,6 +4,13 @@ The pane reads ``core.picture`` and acts only through ``core.commands.submit`` (
 the core's audited ``reveal_phone``); it offers only the actions the workflow table
 (``console.workflow``) allows for the alert's current state, shows a refusal from
 the gateway in red beside the alert, and never touches the network or the disk.
+Which cameras it lists (``console.alert_query.cameras_near``) and what a command
+carries (``console.workflow.command_args``) are the core's rules.
+
+Why this module is long: the pane is one form — fields, actions with their inputs,
+the location sketch, the device chart, the timeline and the cameras — that renders
+one alert as a whole; splitting the rendering from the widgets it fills would only
+pass every widget across a module boundary.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtGui import QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -34,10 +42,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console import catalogue
+from console.alert_query import PlaceNames, cameras_near
 from console.masking import mask_phone, mask_text
-from console.workflow import ACTION_NAMES, ACTIONS, Limits, allowed, due_state, missing_argument, units_for
-from district.vocabulary import DISTRICT_TZ, haversine_m
-from widgets.alert_names import LEVEL_NAMES, SOURCE_NAMES, STATUS_NAMES, span_text
+from console.models import Alert
+from console.runtime import ConsoleCore
+from console.workflow import (
+    ACTION_NAMES,
+    ACTIONS,
+    Limits,
+    allowed,
+    command_args,
+    due_state,
+    missing_argument,
+    units_for,
+)
+from district.vocabulary import DISTRICT_TZ
+from widgets.alert_queue.names import LEVEL_NAMES, SOURCE_NAMES, STATUS_NAMES, span_text
+from widgets.bridge import PictureNotifier
 from widgets.signals import disconnect_all
 
 log = logging.getLogger(__name__)
@@ -87,11 +109,6 @@ MIN_ACTION_COLUMNS = 3
 """…and on the narrowest pane (the pane never gets narrower than three buttons)."""
 
 
-def _metres(a: Any, b: Any) -> float:
-    """Distance in metres between two GeoPoints (the district's haversine)."""
-    return haversine_m(a.lon, a.lat, b.lon, b.lat)
-
-
 class LocationSketch(QWidget):
     """A small schematic map: the district outline, street names, the alert (red) and the
     listed cameras (cyan). Drawn from the bundled catalogue: no tiles, no network."""
@@ -105,8 +122,6 @@ class LocationSketch(QWidget):
         self._outline: tuple[tuple[float, float], ...] = ()
         self._streets: list[tuple[str, float, float]] = []
         try:
-            from console import catalogue
-
             self._outline = catalogue.district().outline
             self._streets = [(s.name_zh, s.centre.lon, s.centre.lat) for s in catalogue.streets()]
         except Exception:  # noqa: BLE001 - the sketch is an aid, never a reason to fail
@@ -117,7 +132,7 @@ class LocationSketch(QWidget):
         self.point, self.cameras = point, cameras
         self.update()
 
-    def paintEvent(self, _event: Any) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
         from PySide6.QtCore import QPointF
         from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 
@@ -180,7 +195,8 @@ class AlertDetailPane(QWidget):
         ("description", QT_TRANSLATE_NOOP("AlertDetailPane", "描述")),
     )
 
-    def __init__(self, core: Any, notifier: Any, names: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, core: ConsoleCore, notifier: PictureNotifier, names: PlaceNames,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("AlertDetailPane")
         self._core = core
@@ -335,7 +351,7 @@ class AlertDetailPane(QWidget):
         widest = max(max(b.minimumSizeHint().width(), b.sizeHint().width()) for b in self.buttons.values())
         return columns * widest + (columns - 1) * max(0, self._action_grid.horizontalSpacing())
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         """Five action buttons a row when there is room, down to three on a narrow pane,
         so 开始处置 / 办结 / 闭环 are never behind a scroll bar (issue 21)."""
         room = event.size().width() - self._body_margins - self._scroll.verticalScrollBar().sizeHint().width() - 2
@@ -385,27 +401,7 @@ class AlertDetailPane(QWidget):
             self._refuse_here(QCoreApplication.translate("AlertDetailPane", "上一条指令尚未确认，请稍候"))
             return False
         text = self.text_edit.text().strip()
-        args: dict[str, Any] = {}
-        if verb == "dispatch":
-            unit = self.unit_combo.currentData()
-            if unit:
-                args["unit"] = unit
-            if text:
-                args["instruction"] = text
-        elif verb == "resolve":
-            args["result"] = text
-        elif verb == "close":
-            if text:
-                args["feedback"] = text
-        elif verb in ("urge", "note"):
-            args["text"] = text
-        elif verb == "reopen":
-            if text:
-                args["reason"] = text
-        elif verb == "merge":
-            args["into"] = self.merge_edit.text().strip().upper()
-        if verb in ("urge",) and not text:
-            args.pop("text")
+        args = command_args(verb, text, unit=self.unit_combo.currentData(), into=self.merge_edit.text())
         missing = missing_argument(verb, args)
         if missing:
             hint = _t(missing)
@@ -483,7 +479,7 @@ class AlertDetailPane(QWidget):
 
     # ------------------------------------------------------------------ rendering
 
-    def _current(self) -> Any:
+    def _current(self) -> Alert | None:
         return self._core.picture.alerts.get(self._alert_id) if self._alert_id else None
 
     def _render(self) -> None:
@@ -567,8 +563,7 @@ class AlertDetailPane(QWidget):
         self.message.emit(text, True)
 
     def _core_can(self, permission: str) -> bool:
-        can = getattr(self._core, "can", None)
-        return bool(can(permission)) if callable(can) else permission != "reveal"
+        return self._core.can(permission)
 
     def _unit_name(self, unit_id: str | None) -> str:
         if not unit_id:
@@ -576,12 +571,10 @@ class AlertDetailPane(QWidget):
         unit = self._core.picture.units.get(unit_id)
         return unit.name if unit is not None else self._names.unit(unit_id)
 
-    def _fill_units(self, alert: Any) -> None:
-        units = list(self._core.picture.units.values())
+    def _fill_units(self, alert: Alert) -> None:
+        units: list[Any] = list(self._core.picture.units.values())
         if not units:  # no snapshot yet: the bundled directory
-            from console import catalogue
-
-            units = catalogue.units()
+            units = list(catalogue.units())
         # The alert's own community and street units first: the usual first responders.
         ordered = units_for(alert.category, units, street=alert.street, community=alert.community)
         wanted = [(u.name, u.id) for u in ordered]
@@ -598,17 +591,9 @@ class AlertDetailPane(QWidget):
             self.unit_combo.setCurrentIndex(max(idx, 0))
             self.unit_combo.blockSignals(False)
 
-    def _fill_cameras(self, alert: Any) -> None:
+    def _fill_cameras(self, alert: Alert) -> None:
         cams = self._core.picture.cameras
-        chosen: list[tuple[str, float | None]] = [(c, None) for c in alert.camera_ids]
-        if alert.location is not None:
-            near = sorted((_metres(c.location, alert.location), c.id) for c in cams.values()
-                          if c.id not in alert.camera_ids)
-            chosen += [(cid, d) for d, cid in near[:max(0, NEAREST_CAMERAS - len(chosen))]]
-            for i, (cid, d) in enumerate(chosen):
-                cam = cams.get(cid)
-                if d is None and cam is not None:
-                    chosen[i] = (cid, _metres(cam.location, alert.location))
+        chosen = cameras_near(alert, cams, NEAREST_CAMERAS)
         ids = [cid for cid, _ in chosen]
         self.sketch.set_points((alert.location.lon, alert.location.lat) if alert.location else None,
                                [(c.location.lon, c.location.lat) for c in (cams.get(i) for i in ids) if c is not None])

@@ -1,12 +1,16 @@
-"""Display names of an alert's level, source and status, and the countdown text.
+"""Display names of an alert's level, source and status, and the countdown texts.
 
-Shared by the queue (``widgets.alert_queue``) and the detail pane
-(``widgets.alert_detail``), which both show them; translated in the queue's context.
+Shared by the queue (``widgets.alert_queue.model``) and the detail pane
+(``widgets.alert_queue.detail``), which both show them; translated in the queue's
+context ("AlertQueuePanel"). The arithmetic of a countdown is the core's
+(``console.workflow.span_parts``); only the words are here.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from console.workflow import span_parts
 
 LEVEL_NAMES: dict[str, str] = {
     "red": str(QT_TRANSLATE_NOOP("AlertQueuePanel", "红色")),
@@ -34,8 +38,15 @@ STATUS_NAMES: dict[str, str] = {
 
 def span_text(seconds: float) -> str:
     """``1:05`` (h:mm) under a day, ``2天14时`` beyond: long limits stay readable."""
-    minutes = int(abs(seconds) // 60)
-    hours = minutes // 60
-    if hours >= 24:
-        return QCoreApplication.translate("AlertQueuePanel", "{d}天{h}时").format(d=hours // 24, h=hours % 24)
-    return f"{hours}:{minutes % 60:02d}"
+    days, hours, minutes = span_parts(seconds)
+    if days:
+        return QCoreApplication.translate("AlertQueuePanel", "{d}天{h}时").format(d=days, h=hours)
+    return f"{hours}:{minutes:02d}"
+
+
+def due_text(seconds: float | None) -> str:
+    """The countdown cell: ``剩 1:05`` (h:mm) or ``超时 0:12``; empty when no limit runs."""
+    if seconds is None:
+        return ""
+    return (QCoreApplication.translate("AlertQueuePanel", "超时 {t}") if seconds < 0
+            else QCoreApplication.translate("AlertQueuePanel", "剩 {t}")).format(t=span_text(seconds))
