@@ -136,7 +136,7 @@ def _measure(tiles: list[Any], seconds: float) -> tuple[list[float], list[float]
 def run_tiles(snapshot: Snapshot, tiles: int, seconds: float, warmup: float, policy: str,
               feed_pid: int | None, default_pool: bool = False) -> dict[str, Any]:
     """Play ``tiles`` cameras on the wall and measure; returns one table row."""
-    import widgets.video_wall as vw
+    import widgets.video_wall.wall as vw
 
     saved = vw.LOW_STREAM_ABOVE
     if policy == "sub":

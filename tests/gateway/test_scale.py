@@ -396,7 +396,7 @@ def test_the_directory_searches_ten_thousand_cameras_right(qtbot: Any, tmp_path:
     from widgets.bridge import PictureNotifier
     from console.stores import OperatingPicture
     from console.video_wall_model import matches
-    from widgets.camera_directory import BRANCH_ROLE, CAMERA_ROLE, CameraDirectory
+    from widgets.video_wall.directory import BRANCH_ROLE, CAMERA_ROLE, CameraDirectory
 
     d = District(FeedConfig(data_dir=tmp_path / "feed", cameras=10_000, backlog=0))
     try:

@@ -21,7 +21,7 @@ from console.stores import OperatingPicture  # noqa: E402
 from console.video_wall_model import CAMERA_MIME  # noqa: E402
 from offline_cache.blobs import BlobStore  # noqa: E402
 from offline_cache.db import open_cache  # noqa: E402
-from widgets.camera_directory import CAMERA_ROLE, CameraDirectory  # noqa: E402
+from widgets.video_wall.directory import CAMERA_ROLE, CameraDirectory  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 

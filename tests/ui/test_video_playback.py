@@ -24,7 +24,8 @@ from PIL import Image  # noqa: E402
 
 from console.models import Camera, CameraStreams, GeoPoint  # noqa: E402
 from simulator.video import encode_clip  # noqa: E402
-from widgets.video_wall import VideoTile, source_url  # noqa: E402
+from widgets.video_wall import VideoTile  # noqa: E402
+from widgets.video_wall.tile import source_url  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 

@@ -29,7 +29,8 @@ from tests.support import rtspsupport  # noqa: E402
 from console.models import Camera, CameraStreams, GeoPoint  # noqa: E402
 from tests.support.rtspsupport import RtspServer  # noqa: E402
 from simulator.video import encode_clip  # noqa: E402
-from widgets.video_wall import STALL_AFTER_S, VideoTile  # noqa: E402
+from console.video_stream import STALL_AFTER_S  # noqa: E402
+from widgets.video_wall import VideoTile  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 PASSWORD = "P@ss#1:/?%"

@@ -17,7 +17,8 @@ from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer  # noqa: E402
 from console.models import Camera, CameraStreams, CameraUpsert, GeoPoint, Snapshot  # noqa: E402
 from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
-from widgets.video_wall import STALL_AFTER_S, VideoWall  # noqa: E402
+from console.video_stream import STALL_AFTER_S  # noqa: E402
+from widgets.video_wall import VideoWall  # noqa: E402
 
 CST = timezone(timedelta(hours=8))
 
@@ -29,6 +30,7 @@ class _Core:
         self.picture = OperatingPicture()
         self.layers: dict[str, Any] = {}
         self.commands = None
+        self.preferences = None
 
 
 def _core_from_feed(base_url: str) -> _Core:

@@ -355,7 +355,7 @@ class MainWindow(QMainWindow):
         """Video (issue 5): the camera directory, tabbed with the queue under the map so
         that it stays visible beside the wall while cameras are dragged onto tiles; the
         wall's messages go to the status bar."""
-        self.camera_directory = self._make_panel("widgets.camera_directory", "CameraDirectory",
+        self.camera_directory = self._make_panel("widgets.video_wall", "CameraDirectory",
                                                  self.tr("摄像机目录未能加载"))
         dock = QDockWidget(self.tr("摄像机目录"), self)
         dock.setObjectName("CameraDirectoryDock")

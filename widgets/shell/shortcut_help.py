@@ -38,7 +38,7 @@ WINDOW_SHORTCUT_OWNERS = {"F8": "DrillBar", "F9": "DrillBar"}
 """Window-wide QShortcuts that a panel installs on the window (the drill bar's F8/F9)."""
 
 LAYOUT_KEYS = ("1", "4", "9", "16", "25", "36", "64", "1+5", "1+7")
-"""The video wall's layouts in the order Alt+1 … Alt+9 pick them (widgets/video_wall.py)."""
+"""The video wall's layouts in the order Alt+1 … Alt+9 pick them (widgets/video_wall/menus.py)."""
 
 
 @dataclass

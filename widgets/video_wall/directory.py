@@ -18,12 +18,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Callable, Iterable
 
-from PySide6.QtCore import QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QTreeView, QVBoxLayout, QWidget
 
 from console.camera_url import camera_url_problem
+from console.models import Camera
+from console.runtime import ConsoleCore
 from console.video_wall_model import CAMERA_MIME, CameraSearch, VideoPreferences
+from widgets.bridge import PictureNotifier
+from widgets.video_wall.dnd import camera_mime
 
 CAMERA_ROLE = Qt.ItemDataRole.UserRole + 1
 """Item data: the camera id on camera rows (None on branches)."""
@@ -64,14 +68,11 @@ class _CameraTreeModel(QStandardItemModel):
         return [CAMERA_MIME, "text/plain"]
 
     def mimeData(self, indexes: Iterable[QModelIndex]) -> QMimeData:  # noqa: N802 - Qt override
-        mime = QMimeData()
         for index in indexes:
             camera_id = index.data(CAMERA_ROLE)
             if camera_id:
-                mime.setData(CAMERA_MIME, QByteArray(str(camera_id).encode("utf-8")))
-                mime.setText(str(camera_id))
-                break
-        return mime
+                return camera_mime(str(camera_id))
+        return QMimeData()
 
 
 class CameraDirectory(QWidget):
@@ -83,12 +84,12 @@ class CameraDirectory(QWidget):
     EAGER_ROWS = 500
     """Up to this many cameras listed, every row is made (and a search opens them all)."""
 
-    def __init__(self, core: Any, notifier: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, core: ConsoleCore, notifier: PictureNotifier, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("CameraDirectory")
         self._core = core
         self._notifier = notifier
-        self.preferences = VideoPreferences(getattr(core, "preferences", None))
+        self.preferences = VideoPreferences(core.preferences)
         self._favourites = self.preferences.favourites()
         self._street_names, self._community_names = self._catalogue_names()
         # Texts made once (10,000 rows would call tr() 40,000 times).
@@ -209,7 +210,7 @@ class CameraDirectory(QWidget):
         shown = self._search.find(cameras, query)
         if favs_only:
             shown = [c for c in shown if c.id in self._favourites]
-        tree: dict[str, dict[str, dict[str, list[Any]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+        tree: dict[str, dict[str, dict[str, list[Camera]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
         for cam in shown:
             tree[cam.street or ""][cam.community or ""][cam.kind].append(cam)
 
@@ -320,22 +321,22 @@ class CameraDirectory(QWidget):
         self.summary.setText(self.tr("共 {total} 路，在线 {online} 路，列出 {shown} 路").format(
             total=len(cameras), online=online_total, shown=self._shown_count))
 
-    def _camera_text(self, cam: Any) -> str:
+    def _camera_text(self, cam: Camera) -> str:
         star = "★ " if cam.id in self._favourites else ""
         text = star + cam.name + ("" if cam.status == "online" else self._offline_suffix)
         return text + (self.tr("（地址错误）") if camera_url_problem(cam) else "")  # the core decides; cached per URL
 
-    def _colour(self, cam: Any) -> QBrush:
+    def _colour(self, cam: Camera) -> QBrush:
         return self._pink if camera_url_problem(cam) else (self._green if cam.status == "online" else self._grey)
 
-    def _camera_tooltip(self, cam: Any) -> str:
+    def _camera_tooltip(self, cam: Camera) -> str:
         tip = self._tooltip_format.format(
             name=cam.name, code=cam.id, state=self._state_names[cam.status == "online"],
-            ptz=self._ptz_note if getattr(cam, "ptz", False) else "")
+            ptz=self._ptz_note if cam.ptz else "")
         problem = camera_url_problem(cam)
         return tip + ("\n" + problem if problem else "")
 
-    def _camera_rows(self, cams: list[Any]) -> list[QStandardItem]:
+    def _camera_rows(self, cams: list[Camera]) -> list[QStandardItem]:
         rows = []
         for cam in cams:
             current = self._core.picture.cameras.get(cam.id) or cam  # made late: the store's state now
@@ -344,7 +345,7 @@ class CameraDirectory(QWidget):
             rows.append(row)
         return rows
 
-    def _camera_item(self, cam: Any) -> QStandardItem:
+    def _camera_item(self, cam: Camera) -> QStandardItem:
         item = QStandardItem(self._camera_text(cam))
         item.setData(cam.id, CAMERA_ROLE)
         item.setToolTip(self._camera_tooltip(cam))
