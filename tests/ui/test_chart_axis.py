@@ -27,7 +27,7 @@ def test_time_axis_labels_are_clock_times(qtbot: Any) -> None:
 def test_the_wartime_trend_charts_use_the_clock_axis(qtbot: Any) -> None:
     from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-    from widgets.command_panel import IncidentMetricsPanel
+    from widgets.wartime import IncidentMetricsPanel
     from widgets.indicator_chart import _BeijingAxis
 
     holder = QWidget()

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from tests.support.qtsupport import run_task, stop_core  # noqa: F401
-from widgets.command_panel import IncidentMetricsPanel
+from widgets.wartime import IncidentMetricsPanel
 from widgets.main_window import MainWindow
 
 pytestmark = pytest.mark.timeout(180)
