@@ -278,7 +278,9 @@ class CommandPanel(QWidget):
             if row.done_at is not None:
                 state += f" {hhmm(row.done_at)}"
             t.setItem(r, 0, item(str(row.index), data=row.step.id))
-            t.setItem(r, 1, item(row.step.title + (f"（{row.step.needs}）" if row.step.needs else "")))
+            title = (self.tr("{title}（{needs}）").format(title=row.step.title, needs=row.step.needs)
+                     if row.step.needs else row.step.title)
+            t.setItem(r, 1, item(title))
             t.setItem(r, 2, item(row.owner_name))
             t.setItem(r, 3, item(hhmm(row.due_at)))
             t.setItem(r, 4, item("" if row.finished else self._countdown(row.remaining_s), colour))

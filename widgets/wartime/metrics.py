@@ -121,7 +121,8 @@ class IncidentMetricsPanel(QWidget):
         if self.shelter_box.count() != len(shelters):
             self.shelter_box.clear()
             for r in shelters:
-                self.shelter_box.addItem(f"{r.name}（{r.distance_m / 1000:.1f} km）", r.id)
+                self.shelter_box.addItem(self.tr("{name}（{km} km）").format(name=r.name, km=f"{r.distance_m / 1000:.1f}"),
+                                          r.id)
         self._refresh_charts(iid)
 
     def _make_charts(self, n: int = 2) -> None:
@@ -153,7 +154,7 @@ class IncidentMetricsPanel(QWidget):
                 plot.hide()
                 continue
             _tid, label, unit, pts = trends[n]
-            title = f"{label}（{unit}）" if unit else label
+            title = self.tr("{label}（{unit}）").format(label=self.tr(label), unit=unit) if unit else self.tr(label)
             if getattr(plot, "_title", None) != title:
                 plot.setTitle(title, color="#e6edf5", size="10pt")
                 plot._title = title  # type: ignore[attr-defined]
