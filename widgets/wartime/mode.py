@@ -166,7 +166,6 @@ class WartimeMode(QObject):
         self.command_panel.shutdown()
         self._refresh_timer.stop()
         self._detach()
-        self.war.changed.disconnect(self._schedule)
 
     # ------------------------------------------------------------------ menu and keys
 
@@ -429,8 +428,10 @@ class WartimeMode(QObject):
         self.window.status.show_message(text, error=error, timeout_ms=20000)
 
     def _detach(self, *_args: object) -> None:
+        """Stop listening to the core (the window closed, or was destroyed without closing)."""
+        self.war.changed.disconnect(self._schedule)
         disconnect_all(((self._notifier.incidents_changed, self._on_incidents_changed),
-                             (self._notifier.tasks_changed, self._on_tasks_changed)))
+                        (self._notifier.tasks_changed, self._on_tasks_changed)))
 
 
 def attach(window: WartimeWindow, core: ConsoleCore, notifier: PictureNotifier) -> WartimeMode | None:
