@@ -120,7 +120,7 @@ def build_report(war: Wartime, incident_id: str, map_png: bytes | None = None) -
         raise KeyError(incident_id)
     entries = war.command_log(incident_id)
     audit = {e.seq: e for e in entries}
-    raw = [r for r in war._records() if r.seq in audit]  # noqa: SLF001 - same package, details needed
+    raw = [r for r in war.audit_records() if r.seq in audit]
 
     # Task state times from the observed changes (the feed's own update times).
     times: dict[str, dict[str, datetime]] = {}

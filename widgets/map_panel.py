@@ -1103,7 +1103,7 @@ class MapPanel(QWidget):
             things = [t for t in self._nearby if t.kind == kind]
             if not things:
                 continue
-            group = QTreeWidgetItem([f"{title}（{len(things)}）", "", ""])
+            group = QTreeWidgetItem([self.tr("{title}（{n}）").format(title=title, n=len(things)), "", ""])
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             rows = []
             for thing in things:

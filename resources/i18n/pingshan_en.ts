@@ -852,8 +852,136 @@ State: {state}{ptz}</translation>
         <translation>Send the resources selected on the Resources tab</translation>
     </message>
     <message>
+        <source>待办</source>
+        <translation>To do</translation>
+    </message>
+    <message>
+        <source>临近时限</source>
+        <translation>Due soon</translation>
+    </message>
+    <message>
+        <source>已超时</source>
+        <translation>Overdue</translation>
+    </message>
+    <message>
+        <source>已完成</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>已跳过</source>
+        <translation>Skipped</translation>
+    </message>
+    <message>
+        <source>完成（待确认）</source>
+        <translation>Done (awaiting confirmation)</translation>
+    </message>
+    <message>
+        <source>跳过（待确认）</source>
+        <translation>Skipped (awaiting confirmation)</translation>
+    </message>
+    <message>
+        <source>待发送</source>
+        <translation>Unsent</translation>
+    </message>
+    <message>
+        <source>已下达</source>
+        <translation>Issued</translation>
+    </message>
+    <message>
+        <source>已接收</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>在途</source>
+        <translation>En route</translation>
+    </message>
+    <message>
+        <source>到场处置</source>
+        <translation>On scene</translation>
+    </message>
+    <message>
+        <source>已拒绝</source>
+        <translation>Refused</translation>
+    </message>
+    <message>
+        <source>未被接受</source>
+        <translation>Not accepted</translation>
+    </message>
+    <message>
+        <source>区级</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <source>街道</source>
+        <translation>Street</translation>
+    </message>
+    <message>
+        <source>社区</source>
+        <translation>Community</translation>
+    </message>
+    <message>
+        <source>队伍</source>
+        <translation>Team</translation>
+    </message>
+    <message>
+        <source>救援队伍</source>
+        <translation>Rescue team</translation>
+    </message>
+    <message>
+        <source>避难场所</source>
+        <translation>Shelter</translation>
+    </message>
+    <message>
+        <source>物资仓库</source>
+        <translation>Supply depot</translation>
+    </message>
+    <message>
+        <source>车辆</source>
+        <translation>Vehicle</translation>
+    </message>
+    <message>
+        <source>宣布启动应急响应</source>
+        <translation>Declare an emergency response</translation>
+    </message>
+    <message>
+        <source>解除应急响应</source>
+        <translation>Stand down the emergency response</translation>
+    </message>
+    <message>
         <source>下达任务</source>
         <translation>Issue order</translation>
+    </message>
+    <message>
+        <source>预案步骤</source>
+        <translation>Plan step</translation>
+    </message>
+    <message>
+        <source>任务状态</source>
+        <translation>Order status</translation>
+    </message>
+    <message>
+        <source>指挥记录</source>
+        <translation>Command note</translation>
+    </message>
+    <message>
+        <source>切换关注事件</source>
+        <translation>Focus change</translation>
+    </message>
+    <message>
+        <source>战时布局</source>
+        <translation>Wartime layout</translation>
+    </message>
+    <message>
+        <source>数据报告</source>
+        <translation>Figures reported</translation>
+    </message>
+    <message>
+        <source>状态回传</source>
+        <translation>Status report</translation>
+    </message>
+    <message>
+        <source>总结报告</source>
+        <translation>After-action report</translation>
     </message>
     <message>
         <source>下达任务（任务表单）</source>
@@ -920,6 +1048,10 @@ State: {state}{ptz}</translation>
         <translation>(no plan for this type)</translation>
     </message>
     <message>
+        <source>{title}（{needs}）</source>
+        <translation>{title} ({needs})</translation>
+    </message>
+    <message>
         <source>未下达</source>
         <translation>not issued</translation>
     </message>
@@ -930,6 +1062,14 @@ State: {state}{ptz}</translation>
     <message>
         <source> 超时</source>
         <translation> overdue</translation>
+    </message>
+    <message>
+        <source>超时 {t}</source>
+        <translation>overdue {t}</translation>
+    </message>
+    <message>
+        <source>剩 {t}</source>
+        <translation>{t} left</translation>
     </message>
     <message>
         <source>请先选择预案步骤</source>
@@ -1527,12 +1667,32 @@ State: {state}{ptz}</translation>
         <translation>{n} overdue</translation>
     </message>
     <message>
+        <source>{name}（{km} km）</source>
+        <translation>{name} ({km} km)</translation>
+    </message>
+    <message>
+        <source>{label}（{unit}）</source>
+        <translation>{label} ({unit})</translation>
+    </message>
+    <message>
         <source>没有战时事件</source>
         <translation>No wartime incident</translation>
     </message>
     <message>
         <source>已记录</source>
         <translation>Recorded</translation>
+    </message>
+    <message>
+        <source>小时雨量</source>
+        <translation>Hourly rainfall</translation>
+    </message>
+    <message>
+        <source>河道最高水位</source>
+        <translation>Highest river level</translation>
+    </message>
+    <message>
+        <source>空气质量指数</source>
+        <translation>Air quality index</translation>
     </message>
 </context>
 <context>
@@ -2135,6 +2295,10 @@ Data from the district gateway or the built-in demo feed.</translation>
     <message>
         <source>应急资源</source>
         <translation>Emergency resources</translation>
+    </message>
+    <message>
+        <source>{title}（{n}）</source>
+        <translation>{title} ({n})</translation>
     </message>
     <message>
         <source>{m} 米</source>

@@ -27,8 +27,8 @@ def test_time_axis_labels_are_clock_times(qtbot: Any) -> None:
 def test_the_wartime_trend_charts_use_the_clock_axis(qtbot: Any) -> None:
     from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-    from widgets.command_panel import IncidentMetricsPanel
     from widgets.indicators.chart import _BeijingAxis
+    from widgets.wartime import IncidentMetricsPanel
 
     holder = QWidget()
     qtbot.addWidget(holder)

@@ -117,3 +117,17 @@ def test_qt_own_dialogs_speak_the_chosen_language(qapp: Any, qtbot: Any) -> None
         assert "&Look in:" in labels
     finally:
         i18n.install_translator(qapp, "zh_CN")
+
+
+def test_wartime_status_names_are_catalogued() -> None:
+    """The wartime panels translate the core's status and kind names by lookup: each is named for lupdate."""
+    from console.wartime import ACTION_ZH, RESOURCE_KIND_ZH, STEP_STATUS_ZH, TASK_STATUS_ZH
+    from widgets.wartime.cells import CATALOGUED, LEVEL_ZH
+
+    names = {*STEP_STATUS_ZH.values(), *TASK_STATUS_ZH.values(), *RESOURCE_KIND_ZH.values(),
+             *ACTION_ZH.values(), *LEVEL_ZH.values()}
+    assert names <= set(CATALOGUED["CommandPanel"])
+    from console.wartime import INCIDENT_TRENDS
+
+    labels = {label for trends in INCIDENT_TRENDS.values() for _id, label, _unit in trends}
+    assert labels - {"PM2.5"} <= set(CATALOGUED["IncidentMetricsPanel"])

@@ -31,7 +31,7 @@ def _tab_chain(start: QWidget, count: int) -> list[QWidget]:
 
 
 def test_declaration_reason_lets_tab_and_return_through(offline_console: SimpleNamespace, qtbot: Any) -> None:
-    from widgets.declare_dialog import DeclareDialog
+    from widgets.wartime import DeclareDialog
 
     dialog = DeclareDialog(offline_console.core.wartime)
     qtbot.addWidget(dialog)
@@ -48,7 +48,7 @@ def test_declaration_reason_lets_tab_and_return_through(offline_console: SimpleN
 def test_command_panel_tab_order_and_keys(offline_console: SimpleNamespace, qtbot: Any) -> None:
     from PySide6.QtGui import QShortcut
 
-    from widgets.command_panel import CommandPanel
+    from widgets.wartime import CommandPanel
 
     panel = CommandPanel(offline_console.core.wartime)
     qtbot.addWidget(panel)

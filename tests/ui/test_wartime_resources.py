@@ -88,7 +88,7 @@ def test_command_panel_adds_the_selected_resources_to_the_selected_order(supervi
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QAbstractItemView
 
-    from widgets.command_panel import CommandPanel
+    from widgets.wartime import CommandPanel
 
     core = supervisor_console.core
     qtbot.waitUntil(lambda: "resources" in core.layers, timeout=30000)

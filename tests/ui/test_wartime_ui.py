@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from tests.support.qtsupport import run_task, stop_core  # noqa: F401
-from widgets.command_panel import IncidentMetricsPanel
 from widgets.shell.main_window import MainWindow
+from widgets.wartime import IncidentMetricsPanel
 
 pytestmark = pytest.mark.timeout(180)
 

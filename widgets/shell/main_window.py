@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
         self.resize(1920, 1080)  # the duty screen; show_first() fits it to the real screen
         self._sized = self.restore_layout()
         # Wartime command (issue 7): banner, 战时指挥 dock, 战时 menu and the layout switch.
-        from widgets.wartime_mode import attach as attach_wartime
+        from widgets.wartime import attach as attach_wartime
 
         self.wartime_mode = attach_wartime(self, core, notifier)
         from widgets.keyboard import keyboard_ready
@@ -191,6 +191,17 @@ class MainWindow(QMainWindow):
     def core(self) -> ConsoleCore:
         """The core this window shows (its preferences hold the layouts of the window's helpers)."""
         return self._core
+
+    def menu_bar(self) -> QMenuBar:
+        """The window's menu bar (it lives in the top strip, above the header)."""
+        return self._menu_bar
+
+    def add_under_header(self, *bars: QWidget) -> None:
+        """Place strips (the war banner, the switch bar) under the header, in this order."""
+        layout = self.menuWidget().layout()
+        index = layout.indexOf(self.header) + 1
+        for n, bar in enumerate(bars):
+            layout.insertWidget(index + n, bar)
 
     def show_error(self, text: str) -> None:
         """Tell the operator something went wrong, in the status bar (never a traceback)."""

@@ -9,10 +9,10 @@ Both read the core's ``Wartime`` service and hold no state of their own.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from console.wartime import Wartime
 
 BANNER_QSS = """
 #WarBanner { background: #8e0000; border-bottom: 2px solid #ff5252; }
@@ -44,7 +44,7 @@ class WarBanner(QFrame):
     stand_down_requested = Signal(str)
     note_requested = Signal()
 
-    def __init__(self, wartime: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, wartime: Wartime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._war = wartime
         self.setObjectName("WarBanner")
@@ -159,7 +159,7 @@ class SwitchConfirmBar(QFrame):
     accepted = Signal(str)
     declined = Signal(str)
 
-    def __init__(self, wartime: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, wartime: Wartime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._war = wartime
         self._incident: str | None = None

@@ -1,7 +1,8 @@
 """Wartime mode (战时指挥) of the main window: banner, command dock, layout switch, keys, report.
 
-``attach(window, core, notifier)`` is the one hook the main window calls.  The
-controller places the red banner and the switch-confirmation bar under the
+``attach(window, core, notifier)`` is the one hook the main window calls; what
+the mode needs of the window is the typed surface :class:`WartimeWindow` (the
+main window provides it).  The controller places the red banner and the switch-confirmation bar under the
 header, adds the 战时指挥 dock and the 战时 menu, and switches the whole console
 when this seat starts commanding an incident (declared here, or a gateway push
 the operator accepted): map centred on the area with its rings and nearby
@@ -16,20 +17,79 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenuBar, QMessageBox, QWidget
 
 from console.alert_query import AlertFilter
-from widgets.command_panel import CommandPanel, IncidentMetricsPanel
-from widgets.declare_dialog import DeclareDialog, NoteDialog
+from console.runtime import ConsoleCore
+from console.wartime import Wartime, WartimeError
+from widgets.bridge import PictureNotifier
 from widgets.grab import widget_png
 from widgets.signals import disconnect_all
-from widgets.war_banner import SwitchConfirmBar, WarBanner
+from widgets.wartime.banner import SwitchConfirmBar, WarBanner
+from widgets.wartime.command_panel import CommandPanel
+from widgets.wartime.declare import DeclareDialog, NoteDialog
+from widgets.wartime.metrics import IncidentMetricsPanel
 
 log = logging.getLogger(__name__)
+
+
+class ModeHeader(Protocol):
+    """The header strip: it shows 平时 / 战时."""
+
+    def set_mode(self, mode: str) -> None: ...
+
+
+class StatusLine(Protocol):
+    """The status bar's transient messages."""
+
+    def show_message(self, text: str, error: bool = False, timeout_ms: int = 15000) -> None: ...
+
+
+class NarrowableQueue(Protocol):
+    """The alert queue: narrowed to the incident's streets and categories (None: everything)."""
+
+    def set_incident_filter(self, flt: AlertFilter | None, label: str = "") -> None: ...
+
+
+@runtime_checkable
+class IncidentMap(Protocol):
+    """A map that draws the incident's area (the map panel; a placeholder label does not)."""
+
+    def show_incident(self, lon: float, lat: float, radius_m: float, title: str) -> None: ...
+
+    def clear_incident(self) -> None: ...
+
+
+@runtime_checkable
+class CameraWall(Protocol):
+    """A video wall that plays a list of cameras (the wall; a placeholder label does not)."""
+
+    def show_cameras(self, camera_ids: list[str]) -> object: ...
+
+
+class WartimeWindow(Protocol):
+    """What the wartime mode needs of the main window (``widgets/shell/main_window.py`` ``MainWindow``).
+
+    ``map_panel`` and ``video_wall`` are the panels, or a placeholder label when
+    their module failed to load (checked with :class:`IncidentMap` / :class:`CameraWall`).
+    """
+
+    closed: SignalInstance
+    header: ModeHeader
+    status: StatusLine
+    alert_queue: NarrowableQueue
+    map_panel: QWidget
+    video_wall: QWidget
+    docks: dict[str, QDockWidget]
+
+    def menu_bar(self) -> QMenuBar: ...
+
+    def add_under_header(self, *bars: QWidget) -> None: ...
 
 
 class WartimeMode(QObject):
@@ -38,11 +98,13 @@ class WartimeMode(QObject):
     layout_changed = Signal(str)  # "wartime" | "peacetime"
     report_written = Signal(object)  # list of paths
 
-    def __init__(self, window: QMainWindow, core: Any, notifier: Any) -> None:
-        super().__init__(window)
+    def __init__(self, window: WartimeWindow, core: ConsoleCore, notifier: PictureNotifier) -> None:
+        main = self._main_window(window)
+        super().__init__(main)
         self.window = window
+        self._main = main
         self.core = core
-        self.war = core.wartime
+        self.war: Wartime = core.wartime
         self.mode = "peacetime"
         self.layout_ready_at: float | None = None  # perf_counter when the wartime layout was last ready
         self._shown_focus: str | None = None
@@ -50,37 +112,31 @@ class WartimeMode(QObject):
         self._map_shots: dict[str, bytes | None] = {}
         self._peace_indicators: QWidget | None = None
         self._peace_title = ""
-        top = window.menuWidget()
-        self.banner = WarBanner(self.war, top)
-        self.confirm_bar = SwitchConfirmBar(self.war, top)
-        layout = top.layout() if top is not None else None
-        if layout is not None:
-            index = layout.indexOf(getattr(window, "header", None)) + 1 if hasattr(window, "header") else 0
-            layout.insertWidget(index, self.banner)
-            layout.insertWidget(index + 1, self.confirm_bar)
-        self.command_panel = CommandPanel(self.war, window)
-        self.metrics_panel = IncidentMetricsPanel(self.war, window)
+        self.banner = WarBanner(self.war, main)
+        self.confirm_bar = SwitchConfirmBar(self.war, main)
+        window.add_under_header(self.banner, self.confirm_bar)
+        self.command_panel = CommandPanel(self.war, main)
+        self.metrics_panel = IncidentMetricsPanel(self.war, main)
         self.metrics_panel.hide()
-        self.dock = QDockWidget(self.tr("战时指挥"), window)
+        self.dock = QDockWidget(self.tr("战时指挥"), main)
         self.dock.setObjectName("CommandDock")
         self.dock.setWidget(self.command_panel)
         # The command panel shares the bottom row with the alert queue as tabs: it needs the
         # row's width (the plan, the orders), the queue stays one click (Ctrl+3) away and
         # its narrowed count line says what is folded away.
-        self._queue_dock = getattr(window, "docks", {}).get("queue")
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self._queue_dock = window.docks.get("queue")
+        main.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
         self.declare_dialog: DeclareDialog | None = None
-        self.note_dialog = NoteDialog(self.war, window)
+        self.note_dialog = NoteDialog(self.war, main)
         # The box closes on Return: say where the note went (it is not visible elsewhere
         # unless the 指挥日志 page is open).
         self.note_dialog.accepted.connect(lambda: self._message(self.tr("已记入指挥日志"), False))
         self._build_menu()
 
-        status = getattr(window, "status", None)
+        status = window.status
         for panel in (self.command_panel, self.metrics_panel):
-            if status is not None:
-                panel.message.connect(lambda text, err: status.show_message(text, error=err, timeout_ms=15000))
+            panel.message.connect(lambda text, err: status.show_message(text, error=err, timeout_ms=15000))
         self.banner.focus_requested.connect(self.set_focus)
         self.banner.stand_down_requested.connect(self.ask_stand_down)
         self.banner.note_requested.connect(self.note_dialog.open)
@@ -93,12 +149,16 @@ class WartimeMode(QObject):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh)
-        self.war.add_listener(self._schedule)
-        closed = getattr(window, "closed", None)
-        if closed is not None:
-            closed.connect(self.shutdown)
-        window.destroyed.connect(self._detach)
+        self.war.changed.connect(self._schedule)
+        window.closed.connect(self.shutdown)
+        main.destroyed.connect(self._detach)
         self.refresh()
+
+    @staticmethod
+    def _main_window(window: WartimeWindow) -> QMainWindow:
+        if not isinstance(window, QMainWindow):
+            raise TypeError("the wartime mode attaches to a QMainWindow")
+        return window
 
     def shutdown(self) -> None:
         """The window closed: stop the clocks and stop listening before the core stops."""
@@ -106,13 +166,11 @@ class WartimeMode(QObject):
         self.command_panel.shutdown()
         self._refresh_timer.stop()
         self._detach()
-        self.war.remove_listener(self._schedule)
 
     # ------------------------------------------------------------------ menu and keys
 
     def _build_menu(self) -> None:
-        bar = self.window.menuBar() if not hasattr(self.window, "_menu_bar") else self.window._menu_bar
-        menu = bar.addMenu(self.tr("战时(&W)"))
+        menu = self.window.menu_bar().addMenu(self.tr("战时(&W)"))
         self.actions: dict[str, QAction] = {}
         for key, text, shortcut, slot in (
             ("declare", self.tr("宣布启动应急响应…"), "Ctrl+Shift+W", self.open_declare),
@@ -123,13 +181,13 @@ class WartimeMode(QObject):
             ("stand_down", self.tr("解除应急响应…"), "Ctrl+Shift+X", lambda: self.ask_stand_down(self.war.focus or "")),
             ("report", self.tr("生成总结报告"), "Ctrl+Shift+P", lambda: self.write_report(self._report_target() or "")),
         ):
-            act = QAction(text, self.window)
+            act = QAction(text, self._main)
             if shortcut:
                 act.setShortcut(QKeySequence(shortcut))
                 act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             act.triggered.connect(lambda _c=False, f=slot: f())
             menu.addAction(act)
-            self.window.addAction(act)
+            self._main.addAction(act)
             self.actions[key] = act
         if not self.war.may_declare():
             for key in ("declare", "stand_down"):
@@ -171,40 +229,23 @@ class WartimeMode(QObject):
         first = self.mode != "wartime"
         self.mode = "wartime"
         self._shown_focus = inc.id
-        header = getattr(w, "header", None)
-        if header is not None:
-            header.set_mode("wartime")
-        map_panel = getattr(w, "map_panel", None)
-        if map_panel is not None and hasattr(map_panel, "show_incident"):
+        w.header.set_mode("wartime")
+        if isinstance(w.map_panel, IncidentMap):
             try:
-                map_panel.show_incident(inc.location.lon, inc.location.lat, inc.radius_m, inc.title)
+                w.map_panel.show_incident(inc.location.lon, inc.location.lat, inc.radius_m, inc.title)
             except Exception:  # noqa: BLE001 - the map is one panel; the switch goes on
                 log.exception("map could not show the incident")
-        elif map_panel is not None and hasattr(map_panel, "centre_on"):
-            try:
-                map_panel.centre_on(inc.location.lon, inc.location.lat)
-            except Exception:  # noqa: BLE001
-                log.exception("map could not centre")
         cameras = self.war.nearest_cameras(inc.id)
-        wall = getattr(w, "video_wall", None)
-        if wall is not None and cameras:
+        if isinstance(w.video_wall, CameraWall) and cameras:
             try:
-                if hasattr(wall, "show_cameras"):
-                    wall.show_cameras(cameras)
-                elif hasattr(wall, "assign"):
-                    tiles = len(getattr(wall, "tiles", ())) or 1
-                    for index, camera_id in enumerate(cameras[:tiles]):
-                        wall.assign(index, camera_id)
+                w.video_wall.show_cameras(cameras)
             except Exception:  # noqa: BLE001
                 log.exception("video wall could not show the incident's cameras")
-        queue = getattr(w, "alert_queue", None)
-        if queue is not None and hasattr(queue, "set_incident_filter"):
-            f = self.war.alert_filter(inc.id)
-            queue.set_incident_filter(AlertFilter(streets=frozenset(f.get("streets", ())),
-                                                  categories=frozenset(f.get("categories", ()))),
-                                      f"{inc.type_zh}{self._street_label(inc.street)}")
-        docks = getattr(w, "docks", {})
-        ind = docks.get("indicators")
+        f = self.war.alert_filter(inc.id)
+        w.alert_queue.set_incident_filter(AlertFilter(streets=frozenset(f.get("streets", ())),
+                                                      categories=frozenset(f.get("categories", ()))),
+                                          f"{inc.type_zh}{self._street_label(inc.street)}")
+        ind = w.docks.get("indicators")
         if ind is not None and ind.widget() is not self.metrics_panel:
             self._peace_indicators = ind.widget()
             self._peace_title = ind.windowTitle()
@@ -215,7 +256,7 @@ class WartimeMode(QObject):
             ind.setWindowTitle(self.tr("事件指标"))
         if first:
             if self._queue_dock is not None and not self._queue_dock.isFloating() and self._queue_dock.isVisible():
-                w.tabifyDockWidget(self._queue_dock, self.dock)
+                self._main.tabifyDockWidget(self._queue_dock, self.dock)
             self.dock.show()
             self.dock.raise_()
             # The command panel takes most of the bottom row; sizes settle after the relayout.
@@ -227,8 +268,8 @@ class WartimeMode(QObject):
 
     def _size_docks(self) -> None:
         """Give the command panel the bottom row's height (the map keeps a little more)."""
-        w = self.window
-        docks = getattr(w, "docks", {})
+        w = self._main
+        docks = self.window.docks
         if "map" in docks and self.dock.isVisible():
             h = w.height()
             w.resizeDocks([docks["map"], self.dock], [int(h * 0.44), int(h * 0.42)], Qt.Orientation.Vertical)
@@ -237,16 +278,13 @@ class WartimeMode(QObject):
         w = self.window
         self.mode = "peacetime"
         self._shown_focus = None
-        map_panel = getattr(w, "map_panel", None)
-        if map_panel is not None and hasattr(map_panel, "clear_incident"):
+        if isinstance(w.map_panel, IncidentMap):
             try:
-                map_panel.clear_incident()
+                w.map_panel.clear_incident()
             except Exception:  # noqa: BLE001
                 log.exception("map could not clear the incident")
-        queue = getattr(w, "alert_queue", None)
-        if queue is not None and hasattr(queue, "set_incident_filter"):
-            queue.set_incident_filter(None)
-        ind = getattr(w, "docks", {}).get("indicators")
+        w.alert_queue.set_incident_filter(None)
+        ind = w.docks.get("indicators")
         if ind is not None and self._peace_indicators is not None:
             self.metrics_panel.hide()
             ind.setWidget(self._peace_indicators)
@@ -266,7 +304,7 @@ class WartimeMode(QObject):
 
     def open_declare(self) -> DeclareDialog:
         if self.declare_dialog is None:
-            self.declare_dialog = DeclareDialog(self.war, self.window)
+            self.declare_dialog = DeclareDialog(self.war, self._main)
             self.declare_dialog.declared.connect(lambda _iid: self._schedule())
         self.declare_dialog.show()
         self.declare_dialog.raise_()
@@ -303,7 +341,7 @@ class WartimeMode(QObject):
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("解除应急响应"),
                           self.tr("确认解除「{t}」的{l}级应急响应？\n解除后控制台恢复平时布局，并在 {folder} 生成总结报告。").format(
                               t=inc.title, l=inc.level_zh, folder=self._reports_folder()),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self._main)
         box.setObjectName("StandDownConfirm")
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -318,8 +356,6 @@ class WartimeMode(QObject):
         self.stand_down(incident_id)
 
     def stand_down(self, incident_id: str, reason: str = "") -> bool:
-        from console.wartime import WartimeError
-
         try:
             self.war.stand_down(incident_id, reason)
         except WartimeError as exc:
@@ -344,8 +380,7 @@ class WartimeMode(QObject):
                 QTimer.singleShot(0, lambda i=iid: self.write_report(i))
 
     def _reports_folder(self) -> str:
-        reports = getattr(self.core, "reports", None)
-        return str(reports.folder) if reports is not None else ""
+        return str(self.core.reports.folder)
 
     def _report_target(self) -> str | None:
         if self.war.focus:
@@ -353,7 +388,7 @@ class WartimeMode(QObject):
         ended = [i for i in self.war.incidents() if i.status == "stood_down"]
         return ended[0].id if ended else None
 
-    def write_report(self, incident_id: str) -> list[Any]:
+    def write_report(self, incident_id: str) -> list[Path]:
         """Write the after-action report (HTML + PDF) through the core; the map's picture goes with it."""
         if not incident_id:
             self._message(self.tr("没有可生成报告的事件"), True)
@@ -380,8 +415,8 @@ class WartimeMode(QObject):
         return paths
 
     def _map_png(self) -> bytes | None:
-        map_panel = getattr(self.window, "map_panel", None)
-        if map_panel is None or not map_panel.isVisible():
+        map_panel = self.window.map_panel
+        if not map_panel.isVisible():
             return None
         try:
             return widget_png(map_panel) or None
@@ -390,18 +425,18 @@ class WartimeMode(QObject):
             return None
 
     def _message(self, text: str, error: bool) -> None:
-        status = getattr(self.window, "status", None)
-        if status is not None:
-            status.show_message(text, error=error, timeout_ms=20000)
+        self.window.status.show_message(text, error=error, timeout_ms=20000)
 
     def _detach(self, *_args: object) -> None:
+        """Stop listening to the core (the window closed, or was destroyed without closing)."""
+        self.war.changed.disconnect(self._schedule)
         disconnect_all(((self._notifier.incidents_changed, self._on_incidents_changed),
-                             (self._notifier.tasks_changed, self._on_tasks_changed)))
+                        (self._notifier.tasks_changed, self._on_tasks_changed)))
 
 
-def attach(window: QMainWindow, core: Any, notifier: Any) -> WartimeMode | None:
+def attach(window: WartimeWindow, core: ConsoleCore, notifier: PictureNotifier) -> WartimeMode | None:
     """The main window's hook: None (logged) when the core has no wartime service."""
-    if getattr(core, "wartime", None) is None:
+    if core.wartime is None:
         return None
     try:
         return WartimeMode(window, core, notifier)

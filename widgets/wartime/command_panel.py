@@ -1,11 +1,10 @@
-"""The wartime command panel (战时指挥) and the incident metrics that replace the indicators.
+"""The wartime command panel (战时指挥): the focused incident's plan, orders, units, resources and log.
 
 ``CommandPanel`` shows the focused incident: the plan as a checklist (state, owner,
 countdown, overdue in red; complete, or skip with a reason), the orders with the
 issue form (unit, instruction, due, location, resources), the three-level linkage
 tree (区 → 街道 → 社区, and the rescue teams), resources by distance and the
-command log.  ``IncidentMetricsPanel`` shows tasks open/overdue, units on scene,
-people evacuated, shelter occupancy and the sensor trends of the incident type.
+command log.  (The incident metrics that replace the indicators are in ``metrics.py``.)
 
 Every action goes through the core's ``Wartime`` service (commands through the
 outbox, records in the audit chain); bad input is shown in red, nothing is lost.
@@ -13,10 +12,11 @@ outbox, records in the audit chain); bad input is shown in red, nothing is lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
@@ -38,51 +37,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.wartime import STEP_STATUS_ZH, TASK_STATUS_ZH, WartimeError
+from console.wartime import STEP_STATUS_ZH, TASK_STATUS_ZH, UnitNode, Wartime, WartimeError
 from district.vocabulary import DISTRICT_TZ
 from widgets.keyboard import keyboard_ready
-from widgets.war_banner import elapsed_text
-
-RED = QColor("#ff5252")
-AMBER = QColor("#ffb300")
-GREEN = QColor("#66bb6a")
-DIM = QColor("#8fa3bf")
-STATE_COLOURS = {"overdue": RED, "due_soon": AMBER, "done": GREEN, "skipped": DIM,
-                 "pending_done": AMBER, "pending_skipped": AMBER}
-TASK_COLOURS = {"done": GREEN, "refused": RED, "failed": RED, "pending": AMBER, "on_scene": QColor("#26c6da")}
-LEVEL_ZH = {"district": "区级", "street": "街道", "community": "社区", "team": "队伍"}
-
-
-def _hhmm(ts: Any) -> str:
-    return ts.astimezone(DISTRICT_TZ).strftime("%H:%M") if ts is not None else "—"
-
-
-def _countdown(seconds: float) -> str:
-    if seconds < 0:
-        return "超时 " + elapsed_text(-seconds)
-    return "剩 " + elapsed_text(seconds)
-
-
-def _table(parent: QWidget, headers: list[str], stretch: int) -> QTableWidget:
-    t = QTableWidget(0, len(headers), parent)
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().setVisible(False)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.setWordWrap(False)
-    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    t.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return t
-
-
-def _item(text: str, colour: QColor | None = None, data: Any = None) -> QTableWidgetItem:
-    it = QTableWidgetItem(text)
-    if colour is not None:
-        it.setForeground(QBrush(colour))
-    if data is not None:
-        it.setData(Qt.ItemDataRole.UserRole, data)
-    it.setToolTip(text)
-    return it
+from widgets.wartime.banner import elapsed_text
+from widgets.wartime.cells import AMBER, DIM, GREEN, LEVEL_ZH, RED, STATE_COLOURS, TASK_COLOURS, hhmm, item, table
 
 
 class CommandPanel(QWidget):
@@ -90,7 +49,7 @@ class CommandPanel(QWidget):
 
     message = Signal(str, bool)  # text, is_error
 
-    def __init__(self, wartime: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, wartime: Wartime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._war = wartime
         self.setObjectName("CommandPanel")
@@ -127,7 +86,7 @@ class CommandPanel(QWidget):
 
     def _build_plan(self) -> QWidget:
         page = QWidget(self)
-        self.plan_table = _table(page, [self.tr("序"), self.tr("步骤"), self.tr("责任单位"), self.tr("时限"),
+        self.plan_table = table(page, [self.tr("序"), self.tr("步骤"), self.tr("责任单位"), self.tr("时限"),
                                         self.tr("倒计时"), self.tr("状态"), self.tr("任务")], 1)
         self.plan_table.setObjectName("PlanChecklist")
         hdr = self.plan_table.horizontalHeader()
@@ -159,7 +118,7 @@ class CommandPanel(QWidget):
         self._page_shortcut(page, "Ctrl+Return", self.tr("完成所选步骤（预案页）"), self.complete_selected_step)
         return page
 
-    def _page_shortcut(self, page: QWidget, key: str, text: str, slot: Any) -> QShortcut:
+    def _page_shortcut(self, page: QWidget, key: str, text: str, slot: Callable[[], object]) -> QShortcut:
         """A key that works while the focus is on ``page``; ``text`` is what 帮助 → 快捷键 lists."""
         shortcut = QShortcut(QKeySequence(key), page)
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -169,7 +128,7 @@ class CommandPanel(QWidget):
 
     def _build_tasks(self) -> QWidget:
         page = QWidget(self)
-        self.task_table = _table(page, [self.tr("任务"), self.tr("承办单位"), self.tr("层级"), self.tr("指令"),
+        self.task_table = table(page, [self.tr("任务"), self.tr("承办单位"), self.tr("层级"), self.tr("指令"),
                                         self.tr("时限"), self.tr("状态"), self.tr("备注")], 3)
         self.task_table.setObjectName("TaskTable")
         self.task_table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Interactive)
@@ -263,7 +222,7 @@ class CommandPanel(QWidget):
         return self.tree
 
     def _build_resources(self) -> QWidget:
-        self.resource_table = _table(self, [self.tr("资源"), self.tr("类别"), self.tr("距离"), self.tr("说明"),
+        self.resource_table = table(self, [self.tr("资源"), self.tr("类别"), self.tr("距离"), self.tr("说明"),
                                             self.tr("安置/容量"), self.tr("已指派任务")], 3)
         self.resource_table.setObjectName("ResourceTable")
         self.resource_table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
@@ -271,7 +230,7 @@ class CommandPanel(QWidget):
 
     def _build_log(self) -> QWidget:
         page = QWidget(self)
-        self.log_table = _table(page, [self.tr("时间"), self.tr("人员"), self.tr("类别"), self.tr("内容")], 3)
+        self.log_table = table(page, [self.tr("时间"), self.tr("人员"), self.tr("类别"), self.tr("内容")], 3)
         self.log_table.setObjectName("CommandLog")
         self.note_edit = QLineEdit(page)
         self.note_edit.setPlaceholderText(self.tr("记录决定、通话、现场情况（Ctrl+Shift+J 随处速记）"))
@@ -317,14 +276,16 @@ class CommandPanel(QWidget):
             colour = STATE_COLOURS.get(row.state)
             state = self.tr(STEP_STATUS_ZH[row.state]) + (f"：{row.reason}" if row.reason else "")
             if row.done_at is not None:
-                state += f" {_hhmm(row.done_at)}"
-            t.setItem(r, 0, _item(str(row.index), data=row.step.id))
-            t.setItem(r, 1, _item(row.step.title + (f"（{row.step.needs}）" if row.step.needs else "")))
-            t.setItem(r, 2, _item(row.owner_name))
-            t.setItem(r, 3, _item(_hhmm(row.due_at)))
-            t.setItem(r, 4, _item("" if row.finished else _countdown(row.remaining_s), colour))
-            t.setItem(r, 5, _item(state, colour))
-            t.setItem(r, 6, _item(str(len(row.task_ids)) if row.task_ids else ("—" if not row.step.issues_task
+                state += f" {hhmm(row.done_at)}"
+            t.setItem(r, 0, item(str(row.index), data=row.step.id))
+            title = (self.tr("{title}（{needs}）").format(title=row.step.title, needs=row.step.needs)
+                     if row.step.needs else row.step.title)
+            t.setItem(r, 1, item(title))
+            t.setItem(r, 2, item(row.owner_name))
+            t.setItem(r, 3, item(hhmm(row.due_at)))
+            t.setItem(r, 4, item("" if row.finished else self._countdown(row.remaining_s), colour))
+            t.setItem(r, 5, item(state, colour))
+            t.setItem(r, 6, item(str(len(row.task_ids)) if row.task_ids else ("—" if not row.step.issues_task
                                                                                else self.tr("未下达"))))
         self._reselect(t, selected)
 
@@ -339,13 +300,13 @@ class CommandPanel(QWidget):
             if row.pending_update:
                 status += self.tr(" → {s}（待确认）").format(s=self.tr(TASK_STATUS_ZH.get(row.pending_update, "")))
             colour = RED if row.overdue(now) else TASK_COLOURS.get(row.status)
-            t.setItem(r, 0, _item(row.id, data=row.id))
-            t.setItem(r, 1, _item(row.unit_name))
-            t.setItem(r, 2, _item(self.tr(LEVEL_ZH.get(row.unit_level, row.unit_level))))
-            t.setItem(r, 3, _item(row.instruction))
-            t.setItem(r, 4, _item(_hhmm(row.due) + (self.tr(" 超时") if row.overdue(now) else ""), colour))
-            t.setItem(r, 5, _item(status, colour))
-            t.setItem(r, 6, _item(row.refusal or row.note, RED if row.refusal else None))
+            t.setItem(r, 0, item(row.id, data=row.id))
+            t.setItem(r, 1, item(row.unit_name))
+            t.setItem(r, 2, item(self.tr(LEVEL_ZH.get(row.unit_level, row.unit_level))))
+            t.setItem(r, 3, item(row.instruction))
+            t.setItem(r, 4, item(hhmm(row.due) + (self.tr(" 超时") if row.overdue(now) else ""), colour))
+            t.setItem(r, 5, item(status, colour))
+            t.setItem(r, 6, item(row.refusal or row.note, RED if row.refusal else None))
         self._reselect(t, selected)
 
     def _fill_tree(self, iid: str) -> None:
@@ -353,21 +314,21 @@ class CommandPanel(QWidget):
                      for i in range(self.tree.topLevelItemCount()) if not self.tree.topLevelItem(i).isExpanded()}
         self.tree.clear()
 
-        def add(node: Any, parent: Any) -> QTreeWidgetItem:
+        def add(node: UnitNode, parent: QTreeWidget | QTreeWidgetItem) -> QTreeWidgetItem:
             tasks = node.all_tasks()
             open_ = [x for x in tasks if x.status not in ("done", "refused", "failed")]
             latest = max(tasks, key=lambda x: x.updated_at) if tasks else None
-            item = QTreeWidgetItem(parent, [node.name, str(len(tasks)) if tasks else "",
-                                            str(len(open_)) if open_ else "",
-                                            self.tr(TASK_STATUS_ZH.get(latest.status, "")) if latest else ""])
-            item.setData(0, Qt.ItemDataRole.UserRole, node.id)
+            row = QTreeWidgetItem(parent, [node.name, str(len(tasks)) if tasks else "",
+                                           str(len(open_)) if open_ else "",
+                                           self.tr(TASK_STATUS_ZH.get(latest.status, "")) if latest else ""])
+            row.setData(0, Qt.ItemDataRole.UserRole, node.id)
             if open_:
-                item.setForeground(2, QBrush(AMBER))
+                row.setForeground(2, QBrush(AMBER))
             if tasks and latest is not None:
-                item.setForeground(3, QBrush(TASK_COLOURS.get(latest.status, DIM)))
+                row.setForeground(3, QBrush(TASK_COLOURS.get(latest.status, DIM)))
             for child in node.children:
-                add(child, item)
-            return item
+                add(child, row)
+            return row
 
         for node in self._war.unit_tree(iid):
             top = add(node, self.tree)
@@ -381,12 +342,12 @@ class CommandPanel(QWidget):
         t.setRowCount(len(rows))
         for r, row in enumerate(rows):
             occ = f"{row.occupancy or 0}/{row.capacity}" if row.kind == "shelter" and row.capacity else ""
-            t.setItem(r, 0, _item(row.name, data=row.id))
-            t.setItem(r, 1, _item(self.tr(row.kind_zh)))
-            t.setItem(r, 2, _item(f"{row.distance_m / 1000:.1f} km"))
-            t.setItem(r, 3, _item(row.detail))
-            t.setItem(r, 4, _item(occ))
-            t.setItem(r, 5, _item("、".join(row.assigned_to), GREEN if row.assigned_to else None))
+            t.setItem(r, 0, item(row.name, data=row.id))
+            t.setItem(r, 1, item(self.tr(row.kind_zh)))
+            t.setItem(r, 2, item(f"{row.distance_m / 1000:.1f} km"))
+            t.setItem(r, 3, item(row.detail))
+            t.setItem(r, 4, item(occ))
+            t.setItem(r, 5, item("、".join(row.assigned_to), GREEN if row.assigned_to else None))
         self._reselect(t, selected)
 
     def _fill_log(self, iid: str) -> None:
@@ -395,12 +356,18 @@ class CommandPanel(QWidget):
         at_end = t.verticalScrollBar().value() >= t.verticalScrollBar().maximum() - 2
         t.setRowCount(len(entries))
         for r, e in enumerate(entries):
-            t.setItem(r, 0, _item(e.ts.astimezone(DISTRICT_TZ).strftime("%H:%M:%S"), data=e.seq))
-            t.setItem(r, 1, _item(e.actor))
-            t.setItem(r, 2, _item(self.tr(e.action_zh)))
-            t.setItem(r, 3, _item(e.text))
+            t.setItem(r, 0, item(e.ts.astimezone(DISTRICT_TZ).strftime("%H:%M:%S"), data=e.seq))
+            t.setItem(r, 1, item(e.actor))
+            t.setItem(r, 2, item(self.tr(e.action_zh)))
+            t.setItem(r, 3, item(e.text))
         if at_end:
             t.scrollToBottom()
+
+    def _countdown(self, seconds: float) -> str:
+        """Time left before a step's deadline, or how far past it."""
+        if seconds < 0:
+            return self.tr("超时 {t}").format(t=elapsed_text(-seconds))
+        return self.tr("剩 {t}").format(t=elapsed_text(seconds))
 
     def _on_tick(self) -> None:
         if not self.isVisible():  # hidden, or the window closed (the core may be stopped)
@@ -411,8 +378,8 @@ class CommandPanel(QWidget):
         for r, row in enumerate(self._war.checklist(iid)):
             if r < self.plan_table.rowCount() and not row.finished:
                 colour = STATE_COLOURS.get(row.state)
-                self.plan_table.setItem(r, 4, _item(_countdown(row.remaining_s), colour))
-                self.plan_table.setItem(r, 5, _item(self.tr(STEP_STATUS_ZH[row.state]), colour))
+                self.plan_table.setItem(r, 4, item(self._countdown(row.remaining_s), colour))
+                self.plan_table.setItem(r, 5, item(self.tr(STEP_STATUS_ZH[row.state]), colour))
 
     @staticmethod
     def _selected_data(t: QTableWidget) -> set[Any]:
@@ -436,7 +403,7 @@ class CommandPanel(QWidget):
         keys = self._selected_data(self.plan_table)
         return next(iter(keys), None)
 
-    def _act(self, fn: Any, ok_text: str) -> bool:
+    def _act(self, fn: Callable[[], object], ok_text: str) -> bool:
         try:
             fn()
         except WartimeError as exc:
@@ -518,163 +485,3 @@ class CommandPanel(QWidget):
         if ok:
             self.note_edit.clear()
         return ok
-
-
-class _Tile(QFrame):
-    def __init__(self, title: str, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setObjectName("IncidentTile")
-        self.setStyleSheet("#IncidentTile { border: 1px solid #22354f; border-radius: 4px; }")
-        self.title = QLabel(title, self)
-        self.title.setStyleSheet("color: #8fa3bf;")
-        self.value = QLabel(self)
-        self.value.setStyleSheet("font-size: 20px; font-weight: bold;")
-        self.sub = QLabel(self)
-        self.sub.setStyleSheet("color: #8fa3bf;")
-        top = QHBoxLayout()
-        top.addWidget(self.title)
-        top.addStretch(1)
-        top.addWidget(self.sub)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(8, 2, 8, 2)
-        lay.setSpacing(0)
-        lay.addLayout(top)
-        lay.addWidget(self.value)
-
-    def set(self, value: str, sub: str = "", colour: str | None = None) -> None:
-        self.value.setText(value)
-        self.value.setStyleSheet(f"font-size: 20px; font-weight: bold;{' color: ' + colour + ';' if colour else ''}")
-        self.sub.setText(sub)
-
-
-class IncidentMetricsPanel(QWidget):
-    """Incident metrics in place of the peacetime indicators, and the figures reported from the scene."""
-
-    message = Signal(str, bool)
-
-    def __init__(self, wartime: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._war = wartime
-        self.setObjectName("IncidentMetricsPanel")
-        self.tiles = {
-            "tasks": _Tile(self.tr("任务 未完成/总数"), self),
-            "overdue": _Tile(self.tr("超时任务"), self),
-            "on_scene": _Tile(self.tr("到场单位"), self),
-            "evacuated": _Tile(self.tr("转移群众（人）"), self),
-            "shelter": _Tile(self.tr("避难场所 安置/容量"), self),
-            "steps": _Tile(self.tr("预案步骤 完成/总数"), self),
-        }
-        grid = QGridLayout()
-        for n, tile in enumerate(self.tiles.values()):
-            grid.addWidget(tile, n // 3, n % 3)
-        # Figures from the scene: people evacuated, people in a shelter.
-        self.evacuated = QSpinBox(self)
-        self.evacuated.setRange(0, 1_000_000)
-        self.evacuated_button = QPushButton(self.tr("上报转移人数"), self)
-        self.evacuated_button.clicked.connect(self.report_evacuated)
-        self.shelter_box = QComboBox(self)
-        self.shelter_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.shelter_box.setMinimumContentsLength(10)
-        self.shelter_people = QSpinBox(self)
-        self.shelter_people.setRange(0, 100_000)
-        self.shelter_button = QPushButton(self.tr("上报安置人数"), self)
-        self.shelter_button.clicked.connect(self.report_shelter)
-        figures = QHBoxLayout()
-        figures.addWidget(self.evacuated)
-        figures.addWidget(self.evacuated_button)
-        figures.addSpacing(12)
-        figures.addWidget(self.shelter_box, 1)
-        figures.addWidget(self.shelter_people)
-        figures.addWidget(self.shelter_button)
-        self.charts: list[Any] = []
-        self.chart_box = QVBoxLayout()
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(6, 4, 6, 4)
-        lay.addLayout(grid)
-        lay.addLayout(figures)
-        lay.addLayout(self.chart_box, 1)
-        self._make_charts()
-        self.refresh()
-
-    def refresh(self) -> None:
-        iid = self._war.focus
-        if not iid:
-            return
-        m = self._war.metrics(iid)
-        self.tiles["tasks"].set(f"{m.tasks_open}/{m.tasks_total}")
-        self.tiles["overdue"].set(str(m.tasks_overdue), colour="#ff5252" if m.tasks_overdue else None)
-        self.tiles["on_scene"].set(str(m.units_on_scene))
-        self.tiles["evacuated"].set(str(m.people_evacuated))
-        pct = f"{m.shelter_occupancy / m.shelter_capacity:.0%}" if m.shelter_capacity else ""
-        self.tiles["shelter"].set(f"{m.shelter_occupancy}/{m.shelter_capacity}", self.tr("占用 {p}").format(p=pct))
-        self.tiles["steps"].set(f"{m.steps_done}/{m.steps_total}",
-                                self.tr("超时 {n} 项").format(n=m.steps_overdue) if m.steps_overdue else "",
-                                "#ff5252" if m.steps_overdue else None)
-        shelters = [r for r in self._war.resources(iid) if r.kind == "shelter"]
-        if self.shelter_box.count() != len(shelters):
-            self.shelter_box.clear()
-            for r in shelters:
-                self.shelter_box.addItem(f"{r.name}（{r.distance_m / 1000:.1f} km）", r.id)
-        self._refresh_charts(iid)
-
-    def _make_charts(self, n: int = 2) -> None:
-        """Trend charts made once, at construction: building pyqtgraph plots costs ~80 ms each,
-        which must not delay the switch to the wartime layout."""
-        try:
-            import pyqtgraph as pg
-        except Exception:  # noqa: BLE001 - charts are optional
-            return
-        for _ in range(n):
-            from widgets.indicators.chart import _BeijingAxis  # HH:MM in Beijing time, whatever the zone
-
-            plot = pg.PlotWidget(self, axisItems={"bottom": _BeijingAxis()})
-            plot.setBackground("#111c2e")
-            plot.showGrid(x=False, y=True, alpha=0.2)
-            plot.setMinimumHeight(70)
-            plot.getPlotItem().setClipToView(True)
-            plot._curve = plot.plot(pen=pg.mkPen("#26c6da", width=2))  # type: ignore[attr-defined]
-            plot._start = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ff5252", style=Qt.PenStyle.DashLine))  # type: ignore[attr-defined]
-            plot.addItem(plot._start)  # type: ignore[attr-defined]
-            self.charts.append(plot)
-            self.chart_box.addWidget(plot)
-
-    def _refresh_charts(self, iid: str) -> None:
-        trends = self._war.trends(iid)
-        inc = self._war.incident(iid)
-        for n, plot in enumerate(self.charts):
-            if n >= len(trends):
-                plot.hide()
-                continue
-            _tid, label, unit, pts = trends[n]
-            title = f"{label}（{unit}）" if unit else label
-            if getattr(plot, "_title", None) != title:
-                plot.setTitle(title, color="#e6edf5", size="10pt")
-                plot._title = title  # type: ignore[attr-defined]
-            xs = [ts.timestamp() for ts, _ in pts]
-            plot._curve.setData(xs, [v for _, v in pts])  # type: ignore[attr-defined]
-            if inc is not None:
-                plot._start.setValue(inc.started_at.timestamp())  # type: ignore[attr-defined]
-            if xs:  # at least ten minutes wide, so the axis reads HH:MM and not seconds
-                right = max(xs[-1], inc.started_at.timestamp() if inc is not None else xs[-1])
-                left = min(xs[0], right - 600.0)
-                plot.setXRange(left, right + 30.0, padding=0)
-            plot.show()
-
-    def _report(self, kind: str, value: int, where: str | None = None) -> bool:
-        iid = self._war.focus
-        try:
-            if not iid:
-                raise WartimeError(self.tr("没有战时事件"))
-            self._war.report_figure(iid, kind, value, where)
-        except WartimeError as exc:
-            self.message.emit(str(exc), True)
-            return False
-        self.message.emit(self.tr("已记录"), False)
-        self.refresh()
-        return True
-
-    def report_evacuated(self) -> bool:
-        return self._report("evacuated", self.evacuated.value())
-
-    def report_shelter(self) -> bool:
-        return self._report("shelter", self.shelter_people.value(), self.shelter_box.currentData())

@@ -7,8 +7,6 @@ was typed; nothing is sent until the core's ``Wartime.declare`` accepts it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -25,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.wartime import INCIDENT_TYPES, LEVELS, WartimeError
+from console.wartime import INCIDENT_TYPES, LEVELS, Wartime, WartimeError
 
 
 class DeclareDialog(QDialog):
@@ -33,7 +31,7 @@ class DeclareDialog(QDialog):
 
     declared = Signal(str)
 
-    def __init__(self, wartime: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, wartime: Wartime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._war = wartime
         self.setObjectName("DeclareDialog")
@@ -141,7 +139,7 @@ class DeclareDialog(QDialog):
 class NoteDialog(QDialog):
     """Quick entry of a command-log note (Ctrl+Shift+J from anywhere)."""
 
-    def __init__(self, wartime: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, wartime: Wartime, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._war = wartime
         self.setObjectName("NoteDialog")
