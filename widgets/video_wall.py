@@ -840,7 +840,7 @@ class VideoWall(QWidget):
         self._tour_timer.timeout.connect(self._on_tour_tick)
         self._tour_timer.start()
 
-        self.model.add_listener(self._on_model_changed)
+        self.model.changed.connect(self._on_model_changed)
         notifier.cameras_changed.connect(self._on_cameras_changed)
         alerts_changed = getattr(notifier, "alerts_changed", None)
         if alerts_changed is not None:
