@@ -41,7 +41,7 @@ class Commands:
         """Store a command durably, mark its target pending, wake the sender."""
         cmd = Command(
             id=uuid.uuid4().hex,
-            kind=kind,  # type: ignore[arg-type]  # validated by the model
+            kind=kind,  # validated by the model
             target_id=target_id,
             expected_rev=expected_rev,
             operator=self.operator,

@@ -23,7 +23,18 @@ from typing import Any
 
 from console.bulk import collector_paused
 from console.events import Event
-from console.models import Envelope, InvalidEnvelope, Snapshot, envelope_adapter, parse_envelope
+from console.models import (
+    AlertUpsert,
+    CameraUpsert,
+    DeviceUpsert,
+    Envelope,
+    IncidentUpsert,
+    InvalidEnvelope,
+    Snapshot,
+    TaskUpsert,
+    envelope_adapter,
+    parse_envelope,
+)
 from console.stores import OperatingPicture
 from offline_cache.deadletters import DeadLetters
 from offline_cache.journal import Journal
@@ -51,6 +62,9 @@ _TYPE_KIND = {
     "incident.upsert": "incidents",
     "task.upsert": "tasks",
 }
+
+_UPSERTS = (AlertUpsert, DeviceUpsert, CameraUpsert, IncidentUpsert, TaskUpsert)
+"""The envelopes of revisioned objects (the kinds of ``_TYPE_KIND``)."""
 
 RECENT_IDS = 20_000
 """Stream ids remembered to drop an event sent twice."""
@@ -185,9 +199,8 @@ class Ingest:
         return n
 
     def _note_dirty(self, envelope: Envelope) -> None:
-        kind = _TYPE_KIND.get(envelope.type)
-        if kind is not None:
-            self._dirty[kind].add(envelope.payload.id)
+        if isinstance(envelope, _UPSERTS):
+            self._dirty[_TYPE_KIND[envelope.type]].add(envelope.payload.id)
         elif envelope.type == "indicator.values":
             self._indicators_dirty = True
 

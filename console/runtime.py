@@ -403,7 +403,7 @@ class ConsoleCore:
         """Tell the operator: a notice whose ``text`` is the source language, and the code
         (when given one) kept beside it for the views to translate."""
         try:
-            notice = Notice(id=f"console-{time.time_ns()}", severity=severity, text=render(text))  # type: ignore[arg-type]
+            notice = Notice(id=f"console-{time.time_ns()}", severity=severity, text=render(text))
             self.picture.notices.add(notice, text if isinstance(text, DisplayText) else None)
         except Exception:  # noqa: BLE001
             log.exception("could not add a notice")

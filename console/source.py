@@ -290,7 +290,8 @@ class ReplaySource:
                  picture: ConnectionSink | float | None = None, speed: float = 1.0) -> None:
         if isinstance(picture, (int, float)):
             # The short form ReplaySource(recording, ingest, speed) of docs/INTERFACES.md.
-            picture, speed = None, float(picture)
+            speed = float(picture)
+            picture = None
         self.recording = recording
         self.ingest = ingest
         self.picture: ConnectionSink | None = picture if picture is not None else getattr(ingest, "picture", None)

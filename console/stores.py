@@ -51,7 +51,18 @@ class _Revisioned(Protocol):
 T = TypeVar("T", bound=_Revisioned)
 
 
-class RevStore(Generic[T]):
+class _ChangeTracking:
+    """Collects the ids that changed until :meth:`drain_changes` hands them over."""
+
+    _changed: set[str]
+
+    def drain_changes(self) -> set[str]:
+        """Ids changed since the last call; the set is handed over and a new one started."""
+        changed, self._changed = self._changed, set()
+        return changed
+
+
+class RevStore(_ChangeTracking, Generic[T]):
     """Objects by id; the highest revision wins, equal or lower revisions are ignored."""
 
     def __init__(self) -> None:
@@ -108,11 +119,6 @@ class RevStore(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         return iter(list(self._items.values()))
-
-    def drain_changes(self) -> set[str]:
-        """Ids changed since the last call; the set is handed over and a new one started."""
-        changed, self._changed = self._changed, set()
-        return changed
 
     def _on_change(self, item_id: str | None) -> None:
         """Hook for subclasses that keep derived state (orders, indexes)."""
@@ -290,7 +296,7 @@ class AlertStore(RevStore[Alert]):
         self._changed.add(alert_id)
 
 
-class ReadingStore:
+class ReadingStore(_ChangeTracking):
     """Latest reading and a bounded history per device."""
 
     HISTORY = 2000
@@ -323,13 +329,8 @@ class ReadingStore:
     def __len__(self) -> int:
         return len(self._latest)
 
-    def drain_changes(self) -> set[str]:
-        """Ids changed since the last call; the set is handed over and a new one started."""
-        changed, self._changed = self._changed, set()
-        return changed
 
-
-class IndicatorStore:
+class IndicatorStore(_ChangeTracking):
     """Latest value and a bounded history per (indicator, street); street None = district."""
 
     HISTORY = 5000
@@ -367,13 +368,8 @@ class IndicatorStore:
     def __len__(self) -> int:
         return len(self._latest)
 
-    def drain_changes(self) -> set[str]:
-        """Ids changed since the last call; the set is handed over and a new one started."""
-        changed, self._changed = self._changed, set()
-        return changed
 
-
-class NoticeStore:
+class NoticeStore(_ChangeTracking):
     """Recent system notices to operators (newest last)."""
 
     def __init__(self, keep: int = 200) -> None:
@@ -405,11 +401,6 @@ class NoticeStore:
 
     def __len__(self) -> int:
         return len(self._items)
-
-    def drain_changes(self) -> set[str]:
-        """Ids changed since the last call; the set is handed over and a new one started."""
-        changed, self._changed = self._changed, set()
-        return changed
 
 
 @dataclass(frozen=True)
@@ -503,25 +494,25 @@ class OperatingPicture:
 
     def apply(self, envelope: Envelope) -> bool:
         """Apply one validated envelope; returns True when something changed."""
-        kind = envelope.type
-        p = envelope.payload
-        if kind == "alert.upsert":
-            return self.alerts.apply(p)
-        if kind == "device.upsert":
-            return self.devices.apply(p)
-        if kind == "reading.batch":
-            self.readings.add(p.readings)
+        # ``type`` is the union's tag: each branch knows its payload's model.
+        if envelope.type == "alert.upsert":
+            return self.alerts.apply(envelope.payload)
+        if envelope.type == "device.upsert":
+            return self.devices.apply(envelope.payload)
+        if envelope.type == "reading.batch":
+            self.readings.add(envelope.payload.readings)
             return True
-        if kind == "camera.upsert":
-            return self.cameras.apply(p)
-        if kind == "indicator.values":
-            self.indicators.add(p.values)
+        if envelope.type == "camera.upsert":
+            return self.cameras.apply(envelope.payload)
+        if envelope.type == "indicator.values":
+            self.indicators.add(envelope.payload.values)
             return True
-        if kind == "incident.upsert":
-            return self.incidents.apply(p)
-        if kind == "task.upsert":
-            return self.tasks.apply(p)
-        if kind == "notice":
+        if envelope.type == "incident.upsert":
+            return self.incidents.apply(envelope.payload)
+        if envelope.type == "task.upsert":
+            return self.tasks.apply(envelope.payload)
+        if envelope.type == "notice":
+            p = envelope.payload
             self.notices.add(p)
             if self.connection.district_link is not None and p.id.startswith(("link-down-", "link-up-")):
                 # Only a street node's own consoles track the link; the district's see these as news.

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from console.auth import AuthSession
 from console.stores import OperatingPicture, PictureChanges
@@ -44,7 +44,7 @@ class PictureNotifier(QObject):
     def __init__(self, picture: OperatingPicture, interval_ms: int = 100, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.picture = picture
-        self._signals: dict[str, Signal] = {kind: getattr(self, f"{kind}_changed") for kind in PictureChanges.KINDS}
+        self._signals: dict[str, SignalInstance] = {kind: getattr(self, f"{kind}_changed") for kind in PictureChanges.KINDS}
         self._disconnect: Callable[[], None] = picture.changed.connect(self._on_picture_changed)
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)

@@ -80,9 +80,11 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         """Serve ``pstile://<key>/…`` from ``service``; returns the URL template for Leaflet."""
         self._services[key] = service
         # The service's tiles.online_changed event (from a fetch thread) becomes our signal.
-        self._unlisten[key] = service.online_changed.connect(
-            lambda online, k=key: self.online_changed.emit(k, bool(online)))
+        self._unlisten[key] = service.online_changed.connect(functools.partial(self._on_online_changed, key))
         return f"{SCHEME.decode()}://{key}/{{z}}/{{x}}/{{y}}.png"
+
+    def _on_online_changed(self, key: str, online: bool) -> None:
+        self.online_changed.emit(key, bool(online))  # from a fetch thread: queued to the GUI thread
 
     def remove_service(self, key: str) -> None:
         """Stop serving a closed map."""
