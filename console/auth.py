@@ -32,7 +32,7 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 from console.events import Event
 from console.gateway import GatewayAuthError, GatewayClient, GatewayError, describe_error
@@ -393,18 +393,35 @@ def config_fields(session: AuthSession) -> dict[str, Any]:
             "username": ident.username}
 
 
-def bind_core(session: AuthSession, core: Any) -> None:
+class _Wakeable(Protocol):
+    def wake(self) -> None: ...
+
+
+class BoundCore(Protocol):
+    """What :func:`bind_core` needs of a ``console.runtime.ConsoleCore`` (named by a
+    Protocol: the runtime imports this module's neighbours, not the other way round)."""
+
+    @property
+    def gateway(self) -> GatewayClient | None: ...
+
+    @property
+    def sender(self) -> _Wakeable | None: ...
+
+    @property
+    def source(self) -> _Wakeable | None: ...
+
+
+def bind_core(session: AuthSession, core: BoundCore) -> None:
     """Hand a started ``ConsoleCore``'s gateway to the session (token, 401 → refresh) and
     let a new login or refresh wake its outbox sender."""
-    gateway = getattr(core, "gateway", None)
+    gateway = core.gateway
     if gateway is None:
         return
-    sender = getattr(core, "sender", None)
+    sender = core.sender
     session.bind(gateway, wake=sender.wake if sender is not None else None)
-    source = getattr(core, "source", None)
-    if source is not None and hasattr(source, "wake"):
+    if core.source is not None:
         # After a re-login the stream reconnects at once, not at its next backoff retry.
-        session.bind(gateway, wake=source.wake)
+        session.bind(gateway, wake=core.source.wake)
 
 
 async def headless_login(base_url: str | Sequence[str], verify: bool | str | Path, username: str | None,

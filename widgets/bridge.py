@@ -44,7 +44,8 @@ class PictureNotifier(QObject):
     def __init__(self, picture: OperatingPicture, interval_ms: int = 100, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.picture = picture
-        self._signals: dict[str, SignalInstance] = {kind: getattr(self, f"{kind}_changed") for kind in PictureChanges.KINDS}
+        self._signals: dict[str, SignalInstance] = {
+            kind: getattr(self, f"{kind}_changed") for kind in PictureChanges.KINDS}
         self._disconnect: Callable[[], None] = picture.changed.connect(self._on_picture_changed)
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
