@@ -291,8 +291,8 @@ class Wartime:
         self._load_audit()
         ingest = getattr(core, "ingest", None)
         if ingest is not None:
-            ingest.add_listener(self._on_envelope)
-            ingest.snapshot_listeners.append(self.observe)
+            ingest.envelope_accepted.connect(self._on_envelope)
+            ingest.snapshot_applied.connect(self.observe)
         self.observe()
 
     # ------------------------------------------------------------------ change notification
