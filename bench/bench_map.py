@@ -43,6 +43,7 @@ register_tile_scheme()
 import asyncio  # noqa: E402
 import json  # noqa: E402
 
+from console.events import Event  # noqa: E402
 from console.feed_process import FeedProcess  # noqa: E402
 from console.models import Device, DeviceUpsert, GeoPoint  # noqa: E402
 from widgets.bridge import PictureNotifier  # noqa: E402
@@ -93,7 +94,7 @@ class Core:
 
         self.picture = OperatingPicture()
         self.layers = {lid: doc for lid, (_i, doc) in layers().items()}
-        self.on_layers: list[Any] = []
+        self.layers_loaded: Event[[dict[str, Any]]] = Event("core.layers_loaded")
         self.tiles = tiles
 
 

@@ -32,8 +32,9 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
+from console.events import Event
 from console.gateway import GatewayAuthError, GatewayClient, GatewayError, describe_error
 from console.models import TokenResponse
 
@@ -79,8 +80,10 @@ class AuthSession:
     ``state``: ``signed_out`` → ``active`` (token valid) → ``expired`` (refresh failed:
     password needed) → ``active`` … → ``signed_out`` (logout). ``locked`` is separate:
     an active session may be locked (idle or Ctrl+Shift+L) and the token keeps being refreshed.
-    ``listeners`` are called with an event name: ``login``, ``refresh``, ``expired``,
-    ``logout``, ``lock``, ``unlock``.
+    ``session_changed`` (``auth.session_changed``) is emitted with what happened:
+    ``login``, ``refresh``, ``expired``, ``logout``, ``lock``, ``unlock``;
+    ``token_renewed`` (``auth.token_renewed``) after each login or refresh, for what
+    ``bind`` was given to wake.
     """
 
     def __init__(
@@ -104,14 +107,15 @@ class AuthSession:
         self.identity: Identity | None = None
         self.last_error: str | None = None
         self.refreshes = 0
-        self.listeners: list[Callable[[str], None]] = []
+        self.session_changed: Event[[str]] = Event("auth.session_changed")
+        self.token_renewed: Event[[]] = Event("auth.token_renewed")
         self._access: str | None = None
         self._refresh: str | None = None
         self._expires_at = 0.0
         self._refresh_expires_at: float | None = None
         self._digest: tuple[bytes, bytes] | None = None  # (salt, pbkdf2) of the password, memory only
         self._gateways: list[GatewayClient] = []
-        self._wakers: list[Callable[[], None]] = []
+        self._unbind: list[Callable[[], None]] = []  # disconnects what bind() connected
         self._last_activity = clock()
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -138,11 +142,7 @@ class AuthSession:
         return self._expires_at - self._clock()
 
     def _emit(self, event: str) -> None:
-        for callback in list(self.listeners):
-            try:
-                callback(event)
-            except Exception:  # noqa: BLE001 - a view's listener must not break the session
-                log.exception("auth listener failed on %s", event)
+        self.session_changed.emit(event)  # a view's failing handler is logged, the session goes on
 
     # ------------------------------------------------------------------ login / refresh / logout
 
@@ -253,7 +253,9 @@ class AuthSession:
         for gw in self._gateways:
             gw.token = None
         self._gateways.clear()
-        self._wakers.clear()
+        for unbind in self._unbind:
+            unbind()
+        self._unbind.clear()
         log.info("logged out %s", self.identity.username if self.identity else "")
         self.identity = None
         self._kick.set()
@@ -270,16 +272,12 @@ class AuthSession:
         gateway.token = self.token
         if gateway not in self._gateways:
             self._gateways.append(gateway)
-            gateway.on_unauthorized.append(self._on_unauthorized)
-        if wake is not None and wake not in self._wakers:
-            self._wakers.append(wake)
+            self._unbind.append(gateway.unauthorized.connect(self._on_unauthorized))
+        if wake is not None:
+            self._unbind.append(self.token_renewed.connect(wake))
 
     def _wake_all(self) -> None:
-        for wake in list(self._wakers):
-            try:
-                wake()
-            except Exception:  # noqa: BLE001
-                log.exception("waking after login failed")
+        self.token_renewed.emit()
 
     def _on_unauthorized(self) -> None:
         """A bound gateway answered 401: refresh once (several 401s share the refresh)."""
@@ -395,18 +393,35 @@ def config_fields(session: AuthSession) -> dict[str, Any]:
             "username": ident.username}
 
 
-def bind_core(session: AuthSession, core: Any) -> None:
+class _Wakeable(Protocol):
+    def wake(self) -> None: ...
+
+
+class BoundCore(Protocol):
+    """What :func:`bind_core` needs of a ``console.runtime.ConsoleCore`` (named by a
+    Protocol: the runtime imports this module's neighbours, not the other way round)."""
+
+    @property
+    def gateway(self) -> GatewayClient | None: ...
+
+    @property
+    def sender(self) -> _Wakeable | None: ...
+
+    @property
+    def source(self) -> _Wakeable | None: ...
+
+
+def bind_core(session: AuthSession, core: BoundCore) -> None:
     """Hand a started ``ConsoleCore``'s gateway to the session (token, 401 → refresh) and
     let a new login or refresh wake its outbox sender."""
-    gateway = getattr(core, "gateway", None)
+    gateway = core.gateway
     if gateway is None:
         return
-    sender = getattr(core, "sender", None)
+    sender = core.sender
     session.bind(gateway, wake=sender.wake if sender is not None else None)
-    source = getattr(core, "source", None)
-    if source is not None and hasattr(source, "wake"):
+    if core.source is not None:
         # After a re-login the stream reconnects at once, not at its next backoff retry.
-        session.bind(gateway, wake=source.wake)
+        session.bind(gateway, wake=core.source.wake)
 
 
 async def headless_login(base_url: str | Sequence[str], verify: bool | str | Path, username: str | None,

@@ -43,11 +43,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO, Any, Sequence
+from typing import IO, Sequence
 
 from pydantic import TypeAdapter
 
-from console.models import wire_models
+from console.models import Envelope, wire_models
 from console.printable import PdfRenderer
 
 SUBCOMMAND_HELP: dict[str, str] = {
@@ -134,7 +134,7 @@ def write_schemas(out: Path) -> list[Path]:
 
 
 class _JsonlRecorder:
-    """An Ingest listener writing each accepted envelope as one JSON line.
+    """A handler of ``ingest.envelope_accepted`` writing each accepted envelope as one JSON line.
 
     The line is the envelope's JSON exactly as the gateway sent it when Ingest
     hands it over (so a replay sees the same bytes), else the model's dump.
@@ -144,32 +144,11 @@ class _JsonlRecorder:
         self.fh = fh
         self.lines = 0
 
-    def __call__(self, envelope: Any, body: str | None = None) -> None:
+    def __call__(self, envelope: Envelope, body: str | None = None) -> None:
         text = body if isinstance(body, str) and "\n" not in body and "\r" not in body else envelope.model_dump_json()
         self.fh.write(text)
         self.fh.write("\n")
         self.lines += 1
-
-
-def _attach_listener(ingest: Any, listener: Any) -> None:
-    """Register ``listener(envelope, body)`` for every accepted envelope.
-
-    Uses ``Ingest.add_listener``; an Ingest without it gets ``accept`` wrapped (the
-    listener then sees exactly what ``accept`` returned).
-    """
-    add = getattr(ingest, "add_listener", None)
-    if callable(add):
-        add(listener)
-        return
-    original = ingest.accept
-
-    def accept(raw: Any, stream_id: Any = None, *args: Any, **kwargs: Any) -> Any:
-        envelope = original(raw, stream_id, *args, **kwargs)
-        if envelope is not None:
-            listener(envelope)
-        return envelope
-
-    ingest.accept = accept
 
 
 async def record(backend: str | list[str], seconds: float, jsonl: Path, cache: Path | None,
@@ -202,7 +181,7 @@ async def record(backend: str | list[str], seconds: float, jsonl: Path, cache: P
                 await core.start()
                 if session is not None:
                     bind_core(session, core)
-                _attach_listener(core.ingest, recorder)
+                core.ingest.envelope_accepted.connect(recorder)
                 await asyncio.sleep(seconds)
             finally:
                 await core.stop()

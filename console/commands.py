@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from console.events import Event
 from console.models import Command, CommandAccepted
 from console.stores import OperatingPicture
 from offline_cache.outbox import Outbox
@@ -33,18 +33,15 @@ class Commands:
         self.operator = operator
         self.auditor = auditor
         """An ``console.audit.Auditor``: every submitted command is appended to the audit chain."""
-        self._wakeups: list[Callable[[], None]] = []
-
-    def add_wakeup(self, fn: Callable[[], None]) -> None:
-        """``fn()`` is called after every submit (the sender wakes up at once)."""
-        self._wakeups.append(fn)
+        self.submitted: Event[[]] = Event("commands.submitted")
+        """Emitted after every submit, once the command is stored (the sender wakes up at once)."""
 
     def submit(self, kind: str, target_id: str, args: dict[str, Any] | None = None,
                expected_rev: int | None = None) -> Command:
         """Store a command durably, mark its target pending, wake the sender."""
         cmd = Command(
             id=uuid.uuid4().hex,
-            kind=kind,  # type: ignore[arg-type]  # validated by the model
+            kind=kind,  # validated by the model
             target_id=target_id,
             expected_rev=expected_rev,
             operator=self.operator,
@@ -71,11 +68,7 @@ class Commands:
         if kind.startswith("alert."):
             self.picture.alerts.mark_pending(target_id, cmd.id, kind)
         self._update_unsent()
-        for wake in self._wakeups:
-            try:
-                wake()
-            except Exception:  # noqa: BLE001
-                log.exception("wakeup hook failed")
+        self.submitted.emit()  # a failing handler is logged; the command is stored either way
         return cmd
 
     def on_accepted(self, command_id: str, accepted: CommandAccepted | None = None) -> None:

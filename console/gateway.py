@@ -26,6 +26,7 @@ from typing import Any, AsyncGenerator, Callable, Sequence
 import httpx
 
 from console.bulk import collector_paused
+from console.events import Event
 from console.models import Command, LayerList, PlanList, Snapshot, SnapshotPage, TokenResponse
 from console.sse import DEFAULT_MAX_EVENT_BYTES, SseEvent, SseParser
 from console.texts import DisplayText, render, say, verbatim
@@ -266,7 +267,7 @@ class GatewayClient:
         self.base_urls: tuple[str, ...] = tuple(u.rstrip("/") for u in urls)
         self._current = 0
         self.switches = 0  # fail-overs so far (status bar, tests)
-        self.on_switch: list[Callable[[str, str], None]] = []  # (from, to) after each fail-over
+        self.switched: Event[[str, str]] = Event("gateway.switched")  # (from, to) after each fail-over
         self.token = token
         self.connect_timeout_s = connect_timeout_s
         self.request_timeout_s = request_timeout_s
@@ -274,7 +275,7 @@ class GatewayClient:
         self.max_event_bytes = max_event_bytes
         self.retry_ms: int | None = None  # the stream's last ``retry:`` hint
         self.snapshot_pages = 0  # requests the last snapshot took (paged snapshot)
-        self.on_unauthorized: list[Callable[[], None]] = []  # called on every 401 (AuthSession refreshes)
+        self.unauthorized: Event[[]] = Event("gateway.unauthorized")  # every 401 (AuthSession refreshes)
         if verify is False:
             # Issue 10: certificate verification is always on; a private CA goes in ``verify``.
             raise ValueError("certificate verification cannot be turned off; pass the CA bundle instead")
@@ -309,11 +310,7 @@ class GatewayClient:
         self._http.base_url = httpx.URL(self.base_url)
         self.switches += 1
         log.warning("gateway %s not answering; now using %s", old, self.base_url)
-        for callback in list(self.on_switch):
-            try:
-                callback(old, self.base_url)
-            except Exception:  # noqa: BLE001 - a listener must not break the switch
-                log.exception("on_switch callback failed")
+        self.switched.emit(old, self.base_url)
         return True
 
     # ------------------------------------------------------------------ helpers
@@ -325,11 +322,7 @@ class GatewayClient:
         return headers
 
     def _unauthorized(self) -> None:
-        for callback in list(self.on_unauthorized):
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 - a listener must not break the request path
-                log.exception("on_unauthorized callback failed")
+        self.unauthorized.emit()  # a failing handler is logged, the request path goes on
 
     def _http_error(self, status: int, body: bytes) -> GatewayHttpError:
         if status == 401:

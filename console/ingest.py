@@ -4,6 +4,12 @@ A message that is not a valid v1 envelope goes to the dead letters with its reas
 and is counted; the stream goes on.  A valid one is appended to the journal
 (committed in batches by ``flush``) and applied to the picture.  ``restore`` rebuilds
 the picture after a restart from the snapshot tables plus the journal tail.
+
+What Ingest announces (``console.events.Event``): ``envelope_accepted(envelope,
+body)`` for every accepted envelope (``record`` writes them out), ``command_echoed
+(command_id)`` when an upsert echoes an operator command (``Commands.on_echo``), and
+``snapshot_applied()`` after a gateway snapshot replaced the picture (the runtime
+puts imported CAP warnings back).
 """
 
 from __future__ import annotations
@@ -12,12 +18,23 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from console.bulk import collector_paused
-from console.models import InvalidEnvelope, Snapshot, envelope_adapter, parse_envelope
+from console.events import Event
+from console.models import (
+    AlertUpsert,
+    CameraUpsert,
+    DeviceUpsert,
+    Envelope,
+    IncidentUpsert,
+    InvalidEnvelope,
+    Snapshot,
+    TaskUpsert,
+    envelope_adapter,
+    parse_envelope,
+)
 from console.stores import OperatingPicture
 from offline_cache.deadletters import DeadLetters
 from offline_cache.journal import Journal
@@ -46,14 +63,15 @@ _TYPE_KIND = {
     "task.upsert": "tasks",
 }
 
+_UPSERTS = (AlertUpsert, DeviceUpsert, CameraUpsert, IncidentUpsert, TaskUpsert)
+"""The envelopes of revisioned objects (the kinds of ``_TYPE_KIND``)."""
+
 RECENT_IDS = 20_000
 """Stream ids remembered to drop an event sent twice."""
 
 FRESHNESS_EVERY_S = 0.2
 """Longest delay before ``connection.data_as_of`` / ``last_message_at`` follow the stream."""
 
-EnvelopeListener = Callable[[Any, str], None]
-"""Called with (envelope, body JSON) for every accepted envelope."""
 
 class Ingest:
     """The single entry of data into the console."""
@@ -75,11 +93,13 @@ class Ingest:
         self.origin = origin
         self.accepted = 0
         self.rejected = 0
-        self.confirmations: list[Callable[[str], None]] = []
-        # Called after a gateway snapshot replaced the picture: local-only objects
-        # (imported CAP warnings) are put back by their owner.
-        self.snapshot_listeners: list[Callable[[], None]] = []
-        self._listeners: list[EnvelopeListener] = []
+        self.envelope_accepted: Event[[Envelope, str]] = Event("ingest.envelope_accepted")
+        """(envelope, body JSON) for every accepted envelope, after it is journaled and applied."""
+        self.command_echoed: Event[[str]] = Event("ingest.command_echoed")
+        """The command id an accepted upsert echoes (``last_command_id``): it is confirmed."""
+        self.snapshot_applied: Event[[]] = Event("ingest.snapshot_applied")
+        """A gateway snapshot replaced the picture: local-only objects (imported CAP
+        warnings) are put back by their owner."""
         self._latest_ts: datetime | None = None
         self.checkpoint_rows = checkpoint_rows
         self.journal_keep_rows = journal_keep_rows
@@ -100,15 +120,7 @@ class Ingest:
         self.duplicates = 0
         picture.set_connection(dead_letters=deadletters.count())
 
-    def add_listener(self, fn: EnvelopeListener) -> None:
-        """``fn(envelope, body_json)`` is called for every accepted envelope (e.g. ``record``)."""
-        self._listeners.append(fn)
-
-    def add_confirmation(self, fn: Callable[[str], None]) -> None:
-        """``fn(command_id)`` is called when an upsert echoes a command."""
-        self.confirmations.append(fn)
-
-    def accept(self, raw: bytes | str, stream_id: str | None = None) -> Any | None:
+    def accept(self, raw: bytes | str, stream_id: str | None = None) -> Envelope | None:
         """Validate and take one raw message; return the envelope, or None if rejected."""
         try:
             envelope = parse_envelope(raw)
@@ -138,17 +150,11 @@ class Ingest:
             self._freshness_mark = mono
             self._publish_freshness()
         command_id = getattr(envelope.payload, "last_command_id", None)
+        # The envelope is journaled and applied already: a failing handler is logged
+        # by the event and never stops the stream.
         if command_id:
-            for confirm in self.confirmations:
-                try:
-                    confirm(command_id)
-                except Exception:  # noqa: BLE001 - the envelope is journaled and applied already
-                    log.exception("confirmation of %s failed", command_id)
-        for listener in self._listeners:
-            try:
-                listener(envelope, body)
-            except Exception:  # noqa: BLE001 - a listener never stops the stream
-                log.exception("envelope listener failed")
+            self.command_echoed.emit(command_id)
+        self.envelope_accepted.emit(envelope, body)
         return envelope
 
     def _remember(self, stream_id: str) -> None:
@@ -192,10 +198,9 @@ class Ingest:
             self._checkpoint_changes()
         return n
 
-    def _note_dirty(self, envelope: Any) -> None:
-        kind = _TYPE_KIND.get(envelope.type)
-        if kind is not None:
-            self._dirty[kind].add(envelope.payload.id)
+    def _note_dirty(self, envelope: Envelope) -> None:
+        if isinstance(envelope, _UPSERTS):
+            self._dirty[_TYPE_KIND[envelope.type]].add(envelope.payload.id)
         elif envelope.type == "indicator.values":
             self._indicators_dirty = True
 
@@ -250,11 +255,7 @@ class Ingest:
         """
         with collector_paused(keep=True):  # console.bulk: 100,000 devices, kept in the stores
             self._accept_snapshot(snapshot)
-        for listener in self.snapshot_listeners:
-            try:
-                listener()
-            except Exception:  # noqa: BLE001 - the snapshot itself is applied and saved
-                log.exception("snapshot listener failed")
+        self.snapshot_applied.emit()  # the snapshot is applied and saved whatever a handler does
 
     def _accept_snapshot(self, snapshot: Snapshot) -> None:
         incremental = self._has_snapshot

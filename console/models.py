@@ -356,7 +356,7 @@ class InvalidEnvelope(ValueError):
         self.reason = reason
 
 
-def parse_envelope(raw: bytes | str) -> Any:
+def parse_envelope(raw: bytes | str) -> Envelope:
     """Validate one raw stream message and return the typed envelope.
 
     Raises :class:`InvalidEnvelope` with a one-line reason for anything that is

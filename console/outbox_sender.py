@@ -72,9 +72,7 @@ class OutboxSender:
         self.last_error: str | None = None
         self._wake = asyncio.Event()
         self._rng = rng or random.Random()
-        add_wakeup = getattr(commands, "add_wakeup", None)
-        if callable(add_wakeup):
-            add_wakeup(self.wake)
+        commands.submitted.connect(self.wake)
 
     def wake(self) -> None:
         """Look at the outbox now (after a submit, or when the stream reopens)."""

@@ -16,9 +16,10 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Coroutine
+from typing import Any, Coroutine
 
 from console.commands import Commands
+from console.events import Event
 from console.gateway import GatewayClient, error_text
 from console.ingest import Ingest
 from console.models import LayerInfo, Notice, Plan, PlanList
@@ -87,8 +88,9 @@ class ConsoleCore:
 
     Attributes available after ``start()``: ``picture`` (also before), ``ingest``,
     ``commands``, ``preferences`` (a BlobStore), ``layers`` (layer id → GeoJSON),
-    ``layer_infos``, ``plans`` (plan id → Plan); ``on_layers`` / ``on_plans`` are
-    lists of callbacks called with the dict after each (re)load.
+    ``layer_infos``, ``plans`` (plan id → Plan); ``layers_loaded`` / ``plans_loaded``
+    (``core.layers_loaded``, ``core.plans_loaded``) are emitted with the dict after
+    each (re)load.
     """
 
     def __init__(self, config: ConsoleConfig) -> None:
@@ -98,8 +100,8 @@ class ConsoleCore:
         self.layers: dict[str, dict[str, Any]] = {}
         self.layer_infos: dict[str, LayerInfo] = {}
         self.plans: dict[str, Plan] = {}
-        self.on_layers: list[Callable[[dict[str, dict[str, Any]]], None]] = []
-        self.on_plans: list[Callable[[dict[str, Plan]], None]] = []
+        self.layers_loaded: Event[[dict[str, dict[str, Any]]]] = Event("core.layers_loaded")
+        self.plans_loaded: Event[[dict[str, Plan]]] = Event("core.plans_loaded")
         self.ready = asyncio.Event()
         self.restored = 0  # envelopes replayed from the journal at start
         self.cache: Any = None
@@ -159,8 +161,8 @@ class ConsoleCore:
                                    Limits.from_catalogue(), cfg.operator, reports=self.reports,
                                    username=cfg.username, role=cfg.role)
         self.cap_ledger = CapLedger()
-        self.ingest.snapshot_listeners.append(self._reapply_imported_caps)
-        self._wire_confirmations()
+        self.ingest.snapshot_applied.connect(self._reapply_imported_caps)
+        self.ingest.command_echoed.connect(self.commands.on_echo)  # echoed command ids confirm pending commands
         notice = getattr(self.cache, "notice", None)
         if notice:
             self._notice(str(notice), "warning")
@@ -200,7 +202,7 @@ class ConsoleCore:
             self.source = LiveSource(self.gateway, self.ingest, self.picture, cfg.scope,
                                      resume_from=resume, max_delay_s=cfg.max_backoff_s)
             self.sender = OutboxSender(self.gateway, self.outbox, self.commands, max_delay_s=cfg.max_backoff_s)
-            self.source.on_live.append(self._on_live)
+            self.source.opened.connect(self._on_source_opened)
             self._save_origin(origin)
             self._spawn(self.source.run(), "live-source")
             self._spawn(self.sender.run(), "outbox-sender")
@@ -366,14 +368,7 @@ class ConsoleCore:
 
     # ------------------------------------------------------------------ wiring
 
-    def _wire_confirmations(self) -> None:
-        """Echoed ``last_command_id``s confirm pending commands (unless Ingest already knows Commands)."""
-        confirmations = getattr(self.ingest, "confirmations", None)
-        on_echo = getattr(self.commands, "on_echo", None)
-        if isinstance(confirmations, list) and on_echo is not None and on_echo not in confirmations:
-            confirmations.append(on_echo)
-
-    def _on_live(self) -> None:
+    def _on_source_opened(self) -> None:
         if self.sender is not None:
             self.sender.wake()  # commands that waited while offline go out now
         if self.config.fetch_catalogues and not self._catalogues_loaded and (
@@ -408,7 +403,7 @@ class ConsoleCore:
         """Tell the operator: a notice whose ``text`` is the source language, and the code
         (when given one) kept beside it for the views to translate."""
         try:
-            notice = Notice(id=f"console-{time.time_ns()}", severity=severity, text=render(text))  # type: ignore[arg-type]
+            notice = Notice(id=f"console-{time.time_ns()}", severity=severity, text=render(text))
             self.picture.notices.add(notice, text if isinstance(text, DisplayText) else None)
         except Exception:  # noqa: BLE001
             log.exception("could not add a notice")
@@ -532,20 +527,12 @@ class ConsoleCore:
         # Mutate in place: views may hold a reference to core.layers.
         self.layers.clear()
         self.layers.update(layers)
-        for callback in list(self.on_layers):
-            try:
-                callback(self.layers)
-            except Exception:  # noqa: BLE001
-                log.exception("on_layers callback failed")
+        self.layers_loaded.emit(self.layers)
 
     def _publish_plans(self, plans: PlanList) -> None:
         self.plans.clear()
         self.plans.update({p.id: p for p in plans.plans})
-        for callback in list(self.on_plans):
-            try:
-                callback(self.plans)
-            except Exception:  # noqa: BLE001
-                log.exception("on_plans callback failed")
+        self.plans_loaded.emit(self.plans)
 
     # ------------------------------------------------------------------ shutdown
 

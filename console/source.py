@@ -5,6 +5,12 @@ picture) and reports its state through ``picture.set_connection``; nothing
 downstream knows which source runs.  A source's ``run()`` never lets an exception
 out except ``CancelledError``: a network failure is a state shown to the
 operator, not a crash.
+
+The live path, typed at every hop: ``GatewayClient.stream`` yields
+:class:`~console.sse.SseEvent` (parsed by :class:`~console.sse.SseParser`);
+:class:`LiveSource` hands each event's bytes to an :class:`EnvelopeSink` (Ingest),
+which returns the validated :data:`~console.models.Envelope` and applies it to the
+stores; the source reports its state to a :class:`ConnectionSink` (the picture).
 """
 
 from __future__ import annotations
@@ -17,11 +23,14 @@ import random
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol, runtime_checkable
+from typing import Any, Iterator, Protocol, runtime_checkable
 
+from console.events import Event
 from console.gateway import GatewayClient, error_text, gateway_down
-from console.texts import DisplayText, detail_fields, say
+from console.models import Envelope, ResetEnvelope, Snapshot
 from console.sse import SseEvent
+from console.texts import DisplayText, detail_fields, say
+from offline_cache.journal import Journal
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +47,30 @@ class Source(Protocol):
 
     async def run(self) -> None:
         """Feed envelopes into Ingest until cancelled."""
+        ...
+
+
+class EnvelopeSink(Protocol):
+    """What a source hands its messages to: :class:`console.ingest.Ingest`."""
+
+    def accept(self, raw: bytes, stream_id: str) -> Envelope | None:
+        """Validate, journal and apply one message; the envelope, or None when rejected."""
+        ...
+
+    def accept_snapshot(self, snapshot: Snapshot) -> None:
+        """Replace the picture with a gateway snapshot."""
+        ...
+
+    def reject(self, reason: str, raw: bytes | str, origin: str | None = None) -> None:
+        """Dead-letter a message the source already knows is bad (cut for size)."""
+        ...
+
+
+class ConnectionSink(Protocol):
+    """Where a source reports its state: :class:`console.stores.OperatingPicture`."""
+
+    def set_connection(self, **fields: Any) -> None:
+        """Update fields of :class:`console.stores.ConnectionState` (unknown names raise)."""
         ...
 
 
@@ -70,8 +103,8 @@ class LiveSource:
     Without ``resume_from`` it starts with a snapshot; with it (the cursor the
     cache holds) it resumes the stream directly.  A ``reset`` envelope, sent when
     the cursor is older than the gateway's retention, triggers a fresh snapshot.
-    ``on_live`` callbacks run each time the stream (re)opens — the outbox sender
-    uses that to send what waited while offline.
+    ``opened`` (``source.opened``) is emitted each time the stream (re)opens — the
+    core wakes the outbox sender then, to send what waited while offline.
 
     With several gateways (replicas of one stream), a gateway that stops answering
     (unreachable, 5xx, stream cut or stalled) is left for the next one after the usual
@@ -84,8 +117,8 @@ class LiveSource:
     def __init__(
         self,
         gateway: GatewayClient,
-        ingest: Any,
-        picture: Any,
+        ingest: EnvelopeSink,
+        picture: ConnectionSink,
         scope: str | None = None,
         *,
         resume_from: str | None = None,
@@ -102,7 +135,7 @@ class LiveSource:
         self.base_delay_s = base_delay_s
         self.max_delay_s = max_delay_s
         self.healthy_after_s = healthy_after_s
-        self.on_live: list[Callable[[], None]] = []
+        self.opened: Event[[]] = Event("source.opened")
         self.connected_once = False
         self.attempt = 0  # consecutive failed attempts
         self.connections = 0  # streams opened, for tests and the status bar
@@ -181,23 +214,17 @@ class LiveSource:
         self.connections += 1
         self.connected_once = True
         self._set(state="live", detail="", detail_text=None, attempt=0, backend=self._url)
-        for callback in list(self.on_live):
-            try:
-                callback()
-            except Exception:  # noqa: BLE001 - a listener must not break the stream
-                log.exception("on_live callback failed")
+        self.opened.emit()  # a failing handler is logged; the stream goes on
 
     def _accept(self, event: SseEvent) -> None:
         self.events += 1
         self._events_this_connection += 1
         if event.oversize:
             # Only a prefix was kept: say how big it really was, never try to parse it.
-            reject = getattr(self.ingest, "reject", None)
             reason = f"message too large: {event.size} bytes (stream event cut to {len(event.raw)})"
-            if callable(reject):
-                reject(reason, event.raw, event.id)
-                self._advance(event)
-                return
+            self.ingest.reject(reason, event.raw, event.id)
+            self._advance(event)
+            return
         try:
             envelope = self.ingest.accept(event.raw, event.id or "")
         except Exception:
@@ -210,8 +237,8 @@ class LiveSource:
             self._poison_id = event.id
             raise
         self._advance(event)
-        if envelope is not None and getattr(envelope, "type", None) == "reset":
-            log.warning("gateway reset: %s", getattr(envelope.payload, "reason", ""))
+        if isinstance(envelope, ResetEnvelope):
+            log.warning("gateway reset: %s", envelope.payload.reason)
             raise _ResetRequested()
         self._resets_in_row = 0
 
@@ -259,14 +286,15 @@ class ReplaySource:
 
     name = "replay"
 
-    def __init__(self, recording: str | Path | Any, ingest: Any, picture: Any = None,
-                 speed: float = 1.0) -> None:
+    def __init__(self, recording: str | Path | Journal, ingest: EnvelopeSink,
+                 picture: ConnectionSink | float | None = None, speed: float = 1.0) -> None:
         if isinstance(picture, (int, float)):
             # The short form ReplaySource(recording, ingest, speed) of docs/INTERFACES.md.
-            picture, speed = None, float(picture)
+            speed = float(picture)
+            picture = None
         self.recording = recording
         self.ingest = ingest
-        self.picture = picture if picture is not None else getattr(ingest, "picture", None)
+        self.picture: ConnectionSink | None = picture if picture is not None else getattr(ingest, "picture", None)
         self.speed = speed
         self.played = 0
         self.skipped = 0
@@ -291,8 +319,8 @@ class ReplaySource:
                 yield sid, body.encode("utf-8") if isinstance(body, str) else body
 
     @staticmethod
-    def _ts_of(envelope: Any) -> float | None:
-        ts = getattr(envelope, "ts", None)
+    def _ts_of(envelope: Envelope) -> float | None:
+        ts = envelope.ts
         return ts.timestamp() if isinstance(ts, datetime) else None
 
     async def run(self) -> None:

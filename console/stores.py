@@ -2,8 +2,10 @@
 
 Pure Python (no Qt) so that the core runs headless and is tested without a
 display.  Stores apply envelopes in order, keep the highest ``rev`` per object and
-accumulate the ids that changed; a notifier (``widgets.bridge``) drains those
-sets at a bounded rate, so a burst of a thousand updates costs one UI update.
+accumulate the ids that changed.  ``OperatingPicture.flush()`` hands those sets
+over as one typed :class:`PictureChanges` and emits it on ``picture.changed``;
+the Qt bridge (``widgets.bridge``) calls ``flush()`` at a bounded rate, so a burst
+of a thousand updates costs one UI update.
 """
 
 from __future__ import annotations
@@ -11,16 +13,20 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Generic, Protocol, TypeVar
+from typing import Any, Callable, ClassVar, Generic, Protocol, TypeVar
+
+from console.events import Event
 
 from console.models import (
     LEVEL_RANK,
     Alert,
     Camera,
     Device,
+    Envelope,
     Incident,
     IndicatorValue,
     Notice,
@@ -45,7 +51,18 @@ class _Revisioned(Protocol):
 T = TypeVar("T", bound=_Revisioned)
 
 
-class RevStore(Generic[T]):
+class _ChangeTracking:
+    """Collects the ids that changed until :meth:`drain_changes` hands them over."""
+
+    _changed: set[str]
+
+    def drain_changes(self) -> set[str]:
+        """Ids changed since the last call; the set is handed over and a new one started."""
+        changed, self._changed = self._changed, set()
+        return changed
+
+
+class RevStore(_ChangeTracking, Generic[T]):
     """Objects by id; the highest revision wins, equal or lower revisions are ignored."""
 
     def __init__(self) -> None:
@@ -102,11 +119,6 @@ class RevStore(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         return iter(list(self._items.values()))
-
-    def drain_changes(self) -> set[str]:
-        """Ids changed since the last call; the set is handed over and a new one started."""
-        changed, self._changed = self._changed, set()
-        return changed
 
     def _on_change(self, item_id: str | None) -> None:
         """Hook for subclasses that keep derived state (orders, indexes)."""
@@ -284,7 +296,7 @@ class AlertStore(RevStore[Alert]):
         self._changed.add(alert_id)
 
 
-class ReadingStore:
+class ReadingStore(_ChangeTracking):
     """Latest reading and a bounded history per device."""
 
     HISTORY = 2000
@@ -317,13 +329,8 @@ class ReadingStore:
     def __len__(self) -> int:
         return len(self._latest)
 
-    def drain_changes(self) -> set[str]:
-        """Ids changed since the last call; the set is handed over and a new one started."""
-        changed, self._changed = self._changed, set()
-        return changed
 
-
-class IndicatorStore:
+class IndicatorStore(_ChangeTracking):
     """Latest value and a bounded history per (indicator, street); street None = district."""
 
     HISTORY = 5000
@@ -361,13 +368,8 @@ class IndicatorStore:
     def __len__(self) -> int:
         return len(self._latest)
 
-    def drain_changes(self) -> set[str]:
-        """Ids changed since the last call; the set is handed over and a new one started."""
-        changed, self._changed = self._changed, set()
-        return changed
 
-
-class NoticeStore:
+class NoticeStore(_ChangeTracking):
     """Recent system notices to operators (newest last)."""
 
     def __init__(self, keep: int = 200) -> None:
@@ -400,11 +402,6 @@ class NoticeStore:
     def __len__(self) -> int:
         return len(self._items)
 
-    def drain_changes(self) -> set[str]:
-        """Ids changed since the last call; the set is handed over and a new one started."""
-        changed, self._changed = self._changed, set()
-        return changed
-
 
 @dataclass(frozen=True)
 class ConnectionState:
@@ -430,6 +427,51 @@ class ConnectionState:
 _CONNECTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ConnectionState))
 
 
+@dataclass(frozen=True)
+class PictureChanges(Mapping[str, AbstractSet[str]]):
+    """What changed in the picture since the last flush: one field per kind.
+
+    Each kind holds the changed ids (``readings``: device ids, ``indicators``:
+    indicator ids); ``connection`` holds the names of the :class:`ConnectionState`
+    fields that changed, and ``connection_state`` the state at the flush.  It is
+    also a read-only mapping kind → ids (``changes["alerts"]``, ``changes.items()``)
+    for code that treats every kind alike (the Qt bridge).  The sets are handed over
+    by the stores, not copied: read them, do not change them.
+    """
+
+    KINDS: ClassVar[tuple[str, ...]] = ("alerts", "devices", "readings", "cameras", "indicators",
+                                        "incidents", "tasks", "notices", "units", "connection")
+
+    alerts: AbstractSet[str] = frozenset()
+    devices: AbstractSet[str] = frozenset()
+    readings: AbstractSet[str] = frozenset()
+    cameras: AbstractSet[str] = frozenset()
+    indicators: AbstractSet[str] = frozenset()
+    incidents: AbstractSet[str] = frozenset()
+    tasks: AbstractSet[str] = frozenset()
+    notices: AbstractSet[str] = frozenset()
+    units: AbstractSet[str] = frozenset()
+    connection: AbstractSet[str] = frozenset()
+    connection_state: ConnectionState = field(default_factory=ConnectionState)
+
+    @property
+    def empty(self) -> bool:
+        """True when no kind changed."""
+        return not any(getattr(self, kind) for kind in self.KINDS)
+
+    def __getitem__(self, kind: str) -> AbstractSet[str]:
+        if kind not in self.KINDS:
+            raise KeyError(kind)
+        ids: AbstractSet[str] = getattr(self, kind)
+        return ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.KINDS)
+
+    def __len__(self) -> int:
+        return len(self.KINDS)
+
+
 @dataclass
 class OperatingPicture:
     """Every store of the console, plus the connection state; views read it, never write it."""
@@ -446,28 +488,31 @@ class OperatingPicture:
     connection: ConnectionState = field(default_factory=ConnectionState)
     _units_changed: set[str] = field(default_factory=set)
     _connection_changed: set[str] = field(default_factory=set)
+    changed: Event[[PictureChanges]] = field(default_factory=lambda: Event("picture.changed"),
+                                             repr=False, compare=False)
+    """Emitted by :meth:`flush` with what changed since the previous flush (never empty)."""
 
-    def apply(self, envelope: Any) -> bool:
+    def apply(self, envelope: Envelope) -> bool:
         """Apply one validated envelope; returns True when something changed."""
-        kind = envelope.type
-        p = envelope.payload
-        if kind == "alert.upsert":
-            return self.alerts.apply(p)
-        if kind == "device.upsert":
-            return self.devices.apply(p)
-        if kind == "reading.batch":
-            self.readings.add(p.readings)
+        # ``type`` is the union's tag: each branch knows its payload's model.
+        if envelope.type == "alert.upsert":
+            return self.alerts.apply(envelope.payload)
+        if envelope.type == "device.upsert":
+            return self.devices.apply(envelope.payload)
+        if envelope.type == "reading.batch":
+            self.readings.add(envelope.payload.readings)
             return True
-        if kind == "camera.upsert":
-            return self.cameras.apply(p)
-        if kind == "indicator.values":
-            self.indicators.add(p.values)
+        if envelope.type == "camera.upsert":
+            return self.cameras.apply(envelope.payload)
+        if envelope.type == "indicator.values":
+            self.indicators.add(envelope.payload.values)
             return True
-        if kind == "incident.upsert":
-            return self.incidents.apply(p)
-        if kind == "task.upsert":
-            return self.tasks.apply(p)
-        if kind == "notice":
+        if envelope.type == "incident.upsert":
+            return self.incidents.apply(envelope.payload)
+        if envelope.type == "task.upsert":
+            return self.tasks.apply(envelope.payload)
+        if envelope.type == "notice":
+            p = envelope.payload
             self.notices.add(p)
             if self.connection.district_link is not None and p.id.startswith(("link-down-", "link-up-")):
                 # Only a street node's own consoles track the link; the district's see these as news.
@@ -510,22 +555,34 @@ class OperatingPicture:
             self.connection = dataclasses.replace(current, **changed)
             self._connection_changed.update(changed)
 
-    def drain_changes(self) -> dict[str, set[str]]:
-        """Ids changed since the last call, per kind ("connection" holds the changed field names)."""
+    def drain_changes(self) -> PictureChanges:
+        """What changed since the last call (or flush), handed over without notifying anyone."""
         units, self._units_changed = self._units_changed, set()
         conn, self._connection_changed = self._connection_changed, set()
-        return {
-            "alerts": self.alerts.drain_changes(),
-            "devices": self.devices.drain_changes(),
-            "readings": self.readings.drain_changes(),
-            "cameras": self.cameras.drain_changes(),
-            "indicators": self.indicators.drain_changes(),
-            "incidents": self.incidents.drain_changes(),
-            "tasks": self.tasks.drain_changes(),
-            "notices": self.notices.drain_changes(),
-            "units": units,
-            "connection": conn,
-        }
+        return PictureChanges(
+            alerts=self.alerts.drain_changes(),
+            devices=self.devices.drain_changes(),
+            readings=self.readings.drain_changes(),
+            cameras=self.cameras.drain_changes(),
+            indicators=self.indicators.drain_changes(),
+            incidents=self.incidents.drain_changes(),
+            tasks=self.tasks.drain_changes(),
+            notices=self.notices.drain_changes(),
+            units=units,
+            connection=conn,
+            connection_state=self.connection,
+        )
+
+    def flush(self) -> PictureChanges:
+        """Drain the changes and, when there are any, emit them on :attr:`changed`.
+
+        The caller sets the rate (the Qt bridge: a timer, ten times a second), so a
+        burst of a thousand envelopes reaches the views as one change set.
+        """
+        changes = self.drain_changes()
+        if not changes.empty:
+            self.changed.emit(changes)
+        return changes
 
     def state_bodies_of(self, kind: str) -> list[tuple[str, str]]:
         """One kind of :meth:`state_bodies` ("alerts", …, "units", "indicators")."""

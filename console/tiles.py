@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import httpx
 
+from console.events import Event
 from offline_cache.tiles import MAX_TILE_BYTES, MBTilesStore, TileImportReport, TileStoreError, tile_image_kind
 
 log = logging.getLogger(__name__)
@@ -399,8 +400,8 @@ class TileService:
         self.fetched = 0
         self.hits = 0
         self.misses = 0
-        self.listeners: list[Callable[[bool], None]] = []
-        """Called (from any thread) with the new ``online`` value when it changes."""
+        self.online_changed: Event[[bool]] = Event("tiles.online_changed")
+        """Emitted (from the fetching thread) with the new ``online`` value when it changes."""
 
     @property
     def overlay_gcj02(self) -> bool:
@@ -474,11 +475,7 @@ class TileService:
         if self.online == value:
             return
         self.online = value
-        for fn in list(self.listeners):
-            try:
-                fn(value)
-            except Exception:  # noqa: BLE001 - a listener must not break tile fetching
-                log.exception("tile listener failed")
+        self.online_changed.emit(value)  # a failing handler is logged, tile fetching goes on
 
 
 def tile_service_for(cache_dir: Path, backend_url: str | None, *, cap_bytes: int = DEFAULT_CAP_BYTES,

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
 # One great-circle distance for the brute-force path and the stores' grid.
+from console.events import Event
 from console.nearby import EARTH_RADIUS_M, distance_m  # noqa: F401 - EARTH_RADIUS_M stays importable here
 from district.vocabulary import LEVEL_RANK, LEVELS
 
@@ -91,14 +92,14 @@ LAYOUTS: dict[str, Layout] = {lay.name: lay for lay in (
 class WallModel:
     """Which camera is on which slot, under the current layout.
 
-    ``changed`` hooks are called with the set of slots whose camera changed and with
-    ``layout=True`` when the geometry changed.
+    ``changed`` (``wall.changed``) is emitted with the set of slots whose camera
+    changed and with ``layout=True`` when the geometry changed.
     """
 
     def __init__(self, layout: str = "4") -> None:
         self._layout = LAYOUTS[layout]
         self._slots: list[str | None] = [None] * MAX_SLOTS
-        self._listeners: list[Callable[[set[int], bool], None]] = []
+        self.changed: Event[[set[int], bool]] = Event("wall.changed")
 
     # ------------------------------------------------------------------ reading
 
@@ -127,9 +128,6 @@ class WallModel:
             if cid == camera_id:
                 return i
         return None
-
-    def add_listener(self, fn: Callable[[set[int], bool], None]) -> None:
-        self._listeners.append(fn)
 
     # ------------------------------------------------------------------ changing
 
@@ -190,8 +188,7 @@ class WallModel:
             raise IndexError(f"slot {slot} outside 0..{MAX_SLOTS - 1}")
 
     def _notify(self, slots: set[int], layout: bool) -> None:
-        for fn in list(self._listeners):
-            fn(slots, layout)
+        self.changed.emit(slots, layout)
 
 
 # ---------------------------------------------------------------------- tours

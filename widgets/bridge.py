@@ -1,16 +1,30 @@
-"""The one place where the core meets Qt: turn drained store changes into signals.
+"""The one place where the core meets Qt: core events become Qt signals here.
 
-The core (``console/``) imports no Qt at all; this view-layer module adapts it.
-QtCore only (no widgets).  A timer drains the picture at a bounded rate (10 Hz by
-default) and emits one signal per kind that changed, carrying the changed ids; a
-view therefore repaints at most ten times a second however fast the stream runs.
+The core (``console/``) imports no Qt at all; it announces changes through its own
+:class:`console.events.Event`.  This view-layer module adapts those events to Qt
+signals, so views keep Qt's connection semantics (queued delivery, disconnection
+when a widget is deleted).  QtCore only (no widgets).
+
+- :class:`PictureNotifier`: a timer calls ``picture.flush()`` at a bounded rate
+  (10 Hz by default); the picture emits one :class:`~console.stores.PictureChanges`
+  on ``picture.changed`` and the notifier emits one signal per kind that changed,
+  carrying the changed ids.  A view therefore repaints at most ten times a second
+  however fast the stream runs.
+- :class:`SessionSignals`: ``AuthSession.session_changed`` as a Qt signal.
+
+(The map's tile scheme handler, ``widgets/tile_scheme.py``, is itself the Qt object
+that serves tiles: it turns each tile service's ``online_changed`` into its own
+``online_changed(key, online)`` signal.)
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from typing import Callable
 
-from console.stores import OperatingPicture
+from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
+
+from console.auth import AuthSession
+from console.stores import OperatingPicture, PictureChanges
 
 
 class PictureNotifier(QObject):
@@ -30,22 +44,48 @@ class PictureNotifier(QObject):
     def __init__(self, picture: OperatingPicture, interval_ms: int = 100, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.picture = picture
+        self._signals: dict[str, SignalInstance] = {
+            kind: getattr(self, f"{kind}_changed") for kind in PictureChanges.KINDS}
+        self._disconnect: Callable[[], None] = picture.changed.connect(self._on_picture_changed)
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.flush_now)
         self._timer.start()
 
     def flush_now(self) -> None:
-        """Drain the picture and emit what changed (also called by the timer)."""
-        changes = self.picture.drain_changes()
+        """Flush the picture now (also called by the timer); its ``changed`` event reaches
+        :meth:`_on_picture_changed`."""
+        self.picture.flush()
+
+    def _on_picture_changed(self, changes: PictureChanges) -> None:
         for kind, ids in changes.items():
             if not ids:
                 continue
             if kind == "connection":
-                self.connection_changed.emit(self.picture.connection)
+                self.connection_changed.emit(changes.connection_state)
             else:
-                getattr(self, f"{kind}_changed").emit(ids)
+                self._signals[kind].emit(ids)
 
     def stop(self) -> None:
         """Stop the timer (at shutdown, or in tests); ``flush_now()`` still works."""
         self._timer.stop()
+
+    def close(self) -> None:
+        """Stop the timer and stop listening to the picture (the notifier is done with)."""
+        self.stop()
+        self._disconnect()
+
+
+class SessionSignals(QObject):
+    """An :class:`AuthSession`'s ``session_changed`` event (``login``, ``refresh``,
+    ``expired``, ``logout``, ``lock``, ``unlock``) as the Qt signal ``changed``."""
+
+    changed = Signal(str)
+
+    def __init__(self, session: AuthSession, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._disconnect: Callable[[], None] = session.session_changed.connect(self.changed.emit)
+
+    def close(self) -> None:
+        """Stop listening to the session."""
+        self._disconnect()

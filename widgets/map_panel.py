@@ -1040,7 +1040,7 @@ class MapPanel(QWidget):
             self._bridge.focusRequested.emit(json.dumps({"id": "", "lat": lat, "lon": lon}))
 
     def _on_layers_changed(self, *_args: Any) -> None:
-        """The core published its layers (``core.on_layers``): resend them all.
+        """The core published its layers (``core.layers_loaded``): resend them all.
 
         The core refills the same dict in place, so object identity alone could miss
         a replacement whose new object reuses a freed address.
@@ -1170,19 +1170,10 @@ class MapPanel(QWidget):
         return self._status.text()
 
     def _register_layers_hook(self) -> None:
-        hook = getattr(self._core, "on_layers", None)
-        if isinstance(hook, list):
-            hook.append(self._layers_hook)
-        elif callable(hook):
-            try:
-                hook(self._layers_hook)
-            except TypeError:
-                log.debug("core.on_layers did not take a callback; polling only")
+        self._core.layers_loaded.connect(self._layers_hook)
 
     def _unregister_layers_hook(self) -> None:
-        hook = getattr(self._core, "on_layers", None)
-        if isinstance(hook, list) and self._layers_hook in hook:
-            hook.remove(self._layers_hook)
+        self._core.layers_loaded.disconnect(self._layers_hook)
 
     def _on_file_dropped(self, path: str) -> None:
         self._side.show()

@@ -17,7 +17,7 @@ import functools
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Callable
 
 import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QObject, Signal, Slot
@@ -27,6 +27,8 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlScheme,
     QWebEngineUrlSchemeHandler,
 )
+
+from console.tiles import TileService
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,8 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._services: dict[str, Any] = {}
+        self._services: dict[str, TileService] = {}
+        self._unlisten: dict[str, Callable[[], None]] = {}
         self._jobs: dict[int, QWebEngineUrlRequestJob] = {}
         self._next_job = 0
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tile-fetch")
@@ -73,17 +76,22 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         self.served_from_source = 0
         self.refused = 0
 
-    def add_service(self, key: str, service: Any) -> str:
+    def add_service(self, key: str, service: TileService) -> str:
         """Serve ``pstile://<key>/…`` from ``service``; returns the URL template for Leaflet."""
         self._services[key] = service
-        listeners = getattr(service, "listeners", None)
-        if isinstance(listeners, list):
-            listeners.append(lambda online, k=key: self.online_changed.emit(k, bool(online)))
+        # The service's tiles.online_changed event (from a fetch thread) becomes our signal.
+        self._unlisten[key] = service.online_changed.connect(functools.partial(self._on_online_changed, key))
         return f"{SCHEME.decode()}://{key}/{{z}}/{{x}}/{{y}}.png"
+
+    def _on_online_changed(self, key: str, online: bool) -> None:
+        self.online_changed.emit(key, bool(online))  # from a fetch thread: queued to the GUI thread
 
     def remove_service(self, key: str) -> None:
         """Stop serving a closed map."""
         self._services.pop(key, None)
+        unlisten = self._unlisten.pop(key, None)
+        if unlisten is not None:
+            unlisten()
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 - Qt override
         url = job.requestUrl()

@@ -172,7 +172,7 @@ class DrillSession:
                                   scripted=self.scripted, pace_speed=self.pace_speed)
         core.source = self.source
         if self.paced:  # an operator's drill: the after-action report is written when it ends
-            self.source.on_finished.append(self._report_at_end)
+            self.source.completed.connect(self._report_at_end)
         core._spawn(self.source.run(), "drill-source")
         return self.source
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Callable
+from typing import Any
 
 from console.drill.clock import VirtualClock
 from console.drill.engine import DrillEngine, response_command
 from console.drill.scenario import Response
+from console.events import Event
 from console.models import CommandAccepted, CommandRefused
 from console.texts import detail_fields, say
 
@@ -30,8 +31,9 @@ class DrillSource:
     """Envelopes from a drill engine, paced by a virtual clock; commands to the local arbiter.
 
     ``paced=False`` runs as fast as possible, stopping exactly at every due item
-    (headless runs, benches).  ``on_tick`` callbacks run after every step (the drill
-    bar reads the clock and the score there); ``finished`` is set at the end.
+    (headless runs, benches).  ``ticked`` (``drill.ticked``) is emitted after every
+    step (the drill bar reads the clock and the score there); at the end ``finished``
+    is set and ``completed`` (``drill.completed``) emitted.
     """
 
     name = "drill"
@@ -50,15 +52,13 @@ class DrillSource:
         self.scripted = scripted
         self.pace_speed = pace_speed  # headless --speed N: wall pacing without a clock UI
         self.finished = asyncio.Event()
-        self.on_tick: list[Callable[[], None]] = []
-        self.on_finished: list[Callable[[], None]] = []
+        self.ticked: Event[[]] = Event("drill.ticked")
+        self.completed: Event[[]] = Event("drill.completed")
         self.played = 0
         self.rejected = 0
         self.skipped_responses: list[tuple[float, str]] = []
         self._wake = asyncio.Event()
-        add_wakeup = getattr(commands, "add_wakeup", None)
-        if callable(add_wakeup):
-            add_wakeup(self.wake)
+        commands.submitted.connect(self.wake)
 
     def wake(self) -> None:
         """A command was submitted: deliver it at the current virtual time."""
@@ -104,11 +104,7 @@ class DrillSource:
         self.engine.advance_to(t, on_response=self._respond if self.scripted else None, on_step=self._after_item)
         self._after_item()
         self._set_status()
-        for fn in list(self.on_tick):
-            try:
-                fn()
-            except Exception:  # noqa: BLE001 - a view callback must not stop the drill
-                log.exception("drill tick callback failed")
+        self.ticked.emit()  # a failing view handler is logged; the drill goes on
 
     def _set_status(self) -> None:
         e = self.engine
@@ -174,11 +170,7 @@ class DrillSource:
             return
         self.finished.set()
         self._set_status()
-        for fn in list(self.on_finished):
-            try:
-                fn()
-            except Exception:  # noqa: BLE001
-                log.exception("drill finished callback failed")
+        self.completed.emit()
 
     def _set(self, **fields: Any) -> None:
         try:

@@ -69,8 +69,8 @@ class Wartime:
         self._metrics = IncidentMetrics(core, self._incidents, self._tasks, self._resources, self._checklist, now)
         ingest = getattr(core, "ingest", None)
         if ingest is not None:
-            ingest.add_listener(self._on_envelope)
-            ingest.snapshot_listeners.append(self.observe)
+            ingest.envelope_accepted.connect(self._on_envelope)
+            ingest.snapshot_applied.connect(self.observe)
         self.observe()
 
     def _clock(self) -> datetime:

@@ -76,7 +76,7 @@ def test_refresh_before_expiry_and_on_401(tmp_path: Path) -> None:
     async def main() -> None:
         session = AuthSession(feed.url, refresh_margin_s=5)  # refresh ~1 s after login
         events: list[str] = []
-        session.listeners.append(events.append)
+        session.session_changed.connect(events.append)
         try:
             await session.login("chief", "chief")
             first = session.token
@@ -127,7 +127,7 @@ def test_revoked_token_relogin_delivers_queued_commands_exactly_once(tmp_path: P
     async def main() -> None:
         session = AuthSession(feed.url)
         events: list[str] = []
-        session.listeners.append(events.append)
+        session.session_changed.connect(events.append)
         await session.login("duty", "duty")
         tokens_seen.add(str(session.token))
         tokens_seen.add(str(session._refresh))
@@ -208,7 +208,7 @@ def test_lock_and_unlock_need_the_password(tmp_path: Path) -> None:
     async def main() -> None:
         session = AuthSession(feed.url, idle_lock_s=300, clock=lambda: clock[0])
         events: list[str] = []
-        session.listeners.append(events.append)
+        session.session_changed.connect(events.append)
         try:
             assert not session.check_idle()  # nobody logged in: nothing to lock
             await session.login("viewer", "viewer")

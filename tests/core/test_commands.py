@@ -41,9 +41,9 @@ class Console:
         self.outbox = Outbox(self.cache)
         self.ingest = Ingest(self.picture, Journal(self.cache), DeadLetters(self.cache), SnapshotTables(self.cache))
         self.commands = Commands(self.picture, self.outbox, "值班员甲")
-        self.ingest.confirmations.append(self.commands.on_echo)
+        self.ingest.command_echoed.connect(self.commands.on_echo)
         self.wakeups = 0
-        self.commands.add_wakeup(self._wake)
+        self.commands.submitted.connect(self._wake)
 
     def _wake(self) -> None:
         self.wakeups += 1
@@ -129,7 +129,7 @@ def test_invalid_kind_is_refused_before_the_outbox(console: Console) -> None:
 
 
 def test_a_failing_wakeup_hook_does_not_lose_the_command(console: Console) -> None:
-    console.commands.add_wakeup(lambda: 1 / 0)
+    console.commands.submitted.connect(lambda: 1 / 0)
     cmd = console.commands.submit("alert.urge", "A1")
     assert console.outbox.get(cmd.id) is not None and console.wakeups == 1
 

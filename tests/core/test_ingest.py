@@ -127,9 +127,9 @@ def test_listeners_and_echo_confirmations(tmp_path: Path) -> None:
     ingest, _ = make(tmp_path)
     heard: list[tuple[str, str]] = []
     echoed: list[str] = []
-    ingest.add_listener(lambda env, body: heard.append((env.id, body)))
-    ingest.confirmations.append(echoed.append)
-    ingest.confirmations.append(lambda _cid: 1 / 0)  # a broken hook must not break ingest
+    ingest.envelope_accepted.connect(lambda env, body: heard.append((env.id, body)))
+    ingest.command_echoed.connect(echoed.append)
+    ingest.command_echoed.connect(lambda _cid: 1 / 0)  # a broken hook must not break ingest
     raw = wire(1, alert("A1", rev=2, last_command_id="cmd-abc"))
     assert ingest.accept(raw, "1") is not None
     ingest.accept(wire(2, alert("A2")), "2")

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
+from console.events import Event
 from console.feed_process import FeedProcess
 from console.gateway import GatewayClient
 from console.models import Command, CommandAccepted, Snapshot, now_utc
@@ -57,15 +58,11 @@ class MiniCommands:
         self.outbox = outbox
         self.accepted: list[tuple[str, CommandAccepted]] = []
         self.refused: list[tuple[str, int, str]] = []
-        self.wakeups: list[Callable[[], None]] = []
-
-    def add_wakeup(self, fn: Callable[[], None]) -> None:
-        self.wakeups.append(fn)
+        self.submitted: Event[[]] = Event("commands.submitted")
 
     def submit(self, cmd: Command) -> None:
         self.outbox.put(cmd)
-        for fn in self.wakeups:
-            fn()
+        self.submitted.emit()
 
     def _mark(self, command_id: str, status: str) -> None:
         next(i for i in self.outbox.items if i.command_id == command_id).status = status

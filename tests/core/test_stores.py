@@ -325,3 +325,20 @@ def test_rev_store_keeps_the_first_arrival_of_each_ids_highest_rev(updates: list
         if device_id not in expected or rev > expected[device_id][0]:
             expected[device_id] = (rev, status)
     assert {d.id: (d.rev, d.status) for d in store.values()} == expected
+
+
+def test_flush_emits_one_typed_change_set_and_nothing_when_idle() -> None:
+    from console.stores import PictureChanges
+
+    pic = OperatingPicture()
+    seen: list[PictureChanges] = []
+    pic.changed.connect(seen.append)
+    for n in range(50):
+        pic.apply(envelope(n, alert(f"A{n % 5}", rev=n)))
+    pic.set_connection(state="live")
+    pic.flush()
+    assert len(seen) == 1 and isinstance(seen[0], PictureChanges)
+    assert seen[0].alerts == {"A0", "A1", "A2", "A3", "A4"} and seen[0].devices == set()
+    assert seen[0].connection == {"state"} and seen[0].connection_state.state == "live"
+    pic.flush()
+    assert len(seen) == 1, "nothing changed: no event"

@@ -66,7 +66,7 @@ def test_wmts_with_auth_header_through_the_service_and_prefetch(wmts: str, tmp_p
     # Without the header the platform refuses: nothing stored, the map goes "offline".
     bad = ct.TileService(MBTilesStore(tmp_path / "b.mbtiles"), ct.TileSource(wmts, kind="wmts"))
     changes: list[bool] = []
-    bad.listeners.append(changes.append)
+    bad.online_changed.connect(changes.append)
     assert bad.fetch_and_store(14, 13382, 7141) is None
     assert bad.online is False and changes == [False] and "401" in bad.last_error
     assert bad.may_fetch() is False  # backing off: no request storm

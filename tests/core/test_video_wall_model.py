@@ -58,7 +58,7 @@ def test_assignments_survive_layout_changes() -> None:
 def test_show_cameras_fills_from_a_start_tile_and_stops_at_the_last() -> None:
     wall = WallModel("4")
     events: list[tuple[set[int], bool]] = []
-    wall.add_listener(lambda s, lay: events.append((s, lay)))
+    wall.changed.connect(lambda s, lay: events.append((s, lay)))
     assert wall.show_cameras(["a", "b", "c", "d", "e"], start_slot=2) == [2, 3]
     assert wall.visible() == [None, None, "a", "b"]
     assert events == [({2, 3}, False)]

@@ -88,8 +88,8 @@ def test_the_core_fails_over_to_the_other_replica_with_no_gap_reset_or_second_ou
 
         await core.start()
         try:
-            core.ingest.add_listener(seen)
-            core.ingest.snapshot_listeners.append(lambda: snapshots.append(1))
+            core.ingest.envelope_accepted.connect(seen)
+            core.ingest.snapshot_applied.connect(lambda: snapshots.append(1))
             assert await core.wait_live(30)
             assert core.picture.connection.backend == a.url
             assert core.source is not None and core.gateway is not None

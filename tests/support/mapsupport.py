@@ -15,6 +15,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 
 from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402,F401  (before QApplication)
 
+from console.events import Event  # noqa: E402
 from console.models import Alert, AlertUpsert, Camera, CameraUpsert, Device, DeviceUpsert, GeoPoint  # noqa: E402
 from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
@@ -35,18 +36,17 @@ def _district_layers() -> dict[str, Any]:
 
 
 class _Core:
-    """The slice of ConsoleCore the map reads: a real picture, layers and a hook list."""
+    """The slice of ConsoleCore the map reads: a real picture, layers and their event."""
 
     def __init__(self, layers: dict[str, Any] | None = None) -> None:
         self.picture = OperatingPicture()
         self.layers: dict[str, Any] = dict(layers or {})
         self.commands = None
-        self.on_layers: list[Any] = []
+        self.layers_loaded: Event[[dict[str, Any]]] = Event("core.layers_loaded")
 
     def set_layers(self, layers: dict[str, Any]) -> None:
         self.layers.update(layers)
-        for callback in list(self.on_layers):
-            callback()
+        self.layers_loaded.emit(self.layers)
 
 
 def _alert(alert_id: str, level: str = "red", status: str = "new", rev: int = 1,

@@ -45,6 +45,9 @@ class MiniIngest:
             self.alerts[env.payload.id] = max(self.alerts.get(env.payload.id, -1), env.payload.rev)
         return env
 
+    def reject(self, reason: str, raw: bytes | str, origin: str | None = None) -> None:
+        self.rejected.append(reason)
+
     def accept_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshots.append(snapshot)
         self.alerts = {a.id: a.rev for a in snapshot.alerts}

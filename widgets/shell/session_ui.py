@@ -16,6 +16,8 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject,
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMenuBar, QMessageBox
 
+from console.auth import AuthSession
+from widgets.bridge import SessionSignals
 from widgets.shell.lock_screen import LockScreen
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ class SessionControls(QObject):
 
     logout_requested = Signal()
 
-    def __init__(self, window: QMainWindow, session: Any) -> None:
+    def __init__(self, window: QMainWindow, session: AuthSession) -> None:
         super().__init__(window)
         self.setObjectName("SessionControls")
         self._window = window
@@ -84,7 +86,8 @@ class SessionControls(QObject):
             header_label.setText(who)
 
         self._apply_role()
-        session.listeners.append(self._on_session_event)
+        self._session_signals = SessionSignals(session, self)  # auth.session_changed as a Qt signal
+        self._session_signals.changed.connect(self._on_session_event)
         self._timer = QTimer(self)
         self._timer.setInterval(IDLE_CHECK_MS)
         self._timer.timeout.connect(self._on_idle_tick)
@@ -100,7 +103,7 @@ class SessionControls(QObject):
             closed.connect(self.shutdown)
 
     @classmethod
-    def attach(cls, window: QMainWindow, session: Any) -> "SessionControls":
+    def attach(cls, window: QMainWindow, session: AuthSession) -> "SessionControls":
         """Add the session's menu, shortcut, idle lock and overlay to ``window``."""
         controls = cls(window, session)
         window.session_controls = controls  # type: ignore[attr-defined]
@@ -186,10 +189,7 @@ class SessionControls(QObject):
             except RuntimeError:
                 pass
             self._watched = None
-        try:
-            self._session.listeners.remove(self._on_session_event)
-        except ValueError:
-            pass
+        self._session_signals.close()
         self.lock_screen.shutdown()
 
     # ------------------------------------------------------------------ session events

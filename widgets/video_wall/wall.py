@@ -124,7 +124,7 @@ class VideoWall(WallMenus, QWidget):
         self._tour_timer.timeout.connect(self._on_tour_tick)
         self._tour_timer.start()
 
-        self.model.add_listener(self._on_model_changed)
+        self.model.changed.connect(self._on_model_changed)
         notifier.cameras_changed.connect(self._on_cameras_changed)
         notifier.alerts_changed.connect(self._on_alerts_changed)
         # Alerts already held are not "new" to the wall: only later ones pop up.

@@ -100,7 +100,7 @@ def test_panels_follow_the_live_core(qtbot: Any, qapp: Any, feed: Any, tmp_path:
         await core.start()
         try:
             await _until(lambda: panel.is_ready, 20, "the map page")
-            # Layers come from the gateway through core.layers / core.on_layers.
+            # Layers come from the gateway through core.layers / core.layers_loaded.
             figures["layers_s"] = await _until(
                 lambda: _js(panel, "consoleMap.featureCount('communities') === 23"), 20,
                 "23 communities from the feed's layers")
