@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}  # another checkout's venv: BIN=/path/.venv/bin
 TS=resources/i18n/pingshan_en.ts
 QM=resources/i18n/pingshan_en.qm
-SOURCES=(widgets/*.py console/texts.py)  # console/texts.py: the core's codes (QT_TRANSLATE_NOOP)
+shopt -s globstar
+SOURCES=(widgets/**/*.py console/texts.py)  # widgets/ and its packages; console/texts.py: the core's codes (QT_TRANSLATE_NOOP)
 
 if [ "${1:-}" != "--no-update" ]; then
   "$BIN/pyside6-lupdate" "${SOURCES[@]}" -source-language zh_CN -target-language en \

@@ -18,7 +18,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView  # noqa: E402,F401  (befor
 from console.models import Alert, AlertUpsert, Camera, CameraUpsert, Device, DeviceUpsert, GeoPoint  # noqa: E402
 from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
-from widgets.map_panel import MapPanel  # noqa: E402
+from widgets.map import MapPanel  # noqa: E402
 
 
 CST = timezone(timedelta(hours=8))
@@ -35,13 +35,16 @@ def _district_layers() -> dict[str, Any]:
 
 
 class _Core:
-    """The slice of ConsoleCore the map reads: a real picture, layers and a hook list."""
+    """The slice of ConsoleCore the map reads: a real picture, layers, their catalogue
+    entries, a hook list and the tile cache (none unless a test sets one)."""
 
     def __init__(self, layers: dict[str, Any] | None = None) -> None:
         self.picture = OperatingPicture()
         self.layers: dict[str, Any] = dict(layers or {})
+        self.layer_infos: dict[str, Any] = {}
         self.commands = None
         self.on_layers: list[Any] = []
+        self.tiles: Any = None
 
     def set_layers(self, layers: dict[str, Any]) -> None:
         self.layers.update(layers)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 TS = ROOT / "resources" / "i18n" / "pingshan_en.ts"
 QM = ROOT / "resources" / "i18n" / "pingshan_en.qm"
-SOURCES = [*sorted(str(p.relative_to(ROOT)) for p in (ROOT / "widgets").glob("*.py")), "console/texts.py"]
+SOURCES = [*sorted(str(p.relative_to(ROOT)) for p in (ROOT / "widgets").rglob("*.py")), "console/texts.py"]
 """What scripts/build_translations.sh scans: the views, and the core's table of display-text codes."""
 
 pytestmark = pytest.mark.timeout(120)

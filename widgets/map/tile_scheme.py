@@ -17,7 +17,7 @@ import functools
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QObject, Signal, Slot
@@ -27,6 +27,9 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlScheme,
     QWebEngineUrlSchemeHandler,
 )
+
+if TYPE_CHECKING:
+    from console.tiles import TileService
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._services: dict[str, Any] = {}
+        self._services: dict[str, TileService] = {}
         self._jobs: dict[int, QWebEngineUrlRequestJob] = {}
         self._next_job = 0
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tile-fetch")
@@ -73,12 +76,10 @@ class TileSchemeHandler(QWebEngineUrlSchemeHandler):
         self.served_from_source = 0
         self.refused = 0
 
-    def add_service(self, key: str, service: Any) -> str:
+    def add_service(self, key: str, service: TileService) -> str:
         """Serve ``pstile://<key>/…`` from ``service``; returns the URL template for Leaflet."""
         self._services[key] = service
-        listeners = getattr(service, "listeners", None)
-        if isinstance(listeners, list):
-            listeners.append(lambda online, k=key: self.online_changed.emit(k, bool(online)))
+        service.listeners.append(lambda online, k=key: self.online_changed.emit(k, bool(online)))
         return f"{SCHEME.decode()}://{key}/{{z}}/{{x}}/{{y}}.png"
 
     def remove_service(self, key: str) -> None:

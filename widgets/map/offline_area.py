@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from console.tiles import (
     PrefetchCancel,
     PrefetchProgress,
+    TileService,
     TileSourceError,
     check_bbox,
     estimate_area,
@@ -58,7 +59,7 @@ class OfflineAreaDialog(QDialog):
 
     finished_download = Signal(object)
 
-    def __init__(self, service: Any, layers: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, service: TileService, layers: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("OfflineAreaDialog")
         self.setWindowTitle(self.tr("准备离线区域"))
@@ -144,7 +145,7 @@ class OfflineAreaDialog(QDialog):
         esc.activated.connect(self._on_escape)
         self.resize(640, 260)
         self._on_area_changed(0)
-        if getattr(service, "source", None) is None:
+        if service.source is None:
             self._start.setEnabled(False)
             self._state.setText(self.tr("未配置瓦片服务：只能使用已缓存或导入的瓦片"))
 
@@ -176,7 +177,7 @@ class OfflineAreaDialog(QDialog):
 
     def start(self) -> None:
         """Start (or resume) the download of the chosen area."""
-        if self.running or getattr(self._service, "source", None) is None:
+        if self.running or self._service.source is None:
             return
         try:
             bbox = check_bbox([s.value() for s in self._bbox])
@@ -268,7 +269,7 @@ class OfflineAreaDialog(QDialog):
         est = estimate_area(self._service.store, bbox, zmin, zmax)
         self._estimate.setText(self.tr("共 {t} 块瓦片（已缓存 {c}），需下载 {d} 块，约 {size}").format(
             t=est.tiles, c=est.cached, d=est.to_download, size=format_bytes(est.bytes)))
-        self._start.setEnabled(not self.running and getattr(self._service, "source", None) is not None)
+        self._start.setEnabled(not self.running and self._service.source is not None)
 
     def _on_escape(self) -> None:
         if self.running:
