@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,8 +39,10 @@ from console.tiles import (
     check_bbox,
     estimate_area,
     format_bytes,
+    import_into,
     prefetch,
 )
+from offline_cache.tiles import TileStoreError
 
 log = logging.getLogger(__name__)
 
@@ -276,3 +280,45 @@ class OfflineAreaDialog(QDialog):
             self.cancel()
         else:
             self.close()
+
+
+class MBTilesImport(QObject):
+    """导入离线地图包: an MBTiles file chosen (non-modal) and copied into the tile cache on a
+    worker thread. ``chosen(path)`` when the operator picks a file (the panel then calls
+    :meth:`start`); ``finished(added, message)`` when the import ends (added = -1 on failure,
+    with why). The chooser's texts belong to the map's translation context (``MapPanel``)."""
+
+    chosen = Signal(str)
+    finished = Signal(int, str)
+
+    def __init__(self, service: TileService, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._parent = parent
+        self._dialog: QFileDialog | None = None
+
+    def choose(self) -> None:
+        """Open the file chooser; a chosen file starts the import."""
+        if self._dialog is None:
+            self._dialog = QFileDialog(self._parent, QCoreApplication.translate("MapPanel", "导入离线地图包"))
+            self._dialog.setNameFilter(QCoreApplication.translate("MapPanel", "MBTiles 文件 (*.mbtiles)"))
+            self._dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+            self._dialog.fileSelected.connect(self.chosen)
+        self._dialog.open()
+
+    def start(self, path: str) -> None:
+        """Import ``path`` into the cache on a worker thread."""
+        target = self._service.store.path
+
+        def work() -> None:
+            try:
+                report = import_into(target, path)
+            except TileStoreError as exc:
+                self.finished.emit(-1, str(exc))
+            except Exception as exc:  # noqa: BLE001 - reported in the panel, never a traceback
+                log.exception("MBTiles import failed")
+                self.finished.emit(-1, f"{type(exc).__name__}: {exc}")
+            else:
+                self.finished.emit(report.added, report.describe())
+
+        threading.Thread(target=work, name="mbtiles-import", daemon=True).start()

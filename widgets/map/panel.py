@@ -14,6 +14,12 @@ The page is generated once and never reloaded for data changes: boundaries, rive
 and roads come from ``core.layers``; alerts, devices, cameras and incidents go as
 batched JSON diffs whenever the :class:`~widgets.bridge.PictureNotifier` reports
 changed ids.
+
+Why this module is long: :class:`MapPanel` is the map's one public widget, and the main
+window, the wall, the wartime view, deployment and the tests call some twenty methods
+and properties on it (focus, selection, rings, incident view, jump, measure, devices,
+layers, offline areas, MBTiles, camera drag). Each is a few lines that forward to the
+sibling modules, which hold the work; splitting the façade itself would only scatter it.
 """
 
 from __future__ import annotations
@@ -21,53 +27,26 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QMimeData, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import (
-    QAction,
-    QDrag,
-    QDragEnterEvent,
-    QDropEvent,
-    QKeySequence,
-    QShortcut,
-)
+from PySide6.QtGui import QAction, QDrag, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QHBoxLayout,
-    QSplitter,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from console.map_features import (
-    DISTRICT_CENTRE,
-    OverlayDatum,
-    feature_bounds,
-    find_area,
-    jump_entries,
-)
+from console.map_features import DISTRICT_CENTRE, OverlayDatum, feature_bounds, find_area, jump_entries
 from console.nearby import RINGS_M, NearbyThing, nearby
-from console.tiles import TileService, import_into
+from console.tiles import TileService
 from console.video_wall_model import CAMERA_MIME
-from offline_cache.tiles import TileStoreError
 from widgets.bridge import PictureNotifier
 from widgets.map.layers import LayerPanel
 from widgets.map.nearby import NearbyList, format_distance
-from widgets.map.offline_area import OfflineAreaDialog
+from widgets.map.offline_area import MBTilesImport, OfflineAreaDialog
 from widgets.map.overlays import POINT_CHUNK, OverlaySync
 from widgets.map.page import MapBridge, build_map_html, load_map_page, make_map_view
 from widgets.map.tile_scheme import TileSchemeHandler, tile_handler
-from widgets.map.toolbar import (
-    MenuSlots,
-    build_header,
-    build_menu_actions,
-    set_jump_entries,
-)
+from widgets.map.toolbar import MenuSlots, build_header, build_menu_actions, set_jump_entries
 from widgets.signals import disconnect_all
 
 if TYPE_CHECKING:
@@ -137,7 +116,6 @@ class MapPanel(QWidget):
         self._tile_online: bool | None = self._tiles.online if self._tiles is not None else None
         self._datum = OverlayDatum(gcj02=self._tiles is not None and self._tiles.overlay_gcj02)
         self._offline_dialog: OfflineAreaDialog | None = None
-        self._mbtiles_dialog: QFileDialog | None = None
         self._loaded: bool | None = None
 
     def _setup_page(self) -> None:
@@ -226,6 +204,10 @@ class MapPanel(QWidget):
             measure=lambda: self.set_measuring(True),
             district=self.show_district,
         ), has_tiles=self._tiles is not None)
+        self._mbtiles = MBTilesImport(self._tiles, self) if self._tiles is not None else None
+        if self._mbtiles is not None:
+            self._mbtiles.chosen.connect(self.import_mbtiles)
+            self._mbtiles.finished.connect(self.tiles_imported)
         self.tiles_imported.connect(self._on_tiles_imported)
 
     def _load_page(self) -> None:
@@ -421,34 +403,15 @@ class MapPanel(QWidget):
 
     def choose_mbtiles(self) -> None:
         """File chooser (non-modal) for an MBTiles package to import into the tile cache."""
-        if self._tiles is None:
-            return
-        if self._mbtiles_dialog is None:
-            self._mbtiles_dialog = QFileDialog(self, self.tr("导入离线地图包"))
-            self._mbtiles_dialog.setNameFilter(self.tr("MBTiles 文件 (*.mbtiles)"))
-            self._mbtiles_dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-            self._mbtiles_dialog.fileSelected.connect(self.import_mbtiles)
-        self._mbtiles_dialog.open()
+        if self._mbtiles is not None:
+            self._mbtiles.choose()
 
     def import_mbtiles(self, path: str) -> None:
-        """Import an MBTiles file into the tile cache on a worker thread (the map keeps drawing)."""
-        if self._tiles is None:
-            return
-        target = self._tiles.store.path
-        self._status.setText(self.tr("正在导入离线地图包…"))
-
-        def work() -> None:
-            try:
-                report = import_into(target, path)
-            except TileStoreError as exc:
-                self.tiles_imported.emit(-1, str(exc))
-            except Exception as exc:  # noqa: BLE001 - reported in the panel, never a traceback
-                log.exception("MBTiles import failed")
-                self.tiles_imported.emit(-1, f"{type(exc).__name__}: {exc}")
-            else:
-                self.tiles_imported.emit(report.added, report.describe())
-
-        threading.Thread(target=work, name="mbtiles-import", daemon=True).start()
+        """Import an MBTiles file into the tile cache on a worker thread (the map keeps drawing);
+        :attr:`tiles_imported` when it ends."""
+        if self._mbtiles is not None:
+            self._status.setText(self.tr("正在导入离线地图包…"))
+            self._mbtiles.start(path)
 
     def open_offline_area_dialog(self) -> OfflineAreaDialog | None:
         """The "准备离线区域" dialog on the console's tile cache (non-modal)."""
