@@ -11,7 +11,8 @@ Modules:
 - ``toolbar.py`` — the header row and the 地图 menu's actions.
 - ``nearby.py`` — the 周边 list beside the map (radius rings, incident view).
 - ``layers.py`` — :class:`LayerPanel`, the layer catalogue and GeoJSON import.
-- ``offline_area.py`` — :class:`OfflineAreaDialog`, 准备离线区域 (download base-map tiles).
+- ``offline_area.py`` — :class:`OfflineAreaDialog`, 准备离线区域 (download base-map tiles), and
+  :class:`MBTilesImport`, 导入离线地图包 (copy an MBTiles file into the cache).
 - ``tile_scheme.py`` — the ``pstile://`` scheme serving tiles from the MBTiles cache
   (:func:`register_tile_scheme` runs before the QApplication exists).
 - ``web/`` — the page's own script and stylesheet (:data:`MAP_PAGE_DIR`; packaged as data).
