@@ -36,7 +36,7 @@ from PySide6 import QtWebEngineWidgets  # noqa: E402,F401  (before QApplication)
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from widgets.tile_scheme import register_tile_scheme  # noqa: E402
+from widgets.map.tile_scheme import register_tile_scheme  # noqa: E402
 
 register_tile_scheme()
 
@@ -95,6 +95,7 @@ class Core:
         self.picture = OperatingPicture()
         self.layers = {lid: doc for lid, (_i, doc) in layers().items()}
         self.layers_loaded: Event[[dict[str, Any]]] = Event("core.layers_loaded")
+        self.layer_infos: dict[str, Any] = {}
         self.tiles = tiles
 
 
@@ -111,7 +112,7 @@ def envelope(payload: Device, seq: int) -> DeviceUpsert:
 
 
 def open_panel(core: Core) -> tuple[Any, Any, float]:
-    from widgets.map_panel import MapPanel
+    from widgets.map import MapPanel
 
     notifier = PictureNotifier(core.picture, interval_ms=100)
     start = time.perf_counter()

@@ -384,7 +384,7 @@ def run_window(url: str, n_devices: int, n_cameras: int, queries: int, tmp: Path
     from PySide6.QtWidgets import QApplication
     import qasync
 
-    from widgets.tile_scheme import register_tile_scheme
+    from widgets.map.tile_scheme import register_tile_scheme
 
     register_tile_scheme()
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -4,7 +4,7 @@ service, offline-area prefetch (estimate, progress, cancel, resume) and the head
 
 The cache is an :class:`offline_cache.tiles.MBTilesStore`.  The web view asks the
 :class:`TileService` for a tile (through a custom URL scheme, see
-``widgets/tile_scheme.py``): a cached tile answers at once; otherwise, when online,
+``widgets/map/tile_scheme.py``): a cached tile answers at once; otherwise, when online,
 the tile is fetched from the configured source on a worker thread, stored, and
 served.  When fetching fails the service goes *offline* for a short back-off and
 serves only what the cache holds, which the map shows as "离线地图".

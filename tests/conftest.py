@@ -46,7 +46,7 @@ pytest.register_assert_rewrite("tests.support")
 from console.feed_process import FeedProcess  # noqa: E402
 
 try:  # the map's tile scheme must be declared before pytest-qt creates the QApplication
-    from widgets.tile_scheme import register_tile_scheme  # noqa: E402
+    from widgets.map.tile_scheme import register_tile_scheme  # noqa: E402
 
     register_tile_scheme()
 except ImportError:  # QtWebEngine missing: the map tests skip themselves

@@ -12,7 +12,7 @@ when a widget is deleted).  QtCore only (no widgets).
   however fast the stream runs.
 - :class:`SessionSignals`: ``AuthSession.session_changed`` as a Qt signal.
 
-(The map's tile scheme handler, ``widgets/tile_scheme.py``, is itself the Qt object
+(The map's tile scheme handler, ``widgets/map/tile_scheme.py``, is itself the Qt object
 that serves tiles: it turns each tile service's ``online_changed`` into its own
 ``online_changed(key, online)`` signal.)
 """

@@ -238,7 +238,7 @@ def test_layers_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 def test_import_dialog_says_gcj02(qtbot: Any) -> None:
-    from widgets.layer_panel import LayerPanel
+    from widgets.map import LayerPanel
 
     panel = LayerPanel()
     qtbot.addWidget(panel)

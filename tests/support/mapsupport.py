@@ -19,7 +19,7 @@ from console.events import Event  # noqa: E402
 from console.models import Alert, AlertUpsert, Camera, CameraUpsert, Device, DeviceUpsert, GeoPoint  # noqa: E402
 from widgets.bridge import PictureNotifier  # noqa: E402
 from console.stores import OperatingPicture  # noqa: E402
-from widgets.map_panel import MapPanel  # noqa: E402
+from widgets.map import MapPanel  # noqa: E402
 
 
 CST = timezone(timedelta(hours=8))
@@ -41,7 +41,9 @@ class _Core:
     def __init__(self, layers: dict[str, Any] | None = None) -> None:
         self.picture = OperatingPicture()
         self.layers: dict[str, Any] = dict(layers or {})
+        self.layer_infos: dict[str, Any] = {}
         self.commands = None
+        self.tiles: Any = None
         self.layers_loaded: Event[[dict[str, Any]]] = Event("core.layers_loaded")
 
     def set_layers(self, layers: dict[str, Any]) -> None:

@@ -26,7 +26,7 @@ def _window(console: SimpleNamespace, qtbot: Any) -> MainWindow:
 
 
 def test_main_window_docks_header_status_and_layout(live_console: SimpleNamespace, qtbot: Any) -> None:
-    from widgets.map_panel import MapPanel
+    from widgets.map import MapPanel
     from widgets.video_wall import VideoWall
 
     window = _window(live_console, qtbot)

@@ -401,7 +401,7 @@ def run_gui(args: argparse.Namespace) -> int:
     setup_logging(args.cache)
     try:
         import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
-        from widgets.tile_scheme import register_tile_scheme  # pstile:// map tiles, before the QApplication
+        from widgets.map.tile_scheme import register_tile_scheme  # pstile:// map tiles, before the QApplication
 
         register_tile_scheme()
     except ImportError:

@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         # Panels.
         self.alert_queue = AlertQueuePanel(core, notifier, self)
         self.indicators = IndicatorPanel(core, notifier, self)
-        self.map_panel = self._make_panel("widgets.map_panel", "MapPanel", self.tr("地图模块未能加载"))
+        self.map_panel = self._make_panel("widgets.map", "MapPanel", self.tr("地图模块未能加载"))
         self.video_wall = self._make_panel("widgets.video_wall", "VideoWall", self.tr("视频墙模块未能加载"))
 
         titles = {
@@ -507,7 +507,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(reset)
 
         map_actions = getattr(self.map_panel, "menu_actions", None)
-        if map_actions:  # offline area, GeoJSON import, layers, rings, measure (widgets/map_panel.py)
+        if map_actions:  # offline area, GeoJSON import, layers, rings, measure (widgets/map/toolbar.py)
             bar.addMenu(self.tr("地图(&M)")).addActions(map_actions)
 
         q = self.alert_queue

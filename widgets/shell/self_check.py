@@ -314,7 +314,7 @@ def run_self_check(args: argparse.Namespace) -> int:
     try:
         try:
             import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
-            from widgets.tile_scheme import register_tile_scheme  # pstile:// map tiles, as run_gui does
+            from widgets.map.tile_scheme import register_tile_scheme  # pstile:// map tiles, as run_gui does
 
             register_tile_scheme()
         except ImportError as exc:

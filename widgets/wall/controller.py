@@ -334,7 +334,7 @@ class WallController(QObject):
             return IndicatorPanel(self._core, self._notifier, large=large)
         try:
             if key == "map":
-                from widgets.map_panel import MapPanel
+                from widgets.map import MapPanel
 
                 return MapPanel(self._core, self._notifier)
             from widgets.video_wall import VideoWall

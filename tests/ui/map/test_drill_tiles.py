@@ -134,7 +134,7 @@ def test_drill_map_draws_tiles_from_the_drill_cache_with_sockets_blocked(
         qtbot.waitUntil(lambda: core.picture.connection.state == "drill", timeout=10_000)
         from PySide6.QtWebEngineCore import QWebEngineProfile
 
-        from widgets.tile_scheme import tile_handler
+        from widgets.map.tile_scheme import tile_handler
 
         shared = tile_handler(QWebEngineProfile.defaultProfile())
         cache_before, source_before = shared.served_from_cache, shared.served_from_source

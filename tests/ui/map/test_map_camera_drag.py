@@ -21,7 +21,7 @@ from tests.support.mapsupport import _camera, _Core, _district_layers, _make_pan
 from tests.support.wallsupport import _cid, _drop, _wall  # noqa: E402
 
 from console.video_wall_model import CAMERA_MIME  # noqa: E402
-from widgets.map_panel import MapPanel  # noqa: E402
+from widgets.map import MapPanel  # noqa: E402
 
 
 def test_pressing_and_moving_a_camera_marker_starts_a_drag_with_its_payload(qtbot: Any) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtWebEngineCore import (  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 
-from widgets.map_panel import MAP_PAGE_DIR, build_map_html  # noqa: E402
+from widgets.map import MAP_PAGE_DIR, build_map_html  # noqa: E402
 from tests.support.mapsupport import _alert, _Core, _device, _district_layers, _make_panel, run_js  # noqa: E402
 
 class _RequestLog(QWebEngineUrlRequestInterceptor):

@@ -25,7 +25,8 @@ import qasync  # noqa: E402
 
 from widgets.bridge import PictureNotifier  # noqa: E402
 from console.runtime import ConsoleConfig, ConsoleCore  # noqa: E402
-from widgets.map_panel import MapPanel, alert_marker  # noqa: E402
+from console.map_features import alert_marker  # noqa: E402
+from widgets.map import MapPanel  # noqa: E402
 from console.video_wall_model import LinkageRule  # noqa: E402
 from widgets.video_wall import VideoWall  # noqa: E402
 

@@ -13,7 +13,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 
 from console.tiles import TileService, TileSource, count_tiles  # noqa: E402
 from offline_cache.tiles import MBTilesStore  # noqa: E402
-from widgets.offline_area_dialog import OfflineAreaDialog  # noqa: E402
+from widgets.map import OfflineAreaDialog  # noqa: E402
 
 BBOX = (114.28, 22.69, 114.42, 22.78)
 

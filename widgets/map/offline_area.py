@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,12 +34,15 @@ from PySide6.QtWidgets import (
 from console.tiles import (
     PrefetchCancel,
     PrefetchProgress,
+    TileService,
     TileSourceError,
     check_bbox,
     estimate_area,
     format_bytes,
+    import_into,
     prefetch,
 )
+from offline_cache.tiles import TileStoreError
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +63,7 @@ class OfflineAreaDialog(QDialog):
 
     finished_download = Signal(object)
 
-    def __init__(self, service: Any, layers: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, service: TileService, layers: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("OfflineAreaDialog")
         self.setWindowTitle(self.tr("准备离线区域"))
@@ -144,7 +149,7 @@ class OfflineAreaDialog(QDialog):
         esc.activated.connect(self._on_escape)
         self.resize(640, 260)
         self._on_area_changed(0)
-        if getattr(service, "source", None) is None:
+        if service.source is None:
             self._start.setEnabled(False)
             self._state.setText(self.tr("未配置瓦片服务：只能使用已缓存或导入的瓦片"))
 
@@ -176,7 +181,7 @@ class OfflineAreaDialog(QDialog):
 
     def start(self) -> None:
         """Start (or resume) the download of the chosen area."""
-        if self.running or getattr(self._service, "source", None) is None:
+        if self.running or self._service.source is None:
             return
         try:
             bbox = check_bbox([s.value() for s in self._bbox])
@@ -268,10 +273,52 @@ class OfflineAreaDialog(QDialog):
         est = estimate_area(self._service.store, bbox, zmin, zmax)
         self._estimate.setText(self.tr("共 {t} 块瓦片（已缓存 {c}），需下载 {d} 块，约 {size}").format(
             t=est.tiles, c=est.cached, d=est.to_download, size=format_bytes(est.bytes)))
-        self._start.setEnabled(not self.running and getattr(self._service, "source", None) is not None)
+        self._start.setEnabled(not self.running and self._service.source is not None)
 
     def _on_escape(self) -> None:
         if self.running:
             self.cancel()
         else:
             self.close()
+
+
+class MBTilesImport(QObject):
+    """导入离线地图包: an MBTiles file chosen (non-modal) and copied into the tile cache on a
+    worker thread. ``chosen(path)`` when the operator picks a file (the panel then calls
+    :meth:`start`); ``finished(added, message)`` when the import ends (added = -1 on failure,
+    with why). The chooser's texts belong to the map's translation context (``MapPanel``)."""
+
+    chosen = Signal(str)
+    finished = Signal(int, str)
+
+    def __init__(self, service: TileService, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._parent = parent
+        self._dialog: QFileDialog | None = None
+
+    def choose(self) -> None:
+        """Open the file chooser; a chosen file starts the import."""
+        if self._dialog is None:
+            self._dialog = QFileDialog(self._parent, QCoreApplication.translate("MapPanel", "导入离线地图包"))
+            self._dialog.setNameFilter(QCoreApplication.translate("MapPanel", "MBTiles 文件 (*.mbtiles)"))
+            self._dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+            self._dialog.fileSelected.connect(self.chosen)
+        self._dialog.open()
+
+    def start(self, path: str) -> None:
+        """Import ``path`` into the cache on a worker thread."""
+        target = self._service.store.path
+
+        def work() -> None:
+            try:
+                report = import_into(target, path)
+            except TileStoreError as exc:
+                self.finished.emit(-1, str(exc))
+            except Exception as exc:  # noqa: BLE001 - reported in the panel, never a traceback
+                log.exception("MBTiles import failed")
+                self.finished.emit(-1, f"{type(exc).__name__}: {exc}")
+            else:
+                self.finished.emit(report.added, report.describe())
+
+        threading.Thread(target=work, name="mbtiles-import", daemon=True).start()

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QPainter,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -27,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.geojson_check import GeoJsonCheck, load_geojson_file
+from console.models import LayerInfo
 
 CATEGORY_ORDER = ["boundary", "transport", "water", "emergency", "imported"]
 
@@ -134,15 +143,15 @@ class LayerPanel(QWidget):
         }
         return names.get(category, category or self.tr("其他"))
 
-    def set_layers(self, layers: dict[str, Any], infos: dict[str, Any]) -> None:
-        """The gateway's layers (id → GeoJSON) with their catalogue entries (``LayerInfo``)."""
+    def set_layers(self, layers: dict[str, Any], infos: dict[str, LayerInfo]) -> None:
+        """The gateway's layers (id → GeoJSON) with their catalogue entries (a layer may have none)."""
         changed = False
         for layer_id, doc in layers.items():
             info = infos.get(layer_id)
             entry = {
-                "name": getattr(info, "name", None) or layer_id,
-                "category": getattr(info, "category", None) or "other",
-                "geometry": getattr(info, "geometry", None) or "polygon",
+                "name": (info.name if info else None) or layer_id,
+                "category": (info.category if info else None) or "other",
+                "geometry": (info.geometry if info else None) or "polygon",
                 "count": len((doc or {}).get("features") or []),
             }
             if self._layers.get(layer_id) != entry:
