@@ -341,7 +341,7 @@ class AlertQuery:
         """The (kind, …) key behind a group code."""
         for key, c in self._codes["group"].code.items():
             if c == code:
-                return key  # type: ignore[no-any-return]
+                return key
         return None
 
     # ------------------------------------------------------------------ search
@@ -529,7 +529,7 @@ class PlaceNames:
         return self.communities.get(cid or "", cid or "")
 
     def unit(self, uid: str | None) -> str:
-        if self._directory and uid in self._directory:
+        if uid and self._directory and uid in self._directory:
             return str(getattr(self._directory[uid], "name", uid))
         return self.units.get(uid or "", uid or "")
 
