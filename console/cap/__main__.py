@@ -2,4 +2,5 @@
 
 from console.cap.cli import main_cap
 
-raise SystemExit(main_cap())
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main_cap())
