@@ -1,5 +1,4 @@
-"""``pingshan-console cap FILE...``: one JSON line per valid CAP 1.2 file (:func:`main_cap`).
-"""
+"""``pingshan-console cap FILE...``: one JSON line per valid CAP 1.2 file (:func:`main_cap`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Following a CAP warning through its Updates and Cancels (:class:`CapLedger`), in memory.
-"""
+"""Following a CAP warning through its Updates and Cancels (:class:`CapLedger`), in memory."""
 
 from __future__ import annotations
 
