@@ -48,7 +48,7 @@ from typing import Any, Callable, Sequence
 from xml.sax.saxutils import escape
 
 from console.models import Alert, Camera, Device
-from district.arbiter import Item
+from district.rulebook import Item
 from district.sources import CITIZEN_SOURCES, DEMO_CAP_KEY, DEMO_EVENTS_KEY
 from district.vocabulary import DISTRICT_TZ, LEVEL_ZH
 from gateway.replica import envelope_message

@@ -36,7 +36,8 @@ from console.models import (
     Task,
     Thresholds,
 )
-from district.arbiter import Arbiter, Item
+from district.arbiter import Arbiter
+from district.rulebook import Item
 from district.vocabulary import DISTRICT_TZ, LEVEL_ZH, OPEN_STATUSES
 from gateway.fanout import Hub, Subscriber  # noqa: F401 - the feed's fan-out, shared with the gateway
 from simulator import geo
