@@ -6,6 +6,10 @@ accumulate the ids that changed.  ``OperatingPicture.flush()`` hands those sets
 over as one typed :class:`PictureChanges` and emits it on ``picture.changed``;
 the Qt bridge (``widgets.bridge``) calls ``flush()`` at a bounded rate, so a burst
 of a thousand updates costs one UI update.
+
+Why this module is long: the stores share one piece of bookkeeping (revisions,
+change sets, the drain into ``PictureChanges``) with the picture that routes every
+envelope kind to them; split apart, each half would need the other's internals.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from console.models import Alert, AlertNote, Device, GeoPoint
 
-# kind → (Chinese name, alert category); the same as simulator.world.DEVICE_KINDS
+# kind → (Chinese name, alert category); the same as simulator.world_data.DEVICE_KINDS
 # (tests/gateway/test_gateway_mqtt.py checks that they agree).
 DEVICE_KIND_RULES: dict[str, tuple[str, str]] = {
     "river_level": ("河道水位", "river_level"),

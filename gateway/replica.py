@@ -1,7 +1,7 @@
 """One gateway replica: the rulebook's state folded from the stream, and commands decided on it.
 
 Every replica follows the whole stream with an ordered consumer and folds each
-message into a :class:`~district.arbiter.Rulebook` (``apply``), a map of command
+message into a :class:`~district.rulebook.Rulebook` (``apply``), a map of command
 outcomes and the last sequence of every subject; live SSE clients get the envelopes
 from the same fold through the :class:`~gateway.fanout.Hub`, and a short ring of
 recent envelopes answers most resumes without asking the server.
@@ -27,8 +27,8 @@ from typing import Any, AsyncIterator, Callable
 
 from console.models import (Alert, Camera, Command, CommandRefused, Device, Incident, IndicatorValuesEnvelope, Reset,
                             ResetEnvelope, Task)
-from district.arbiter import (ENVELOPES, CommandError, Item, Rulebook, accepted_answer, fingerprint, key_refusal,
-                              public_alert)
+from district.rulebook import (ENVELOPES, CommandError, Item, Rulebook, accepted_answer, fingerprint, key_refusal,
+                               public_alert)
 from district.roles import User
 from district.settle import diverged, settle, settle_task, settled_by, task_diverged
 from district.vocabulary import DISTRICT_TZ

@@ -18,7 +18,7 @@ holds two kinds of message:
 ``pingshan.cmd.<command id>``
     The outcome of one command: ``{"status", "body", "fingerprint"}`` (the HTTP
     status, the CommandAccepted/CommandRefused answer, the caller-and-body binding of
-    ``district.arbiter.fingerprint``). Not an envelope: SSE skips it (event ids have
+    ``district.rulebook.fingerprint``). Not an envelope: SSE skips it (event ids have
     gaps). It is published with ``Nats-Msg-Id`` = command id and an expected last
     subject sequence of 0, and an accepted command's envelopes go in the *same atomic
     batch*, each with the expected last sequence of its object's subject. So a

@@ -26,12 +26,9 @@ from console.models import Alert, AlertNote, Camera, Command, Device, GeoPoint, 
 from district.roles import User
 from district.vocabulary import LEVEL_ZH
 from simulator import geo
-from simulator.world import (
-    DEVICE_KINDS,
-    District,
-    FeedConfig,
-    _cap_xml,
-)
+from simulator.fleet import random_point_in
+from simulator.world import District, FeedConfig
+from simulator.world_data import DEVICE_KINDS, cap_xml
 
 DRILL_PREFIX = "DR"
 """Drill alert, incident and task ids start with this, so they can never be taken for live ones."""
@@ -130,7 +127,7 @@ class DrillWorld(District):
         elif device is not None:
             loc = device.location
         elif community:
-            loc = self._random_point_in(community, self.rng_alerts)
+            loc = random_point_in(community, self.rng_alerts)
         else:
             s = self.streets_cat[0]
             loc = GeoPoint(**s["centre"])
@@ -148,7 +145,7 @@ class DrillWorld(District):
         return a
 
     def add_cap_warning(self, *, level: str, headline: str, description: str) -> Alert:
-        cap = _cap_xml(self._alert_seq + 1, headline, description, level, self.now())
+        cap = cap_xml(self._alert_seq + 1, headline, description, level, self.now())
         return self.add_alert(category="early_warning", level=level, title=headline, description=description,
                               community="", source="early_warning", cap=cap)
 

@@ -48,13 +48,15 @@ from typing import Any, Callable, Sequence
 from xml.sax.saxutils import escape
 
 from console.models import Alert, Camera, Device
-from district.arbiter import Item
+from district.rulebook import Item
 from district.sources import CITIZEN_SOURCES, DEMO_CAP_KEY, DEMO_EVENTS_KEY
 from district.vocabulary import DISTRICT_TZ, LEVEL_ZH
 from gateway.replica import envelope_message
 from gateway.stream import EventLog, Outgoing, event_subject
 from simulator import geo
-from simulator.world import DEVICE_KINDS, SOURCE_WEIGHTS, District, FeedConfig, fleet_devices
+from simulator.fleet import fleet_devices
+from simulator.world import District, FeedConfig
+from simulator.world_data import DEVICE_KINDS, SOURCE_WEIGHTS
 
 
 class ProducingDistrict(District):

@@ -7,6 +7,10 @@ persisted (``EventLog.append``) and only then handed to the ``Hub`` for live
 subscribers. It applies no command itself: commands are the arbiter's.  A seeded ``random.Random`` per concern drives every
 choice (so the same seed yields the same backlog and the same alert sequence);
 timing is the wall clock (plus the ``/_sim/clock`` offset).
+
+Its tables (device and camera kinds, alert texts, road names) and message builders are in
+:mod:`simulator.world_data`; the inventory beyond its own devices and cameras, and where a
+generated thing is placed, in :mod:`simulator.fleet`.
 """
 
 from __future__ import annotations
@@ -17,13 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from console.models import (
     Alert,
     AlertNote,
     Camera,
-    CameraStreams,
     Device,
     GeoPoint,
     Incident,
@@ -34,75 +36,15 @@ from console.models import (
     Task,
     Thresholds,
 )
-from district.arbiter import Arbiter, Item
+from district.arbiter import Arbiter
+from district.rulebook import Item
 from district.vocabulary import DISTRICT_TZ, LEVEL_ZH, OPEN_STATUSES
 from gateway.fanout import Hub, Subscriber  # noqa: F401 - the feed's fan-out, shared with the gateway
 from simulator import geo
+from simulator.fleet import camera_streams, fleet_cameras, fleet_devices, random_point_in
+from simulator.world_data import (CAMERA_KINDS, CAMERA_SPOTS, DEVICE_KINDS, ROAD_NAMES, SOURCE_WEIGHTS, TEMPLATES,
+                                  aqi_pm25, cap_xml)
 
-# kind → (Chinese name, metric, unit, baseline, noise, warn, alarm, direction, category, weight)
-DEVICE_KINDS: dict[str, tuple[str, str, str, float, float, float, float, str, str, int]] = {
-    "river_level": ("河道水位", "water_level_m", "m", 2.0, 0.05, 3.5, 4.2, "higher", "river_level", 30),
-    "waterlogging": ("内涝积水", "water_depth_cm", "cm", 1.0, 0.6, 15.0, 27.0, "higher", "waterlogging", 50),
-    "rain_gauge": ("雨量", "rain_mm_1h", "mm", 2.0, 1.0, 30.0, 50.0, "higher", "waterlogging", 25),
-    "slope_displacement": ("边坡位移", "displacement_mm", "mm", 5.0, 0.3, 20.0, 40.0, "higher", "slope", 40),
-    "air_quality": ("空气质量", "pm25", "µg/m³", 18.0, 2.0, 75.0, 115.0, "higher", "air_quality", 30),
-    "noise": ("噪声", "noise_db", "dB(A)", 55.0, 2.5, 65.0, 75.0, "higher", "noise", 30),
-    "smoke": ("烟感", "smoke_obscuration", "%obs/m", 0.3, 0.1, 5.0, 10.0, "higher", "smoke", 45),
-    "hydrant_pressure": ("消火栓水压", "pressure_mpa", "MPa", 0.35, 0.01, 0.15, 0.10, "lower", "hydrant", 30),
-    "manhole_cover": ("井盖", "tilt_deg", "°", 0.5, 0.2, 5.0, 15.0, "higher", "manhole", 30),
-}
-
-CAMERA_KINDS = ("road", "river", "slope", "park", "forest_fire", "public_building")
-CAMERA_SPOTS = {
-    "road": ["{road}与{road2}交叉口", "{road}公交站", "{road}人行天桥"],
-    "river": ["坪山河桥下", "龙岗河截污闸", "汤坑水河口", "坪山河碧岭段堤岸"],
-    "slope": ["高边坡监测点", "山体护坡", "在建工地边坡"],
-    "park": ["社区公园入口", "文体广场", "郊野公园步道"],
-    "forest_fire": ["马峦山林区瞭望点", "森林防火通道", "聚龙山林地"],
-    "public_building": ["社区党群服务中心", "学校门口", "地铁站出入口"],
-}
-
-SOURCE_WEIGHTS = {
-    "hotline_12345": 34,
-    "app_pingshan": 20,
-    "grid_patrol": 26,
-    "video_ai": 15,
-    "iot_threshold": 3,
-    "early_warning": 2,
-}
-
-# category → title templates (title, description); fields: road, cm, st, n
-TEMPLATES: dict[str, list[tuple[str, str]]] = {
-    "waterlogging": [("{road}{cm}段路面积水", "{road}靠近{cm}社区路段积水约{n}厘米，车辆通行缓慢，请尽快处置。"),
-                     ("{cm}社区地下车库入口积水", "{cm}社区地下车库入口积水，约{n}厘米，有车辆被困风险。")],
-    "river_level": [("坪山河{cm}段水位超警戒", "坪山河{cm}社区段水位接近警戒线，请加强巡堤。")],
-    "slope": [("{cm}社区边坡出现裂缝", "网格员巡查发现{cm}社区后山边坡出现长约{n}米裂缝，有落石。")],
-    "fire": [("{cm}社区厂房冒烟起火", "群众报警：{road}附近{cm}社区一厂房冒出浓烟，疑似起火。"),
-             ("{cm}山林发现烟点", "视频识别{cm}社区周边山林出现烟点，疑似山火。")],
-    "smoke": [("{cm}社区住宅烟感报警", "{cm}社区某住宅楼烟感探测器报警，请核实。")],
-    "air_quality": [("{cm}社区空气质量超标", "{cm}社区微站 PM2.5 浓度超标，疑似周边工地扬尘。")],
-    "noise": [("{road}夜间施工噪声扰民", "居民反映{road}{cm}社区段工地夜间施工，噪声扰民。"),
-              ("{cm}社区商铺音响噪声", "{cm}社区商铺外放音响声音过大，影响居民休息。")],
-    "manhole": [("{road}井盖缺失", "{road}{cm}社区段一处井盖缺失，存在安全隐患。"),
-                ("{road}井盖松动异响", "{road}靠近{cm}社区井盖松动，车辆经过有异响。")],
-    "hydrant": [("{cm}社区消火栓水压不足", "{cm}社区市政消火栓水压低于规定值。")],
-    "illegal_construction": [("{cm}社区疑似违建", "{cm}社区村民楼顶疑似加建钢结构房，约{n}平方米。")],
-    "road_damage": [("{road}路面坑洼", "{road}{cm}社区段路面出现坑洼，直径约{n}0 厘米。"),
-                    ("{road}人行道破损", "{road}人行道砖块破损翘起，行人易绊倒。")],
-    "garbage": [("{cm}社区垃圾堆放", "{cm}社区{road}旁有建筑垃圾和生活垃圾堆放，气味明显。")],
-    "illegal_parking": [("{road}违章停车", "{road}{cm}社区段车辆违停占用消防通道。")],
-    "street_vendor": [("{road}占道经营", "{road}{cm}社区段流动摊贩占道经营，影响通行。")],
-    "crowd": [("{cm}社区人员聚集", "视频识别{cm}社区{road}附近人员聚集约{n}0 人。")],
-    "hazmat": [("{cm}社区疑似化学品气味", "群众反映{cm}社区工业区有刺激性气味，疑似危化品泄漏。")],
-    "public_security": [("{cm}社区治安纠纷", "{cm}社区{road}附近发生纠纷，请派员处置。")],
-    "environment_complaint": [("{cm}社区餐饮油烟扰民", "居民投诉{cm}社区餐饮店油烟直排。")],
-    "water_pollution": [("坪山河{cm}段水体发黑", "巡查发现坪山河{cm}社区段水体发黑发臭，疑似偷排。")],
-    "construction_dust": [("{road}工地扬尘", "视频识别{road}{cm}社区段工地未覆盖裸土，扬尘明显。")],
-    "early_warning": [("坪山区暴雨{lv}预警", "深圳市气象台发布暴雨{lv}预警信号，坪山区未来 3 小时降雨量将达 50 毫米以上。"),
-                      ("坪山区台风{lv}预警", "台风影响坪山区，阵风 8–10 级，请做好防御。")],
-}
-ROAD_NAMES = [name for _, name, _ in geo.ROADS] + ["锦龙大道", "比亚迪路", "青松路", "兰竹路", "新和路", "碧沙路",
-                                                  "坪环路", "振环路", "汤坑路", "秀沙路", "龙勤路", "同富路"]
 
 @dataclass
 class FeedConfig:
@@ -193,20 +135,6 @@ class District(Arbiter):
 
     # ------------------------------------------------------------------ world creation
 
-    def _random_point_in(self, community: str, rng: random.Random) -> GeoPoint:
-        """A point inside the community's cell.  Takes one draw from ``rng`` whatever the
-        cell's shape, so that the rest of the district does not depend on the geometry."""
-        cell = geo.community_cell(community)
-        pick = random.Random(rng.getrandbits(64))
-        pts = [p for ring in cell for p in ring]
-        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        for _ in range(200):
-            p = (round(pick.uniform(min(xs), max(xs)), 6), round(pick.uniform(min(ys), max(ys)), 6))
-            if geo.point_in_cell(p, cell):  # the rounded point: still inside after rounding
-                return GeoPoint(lon=p[0], lat=p[1])
-        lon, lat = geo.interior_point(cell)
-        return GeoPoint(lon=round(lon, 6), lat=round(lat, 6))
-
     def _community_of(self, lon: float, lat: float) -> str | None:
         for cid in self.community_street:
             if geo.point_in_cell((lon, lat), geo.community_cell(cid)):
@@ -235,7 +163,7 @@ class District(Arbiter):
                     label = f"{rname}{self.community_name[cm]}段"
                 else:
                     cm = rng.choice(communities)
-                    loc = self._random_point_in(cm, rng)
+                    loc = random_point_in(cm, rng)
                     label = f"{self.community_name[cm]}社区"
                 st = self.community_street[cm]
                 status = rng.choices(["online", "offline", "fault"], [96, 3, 1])[0]
@@ -254,9 +182,9 @@ class District(Arbiter):
             code = f"44031000001320{k + 1:06d}"  # 440310 Pingshan, 00 grassroots, 00 industry, 132 IPC, 0 network
             cameras.append(Camera(
                 id=code, rev=1, name=f"{self.street_name[st]}街道{self.community_name[cm]}社区-{spot}",
-                kind=kind, street=st, community=cm, location=self._random_point_in(cm, rng),  # type: ignore[arg-type]
+                kind=kind, street=st, community=cm, location=random_point_in(cm, rng),  # type: ignore[arg-type]
                 status="online" if rng.random() > 0.05 else "offline", ptz=kind in ("road", "river", "forest_fire"),
-                streams=self._streams(code), updated_at=now,
+                streams=camera_streams(self.config.public_url, code), updated_at=now,
             ))
         for d in devices:
             self.devices[d.id] = d
@@ -280,11 +208,6 @@ class District(Arbiter):
         self._save_seq()
         self.emit(items)
 
-    def _streams(self, code: str) -> CameraStreams:
-        base = self.config.public_url.rstrip("/")
-        return CameraStreams(main=f"{base}/video/{code}/main.ts", sub=f"{base}/video/{code}/sub.ts",
-                             low=f"{base}/video/{code}/low.ts")
-
     def _load_world(self) -> None:
         for body in self.store.state("alert"):
             a = Alert.model_validate_json(body)
@@ -295,7 +218,7 @@ class District(Arbiter):
         for body in self.store.state("camera"):
             c = Camera.model_validate_json(body)
             # The public URL may differ between runs; streams follow the current one.
-            self.cameras[c.id] = c.model_copy(update={"streams": self._streams(c.id)})
+            self.cameras[c.id] = c.model_copy(update={"streams": camera_streams(self.config.public_url, c.id)})
         for body in self.store.state("incident"):
             i = Incident.model_validate_json(body)
             self.incidents[i.id] = i
@@ -335,7 +258,7 @@ class District(Arbiter):
             loc = device.location
         else:
             cm = rng.choice(sorted(self.community_street))
-            loc = self._random_point_in(cm, rng)
+            loc = random_point_in(cm, rng)
         st = self.community_street[cm]
         level = self._pick_level(rng)
         fields = {"road": rng.choice(ROAD_NAMES), "cm": self.community_name[cm], "st": self.street_name[st],
@@ -357,7 +280,7 @@ class District(Arbiter):
         if source == "early_warning":
             st = None  # district-wide warning
             cm = None
-            cap = _cap_xml(self._alert_seq + 1, title, desc, level, created)
+            cap = cap_xml(self._alert_seq + 1, title, desc, level, created)
         aid = self._next_alert_id()
         actor = {"hotline_12345": "12345 热线", "app_pingshan": "i 坪山", "grid_patrol": "网格员",
                  "iot_threshold": "物联感知平台", "video_ai": "视频 AI 平台", "early_warning": "深圳市气象台"}[source]
@@ -605,7 +528,7 @@ class District(Arbiter):
             rivers = [self.values.get(d.id, 0.0) for d in devs if d.kind == "river_level"]
             out["river_level_m"] = max(rivers) if rivers else 0.0
             pm = [self.values.get(d.id, 0.0) for d in devs if d.kind == "air_quality"]
-            out["aqi_now"] = _aqi_pm25(sum(pm) / len(pm)) if pm else 0.0
+            out["aqi_now"] = aqi_pm25(sum(pm) / len(pm)) if pm else 0.0
         return out
 
     # ------------------------------------------------------------------ test state
@@ -637,100 +560,3 @@ class District(Arbiter):
             "ptz": dict(self.ptz),
             "video_encode_s": dict(self.video_encode_s),
         }
-
-
-
-CAMERA_KIND_WEIGHTS = {"road": 40, "river": 10, "slope": 8, "park": 12, "forest_fire": 10, "public_building": 20}
-CAMERA_SIDES = ("东北角", "东南角", "西北角", "西南角", "北侧", "南侧", "东侧", "西侧")
-
-
-def fleet_devices(district: District, n: int) -> list[Device]:
-    """``n`` devices: the district's own (by id), then more of each kind in its proportion.
-
-    The same seed gives the same fleet (the producer's ``--devices`` and the feed's);
-    fewer than the district's own gives the first ``n`` of them.
-    """
-    own = sorted(district.devices.values(), key=lambda d: d.id)
-    if n <= len(own):
-        return own[:n]
-    rng = random.Random(f"{district.config.seed}:fleet")
-    communities = sorted(district.community_street)
-    kinds = [k for k, meta in DEVICE_KINDS.items() for _ in range(meta[9])]
-    next_no = {k: meta[9] for k, meta in DEVICE_KINDS.items()}
-    now = district.now()
-    out = list(own)
-    for i in range(n - len(own)):
-        kind = kinds[i % len(kinds)]
-        name_zh, metric, unit, _base, _noise, warn, alarm, _dir, _cat, _w = DEVICE_KINDS[kind]
-        next_no[kind] += 1
-        k = next_no[kind]
-        cm = rng.choice(communities)
-        st = district.community_street[cm]
-        out.append(Device(id=f"{kind}-{k:03d}", rev=1, kind=kind, street=st, community=cm,  # type: ignore[arg-type]
-                          name=f"{district.street_name[st]}街道{district.community_name[cm]}社区{name_zh}监测点{k}号",
-                          location=district._random_point_in(cm, rng), status="online", metric=metric, unit=unit,
-                          thresholds=Thresholds(warn=warn, alarm=alarm), updated_at=now))
-    return out
-
-
-def fleet_cameras(district: District, n: int) -> list[Camera]:
-    """``n`` cameras: the district's own (by code), then more over every community.
-
-    Each has the next 20-digit GB/T 28181 code after the district's own, a name that says
-    street, community, spot and corner, and a position inside its community. Same seed,
-    same cameras.
-    """
-    own = sorted(district.cameras.values(), key=lambda c: c.id)
-    if n <= len(own):
-        return own[:n]
-    rng = random.Random(f"{district.config.seed}:cameras")
-    communities = sorted(district.community_street)
-    kinds = list(CAMERA_KIND_WEIGHTS)
-    weights = list(CAMERA_KIND_WEIGHTS.values())
-    now = district.now()
-    out = list(own)
-    for k in range(len(own) + 1, n + 1):
-        kind = rng.choices(kinds, weights)[0]
-        cm = rng.choice(communities)
-        st = district.community_street[cm]
-        spot = rng.choice(CAMERA_SPOTS[kind]).format(road=rng.choice(ROAD_NAMES), road2=rng.choice(ROAD_NAMES))
-        code = f"44031000001320{k:06d}"
-        out.append(Camera(
-            id=code, rev=1, name=f"{district.street_name[st]}街道{district.community_name[cm]}社区-{spot}"
-                                 f"{rng.choice(CAMERA_SIDES)}{k}号",
-            kind=kind, street=st, community=cm, location=district._random_point_in(cm, rng),  # type: ignore[arg-type]
-            status="online" if rng.random() > 0.05 else "offline", ptz=kind in ("road", "river", "forest_fire"),
-            streams=district._streams(code), updated_at=now,
-        ))
-    return out
-
-
-def _aqi_pm25(c: float) -> float:
-    """Individual AQI for PM2.5 (HJ 633-2012 breakpoints, 24 h)."""
-    bps = [(0, 35, 0, 50), (35, 75, 50, 100), (75, 115, 100, 150), (115, 150, 150, 200),
-           (150, 250, 200, 300), (250, 350, 300, 400), (350, 500, 400, 500)]
-    for lo, hi, alo, ahi in bps:
-        if c <= hi:
-            return alo + (ahi - alo) * (max(c, lo) - lo) / (hi - lo)
-    return 500.0
-
-
-def _cap_xml(seq: int, headline: str, desc: str, level: str, sent: datetime) -> str:
-    """A CAP 1.2 alert; the Chinese colour goes into the severity and a parameter."""
-    severity = {"red": "Extreme", "orange": "Severe", "yellow": "Moderate", "blue": "Minor"}[level]
-    headline, desc = escape(headline), escape(desc)
-    stamp = sent.isoformat(timespec="seconds")
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
-        f"<identifier>SZMB-PS-{seq:07d}</identifier><sender>simulated-szmb@pingshan-feed.invalid</sender>"
-        f"<sent>{stamp}</sent><status>Actual</status><msgType>Alert</msgType><scope>Public</scope>"
-        "<info><language>zh-CN</language><category>Met</category>"
-        f"<event>{headline}</event><urgency>Expected</urgency><severity>{severity}</severity>"
-        "<certainty>Likely</certainty>"
-        f"<headline>{headline}</headline><description>{desc}</description>"
-        f"<parameter><valueName>warningColour</valueName><value>{level}</value></parameter>"
-        "<area><areaDesc>深圳市坪山区</areaDesc><geocode><valueName>GB2260</valueName><value>440310</value></geocode></area>"
-        "</info></alert>"
-    )
-

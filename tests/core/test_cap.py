@@ -406,7 +406,7 @@ def _empty_allowed_elements(text: str) -> list[int]:
     """Indexes (document order) of CAP elements whose schema type accepts ''."""
     import xml.etree.ElementTree as ET
 
-    from console.cap import _model
+    from console.cap.schema import _model
 
     root = ET.fromstring(text)
     parents = {child: parent for parent in root.iter() for child in parent}

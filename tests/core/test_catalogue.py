@@ -91,7 +91,7 @@ def test_categories_and_units_agree() -> None:
 
 
 def test_device_kinds_map_to_categories() -> None:
-    from simulator.world import DEVICE_KINDS
+    from simulator.world_data import DEVICE_KINDS
 
     cats = catalogue.by_id(catalogue.categories())
     assert set(DEVICE_KINDS) == set(DeviceKind.__args__)  # type: ignore[attr-defined]

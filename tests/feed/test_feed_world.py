@@ -10,7 +10,8 @@ from types import SimpleNamespace
 from console import catalogue
 from console.models import Alert, Snapshot, parse_envelope
 from district.roles import User
-from simulator.world import DEVICE_KINDS, District, FeedConfig
+from simulator.world import District, FeedConfig
+from simulator.world_data import DEVICE_KINDS
 
 
 def _district(tmp_path: Path, **kw: object) -> District:

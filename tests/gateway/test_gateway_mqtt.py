@@ -22,7 +22,7 @@ import pytest
 from console.models import Device, Thresholds, now_utc
 from district.iot import DEVICE_KIND_RULES, threshold_text
 from gateway.ingest import DEAD_STREAM, MAX_MESSAGE_BYTES
-from simulator.world import DEVICE_KINDS
+from simulator.world_data import DEVICE_KINDS
 from tests.support.mqttsupport import Devices, SseTap, quiet_value
 from tests.support.natsupport import ROOT, GatewayProcess, NatsNode, metrics, seed_stream, token
 from tests.support.natsupport import until as _until

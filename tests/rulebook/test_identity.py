@@ -116,13 +116,13 @@ def test_unknown_user_costs_one_scrypt_like_a_known_one(monkeypatch: pytest.Monk
     directory = UserDirectory(n=CHEAP)
     directory.add("duty", "long-enough", role="operator")
     calls: list[int] = []
-    real = identity._scrypt
+    real = identity.users._scrypt
 
     def counting(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
         calls.append(n)
         return real(password, salt, n, r, p, dklen)
 
-    monkeypatch.setattr(identity, "_scrypt", counting)
+    monkeypatch.setattr(identity.users, "_scrypt", counting)
     assert directory.authenticate("duty", "wrong-pass") is None
     assert directory.authenticate("nobody", "wrong-pass") is None
     assert calls == [CHEAP, CHEAP]  # same work, same cost, known user or not
@@ -222,7 +222,7 @@ def test_save_is_atomic_and_0600(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     def crash(src: str, dst: str) -> None:
         raise OSError("disk gone")
 
-    monkeypatch.setattr(identity.os, "replace", crash)
+    monkeypatch.setattr(identity.files.os, "replace", crash)
     with pytest.raises(OSError, match="disk gone"):
         directory.save()
     assert path.read_bytes() == saved
@@ -326,7 +326,7 @@ def test_cli_prompts_twice_without_password_stdin(tmp_path: Path, monkeypatch: p
         prompts.append(prompt)
         return next(answers)
 
-    monkeypatch.setattr(identity.getpass, "getpass", fake_getpass)
+    monkeypatch.setattr(identity.cli.getpass, "getpass", fake_getpass)
     argv = ["add", "duty", "--role", "operator", "--scope", "district", "--file", f]
     code, out, err = _cli(monkeypatch, capsys, argv)
     assert code == 2 and "不一致" in err and not os.path.exists(f)

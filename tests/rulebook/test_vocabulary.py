@@ -57,7 +57,7 @@ def test_one_district_zone() -> None:
 
 def test_the_rulebook_and_the_console_keep_district_time() -> None:
     from console import handover, indicators
-    from district.arbiter import Rulebook
+    from district.rulebook import Rulebook
 
     assert Rulebook.now(object.__new__(Rulebook)).tzinfo is v.DISTRICT_TZ  # type: ignore[arg-type]
     # The day boundary of the metrics is local midnight.
@@ -134,10 +134,10 @@ def test_incidents_and_tasks_have_one_name_each() -> None:
 
 def test_the_rulebook_and_the_console_use_the_same_words() -> None:
     from console import wartime
-    from district import arbiter
+    from district import rulebook
 
-    assert arbiter.INCIDENT_TYPES is v.INCIDENT_TYPES and wartime.INCIDENT_TYPES is v.INCIDENT_TYPES
-    assert arbiter.TASK_FLOW is v.TASK_FLOW
+    assert rulebook.INCIDENT_TYPES is v.INCIDENT_TYPES and wartime.INCIDENT_TYPES is v.INCIDENT_TYPES
+    assert rulebook.TASK_FLOW is v.TASK_FLOW
     assert wartime.LEVELS is v.INCIDENT_LEVEL_ZH
     assert {k: wartime.TASK_STATUS_ZH[k] for k in v.TASK_STATUS_ZH} == v.TASK_STATUS_ZH
 

@@ -11,6 +11,10 @@ command through ``core.commands``; the detail pane (``detail.AlertDetailPane``)
 offers only what the workflow table allows. New red and orange alerts flash until
 acknowledged (configurable, with an optional beep). Exports and CAP imports go
 through core services (``files.QueueFiles``).
+
+Why this module is long: it is the one place that wires the filter bar, the model,
+the detail pane, the flashing and the keyboard together; each of those lives in its
+own module of this package, what remains here is their wiring.
 """
 
 from __future__ import annotations
