@@ -361,7 +361,8 @@ def test_nearby_reads_the_grids_and_lists_what_a_full_scan_lists() -> None:
 
 def test_wartime_nearest_cameras_online_first_from_the_grid() -> None:
     from console.stores import OperatingPicture
-    from console.wartime import Wartime, distance_m as war_distance
+    from console.wartime import distance_m as war_distance
+    from console.wartime.metrics import IncidentMetrics
 
     rng = random.Random(8)
     picture = OperatingPicture()
@@ -373,11 +374,18 @@ def test_wartime_nearest_cameras_online_first_from_the_grid() -> None:
         def __init__(self, lon: float, lat: float) -> None:
             self.location = GeoPoint(lon=lon, lat=lat)
 
-    war = Wartime.__new__(Wartime)
-    war.core = type("Core", (), {"picture": picture})()
+    class Incidents:  # the one incident the metrics part asks for
+        inc: Inc | None = None
+
+        def incident(self, _id: str) -> Inc | None:
+            return self.inc
+
+    incidents = Incidents()
+    war = IncidentMetrics(type("Core", (), {"picture": picture})(), incidents,  # type: ignore[arg-type]
+                          None, None, None, now=lambda: None)  # type: ignore[arg-type]
     for _ in range(40):
         inc = Inc(rng.uniform(114.3, 114.4), rng.uniform(22.69, 22.77))
-        war.incident = lambda _id, inc=inc: inc  # type: ignore[method-assign]
+        incidents.inc = inc
         want = sorted(cams, key=lambda c: (c.status != "online", war_distance(inc.location, c.location), c.id))
         assert war.nearest_cameras("I-1", 4) == [c.id for c in want[:4]]
     # Fewer online cameras than asked: the nearest offline ones follow.
@@ -385,7 +393,7 @@ def test_wartime_nearest_cameras_online_first_from_the_grid() -> None:
     few.cameras.replace_all([_camera(1, 114.35, 22.72), _camera(2, 114.36, 22.72, "offline"),
                              _camera(3, 114.351, 22.72, "offline")])
     war.core = type("Core", (), {"picture": few})()
-    war.incident = lambda _id: Inc(114.35, 22.72)  # type: ignore[method-assign]
+    incidents.inc = Inc(114.35, 22.72)
     assert war.nearest_cameras("I-1", 3) == [_camera(1, 0, 0).id, _camera(3, 0, 0).id, _camera(2, 0, 0).id]
 
 

@@ -308,3 +308,4 @@ def test_drill_window_speaks_english(english: None, console_loop: asyncio.Abstra
     finally:
         window.close()
         stop_core(console, qtbot)
+        session.close()  # a drill marks text exports process-wide until it is closed
