@@ -1376,6 +1376,66 @@ State: {state}{ptz}</translation>
         <source>快照未能保存：{error}</source>
         <translation>The snapshot could not be saved: {error}</translation>
     </message>
+    <message>
+        <source>指令未能保存到本地（{error}），未发送</source>
+        <translation>The command could not be saved locally ({error}); not sent</translation>
+    </message>
+    <message>
+        <source>本地指令记录已损坏，未发送</source>
+        <translation>The local command record is damaged; not sent</translation>
+    </message>
+    <message>
+        <source>登录已失效，重新登录后发送</source>
+        <translation>Login expired; will send after logging in again</translation>
+    </message>
+    <message>
+        <source>网关拒绝了该指令（请求无效）</source>
+        <translation>The gateway refused the command (invalid request)</translation>
+    </message>
+    <message>
+        <source>无权执行该指令</source>
+        <translation>Not permitted to run this command</translation>
+    </message>
+    <message>
+        <source>指令对象不存在</source>
+        <translation>The command&apos;s target does not exist</translation>
+    </message>
+    <message>
+        <source>对象已被他人更新，请刷新后重试</source>
+        <translation>Someone else has updated it; refresh and try again</translation>
+    </message>
+    <message>
+        <source>指令对象已不存在</source>
+        <translation>The command&apos;s target no longer exists</translation>
+    </message>
+    <message>
+        <source>指令内容过大</source>
+        <translation>The command is too large</translation>
+    </message>
+    <message>
+        <source>指令内容不符合要求</source>
+        <translation>The command&apos;s content is not acceptable</translation>
+    </message>
+    <message>
+        <source>网关拒绝了该指令（HTTP {status}）</source>
+        <translation>The gateway refused the command (HTTP {status})</translation>
+    </message>
+    <message>
+        <source>无权查看完整号码（需值班长权限）</source>
+        <translation>Not permitted to see the full number (supervisor only)</translation>
+    </message>
+    <message>
+        <source>未连接网关：完整号码只保存在网关，无法查看</source>
+        <translation>Not connected to the gateway: the full number is kept only there</translation>
+    </message>
+    <message>
+        <source>网关不可达，无法查看完整号码（{kind}）</source>
+        <translation>Gateway unreachable; cannot show the full number ({kind})</translation>
+    </message>
+    <message>
+        <source>网关答复 {status}</source>
+        <translation>The gateway answered {status}</translation>
+    </message>
 </context>
 <context>
     <name>DeclareDialog</name>
