@@ -1914,7 +1914,7 @@ State: {state}{ptz}</translation>
     </message>
     <message>
         <source>个</source>
-        <translation> </translation>
+        <translation>units</translation>
     </message>
     <message>
         <source>人</source>

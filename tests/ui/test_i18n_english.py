@@ -327,7 +327,7 @@ def test_painted_and_page_texts_speak_english(english: None) -> None:
     for unit in UNITS:
         assert not CJK.search(display_unit(unit)), unit
     assert with_unit(6, "件") == "6 cases"
-    assert with_unit(1200, "个") == "1,200"
+    assert with_unit(1200, "个") == "1,200 units"
     assert with_unit(3.5, "平方公里") == "3.5 km²"
     labels = list(_strings(page_labels()))
     assert labels and not [t for t in labels if CJK.search(t)]

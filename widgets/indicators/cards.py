@@ -119,14 +119,12 @@ UNITS: dict[str, str] = {
     "处": QT_TRANSLATE_NOOP("IndicatorUnit", "处"),
 }
 """The Chinese units the indicator definitions use, marked for the catalogue (context
-``IndicatorUnit``): English shows "cases", "people", "min" or nothing (个 is a counter word).
+``IndicatorUnit``): English shows "cases", "people", "min", "units" (个, a counter word).
 Units already Latin (%, mm, AQI, µg/m³, TB) are shown as they are."""
 
 
 def display_unit(unit: str) -> str:
-    """``unit`` as the UI language shows it (see :data:`UNITS`); unknown units unchanged.
-    A counter word with no English unit is translated as a blank (an empty translation
-    would mean "untranslated" to Qt), hence the strip."""
+    """``unit`` as the UI language shows it (see :data:`UNITS`); unknown units unchanged."""
     source = UNITS.get(unit)
     return QCoreApplication.translate("IndicatorUnit", source).strip() if source else unit
 
