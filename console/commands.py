@@ -15,6 +15,7 @@ from typing import Any
 from console.events import Event
 from console.models import Command, CommandAccepted
 from console.stores import OperatingPicture
+from console.texts import spoken
 from offline_cache.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class Commands:
             # Not durable means not sent: say so beside the alert, and let the caller know.
             log.exception("command %s not stored", cmd.id)
             if kind.startswith("alert."):
-                self.picture.alerts.set_refusal(target_id, f"指令未能保存到本地（{str(exc)[:40]}），未发送")
+                self.picture.alerts.set_refusal(target_id, spoken("command_not_saved", error=str(exc)[:40]))
             raise
         if self.auditor is not None:
             # After the outbox write (what was not stored was not issued), before the

@@ -36,6 +36,7 @@ from console.models import (
     parse_envelope,
 )
 from console.stores import OperatingPicture
+from console.texts import spoken
 from offline_cache.deadletters import DeadLetters
 from offline_cache.journal import Journal
 from offline_cache.snapshots import SnapshotTables
@@ -189,7 +190,7 @@ class Ingest:
         n = self.journal.flush()
         warning = self.journal.last_error
         if warning is None and self.journal.dropped:
-            warning = f"本地日志曾因磁盘问题丢弃 {self.journal.dropped} 条消息（画面不受影响）"
+            warning = spoken("journal_dropped", n=self.journal.dropped)
         self.picture.set_connection(journal_warning=warning)
         if self._latest_ts is not None and self.picture.connection.data_as_of != self._latest_ts:
             self._publish_freshness()
@@ -228,7 +229,7 @@ class Ingest:
             self.snapshots.update(upserts, cursor, seq, removals)
         except Exception as exc:  # noqa: BLE001 - the journal still has everything; try next time
             log.exception("checkpoint failed")
-            self.picture.set_connection(journal_warning=f"本地快照未能更新：{str(exc)[:60]}")
+            self.picture.set_connection(journal_warning=spoken("snapshot_update_failed", error=str(exc)[:60]))
             return
         for ids in self._dirty.values():
             ids.clear()
@@ -274,7 +275,7 @@ class Ingest:
                 self.snapshots.save(self.picture.state_bodies(), snapshot.cursor, self.journal.max_seq())
         except Exception as exc:  # noqa: BLE001 - the live picture is right even if the disk is not
             log.exception("snapshot not saved")
-            self.picture.set_connection(journal_warning=f"快照未能保存：{exc}")
+            self.picture.set_connection(journal_warning=spoken("snapshot_save_failed", error=str(exc)))
             self._has_snapshot = False  # the tables no longer mirror the picture: next time in full
         else:
             self._mark_saved()

@@ -24,20 +24,14 @@ from typing import Any
 from console.gateway import GatewayClient, describe_error, gateway_down
 from console.models import CommandAccepted, CommandRefused
 from console.source import BASE_DELAY_S, MAX_DELAY_S, backoff_delay
+from console.texts import spoken
 
 log = logging.getLogger(__name__)
 
 IDLE_RECHECK_S = 30.0  # also look at the outbox now and then, whoever forgot to wake us
 _RETRY_STATUSES = {401, 408, 425, 429}
-_REFUSAL_TEXT = {
-    400: "网关拒绝了该指令（请求无效）",
-    403: "无权执行该指令",
-    404: "指令对象不存在",
-    409: "对象已被他人更新，请刷新后重试",
-    410: "指令对象已不存在",
-    413: "指令内容过大",
-    422: "指令内容不符合要求",
-}
+_REFUSAL_CODES = {400, 403, 404, 409, 410, 413, 422}
+"""Statuses with a refusal text of their own (``refused_<status>`` in console/texts.py)."""
 
 
 def _refusal_reason(status: int, body: bytes) -> str:
@@ -52,7 +46,9 @@ def _refusal_reason(status: int, body: bytes) -> str:
             return str(doc["detail"])
     except ValueError:
         pass
-    return _REFUSAL_TEXT.get(status, f"网关拒绝了该指令（HTTP {status}）")
+    if status in _REFUSAL_CODES:
+        return spoken(f"refused_{status}")
+    return spoken("refused_http", status=status)
 
 
 class OutboxSender:
@@ -121,7 +117,7 @@ class OutboxSender:
             json.loads(item.body_json)["id"]
         except (ValueError, KeyError, TypeError):
             # A damaged outbox row can never be delivered: say so rather than retry forever.
-            self.commands.on_refused(command_id, 0, "本地指令记录已损坏，未发送")
+            self.commands.on_refused(command_id, 0, spoken("command_record_corrupt"))
             return True
         self.posts += 1
         used = self.gateway.base_url
@@ -144,11 +140,11 @@ class OutboxSender:
         if status == 401:
             # Not logged in (token expired or revoked): the session re-logs in and wakes us;
             # the command keeps its place in the outbox meanwhile.
-            return self._not_delivered(command_id, "登录已失效，重新登录后发送")
+            return self._not_delivered(command_id, spoken("command_login_expired"))
         if status >= 500 or status in _RETRY_STATUSES:
             if status >= 500:
                 self.gateway.fail_over(used)
-            return self._not_delivered(command_id, f"服务器返回 {status}")
+            return self._not_delivered(command_id, spoken("http_status", status=status))
         self.sent += 1
         self.commands.on_refused(command_id, status, _refusal_reason(status, body))
         return True

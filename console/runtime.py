@@ -27,7 +27,7 @@ from console.outbox_sender import OutboxSender
 from console.reports import ReportFolder
 from console.scope_filter import picture_for
 from console.source import LiveSource
-from console.texts import DisplayText, detail_fields, render, say
+from console.texts import DisplayText, detail_fields, render, say, spoken
 from offline_cache.blobs import BlobStore
 from offline_cache.db import CACHE_FILE, open_cache
 from offline_cache.deadletters import DeadLetters
@@ -288,20 +288,20 @@ class ConsoleCore:
         if not self.can("reveal"):
             if self.auditor is not None:
                 self.auditor.record("reveal.refused", alert_id, field="reporter_phone", role=self.config.role)
-            raise PermissionError("无权查看完整号码（需值班长权限）")
+            raise PermissionError(spoken("reveal_needs_supervisor"))
         if self.gateway is None:
-            raise ConnectionError("未连接网关：完整号码只保存在网关，无法查看")
+            raise ConnectionError(spoken("reveal_offline"))
         cmd = Command(id=uuid.uuid4().hex, kind="alert.reveal_phone", target_id=alert_id,
                       issued_at=datetime.now(timezone.utc))
         try:
             status, body = await self.gateway.post_command(cmd)
         except Exception as exc:  # noqa: BLE001 - any transport failure reads the same to the operator
-            raise ConnectionError(f"网关不可达，无法查看完整号码（{type(exc).__name__}）") from None
+            raise ConnectionError(spoken("reveal_unreachable", kind=type(exc).__name__)) from None
         if status != 202:
             try:
                 reason = CommandRefused.model_validate_json(body).reason
             except ValueError:
-                reason = f"网关答复 {status}"
+                reason = spoken("gateway_answered", status=status)
             if self.auditor is not None:
                 self.auditor.record("reveal.refused", alert_id, field="reporter_phone", role=self.config.role,
                                     reason=reason)

@@ -81,6 +81,23 @@ TEXTS: dict[str, str] = {
     "journal_dropped": QT_TRANSLATE_NOOP("ConsoleText", "本地日志曾因磁盘问题丢弃 {n} 条消息（画面不受影响）"),
     "snapshot_update_failed": QT_TRANSLATE_NOOP("ConsoleText", "本地快照未能更新：{error}"),
     "snapshot_save_failed": QT_TRANSLATE_NOOP("ConsoleText", "快照未能保存：{error}"),
+    # ---- command outcomes (the alert's refusal, the outbox's "not delivered")
+    "command_not_saved": QT_TRANSLATE_NOOP("ConsoleText", "指令未能保存到本地（{error}），未发送"),
+    "command_record_corrupt": QT_TRANSLATE_NOOP("ConsoleText", "本地指令记录已损坏，未发送"),
+    "command_login_expired": QT_TRANSLATE_NOOP("ConsoleText", "登录已失效，重新登录后发送"),
+    "refused_400": QT_TRANSLATE_NOOP("ConsoleText", "网关拒绝了该指令（请求无效）"),
+    "refused_403": QT_TRANSLATE_NOOP("ConsoleText", "无权执行该指令"),
+    "refused_404": QT_TRANSLATE_NOOP("ConsoleText", "指令对象不存在"),
+    "refused_409": QT_TRANSLATE_NOOP("ConsoleText", "对象已被他人更新，请刷新后重试"),
+    "refused_410": QT_TRANSLATE_NOOP("ConsoleText", "指令对象已不存在"),
+    "refused_413": QT_TRANSLATE_NOOP("ConsoleText", "指令内容过大"),
+    "refused_422": QT_TRANSLATE_NOOP("ConsoleText", "指令内容不符合要求"),
+    "refused_http": QT_TRANSLATE_NOOP("ConsoleText", "网关拒绝了该指令（HTTP {status}）"),
+    # ---- the full phone number (ConsoleCore.reveal_phone's refusals)
+    "reveal_needs_supervisor": QT_TRANSLATE_NOOP("ConsoleText", "无权查看完整号码（需值班长权限）"),
+    "reveal_offline": QT_TRANSLATE_NOOP("ConsoleText", "未连接网关：完整号码只保存在网关，无法查看"),
+    "reveal_unreachable": QT_TRANSLATE_NOOP("ConsoleText", "网关不可达，无法查看完整号码（{kind}）"),
+    "gateway_answered": QT_TRANSLATE_NOOP("ConsoleText", "网关答复 {status}"),
 }
 """Every code the core hands a view, with its source-language (Chinese) template."""
 
@@ -106,6 +123,23 @@ def say(code: str, **params: Any) -> DisplayText:
     return DisplayText(code, dict(params))
 
 
+class SpokenText(str):
+    """A display text where the core keeps a plain string (a stored refusal, a journal
+    warning, an exception's message): equal to its source-language rendering, so
+    storage, logs and comparisons see the Chinese text, while :func:`render` (a view)
+    translates it through :attr:`display`. A copy read back from disk is a plain string."""
+
+    display: DisplayText
+
+
+def spoken(code: str, **params: Any) -> SpokenText:
+    """``say(code, **params)`` as a :class:`SpokenText` (a ``str`` in the source language)."""
+    display = say(code, **params)
+    text = SpokenText(render(display))
+    text.display = display
+    return text
+
+
 def verbatim(text: str) -> DisplayText:
     """A text that is data (shown as is in every language)."""
     return DisplayText(VERBATIM, {"text": text})
@@ -120,9 +154,12 @@ def _source(_context: str, text: str) -> str:
 
 def render(text: DisplayText | str | None, translate: Translate = _source) -> str:
     """The text in the source language, or through ``translate(context, source)`` (a view
-    passes ``QCoreApplication.translate``). A plain string is returned as is."""
+    passes ``QCoreApplication.translate``). A :class:`SpokenText` is rendered from its
+    code; a plain string is returned as is."""
     if text is None:
         return ""
+    if isinstance(text, SpokenText):
+        return render(text.display, translate)
     if not isinstance(text, DisplayText):
         return str(text)
     if text.code == VERBATIM:

@@ -1376,6 +1376,66 @@ State: {state}{ptz}</translation>
         <source>快照未能保存：{error}</source>
         <translation>The snapshot could not be saved: {error}</translation>
     </message>
+    <message>
+        <source>指令未能保存到本地（{error}），未发送</source>
+        <translation>The command could not be saved locally ({error}); not sent</translation>
+    </message>
+    <message>
+        <source>本地指令记录已损坏，未发送</source>
+        <translation>The local command record is damaged; not sent</translation>
+    </message>
+    <message>
+        <source>登录已失效，重新登录后发送</source>
+        <translation>Login expired; will send after logging in again</translation>
+    </message>
+    <message>
+        <source>网关拒绝了该指令（请求无效）</source>
+        <translation>The gateway refused the command (invalid request)</translation>
+    </message>
+    <message>
+        <source>无权执行该指令</source>
+        <translation>Not permitted to run this command</translation>
+    </message>
+    <message>
+        <source>指令对象不存在</source>
+        <translation>The command&apos;s target does not exist</translation>
+    </message>
+    <message>
+        <source>对象已被他人更新，请刷新后重试</source>
+        <translation>Someone else has updated it; refresh and try again</translation>
+    </message>
+    <message>
+        <source>指令对象已不存在</source>
+        <translation>The command&apos;s target no longer exists</translation>
+    </message>
+    <message>
+        <source>指令内容过大</source>
+        <translation>The command is too large</translation>
+    </message>
+    <message>
+        <source>指令内容不符合要求</source>
+        <translation>The command&apos;s content is not acceptable</translation>
+    </message>
+    <message>
+        <source>网关拒绝了该指令（HTTP {status}）</source>
+        <translation>The gateway refused the command (HTTP {status})</translation>
+    </message>
+    <message>
+        <source>无权查看完整号码（需值班长权限）</source>
+        <translation>Not permitted to see the full number (supervisor only)</translation>
+    </message>
+    <message>
+        <source>未连接网关：完整号码只保存在网关，无法查看</source>
+        <translation>Not connected to the gateway: the full number is kept only there</translation>
+    </message>
+    <message>
+        <source>网关不可达，无法查看完整号码（{kind}）</source>
+        <translation>Gateway unreachable; cannot show the full number ({kind})</translation>
+    </message>
+    <message>
+        <source>网关答复 {status}</source>
+        <translation>The gateway answered {status}</translation>
+    </message>
 </context>
 <context>
     <name>DeclareDialog</name>
@@ -1847,6 +1907,57 @@ State: {state}{ptz}</translation>
     </message>
 </context>
 <context>
+    <name>IndicatorUnit</name>
+    <message>
+        <source>件</source>
+        <translation>cases</translation>
+    </message>
+    <message>
+        <source>个</source>
+        <translation>units</translation>
+    </message>
+    <message>
+        <source>人</source>
+        <translation>people</translation>
+    </message>
+    <message>
+        <source>名</source>
+        <translation>people</translation>
+    </message>
+    <message>
+        <source>项</source>
+        <translation>items</translation>
+    </message>
+    <message>
+        <source>分钟</source>
+        <translation>min</translation>
+    </message>
+    <message>
+        <source>公里</source>
+        <translation>km</translation>
+    </message>
+    <message>
+        <source>平方公里</source>
+        <translation>km²</translation>
+    </message>
+    <message>
+        <source>路</source>
+        <translation>channels</translation>
+    </message>
+    <message>
+        <source>台</source>
+        <translation>units</translation>
+    </message>
+    <message>
+        <source>次</source>
+        <translation>times</translation>
+    </message>
+    <message>
+        <source>处</source>
+        <translation>sites</translation>
+    </message>
+</context>
+<context>
     <name>LayerPanel</name>
     <message>
         <source>；坐标疑为 GCJ-02</source>
@@ -2144,6 +2255,225 @@ Data from the district gateway or the built-in demo feed.</translation>
     <message>
         <source>帮助(&amp;H)</source>
         <translation>&amp;Help</translation>
+    </message>
+</context>
+<context>
+    <name>MapPage</name>
+    <message>
+        <source>坪山区 · 态势一张图</source>
+        <translation>Pingshan District · Situation Map</translation>
+    </message>
+    <message>
+        <source>图层 {layers} · 告警 {alerts}</source>
+        <translation>Layers {layers} · Alerts {alerts}</translation>
+    </message>
+    <message>
+        <source> · 设备 {n}</source>
+        <translation> · Devices {n}</translation>
+    </message>
+    <message>
+        <source>预警</source>
+        <translation>Warnings</translation>
+    </message>
+    <message>
+        <source>点位</source>
+        <translation>Points</translation>
+    </message>
+    <message>
+        <source>视频</source>
+        <translation>Video</translation>
+    </message>
+    <message>
+        <source>设备</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <source>离线</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>待签收红色预警</source>
+        <translation>Red, not yet acknowledged</translation>
+    </message>
+    <message>
+        <source>聚合</source>
+        <translation>Clusters</translation>
+    </message>
+    <message>
+        <source>（圆内为个数，点击放大）</source>
+        <translation> (count inside; click to zoom in)</translation>
+    </message>
+    <message>
+        <source>离线地图</source>
+        <translation>Offline map</translation>
+    </message>
+    <message>
+        <source>东经 —  北纬 —</source>
+        <translation>Lon —  Lat —</translation>
+    </message>
+    <message>
+        <source>东经 {lon}°  北纬 {lat}°</source>
+        <translation>Lon {lon}°E  Lat {lat}°N</translation>
+    </message>
+    <message>
+        <source>红</source>
+        <translation>Red</translation>
+    </message>
+    <message>
+        <source>橙</source>
+        <translation>Orange</translation>
+    </message>
+    <message>
+        <source>黄</source>
+        <translation>Yellow</translation>
+    </message>
+    <message>
+        <source>蓝</source>
+        <translation>Blue</translation>
+    </message>
+    <message>
+        <source>红色预警</source>
+        <translation>Red warning</translation>
+    </message>
+    <message>
+        <source>橙色预警</source>
+        <translation>Orange warning</translation>
+    </message>
+    <message>
+        <source>黄色预警</source>
+        <translation>Yellow warning</translation>
+    </message>
+    <message>
+        <source>蓝色预警</source>
+        <translation>Blue warning</translation>
+    </message>
+    <message>
+        <source>待签收</source>
+        <translation>To acknowledge</translation>
+    </message>
+    <message>
+        <source>已签收</source>
+        <translation>Acknowledged</translation>
+    </message>
+    <message>
+        <source>已分拨</source>
+        <translation>Dispatched</translation>
+    </message>
+    <message>
+        <source>处置中</source>
+        <translation>In progress</translation>
+    </message>
+    <message>
+        <source>已办结</source>
+        <translation>Resolved</translation>
+    </message>
+    <message>
+        <source>已闭环</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>在线</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>故障</source>
+        <translation>Fault</translation>
+    </message>
+    <message>
+        <source>救援队伍</source>
+        <translation>Rescue team</translation>
+    </message>
+    <message>
+        <source>避难场所</source>
+        <translation>Shelter</translation>
+    </message>
+    <message>
+        <source>物资仓库</source>
+        <translation>Supply depot</translation>
+    </message>
+    <message>
+        <source>队</source>
+        <translation>T</translation>
+    </message>
+    <message>
+        <source>避</source>
+        <translation>S</translation>
+    </message>
+    <message>
+        <source>库</source>
+        <translation>D</translation>
+    </message>
+    <message>
+        <source>资</source>
+        <translation>R</translation>
+    </message>
+    <message>
+        <source>应急资源</source>
+        <translation>Emergency resources</translation>
+    </message>
+    <message>
+        <source>人员 {n} 人</source>
+        <translation>Staff: {n}</translation>
+    </message>
+    <message>
+        <source>可容纳 {n} 人</source>
+        <translation>Capacity: {n} people</translation>
+    </message>
+    <message>
+        <source>{kind}监控</source>
+        <translation>{kind} camera</translation>
+    </message>
+    <message>
+        <source>云台</source>
+        <translation>PTZ</translation>
+    </message>
+    <message>
+        <source>点击上墙播放，或拖到视频墙的画面上</source>
+        <translation>Click to play on the wall, or drag onto a video wall tile</translation>
+    </message>
+    <message>
+        <source>视频监控 {n} 路</source>
+        <translation>{n} cameras</translation>
+    </message>
+    <message>
+        <source>物联设备 {n} 个</source>
+        <translation>{n} IoT devices</translation>
+    </message>
+    <message>
+        <source>离线 {n}</source>
+        <translation>{n} offline</translation>
+    </message>
+    <message>
+        <source>故障 {n}</source>
+        <translation>{n} faulty</translation>
+    </message>
+    <message>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>点击放大</source>
+        <translation>Click to zoom in</translation>
+    </message>
+    <message>
+        <source>{level}级响应</source>
+        <translation>Level {level} response</translation>
+    </message>
+    <message>
+        <source>{m} 米</source>
+        <translation>{m} m</translation>
+    </message>
+    <message>
+        <source>{km} 公里</source>
+        <translation>{km} km</translation>
+    </message>
+    <message>
+        <source>起点</source>
+        <translation>Start</translation>
+    </message>
+    <message>
+        <source>总长 {d}</source>
+        <translation>Total {d}</translation>
     </message>
 </context>
 <context>
@@ -2862,6 +3192,46 @@ Data from the district gateway or the built-in demo feed.</translation>
     <message>
         <source>地址错误</source>
         <translation>Bad URL</translation>
+    </message>
+    <message>
+        <source>未分配摄像机</source>
+        <translation>No camera assigned</translation>
+    </message>
+    <message>
+        <source>连接中…</source>
+        <translation>Connecting…</translation>
+    </message>
+    <message>
+        <source>设备离线</source>
+        <translation>Camera offline</translation>
+    </message>
+    <message>
+        <source>地址错误，无法播放</source>
+        <translation>Bad stream address, cannot play</translation>
+    </message>
+    <message>
+        <source>{wait} 秒后重连（第 {n} 次）</source>
+        <translation>Reconnecting in {wait} s (attempt {n})</translation>
+    </message>
+    <message>
+        <source>正在重连…</source>
+        <translation>Reconnecting…</translation>
+    </message>
+    <message>
+        <source>画面不可见</source>
+        <translation>Tile not visible</translation>
+    </message>
+    <message>
+        <source>第三码流</source>
+        <translation>Third stream</translation>
+    </message>
+    <message>
+        <source>主码流</source>
+        <translation>Main stream</translation>
+    </message>
+    <message>
+        <source>子码流</source>
+        <translation>Sub stream</translation>
     </message>
 </context>
 <context>

@@ -309,3 +309,37 @@ def test_drill_window_speaks_english(english: None, console_loop: asyncio.Abstra
         window.close()
         stop_core(console, qtbot)
         session.close()  # a drill marks text exports process-wide until it is closed
+
+
+def test_painted_and_page_texts_speak_english(english: None) -> None:
+    """What lupdate could not see before and no widget walk reads: the video tile's painted
+    state texts, the indicator units, the map page's own words and the core's codes
+    (the map page as drawn: tests/ui/map/test_map_page_english.py)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from console.texts import CONTEXT, TEXTS
+    from widgets.indicators.cards import UNITS, display_unit, with_unit
+    from widgets.map.page import page_labels
+    from widgets.video_wall.tile import BADGES, state_texts
+
+    for state in BADGES:
+        badge, card = state_texts(state)
+        assert badge and not CJK.search(badge + card), (state, badge, card)
+    for unit in UNITS:
+        assert not CJK.search(display_unit(unit)), unit
+    assert with_unit(6, "件") == "6 cases"
+    assert with_unit(1200, "个") == "1,200 units"
+    assert with_unit(3.5, "平方公里") == "3.5 km²"
+    labels = list(_strings(page_labels()))
+    assert labels and not [t for t in labels if CJK.search(t)]
+    untranslated = [s for s in TEXTS.values() if CJK.search(QCoreApplication.translate(CONTEXT, s))]
+    assert not untranslated, untranslated
+
+
+def test_units_stay_chinese_in_chinese(qapp: Any) -> None:
+    from widgets.indicators.cards import with_unit
+    from widgets.map.page import page_labels
+
+    assert with_unit(6, "件") == "6件"
+    assert with_unit(50, "AQI") == "50 AQI"
+    assert page_labels()["title"] == "坪山区 · 态势一张图"

@@ -47,6 +47,7 @@ from console.alert_query import PlaceNames, cameras_near
 from console.masking import mask_phone, mask_text
 from console.models import Alert
 from console.runtime import ConsoleCore
+from console.texts import render
 from console.workflow import (
     ACTION_NAMES,
     ACTIONS,
@@ -455,7 +456,8 @@ class AlertDetailPane(QWidget):
         try:
             number = await self._core.reveal_phone(alert_id)
         except (PermissionError, ConnectionError) as exc:
-            self.message.emit(str(exc), True)
+            # The core's reason (console/texts.py) in the UI language.
+            self.message.emit(render(exc.args[0] if exc.args else str(exc), QCoreApplication.translate), True)
             return
         except Exception as exc:  # noqa: BLE001
             log.exception("reveal failed")
@@ -510,7 +512,7 @@ class AlertDetailPane(QWidget):
         level = QCoreApplication.translate("AlertQueuePanel", LEVEL_NAMES.get(alert.level, alert.level))
         status = QCoreApplication.translate("AlertQueuePanel", STATUS_NAMES.get(alert.status, alert.status))
         self.title.setText(f"〔{level}〕{mask_text(alert.title)}")
-        refusal = store.refusal(alert.id)
+        refusal = render(store.refusal(alert.id), QCoreApplication.translate)
         self.refusal.setText(QCoreApplication.translate("AlertDetailPane", "被拒绝：{reason}").format(reason=refusal) if refusal else "")
         self.refusal.setVisible(bool(refusal))
         state, left = due_state(alert, self._limits, datetime.now(timezone.utc))

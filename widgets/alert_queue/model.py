@@ -37,6 +37,7 @@ from console.alert_query import AlertFilter, AlertQuery, PlaceNames, QueryResult
 from console.masking import mask_phone, mask_text
 from console.models import Alert
 from console.stores import AlertStore
+from console.texts import render
 from console.workflow import Limits, due_state
 from district.vocabulary import DISTRICT_TZ
 from widgets import theme
@@ -329,7 +330,7 @@ class AlertQueueModel(QAbstractTableModel):
             tip.append(QCoreApplication.translate("AlertQueuePanel", "报告人电话 {phone}").format(phone=mask_phone(alert.reporter_phone)))
         if self._is_overdue(alert):
             tip.append(QCoreApplication.translate("AlertQueuePanel", "超过签收时限未签收"))
-        refusal = self._store.refusal(alert_id)
+        refusal = render(self._store.refusal(alert_id), QCoreApplication.translate)
         if refusal:
             tip.append(QCoreApplication.translate("AlertQueuePanel", "被拒绝：{reason}").format(reason=refusal))
         return "\n".join(tip)
@@ -347,7 +348,7 @@ class AlertQueueModel(QAbstractTableModel):
 
     def _build(self, alert: Alert, count: int = 1, kind: int = 0) -> _Row:
         pending = list(self._store.pending(alert.id))
-        refusal = self._store.refusal(alert.id)
+        refusal = render(self._store.refusal(alert.id), QCoreApplication.translate)
         status_text = _t(STATUS_NAMES.get(alert.status, alert.status))
         status_colour: QColor | None = NEW_COLOUR if alert.status == "new" else None
         if pending:

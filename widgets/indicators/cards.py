@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from PySide6.QtCore import QCoreApplication, QLocale, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -104,9 +104,38 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+UNITS: dict[str, str] = {
+    "件": QT_TRANSLATE_NOOP("IndicatorUnit", "件"),
+    "个": QT_TRANSLATE_NOOP("IndicatorUnit", "个"),
+    "人": QT_TRANSLATE_NOOP("IndicatorUnit", "人"),
+    "名": QT_TRANSLATE_NOOP("IndicatorUnit", "名"),
+    "项": QT_TRANSLATE_NOOP("IndicatorUnit", "项"),
+    "分钟": QT_TRANSLATE_NOOP("IndicatorUnit", "分钟"),
+    "公里": QT_TRANSLATE_NOOP("IndicatorUnit", "公里"),
+    "平方公里": QT_TRANSLATE_NOOP("IndicatorUnit", "平方公里"),
+    "路": QT_TRANSLATE_NOOP("IndicatorUnit", "路"),
+    "台": QT_TRANSLATE_NOOP("IndicatorUnit", "台"),
+    "次": QT_TRANSLATE_NOOP("IndicatorUnit", "次"),
+    "处": QT_TRANSLATE_NOOP("IndicatorUnit", "处"),
+}
+"""The Chinese units the indicator definitions use, marked for the catalogue (context
+``IndicatorUnit``): English shows "cases", "people", "min", "units" (个, a counter word).
+Units already Latin (%, mm, AQI, µg/m³, TB) are shown as they are."""
+
+
+def display_unit(unit: str) -> str:
+    """``unit`` as the UI language shows it (see :data:`UNITS`); unknown units unchanged."""
+    source = UNITS.get(unit)
+    return QCoreApplication.translate("IndicatorUnit", source).strip() if source else unit
+
+
 def with_unit(value: float | None, unit: str) -> str:
-    """Value and unit as text: "98.0%", "100,000个", "50 AQI" (space before Latin units)."""
+    """Value and unit as text: "98.0%", "100,000个", "50 AQI" (space before Latin units);
+    the unit as the UI language shows it ("6 cases" in English)."""
     text = format_value(value, unit)
+    unit = display_unit(unit)
+    if not unit:
+        return text
     if unit[:1].isascii() and unit[:1].isalpha():
         return f"{text} {unit}"
     return f"{text}{unit}"
@@ -291,8 +320,8 @@ class IndicatorTile(QWidget):
         p.setFont(uf)
         p.setPen(dim)
         p.drawText(QRectF(inner.left() + vw + 4, vtop, inner.width() - vw - 4, vh - 4),
-                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, self.unit)
-        text_end = vw + 4 + p.fontMetrics().horizontalAdvance(self.unit) + 8
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, display_unit(self.unit))
+        text_end = vw + 4 + p.fontMetrics().horizontalAdvance(display_unit(self.unit)) + 8
 
         # Sparkline in the right half of the value row.
         if len(self.history) >= 2 and inner.width() - text_end > 24:

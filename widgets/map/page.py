@@ -10,11 +10,12 @@ three together in a web view.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineSettings
@@ -33,8 +34,103 @@ def _file_url(path: Path) -> str:
     return QUrl.fromLocalFile(str(path)).toString()
 
 
-def build_map_html() -> str:
+PAGE_LABELS: dict[str, Any] = {
+    "title": QT_TRANSLATE_NOOP("MapPage", "坪山区 · 态势一张图"),
+    "status": QT_TRANSLATE_NOOP("MapPage", "图层 {layers} · 告警 {alerts}"),
+    "status_devices": QT_TRANSLATE_NOOP("MapPage", " · 设备 {n}"),
+    "legend_alerts": QT_TRANSLATE_NOOP("MapPage", "预警"),
+    "legend_points": QT_TRANSLATE_NOOP("MapPage", "点位"),
+    "legend_video": QT_TRANSLATE_NOOP("MapPage", "视频"),
+    "legend_device": QT_TRANSLATE_NOOP("MapPage", "设备"),
+    "legend_offline": QT_TRANSLATE_NOOP("MapPage", "离线"),
+    "legend_new_red": QT_TRANSLATE_NOOP("MapPage", "待签收红色预警"),
+    "legend_clusters": QT_TRANSLATE_NOOP("MapPage", "聚合"),
+    "legend_cluster_hint": QT_TRANSLATE_NOOP("MapPage", "（圆内为个数，点击放大）"),
+    "offline_map": QT_TRANSLATE_NOOP("MapPage", "离线地图"),
+    "coords_none": QT_TRANSLATE_NOOP("MapPage", "东经 —  北纬 —"),
+    "coords": QT_TRANSLATE_NOOP("MapPage", "东经 {lon}°  北纬 {lat}°"),
+    "level_short": {
+        "red": QT_TRANSLATE_NOOP("MapPage", "红"),
+        "orange": QT_TRANSLATE_NOOP("MapPage", "橙"),
+        "yellow": QT_TRANSLATE_NOOP("MapPage", "黄"),
+        "blue": QT_TRANSLATE_NOOP("MapPage", "蓝"),
+    },
+    "levels": {
+        "red": QT_TRANSLATE_NOOP("MapPage", "红色预警"),
+        "orange": QT_TRANSLATE_NOOP("MapPage", "橙色预警"),
+        "yellow": QT_TRANSLATE_NOOP("MapPage", "黄色预警"),
+        "blue": QT_TRANSLATE_NOOP("MapPage", "蓝色预警"),
+    },
+    "statuses": {
+        "new": QT_TRANSLATE_NOOP("MapPage", "待签收"),
+        "acknowledged": QT_TRANSLATE_NOOP("MapPage", "已签收"),
+        "dispatched": QT_TRANSLATE_NOOP("MapPage", "已分拨"),
+        "in_progress": QT_TRANSLATE_NOOP("MapPage", "处置中"),
+        "resolved": QT_TRANSLATE_NOOP("MapPage", "已办结"),
+        "closed": QT_TRANSLATE_NOOP("MapPage", "已闭环"),
+    },
+    "device_statuses": {
+        "online": QT_TRANSLATE_NOOP("MapPage", "在线"),
+        "offline": QT_TRANSLATE_NOOP("MapPage", "离线"),
+        "fault": QT_TRANSLATE_NOOP("MapPage", "故障"),
+    },
+    "resources": {
+        "rescue_team": QT_TRANSLATE_NOOP("MapPage", "救援队伍"),
+        "shelter": QT_TRANSLATE_NOOP("MapPage", "避难场所"),
+        "warehouse": QT_TRANSLATE_NOOP("MapPage", "物资仓库"),
+    },
+    # One-character badges drawn on the resource markers.
+    "resource_glyphs": {
+        "rescue_team": QT_TRANSLATE_NOOP("MapPage", "队"),
+        "shelter": QT_TRANSLATE_NOOP("MapPage", "避"),
+        "warehouse": QT_TRANSLATE_NOOP("MapPage", "库"),
+        "other": QT_TRANSLATE_NOOP("MapPage", "资"),
+    },
+    "resource": QT_TRANSLATE_NOOP("MapPage", "应急资源"),
+    "members": QT_TRANSLATE_NOOP("MapPage", "人员 {n} 人"),
+    "capacity": QT_TRANSLATE_NOOP("MapPage", "可容纳 {n} 人"),
+    "camera_kind": QT_TRANSLATE_NOOP("MapPage", "{kind}监控"),
+    "online": QT_TRANSLATE_NOOP("MapPage", "在线"),
+    "offline": QT_TRANSLATE_NOOP("MapPage", "离线"),
+    "ptz": QT_TRANSLATE_NOOP("MapPage", "云台"),
+    "camera_hint": QT_TRANSLATE_NOOP("MapPage", "点击上墙播放，或拖到视频墙的画面上"),
+    "camera_cluster": QT_TRANSLATE_NOOP("MapPage", "视频监控 {n} 路"),
+    "device_cluster": QT_TRANSLATE_NOOP("MapPage", "物联设备 {n} 个"),
+    "cluster_offline": QT_TRANSLATE_NOOP("MapPage", "离线 {n}"),
+    "cluster_fault": QT_TRANSLATE_NOOP("MapPage", "故障 {n}"),
+    "list_separator": QT_TRANSLATE_NOOP("MapPage", "，"),
+    "zoom_hint": QT_TRANSLATE_NOOP("MapPage", "点击放大"),
+    "response_level": QT_TRANSLATE_NOOP("MapPage", "{level}级响应"),
+    "metres": QT_TRANSLATE_NOOP("MapPage", "{m} 米"),
+    "kilometres": QT_TRANSLATE_NOOP("MapPage", "{km} 公里"),
+    "measure_start": QT_TRANSLATE_NOOP("MapPage", "起点"),
+    "measure_total": QT_TRANSLATE_NOOP("MapPage", "总长 {d}"),
+}
+"""Every word the map page draws itself, in the source language (context ``MapPage``)."""
+
+
+def _translated(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _translated(v) for k, v in value.items()}
+    return QCoreApplication.translate("MapPage", value)
+
+
+def page_labels() -> dict[str, Any]:
+    """:data:`PAGE_LABELS` in the UI language.
+
+    The page script (``web/console_map.js``) holds no text of its own: it gets this dict
+    when the page is built (:func:`build_map_html`) and fills ``{name}`` fields itself.
+    Data (alert titles, place and camera names) reaches the page as it is.
+    """
+    result: dict[str, Any] = _translated(PAGE_LABELS)
+    return result
+
+
+def build_map_html(labels: dict[str, Any] | None = None) -> str:
     """Generate the map page once: folium's Leaflet map with local assets only.
+
+    ``labels`` are the page's own words (:func:`page_labels`, the default), handed to the
+    page script with the map.
 
     folium's default CDN links (Leaflet, jQuery, Bootstrap, awesome-markers, Font
     Awesome) are replaced: Leaflet and markercluster come from their xstatic
@@ -49,12 +145,14 @@ def build_map_html() -> str:
     from branca.element import MacroElement
     from jinja2 import Template
 
+    labels_json = json.dumps(page_labels() if labels is None else labels, ensure_ascii=False)
+
     class ConsoleInit(MacroElement):  # type: ignore[misc]
         """Hands the folium-created ``L.map`` to the console's page script."""
 
         _template = Template(
             """{% macro script(this, kwargs) %}
-                window.consoleMap.init({{ this._parent.get_name() }});
+                window.consoleMap.init({{ this._parent.get_name() }}, {{ this.labels }});
             {% endmacro %}"""
         )
 
@@ -89,7 +187,9 @@ def build_map_html() -> str:
         ("markercluster_default_css", _file_url(cluster_dir / "MarkerCluster.Default.css")),
         ("console_map_css", "console_map.css"),
     ]
-    fmap.add_child(ConsoleInit())
+    init = ConsoleInit()
+    init.labels = labels_json.replace("</", "<\\/")  # inside a <script>
+    fmap.add_child(init)
     return str(fmap.get_root().render())
 
 

@@ -166,7 +166,7 @@ class ConsoleStatusBar(QStatusBar):
         attempt = int(conn.attempt or 0)
         if state == "reconnecting" and attempt:
             detail = self.tr("{detail}（第 {n} 次重试）").format(detail=detail, n=attempt)
-        warning = conn.journal_warning
+        warning = render(conn.journal_warning, QCoreApplication.translate)
         if warning:
             detail = f"{detail} · {warning}" if detail else str(warning)
         self._detail_label.setText(detail)

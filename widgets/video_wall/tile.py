@@ -63,6 +63,23 @@ BADGES: dict[StreamState, tuple[str, str]] = {
     StreamState.INVALID: (QT_TRANSLATE_NOOP("VideoTile", "地址错误"), "#ad1457"),
 }
 
+CARDS: dict[StreamState, tuple[str, str]] = {
+    StreamState.IDLE: (QT_TRANSLATE_NOOP("VideoTile", "未分配摄像机"), "#546e7a"),
+    StreamState.CONNECTING: (QT_TRANSLATE_NOOP("VideoTile", "连接中…"), "#90a4ae"),
+    StreamState.STALLED: (QT_TRANSLATE_NOOP("VideoTile", "信号中断"), "#ef5350"),
+    StreamState.OFFLINE: (QT_TRANSLATE_NOOP("VideoTile", "设备离线"), "#a1887f"),
+    StreamState.PAUSED: (QT_TRANSLATE_NOOP("VideoTile", "暂停解码"), "#78909c"),
+    StreamState.INVALID: (QT_TRANSLATE_NOOP("VideoTile", "地址错误，无法播放"), "#f48fb1"),
+}
+"""The big title painted on a tile without a picture, per state (source text, colour)."""
+
+
+def state_texts(state: StreamState) -> tuple[str, str]:
+    """(badge, card title) of ``state`` in the UI language; a live tile has no card title."""
+    badge = QCoreApplication.translate("VideoTile", BADGES[state][0])
+    card = CARDS.get(state)
+    return badge, QCoreApplication.translate("VideoTile", card[0]) if card else ""
+
 
 def source_url(url: str) -> QUrl:
     """A camera URL as the player takes it: rtsp://, http(s):// (MPEG-TS, HTTP-FLV, HLS
@@ -73,10 +90,6 @@ def source_url(url: str) -> QUrl:
     if parsed.local_path is not None:
         return QUrl.fromLocalFile(parsed.local_path)
     return QUrl.fromEncoded(QByteArray(parsed.player_url().encode("ascii")))
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("VideoTile", text)
 
 
 class VideoTile(QWidget):
@@ -153,7 +166,7 @@ class VideoTile(QWidget):
     @property
     def badge_text(self) -> str:
         """The badge drawn on the tile: 实时, 信号中断, 连接中, 离线 or 未分配."""
-        return _tr(BADGES[self._s.state][0])
+        return QCoreApplication.translate("VideoTile", BADGES[self._s.state][0])
 
     @property
     def url_problem(self) -> str | None:
@@ -422,24 +435,24 @@ class VideoTile(QWidget):
             # Hatched card, so a lost signal can never pass for a still scene.
             painter.fillRect(rect, QColor("#1a0b0d"))
             painter.fillRect(rect, QBrush(QColor(198, 40, 40, 40), Qt.BrushStyle.BDiagPattern))
-            title, colour = _tr("信号中断"), QColor("#ef5350")
             wait = self._s.reconnect_in(time.monotonic())
             if wait is not None:
-                detail = _tr("{wait} 秒后重连（第 {n} 次）").format(wait=f"{wait:.0f}", n=self._s.failures)
+                detail = QCoreApplication.translate("VideoTile", "{wait} 秒后重连（第 {n} 次）").format(
+                    wait=f"{wait:.0f}", n=self._s.failures)
             else:
-                detail = _tr("正在重连…")
+                detail = QCoreApplication.translate("VideoTile", "正在重连…")
             if self._s.failure_reason:
                 detail = f"{self._s.failure_reason}\n{detail}"
         elif self._s.state == StreamState.CONNECTING:
-            title, colour, detail = _tr("连接中…"), QColor("#90a4ae"), self._stream_label()
-        elif self._s.state == StreamState.OFFLINE:
-            title, colour, detail = _tr("设备离线"), QColor("#a1887f"), ""
+            detail = self._stream_label()
         elif self._s.state == StreamState.INVALID:
-            title, colour, detail = _tr("地址错误，无法播放"), QColor("#f48fb1"), self._s.url_problem or ""
+            detail = self._s.url_problem or ""
         elif self._s.state == StreamState.PAUSED:
-            title, colour, detail = _tr("暂停解码"), QColor("#78909c"), _tr("画面不可见")
+            detail = QCoreApplication.translate("VideoTile", "画面不可见")
         else:
-            title, colour, detail = _tr("未分配摄像机"), QColor("#546e7a"), ""
+            detail = ""
+        source, colour_name = CARDS.get(self._s.state, CARDS[StreamState.IDLE])
+        title, colour = QCoreApplication.translate("VideoTile", source), QColor(colour_name)
         big = QFont(self.font())
         big.setPixelSize(max(14, min(32, rect.height() // 9)))
         big.setBold(True)
@@ -461,8 +474,10 @@ class VideoTile(QWidget):
 
     def _stream_label(self) -> str:
         if self._s.stream == "low":
-            return _tr("第三码流")
-        return _tr("主码流") if self._s.stream == "main" else _tr("子码流")
+            return QCoreApplication.translate("VideoTile", "第三码流")
+        if self._s.stream == "main":
+            return QCoreApplication.translate("VideoTile", "主码流")
+        return QCoreApplication.translate("VideoTile", "子码流")
 
     def _paint_overlays(self, painter: QPainter, rect: QRect, bar_h: int) -> None:
         font = QFont(self.font())
@@ -482,14 +497,14 @@ class VideoTile(QWidget):
                          Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, clock)
         name = self._s.camera_name or "—"
         if self._s.stream == "main":
-            name += "  [" + _tr("主码流") + "]"
+            name += "  [" + QCoreApplication.translate("VideoTile", "主码流") + "]"
         # Elide in the middle: the spot at the end of the name tells cameras apart.
         name = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(0, rect.width() - clock_w - 28))
         painter.drawText(QRect(8, 0, rect.width() - 16, bar_h),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
         # Bottom: badge (left), frame rate (right).
         text, colour = BADGES[self._s.state]
-        text = _tr(text)
+        text = QCoreApplication.translate("VideoTile", text)
         badge_w = metrics.horizontalAdvance(text) + 14
         badge = QRectF(8, rect.height() - bar_h - 6, badge_w, bar_h - 2)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)

@@ -10,7 +10,24 @@
     "use strict";
 
     var LEVEL_COLOURS = { red: "#e53935", orange: "#fb8c00", yellow: "#fdd835", blue: "#1e88e5" };
-    var LEVEL_NAMES = { red: "红色预警", orange: "橙色预警", yellow: "黄色预警", blue: "蓝色预警" };
+    /* The page's own words, in the UI language: handed over by Python with the map
+       (widgets/map/page.py page_labels(), translated there); this script holds no text. */
+    var T = {};
+
+    /* T[key] with its {name} fields filled in; a missing key shows as the key. */
+    function tr(key, params) {
+        var text = T[key] === undefined ? key : String(T[key]);
+        Object.keys(params || {}).forEach(function (name) {
+            text = text.split("{" + name + "}").join(String(params[name]));
+        });
+        return text;
+    }
+
+    /* T[table][key], or the key itself (an id the labels do not know). */
+    function named(table, key) {
+        var names = T[table] || {};
+        return names[key] === undefined ? key : names[key];
+    }
     var LEVEL_RADIUS = { red: 8, orange: 7, yellow: 6, blue: 6 };
     var DEVICE_COLOURS = { online: "#4dd0e1", offline: "#5f6b73", fault: "#ce93d8" };
     /* Devices are coloured by kind while online; grey when offline, magenta ring on fault. */
@@ -26,11 +43,6 @@
     var DEVICE_CLUSTER = { fill: "rgba(57, 73, 171, 0.6)", stroke: "rgba(159, 168, 218, 0.9)", text: "#e8eaf6",
                            minRadius: 10, maxRadius: 21 };
     var RING_COLOURS = { 500: "#ff5252", 1000: "#ffab40", 3000: "#ffee58" };
-    var DEVICE_STATUS_NAMES = { online: "在线", offline: "离线", fault: "故障" };
-    var STATUS_NAMES = {
-        "new": "待签收", acknowledged: "已签收", dispatched: "已分拨",
-        in_progress: "处置中", resolved: "已办结", closed: "已闭环"
-    };
 
     /* Basemap styles per layer id; unknown layers get the generic style. */
     var LAYER_STYLES = {
@@ -114,8 +126,8 @@
     function updateStatus() {
         if (!state.statusDiv) { return; }
         var layers = Object.keys(state.layerGroups).length;
-        var text = "图层 " + layers + " · 告警 " + state.alertCount;
-        if (state.devicesVisible) { text += " · 设备 " + state.deviceLayer.count(); }
+        var text = tr("status", { layers: layers, alerts: state.alertCount });
+        if (state.devicesVisible) { text += tr("status_devices", { n: state.deviceLayer.count() }); }
         state.statusDiv.textContent = text;
     }
 
@@ -134,7 +146,7 @@
             options: { position: "topleft" },
             onAdd: function () {
                 var div = L.DomUtil.create("div", "console-title");
-                div.textContent = "坪山区 · 态势一张图";
+                div.textContent = tr("title");
                 return div;
             }
         });
@@ -151,17 +163,24 @@
             options: { position: "bottomright" },
             onAdd: function () {
                 var div = L.DomUtil.create("div", "console-legend");
-                var html = "预警";
+                var html = escapeHtml(tr("legend_alerts"));
                 ["red", "orange", "yellow", "blue"].forEach(function (lv) {
                     html += '<span class="dot" style="background:' + LEVEL_COLOURS[lv] + '"></span>' +
-                        LEVEL_NAMES[lv].charAt(0);
+                        escapeHtml(named("level_short", lv));
                 });
-                html += '<br>点位<span class="dot cam" style="background:' + CAMERA_COLOUR + '"></span>视频' +
-                    '<span class="dot" style="background:' + DEVICE_KIND_COLOURS.waterlogging + '"></span>设备' +
-                    '<span class="dot" style="background:' + DEVICE_COLOURS.offline + '"></span>离线' +
-                    '<span class="dot ring"></span>待签收红色预警' +
-                    '<br>聚合<span class="dot" style="background:' + CAMERA_CLUSTER.fill + '"></span>视频' +
-                    '<span class="dot" style="background:' + DEVICE_CLUSTER.fill + '"></span>设备（圆内为个数，点击放大）';
+                html += "<br>" + escapeHtml(tr("legend_points")) +
+                    '<span class="dot cam" style="background:' + CAMERA_COLOUR + '"></span>' +
+                    escapeHtml(tr("legend_video")) +
+                    '<span class="dot" style="background:' + DEVICE_KIND_COLOURS.waterlogging + '"></span>' +
+                    escapeHtml(tr("legend_device")) +
+                    '<span class="dot" style="background:' + DEVICE_COLOURS.offline + '"></span>' +
+                    escapeHtml(tr("legend_offline")) +
+                    '<span class="dot ring"></span>' + escapeHtml(tr("legend_new_red")) +
+                    "<br>" + escapeHtml(tr("legend_clusters")) +
+                    '<span class="dot" style="background:' + CAMERA_CLUSTER.fill + '"></span>' +
+                    escapeHtml(tr("legend_video")) +
+                    '<span class="dot" style="background:' + DEVICE_CLUSTER.fill + '"></span>' +
+                    escapeHtml(tr("legend_device") + tr("legend_cluster_hint"));
                 div.innerHTML = html;
                 return div;
             }
@@ -172,7 +191,7 @@
             options: { position: "topleft" },
             onAdd: function () {
                 var div = L.DomUtil.create("div", "console-mode");
-                div.textContent = "离线地图";
+                div.textContent = tr("offline_map");
                 div.style.display = "none";
                 state.modeDiv = div;
                 return div;
@@ -182,7 +201,7 @@
             options: { position: "bottomleft" },
             onAdd: function () {
                 var div = L.DomUtil.create("div", "console-coords");
-                div.textContent = "东经 —  北纬 —";
+                div.textContent = tr("coords_none");
                 state.coordDiv = div;
                 return div;
             }
@@ -207,17 +226,13 @@
 
     /* ------------------------------------------------------------------ layers */
 
-    var RESOURCE_KINDS = {
-        rescue_team: { glyph: "队", name: "救援队伍", colour: "#7e57c2" },
-        shelter: { glyph: "避", name: "避难场所", colour: "#43a047" },
-        warehouse: { glyph: "库", name: "物资仓库", colour: "#8d6e63" }
-    };
+    var RESOURCE_COLOURS = { rescue_team: "#7e57c2", shelter: "#43a047", warehouse: "#8d6e63" };
 
     function resourceTooltip(props) {
-        var kind = RESOURCE_KINDS[props.kind] || { name: props.kind || "应急资源" };
-        var lines = ["<b>" + escapeHtml(featureName(props)) + "</b>", escapeHtml(kind.name)];
-        if (props.members) { lines.push("人员 " + escapeHtml(props.members) + " 人"); }
-        if (props.capacity) { lines.push("可容纳 " + escapeHtml(props.capacity) + " 人"); }
+        var kind = (T.resources || {})[props.kind] || props.kind || tr("resource");
+        var lines = ["<b>" + escapeHtml(featureName(props)) + "</b>", escapeHtml(kind)];
+        if (props.members) { lines.push(escapeHtml(tr("members", { n: props.members }))); }
+        if (props.capacity) { lines.push(escapeHtml(tr("capacity", { n: props.capacity }))); }
         if (props.items) { lines.push(escapeHtml(props.items)); }
         return lines.join("<br>");
     }
@@ -225,7 +240,9 @@
     /* Emergency resources are few: small DOM badges (clusterable), not canvas dots. */
     function resourcePointLayer(feature, latlng) {
         var props = feature.properties || {};
-        var kind = RESOURCE_KINDS[props.kind] || { glyph: "资", colour: "#546e7a" };
+        var known = RESOURCE_COLOURS[props.kind] !== undefined;
+        var kind = { glyph: escapeHtml(named("resource_glyphs", known ? props.kind : "other")),
+                     colour: known ? RESOURCE_COLOURS[props.kind] : "#546e7a" };
         var icon = L.divIcon({
             className: "console-resource",
             html: '<span style="background:' + kind.colour + '">' + kind.glyph + "</span>",
@@ -334,8 +351,8 @@
     function alertTooltip(a) {
         var colour = LEVEL_COLOURS[a.level] || "#90a4ae";
         return '<span class="lv" style="background:' + colour + '">' +
-            escapeHtml(LEVEL_NAMES[a.level] || a.level) + "</span><b>" + escapeHtml(a.title) + "</b><br>" +
-            escapeHtml(a.time) + " · " + escapeHtml(STATUS_NAMES[a.status] || a.status || "") +
+            escapeHtml(named("levels", a.level)) + "</span><b>" + escapeHtml(a.title) + "</b><br>" +
+            escapeHtml(a.time) + " · " + escapeHtml(named("statuses", a.status || "")) +
             (a.place ? " · " + escapeHtml(a.place) : "");
     }
 
@@ -683,7 +700,7 @@
 
     function deviceTooltip(row) {
         return "<b>" + escapeHtml(row[5]) + "</b><br>" + escapeHtml(row[6]) + " · " +
-            escapeHtml(DEVICE_STATUS_NAMES[row[3]] || row[3]);
+            escapeHtml(named("device_statuses", row[3]));
     }
 
     /* Cameras: a white-rimmed cyan dot (devices have a dark rim, alerts a halo).
@@ -695,18 +712,19 @@
     }
 
     function cameraTooltip(row) {
-        return "<b>" + escapeHtml(row[5]) + "</b><br>" + escapeHtml(row[4]) + "监控 · " +
-            (row[3] === "online" ? "在线" : "离线") + (row[6] ? " · 云台" : "") +
-            '<br><span class="hint">点击上墙播放，或拖到视频墙的画面上</span>';
+        return "<b>" + escapeHtml(row[5]) + "</b><br>" + escapeHtml(tr("camera_kind", { kind: row[4] })) + " · " +
+            escapeHtml(row[3] === "online" ? tr("online") : tr("offline")) +
+            (row[6] ? " · " + escapeHtml(tr("ptz")) : "") +
+            '<br><span class="hint">' + escapeHtml(tr("camera_hint")) + "</span>";
     }
 
-    function clusterTooltip(c, what, unit) {
-        var text = "<b>" + what + " " + c.n + " " + unit + "</b>";
+    function clusterTooltip(c, what) {
+        var text = "<b>" + escapeHtml(tr(what, { n: c.n })) + "</b>";
         var notes = [];
-        if (c.off) { notes.push("离线 " + c.off); }
-        if (c.fault) { notes.push("故障 " + c.fault); }
-        if (notes.length) { text += "<br>" + notes.join("，"); }
-        return text + '<br><span class="hint">点击放大</span>';
+        if (c.off) { notes.push(tr("cluster_offline", { n: c.off })); }
+        if (c.fault) { notes.push(tr("cluster_fault", { n: c.fault })); }
+        if (notes.length) { text += "<br>" + escapeHtml(notes.join(tr("list_separator"))); }
+        return text + '<br><span class="hint">' + escapeHtml(tr("zoom_hint")) + "</span>";
     }
 
     /* Apply a diff ({reset, upsert: rows, remove: ids}) to a point layer. */
@@ -763,7 +781,7 @@
         L.DomUtil.addClass(container, "console-point-hover");
         var camera = hit.layer === state.cameraLayer, d = hit.drawn, html, latlng;
         if (d.cluster) {
-            html = clusterTooltip(d.cluster, camera ? "视频监控" : "物联设备", camera ? "路" : "个");
+            html = clusterTooltip(d.cluster, camera ? "camera_cluster" : "device_cluster");
         } else {
             var row = hit.layer.rows[d.slot];
             html = camera ? cameraTooltip(row) : deviceTooltip(row);
@@ -872,7 +890,8 @@
                 renderer: state.lineRenderer, radius: inc.radius, color: "#ff1744", weight: 2,
                 dashArray: "8 5", fillColor: "#ff1744", fillOpacity: 0.10, interactive: false
             });
-            area.bindTooltip("Ⅰ Ⅱ Ⅲ Ⅳ".split(" ")[inc.level - 1] + "级响应 · " + escapeHtml(inc.title),
+            area.bindTooltip(escapeHtml(tr("response_level", { level: "Ⅰ Ⅱ Ⅲ Ⅳ".split(" ")[inc.level - 1] })) +
+                             " · " + escapeHtml(inc.title),
                              { permanent: true, direction: "center", className: "console-incident-label" });
             area.addTo(state.incidentGroup);
             state.incidents[inc.id] = area;
@@ -882,7 +901,7 @@
     /* ------------------------------------------------------------------ rings, incident view */
 
     function formatDistance(m) {
-        return m < 1000 ? Math.round(m) + " 米" : (m / 1000).toFixed(2) + " 公里";
+        return m < 1000 ? tr("metres", { m: Math.round(m) }) : tr("kilometres", { km: (m / 1000).toFixed(2) });
     }
 
     function ringsLayer(p, group) {
@@ -970,7 +989,7 @@
         }
         m.total = 0;
         for (var i = 1; i < m.points.length; i++) { m.total += m.points[i - 1].distanceTo(m.points[i]); }
-        var text = m.points.length < 2 ? "起点" : "总长 " + formatDistance(m.total);
+        var text = escapeHtml(m.points.length < 2 ? tr("measure_start") : tr("measure_total", { d: formatDistance(m.total) }));
         if (m.label) { state.map.removeLayer(m.label); }
         m.label = L.marker(ev.latlng, { pane: "consoleLabels", interactive: false, keyboard: false,
             icon: L.divIcon({ className: "console-label measure-label", iconSize: null,
@@ -1012,7 +1031,7 @@
 
     function setMapMode(mode) {
         if (!state.modeDiv) { return; }
-        state.modeDiv.textContent = mode.text || "离线地图";
+        state.modeDiv.textContent = mode.text || tr("offline_map");
         state.modeDiv.style.display = mode.offline ? "" : "none";
     }
 
@@ -1110,8 +1129,9 @@
         });
     }
 
-    function init(map) {
+    function init(map, labels) {
         state.map = map;
+        T = labels || {};
         // No tile layer yet, so nothing has set the zoom range (markercluster needs it).
         if (map.options.maxZoom === undefined) { map.setMaxZoom(18); }
         if (map.options.minZoom === undefined) { map.setMinZoom(9); }
@@ -1153,8 +1173,8 @@
         });
         map.on("mousemove", function (ev) {
             if (state.coordDiv) {
-                state.coordDiv.textContent = "东经 " + ev.latlng.lng.toFixed(5) + "°  北纬 " +
-                    ev.latlng.lat.toFixed(5) + "°";
+                state.coordDiv.textContent = tr("coords", { lon: ev.latlng.lng.toFixed(5),
+                                                            lat: ev.latlng.lat.toFixed(5) });
             }
         });
         animatePulse();
