@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenuBar, QMessageBox, QWidget
@@ -162,9 +163,13 @@ class WartimeMode(QObject):
 
     def shutdown(self) -> None:
         """The window closed: stop the clocks and stop listening before the core stops."""
-        self.banner.shutdown()
-        self.command_panel.shutdown()
-        self._refresh_timer.stop()
+        # The window may already be tearing down its children (closed twice, or closed while
+        # being destroyed): stop only the clocks whose C++ side still exists.
+        for part in (self.banner, self.command_panel):
+            if shiboken6.isValid(part):
+                part.shutdown()
+        if shiboken6.isValid(self._refresh_timer):
+            self._refresh_timer.stop()
         self._detach()
 
     # ------------------------------------------------------------------ menu and keys
