@@ -153,13 +153,14 @@ class NearbyThing:
     lat: float
     distance_m: float
     status: str = ""
+    sub_kind: str = ""  # a resource's kind code (rescue_team, shelter, warehouse): views word it
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "id": self.id, "name": self.name, "detail": self.detail,
                 "lon": self.lon, "lat": self.lat, "distance_m": round(self.distance_m, 1), "status": self.status}
 
 
-def _resources(layers: dict[str, Any]) -> Iterable[tuple[str, str, str, float, float]]:
+def _resources(layers: dict[str, Any]) -> Iterable[tuple[str, str, str, float, float, str]]:
     doc = layers.get("resources") or {}
     for f in doc.get("features") or []:
         geom = f.get("geometry") or {}
@@ -169,7 +170,7 @@ def _resources(layers: dict[str, Any]) -> Iterable[tuple[str, str, str, float, f
         lon, lat = geom["coordinates"][:2]
         kind = str(props.get("kind", ""))
         yield (str(f.get("id") or props.get("id") or ""), str(props.get("name_zh") or props.get("name") or ""),
-               RESOURCE_KIND_NAMES.get(kind, kind or "应急资源"), float(lon), float(lat))
+               RESOURCE_KIND_NAMES.get(kind, kind or "应急资源"), float(lon), float(lat), kind)
 
 
 def _within(store: Any, lon: float, lat: float, radius_m: float, limit: int) -> list[tuple[float, Any]]:
@@ -197,9 +198,9 @@ def nearby(picture: Any, layers: dict[str, Any], lon: float, lat: float, radius_
     for dev_d, dev in _within(getattr(picture, "devices", None), lon, lat, radius_m, limit):
         out.append(NearbyThing("device", dev.id, dev.name, "物联设备", dev.location.lon, dev.location.lat, dev_d,
                                dev.status))
-    for rid, name, kind, rlon, rlat in _resources(layers or {}):
+    for rid, name, kind_name, rlon, rlat, kind in _resources(layers or {}):
         d = distance_m(lon, lat, rlon, rlat)
         if d <= radius_m:
-            out.append(NearbyThing("resource", rid, name, kind, rlon, rlat, d))
+            out.append(NearbyThing("resource", rid, name, kind_name, rlon, rlat, d, sub_kind=kind))
     out.sort(key=lambda t: t.distance_m)
     return out[:limit]

@@ -1704,7 +1704,7 @@ State: {state}{ptz}</translation>
     </message>
     <message>
         <source>避难场所 安置/容量</source>
-        <translation>Shelters occupied/capacity</translation>
+        <translation>Shelter use/capacity</translation>
     </message>
     <message>
         <source>预案步骤 完成/总数</source>
@@ -2625,6 +2625,18 @@ Data from the district gateway or the built-in demo feed.</translation>
     <message>
         <source>应急资源</source>
         <translation>Emergency resources</translation>
+    </message>
+    <message>
+        <source>救援队伍</source>
+        <translation>Rescue team</translation>
+    </message>
+    <message>
+        <source>避难场所</source>
+        <translation>Shelter</translation>
+    </message>
+    <message>
+        <source>物资仓库</source>
+        <translation>Supply depot</translation>
     </message>
     <message>
         <source>{title}（{n}）</source>

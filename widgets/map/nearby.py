@@ -7,7 +7,7 @@ Filled by the panel's radius rings and the wartime incident view from
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QWidget
 
@@ -19,6 +19,25 @@ def format_distance(metres: float) -> str:
     if metres < 1000:
         return QCoreApplication.translate("MapPanel", "{m} 米").format(m=int(round(metres)))
     return QCoreApplication.translate("MapPanel", "{km} 公里").format(km=f"{metres / 1000:.2f}")
+
+
+KIND_TEXTS: dict[str, str] = {
+    "camera": QT_TRANSLATE_NOOP("MapPanel", "视频监控"),
+    "device": QT_TRANSLATE_NOOP("MapPanel", "物联设备"),
+    "resource": QT_TRANSLATE_NOOP("MapPanel", "应急资源"),
+    "rescue_team": QT_TRANSLATE_NOOP("MapPanel", "救援队伍"),
+    "shelter": QT_TRANSLATE_NOOP("MapPanel", "避难场所"),
+    "warehouse": QT_TRANSLATE_NOOP("MapPanel", "物资仓库"),
+}
+"""The 类型 column: a thing's kind (a resource's own kind when known), worded by the view."""
+
+
+def kind_text(thing: NearbyThing) -> str:
+    """The translated kind of a nearby thing; an unknown resource kind as the core words it."""
+    key = thing.sub_kind or thing.kind
+    if key in KIND_TEXTS:
+        return QCoreApplication.translate("MapPanel", KIND_TEXTS[key])
+    return thing.detail
 
 
 class NearbyList(QTreeWidget):
@@ -59,7 +78,7 @@ class NearbyList(QTreeWidget):
 
     @staticmethod
     def _row(thing: NearbyThing) -> QTreeWidgetItem:
-        row = QTreeWidgetItem([format_distance(thing.distance_m), thing.name, thing.detail])
+        row = QTreeWidgetItem([format_distance(thing.distance_m), thing.name, kind_text(thing)])
         row.setData(0, Qt.ItemDataRole.UserRole, thing)
         row.setToolTip(1, thing.name)
         row.setTextAlignment(0, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
