@@ -24,6 +24,22 @@ from typing import Iterator
 FREEZE_ABOVE = 50_000
 """Freeze after a build that left more new tracked objects than this (a big snapshot)."""
 
+_managed = False
+"""The GUI runs the collector from its own thread (``widgets.collector``): automatic
+collection is off on purpose, and a bulk build still collects and freezes."""
+_paused = 0
+
+
+def set_collector_managed(managed: bool) -> None:
+    """Say whether a GUI-thread collector runs the collection (automatic collection off)."""
+    global _managed
+    _managed = managed
+
+
+def paused() -> bool:
+    """True while a bulk build runs: a managed collector waits."""
+    return _paused > 0
+
 
 @contextlib.contextmanager
 def collector_paused(keep: bool = False) -> Iterator[None]:
@@ -33,16 +49,20 @@ def collector_paused(keep: bool = False) -> Iterator[None]:
     what is garbage now, and when the build made many objects, freeze everything alive
     afterwards so that no later collection walks them again.
     """
+    global _paused
     was = gc.isenabled()
+    active = was or _managed  # collection runs, automatically or from the GUI thread
     before = 0
-    if keep and was:
+    if keep and active:
         gc.collect()  # cheap when the last big build is frozen: it walks the rest only
         before = sum(gc.get_count())
     gc.disable()
+    _paused += 1
     try:
         yield
     finally:
-        if keep and was and sum(gc.get_count()) - before > FREEZE_ABOVE:
+        _paused -= 1
+        if keep and active and sum(gc.get_count()) - before > FREEZE_ABOVE:
             gc.freeze()
         if was:
             gc.enable()

@@ -423,6 +423,10 @@ def run_gui(args: argparse.Namespace) -> int:
     i18n.install_translator(app, args.lang)
     theme.apply_theme(app)
 
+    from widgets.collector import MainThreadCollector
+
+    collector = MainThreadCollector(parent=app)  # cyclic garbage is collected here, never in a worker
+    collector.start()
     console = ConsoleApp(args)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -437,6 +441,7 @@ def run_gui(args: argparse.Namespace) -> int:
         code = 1
     finally:
         ticker.stop()
+        collector.stop()
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     return code
