@@ -192,7 +192,7 @@ def test_feed_keeps_anchors_across_a_restart(feed_factory: Any, tmp_path: Path) 
     assert body["seat"] == "duty" and [(a["seq"], a["hash"][0]) for a in body["anchors"]] == [(1, "a"), (2, "b")]
 
 
-def test_console_anchors_each_command_periodically_and_at_stop(login_feed: FeedProcess, tmp_path: Path) -> None:
+def test_console_anchors_each_command_and_at_stop(login_feed: FeedProcess, tmp_path: Path) -> None:
     async def go() -> list[tuple[int, str]]:
         session, auth = await headless_login([login_feed.url], True, "duty", "duty")
         assert session is not None
@@ -221,6 +221,30 @@ def test_console_anchors_each_command_periodically_and_at_stop(login_feed: FeedP
             await session.aclose()
 
     assert len(asyncio.run(go())) == 2
+
+
+def test_live_console_anchors_a_moved_head_every_period(login_feed: FeedProcess, tmp_path: Path) -> None:
+    async def go() -> None:
+        session, auth = await headless_login([login_feed.url], True, "duty", "duty")
+        assert session is not None
+        core = ConsoleCore(ConsoleConfig(backend_url=login_feed.url, cache_dir=tmp_path / "c",
+                                         fetch_catalogues=False, anchor_period_s=0.3, **auth))
+        try:
+            await core.start()
+            for n in range(3):  # records that no command wakes the sender for
+                core.auditor.record("test.note", f"x{n}")
+                head = core.auditor.audit_log.head()
+                for _ in range(60):
+                    if core.anchors.anchored == head:
+                        break
+                    await asyncio.sleep(0.05)
+                assert core.anchors.anchored == head, core.anchors.last_error
+            assert core.anchors.sent == 3
+        finally:
+            await core.stop()
+            await session.aclose()
+
+    asyncio.run(go())
 
 
 def test_set_aside_chain_is_named_not_called_complete(tmp_path: Path, capsys: Any) -> None:
