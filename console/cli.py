@@ -13,8 +13,9 @@
 ``replay --jsonl IN [--speed X] [--cache DIR]``
     plays a recording through Ingest (validation, journal) and prints
     ``played=N skipped=M``.
-``audit verify --cache DIR``
-    handed to :func:`console.audit.main_audit` (checks the audit hash chain).
+``audit verify --cache DIR [--against URL --user NAME]``
+    handed to :func:`console.audit.main_audit` (checks the audit hash chain, and with
+    ``--against`` every head the gateway anchored for the seat; exit codes there).
 ``drill run|validate|pack|cut …``
     handed to :func:`console.drill.cli.main` (offline drills).
 ``cap FILE...``

@@ -27,7 +27,7 @@ import httpx
 
 from console.bulk import collector_paused
 from console.events import Event
-from console.models import Command, LayerList, PlanList, Snapshot, SnapshotPage, TokenResponse
+from console.models import AnchorList, Command, LayerList, PlanList, Snapshot, SnapshotPage, TokenResponse
 from console.sse import DEFAULT_MAX_EVENT_BYTES, SseEvent, SseParser
 from console.texts import DisplayText, render, say, verbatim
 
@@ -565,6 +565,22 @@ class GatewayClient:
             return PlanList.model_validate_json(resp.content)
         except ValueError as exc:
             raise GatewayProtocolError("预案列表格式不符合接口约定") from exc
+
+    async def post_anchor(self, seq: int, digest: str) -> tuple[int, bytes]:
+        """``POST /api/v1/audit/anchors``: anchor this seat's audit-chain head; (status, raw body)."""
+        resp = await self._http.post("/api/v1/audit/anchors", json={"seq": seq, "hash": digest},
+                                     headers=self._headers())
+        if resp.status_code == 401:
+            self._unauthorized()
+        return resp.status_code, resp.content
+
+    async def anchors(self, seat: str | None = None) -> AnchorList:
+        """``GET /api/v1/audit/anchors``: a seat's anchored heads (default: the caller's)."""
+        resp = await self._get("/api/v1/audit/anchors", {"seat": seat} if seat else None)
+        try:
+            return AnchorList.model_validate_json(resp.content)
+        except ValueError as exc:
+            raise GatewayProtocolError("审计锚点列表格式不符合接口约定") from exc
 
     async def aclose(self) -> None:
         """Close the connection pool."""

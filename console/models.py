@@ -4,6 +4,10 @@ The same pydantic models validate what the console receives, generate the
 JSON Schema a backend team builds against, and type the embedded feed's
 OpenAPI document.  Boundary models forbid unknown fields (``extra='forbid'``)
 so that a gateway speaking a different dialect is told so, not half-understood.
+
+Why this module is long: it is the whole wire contract in one place (envelopes, payloads,
+snapshot, commands, catalogue, login, audit anchors), so that both ends, the JSON Schema
+and the OpenAPI documents are generated from a single reading of it.
 """
 
 from __future__ import annotations
@@ -559,6 +563,37 @@ class TokenResponse(WireModel):
     name: str | None = None
 
 
+# --------------------------------------------------------------------------- audit anchors
+
+AuditHash = Annotated[str, Field(pattern="^[0-9a-f]{64}$", description="SM3 或 SHA-256 十六进制摘要")]
+
+
+class AuditAnchor(WireModel):
+    """``POST /api/v1/audit/anchors`` body: the head of a console's audit chain.
+
+    ``seat`` may be left out (the caller's seat); given, it must be the caller's own."""
+
+    seq: int = Field(ge=1, description="审计链末条记录的序号")
+    hash: AuditHash
+    seat: str | None = Field(None, max_length=128, description="席位（登录用户名）；缺省为调用者本人")
+
+
+class AnchoredHead(WireModel):
+    """One anchored head as the server keeps it; ``received_at`` is the server's clock."""
+
+    seat: str
+    seq: int = Field(ge=1)
+    hash: AuditHash
+    received_at: AwareDatetime
+
+
+class AnchorList(WireModel):
+    """``GET /api/v1/audit/anchors``: a seat's anchored heads, oldest first."""
+
+    seat: str
+    anchors: tuple[AnchoredHead, ...]
+
+
 def wire_models() -> dict[str, Any]:
     """Every published model by name, for schema generation."""
     return {
@@ -572,6 +607,9 @@ def wire_models() -> dict[str, Any]:
         "LayerList": LayerList,
         "PlanList": PlanList,
         "TokenResponse": TokenResponse,
+        "AuditAnchor": AuditAnchor,
+        "AnchoredHead": AnchoredHead,
+        "AnchorList": AnchorList,
     }
 
 

@@ -72,6 +72,7 @@ class ConsoleConfig:
     drill: Any = None  # a console.drill.session.DrillSession: drill mode, no network (issue 8)
     categories: tuple[str, ...] = ()  # a department profile's alert categories (local filter)
     backend_urls: tuple[str, ...] = ()  # further gateways of the district, after backend_url
+    anchor_period_s: float = 60.0  # the audit chain's head goes to the gateway this often (console.audit_anchor)
 
     def __post_init__(self) -> None:
         self.cache_dir = Path(self.cache_dir)
@@ -122,6 +123,7 @@ class ConsoleCore:
         self.gateway: GatewayClient | None = None
         self.source: LiveSource | None = None
         self.sender: OutboxSender | None = None
+        self.anchors: Any = None  # console.audit_anchor.AnchorSender, with a gateway
         self.task_errors: list[str] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._catalogues_task: asyncio.Task[Any] | None = None
@@ -166,6 +168,10 @@ class ConsoleCore:
         notice = getattr(self.cache, "notice", None)
         if notice:
             self._notice(str(notice), "warning")
+        moved = getattr(self.cache, "moved_to", None)
+        if moved is not None:
+            # The new chain starts by saying where the old one went (audit verify names it too).
+            self.auditor.record("cache.set_aside", Path(moved).name, reason=str(notice or ""))
 
         try:
             self.restored = int(self.ingest.restore() or 0)
@@ -206,6 +212,11 @@ class ConsoleCore:
             self._save_origin(origin)
             self._spawn(self.source.run(), "live-source")
             self._spawn(self.sender.run(), "outbox-sender")
+            from console.audit_anchor import AnchorSender
+
+            self.anchors = AnchorSender(self.gateway, self.auditor.audit_log, period_s=cfg.anchor_period_s)
+            self.commands.submitted.connect(self.anchors.wake)  # each command's audit record, anchored
+            self._spawn(self.anchors.run(), "audit-anchors")
         elif cfg.drill is not None:
             cfg.drill.attach(self)  # the drill source and its local arbiter replace the network
         self._spawn(self._flush_ticker(), "journal-flush")
@@ -215,6 +226,8 @@ class ConsoleCore:
         if self._stopped or not self._started:
             return
         self._stopped = True
+        if self.anchors is not None:
+            await self.anchors.final()  # shutdown or logout: the token is still valid here
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

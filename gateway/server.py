@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from console.models import Command, Snapshot
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
 from district.sources import SourceDirectory, sources_main
+from gateway.anchors import JetStreamAnchors, add_anchor_routes
 from gateway.fanout import Subscriber
 from gateway.grants import JetStreamGrants, tokens_main
 from gateway.ingest import IotIngest
@@ -92,6 +93,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
     grants = JetStreamGrants(events)
     book.grants, book.clock = grants, time.time
     replica = Replica(events)
+    anchors = JetStreamAnchors(events)  # the consoles' audit-chain heads (gateway.anchors)
     catalogue = Catalogue(events, replica)
     ingest = IotIngest(events, replica, flush_s=iot_flush_s, replicas=stream_replicas) if iot_flush_s else None
     link = DistrictLink(events, replica) if street is not None else None
@@ -106,6 +108,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
         if isinstance(guard, SharedLoginThrottle):
             await guard.ensure()
         await replica.start()
+        await anchors.start()
         await catalogue.refresh(force=True)
         if ingest is not None:
             await ingest.start()
@@ -119,6 +122,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
                 await link.stop()
             if ingest is not None:
                 await ingest.stop()
+            await anchors.stop()
             await replica.stop()
             with contextlib.suppress(Exception):
                 await events.close()
@@ -179,6 +183,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
         return Response(text, status_code=status, media_type="application/json")
 
     add_token_route(app, book, guard, shared=True)
+    add_anchor_routes(app, gate, record=anchors.record, listing=anchors.listing, unavailable=True)
 
     def layers() -> Layers:
         return catalogue.layers

@@ -27,7 +27,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from console.models import Command, ErrorDetail
+from district.anchors import AnchorFile
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
+from gateway.anchors import add_anchor_routes
 from gateway.web import (BEARER, Gate, add_catalogue_routes, add_identity_args, add_stream_routes, add_token_route,
                          command_route, idempotency_key_header, install_command_guards, is_loopback, model_response,
                          refused, sse_frame, token_book)
@@ -63,6 +65,7 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         district = District(config)
         holder["district"] = district
+        holder["anchors"] = AnchorFile(Path(config.data_dir))
         app.state.district = district
         ticker = asyncio.create_task(_run_ticker(district), name="district-ticker")
         try:
@@ -72,6 +75,7 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
             district.store.close()
+            holder["anchors"].close()
 
     app = FastAPI(
         title="坪山区智慧城市运行指挥 — 区级数据网关（模拟）",
@@ -133,6 +137,14 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
         return Response(text, status_code=status, media_type="application/json")
 
     add_token_route(app, book, guard)
+
+    async def record_anchor(seat: str, anchor: Any) -> Any:
+        return holder["anchors"].record(seat, anchor)
+
+    async def list_anchors(seat: str) -> Any:
+        return holder["anchors"].book.anchors(seat)
+
+    add_anchor_routes(app, gate, record=record_anchor, listing=list_anchors)
     add_catalogue_routes(app, gate, geo.layers)
 
     @app.get("/tiles/{z}/{x}/{y}.png", tags=["catalogue"], response_class=Response,
