@@ -35,9 +35,11 @@ from typing import Callable
 
 __all__ = ["Clock", "Freshness", "LIVE_AGE_LIMIT_S", "SAMPLE_WINDOW_S", "freshness", "utc_wall"]
 
-SAMPLE_WINDOW_S = 60.0
+SAMPLE_WINDOW_S = 10.0
 """Samples older than this (monotonic seconds before the newest) no longer count: a
-gateway whose clock is stepped back is followed within a minute."""
+gateway whose clock is stepped back is followed within 10 s (a delivery or a replayed
+backlog is never later than its newest stamp, so the window only needs to cover
+a few live events)."""
 
 
 def utc_wall() -> datetime:
