@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flood", type=int, default=100_000, help="fuzzed malformed messages into Ingest")
     p.add_argument("--console-kills", type=int, default=10, help="console SIGKILLs with commands queued")
     args = p.parse_args(argv)
+    os.environ["PINGSHAN_SIM_CONTROLS"] = "1"  # the faults drive the feed's /_sim controls
     logging.basicConfig(level=logging.ERROR)  # a flood logs a warning per dead letter
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="pingshan-faults-") as tmp:

@@ -44,7 +44,7 @@ from tests.support.faultsupport import (
 
 def test_stream_faults_lose_and_repeat_nothing(tmp_path: Path) -> None:
     results = run(stream_faults(tmp_path), timeout=300)
-    assert len(results) == 11
+    assert len(results) == 10
     assert_within_limits(results)
 
 
