@@ -68,8 +68,8 @@ LIMITS: dict[str, Limit] = {
     "disk_full": Limit(500, "the warning shown; no row committed or buffered is lost (dropped counts as lost)"),
     "dup_ids": Limit(500, "each event applied and journaled once"),
     "flood_ingest": Limit(250, "each counted as a dead letter", dead_letters="tried"),
-    "corrupt_cache": Limit(500, "moved aside, a notice, a fresh snapshot"),
-    "console_kills": Limit(1500, "the child queued its commands before the kill"),
+    "corrupt_cache": Limit(1500, "moved aside, a notice, a fresh snapshot"),
+    "console_kills": Limit(3000, "the child queued its commands before the kill"),
     "gateway_clock": Limit(500, "countdowns, data delay and 数据截至 right on a skewed gateway",
                            max_time_error_s=2.0),
     "wall_step": Limit(500, "countdowns unmoved, stream, flush ticker, backoff and outbox going on",
@@ -79,8 +79,9 @@ LIMITS: dict[str, Limit] = {
 
 Lag limits: 250 ms where the probe covers only the fault itself, 500 ms where it
 covers the whole scenario (the harness's own synchronous journal reads included),
-1.5 s for a console restarted on a cache with thousands of journal rows (its
-``restore()`` runs before any network)."""
+1.5 s for a console restarted on a cache (corrupted cache) and 3 s for one restarted
+on thousands of journal rows (its ``restore()`` runs on the loop before any network;
+measured 0.5 s on an idle 2-core machine, 1.5 s with other test runs beside it)."""
 
 
 @dataclass
