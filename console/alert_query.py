@@ -398,7 +398,7 @@ class AlertQuery:
         storms folded into group rows unless ``group`` is False or the group is in
         ``expanded`` (group codes)."""
         n = len(self._ids)
-        now_ts = (now or datetime.now(timezone.utc)).timestamp()
+        now_ts = (now or self.store.clock.gateway_now()).timestamp()  # the gateway's time: skew-proof
         mask = self._alive[:n].copy()
         if flt.levels:
             mask &= np.isin(self._level[:n], [LEVEL_RANK.get(x, 9) for x in flt.levels])

@@ -214,7 +214,7 @@ class DutyExports:
         """Write the 值班交接 report of the shift that began at ``shift_start`` (default: 8 h ago);
         ``path`` None: a new name in the reports folder (never an existing file)."""
         path = path or self._new_path("handover")
-        now = datetime.now(timezone.utc)
+        now = self.picture.clock.gateway_now()  # time limits run on the gateway's clock
         start = shift_start or now - timedelta(hours=8)
         text = handover_report(self.picture.alerts.values(), self.names, self.limits, shift_start=start,
                                now=now, operator=self.operator, username=self.username,

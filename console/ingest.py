@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from collections import deque
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from console.bulk import collector_paused
@@ -179,7 +179,7 @@ class Ingest:
 
     def _publish_freshness(self) -> None:
         if self._latest_ts is not None:
-            self.picture.set_connection(last_message_at=datetime.now(timezone.utc), data_as_of=self._latest_ts)
+            self.picture.set_connection(last_message_at=self.picture.clock.wall(), data_as_of=self._latest_ts)
 
     def flush(self) -> int:
         """Commit the buffered journal rows; surface a disk problem in the connection state

@@ -206,7 +206,8 @@ class ConsoleCore:
                                          keepalive_timeout_s=cfg.keepalive_timeout_s)
             resume = self._resume_cursor() if self._load_origin() == origin else None
             self.source = LiveSource(self.gateway, self.ingest, self.picture, cfg.scope,
-                                     resume_from=resume, max_delay_s=cfg.max_backoff_s)
+                                     resume_from=resume, max_delay_s=cfg.max_backoff_s,
+                                     clock=self.picture.clock)
             self.sender = OutboxSender(self.gateway, self.outbox, self.commands, max_delay_s=cfg.max_backoff_s)
             self.source.opened.connect(self._on_source_opened)
             self._save_origin(origin)

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Protocol, runtime_checkable
 
+from console.clock import Clock
 from console.events import Event
 from console.gateway import GatewayClient, error_text, gateway_down
 from console.models import Envelope, ResetEnvelope, Snapshot
@@ -126,8 +127,10 @@ class LiveSource:
         max_delay_s: float = MAX_DELAY_S,
         healthy_after_s: float = HEALTHY_AFTER_S,
         rng: random.Random | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.gateway = gateway
+        self.clock = clock  # fed the gateway's timestamps as they arrive
         self.ingest = ingest
         self.picture = picture
         self.scope = scope
@@ -197,6 +200,7 @@ class LiveSource:
             self._set(**detail_fields(say("snapshot")))
             snapshot = await self.gateway.snapshot(self.scope)
             self.ingest.accept_snapshot(snapshot)
+            self._observe(snapshot.generated_at)
             self.last_event_id = snapshot.cursor
             log.info("snapshot: %d alerts, cursor %s", len(snapshot.alerts), snapshot.cursor)
         # aclosing: leaving the loop early (reset, error) closes the HTTP stream at once
@@ -237,10 +241,17 @@ class LiveSource:
             self._poison_id = event.id
             raise
         self._advance(event)
+        if envelope is not None:
+            self._observe(envelope.ts)
         if isinstance(envelope, ResetEnvelope):
             log.warning("gateway reset: %s", envelope.payload.reason)
             raise _ResetRequested()
         self._resets_in_row = 0
+
+    def _observe(self, gateway_ts: datetime) -> None:
+        """The gateway's clock, seen on something it just sent (console.clock)."""
+        if self.clock is not None:
+            self.clock.observe(gateway_ts)
 
     def _advance(self, event: SseEvent) -> None:
         """The event is done with (accepted or dead-lettered): resume after it."""

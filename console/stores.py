@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Generic, Protocol, TypeVar
 
+from console.clock import Clock
 from console.events import Event
 
 from console.models import (
@@ -202,6 +203,8 @@ class AlertStore(RevStore[Alert]):
         self._pending: dict[str, list[PendingCommand]] = {}
         self._pending_target: dict[str, str] = {}
         self._refusals: dict[str, str] = {}
+        self.clock = Clock()
+        """The picture's clock (countdowns run on the gateway's time: console.clock)."""
         # Urgency order, kept incrementally: the sorted keys, each alert's key in it,
         # the ids moved since the last ordered() and the cached id list.
         self._sorted: list[_OrderKey] | None = None
@@ -490,11 +493,16 @@ class OperatingPicture:
     notices: NoticeStore = field(default_factory=NoticeStore)
     units: dict[str, Unit] = field(default_factory=dict)
     connection: ConnectionState = field(default_factory=ConnectionState)
+    clock: Clock = field(default_factory=Clock, repr=False, compare=False)
+    """The workstation's wall clock and the gateway's, estimated from the stream (console.clock)."""
     _units_changed: set[str] = field(default_factory=set)
     _connection_changed: set[str] = field(default_factory=set)
     changed: Event[[PictureChanges]] = field(default_factory=lambda: Event("picture.changed"),
                                              repr=False, compare=False)
     """Emitted by :meth:`flush` with what changed since the previous flush (never empty)."""
+
+    def __post_init__(self) -> None:
+        self.alerts.clock = self.clock  # one clock: the queue's countdowns and the status bar agree
 
     def apply(self, envelope: Envelope) -> bool:
         """Apply one validated envelope; returns True when something changed."""

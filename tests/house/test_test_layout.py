@@ -29,6 +29,7 @@ def _imported_modules(path: Path) -> list[str]:
 def test_no_test_file_imports_another_test_file() -> None:
     offenders = [f"{path.relative_to(TESTS)}: {name}"
                  for path in _test_files() + sorted(TESTS.rglob("conftest.py")) + sorted((TESTS / "support").rglob("*.py"))
+                 + sorted((TESTS.parent / "bench").glob("*.py"))  # a bench shares scenarios through tests/support/
                  for name in _imported_modules(path)
                  if any(part.startswith("test_") for part in name.split("."))]
     assert not offenders, "import the helper from tests/support/ instead:\n" + "\n".join(offenders)

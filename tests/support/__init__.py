@@ -13,5 +13,7 @@
 - ``wallsupport``: the video wall and its stand-in core.
 - ``realx_support``: Xvfb, a window manager, xdotool, and the console run on them.
 - ``rtspsupport``: starts ``rtsp_server.py`` (run by Debian's python3, not the venv).
+- ``faultsupport``: the fault suite's rig, rows and their limits (``LIMITS``).
+- ``faultscenarios``: the fault suite's scenarios, shared by tests/faults and bench/bench_faults.py.
 - ``fault_console_child.py``: a console to be SIGKILLed, run as a script by the fault suite.
 """

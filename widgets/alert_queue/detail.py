@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
@@ -515,7 +514,7 @@ class AlertDetailPane(QWidget):
         refusal = render(store.refusal(alert.id), QCoreApplication.translate)
         self.refusal.setText(QCoreApplication.translate("AlertDetailPane", "被拒绝：{reason}").format(reason=refusal) if refusal else "")
         self.refusal.setVisible(bool(refusal))
-        state, left = due_state(alert, self._limits, datetime.now(timezone.utc))
+        state, left = due_state(alert, self._limits, self._core.picture.clock.gateway_now())
         due = ""
         if left is not None:
             hm = span_text(left)

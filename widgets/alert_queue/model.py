@@ -18,7 +18,6 @@ model's ``data()`` from C++ tens of thousands of times.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from PySide6.QtCore import (
@@ -337,7 +336,7 @@ class AlertQueueModel(QAbstractTableModel):
 
     def _is_overdue(self, alert: Alert) -> bool:
         """A new alert older than its category's acknowledgement limit."""
-        return alert.status == "new" and due_state(alert, self._limits, datetime.now(timezone.utc))[0] == "overdue"
+        return alert.status == "new" and due_state(alert, self._limits, self._store.clock.gateway_now())[0] == "overdue"
 
     def refresh_ages(self) -> None:
         """Re-evaluate time-dependent display (countdowns, overdue) and move overdue rows up."""
@@ -358,7 +357,7 @@ class AlertQueueModel(QAbstractTableModel):
         elif refusal:
             status_text = f"{status_text} · {refusal}"
             status_colour = REFUSED_COLOUR
-        state, left = due_state(alert, self._limits, datetime.now(timezone.utc))
+        state, left = due_state(alert, self._limits, self._store.clock.gateway_now())
         due_colour = {"overdue": OVERDUE_COLOUR, "amber": AMBER_COLOUR}.get(state)
         title = mask_text(alert.title)
         if kind == 1:
@@ -367,7 +366,7 @@ class AlertQueueModel(QAbstractTableModel):
             title = "　└ " + title
         texts = (
             _t(LEVEL_NAMES.get(alert.level, alert.level)),
-            time_text(alert.created_at, datetime.now(timezone.utc)),
+            time_text(alert.created_at, self._store.clock.gateway_now()),
             _t(SOURCE_NAMES.get(alert.source, alert.source)),
             self.names.category(alert.category),
             self.names.street(alert.street),

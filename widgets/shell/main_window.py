@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.clock import freshness
 from console.runtime import ConsoleCore
 from widgets.alert_queue import AlertQueuePanel
 from widgets.bridge import PictureNotifier
@@ -316,7 +317,8 @@ class MainWindow(QMainWindow):
         conn = self._core.picture.connection
         state = conn.state
         if state in OFFLINE_STATES:
-            as_of = conn.data_as_of or conn.last_message_at
+            # In the workstation's frame, whatever the gateway's clock says (console.clock).
+            as_of = freshness(state, conn.data_as_of, conn.last_message_at, self._core.picture.clock).as_of
             text = self.tr("离线 — 数据截至 {t}").format(t=clock_text(as_of))
             if state == "reconnecting":
                 text += self.tr("（正在重连…）")

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from console.clock import freshness
 from console.runtime import ConsoleCore
 from console.stores import ConnectionState
 from console.texts import DisplayText, render
@@ -48,8 +49,6 @@ def translated(text: DisplayText | str | None) -> str:
     return render(text, QCoreApplication.translate)
 
 
-LIVE_AGE_LIMIT_S = 60.0
-"""Past this a live feed's age is shown as a wall-clock time, not a delay."""
 
 
 def as_datetime(value: Any) -> datetime | None:
@@ -179,11 +178,11 @@ class ConsoleStatusBar(QStatusBar):
         last = as_datetime(conn.last_message_at)
         if as_of is None and last is None:
             return self.tr("暂无数据")
-        if state == "live" and as_of is not None:
-            age = (datetime.now(timezone.utc) - as_of).total_seconds()
-            if age < LIVE_AGE_LIMIT_S:
-                return self.tr("数据延迟 {s} 秒").format(s=f"{max(age, 0.0):.1f}")
-        return self.tr("数据截至 {t}").format(t=clock_text(as_of or last))
+        # Skew-proof (console.clock): the delay on the gateway's clock, the time in the workstation's.
+        fresh = freshness(state, as_of, last, self._core.picture.clock)
+        if fresh.delay_s is not None:
+            return self.tr("数据延迟 {s} 秒").format(s=f"{fresh.delay_s:.1f}")
+        return self.tr("数据截至 {t}").format(t=clock_text(fresh.as_of))
 
     def show_message(self, text: str, error: bool = False, timeout_ms: int = 15000) -> None:
         """Show a transient message (errors in red) that clears itself; it also goes to the
