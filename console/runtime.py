@@ -29,6 +29,7 @@ from console.reports import ReportFolder
 from console.scope_filter import picture_for
 from console.source import LiveSource
 from console.texts import DisplayText, detail_fields, render, say
+from console.transport import cleartext_warning
 from offline_cache.blobs import BlobStore
 from offline_cache.db import CACHE_FILE, open_cache
 from offline_cache.deadletters import DeadLetters
@@ -196,6 +197,7 @@ class ConsoleCore:
         self.picture.set_connection(
             state="connecting" if cfg.backend_url else "offline",
             backend=cfg.backend_url or "",
+            transport_warning=cleartext_warning(cfg.backend_url),
             **detail_fields(say("connecting") if cfg.backend_url else say("no_gateway")),
         )
         self.ready.set()
@@ -389,9 +391,10 @@ class ConsoleCore:
             self.preferences.put(GATEWAYS_USED_KEY, json.dumps(kept))
 
     def _on_gateway_switched(self, old: str, new: str) -> None:
-        """A failover: the cameras' gateway streams move to the gateway now in use."""
+        """A failover: the cameras' gateway streams and the plain-HTTP warning follow the gateway now in use."""
         cameras = self.picture.cameras
         cameras.follow(GatewayOrigins.of(new, former=[old, *self.config.gateways, *cameras.origins.former]))
+        self.picture.set_connection(transport_warning=cleartext_warning(new))
 
     def _on_source_opened(self) -> None:
         if self.sender is not None:

@@ -470,6 +470,9 @@ class ConnectionState:
     # (Snapshot.node, then ``link-down-…`` / ``link-up-…`` notices): linked | cut; None elsewhere.
     district_link: str | None = None
     district_link_since: datetime | None = None
+    # Plain HTTP to a gateway off this machine (console.transport.cleartext_warning): the
+    # status bar shows it in red for as long as that gateway is in use; None otherwise.
+    transport_warning: DisplayText | None = None
 
 
 _CONNECTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ConnectionState))
