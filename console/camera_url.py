@@ -298,8 +298,11 @@ class GatewayOrigins:
         """The URL to play: a stream of the gateway's own on the gateway in use."""
         if url.startswith(GATEWAY_SCHEME + ":/"):
             return self.current + url[len(GATEWAY_SCHEME) + 1:] if self.current else url
-        if self.current is None:
-            return url
+        if self.current is None or not url[:4].lower() == "http" or _on(url, self.current):
+            return url  # the common cases without a parse: RTSP, files, already on the gateway in use
+        for origin in self.former:
+            if _on(url, origin):
+                return self.current + url[len(origin):]
         split = url_origin(url)
         if split is None or split[0] == self.current or not self._own(split[0]):
             return url
@@ -307,10 +310,19 @@ class GatewayOrigins:
 
     def relative(self, url: str) -> str:
         """The URL to store: a stream of the gateway's own without its origin."""
+        if self.current is not None and _on(url, self.current):
+            return f"{GATEWAY_SCHEME}:{url[len(self.current):] or '/'}"
+        if not url[:4].lower() == "http":
+            return url
         split = url_origin(url)
         if split is None or not self._own(split[0]):
             return url
         return f"{GATEWAY_SCHEME}:{split[1]}"
+
+
+def _on(url: str, origin: str) -> bool:
+    """``url`` starts with ``origin`` written exactly so (the fast path before a parse)."""
+    return url.startswith(origin) and (len(url) == len(origin) or url[len(origin)] in "/?#")
 
 
 def _origin_only(base_url: str | None) -> str | None:
