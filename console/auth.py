@@ -16,7 +16,12 @@ Design choices (issue 10):
 - The session of a running console is bound to one user: re-login after expiry must
   be the same user (another user logs out first, which restarts the console's core).
 - Idle lock: views report input with :meth:`note_activity`; :meth:`check_idle`
-  locks after ``idle_lock_s`` without input. Unlocking needs the password.
+  locks after ``idle_lock_s`` without input. Unlocking needs the password. Wrong
+  passwords are throttled like the gateway's login (the rulebook's
+  ``LoginThrottle.strike``/``wait_of``): :data:`UNLOCK_FREE_TRIES` at once, then a wait
+  from :data:`UNLOCK_FIRST_WAIT_S` doubling; the :data:`UNLOCK_MAX_FAILURES`-th wrong
+  password in a row ends the session (back to the login dialog, where the gateway's
+  own throttle applies).
 
 Pure Python, no Qt.
 """
@@ -27,6 +32,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import math
 import os
 import random
 import time
@@ -37,6 +43,8 @@ from typing import Any, Callable, Protocol, Sequence
 from console.events import Event
 from console.gateway import GatewayAuthError, GatewayClient, GatewayError, describe_error
 from console.models import TokenResponse
+from console.texts import DisplayText, render, say
+from district.identity.throttle import LoginThrottle, Strikes
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +57,33 @@ IDLE_LOCK_S = 10 * 60.0
 ROLE_NAMES = {"viewer": "只读席位", "operator": "值班员", "supervisor": "值班长", "administrator": "系统管理员"}
 """The seats' Chinese names (the views translate them under the context ``AuthSession``)."""
 
+UNLOCK_FREE_TRIES = 3
+"""Wrong passwords at the lock screen before each further try has to wait."""
+UNLOCK_FIRST_WAIT_S = 5.0
+"""The first wait; it doubles with every further wrong password (5 s, 10 s, …)."""
+UNLOCK_MAX_FAILURES = 5
+"""Wrong passwords in a row at the lock screen that end the session (docs/operator/shift-and-login.md)."""
+
 _PBKDF2_ROUNDS = 120_000
 
 
 class AuthError(Exception):
-    """Login, refresh or unlock failed; ``reason`` is Chinese, for the operator."""
+    """Login, refresh or unlock failed; ``reason`` is Chinese, for the operator.
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    ``text`` is the same as a code for the views to translate (console.texts) where the
+    core has one; ``wait_s`` how long the next unlock must wait (0: none)."""
+
+    def __init__(self, reason: str | DisplayText, wait_s: float = 0.0) -> None:
+        self.text = reason if isinstance(reason, DisplayText) else None
+        self.reason = render(reason)
+        super().__init__(self.reason)
+        self.wait_s = wait_s
+
+
+class SessionEnded(AuthError):
+    """Too many wrong passwords at the lock screen: the session was ended (logged out)."""
+
+
 
 
 @dataclass(frozen=True)
@@ -120,6 +146,12 @@ class AuthSession:
         self._kick = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._refreshing: asyncio.Task[bool] | None = None
+        # Lock-screen throttle: the rulebook's arithmetic on one record, the session's clock.
+        self._unlock_throttle = LoginThrottle(max_failures=UNLOCK_FREE_TRIES, first_delay_s=UNLOCK_FIRST_WAIT_S,
+                                              max_delay_s=900.0, window_s=24 * 3600.0, clock=clock)
+        self._unlock_strikes: Strikes | None = None
+        self.unlock_failures = 0
+        """Wrong passwords at the lock screen since the last unlock or login."""
 
     def __repr__(self) -> str:  # never the tokens
         who = self.identity.username if self.identity else "-"
@@ -169,6 +201,7 @@ class AuthSession:
                                  role=answer.role, street=None if answer.scope == "district" else answer.scope)
         self._take(answer)
         self.locked = False
+        self._forget_unlock_failures()
         self._last_activity = self._clock()
         log.info("logged in as %s (%s, %s)%s", username, answer.role, answer.scope, "" if first else " again")
         self._emit("login")
@@ -358,19 +391,53 @@ class AuthSession:
         log.info("console locked")
         self._emit("lock")
 
+    def unlock_wait_s(self) -> float:
+        """Seconds before the lock screen may check a password again (0.0: now)."""
+        return self._unlock_throttle.wait_of(self._unlock_strikes, self._clock())
+
+    def unlock_status(self) -> DisplayText | None:
+        """While the lock screen must wait: 请 N 秒后再试 and how many tries are left; else None."""
+        wait = self.unlock_wait_s()
+        if wait <= 0:
+            return None
+        return say("unlock_wait", s=max(1, math.ceil(wait)), left=UNLOCK_MAX_FAILURES - self.unlock_failures)
+
     def unlock(self, password: str) -> None:
         """Unlock with the logged-in user's password, checked in memory (works offline).
 
-        Raises :class:`AuthError` on a wrong password.
+        Raises :class:`AuthError` on a wrong password (``wait_s`` > 0 once tries are
+        throttled) or while a wait is running (the password is not even checked), and
+        :class:`SessionEnded` after :data:`UNLOCK_MAX_FAILURES` wrong passwords in a
+        row: the session is logged out by then.
         """
         if not self.locked:
             return
+        now = self._clock()
+        status = self.unlock_status()
+        if status is not None:
+            raise AuthError(status, wait_s=self.unlock_wait_s())
         if self._digest is None or not _matches(self._digest, password):
-            raise AuthError("密码错误")
+            self.unlock_failures += 1
+            self._unlock_strikes = self._unlock_throttle.strike("user", self._unlock_strikes, now)
+            left = UNLOCK_MAX_FAILURES - self.unlock_failures
+            log.warning("lock screen: wrong password (%d of %d)", self.unlock_failures, UNLOCK_MAX_FAILURES)
+            if left <= 0:
+                log.warning("lock screen: %d wrong passwords in a row; the session ends", self.unlock_failures)
+                self.logout()
+                raise SessionEnded(say("unlock_session_ended", n=UNLOCK_MAX_FAILURES))
+            status = self.unlock_status()
+            if status is not None:
+                raise AuthError(status, wait_s=self.unlock_wait_s())
+            raise AuthError(say("unlock_wrong"))
+        self._forget_unlock_failures()
         self.locked = False
         self._last_activity = self._clock()
         log.info("console unlocked")
         self._emit("unlock")
+
+    def _forget_unlock_failures(self) -> None:
+        self._unlock_strikes = None
+        self.unlock_failures = 0
 
 
 def _digest(password: str) -> tuple[bytes, bytes]:

@@ -24,11 +24,16 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable
 
 SCHEMES = ("rtsp", "rtsps", "http", "https", "file")
 """What the wall plays: RTSP (cameras, GB/T 28181 platforms), HTTP(S) for HTTP-FLV,
 MPEG-TS, HLS and MJPEG, and recordings as local files."""
+
+GATEWAY_SCHEME = "gateway"
+"""The stored form of a stream on a gateway's own origin: ``gateway:/video/…/sub.ts``
+(path and query kept, origin dropped); :class:`GatewayOrigins` puts the gateway in use
+back in front before anything plays it."""
 
 _USERINFO_SAFE = "!$&'()*+,;=-._~"
 _PATH_SAFE = "/:@!$&'()*+,;=?-._~#"
@@ -174,6 +179,8 @@ def parse_camera_url(text: str) -> CameraUrl:
     if m is None:
         raise CameraUrlError("视频流地址缺少协议（应以 rtsp://、http:// 等开头）")
     scheme, rest = m.group(1).lower(), m.group(2)
+    if scheme == GATEWAY_SCHEME:
+        raise CameraUrlError("视频流由网关转发，当前未连接网关，无法播放")
     if scheme not in SCHEMES:
         raise CameraUrlError(f"不支持的协议 {scheme}://（支持 rtsp、rtsps、http、https 与本地录像文件）")
     if scheme == "file":
@@ -246,6 +253,83 @@ def url_problem(text: str | None) -> str | None:
     return _checked(text)[1]
 
 
+_ORIGIN = re.compile(r"^(https?)://([^/?#@\s]+)((?:[/?#].*)?)$", re.I | re.S)
+
+
+def url_origin(url: str) -> tuple[str, str] | None:
+    """``(origin, rest)`` of an http(s) URL without credentials, the origin normalised
+    (``http://gw:80/x`` → ``("http://gw", "/x")``); None for anything else."""
+    m = _ORIGIN.match(url)
+    if m is None:
+        return None
+    scheme, authority, rest = m.group(1).lower(), m.group(2).lower(), m.group(3)
+    default = ":80" if scheme == "http" else ":443"
+    if authority.endswith(default):
+        authority = authority[:-len(default)]
+    return f"{scheme}://{authority}", rest or "/"
+
+
+@dataclass(frozen=True)
+class GatewayOrigins:
+    """Which origins are "the gateway's own", and which of them is in use.
+
+    A gateway serves some camera streams itself (the demo feed's ``/video/…``, a media
+    gateway's HTTP-FLV or HLS). Those URLs carry the gateway's address, and the address
+    changes: the demo feed takes a random port on every start, a console fails over to a
+    replica. A stream on the origin of the gateway in use (``current``) or of a gateway
+    this console used before (``former``) is stored relative (:meth:`relative`) and played
+    on the gateway in use (:meth:`rebase`). A stream on any other host — a camera's RTSP,
+    another server's HLS, a URL with credentials — is kept exactly as received.
+    """
+
+    current: str | None = None
+    former: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, current: str | None, former: Iterable[str] = ()) -> "GatewayOrigins":
+        """From base URLs (``http://127.0.0.1:8765``, ``https://gw:8443/prefix``)."""
+        cur = _origin_only(current) if current else None
+        return cls(cur, frozenset(o for o in map(_origin_only, former) if o and o != cur))
+
+    def _own(self, origin: str) -> bool:
+        return origin == self.current or origin in self.former
+
+    def rebase(self, url: str) -> str:
+        """The URL to play: a stream of the gateway's own on the gateway in use."""
+        if url.startswith(GATEWAY_SCHEME + ":/"):
+            return self.current + url[len(GATEWAY_SCHEME) + 1:] if self.current else url
+        if self.current is None or not url[:4].lower() == "http" or _on(url, self.current):
+            return url  # the common cases without a parse: RTSP, files, already on the gateway in use
+        for origin in self.former:
+            if _on(url, origin):
+                return self.current + url[len(origin):]
+        split = url_origin(url)
+        if split is None or split[0] == self.current or not self._own(split[0]):
+            return url
+        return self.current + split[1]
+
+    def relative(self, url: str) -> str:
+        """The URL to store: a stream of the gateway's own without its origin."""
+        if self.current is not None and _on(url, self.current):
+            return f"{GATEWAY_SCHEME}:{url[len(self.current):] or '/'}"
+        if not url[:4].lower() == "http":
+            return url
+        split = url_origin(url)
+        if split is None or not self._own(split[0]):
+            return url
+        return f"{GATEWAY_SCHEME}:{split[1]}"
+
+
+def _on(url: str, origin: str) -> bool:
+    """``url`` starts with ``origin`` written exactly so (the fast path before a parse)."""
+    return url.startswith(origin) and (len(url) == len(origin) or url[len(origin)] in "/?#")
+
+
+def _origin_only(base_url: str | None) -> str | None:
+    split = url_origin(base_url or "")
+    return split[0] if split else None
+
+
 STREAM_LABELS = {"main": "主码流", "sub": "子码流", "low": "低码流"}
 
 
@@ -270,5 +354,5 @@ def redacted(text: str) -> str:
         return f"{head}{sep}{tail.rsplit('@', 1)[-1]}" if sep else text
 
 
-__all__ = ["CameraUrl", "CameraUrlError", "SCHEMES", "camera_url_problem", "parse_camera_url", "player_url",
-           "redacted", "url_problem"]
+__all__ = ["CameraUrl", "CameraUrlError", "GATEWAY_SCHEME", "GatewayOrigins", "SCHEMES", "camera_url_problem",
+           "parse_camera_url", "player_url", "redacted", "url_origin", "url_problem"]

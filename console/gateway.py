@@ -30,6 +30,7 @@ from console.events import Event
 from console.models import AnchorList, Command, LayerList, PlanList, Snapshot, SnapshotPage, TokenResponse
 from console.sse import DEFAULT_MAX_EVENT_BYTES, SseEvent, SseParser
 from console.texts import DisplayText, render, say, verbatim
+from console.transport import TrustError, ignored_environment, log_cleartext, system_trust
 
 __all__ = [
     "GatewayClient",
@@ -39,6 +40,7 @@ __all__ = [
     "GatewayAuthError",
     "is_tls_error",
     "load_ca",
+    "trust_for",
     "StreamStalled",
     "SseEvent",
     "describe_error",
@@ -198,13 +200,27 @@ def load_ca(path: str | Path) -> ssl.SSLContext:
         raise GatewayError(f"CA 证书文件无法读取（{ca.name}）：{type(exc).__name__}") from None
 
 
+def trust_for(verify: bool | str | Path) -> ssl.SSLContext:
+    """The SSL context for ``verify``: a CA bundle's path trusts that CA alone
+    (:func:`load_ca`), True the system store plus ``SSL_CERT_FILE``/``SSL_CERT_DIR``
+    (:func:`console.transport.system_trust`). Raises :class:`GatewayError` (Chinese)."""
+    if isinstance(verify, (str, Path)):
+        for name in ignored_environment():
+            log.info("%s is set but not used: --ca %s is the only CA trusted", name, Path(verify).name)
+        return load_ca(verify)
+    try:
+        return system_trust()
+    except TrustError as exc:
+        raise GatewayError(str(exc)) from None
+
+
 async def readiness(base_url: str, verify: Any = True, timeout_s: float = 5.0) -> str:
     """One line on a gateway's ``/readyz`` for the self-check: ready, the node, the district link.
 
     Raises :class:`GatewayError` (with a Chinese message) when it cannot be asked.
     """
     try:
-        async with httpx.AsyncClient(verify=verify, timeout=timeout_s) as client:
+        async with httpx.AsyncClient(verify=trust_for(verify), timeout=timeout_s) as client:
             r = await client.get(base_url.rstrip("/") + "/readyz")
     except httpx.HTTPError as exc:
         raise GatewayError(error_text(exc)) from exc
@@ -279,13 +295,11 @@ class GatewayClient:
         if verify is False:
             # Issue 10: certificate verification is always on; a private CA goes in ``verify``.
             raise ValueError("certificate verification cannot be turned off; pass the CA bundle instead")
-        verify_arg: Any = verify
-        if isinstance(verify, (str, Path)):
-            # A private CA (file or hashed directory); httpx wants an SSLContext for it.
-            verify_arg = load_ca(verify)
+        for url in self.base_urls:
+            log_cleartext(url)  # the status bar says it too (ConnectionState.transport_warning)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            verify=verify_arg,
+            verify=trust_for(verify),  # never httpx's own choice: certifi, or SSL_CERT_FILE alone
             timeout=httpx.Timeout(request_timeout_s, connect=connect_timeout_s),
             headers={"User-Agent": "pingshan-console/1"},
         )

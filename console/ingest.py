@@ -222,7 +222,7 @@ class Ingest:
                 if item is None:
                     removals.setdefault(kind, []).append(item_id)
                 else:
-                    upserts.setdefault(kind, []).append((item_id, item.model_dump_json()))
+                    upserts.setdefault(kind, []).append((item_id, store.body_of(item)))
         if self._indicators_dirty:
             upserts["indicators"] = self.picture.state_bodies_of("indicators")
         try:
@@ -289,7 +289,7 @@ class Ingest:
             old = before[kind]
             dirty = self._dirty[kind]
             store = getattr(self.picture, kind)
-            rows = [(item.id, item.model_dump_json()) for item in store.values()
+            rows = [(item.id, store.body_of(item)) for item in store.values()
                     if item.id in dirty or (prev := old.get(item.id)) is None or prev.rev != item.rev]
             if rows:
                 upserts[kind] = rows

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Coroutine
 
+from console.camera_url import GatewayOrigins
 from console.commands import Commands
 from console.events import Event
 from console.gateway import GatewayClient, error_text
@@ -28,6 +29,7 @@ from console.reports import ReportFolder
 from console.scope_filter import picture_for
 from console.source import LiveSource
 from console.texts import DisplayText, detail_fields, render, say, spoken
+from console.transport import cleartext_warning
 from offline_cache.blobs import BlobStore
 from offline_cache.db import CACHE_FILE, open_cache
 from offline_cache.deadletters import DeadLetters
@@ -43,6 +45,9 @@ LAYER_INDEX_KEY = "catalogue:layers"
 LAYER_KEY = "catalogue:layer:{}"
 PLANS_KEY = "catalogue:plans"
 STREAM_ORIGIN_KEY = "runtime:stream-origin"  # which backend + scope the cached cursor belongs to
+GATEWAYS_USED_KEY = "runtime:gateways-used"
+"""BlobStore key: the gateways this cache was fed by, newest first (their streams are rebased)."""
+GATEWAYS_REMEMBERED = 32
 COUNTS_EVERY_S = 1.0
 
 
@@ -173,6 +178,7 @@ class ConsoleCore:
             # The new chain starts by saying where the old one went (audit verify names it too).
             self.auditor.record("cache.set_aside", Path(moved).name, reason=str(notice or ""))
 
+        self._follow_gateways()
         try:
             self.restored = int(self.ingest.restore() or 0)
         except Exception:  # noqa: BLE001 - a bad cache must not keep the console from starting
@@ -197,6 +203,7 @@ class ConsoleCore:
         self.picture.set_connection(
             state="connecting" if cfg.backend_url else "offline",
             backend=cfg.backend_url or "",
+            transport_warning=cleartext_warning(cfg.backend_url),
             **detail_fields(say("connecting") if cfg.backend_url else say("no_gateway")),
         )
         self.ready.set()
@@ -204,6 +211,7 @@ class ConsoleCore:
         if cfg.backend_url:
             self.gateway = GatewayClient(cfg.gateways, verify=cfg.verify, token=cfg.token,
                                          keepalive_timeout_s=cfg.keepalive_timeout_s)
+            self.gateway.switched.connect(self._on_gateway_switched)
             resume = self._resume_cursor() if self._load_origin() == origin else None
             self.source = LiveSource(self.gateway, self.ingest, self.picture, cfg.scope,
                                      resume_from=resume, max_delay_s=cfg.max_backoff_s,
@@ -381,6 +389,26 @@ class ConsoleCore:
             self.picture.alerts.apply(alert)
 
     # ------------------------------------------------------------------ wiring
+
+    def _follow_gateways(self) -> None:
+        """Camera streams on a gateway's own origin follow the gateway in use: those this
+        cache was fed by before (a demo feed's earlier random ports, replicas) included."""
+        assert self.preferences is not None
+        try:
+            used = [str(u) for u in json.loads(self.preferences.get(GATEWAYS_USED_KEY) or b"[]")]
+        except ValueError:
+            used = []
+        gateways = list(self.config.gateways)
+        self.picture.cameras.follow(GatewayOrigins.of(self.config.backend_url, former=[*gateways, *used]))
+        if gateways:
+            kept = list(dict.fromkeys([*gateways, *used]))[:GATEWAYS_REMEMBERED]
+            self.preferences.put(GATEWAYS_USED_KEY, json.dumps(kept))
+
+    def _on_gateway_switched(self, old: str, new: str) -> None:
+        """A failover: the cameras' gateway streams and the plain-HTTP warning follow the gateway now in use."""
+        cameras = self.picture.cameras
+        cameras.follow(GatewayOrigins.of(new, former=[old, *self.config.gateways, *cameras.origins.former]))
+        self.picture.set_connection(transport_warning=cleartext_warning(new))
 
     def _on_source_opened(self) -> None:
         if self.sender is not None:

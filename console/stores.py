@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Generic, Protocol, TypeVar
 
+from console.camera_url import GatewayOrigins
 from console.clock import Clock
 from console.events import Event
 
@@ -125,6 +126,10 @@ class RevStore(_ChangeTracking, Generic[T]):
     def __iter__(self) -> Iterator[T]:
         return iter(list(self._items.values()))
 
+    def body_of(self, item: T) -> str:
+        """The JSON an object is saved as in the snapshot tables."""
+        return item.model_dump_json()  # type: ignore[attr-defined]
+
     def _on_change(self, item_id: str | None) -> None:
         """Hook for subclasses that keep derived state (orders, indexes)."""
 
@@ -170,6 +175,45 @@ class LocatedStore(RevStore[T]):
         items = self._items
         take = None if accept is None else (lambda object_id: accept(items[object_id]))
         return [(d, items[i]) for d, i in self.grid.nearest(lon, lat, radius_m, limit, take)]
+
+
+class CameraStore(LocatedStore[Camera]):
+    """Cameras whose streams on a gateway's own origin follow the gateway in use
+    (:class:`console.camera_url.GatewayOrigins`): held on the current gateway, saved
+    relative (``gateway:/video/…``), so neither a new port nor a failover leaves stale URLs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.origins = GatewayOrigins()
+
+    def follow(self, origins: GatewayOrigins) -> None:
+        """Use these gateway origins from now on (start, failover): each camera streaming
+        from a gateway moves to the one in use and is reported changed (tiles re-tune)."""
+        self.origins = origins
+        for item_id, camera in list(self._items.items()):
+            moved = _with_streams(camera, origins.rebase)
+            if moved is not camera:
+                self._items[item_id] = moved
+                self._changed.add(item_id)
+
+    def apply(self, item: Camera) -> bool:
+        return super().apply(_with_streams(item, self.origins.rebase))
+
+    def replace_all(self, items: Iterable[Camera]) -> None:
+        rebase = self.origins.rebase
+        super().replace_all(_with_streams(i, rebase) for i in items)
+
+    def body_of(self, item: Camera) -> str:
+        return _with_streams(item, self.origins.relative).model_dump_json()
+
+
+def _with_streams(camera: Camera, convert: Callable[[str], str]) -> Camera:
+    """``camera`` with ``convert`` applied to its stream URLs (the same object when none changes)."""
+    s = camera.streams
+    main, sub, low = convert(s.main), convert(s.sub), None if s.low is None else convert(s.low)
+    if main == s.main and sub == s.sub and low == s.low:
+        return camera
+    return camera.model_copy(update={"streams": s.model_copy(update={"main": main, "sub": sub, "low": low})})
 
 
 @dataclass(frozen=True)
@@ -429,6 +473,9 @@ class ConnectionState:
     # (Snapshot.node, then ``link-down-…`` / ``link-up-…`` notices): linked | cut; None elsewhere.
     district_link: str | None = None
     district_link_since: datetime | None = None
+    # Plain HTTP to a gateway off this machine (console.transport.cleartext_warning): the
+    # status bar shows it in red for as long as that gateway is in use; None otherwise.
+    transport_warning: DisplayText | None = None
 
 
 _CONNECTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ConnectionState))
@@ -486,7 +533,7 @@ class OperatingPicture:
     alerts: AlertStore = field(default_factory=AlertStore)
     devices: LocatedStore[Device] = field(default_factory=LocatedStore)
     readings: ReadingStore = field(default_factory=ReadingStore)
-    cameras: LocatedStore[Camera] = field(default_factory=LocatedStore)
+    cameras: CameraStore = field(default_factory=CameraStore)
     indicators: IndicatorStore = field(default_factory=IndicatorStore)
     incidents: RevStore[Incident] = field(default_factory=RevStore)
     tasks: RevStore[Task] = field(default_factory=RevStore)
@@ -603,14 +650,16 @@ class OperatingPicture:
         if kind == "indicators":
             return [(f"{v.indicator_id}@{v.street or ''}", v.model_dump_json()) for v in self.indicators.values()]
         store: RevStore[Any] = getattr(self, kind)
-        return [(i.id, i.model_dump_json()) for i in store.values()]
+        return [(i.id, store.body_of(i)) for i in store.values()]
 
     def state_bodies(self) -> dict[str, list[tuple[str, str]]]:
         """The revisioned stores as (id, JSON) pairs, for the snapshot tables."""
         out: dict[str, list[tuple[str, str]]] = {}
-        for kind, store in (("alerts", self.alerts), ("devices", self.devices), ("cameras", self.cameras),
-                            ("incidents", self.incidents), ("tasks", self.tasks)):
-            out[kind] = [(i.id, i.model_dump_json()) for i in store.values()]
+        stores: tuple[tuple[str, RevStore[Any]], ...] = (
+            ("alerts", self.alerts), ("devices", self.devices), ("cameras", self.cameras),
+            ("incidents", self.incidents), ("tasks", self.tasks))
+        for kind, store in stores:
+            out[kind] = [(i.id, store.body_of(i)) for i in store.values()]
         out["units"] = [(u.id, u.model_dump_json()) for u in self.units.values()]
         out["indicators"] = [(f"{v.indicator_id}@{v.street or ''}", v.model_dump_json())
                              for v in self.indicators.values()]

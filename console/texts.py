@@ -52,6 +52,11 @@ TEXTS: dict[str, str] = {
     # ---- why a connection failed (the {reason} above)
     "gateway_resync_loop": QT_TRANSLATE_NOOP("ConsoleText", "网关反复要求重新同步"),
     "stream_closed": QT_TRANSLATE_NOOP("ConsoleText", "网关关闭了事件流"),
+    # ---- the lock screen (console.auth.AuthSession.unlock)
+    "unlock_wrong": QT_TRANSLATE_NOOP("ConsoleText", "密码错误"),
+    "unlock_wait": QT_TRANSLATE_NOOP("ConsoleText", "密码错误次数过多，请 {s} 秒后再试；再错 {left} 次将注销并返回登录"),
+    "unlock_session_ended": QT_TRANSLATE_NOOP("ConsoleText", "密码连续错误 {n} 次，已注销，请重新登录"),
+    "gateway_cleartext": QT_TRANSLATE_NOOP("ConsoleText", "⚠ 明文 HTTP：与网关 {host} 的登录、令牌和数据均未加密"),
     "cert_unverified": QT_TRANSLATE_NOOP("ConsoleText", "网关证书无法验证：{why}，请检查 CA 证书配置（--ca）"),
     "tls_failed": QT_TRANSLATE_NOOP("ConsoleText", "与网关建立加密连接失败：{why}"),
     "connect_timeout": QT_TRANSLATE_NOOP("ConsoleText", "连接网关超时"),

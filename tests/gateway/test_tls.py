@@ -103,3 +103,68 @@ def test_a_missing_or_broken_ca_file_is_named(tmp_path: Path) -> None:
     bad.write_text("not a certificate", encoding="ascii")
     with pytest.raises(GatewayError, match="CA 证书文件无法读取"):
         load_ca(bad)
+
+
+# --------------------------------------------------------------------------- which CAs are trusted
+# Issue 18: httpx alone trusts certifi's bundle, and SSL_CERT_FILE *replaced* it; the docs
+# promised the system store. Now: the system store, plus SSL_CERT_FILE / SSL_CERT_DIR added.
+
+
+def _login(url: str, verify: Path | bool) -> str:
+    """"ok", or the reason the login failed."""
+
+    async def main() -> str:
+        session = AuthSession(url, verify=verify)
+        try:
+            await session.login("duty", "duty")
+            return "ok"
+        except AuthError as exc:
+            return exc.reason
+        finally:
+            await session.aclose()
+
+    return str(run(main()))
+
+
+def test_ssl_cert_file_adds_to_the_system_store_and_never_replaces_it(
+        tls: tuple[FeedProcess, Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    import console.transport
+
+    feed, ca, wrong = tls
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    # The district CA stands in for the operating system's store.
+    monkeypatch.setattr(console.transport, "system_ca_locations", lambda: (str(ca), None))
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    assert _login(feed.url, True) == "ok"
+    # An unrelated CA in SSL_CERT_FILE is added: the system store still signs the gateway.
+    monkeypatch.setenv("SSL_CERT_FILE", str(wrong))
+    assert _login(feed.url, True) == "ok"
+    # The other way round: the gateway's CA only in SSL_CERT_FILE is trusted too.
+    monkeypatch.setattr(console.transport, "system_ca_locations", lambda: (str(wrong), None))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    assert _login(feed.url, True) == "ok"
+    # Neither: refused, whatever certifi would have said.
+    monkeypatch.delenv("SSL_CERT_FILE")
+    assert "网关证书无法验证" in _login(feed.url, True)
+    # --ca trusts that CA alone: the environment does not widen it.
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca))
+    assert "网关证书无法验证" in _login(feed.url, wrong)
+
+
+def test_the_real_system_store_is_loaded_and_a_bad_ssl_cert_file_is_named(
+        tls: tuple[FeedProcess, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from console.gateway import trust_for
+    from console.transport import system_ca_locations, system_trust
+
+    _feed, ca, _wrong = tls
+    cafile, capath = system_ca_locations()
+    if cafile is None and capath is None:
+        pytest.skip("no OpenSSL system store on this machine")
+    plain = system_trust({}).cert_store_stats()["x509_ca"]
+    if cafile is not None:
+        assert plain > 10, "the system bundle is loaded"
+    added = system_trust({"SSL_CERT_FILE": str(ca)}).cert_store_stats()["x509_ca"]
+    assert added == plain + 1
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))  # a typo must not pass unnoticed
+    with pytest.raises(GatewayError, match="环境变量 SSL_CERT_FILE 指向的 CA 证书无法读取"):
+        trust_for(True)

@@ -41,7 +41,6 @@ from tests.support.faultsupport import (
     FaultResult,
     LagProbe,
     Rig,
-    compare_state,
     console_config,
     journal_ids,
     rig,

@@ -11,6 +11,11 @@ Two modes:
 
 The overlay is an opaque child widget over the whole main window (it takes every
 mouse and key event meant for the window below), not a separate window.
+
+Wrong passwords in ``lock`` mode are throttled by the session (``AuthSession.unlock``):
+after a few, the next try must wait, and the wait counts down here (解锁 is off until
+then); too many in a row end the session: ``session_ended`` is emitted and the
+application goes back to the login dialog.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import asyncio
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 log = logging.getLogger(__name__)
@@ -30,6 +35,8 @@ class LockScreen(QWidget):
 
     logout_requested = Signal()
     unlocked = Signal()
+    session_ended = Signal()
+    """Too many wrong passwords: the session already logged out; show the login dialog."""
 
     def __init__(self, session: Any, parent: QWidget) -> None:
         super().__init__(parent)
@@ -90,6 +97,10 @@ class LockScreen(QWidget):
         outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)
 
+        self._wait_timer = QTimer(self)  # counts a throttled unlock's wait down
+        self._wait_timer.setInterval(250)
+        self._wait_timer.timeout.connect(self._on_wait_tick)
+
         self.unlock_button.clicked.connect(self.attempt)
         self.password.returnPressed.connect(self.attempt)
         self.logout_button.clicked.connect(self.logout_requested)
@@ -115,6 +126,8 @@ class LockScreen(QWidget):
         self.error.setText(reason)
         self.password.clear()
         self._busy(False)
+        if mode == "lock":
+            self._on_wait_tick()  # a wait still running from an earlier lock goes on
         self.setGeometry(self._cover_of.rect())
         self.raise_()
         self.show()
@@ -132,12 +145,20 @@ class LockScreen(QWidget):
                 self.error.setText(self.tr("正在登录…"))
                 self._task = asyncio.get_event_loop().create_task(self._relogin(password))
             return
-        from console.auth import AuthError
+        from console.auth import AuthError, SessionEnded
 
         try:
             self._session.unlock(password)
+        except SessionEnded as exc:
+            self._wrong(self._text_of(exc))
+            self._wait_timer.stop()
+            log.warning("lock screen: session ended after repeated wrong passwords")
+            self.session_ended.emit()
+            return
         except AuthError as exc:
-            self._wrong(exc.reason)
+            self._wrong(self._text_of(exc))
+            if exc.wait_s > 0:
+                self._on_wait_tick()
             return
         self._done()
 
@@ -156,6 +177,31 @@ class LockScreen(QWidget):
             self._wrong(error)
             return
         self._done()
+
+    @staticmethod
+    def _text_of(exc: Any) -> str:
+        """The core's reason in the UI's language (its code through the translator)."""
+        from console.texts import render
+
+        text = getattr(exc, "text", None)
+        return render(text, QCoreApplication.translate) if text is not None else str(exc.reason)
+
+    def _on_wait_tick(self) -> None:
+        """Count the unlock wait down (the core says how long); 解锁 comes back after it."""
+        unlock_status = getattr(self._session, "unlock_status", None)
+        status = unlock_status() if callable(unlock_status) and self.mode == "lock" else None
+        if status is None:
+            if self._wait_timer.isActive():
+                self._wait_timer.stop()
+                self.error.clear()
+            self.unlock_button.setEnabled(not self.password.isReadOnly())
+            return
+        from console.texts import render
+
+        self.unlock_button.setEnabled(False)
+        self.error.setText(render(status, QCoreApplication.translate))
+        if not self._wait_timer.isActive():
+            self._wait_timer.start()
 
     def _wrong(self, reason: str) -> None:
         self._busy(False)
@@ -185,6 +231,7 @@ class LockScreen(QWidget):
 
         The filter must go before the window is destroyed: PySide crashes wrapping a
         half-destroyed widget handed to a Python event filter."""
+        self._wait_timer.stop()
         if self._task is not None and not self._task.done():
             self._task.cancel()
         if self._cover_of is not None:

@@ -41,8 +41,9 @@ ROLE_TEXT = {
 class SessionControls(QObject):
     """Lock, logout and the idle timer for one main window and one session.
 
-    ``logout_requested`` is emitted once the operator confirmed 注销; the application
-    then stops the core (the cache stays) and shows the login dialog again.
+    ``logout_requested`` is emitted once the operator confirmed 注销, or when the lock
+    screen ended the session after too many wrong passwords; the application then stops
+    the core (the cache stays) and shows the login dialog again.
     """
 
     logout_requested = Signal()
@@ -57,6 +58,8 @@ class SessionControls(QObject):
         self.lock_screen = LockScreen(session, window)
         self.lock_screen.logout_requested.connect(self.request_logout)
         self.lock_screen.unlocked.connect(self._on_unlocked)
+        # Too many wrong passwords: the session has ended already, no confirmation to ask.
+        self.lock_screen.session_ended.connect(self.logout_requested)
 
         bar = window.findChild(QMenuBar)
         who = self.identity_text(session.identity)

@@ -7,6 +7,7 @@ stream is silent.
 
 from __future__ import annotations
 
+import html
 import logging
 from datetime import datetime, timezone
 from typing import Any
@@ -99,8 +100,11 @@ class ConsoleStatusBar(QStatusBar):
         self._message_label.setObjectName("StatusMessage")
         self._link_label = QLabel(self)
         self._link_label.setObjectName("StatusDistrictLink")
+        self._transport_label = QLabel(self)
+        self._transport_label.setObjectName("StatusTransport")
+        self._transport_label.setVisible(False)
 
-        for label in (self._state_label, self._backend_label, self._age_label):
+        for label in (self._state_label, self._backend_label, self._transport_label, self._age_label):
             self.addWidget(label)
         self.addWidget(self._link_label)
         self.addWidget(self._detail_label, 1)
@@ -138,6 +142,17 @@ class ConsoleStatusBar(QStatusBar):
         else:
             self._backend_label.setText(self.tr("后端 {host}").format(host=host) if host else self.tr("后端 未配置"))
         self._backend_label.setToolTip(backend)
+
+        # Plain HTTP off this machine: the core names it, in red for as long as it lasts.
+        cleartext = conn.transport_warning
+        self._transport_label.setVisible(cleartext is not None)
+        if cleartext is not None:
+            self._transport_label.setText(
+                f'<span style="color:{theme.LEVEL_COLOURS["red"]}; font-weight:bold">{html.escape(translated(cleartext))}</span>')
+            self._transport_label.setToolTip(self.tr("口令和令牌可被网络上的任何人截获。请改用 https:// 网关地址，"
+                                                     "并用 --ca 指定签发网关证书的 CA。"))
+        else:
+            self._transport_label.clear()
 
         self._age_label.setText(self.age_text(conn))
 
@@ -218,6 +233,7 @@ class ConsoleStatusBar(QStatusBar):
                 self._detail_label,
                 self._message_label,
                 self._link_label,
+                self._transport_label,
             )
         }
 
