@@ -1178,6 +1178,10 @@ State: {state}{ptz}</translation>
         <translation>Backend not configured</translation>
     </message>
     <message>
+        <source>口令和令牌可被网络上的任何人截获。请改用 https:// 网关地址，并用 --ca 指定签发网关证书的 CA。</source>
+        <translation>Passwords and tokens can be read by anyone on the network. Use an https:// gateway address, and --ca to name the CA that issued the gateway's certificate.</translation>
+    </message>
+    <message>
         <source>异常消息 {n}</source>
         <translation>Bad messages {n}</translation>
     </message>
@@ -1271,6 +1275,22 @@ State: {state}{ptz}</translation>
     <message>
         <source>网关关闭了事件流</source>
         <translation>The gateway closed the event stream</translation>
+    </message>
+    <message>
+        <source>密码错误</source>
+        <translation>Wrong password</translation>
+    </message>
+    <message>
+        <source>密码错误次数过多，请 {s} 秒后再试；再错 {left} 次将注销并返回登录</source>
+        <translation>Too many wrong passwords: try again in {s} s; {left} more wrong and the session ends (back to login)</translation>
+    </message>
+    <message>
+        <source>密码连续错误 {n} 次，已注销，请重新登录</source>
+        <translation>{n} wrong passwords in a row: logged out, please log in again</translation>
+    </message>
+    <message>
+        <source>⚠ 明文 HTTP：与网关 {host} 的登录、令牌和数据均未加密</source>
+        <translation>⚠ Plain HTTP: login, tokens and data to gateway {host} are not encrypted</translation>
     </message>
     <message>
         <source>网关证书无法验证：{why}，请检查 CA 证书配置（--ca）</source>
