@@ -352,7 +352,8 @@ def test_the_self_check_reports_the_street_nodes_link_to_the_district(topo: Topo
     import subprocess
     import sys
 
-    from console.gateway import GatewayError, readiness
+    from console.gateway import GatewayError
+    from console.readiness import readiness
     from tests.support.natsupport import ROOT
 
     street_url, hub_url = str(topo.street_gw.url), str(topo.hub_gw.url)

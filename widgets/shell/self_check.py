@@ -232,7 +232,8 @@ async def _check(args: argparse.Namespace, report: Report, cache_dir: Path) -> N
             report.fail("video", f"内置视频片段未能播放（{states}）")
         # 5. The gateways this seat is given (a street node also says how its link to the district is).
         for url in getattr(args, "backend", None) or ():
-            from console.gateway import GatewayError, readiness
+            from console.gateway import GatewayError
+            from console.readiness import readiness
 
             try:
                 report.ok("gateway", f"{url} {await readiness(url, getattr(args, 'verify', True))}")
