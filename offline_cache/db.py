@@ -1,4 +1,4 @@
-"""The console's local SQLite cache: one file, WAL, readable by the user only.
+"""The console's local SQLite cache: one file, WAL, synchronous=FULL, readable by the user only.
 
 Everything the console keeps on disk (journal, snapshot tables, outbox, dead
 letters, blobs, audit) lives in one database so that a single transaction can
@@ -22,6 +22,15 @@ CACHE_FILE = "console.sqlite"
 BUSY_TIMEOUT_MS = 5000
 """How long a statement waits for a lock held by another process (a second console on
 the same cache, a backup tool) before failing."""
+
+SYNCHRONOUS = "FULL"
+"""``PRAGMA synchronous`` of the cache connection.  FULL: in WAL mode the WAL is fsynced
+at every commit, so a command the outbox (or the audit log, or a preference) has
+committed — and the operator has seen acknowledged — survives a power cut.  NORMAL
+only syncs at checkpoints: the database stays consistent but the newest commits can
+vanish.  The journal shares the connection: its commits are batched (one per
+``flush``, a few a second), so FULL costs it one fsync per batch — measured in
+docs/performance.md ("Durability at commit")."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -116,7 +125,7 @@ def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise sqlite3.DatabaseError(f"cannot switch to WAL (got {mode})")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         check = conn.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise sqlite3.DatabaseError(f"quick_check: {check}")
