@@ -28,9 +28,15 @@ SYNCHRONOUS = "FULL"
 at every commit, so a command the outbox (or the audit log, or a preference) has
 committed — and the operator has seen acknowledged — survives a power cut.  NORMAL
 only syncs at checkpoints: the database stays consistent but the newest commits can
-vanish.  The journal shares the connection: its commits are batched (one per
-``flush``, a few a second), so FULL costs it one fsync per batch — measured in
-docs/performance.md ("Durability at commit")."""
+vanish."""
+
+JOURNAL_SYNCHRONOUS = "NORMAL"
+"""How the journal's batches commit (``offline_cache.journal``): NORMAL, for speed — the
+journal is a copy of the gateway's stream and its resume cursor lives in the same WAL,
+so a batch lost to a power cut is simply fetched again at the next start.  WAL frames
+are checksummed cumulatively, so a later FULL commit (an operator's command) makes
+every earlier batch durable too and no commit can survive without the ones before it.
+Measured in docs/performance.md ("Durability at commit")."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (

@@ -22,8 +22,8 @@ import time
 from collections import deque
 from typing import Iterator, Sequence
 
-from offline_cache._tx import transaction
-from offline_cache.db import CacheDb, utc_now_iso
+from offline_cache._tx import synchronous, transaction
+from offline_cache.db import JOURNAL_SYNCHRONOUS, SYNCHRONOUS, CacheDb, utc_now_iso
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,9 @@ class Journal:
         self._conn = cache.conn
         self._buffer: deque[_Row] = deque()
         self.max_buffered = max_buffered
+        # The journal's batches commit at this level; the connection goes back to the
+        # cache's own (FULL) after each, for the operator's writes that share it.
+        self.commit_synchronous = JOURNAL_SYNCHRONOUS
         self.last_error: str | None = None
         self.disk_full = False
         self.dropped = 0
@@ -99,7 +102,7 @@ class Journal:
             return 0
         rows = list(self._buffer)
         try:
-            with transaction(self._conn):
+            with synchronous(self._conn, self.commit_synchronous, SYNCHRONOUS), transaction(self._conn):
                 cur = self._conn.executemany(
                     "INSERT INTO journal (stream_id, type, ts, body, received_at) VALUES (?, ?, ?, ?, ?)",
                     rows)

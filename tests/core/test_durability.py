@@ -41,9 +41,12 @@ def _child(path: Path) -> str:
         sys.path.insert(0, {str(ROOT)!r})
         from offline_cache.audit_log import AuditLog
         from offline_cache.db import open_cache
+        from offline_cache.journal import Journal
         from offline_cache.outbox import Outbox
         cache = open_cache({str(path)!r})
-        outbox, audit = Outbox(cache), AuditLog(cache)
+        outbox, audit, journal = Outbox(cache), AuditLog(cache), Journal(cache)
+        journal.append("1", "notice", "t", "{{}}")
+        journal.flush()  # a journal batch commits at NORMAL: the next command must still be FULL
         sys.stdout.write("BEGIN\\n"); sys.stdout.flush()
         outbox.put("cmd-1", "alert.ack", "A-1", '{{"id": "cmd-1", "kind": "alert.ack"}}')
         sys.stdout.write("OUTBOX\\n"); sys.stdout.flush()
@@ -92,6 +95,29 @@ def test_every_connection_that_writes_operator_input_runs_synchronous_full(tmp_p
             await core.stop()
 
     asyncio.run(main())
+
+
+def test_the_journal_commits_at_normal_and_hands_the_connection_back_at_full(tmp_path: Path) -> None:
+    from offline_cache.journal import Journal
+
+    cache = open_cache(tmp_path / "c.sqlite")
+    journal = Journal(cache)
+    assert journal.commit_synchronous == "NORMAL"  # a copy of the gateway's stream: refetched by its cursor
+    seen: list[str] = []
+    cache.conn.set_trace_callback(seen.append)
+    journal.append("1", "notice", "t", "{}")
+    assert journal.flush() == 1
+    order = [sql.split()[0] + (" " + sql.split()[-1] if sql.startswith("PRAGMA") else "") for sql in seen
+             if sql.startswith(("PRAGMA synchronous", "BEGIN", "COMMIT"))]
+    assert order == ["PRAGMA NORMAL", "BEGIN", "COMMIT", "PRAGMA FULL"], seen
+    assert cache.conn.execute("PRAGMA synchronous").fetchone()[0] == FULL
+    # A failed flush (disk full) hands it back at FULL too.
+    pages = cache.conn.execute("PRAGMA page_count").fetchone()[0]
+    cache.conn.execute(f"PRAGMA max_page_count = {pages}")
+    journal.append("2", "notice", "t", "{}" + " " * 20_000)
+    assert journal.flush() == 0 and journal.disk_full
+    assert cache.conn.execute("PRAGMA synchronous").fetchone()[0] == FULL
+    cache.conn.set_trace_callback(None)
 
 
 def test_an_outbox_commit_fsyncs_the_wal_before_it_returns(tmp_path: Path) -> None:
