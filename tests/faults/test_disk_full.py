@@ -123,7 +123,8 @@ def test_a_full_disk_stops_the_console_and_freeing_it_resumes_without_gap_or_dup
             await core.start()
             assert await core.wait_live(30)
             assert core.source is not None and core.journal is not None
-            first_cursor = int(core.source.last_event_id or 0)  # the snapshot's cursor
+            assert core.snapshots is not None and (saved := core.snapshots.meta()) is not None
+            first_cursor = int(saved[0])  # the snapshot's cursor: the journal starts right after it
             await until(lambda: core.journal.count() >= 50, 30, "some journaled rows")
 
             # ---- the disk fills: the console stops consuming and says so
@@ -144,9 +145,19 @@ def test_a_full_disk_stops_the_console_and_freeing_it_resumes_without_gap_or_dup
             assert int(core.journal.last_stream_id() or 0) <= int(held_at or 0)
 
             # ---- space is freed: the first successful flush ends the hold, the stream resumes
+            assert core.gateway is not None
+            reopened: list[tuple[str | None, str | None]] = []  # (Last-Event-ID sent, journal cursor then)
+            stream = core.gateway.stream
+
+            def spy(last_id: str | None, *args: Any, **kwargs: Any) -> Any:
+                reopened.append((last_id, core.journal.last_stream_id() if core.journal else None))
+                return stream(last_id, *args, **kwargs)
+
+            core.gateway.stream = spy  # type: ignore[method-assign]
             filler.unlink()
             await until(lambda: core.picture.connection.state == "live", 30, "live again")
-            assert core.journal.last_stream_id() == held_at, "resumed from the last committed id"
+            assert reopened and reopened[0] == (held_at, held_at), \
+                f"resumed from {reopened[:1]}, not from the last committed id {held_at}"
             assert core.picture.connection.journal_warning is None
             await caught_up(core, url)
             core.ingest.flush()
