@@ -30,12 +30,14 @@ committed — and the operator has seen acknowledged — survives a power cut.  
 only syncs at checkpoints: the database stays consistent but the newest commits can
 vanish."""
 
-JOURNAL_SYNCHRONOUS = "NORMAL"
-"""How the journal's batches commit (``offline_cache.journal``): NORMAL, for speed — the
-journal is a copy of the gateway's stream and its resume cursor lives in the same WAL,
-so a batch lost to a power cut is simply fetched again at the next start.  WAL frames
-are checksummed cumulatively, so a later FULL commit (an operator's command) makes
-every earlier batch durable too and no commit can survive without the ones before it.
+STREAM_SYNCHRONOUS = "NORMAL"
+"""How the stream's copies commit — the journal's batches (``offline_cache.journal``) and
+the dead letters (``offline_cache.deadletters``, one commit per rejected message, a
+garbage flood is 100,000 of them): NORMAL, for speed.  The journal is a copy of the
+gateway's stream and its resume cursor lives in the same WAL, so a batch lost to a power
+cut is fetched again at the next start; a lost dead letter is lost diagnosis, not data.
+WAL frames are checksummed cumulatively, so a later FULL commit (an operator's command)
+makes every earlier one durable too and no commit survives without the ones before it.
 Measured in docs/performance.md ("Durability at commit")."""
 
 SCHEMA = """

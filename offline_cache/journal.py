@@ -23,7 +23,7 @@ from collections import deque
 from typing import Iterator, Sequence
 
 from offline_cache._tx import synchronous, transaction
-from offline_cache.db import JOURNAL_SYNCHRONOUS, SYNCHRONOUS, CacheDb, utc_now_iso
+from offline_cache.db import STREAM_SYNCHRONOUS, SYNCHRONOUS, CacheDb, utc_now_iso
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class Journal:
         self.max_buffered = max_buffered
         # The journal's batches commit at this level; the connection goes back to the
         # cache's own (FULL) after each, for the operator's writes that share it.
-        self.commit_synchronous = JOURNAL_SYNCHRONOUS
+        self.commit_synchronous = STREAM_SYNCHRONOUS
         self.last_error: str | None = None
         self.disk_full = False
         self.dropped = 0

@@ -117,6 +117,15 @@ def test_the_journal_commits_at_normal_and_hands_the_connection_back_at_full(tmp
     journal.append("2", "notice", "t", "{}" + " " * 20_000)
     assert journal.flush() == 0 and journal.disk_full
     assert cache.conn.execute("PRAGMA synchronous").fetchone()[0] == FULL
+    cache.conn.execute("PRAGMA max_page_count = 1073741823")
+    # Dead letters too (one commit per rejected message: a flood must not fsync each).
+    from offline_cache.deadletters import DeadLetters
+
+    seen.clear()
+    DeadLetters(cache).add("bad", b"{")
+    assert [sql for sql in seen if sql.startswith("PRAGMA synchronous")] == \
+        ["PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"]
+    assert cache.conn.execute("PRAGMA synchronous").fetchone()[0] == FULL
     cache.conn.set_trace_callback(None)
 
 
