@@ -8,7 +8,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = [
-    ("ingest: validate → journal → store", ["bench_ingest.py", "-n", "20000"]),
+    ("ingest: validate → journal → store (synchronous FULL vs NORMAL)", ["bench_ingest.py", "-n", "20000"]),
+    ("outbox: operator commands committed per second (synchronous FULL vs NORMAL)", ["bench_outbox_commit.py"]),
     ("GUI lag during a 10,000-alert storm", ["bench_gui_lag.py"]),
     ("video wall: fps, CPU, memory", ["bench_video.py"]),
     ("alert queue: 100,000 alerts, filter/sort, storm lag", ["bench_alert_queue.py"]),

@@ -36,7 +36,7 @@ from console.models import (
     parse_envelope,
 )
 from console.stores import OperatingPicture
-from console.texts import spoken
+from console.texts import DisplayText, say, spoken
 from offline_cache.deadletters import DeadLetters
 from offline_cache.journal import Journal
 from offline_cache.snapshots import SnapshotTables
@@ -119,7 +119,29 @@ class Ingest:
         self._recent_ids: set[str] = set()
         self._recent_order: deque[str] = deque()
         self.duplicates = 0
+        # A gateway snapshot was applied but could not be saved: the saved tables no
+        # longer match the stream position, so a source that held for the disk takes
+        # a fresh snapshot before it resumes (LiveSource._hold).
+        self.snapshot_unsaved = False
         picture.set_connection(dead_letters=deadletters.count())
+
+    def hold_reason(self) -> DisplayText | None:
+        """Why sources must stop consuming now, or None.
+
+        While the journal refuses rows (disk full, write error, backlog), taking more
+        would either grow memory without bound or, if anything were dropped, move the
+        resume cursor past an envelope that was never journaled.  Sources therefore
+        hold, show this text, and go on once a flush succeeded (issue 18).
+        """
+        journal = self.journal
+        if not journal.refusing():
+            return None
+        n = journal.pending()
+        if journal.last_error is None:
+            return say("journal_backlog_hold", n=n)
+        if journal.disk_full:
+            return say("disk_full_hold", n=n)
+        return say("journal_failed_hold", n=n, error=journal.last_error[:60])
 
     def accept(self, raw: bytes | str, stream_id: str | None = None) -> Envelope | None:
         """Validate and take one raw message; return the envelope, or None if rejected."""
@@ -188,9 +210,7 @@ class Ingest:
 
     def _flush(self, checkpoint: bool) -> int:
         n = self.journal.flush()
-        warning = self.journal.last_error
-        if warning is None and self.journal.dropped:
-            warning = spoken("journal_dropped", n=self.journal.dropped)
+        warning = self.journal.last_error  # nothing is ever dropped: sources hold instead
         self.picture.set_connection(journal_warning=warning)
         if self._latest_ts is not None and self.picture.connection.data_as_of != self._latest_ts:
             self._publish_freshness()
@@ -277,8 +297,10 @@ class Ingest:
             log.exception("snapshot not saved")
             self.picture.set_connection(journal_warning=spoken("snapshot_save_failed", error=str(exc)))
             self._has_snapshot = False  # the tables no longer mirror the picture: next time in full
+            self.snapshot_unsaved = True
         else:
             self._mark_saved()
+            self.snapshot_unsaved = False
 
     def _snapshot_changes(self, before: dict[str, dict[str, Any]]
                           ) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 BASE_DELAY_S = 0.5
 MAX_DELAY_S = 30.0
 HEALTHY_AFTER_S = 5.0  # a connection that stayed up this long resets the backoff
+HOLD_POLL_S = 0.2  # how often a source held for the journal looks whether it may go on
 
 
 @runtime_checkable
@@ -66,6 +67,10 @@ class EnvelopeSink(Protocol):
         """Dead-letter a message the source already knows is bad (cut for size)."""
         ...
 
+    def hold_reason(self) -> DisplayText | None:
+        """Why the source must stop consuming now (the journal refuses rows), or None."""
+        ...
+
 
 class ConnectionSink(Protocol):
     """Where a source reports its state: :class:`console.stores.OperatingPicture`."""
@@ -81,6 +86,22 @@ class _ResetRequested(Exception):
 
 class _StreamEnded(Exception):
     """The gateway closed the stream (EOF); an event cut off there was discarded."""
+
+
+class _Held(Exception):
+    """Ingest cannot journal more (disk full): stop reading, resume from the cursor later."""
+
+
+async def wait_while_held(ingest: EnvelopeSink, show: Any) -> None:
+    """Return once ``ingest.hold_reason()`` is None; ``show(text)`` each time the reason
+    changes (the pending count, the kind of failure).  The runtime's flush ticker keeps
+    retrying the journal meanwhile: its first success ends the hold."""
+    shown: DisplayText | None = None
+    while (reason := ingest.hold_reason()) is not None:
+        if reason != shown:
+            shown = reason
+            show(reason)
+        await asyncio.sleep(HOLD_POLL_S)
 
 
 def backoff_delay(attempt: int, base_s: float = BASE_DELAY_S, cap_s: float = MAX_DELAY_S,
@@ -143,6 +164,7 @@ class LiveSource:
         self.attempt = 0  # consecutive failed attempts
         self.connections = 0  # streams opened, for tests and the status bar
         self.resets = 0
+        self.holds = 0  # times the source stopped consuming for the journal
         self.events = 0
         self._rng = rng or random.Random()
         self._opened_at: float | None = None
@@ -167,6 +189,8 @@ class LiveSource:
                 await self._connect_once()
             except asyncio.CancelledError:
                 raise
+            except _Held:
+                await self._hold()
             except _ResetRequested:
                 self.resets += 1
                 self._resets_in_row += 1
@@ -209,6 +233,8 @@ class LiveSource:
         async with contextlib.aclosing(events):
             async for event in events:
                 self._accept(event)
+                if self.ingest.hold_reason() is not None:
+                    raise _Held()  # leaves the loop: aclosing closes the stream now
                 if self._events_this_connection % 200 == 0:
                     await asyncio.sleep(0)  # a replay burst arrives in big chunks: let the UI breathe
         raise _StreamEnded()
@@ -258,6 +284,17 @@ class LiveSource:
         if event.id is not None:
             self.last_event_id = event.id
         self._poison_id = None
+
+    async def _hold(self) -> None:
+        """Stop consuming until the journal takes rows again, then reconnect from the cursor."""
+        self.holds += 1
+        log.warning("live source held at %s: %s", self.last_event_id, self.ingest.hold_reason())
+        await wait_while_held(self.ingest, lambda reason: self._set(state="held", **detail_fields(reason)))
+        if getattr(self.ingest, "snapshot_unsaved", False):
+            self.last_event_id = None  # the saved tables miss the last snapshot: take it again
+        log.info("journal writable again: resuming from %s", self.last_event_id)
+        self.attempt = 0
+        self._set(state="connecting", **detail_fields(say("connecting")))
 
     async def _failed(self, reason: DisplayText) -> None:
         opened_at = self._opened_at
@@ -354,6 +391,9 @@ class ReplaySource:
                         wait = (ts - first_ts) / self.speed - (time.monotonic() - started)
                         if wait > 0:
                             await asyncio.sleep(wait)
+                if self.ingest.hold_reason() is not None:
+                    await wait_while_held(self.ingest, lambda reason: self._set(state="held", **detail_fields(reason)))
+                    self._set(state="replay", **detail_fields(say("replay", label=label)))
                 if (self.played + self.skipped) % 500 == 0:
                     await asyncio.sleep(0)
             self._set(state="replay", **detail_fields(say("replay_done", played=self.played, skipped=self.skipped)))

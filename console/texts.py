@@ -49,6 +49,11 @@ TEXTS: dict[str, str] = {
     "drill_paused": QT_TRANSLATE_NOOP("ConsoleText", "已暂停"),
     "drill_failed": QT_TRANSLATE_NOOP("ConsoleText", "演练中断：{error}"),
     "task_failed": QT_TRANSLATE_NOOP("ConsoleText", "后台任务 {name} 异常退出：{error}"),
+    "disk_full_hold": QT_TRANSLATE_NOOP(
+        "ConsoleText", "本地磁盘已满：已暂停接收，{n} 条消息待写入本地日志；腾出空间后自动从断点继续"),
+    "journal_failed_hold": QT_TRANSLATE_NOOP(
+        "ConsoleText", "本地日志写入失败（{error}）：已暂停接收，{n} 条消息待写入；恢复后自动从断点继续"),
+    "journal_backlog_hold": QT_TRANSLATE_NOOP("ConsoleText", "本地日志积压 {n} 条：暂停接收，写入后自动继续"),
     # ---- why a connection failed (the {reason} above)
     "gateway_resync_loop": QT_TRANSLATE_NOOP("ConsoleText", "网关反复要求重新同步"),
     "stream_closed": QT_TRANSLATE_NOOP("ConsoleText", "网关关闭了事件流"),
@@ -83,7 +88,6 @@ TEXTS: dict[str, str] = {
     "wartime_restore_failed": QT_TRANSLATE_NOOP("ConsoleText", "战时指挥状态恢复失败"),
     "catalogues_failed": QT_TRANSLATE_NOOP("ConsoleText", "图层/预案获取失败：{reason}（将在重新连接后重试）"),
     # ---- journal warnings (ConnectionState.journal_warning)
-    "journal_dropped": QT_TRANSLATE_NOOP("ConsoleText", "本地日志曾因磁盘问题丢弃 {n} 条消息（画面不受影响）"),
     "snapshot_update_failed": QT_TRANSLATE_NOOP("ConsoleText", "本地快照未能更新：{error}"),
     "snapshot_save_failed": QT_TRANSLATE_NOOP("ConsoleText", "快照未能保存：{error}"),
     # ---- command outcomes (the alert's refusal, the outbox's "not delivered")

@@ -25,3 +25,18 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
     else:
         conn.commit()
+
+
+@contextmanager
+def synchronous(conn: sqlite3.Connection, level: str, restore: str) -> Iterator[sqlite3.Connection]:
+    """Commit the block's transaction at ``PRAGMA synchronous = level``, then go back to
+    ``restore`` whatever happens.  Inside a transaction already open it changes nothing:
+    that transaction's owner decides how it commits."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute(f"PRAGMA synchronous = {level}")
+    try:
+        yield conn
+    finally:
+        conn.execute(f"PRAGMA synchronous = {restore}")

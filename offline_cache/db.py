@@ -1,4 +1,4 @@
-"""The console's local SQLite cache: one file, WAL, readable by the user only.
+"""The console's local SQLite cache: one file, WAL, synchronous=FULL, readable by the user only.
 
 Everything the console keeps on disk (journal, snapshot tables, outbox, dead
 letters, blobs, audit) lives in one database so that a single transaction can
@@ -22,6 +22,23 @@ CACHE_FILE = "console.sqlite"
 BUSY_TIMEOUT_MS = 5000
 """How long a statement waits for a lock held by another process (a second console on
 the same cache, a backup tool) before failing."""
+
+SYNCHRONOUS = "FULL"
+"""``PRAGMA synchronous`` of the cache connection.  FULL: in WAL mode the WAL is fsynced
+at every commit, so a command the outbox (or the audit log, or a preference) has
+committed — and the operator has seen acknowledged — survives a power cut.  NORMAL
+only syncs at checkpoints: the database stays consistent but the newest commits can
+vanish."""
+
+STREAM_SYNCHRONOUS = "NORMAL"
+"""How the stream's copies commit — the journal's batches (``offline_cache.journal``) and
+the dead letters (``offline_cache.deadletters``, one commit per rejected message, a
+garbage flood is 100,000 of them): NORMAL, for speed.  The journal is a copy of the
+gateway's stream and its resume cursor lives in the same WAL, so a batch lost to a power
+cut is fetched again at the next start; a lost dead letter is lost diagnosis, not data.
+WAL frames are checksummed cumulatively, so a later FULL commit (an operator's command)
+makes every earlier one durable too and no commit survives without the ones before it.
+Measured in docs/performance.md ("Durability at commit")."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -116,7 +133,7 @@ def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise sqlite3.DatabaseError(f"cannot switch to WAL (got {mode})")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         check = conn.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise sqlite3.DatabaseError(f"quick_check: {check}")

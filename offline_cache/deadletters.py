@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from offline_cache._tx import transaction
-from offline_cache.db import CacheDb, utc_now_iso
+from offline_cache._tx import synchronous, transaction
+from offline_cache.db import STREAM_SYNCHRONOUS, SYNCHRONOUS, CacheDb, utc_now_iso
 
 MAX_RAW_BYTES = 64 * 1024
 MAX_ROWS = 10_000
@@ -43,7 +43,8 @@ class DeadLetters:
     def add(self, reason: str, raw: bytes | str, origin: str | None = None) -> int:
         """Keep a rejected message (first 64 KiB) with why it was rejected; returns its row id."""
         data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
-        with transaction(self._conn):
+        # NORMAL, not the cache's FULL: an fsync per message would stall a flood (db.py).
+        with synchronous(self._conn, STREAM_SYNCHRONOUS, SYNCHRONOUS), transaction(self._conn):
             cur = self._conn.execute(
                 "INSERT INTO dead_letters (received_at, origin, reason, size, raw) VALUES (?, ?, ?, ?, ?)",
                 (utc_now_iso(), origin or "", reason[:1000], len(data), data[:MAX_RAW_BYTES]))

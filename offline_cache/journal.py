@@ -5,6 +5,13 @@ Appends are buffered in memory and committed in one transaction by ``flush()``
 ingest at a few thousand messages a second.  ``last_stream_id()`` reports only
 committed rows because it is the resume cursor: after a crash the console
 re-fetches what was buffered rather than skipping it.
+
+Nothing is ever dropped from the buffer.  While the disk refuses writes (full,
+I/O error) the rows stay buffered and :meth:`Journal.refusing` turns true; the
+sources stop consuming (``console.ingest.Ingest.hold_reason``) until a flush
+succeeds again.  The buffer is FIFO and committed in order, so the resume cursor
+can never pass an envelope that is not journaled: a restart fetches from the
+last committed id, never from beyond a gap.
 """
 
 from __future__ import annotations
@@ -15,14 +22,18 @@ import time
 from collections import deque
 from typing import Iterator, Sequence
 
-from offline_cache._tx import transaction
-from offline_cache.db import CacheDb, utc_now_iso
+from offline_cache._tx import synchronous, transaction
+from offline_cache.db import STREAM_SYNCHRONOUS, SYNCHRONOUS, CacheDb, utc_now_iso
 
 log = logging.getLogger(__name__)
 
 MAX_BUFFERED = 200_000
-"""Rows kept in memory while the disk refuses writes; beyond this the oldest are dropped
-(the live picture still has them; only a restart from this cache would miss them)."""
+"""Uncommitted rows beyond which the journal refuses more (``refusing()``): the sources
+hold until the flush catches up.  Rows are never dropped (issue 18: a dropped row with
+later rows committed would move the resume cursor past it, and a restart would never
+fetch it)."""
+
+_SQLITE_FULL = 13  # the primary result code of "database or disk is full"
 
 _Row = tuple[str | None, str, str, str, str]  # stream_id, type, ts, body, received_at
 
@@ -31,8 +42,9 @@ class Journal:
     """Append-only log of accepted envelopes in table ``journal``.
 
     ``last_error`` is a Chinese message while flushing fails (disk full, I/O error)
-    and None once a flush succeeds again; ``dropped`` counts rows given up on
-    because the buffer overflowed during such a failure.
+    and None once a flush succeeds again; ``disk_full`` says whether that failure is
+    a full disk.  ``dropped`` is always 0: no row is given up on (the fault suite
+    counts it as lost, so it stays as a tripwire).
     """
 
     def __init__(self, cache: CacheDb, max_buffered: int = MAX_BUFFERED) -> None:
@@ -40,7 +52,11 @@ class Journal:
         self._conn = cache.conn
         self._buffer: deque[_Row] = deque()
         self.max_buffered = max_buffered
+        # The journal's batches commit at this level; the connection goes back to the
+        # cache's own (FULL) after each, for the operator's writes that share it.
+        self.commit_synchronous = STREAM_SYNCHRONOUS
         self.last_error: str | None = None
+        self.disk_full = False
         self.dropped = 0
         self.flushes = 0
         self._stamp_second = -1
@@ -65,9 +81,11 @@ class Journal:
         if now != self._stamp_second:  # one timestamp string per second, not per message
             self._stamp_second, self._stamp = now, utc_now_iso()
         self._buffer.append((stream_id, type, ts_iso, body_json, self._stamp))
-        if len(self._buffer) > self.max_buffered:
-            self._buffer.popleft()
-            self.dropped += 1
+
+    def refusing(self) -> bool:
+        """True while the journal should take no more: the last flush failed (rows wait
+        in memory for the disk) or ``max_buffered`` rows wait.  Sources hold then."""
+        return self.last_error is not None or len(self._buffer) >= self.max_buffered
 
     def pending(self) -> int:
         """Rows appended but not yet committed."""
@@ -84,7 +102,7 @@ class Journal:
             return 0
         rows = list(self._buffer)
         try:
-            with transaction(self._conn):
+            with synchronous(self._conn, self.commit_synchronous, SYNCHRONOUS), transaction(self._conn):
                 cur = self._conn.executemany(
                     "INSERT INTO journal (stream_id, type, ts, body, received_at) VALUES (?, ?, ?, ?, ?)",
                     rows)
@@ -110,11 +128,14 @@ class Journal:
         if self.last_error is not None:
             log.info("journal flush works again after: %s", self.last_error)
         self.last_error = None
+        self.disk_full = False
         return len(rows)
 
     def _note_failure(self, exc: sqlite3.Error) -> None:
         text = str(exc)
-        if "full" in text:
+        code = getattr(exc, "sqlite_errorcode", None)
+        self.disk_full = (code is not None and code & 0xFF == _SQLITE_FULL) or "full" in text
+        if self.disk_full:
             self.last_error = f"本地磁盘已满，{len(self._buffer)} 条消息暂存内存，未写入日志"
         else:
             self.last_error = f"本地日志写入失败（{text[:60]}），{len(self._buffer)} 条消息暂存内存"

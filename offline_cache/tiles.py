@@ -238,6 +238,10 @@ class MBTilesStore:
             self._conn = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None,
                                          timeout=10)
             self._conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL, unlike the cache's FULL (offline_cache/db.py): tiles are a copy of a
+            # tile server's data, and a power cut can only lose the newest downloads (or
+            # the last pin mark), never consistency; they are fetched again.  Nothing an
+            # operator must not lose lives here, and tile downloads commit often.
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
             columns = {r[1] for r in self._conn.execute("PRAGMA table_info(tile_use)")}

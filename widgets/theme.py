@@ -50,6 +50,7 @@ CONNECTION_COLOURS: dict[str, str] = {
     "live": OK,
     "reconnecting": AMBER,
     "offline": LEVEL_COLOURS["red"],
+    "held": LEVEL_COLOURS["red"],
     "replay": "#ab47bc",
     "drill": "#ab47bc",
 }

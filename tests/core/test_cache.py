@@ -42,7 +42,7 @@ def test_cache_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
         mode = stat.S_IMODE(os.stat(tmp_path / "sub" / name).st_mode)
         assert mode == 0o600, (name, oct(mode))
     assert cache.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert cache.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert cache.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: durable at commit (issue 18)
     assert cache.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
     assert cache.notice is None
     cache.close()
@@ -219,17 +219,35 @@ def test_disk_full_keeps_rows_buffered_and_warns_without_losing_committed_rows(t
     assert [r[1] for r in j.read_after(19)][:3] == ["20", "21", "22"]
 
 
-def test_buffer_is_bounded_while_the_disk_refuses(tmp_path: Path) -> None:
+def test_the_journal_never_drops_a_row_and_refuses_instead(tmp_path: Path) -> None:
+    # Issue 18: the buffer used to drop its oldest rows past max_buffered; once later
+    # rows committed, the resume cursor moved past the dropped ones for good.
     cache = open_cache(tmp_path / "c.sqlite")
     j = Journal(cache, max_buffered=50)
+    _fill(j, 1, 10)
+    assert j.flush() == 10 and not j.refusing()
     pages = cache.conn.execute("PRAGMA page_count").fetchone()[0]
     cache.conn.execute(f"PRAGMA max_page_count = {pages}")
-    _fill(j, 1, 120, body="{}" + " " * 5000)
+    _fill(j, 11, 30, body="{}" + " " * 5000)
     assert j.flush() == 0
-    assert j.pending() == 50 and j.dropped == 70
+    assert j.refusing() and j.disk_full, "a failed flush asks the sources to hold"
+    _fill(j, 31, 130, body="{}" + " " * 5000)  # a source that did not hold: still nothing dropped
+    assert j.flush() == 0
+    assert j.pending() == 120 and j.dropped == 0
+    assert j.last_stream_id() == "10", "the cursor stays at the last committed row"
     cache.conn.execute("PRAGMA max_page_count = 1073741823")
-    assert j.flush() == 50
-    assert [r[1] for r in j.read_after(0)][0] == "71"  # the newest were kept
+    assert j.flush() == 120 and not j.refusing() and not j.disk_full
+    assert [r[1] for r in j.read_after(0)] == [str(n) for n in range(1, 131)]  # no gap, in order
+    assert j.last_stream_id() == "130"
+
+
+def test_a_backlog_past_max_buffered_refuses_without_a_disk_error(tmp_path: Path) -> None:
+    j = Journal(open_cache(tmp_path / "c.sqlite"), max_buffered=5)
+    _fill(j, 1, 4)
+    assert not j.refusing()
+    _fill(j, 5, 5)
+    assert j.refusing() and j.last_error is None
+    assert j.flush() == 5 and not j.refusing()
 
 
 # ------------------------------------------------------------------ snapshot tables

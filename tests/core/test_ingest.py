@@ -253,8 +253,12 @@ def test_disk_trouble_reaches_the_connection_state(tmp_path: Path) -> None:
     assert ingest.flush() == 0
     assert pic.connection.journal_warning and "磁盘已满" in pic.connection.journal_warning
     assert len(pic.alerts) == 300, "the live picture keeps working"
+    hold = ingest.hold_reason()  # sources stop consuming: nothing is dropped (issue 18)
+    assert hold is not None and hold.code == "disk_full_hold" and "本地磁盘已满" in str(hold)
+    assert ingest.journal.dropped == 0
     conn.execute("PRAGMA max_page_count = 1073741823")
     assert ingest.flush() == 300 and pic.connection.journal_warning is None
+    assert ingest.hold_reason() is None
 
 
 def _reading_batch(n: int, device_id: str, value: float) -> str:

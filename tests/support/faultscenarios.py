@@ -432,53 +432,48 @@ async def fault_flood_ingest(workdir: Path, n: int = 100_000) -> FaultResult:
 
 
 async def fault_disk_full(r: Rig) -> FaultResult:
-    """The cache capped a few pages above its size: a warning, live data goes on, nothing committed is lost."""
+    """The cache capped a few pages above its size: the console holds (stops consuming, says
+    本地磁盘已满), drops nothing, and resumes from its last committed id once space is back.
+    A real full file system: tests/faults/test_disk_full.py."""
     res = FaultResult("disk full while journaling", "disk_full", tried=1)
     core = r.core
-    assert core.journal is not None
+    assert core.journal is not None and core.source is not None
     core.ingest.flush()
-    committed = set(journal_ids(core))
+    committed = journal_ids(core)
     dropped_before = int(getattr(core.journal, "dropped", 0))
     conn = core.cache.conn
     pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
     conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+    held = False
     try:
         await r.post("/_sim/burst", {"alerts": 200, "over_s": 1})
-        await until(lambda: bool(core.picture.connection.journal_warning), 20, "the journal warning")
-        warning = core.picture.connection.journal_warning or ""
-        res.notes.append(f"warning: {warning[:40]}")
-        # Live data keeps coming while the disk is full: the picture equals the feed.
-        state = await r.caught_up()
-        lost, dups = compare_state_picture_only(core, state)
-        res.lost += len(lost)
-        res.duplicated += dups
-        await r.pause(False)
+        if await within(lambda: core.picture.connection.state == "held", 20):
+            warning = core.picture.connection.detail
+            res.notes.append(f"held: {warning[:40]}")
+            at = core.source.last_event_id
+            await asyncio.sleep(1.0)
+            held = "本地磁盘已满" in warning and core.source.last_event_id == at  # it stopped consuming
+        else:
+            res.notes.append("the console never held")
     finally:
         conn.execute("PRAGMA max_page_count = 1073741823")
-    if not await within(lambda: core.picture.connection.journal_warning is None, 20):
-        res.notes.append(f"warning still shown: {core.picture.connection.journal_warning}")
-    after = set(journal_ids(core))
-    res.lost += len(committed - after)  # a row committed before the disk filled is gone
+    if not await within(lambda: core.picture.connection.state == "live", 20):
+        res.notes.append(f"not live again: {core.picture.connection.state}")
     dropped = int(getattr(core.journal, "dropped", 0)) - dropped_before
     if dropped:
-        # Rows given up on while the disk was full: the picture has them, the journal does
-        # not, and the resume cursor may already be past them — a restart never fetches
-        # them again.  That is a loss, whatever the picture shows now.
+        # Rows given up on while the disk was full: the resume cursor may already be past
+        # them, so a restart never fetches them again. A loss, whatever the picture shows.
         res.lost += dropped
         res.notes.append(f"{dropped} rows dropped from the journal while the disk was full")
     await r.compare(res)
-    res.survived = int(bool(warning) and res.lost == 0)
+    after = journal_ids(core)
+    res.lost += len(set(committed) - set(after))  # a row committed before the disk filled is gone
+    new = [int(i) for i in after if i not in set(committed)]
+    if new and new != list(range(new[0], new[0] + len(new))):
+        res.lost += (new[-1] - new[0] + 1) - len(new)  # a gap in what was journaled across the hold
+        res.notes.append("gap in the journal across the hold")
+    res.survived = int(held and res.lost == 0)
     return res
-
-
-def compare_state_picture_only(core: ConsoleCore, state: dict[str, Any]) -> tuple[set[str], int]:
-    """Like compare_state but without touching the (full) journal."""
-    mine = {a.id: a.rev for a in core.picture.alerts.values()}
-    feed_revs = {k: v["rev"] for k, v in state["alerts"].items()}
-    lost = {k for k, rev in feed_revs.items() if mine.get(k) != rev}
-    lost |= {f"device:{k}" for k, rev in state["devices"].items()
-             if (d := core.picture.devices.get(k)) is None or d.rev != rev}
-    return lost, len(set(mine) - set(feed_revs))
 
 
 async def fault_corrupt_cache(workdir: Path) -> FaultResult:

@@ -48,6 +48,9 @@ class MiniIngest:
     def reject(self, reason: str, raw: bytes | str, origin: str | None = None) -> None:
         self.rejected.append(reason)
 
+    def hold_reason(self) -> None:
+        return None  # this stand-in journals nothing, so it never asks the source to hold
+
     def accept_snapshot(self, snapshot: Snapshot) -> None:
         self.snapshots.append(snapshot)
         self.alerts = {a.id: a.rev for a in snapshot.alerts}

@@ -45,7 +45,7 @@ LAYOUT_KEY = "window/main"
 LAYOUT_VERSION = 1
 """Bumped when the dock set changes, so an old saved state is not forced on new docks."""
 
-OFFLINE_STATES = frozenset({"offline", "reconnecting"})
+OFFLINE_STATES = frozenset({"offline", "reconnecting", "held"})
 
 
 def _load_panel(module: str, cls: str) -> type | None:
@@ -322,6 +322,8 @@ class MainWindow(QMainWindow):
             text = self.tr("离线 — 数据截至 {t}").format(t=clock_text(as_of))
             if state == "reconnecting":
                 text += self.tr("（正在重连…）")
+            elif state == "held":
+                text += self.tr("（本地日志无法写入，暂停接收）")
             self.banner.setText(text)
             self.banner.show()
         else:

@@ -32,6 +32,7 @@ STATE_NAMES: dict[str, str] = {
     "live": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "在线")),
     "reconnecting": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "重连中")),
     "offline": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "离线")),
+    "held": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "暂停接收")),  # the local disk cannot journal more
     "replay": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "回放")),
     "drill": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "演练")),
 }
