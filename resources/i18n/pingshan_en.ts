@@ -1154,6 +1154,10 @@ State: {state}{ptz}</translation>
         <translation>Offline</translation>
     </message>
     <message>
+        <source>暂停接收</source>
+        <translation>Intake paused</translation>
+    </message>
+    <message>
         <source>回放</source>
         <translation>Replay</translation>
     </message>
@@ -1179,7 +1183,7 @@ State: {state}{ptz}</translation>
     </message>
     <message>
         <source>口令和令牌可被网络上的任何人截获。请改用 https:// 网关地址，并用 --ca 指定签发网关证书的 CA。</source>
-        <translation>Passwords and tokens can be read by anyone on the network. Use an https:// gateway address, and --ca to name the CA that issued the gateway's certificate.</translation>
+        <translation>Passwords and tokens can be read by anyone on the network. Use an https:// gateway address, and --ca to name the CA that issued the gateway&apos;s certificate.</translation>
     </message>
     <message>
         <source>异常消息 {n}</source>
@@ -1267,6 +1271,18 @@ State: {state}{ptz}</translation>
     <message>
         <source>后台任务 {name} 异常退出：{error}</source>
         <translation>Background task {name} failed: {error}</translation>
+    </message>
+    <message>
+        <source>本地磁盘已满：已暂停接收，{n} 条消息待写入本地日志；腾出空间后自动从断点继续</source>
+        <translation>Local disk full: intake paused, {n} messages waiting for the local journal; it resumes where it stopped once space is freed</translation>
+    </message>
+    <message>
+        <source>本地日志写入失败（{error}）：已暂停接收，{n} 条消息待写入；恢复后自动从断点继续</source>
+        <translation>Local journal write failed ({error}): intake paused, {n} messages waiting; it resumes where it stopped once writing works</translation>
+    </message>
+    <message>
+        <source>本地日志积压 {n} 条：暂停接收，写入后自动继续</source>
+        <translation>{n} messages waiting for the local journal: intake paused, resumes once written</translation>
     </message>
     <message>
         <source>网关反复要求重新同步</source>
@@ -1383,10 +1399,6 @@ State: {state}{ptz}</translation>
     <message>
         <source>图层/预案获取失败：{reason}（将在重新连接后重试）</source>
         <translation>Fetching layers/plans failed: {reason} (retried after reconnecting)</translation>
-    </message>
-    <message>
-        <source>本地日志曾因磁盘问题丢弃 {n} 条消息（画面不受影响）</source>
-        <translation>The local journal dropped {n} messages because of a disk problem (the picture is unaffected)</translation>
     </message>
     <message>
         <source>本地快照未能更新：{error}</source>
@@ -2219,6 +2231,10 @@ Data from the district gateway or the built-in demo feed.</translation>
     <message>
         <source>文件(&amp;F)</source>
         <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>（本地日志无法写入，暂停接收）</source>
+        <translation> (local journal cannot be written: intake paused)</translation>
     </message>
     <message>
         <source>退出</source>
