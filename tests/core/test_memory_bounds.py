@@ -115,6 +115,7 @@ def test_reading_history_is_windowed_and_compact() -> None:
     assert len(busy) == READINGS_KEPT and busy[-1].value == float(int(1.5 * 86_400) - 5)
     assert quiet[-1].ts - quiet[0].ts <= timedelta(seconds=READING_WINDOW_S)
     assert len(quiet) == int(READING_WINDOW_S // 300) + 1
+    assert len(picture.readings._history["quiet"]) == int(READING_WINDOW_S // 300) + 1  # trimmed, not only hidden
     assert picture.readings.held() <= 2 * (READINGS_KEPT + READINGS_KEPT // 8 + 1)
     assert busy[0].ts.utcoffset() == T0.utcoffset() and busy[0].metric == "rain_mm"
 
@@ -126,7 +127,7 @@ def test_indicator_history_is_windowed() -> None:
                                                ts=T0 + timedelta(minutes=minute))])
     history = picture.indicators.history("aqi")
     assert history[-1].ts - history[0].ts <= timedelta(seconds=INDICATOR_WINDOW_S)
-    assert picture.indicators.held() <= INDICATOR_WINDOW_S / 300 + 1 + 5_000 // 8
+    assert picture.indicators.held() == int(INDICATOR_WINDOW_S // 300) + 1  # trimmed, not only hidden
 
 
 def test_alert_query_reclaims_the_slots_of_alerts_gone() -> None:
