@@ -7,15 +7,17 @@ that runs as fast as the console can take it:
 * ``--events-per-day`` new alerts a day (default 5,000), each then followed through
   its life — acknowledged, dispatched, started, resolved and closed within hours — so
   about six alert envelopes per event;
-* ``--readings-per-s`` device readings a second over the district's devices (default
-  100), sent as one ``reading.batch`` per street every ``--batch-s`` simulated seconds;
+* ``--readings-per-s`` device readings a second over the district's 310 devices (default
+  10: each device every ~31 s; a week of it takes about five minutes here, a week at 100/s
+  about 35), sent as one ``reading.batch`` per street every ``--batch-s`` simulated seconds;
 * the indicator values of the district and each street every 5 simulated minutes;
 * a notice every simulated hour and a malformed message (a dead letter) every 2 hours.
 
 The envelopes go through a real ``ConsoleCore`` (its own SQLite cache in a temporary
-folder, the journal flushed and checkpointed as at run time, the picture flushed ten
-times a simulated second's worth as the Qt bridge does) — no HTTP, the stream ids are
-the generator's. After each simulated day the bench prints the resident memory of the
+folder, the journal flushed and checkpointed as at run time, the picture's changes drained
+as the Qt bridge does, once per ``--flush-sim-s`` simulated seconds) — no HTTP, the stream
+ids are the generator's. The process also holds the generator (the feed's district with
+its last two days of alerts): the figures are an upper bound for the console. After each simulated day the bench prints the resident memory of the
 process (``VmRSS``), the memory Python's allocator tracks (``tracemalloc``, when
 ``--trace``) and what the picture holds. ``--ui`` also builds the main window with all
 its panels (offscreen) on a qasync loop and lets it take every change set.
@@ -356,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--days", type=int, default=7)
     ap.add_argument("--events-per-day", type=float, default=5_000)
-    ap.add_argument("--readings-per-s", type=float, default=100.0)
+    ap.add_argument("--readings-per-s", type=float, default=10.0)
     ap.add_argument("--batch-s", type=float, default=60.0, help="simulated seconds per reading.batch per street")
     ap.add_argument("--flush-sim-s", type=float, default=60.0,
                     help="simulated seconds between journal/picture flushes (the runtime: 0.1 s of wall time)")
