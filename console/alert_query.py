@@ -48,6 +48,11 @@ GROUP_WINDOW_S = 600.0
 
 _SEP = "\x00"
 
+COMPACT_MIN_SLOTS = 4_096
+"""Slots of alerts gone from the store are reclaimed (the columns rebuilt) once there are
+more than this many slots and over half of them are dead: a rebuild of 4,000 alerts costs
+milliseconds, and a console on duty for weeks no longer keeps a slot per alert ever seen."""
+
 
 @dataclass(frozen=True)
 class AlertFilter:
@@ -172,6 +177,40 @@ def cameras_near(alert: Any, cameras: Mapping[str, Any], limit: int) -> list[tup
     return chosen
 
 
+def place_names_of(a: Any, names: Callable[[str, str], str]) -> tuple[str, str, str, str]:
+    """The category, street, community and unit of an alert as the operator reads them."""
+    return (names("category", a.category), names("street", a.street or ""), names("community", a.community or ""),
+            names("unit", a.assigned_unit or ""))
+
+
+def search_text(a: Any, names: Callable[[str, str], str]) -> str:
+    """What a text search looks in for one alert (lower-cased): id, title, description,
+    place and unit names, device and the timeline's notes. The archive of aged-out alerts
+    (``offline_cache.archive``) keeps the same text, so a search finds them alike."""
+    return " ".join((a.id, a.title, a.description, *place_names_of(a, names), a.device_id or "",
+                     " ".join(note.text for note in a.timeline))).lower().replace(_SEP, " ")
+
+
+def search_archive(archive: Any, flt: AlertFilter, limit: int = 500) -> list[Any]:
+    """Alerts that aged out of the live picture (``offline_cache.archive.AlertArchive``)
+    and match ``flt``: its text terms, levels, streets, categories and time range (all
+    archived alerts are closed, so a status filter without ``closed`` finds none). Newest first."""
+    from console.models import Alert
+
+    if flt.statuses and "closed" not in flt.statuses:
+        return []
+    bodies = archive.search(flt.text.lower().split(), since=flt.since.timestamp() if flt.since else None,
+                            until=flt.until.timestamp() if flt.until else None, levels=flt.levels,
+                            streets=flt.streets, categories=flt.categories, limit=limit)
+    out = []
+    for body in bodies:
+        a = Alert.model_validate_json(body)
+        if flt.sources and a.source not in flt.sources or flt.communities and a.community not in flt.communities:
+            continue
+        out.append(a)
+    return out
+
+
 @dataclass
 class QueryResult:
     """Rows to show plus the counts that make grouping and filtering visible.
@@ -223,6 +262,11 @@ class AlertQuery:
         self.limits = limits if limits is not None else Limits.from_catalogue()
         self.names = names or (lambda _kind, ident: ident)
         self.group_window_s = group_window_s
+        self.compactions = 0
+        self._clear()
+        self.update(None)
+
+    def _clear(self) -> None:
         self._slot: dict[str, int] = {}
         self._ids: list[str] = []
         self._texts: list[str] = []
@@ -242,7 +286,6 @@ class AlertQuery:
         self._starts: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
         self._py_joined: str | None = None
         self._py_starts: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
-        self.update(None)
 
     # ------------------------------------------------------------------ facts
 
@@ -294,6 +337,17 @@ class AlertQuery:
             elif self._alive[slot] and self._rev[slot] == alert.rev:
                 continue
             self._set(slot, alert)
+        n = len(self._ids)
+        if n > COMPACT_MIN_SLOTS and n - int(np.count_nonzero(self._alive[:n])) > n // 2:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Start the columns again from the store: more than half the slots belonged to
+        alerts that left it (aged out, removed by a snapshot), and their ids, texts and
+        storm keys would otherwise be kept for the life of the console."""
+        self._clear()
+        self.compactions += 1
+        self.update(None)
 
     def _set(self, slot: int, a: Any) -> None:
         codes = self._codes
@@ -318,13 +372,8 @@ class AlertQuery:
             elif a.community:
                 key = ("area", a.category, a.community, bucket)
         self._group[slot] = -1 if key is None else codes["group"].of(key)
-        n = self.names
-        names = (n("category", a.category), n("street", a.street or ""), n("community", a.community or ""),
-                 n("unit", a.assigned_unit or ""))
-        self._texts[slot] = " ".join((
-            a.id, a.title, a.description, *names, a.device_id or "",
-            " ".join(note.text for note in a.timeline),
-        )).lower().replace(_SEP, " ")
+        names = place_names_of(a, self.names)
+        self._texts[slot] = search_text(a, self.names)
         # Pinyin and initials of the title, places and unit (``maluan``, ``ml`` → 马峦), apart:
         # Chinese terms never scan them.
         self._py_texts[slot] = " ".join((pinyin.text_forms(a.title), *(pinyin.name_forms(x) for x in names)))

@@ -37,6 +37,7 @@ from console.models import (
 )
 from console.stores import OperatingPicture
 from console.texts import DisplayText, say, spoken
+from offline_cache.archive import AlertArchive, ArchivedAlert
 from offline_cache.deadletters import DeadLetters
 from offline_cache.journal import Journal
 from offline_cache.snapshots import SnapshotTables
@@ -70,6 +71,11 @@ _UPSERTS = (AlertUpsert, DeviceUpsert, CameraUpsert, IncidentUpsert, TaskUpsert)
 RECENT_IDS = 20_000
 """Stream ids remembered to drop an event sent twice."""
 
+AGE_OUT_EVERY_S = 600.0
+"""Stream time between two passes that move closed alerts out of the picture into the
+archive (``AlertStore.age_out``): a pass reads every alert once, and a day's keep needs no
+finer step than ten minutes."""
+
 FRESHNESS_EVERY_S = 0.2
 """Longest delay before ``connection.data_as_of`` / ``last_message_at`` follow the stream."""
 
@@ -86,12 +92,17 @@ class Ingest:
         origin: str = "live",
         checkpoint_rows: int = CHECKPOINT_ROWS,
         journal_keep_rows: int = JOURNAL_KEEP_ROWS,
+        archive: AlertArchive | None = None,
     ) -> None:
         self.picture = picture
         self.journal = journal
         self.deadletters = deadletters
         self.snapshots = snapshots
         self.origin = origin
+        self.archive = archive
+        """Where closed alerts go when they age out of the picture (None: they stay)."""
+        self.archived = 0
+        self._aged_mark: datetime | None = None
         self.accepted = 0
         self.rejected = 0
         self.envelope_accepted: Event[[Envelope, str]] = Event("ingest.envelope_accepted")
@@ -214,12 +225,43 @@ class Ingest:
         self.picture.set_connection(journal_warning=warning)
         if self._latest_ts is not None and self.picture.connection.data_as_of != self._latest_ts:
             self._publish_freshness()
+        if checkpoint and warning is None:
+            self._age_out()
         if (checkpoint and self._has_snapshot and warning is None and self.journal.pending() == 0
                 and self.journal.max_seq() - self._checkpoint_seq >= self.checkpoint_rows):
             self._checkpoint_changes()
         return n
 
+    def _age_out(self) -> None:
+        """Move closed alerts a day old out of the picture into the archive, at most once per
+        ``AGE_OUT_EVERY_S`` of stream time; the next checkpoint drops them from the snapshot."""
+        now = self._latest_ts
+        if self.archive is None or now is None:
+            return
+        if self._aged_mark is not None and (now - self._aged_mark).total_seconds() < AGE_OUT_EVERY_S:
+            return
+        self._aged_mark = now
+        old = self.picture.alerts.age_out(now)
+        if not old:
+            return
+        from console.alert_query import names_from_catalogue, search_text
+
+        names = names_from_catalogue(self.picture.units)
+        try:
+            self.archived += self.archive.put(
+                ArchivedAlert(a.id, a.rev, a.created_at.timestamp(), a.level, a.status, a.street, a.category,
+                              search_text(a, names), a.model_dump_json()) for a in old)
+        except Exception:  # noqa: BLE001 - not archived: they stay in memory, tried again next pass
+            log.exception("closed alerts not archived; kept in memory")
+            for a in old:
+                self.picture.alerts.apply(a)
+            return
+        if self._has_snapshot:
+            self._dirty["alerts"].update(a.id for a in old)
+
     def _note_dirty(self, envelope: Envelope) -> None:
+        if not self._has_snapshot:
+            return  # nothing to bring forward: the first save writes the whole picture
         if isinstance(envelope, _UPSERTS):
             self._dirty[_TYPE_KIND[envelope.type]].add(envelope.payload.id)
         elif envelope.type == "indicator.values":

@@ -30,6 +30,7 @@ from console.scope_filter import picture_for
 from console.source import LiveSource
 from console.texts import DisplayText, detail_fields, render, say, spoken
 from console.transport import cleartext_warning
+from offline_cache.archive import AlertArchive
 from offline_cache.blobs import BlobStore
 from offline_cache.db import CACHE_FILE, open_cache
 from offline_cache.deadletters import DeadLetters
@@ -116,6 +117,7 @@ class ConsoleCore:
         self.outbox: Outbox | None = None
         self.deadletters: DeadLetters | None = None
         self.preferences: BlobStore | None = None
+        self.archive: AlertArchive | None = None
         self.ingest: Ingest = None  # type: ignore[assignment]  # set by start()
         self.commands: Commands = None  # type: ignore[assignment]  # set by start()
         self.auditor: Any = None  # console.audit.Auditor, set by start()
@@ -152,8 +154,9 @@ class ConsoleCore:
         self.outbox = Outbox(self.cache)
         self.deadletters = DeadLetters(self.cache)
         self.preferences = BlobStore(self.cache)
+        self.archive = AlertArchive(self.cache)  # closed alerts a day old leave memory for it (issue 18)
         self.ingest = Ingest(self.picture, self.journal, self.deadletters, self.snapshots,
-                             checkpoint_rows=cfg.checkpoint_rows)
+                             checkpoint_rows=cfg.checkpoint_rows, archive=self.archive)
         self._open_tiles(cache_dir)
         from console.alert_query import names_from_catalogue
         from console.audit import Auditor

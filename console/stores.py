@@ -41,6 +41,7 @@ from console.models import (
     Task,
     Unit,
 )
+from console.history import Series
 from console.nearby import PointGrid
 from console.texts import DisplayText
 from district.vocabulary import CLOSED_STATUSES
@@ -235,6 +236,16 @@ def urgency_key(alert: Alert) -> _OrderKey:
     return (alert.status in CLOSED_STATUSES, LEVEL_RANK.get(alert.level, 9), alert.created_at.timestamp(), alert.id)
 
 
+CLOSED_KEPT_S = 48 * 3600.0
+"""A closed (闭环) alert stays in the live picture for two days after its last change, then
+leaves memory for the cache's archive (``offline_cache.archive``), where a search still
+finds it. Two days is the horizon of the gateway's own snapshot (the feed drops closed
+alerts after ``archive_after_h`` = 48 h): the console never holds less than a snapshot
+brings, so a reconnect does not bring aged alerts back, and the shift's handover and the
+day's report still see every alert they cover. Without it a console on duty for weeks held
+every alert it ever saw (issue 18)."""
+
+
 class AlertStore(RevStore[Alert]):
     """Alerts plus the operator overlay (pending commands, refusals), which is not wire state."""
 
@@ -306,6 +317,17 @@ class AlertStore(RevStore[Alert]):
             self._refusals.pop(item.id, None)
         return changed
 
+    def age_out(self, now: datetime, keep_s: float = CLOSED_KEPT_S) -> list[Alert]:
+        """Remove the closed alerts unchanged for ``keep_s`` before ``now``; return them
+        (the caller archives them). Alerts with a command still pending stay."""
+        cutoff = now.timestamp() - keep_s
+        old = [a for a in self._items.values()
+               if a.status == "closed" and a.updated_at.timestamp() < cutoff and a.id not in self._pending]
+        for a in old:
+            self.remove(a.id)
+            self._refusals.pop(a.id, None)
+        return old
+
     # -- operator overlay -------------------------------------------------------------
     def pending(self, alert_id: str) -> list[PendingCommand]:
         """Commands for this alert still waiting for their echo, oldest first."""
@@ -347,26 +369,46 @@ class AlertStore(RevStore[Alert]):
         self._changed.add(alert_id)
 
 
-class ReadingStore(_ChangeTracking):
-    """Latest reading and a bounded history per device."""
+READINGS_KEPT = 2_000
+"""Readings kept per device: the alert pane's chart of one device needs no more; older
+ones are in the journal. (A pydantic reading each was the largest grower of issue 18.)"""
 
-    HISTORY = 2000
+READING_WINDOW_S = 24 * 3600.0
+"""No reading older than a day behind a device's newest is kept in memory: a device that
+reports every few seconds is held to its last ``READINGS_KEPT``, a quiet one to its day."""
+
+INDICATOR_VALUES_KEPT = 5_000
+"""Values kept per (indicator, street) for the cards' sparklines and the live end of a trend."""
+
+INDICATOR_WINDOW_S = 24 * 3600.0
+"""No indicator value older than a day behind the newest is kept: the trend's longer
+ranges read the journal (``console.indicators.read_history``)."""
+
+
+class ReadingStore(_ChangeTracking):
+    """Latest reading and a bounded, compact history per device (``console.history.Series``)."""
+
+    HISTORY = READINGS_KEPT
+    WINDOW_S = READING_WINDOW_S
 
     def __init__(self) -> None:
         self._latest: dict[str, Reading] = {}
-        self._history: dict[str, deque[Reading]] = {}
+        self._history: dict[str, Series] = {}
+        self._metric: dict[str, str] = {}
         self._changed: set[str] = set()
 
     def add(self, readings: Iterable[Reading]) -> None:
-        """Add readings; history keeps the last 2,000 per device."""
+        """Add readings; history keeps the last 2,000 per device within a day of its newest."""
         for r in readings:
             held = self._latest.get(r.device_id)
             if held is None or r.ts >= held.ts:
                 self._latest[r.device_id] = r
-            ring = self._history.setdefault(r.device_id, deque(maxlen=self.HISTORY))
-            if ring and ring[-1] == r:
+            ring = self._history.get(r.device_id)
+            if ring is None:
+                ring = self._history[r.device_id] = Series(self.HISTORY, self.WINDOW_S)
+            self._metric[r.device_id] = r.metric
+            if not ring.append(r.ts, r.value):
                 continue  # the same reading again (journal history refill, a resent batch)
-            ring.append(r)
             self._changed.add(r.device_id)
 
     def latest(self, device_id: str) -> Reading | None:
@@ -374,34 +416,45 @@ class ReadingStore(_ChangeTracking):
         return self._latest.get(device_id)
 
     def history(self, device_id: str) -> list[Reading]:
-        """A device's readings, oldest first."""
-        return list(self._history.get(device_id, ()))
+        """A device's readings, oldest first (rebuilt from the compact series)."""
+        ring = self._history.get(device_id)
+        if ring is None:
+            return []
+        metric, tz = self._metric[device_id], ring.tz
+        return [Reading.model_construct(device_id=device_id, metric=metric, value=v,
+                                        ts=datetime.fromtimestamp(t, tz)) for t, v in ring.points()]
+
+    def held(self) -> int:
+        """Readings held in all histories (bounded by devices × ``HISTORY``)."""
+        return sum(len(s) for s in self._history.values())
 
     def __len__(self) -> int:
         return len(self._latest)
 
 
 class IndicatorStore(_ChangeTracking):
-    """Latest value and a bounded history per (indicator, street); street None = district."""
+    """Latest value and a bounded, compact history per (indicator, street); street None = district."""
 
-    HISTORY = 5000
+    HISTORY = INDICATOR_VALUES_KEPT
+    WINDOW_S = INDICATOR_WINDOW_S
 
     def __init__(self) -> None:
         self._latest: dict[tuple[str, str | None], IndicatorValue] = {}
-        self._history: dict[tuple[str, str | None], deque[IndicatorValue]] = {}
+        self._history: dict[tuple[str, str | None], Series] = {}
         self._changed: set[str] = set()
 
     def add(self, values: Iterable[IndicatorValue]) -> None:
-        """Add indicator values; history keeps the last 5,000 per (indicator, street)."""
+        """Add indicator values; history keeps the last 5,000 per (indicator, street) within a day."""
         for v in values:
             key = (v.indicator_id, v.street)
             held = self._latest.get(key)
             if held is None or v.ts >= held.ts:
                 self._latest[key] = v
-            ring = self._history.setdefault(key, deque(maxlen=self.HISTORY))
-            if ring and ring[-1] == v:
+            ring = self._history.get(key)
+            if ring is None:
+                ring = self._history[key] = Series(self.HISTORY, self.WINDOW_S)
+            if not ring.append(v.ts, v.value):
                 continue  # the same value again (a snapshot after the journal history)
-            ring.append(v)
             self._changed.add(v.indicator_id)
 
     def latest(self, indicator_id: str, street: str | None = None) -> IndicatorValue | None:
@@ -409,8 +462,17 @@ class IndicatorStore(_ChangeTracking):
         return self._latest.get((indicator_id, street))
 
     def history(self, indicator_id: str, street: str | None = None) -> list[IndicatorValue]:
-        """An indicator's values, oldest first."""
-        return list(self._history.get((indicator_id, street), ()))
+        """An indicator's values, oldest first (rebuilt from the compact series)."""
+        ring = self._history.get((indicator_id, street))
+        if ring is None:
+            return []
+        tz = ring.tz
+        return [IndicatorValue.model_construct(indicator_id=indicator_id, value=v, street=street,
+                                               ts=datetime.fromtimestamp(t, tz)) for t, v in ring.points()]
+
+    def held(self) -> int:
+        """Values held in all histories."""
+        return sum(len(s) for s in self._history.values())
 
     def values(self) -> list[IndicatorValue]:
         """The newest value of every (indicator, street)."""
@@ -420,10 +482,14 @@ class IndicatorStore(_ChangeTracking):
         return len(self._latest)
 
 
+NOTICES_KEPT = 200
+"""Notices held for the status bar and the notice list; the journal keeps every one."""
+
+
 class NoticeStore(_ChangeTracking):
     """Recent system notices to operators (newest last)."""
 
-    def __init__(self, keep: int = 200) -> None:
+    def __init__(self, keep: int = NOTICES_KEPT) -> None:
         self._items: deque[Notice] = deque(maxlen=keep)
         self._texts: dict[str, DisplayText] = {}
         self._changed: set[str] = set()
