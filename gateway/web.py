@@ -142,6 +142,8 @@ def install_command_guards(app: FastAPI) -> None:
         # that is not JSON is refused like any other malformed command.
         if exc.status_code == 400 and request.url.path == "/api/v1/commands":
             return refused(422, "invalid", "指令格式不正确（请求体不是 UTF-8 编码的 JSON）")
+        if exc.status_code == 400 and request.url.path == "/api/v1/audit/anchors":
+            return JSONResponse({"detail": "锚点格式不正确（请求体不是 UTF-8 编码的 JSON）"}, status_code=422)
         if exc.status_code == 405:
             # Starlette names only the first route of the path in Allow; a path served by two
             # routes (GET and POST /api/v1/audit/anchors) must list both.
