@@ -26,7 +26,8 @@ from console.wartime import Wartime, WartimeError
 
 
 class _Tile(QFrame):
-    """One figure: a title, a big value and a small line beside the title."""
+    """One figure: a title, and below it a big value with a small line beside it (the
+    title gets the whole width: English titles are long)."""
 
     def __init__(self, title: str, parent: QWidget) -> None:
         super().__init__(parent)
@@ -38,15 +39,15 @@ class _Tile(QFrame):
         self.value.setStyleSheet("font-size: 20px; font-weight: bold;")
         self.sub = QLabel(self)
         self.sub.setStyleSheet("color: #8fa3bf;")
-        top = QHBoxLayout()
-        top.addWidget(self.title)
-        top.addStretch(1)
-        top.addWidget(self.sub)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.value)
+        bottom.addStretch(1)
+        bottom.addWidget(self.sub, 0, Qt.AlignmentFlag.AlignBottom)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 2, 8, 2)
         lay.setSpacing(0)
-        lay.addLayout(top)
-        lay.addWidget(self.value)
+        lay.addWidget(self.title)
+        lay.addLayout(bottom)
 
     def set(self, value: str, sub: str = "", colour: str | None = None) -> None:
         self.value.setText(value)
