@@ -10,6 +10,7 @@ with the same Idempotency-Key is applied once.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -235,5 +236,86 @@ def test_server_errors_keep_the_command_pending(feed: FeedProcess) -> None:
             await asyncio.gather(task, return_exceptions=True)
             await gw.aclose()
             server.close()
+
+    run(main())
+
+
+class FailFirstProxy:
+    """A real HTTP proxy to the feed that answers 503 to the first ``fail`` command POSTs
+    (without forwarding them) and records the command id of every POST, in arrival order."""
+
+    def __init__(self, target_port: int, fail: int = 1) -> None:
+        self.target_port = target_port
+        self.fail = fail
+        self.posted: list[str] = []  # every POST that arrived, failed or forwarded
+        self.forwarded: list[str] = []  # the POSTs the gateway itself received
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                body = await reader.readexactly(length)
+                command_id = json.loads(body)["id"] if head.startswith(b"POST /api/v1/commands") else ""
+                self.posted.append(command_id)
+                if self.fail > 0:
+                    self.fail -= 1
+                    writer.write(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n")
+                    await writer.drain()
+                    continue
+                self.forwarded.append(command_id)
+                up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+                up_w.write(head + body)
+                await up_w.drain()
+                resp_head = await up_r.readuntil(b"\r\n\r\n")
+                n = 0
+                for line in resp_head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        n = int(line.split(b":")[1])
+                resp_body = await up_r.readexactly(n)
+                up_w.close()
+                writer.write(resp_head + resp_body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+def test_a_failed_command_holds_back_the_ones_behind_it(feed: FeedProcess) -> None:
+    """Commands reach the gateway in the operator's order: when the first one fails (503),
+    the second waits behind it instead of overtaking it in the same round."""
+    async def main() -> None:
+        alerts = await new_alerts(feed.url or "")
+        proxy = FailFirstProxy(feed.port, fail=1)
+        gw = GatewayClient(await proxy.start())
+        outbox = MiniOutbox()
+        commands = MiniCommands(outbox)
+        sender = OutboxSender(gw, outbox, commands, base_delay_s=0.05, max_delay_s=0.1)
+        first, second, third = (acknowledge(a) for a in alerts[:3])
+        for cmd in (first, second, third):
+            commands.submit(cmd)  # all three wait in the outbox before the first round
+        task = asyncio.create_task(sender.run())
+        try:
+            await until(lambda: not outbox.unsent(), 10, "all delivered")
+            assert proxy.posted == [first.id, first.id, second.id, third.id], "a command overtook a failed one"
+            assert proxy.forwarded == [first.id, second.id, third.id]
+            assert [c for c, _ in commands.accepted] == [first.id, second.id, third.id]
+            assert outbox.items[0].attempts == 1 and outbox.items[1].attempts == 0
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+            proxy.close()
 
     run(main())
