@@ -323,3 +323,77 @@ def test_a_cut_stream_resumes_with_last_event_id_and_misses_nothing(
             proxy.close()
 
     run(main())
+
+
+class FailingIngest(MiniIngest):
+    """MiniIngest whose ``accept`` raises (as a failing disk would) for the ``nth`` event after
+    the snapshot, ``times`` times in a row."""
+
+    def __init__(self, nth: int, times: int) -> None:
+        super().__init__()
+        self.nth = nth
+        self.times = times
+        self.seen = 0
+        self.failed_id: str | None = None
+        self.failures = 0
+
+    def accept(self, raw: bytes, stream_id: str) -> Any:
+        self.seen += 1
+        if self.failed_id is None and self.seen == self.nth:
+            self.failed_id = stream_id
+        if stream_id == self.failed_id and self.failures < self.times:
+            self.failures += 1
+            raise OSError("disk I/O error")
+        return super().accept(raw, stream_id)
+
+
+def test_an_event_ingest_failed_to_store_is_fetched_again_not_skipped(
+        feed_factory: Callable[..., FeedProcess]) -> None:
+    """Ingest fails once on an event: the source reconnects before it and the event is
+    taken the second time — it is neither skipped nor dead-lettered."""
+    feed = feed_factory(alerts_per_s=20, readings_per_s=40)
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "")
+        picture, ingest = MiniPicture(), FailingIngest(nth=10, times=1)
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.05, max_delay_s=0.1)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: ingest.failures == 1 and len(ingest.ids) >= 30, 30, "traffic past the failure")
+            assert ingest.failed_id in ingest.ids, "the event Ingest could not store was skipped"
+            cursor = int(ingest.snapshots[0].cursor)
+            ids = [int(i) for i in ingest.ids]
+            assert ids == list(range(cursor + 1, ids[-1] + 1))
+            assert len(ingest.snapshots) == 1 and source.connections >= 2 and not ingest.rejected
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
+
+
+def test_an_event_that_fails_twice_is_dead_lettered_and_the_stream_goes_on(
+        feed_factory: Callable[..., FeedProcess]) -> None:
+    """A poisonous event (Ingest fails on it every time) is tried twice, then set aside as a
+    counted dead letter — never silently — and the events after it still arrive."""
+    feed = feed_factory(alerts_per_s=20, readings_per_s=40)
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "")
+        picture, ingest = MiniPicture(), FailingIngest(nth=10, times=1_000)
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.05, max_delay_s=0.1)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: ingest.failed_id is not None and len(ingest.ids) >= 30, 30, "traffic past the poison")
+            assert ingest.failures == 2 and ingest.failed_id not in ingest.ids
+            assert len(ingest.rejected) == 1 and "OSError" in ingest.rejected[0]
+            cursor = int(ingest.snapshots[0].cursor)
+            expected = [i for i in range(cursor + 1, int(ingest.ids[-1]) + 1) if str(i) != ingest.failed_id]
+            assert [int(i) for i in ingest.ids] == expected
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
