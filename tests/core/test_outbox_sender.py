@@ -20,7 +20,7 @@ import httpx
 from console.events import Event
 from console.feed_process import FeedProcess
 from console.gateway import GatewayClient
-from console.models import Command, CommandAccepted, Snapshot, now_utc
+from console.models import Command, CommandAccepted, CommandRefused, Snapshot, now_utc
 from console.outbox_sender import OutboxSender
 from tests.support.asyncsupport import run, until
 
@@ -319,3 +319,17 @@ def test_a_failed_command_holds_back_the_ones_behind_it(feed: FeedProcess) -> No
             proxy.close()
 
     run(main())
+
+
+def test_the_refusal_reason_is_the_gateways_else_one_of_ours() -> None:
+    """Killed the mutants mutmut left alive in ``_refusal_reason`` (docs/testing.md): the
+    gateway's own reason first, a FastAPI ``detail`` next, then our text for the status."""
+    from console.outbox_sender import _refusal_reason
+
+    refused = CommandRefused(command_id="c1", error="stale_rev", reason="版本已变化").model_dump_json().encode()
+    assert _refusal_reason(409, refused) == "版本已变化"
+    assert _refusal_reason(422, '{"detail": "level 不合法"}'.encode()) == "level 不合法"
+    assert _refusal_reason(422, b'{"detail": [{"msg": "x"}]}') == "指令内容不符合要求"  # detail not a text
+    assert _refusal_reason(403, b"") == "无权执行该指令"
+    assert _refusal_reason(404, b"<html>not found</html>") == "指令对象不存在"
+    assert _refusal_reason(418, b"") == "网关拒绝了该指令（HTTP 418）"
