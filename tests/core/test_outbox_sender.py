@@ -333,3 +333,25 @@ def test_the_refusal_reason_is_the_gateways_else_one_of_ours() -> None:
     assert _refusal_reason(403, b"") == "无权执行该指令"
     assert _refusal_reason(404, b"<html>not found</html>") == "指令对象不存在"
     assert _refusal_reason(418, b"") == "网关拒绝了该指令（HTTP 418）"
+
+
+def test_a_damaged_outbox_row_is_refused_once_and_the_next_command_still_goes(feed: FeedProcess) -> None:
+    """An outbox row whose JSON is damaged can never be delivered: it is refused with status 0
+    and our reason, without a POST, and the command behind it is sent in the same round."""
+    async def main() -> None:
+        alerts = await new_alerts(feed.url or "")
+        gw = GatewayClient(feed.url or "")
+        outbox = MiniOutbox()
+        commands = MiniCommands(outbox)
+        sender = OutboxSender(gw, outbox, commands)
+        outbox.items.append(Item("broken-1", "alert.acknowledge", alerts[0].id, '{"kind": "alert.ack'))
+        good = acknowledge(alerts[1])
+        outbox.put(good)
+        try:
+            assert await sender.send_pending() is True
+            assert commands.refused == [("broken-1", 0, "本地指令记录已损坏，未发送")]
+            assert [c for c, _ in commands.accepted] == [good.id] and sender.posts == 1 and sender.sent == 1
+        finally:
+            await gw.aclose()
+
+    run(main())
