@@ -271,3 +271,16 @@ def test_storm_groups_keep_to_their_window_and_their_category() -> None:
     ]
     r = q.run(now=NOW)
     assert r.groups == 4 and r.grouped == 4 and len(r.ids) == 4
+
+
+def test_alerts_without_a_storm_key_never_group_and_latin_text_is_found() -> None:
+    """Killed mutmut survivors in ``AlertQuery._set`` (docs/testing.md): alerts with no storm
+    key (closed, or neither device nor community) stay single rows however many there are,
+    and an id or device id is found in lower or upper case."""
+    store, q = _query(_alert(1, status="closed", device_id="dev-9"), _alert(2, status="closed", device_id="dev-9"),
+                      _alert(3), _alert(4), _alert(5, device_id="Gauge-7"))
+    r = q.run(now=NOW)
+    assert r.groups == 0 and r.grouped == 0 and len(r.ids) == 5
+    assert all(q.group_code_of(f"PS000000{i}") is None for i in (1, 2, 3, 4))
+    assert q.run(AlertFilter(text="ps0000003"), NOW).ids == ["PS0000003"]
+    assert q.run(AlertFilter(text="GAUGE-7"), NOW).ids == ["PS0000005"]
