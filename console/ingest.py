@@ -164,15 +164,18 @@ class Ingest:
         if stream_id and stream_id != envelope.id:
             self._reject(f"SSE id 与消息 id 不一致（{stream_id} ≠ {envelope.id}）", raw)
             return None
-        if stream_id:
-            if stream_id in self._recent_ids:
-                self.duplicates += 1
-                log.info("stream id %s received again: ignored (%d repeats so far)", stream_id, self.duplicates)
-                return None
-            self._remember(stream_id)
+        if stream_id and stream_id in self._recent_ids:
+            self.duplicates += 1
+            log.info("stream id %s received again: ignored (%d repeats so far)", stream_id, self.duplicates)
+            return None
         body = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         if envelope.type != "reset":
             self.journal.append(envelope.id, envelope.type, envelope.ts.isoformat(), body)
+        if stream_id:
+            # Only once it is journaled: a message whose append failed is fetched again by
+            # the source (LiveSource._accept) and must then be taken, not called a repeat.
+            self._remember(stream_id)
+        if envelope.type != "reset":
             self.picture.apply(envelope)
             self._note_dirty(envelope)
         self.accepted += 1

@@ -257,11 +257,13 @@ class LiveSource:
             return
         try:
             envelope = self.ingest.accept(event.raw, event.id or "")
-        except Exception:
+        except Exception as exc:
             # Not accepted (e.g. the disk failed): resume before this event so it is
-            # fetched again — but only once, so one poisonous event cannot stall the stream.
+            # fetched again — but only once, so one poisonous event cannot stall the stream;
+            # then it goes to the dead letters (counted, kept), never silently away.
             if self._poison_id is not None and self._poison_id == event.id:
-                log.exception("event %s failed twice in Ingest; skipped", event.id)
+                log.exception("event %s failed twice in Ingest; dead-lettered", event.id)
+                self._set_aside(event, exc)
                 self._advance(event)
                 return
             self._poison_id = event.id
@@ -273,6 +275,12 @@ class LiveSource:
             log.warning("gateway reset: %s", envelope.payload.reason)
             raise _ResetRequested()
         self._resets_in_row = 0
+
+    def _set_aside(self, event: SseEvent, exc: Exception) -> None:
+        try:
+            self.ingest.reject(f"Ingest failed twice: {type(exc).__name__}: {str(exc)[:120]}", event.raw, event.id)
+        except Exception:  # noqa: BLE001 - the dead letter is best effort; the log has it
+            log.exception("event %s could not be dead-lettered either", event.id)
 
     def _observe(self, gateway_ts: datetime) -> None:
         """The gateway's clock, seen on something it just sent (console.clock)."""

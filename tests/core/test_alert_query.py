@@ -246,3 +246,41 @@ def test_cameras_near_an_alert_its_own_first_then_the_nearest() -> None:
     assert [cid for cid, _ in chosen] == ["own", "gone", "near"]
     assert chosen[0][1] == metres(cams["own"].location, here) and chosen[1][1] is None  # unknown camera
     assert cameras_near(SimpleNamespace(camera_ids=("own",), location=None), cams, 4) == [("own", None)]
+
+
+def test_storm_groups_keep_to_their_window_and_their_category() -> None:
+    """The storm key is (device, window) or (category, community, window): alerts 11 minutes
+    apart are two storms, and two categories in one community are never one group."""
+    window = 600.0
+    start = datetime.fromtimestamp((NOW.timestamp() // window - 3) * window, timezone.utc)  # a window's start
+    early = [_alert(i, device_id="dev-1", created=start + timedelta(minutes=i)) for i in (1, 2)]  # 1, 2 min
+    late = [_alert(i, device_id="dev-1", created=start + timedelta(minutes=i)) for i in (12, 13)]  # 11 min later
+    noise = [_alert(i, community="maluan.c1", category="noise", created=start + timedelta(minutes=3))
+             for i in (10, 11)]
+    water = [_alert(i, community="maluan.c1", category="waterlogging", created=start + timedelta(minutes=3))
+             for i in (20, 21)]
+    store, q = _query(*early, *late, *noise, *water)
+    assert q.group_window_s == window
+    groups: dict[int | None, set[str]] = {}
+    for a in (*early, *late, *noise, *water):
+        groups.setdefault(q.group_code_of(a.id), set()).add(a.id)
+    assert None not in groups
+    assert sorted(sorted(g) for g in groups.values()) == [
+        ["PS0000001", "PS0000002"], ["PS0000010", "PS0000011"],
+        ["PS0000012", "PS0000013"], ["PS0000020", "PS0000021"],
+    ]
+    r = q.run(now=NOW)
+    assert r.groups == 4 and r.grouped == 4 and len(r.ids) == 4
+
+
+def test_alerts_without_a_storm_key_never_group_and_latin_text_is_found() -> None:
+    """Killed mutmut survivors in ``AlertQuery._set`` (docs/testing.md): alerts with no storm
+    key (closed, or neither device nor community) stay single rows however many there are,
+    and an id or device id is found in lower or upper case."""
+    store, q = _query(_alert(1, status="closed", device_id="dev-9"), _alert(2, status="closed", device_id="dev-9"),
+                      _alert(3), _alert(4), _alert(5, device_id="Gauge-7"))
+    r = q.run(now=NOW)
+    assert r.groups == 0 and r.grouped == 0 and len(r.ids) == 5
+    assert all(q.group_code_of(f"PS000000{i}") is None for i in (1, 2, 3, 4))
+    assert q.run(AlertFilter(text="ps0000003"), NOW).ids == ["PS0000003"]
+    assert q.run(AlertFilter(text="GAUGE-7"), NOW).ids == ["PS0000005"]

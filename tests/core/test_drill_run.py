@@ -99,11 +99,19 @@ def test_drill_completes_with_the_network_disabled(tmp_path: Path, monkeypatch: 
     assert attempts == []
 
 
-def test_drill_data_never_reaches_the_live_cache(feed: Any, tmp_path: Path) -> None:
-    """A live console caches the feed; a drill afterwards leaves that cache byte-for-byte alone."""
+def test_drill_data_never_reaches_the_live_cache(feed: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live console caches the feed in its default folder; a drill afterwards, with every
+    folder left at its default (DrillSession's and the window's ``--drill``), writes only
+    beside it: the live folder keeps the same files, byte for byte, and gains none."""
+    from console.drill.session import DrillSession, default_drills_dir
     from console.runtime import ConsoleConfig, ConsoleCore
+    from widgets.shell.app import default_cache_dir, parse_args
 
-    live_dir = tmp_path / "live"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PINGSHAN_CACHE_DIR", raising=False)
+    monkeypatch.delenv("PINGSHAN_DRILL_DIR", raising=False)
+    live_dir = default_cache_dir().resolve()
+    assert live_dir.is_relative_to(tmp_path)
 
     async def live_session() -> None:
         core = ConsoleCore(ConsoleConfig(backend_url=feed.url, cache_dir=live_dir, fetch_catalogues=False))
@@ -113,19 +121,49 @@ def test_drill_data_never_reaches_the_live_cache(feed: Any, tmp_path: Path) -> N
         finally:
             await core.stop()
 
+    def tree() -> dict[Path, str]:
+        return {p.relative_to(live_dir): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(live_dir.rglob("*")) if p.is_file()}
+
     run(live_session())
-    live_file = live_dir / "console.sqlite"
-    before = hashlib.sha256(live_file.read_bytes()).hexdigest()
-    result = run(run_headless(ROOT / "resources" / "scenarios" / "slope_tiantou.yaml", tmp_path / "out",
-                              work_dir=tmp_path / "drills", pdf=False))
-    assert hashlib.sha256(live_file.read_bytes()).hexdigest() == before
-    drill_ids = {a["id"] for a in result.state["alerts"]} | {i["id"] for i in result.state["incidents"]}
-    db = sqlite3.connect(f"file:{live_file}?mode=ro", uri=True)
+    before = tree()
+    assert Path("console.sqlite") in before
+
+    scenario = ROOT / "resources" / "scenarios" / "slope_tiantou.yaml"
+
+    async def drill_with_defaults() -> tuple[DrillSession, set[str]]:
+        session = DrillSession(scenario, paced=False, scripted=True, base_map=False)  # no work_dir
+        core = ConsoleCore(ConsoleConfig(**session.console_config_fields()))
+        try:
+            await core.start()
+            if session.source is None:
+                session.attach(core)
+            await session.source.finished.wait()
+            core.ingest.flush()
+            state = session.result().state
+            return session, {a["id"] for a in state["alerts"]} | {i["id"] for i in state["incidents"]}
+        finally:
+            await core.stop()
+            session.close()
+
+    session, drill_ids = run(drill_with_defaults())
+    assert tree() == before, "the drill changed or added files in the live cache"
+    work = session.work_dir.resolve()
+    assert work.is_relative_to(default_drills_dir().resolve()) and not work.is_relative_to(live_dir)
+    # The window's drill mode (``pingshan-console --drill``) keeps its data in the same folder.
+    gui = parse_args(["--drill", str(scenario)])
+    assert not gui.cache.is_relative_to(live_dir) and not live_dir.is_relative_to(gui.cache)
+    assert gui.cache == default_drills_dir().resolve()
+    db = sqlite3.connect(f"file:{live_dir / 'console.sqlite'}?mode=ro", uri=True)
     live_text = "\n".join(b for (b,) in db.execute("SELECT body FROM journal"))
     live_text += "\n".join(str(r) for r in db.execute("SELECT * FROM snapshot_state"))
     db.close()
     assert drill_ids and not any(i in live_text for i in drill_ids)
-    assert not any(p.is_relative_to(live_dir) for p in (tmp_path / "drills").rglob("*"))
+    # The check can see drill data where it is: the drill's own journal holds its ids.
+    db = sqlite3.connect(f"file:{work / 'console' / 'console.sqlite'}?mode=ro", uri=True)
+    drill_text = "\n".join(b for (b,) in db.execute("SELECT body FROM journal"))
+    db.close()
+    assert any(i in drill_text for i in drill_ids)
 
 
 def test_speed_paces_a_headless_run(tmp_path: Path) -> None:

@@ -361,3 +361,31 @@ def test_incremental_snapshot_of_50k_unchanged_alerts_keeps_state(tmp_path: Path
     print(f"snapshot of 50k alerts saved: full {full_s:.2f} s, again unchanged {incremental_s:.2f} s")
     saved = ingest.snapshots.load()
     assert saved is not None and saved.cursor == "2" and len(saved.state["alerts"]) == 50_000
+
+
+def test_a_message_ingest_failed_to_store_is_taken_when_it_comes_again(tmp_path: Path) -> None:
+    """The source answers a failed ``accept`` by fetching the event again (LiveSource._accept):
+    Ingest must then store it, not drop it as "already received" — it never was."""
+    ingest, pic = make(tmp_path)
+    raw = wire(8, alert("A8")).encode()
+    real_append = ingest.journal.append
+    calls = []
+
+    def append_fails_once(*args: Any) -> None:
+        calls.append(args[0])
+        if len(calls) == 1:
+            raise MemoryError("the journal could not take the row")
+        real_append(*args)
+
+    ingest.journal.append = append_fails_once  # type: ignore[method-assign]
+    try:
+        ingest.accept(raw, "8")
+    except MemoryError:
+        pass
+    else:
+        raise AssertionError("the failure must reach the source, which fetches the event again")
+    env = ingest.accept(raw, "8")
+    assert env is not None and ingest.duplicates == 0
+    assert ingest.flush() == 1 and [sid for _, sid, _ in ingest.journal.read_after(0)] == ["8"]
+    assert pic.alerts.get("A8") is not None
+    assert ingest.accept(raw, "8") is None and ingest.duplicates == 1  # a real repeat is still dropped

@@ -10,6 +10,7 @@ with the same Idempotency-Key is applied once.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ import httpx
 from console.events import Event
 from console.feed_process import FeedProcess
 from console.gateway import GatewayClient
-from console.models import Command, CommandAccepted, Snapshot, now_utc
+from console.models import Command, CommandAccepted, CommandRefused, Snapshot, now_utc
 from console.outbox_sender import OutboxSender
 from tests.support.asyncsupport import run, until
 
@@ -235,5 +236,122 @@ def test_server_errors_keep_the_command_pending(feed: FeedProcess) -> None:
             await asyncio.gather(task, return_exceptions=True)
             await gw.aclose()
             server.close()
+
+    run(main())
+
+
+class FailFirstProxy:
+    """A real HTTP proxy to the feed that answers 503 to the first ``fail`` command POSTs
+    (without forwarding them) and records the command id of every POST, in arrival order."""
+
+    def __init__(self, target_port: int, fail: int = 1) -> None:
+        self.target_port = target_port
+        self.fail = fail
+        self.posted: list[str] = []  # every POST that arrived, failed or forwarded
+        self.forwarded: list[str] = []  # the POSTs the gateway itself received
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                body = await reader.readexactly(length)
+                command_id = json.loads(body)["id"] if head.startswith(b"POST /api/v1/commands") else ""
+                self.posted.append(command_id)
+                if self.fail > 0:
+                    self.fail -= 1
+                    writer.write(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n")
+                    await writer.drain()
+                    continue
+                self.forwarded.append(command_id)
+                up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+                up_w.write(head + body)
+                await up_w.drain()
+                resp_head = await up_r.readuntil(b"\r\n\r\n")
+                n = 0
+                for line in resp_head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        n = int(line.split(b":")[1])
+                resp_body = await up_r.readexactly(n)
+                up_w.close()
+                writer.write(resp_head + resp_body)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+def test_a_failed_command_holds_back_the_ones_behind_it(feed: FeedProcess) -> None:
+    """Commands reach the gateway in the operator's order: when the first one fails (503),
+    the second waits behind it instead of overtaking it in the same round."""
+    async def main() -> None:
+        alerts = await new_alerts(feed.url or "")
+        proxy = FailFirstProxy(feed.port, fail=1)
+        gw = GatewayClient(await proxy.start())
+        outbox = MiniOutbox()
+        commands = MiniCommands(outbox)
+        sender = OutboxSender(gw, outbox, commands, base_delay_s=0.05, max_delay_s=0.1)
+        first, second, third = (acknowledge(a) for a in alerts[:3])
+        for cmd in (first, second, third):
+            commands.submit(cmd)  # all three wait in the outbox before the first round
+        task = asyncio.create_task(sender.run())
+        try:
+            await until(lambda: not outbox.unsent(), 10, "all delivered")
+            assert proxy.posted == [first.id, first.id, second.id, third.id], "a command overtook a failed one"
+            assert proxy.forwarded == [first.id, second.id, third.id]
+            assert [c for c, _ in commands.accepted] == [first.id, second.id, third.id]
+            assert outbox.items[0].attempts == 1 and outbox.items[1].attempts == 0
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+            proxy.close()
+
+    run(main())
+
+
+def test_the_refusal_reason_is_the_gateways_else_one_of_ours() -> None:
+    """Killed the mutants mutmut left alive in ``_refusal_reason`` (docs/testing.md): the
+    gateway's own reason first, a FastAPI ``detail`` next, then our text for the status."""
+    from console.outbox_sender import _refusal_reason
+
+    refused = CommandRefused(command_id="c1", error="stale_rev", reason="版本已变化").model_dump_json().encode()
+    assert _refusal_reason(409, refused) == "版本已变化"
+    assert _refusal_reason(422, '{"detail": "level 不合法"}'.encode()) == "level 不合法"
+    assert _refusal_reason(422, b'{"detail": [{"msg": "x"}]}') == "指令内容不符合要求"  # detail not a text
+    assert _refusal_reason(403, b"") == "无权执行该指令"
+    assert _refusal_reason(404, b"<html>not found</html>") == "指令对象不存在"
+    assert _refusal_reason(418, b"") == "网关拒绝了该指令（HTTP 418）"
+
+
+def test_a_damaged_outbox_row_is_refused_once_and_the_next_command_still_goes(feed: FeedProcess) -> None:
+    """An outbox row whose JSON is damaged can never be delivered: it is refused with status 0
+    and our reason, without a POST, and the command behind it is sent in the same round."""
+    async def main() -> None:
+        alerts = await new_alerts(feed.url or "")
+        gw = GatewayClient(feed.url or "")
+        outbox = MiniOutbox()
+        commands = MiniCommands(outbox)
+        sender = OutboxSender(gw, outbox, commands)
+        outbox.items.append(Item("broken-1", "alert.acknowledge", alerts[0].id, '{"kind": "alert.ack'))
+        good = acknowledge(alerts[1])
+        outbox.put(good)
+        try:
+            assert await sender.send_pending() is True
+            assert commands.refused == [("broken-1", 0, "本地指令记录已损坏，未发送")]
+            assert [c for c, _ in commands.accepted] == [good.id] and sender.posts == 1 and sender.sent == 1
+        finally:
+            await gw.aclose()
 
     run(main())

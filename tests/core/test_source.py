@@ -222,3 +222,178 @@ def test_replay_source_plays_a_journal(tmp_path: Path) -> None:
     cache.close()
     assert ingest.ids == ["1", "2", "3", "4", "5"] and replay.played == 5
     assert picture.state == "replay"
+
+
+class StreamProxy:
+    """A real HTTP proxy to the feed, one request per connection, that records the
+    ``Last-Event-ID`` of every stream request, can cut the streams it carries and can
+    refuse connections for a while (a network cut, while the feed goes on producing)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.stream_requests: list[str | None] = []  # Last-Event-ID of each stream request
+        self.refusing = False
+        self._open: set[asyncio.StreamWriter] = set()
+        self.server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.refusing:
+            writer.close()
+            return
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+            return
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:] if x)}
+        if lines[0].startswith("GET /api/v1/stream"):
+            self.stream_requests.append(headers.get("last-event-id"))
+        kept = [x for x in lines[1:] if x and not x.lower().startswith("connection:")]
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._open.update((writer, up_w))
+        up_w.write(("\r\n".join([lines[0], *kept, "Connection: close"]) + "\r\n\r\n").encode("latin-1"))
+        try:
+            await up_w.drain()
+            while chunk := await up_r.read(65536):
+                writer.write(chunk)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            self._open.discard(writer)
+            self._open.discard(up_w)
+            up_w.close()
+            writer.close()
+
+    def cut(self) -> None:
+        """Drop every open connection at once and refuse new ones."""
+        self.refusing = True
+        for w in list(self._open):
+            w.transport.abort()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+
+
+def test_a_cut_stream_resumes_with_last_event_id_and_misses_nothing(
+        feed_factory: Callable[..., FeedProcess]) -> None:
+    """Cut the connection, let the feed run on while the console cannot reach it, then let it
+    back: the reconnect carries ``Last-Event-ID`` = the last event received, and the events
+    produced during the cut arrive, no gap and no new snapshot. (A reconnect without the
+    header would start live, after the cut's events: a gap.)"""
+    feed = feed_factory(alerts_per_s=20, readings_per_s=40)
+
+    async def main() -> None:
+        proxy = StreamProxy(feed.port)
+        gw = GatewayClient(await proxy.start())
+        picture, ingest = MiniPicture(), MiniIngest()
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.1, max_delay_s=0.3)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(ingest.ids) >= 20, 30, "traffic")
+            proxy.cut()
+            await until(lambda: picture.state == "reconnecting", 10, "reconnecting")
+            last_before = ingest.ids[-1]
+            async with httpx.AsyncClient(base_url=feed.url or "") as http:
+                async def head() -> int:
+                    return int((await http.get("/_sim/state")).json()["head"])
+
+                while await head() < int(last_before) + 30:  # events the console has not seen
+                    await asyncio.sleep(0.05)
+                proxy.refusing = False
+                target = await head()
+            await until(lambda: len(ingest.ids) > 0 and int(ingest.ids[-1]) >= target, 30, "resumed")
+            cursor = int(ingest.snapshots[0].cursor)
+            assert proxy.stream_requests[0] == str(cursor)
+            assert proxy.stream_requests[1:], "no reconnect reached the gateway"
+            assert all(h == last_before for h in proxy.stream_requests[1:]), proxy.stream_requests
+            ids = [int(i) for i in ingest.ids]
+            assert ids == list(range(cursor + 1, ids[-1] + 1)), "a gap or a repeat across the cut"
+            assert len(ingest.snapshots) == 1 and source.connections >= 2
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+            proxy.close()
+
+    run(main())
+
+
+class FailingIngest(MiniIngest):
+    """MiniIngest whose ``accept`` raises (as a failing disk would) for the ``nth`` event after
+    the snapshot, ``times`` times in a row."""
+
+    def __init__(self, nth: int, times: int) -> None:
+        super().__init__()
+        self.nth = nth
+        self.times = times
+        self.seen = 0
+        self.failed_id: str | None = None
+        self.failures = 0
+
+    def accept(self, raw: bytes, stream_id: str) -> Any:
+        self.seen += 1
+        if self.failed_id is None and self.seen == self.nth:
+            self.failed_id = stream_id
+        if stream_id == self.failed_id and self.failures < self.times:
+            self.failures += 1
+            raise OSError("disk I/O error")
+        return super().accept(raw, stream_id)
+
+
+def test_an_event_ingest_failed_to_store_is_fetched_again_not_skipped(
+        feed_factory: Callable[..., FeedProcess]) -> None:
+    """Ingest fails once on an event: the source reconnects before it and the event is
+    taken the second time — it is neither skipped nor dead-lettered."""
+    feed = feed_factory(alerts_per_s=20, readings_per_s=40)
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "")
+        picture, ingest = MiniPicture(), FailingIngest(nth=10, times=1)
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.05, max_delay_s=0.1)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: ingest.failures == 1 and len(ingest.ids) >= 30, 30, "traffic past the failure")
+            assert ingest.failed_id in ingest.ids, "the event Ingest could not store was skipped"
+            cursor = int(ingest.snapshots[0].cursor)
+            ids = [int(i) for i in ingest.ids]
+            assert ids == list(range(cursor + 1, ids[-1] + 1))
+            assert len(ingest.snapshots) == 1 and source.connections >= 2 and not ingest.rejected
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
+
+
+def test_an_event_that_fails_twice_is_dead_lettered_and_the_stream_goes_on(
+        feed_factory: Callable[..., FeedProcess]) -> None:
+    """A poisonous event (Ingest fails on it every time) is tried twice, then set aside as a
+    counted dead letter — never silently — and the events after it still arrive."""
+    feed = feed_factory(alerts_per_s=20, readings_per_s=40)
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "")
+        picture, ingest = MiniPicture(), FailingIngest(nth=10, times=1_000)
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.05, max_delay_s=0.1)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: ingest.failed_id is not None and len(ingest.ids) >= 30, 30, "traffic past the poison")
+            assert ingest.failures == 2 and ingest.failed_id not in ingest.ids
+            assert len(ingest.rejected) == 1 and "OSError" in ingest.rejected[0]
+            cursor = int(ingest.snapshots[0].cursor)
+            expected = [i for i in range(cursor + 1, int(ingest.ids[-1]) + 1) if str(i) != ingest.failed_id]
+            assert [int(i) for i in ingest.ids] == expected
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
