@@ -7,7 +7,9 @@ when an object must not be on the map (a closed alert, an incident stood down, a
 gone from its store).  :class:`OverlayDatum` moves what is drawn onto a GCJ-02 base map
 when the tile source is one.  Pure Python: no Qt, no web engine (tests/core/test_map_features.py).
 
-The kind names below are what the page's popups show; the page is not translated.
+Rows carry a device's or camera's kind as its code: the view words it (the page's labels,
+``widgets/map/page.py``, translated there). The kind names below are those words in the
+source language, which the view's catalogue entries repeat (tests/ui/test_i18n.py).
 """
 
 from __future__ import annotations
@@ -26,18 +28,18 @@ DISTRICT_CENTRE = (22.700, 114.352)
 real outline; once the boundary layer is in, the map fits it."""
 
 DEVICE_KIND_NAMES: dict[str, str] = {kind: name for kind, (name, _category) in DEVICE_KIND_RULES.items()}
-"""Device kind → the name the map shows (the rulebook's names)."""
+"""Device kind → its Chinese name on the map (the rulebook's names)."""
 
 CAMERA_KIND_NAMES: dict[str, str] = {
     "road": "道路", "river": "河道", "slope": "边坡", "park": "公园",
     "forest_fire": "森林防火", "public_building": "公共建筑",
 }
-"""Camera kind → the name the map shows."""
+"""Camera kind → its Chinese name on the map."""
 
 DeviceRow = list[Any]
-"""[id, lat, lon, status, kind id, name, kind name]"""
+"""[id, lat, lon, status, kind, name]"""
 CameraRow = list[Any]
-"""[id, lat, lon, status, kind name, name, ptz (1/0)]"""
+"""[id, lat, lon, status, kind, name, ptz (1/0)]"""
 
 
 class AlertMarker(TypedDict):
@@ -81,21 +83,19 @@ def alert_marker(alert: Alert | None) -> AlertMarker | None:
 
 
 def device_row(device: Device | None) -> DeviceRow | None:
-    """One device as the page's point layer takes it: [id, lat, lon, status, kind id, name, kind name]."""
+    """One device as the page's point layer takes it: [id, lat, lon, status, kind, name]."""
     if device is None:
         return None
     loc = device.location
-    return [device.id, loc.lat, loc.lon, device.status, device.kind, device.name,
-            DEVICE_KIND_NAMES.get(device.kind, device.kind)]
+    return [device.id, loc.lat, loc.lon, device.status, device.kind, device.name]
 
 
 def camera_row(camera: Camera | None) -> CameraRow | None:
-    """One camera as the page's point layer takes it: [id, lat, lon, status, kind name, name, ptz]."""
+    """One camera as the page's point layer takes it: [id, lat, lon, status, kind, name, ptz]."""
     if camera is None:
         return None
     loc = camera.location
-    return [camera.id, loc.lat, loc.lon, camera.status, CAMERA_KIND_NAMES.get(camera.kind, camera.kind),
-            camera.name, 1 if camera.ptz else 0]
+    return [camera.id, loc.lat, loc.lon, camera.status, camera.kind, camera.name, 1 if camera.ptz else 0]
 
 
 def incident_marker(incident: Incident | None) -> IncidentArea | None:

@@ -107,6 +107,57 @@ TEXTS: dict[str, str] = {
     "reveal_offline": QT_TRANSLATE_NOOP("ConsoleText", "未连接网关：完整号码只保存在网关，无法查看"),
     "reveal_unreachable": QT_TRANSLATE_NOOP("ConsoleText", "网关不可达，无法查看完整号码（{kind}）"),
     "gateway_answered": QT_TRANSLATE_NOOP("ConsoleText", "网关答复 {status}"),
+    # ---- wartime refusals (console.wartime's WartimeError; the panels render them)
+    # who may do it
+    "war_viewer_seat": QT_TRANSLATE_NOOP("ConsoleText", "查看席位不能下达指令"),
+    "war_needs_supervisor": QT_TRANSLATE_NOOP("ConsoleText", "该指令需值班长权限"),
+    "war_declare_needs_supervisor": QT_TRANSLATE_NOOP("ConsoleText", "宣布启动应急响应需值班长权限"),
+    "war_stand_down_needs_supervisor": QT_TRANSLATE_NOOP("ConsoleText", "解除应急响应需值班长权限"),
+    "war_task_outside_scope": QT_TRANSLATE_NOOP("ConsoleText", "本街道分中心只能回报本街道及所属社区的任务"),
+    # the outbox
+    "war_console_not_ready": QT_TRANSLATE_NOOP("ConsoleText", "控制台尚未就绪，指令未能下达"),
+    "war_command_not_saved": QT_TRANSLATE_NOOP("ConsoleText", "指令未能保存到本地，未下达：{error}"),
+    # declaring and standing down
+    "war_incident_not_found": QT_TRANSLATE_NOOP("ConsoleText", "找不到该突发事件"),
+    "war_incident_closed_no_change": QT_TRANSLATE_NOOP("ConsoleText", "该突发事件已解除响应，不能再更改"),
+    "war_incident_stood_down": QT_TRANSLATE_NOOP("ConsoleText", "该突发事件已解除响应"),
+    "war_choose_type": QT_TRANSLATE_NOOP("ConsoleText", "请选择突发事件类型"),
+    "war_level_range": QT_TRANSLATE_NOOP("ConsoleText", "响应级别须为 Ⅰ–Ⅳ 级"),
+    "war_reason_required": QT_TRANSLATE_NOOP("ConsoleText", "请填写启动响应的事由"),
+    "war_unknown_street": QT_TRANSLATE_NOOP("ConsoleText", "未知的街道：{street}"),
+    "war_location_required": QT_TRANSLATE_NOOP("ConsoleText", "请指定事发位置（经纬度）或所在街道"),
+    "war_location_outside": QT_TRANSLATE_NOOP("ConsoleText", "事发位置不在坪山区附近，请检查经纬度"),
+    "war_radius_not_number": QT_TRANSLATE_NOOP("ConsoleText", "影响范围须为数字（米）"),
+    "war_radius_range": QT_TRANSLATE_NOOP("ConsoleText", "影响范围须在 50–20000 米之间"),
+    # plan steps
+    "war_no_such_step": QT_TRANSLATE_NOOP("ConsoleText", "预案中没有这一步骤"),
+    "war_skip_needs_reason": QT_TRANSLATE_NOOP("ConsoleText", "跳过预案步骤须填写理由"),
+    "war_step_done": QT_TRANSLATE_NOOP("ConsoleText", "该步骤已完成，不能重复处理"),
+    "war_step_skipped": QT_TRANSLATE_NOOP("ConsoleText", "该步骤已跳过，不能重复处理"),
+    "war_step_pending_done": QT_TRANSLATE_NOOP("ConsoleText", "该步骤完成（待确认），不能重复处理"),
+    "war_step_pending_skipped": QT_TRANSLATE_NOOP("ConsoleText", "该步骤跳过（待确认），不能重复处理"),
+    # tasks
+    "war_choose_unit": QT_TRANSLATE_NOOP("ConsoleText", "请选择承办单位"),
+    "war_instruction_required": QT_TRANSLATE_NOOP("ConsoleText", "请填写任务指令"),
+    "war_due_not_number": QT_TRANSLATE_NOOP("ConsoleText", "完成时限须为分钟数"),
+    "war_due_range": QT_TRANSLATE_NOOP("ConsoleText", "完成时限须在 1 分钟到 7 天之间"),
+    "war_task_location_outside": QT_TRANSLATE_NOOP("ConsoleText", "任务位置不在坪山区附近，请检查经纬度"),
+    "war_task_unconfirmed_update": QT_TRANSLATE_NOOP("ConsoleText", "该任务尚未被网关确认，暂不能更新状态"),
+    "war_unknown_task_status": QT_TRANSLATE_NOOP("ConsoleText", "未知的任务状态"),
+    "war_task_finished_status": QT_TRANSLATE_NOOP("ConsoleText", "任务已结束，不能再更改状态"),
+    "war_refusal_needs_reason": QT_TRANSLATE_NOOP("ConsoleText", "拒绝任务须说明理由"),
+    "war_task_unconfirmed_resources": QT_TRANSLATE_NOOP("ConsoleText", "该任务尚未被网关确认，暂不能追加资源"),
+    "war_task_finished_resources": QT_TRANSLATE_NOOP("ConsoleText", "任务已结束，不能再调派资源"),
+    "war_choose_resources": QT_TRANSLATE_NOOP("ConsoleText", "请在资源页选择要调派的资源"),
+    "war_unknown_resources": QT_TRANSLATE_NOOP("ConsoleText", "未知的资源：{ids}"),
+    "war_resources_already_assigned": QT_TRANSLATE_NOOP("ConsoleText", "所选资源已调派给该任务"),
+    # figures and the log
+    "war_unknown_figure": QT_TRANSLATE_NOOP("ConsoleText", "未知的数据项"),
+    "war_count_not_integer": QT_TRANSLATE_NOOP("ConsoleText", "人数须为整数"),
+    "war_count_negative": QT_TRANSLATE_NOOP("ConsoleText", "人数不能为负数"),
+    "war_choose_shelter": QT_TRANSLATE_NOOP("ConsoleText", "请选择避难场所"),
+    "war_note_empty": QT_TRANSLATE_NOOP("ConsoleText", "记录内容不能为空"),
+    "war_note_too_long": QT_TRANSLATE_NOOP("ConsoleText", "记录过长（最多 2000 字）"),
 }
 """Every code the core hands a view, with its source-language (Chinese) template."""
 

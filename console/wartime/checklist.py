@@ -7,11 +7,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from console.events import Event
+from console.texts import spoken
 from console.wartime.incidents import Incidents
 from console.wartime.ledger import Ledger, OwnCommand
-from console.wartime.model import DUE_SOON_S, STEP_STATUS_ZH, StepRow, WartimeError, parse_ts
+from console.wartime.model import DUE_SOON_S, StepRow, WartimeError, parse_ts
 from console.wartime.plans import PlanBook, UnitDirectory, step_owner
 from console.wartime.tasks import Tasks
+
+_ALREADY_HANDLED = {
+    "done": "war_step_done", "skipped": "war_step_skipped",
+    "pending_done": "war_step_pending_done", "pending_skipped": "war_step_pending_skipped",
+}
+"""A finished step's state → the refusal to handle it again (``console.texts``)."""
 
 
 class Checklist:
@@ -76,16 +83,16 @@ class Checklist:
     def skip_step(self, incident_id: str, step_id: str, reason: str) -> str:
         """Skip a plan step; a reason is required."""
         if not (reason or "").strip():
-            raise WartimeError("跳过预案步骤须填写理由")
+            raise WartimeError(spoken("war_skip_needs_reason"))
         return self._step(incident_id, step_id, "skipped", reason.strip())
 
     def _step(self, incident_id: str, step_id: str, status: str, reason: str) -> str:
         self.incidents.active_for_change(incident_id)
         row = next((r for r in self.checklist(incident_id) if r.step.id == step_id), None)
         if row is None:
-            raise WartimeError("预案中没有这一步骤")
+            raise WartimeError(spoken("war_no_such_step"))
         if row.finished:
-            raise WartimeError(f"该步骤{STEP_STATUS_ZH[row.state]}，不能重复处理")
+            raise WartimeError(spoken(_ALREADY_HANDLED[row.state]))
         args = {"step_id": step_id, "status": status}
         if reason:
             args["reason"] = reason

@@ -9,6 +9,7 @@ from typing import Any
 
 from console.events import Event
 from console.models import GeoPoint, Incident
+from console.texts import spoken
 from console.wartime.ledger import Ledger
 from console.wartime.model import (
     CONFIRMED_KEY,
@@ -88,9 +89,9 @@ class Incidents:
         """The incident, if it may still be changed (active, no stand-down on its way)."""
         inc = self.incident(incident_id)
         if inc is None:
-            raise WartimeError("找不到该突发事件")
+            raise WartimeError(spoken("war_incident_not_found"))
         if inc.status not in ("active", "pending") or self.stand_down_pending(incident_id):
-            raise WartimeError("该突发事件已解除响应，不能再更改")
+            raise WartimeError(spoken("war_incident_closed_no_change"))
         return inc
 
     # ------------------------------------------------------------------ commanding and focus
@@ -167,28 +168,28 @@ class Incidents:
         caller announces the change once the orders are queued too.
         """
         if not self.may_declare():
-            raise WartimeError("宣布启动应急响应需值班长权限")
+            raise WartimeError(spoken("war_declare_needs_supervisor"))
         if type not in INCIDENT_TYPES:
-            raise WartimeError("请选择突发事件类型")
+            raise WartimeError(spoken("war_choose_type"))
         if level not in LEVELS:
-            raise WartimeError("响应级别须为 Ⅰ–Ⅳ 级")
+            raise WartimeError(spoken("war_level_range"))
         reason = (reason or "").strip()
         if not reason:
-            raise WartimeError("请填写启动响应的事由")
+            raise WartimeError(spoken("war_reason_required"))
         if street is not None and street not in self.units.street_ids():
-            raise WartimeError(f"未知的街道：{street}")
+            raise WartimeError(spoken("war_unknown_street", street=street))
         if location is None and street is None:
-            raise WartimeError("请指定事发位置（经纬度）或所在街道")
+            raise WartimeError(spoken("war_location_required"))
         if location is not None:
             lon, lat = location
             if not (113.5 <= lon <= 115.0 and 22.3 <= lat <= 23.1):
-                raise WartimeError("事发位置不在坪山区附近，请检查经纬度")
+                raise WartimeError(spoken("war_location_outside"))
         try:
             radius = float(radius_m)
         except (TypeError, ValueError):
-            raise WartimeError("影响范围须为数字（米）") from None
+            raise WartimeError(spoken("war_radius_not_number")) from None
         if not 50 <= radius <= 20_000:
-            raise WartimeError("影响范围须在 50–20000 米之间")
+            raise WartimeError(spoken("war_radius_range"))
         iid = "INC-" + self.now().astimezone(DISTRICT_TZ).strftime("%Y%m%d%H%M") + "-" + \
             uuid.uuid4().hex[:4].upper()
         plan = self.plans.for_type(type)
@@ -219,11 +220,11 @@ class Incidents:
     def stand_down(self, incident_id: str, reason: str = "") -> None:
         """Stand the incident down (解除): a command; the report is written by the caller once echoed."""
         if not self.may_declare():
-            raise WartimeError("解除应急响应需值班长权限")
+            raise WartimeError(spoken("war_stand_down_needs_supervisor"))
         inc = self.incident(incident_id)
         if inc is None:
-            raise WartimeError("找不到该突发事件")
+            raise WartimeError(spoken("war_incident_not_found"))
         if inc.status not in ("active", "pending"):
-            raise WartimeError("该突发事件已解除响应")
+            raise WartimeError(spoken("war_incident_stood_down"))
         self.ledger.submit("incident.stand_down", incident_id, {"reason": reason.strip()} if reason.strip() else {})
         self.changed.emit()

@@ -19,6 +19,7 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
+from console.texts import spoken
 from console.wartime.model import LOG_ACTIONS, WAR_COMMANDS, WartimeError
 from district.roles import may_command
 
@@ -98,17 +99,17 @@ class Ledger:
     def submit(self, kind: str, target: str, args: dict[str, Any], expected_rev: int | None = None) -> str:
         """Queue a command through the outbox (audited by ``Commands``); returns its id."""
         if not self.may(kind):
-            raise WartimeError("查看席位不能下达指令" if getattr(self.core.config, "role", "") == "viewer"
-                               else "该指令需值班长权限")
+            raise WartimeError(spoken("war_viewer_seat" if getattr(self.core.config, "role", "") == "viewer"
+                                      else "war_needs_supervisor"))
         commands = getattr(self.core, "commands", None)
         if commands is None:
-            raise WartimeError("控制台尚未就绪，指令未能下达")
+            raise WartimeError(spoken("war_console_not_ready"))
         try:
             cmd = commands.submit(kind, target, args, expected_rev=expected_rev)
         except WartimeError:
             raise
         except Exception as exc:  # noqa: BLE001 - storage failure: say so, nothing was issued
-            raise WartimeError(f"指令未能保存到本地，未下达：{str(exc)[:60]}") from exc
+            raise WartimeError(spoken("war_command_not_saved", error=str(exc)[:60])) from exc
         self.load()  # Commands audited it (with its id and arguments)
         if cmd.id not in self._own:  # no auditor: keep it in memory at least
             self._own[cmd.id] = {"kind": kind, "target": target, "args": cmd.args,

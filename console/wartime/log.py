@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from console.events import Event
+from console.texts import spoken
 from console.wartime.incidents import Incidents
 from console.wartime.ledger import Ledger
 from console.wartime.model import ACTION_ZH, LEVELS, TASK_STATUS_ZH, LogEntry, WartimeError, parse_ts
@@ -69,9 +70,9 @@ class CommandLog:
         """A free note in the command log (quick entry from anywhere); to the focused incident by default."""
         text = (text or "").strip()
         if not text:
-            raise WartimeError("记录内容不能为空")
+            raise WartimeError(spoken("war_note_empty"))
         if len(text) > 2000:
-            raise WartimeError("记录过长（最多 2000 字）")
+            raise WartimeError(spoken("war_note_too_long"))
         target = incident_id or self.incidents.focus or "duty"
         self.ledger.record("war.note", target, incident_id=target, text=text)
         self.changed.emit()

@@ -59,7 +59,10 @@ ACTION_ZH = {
 
 
 class WartimeError(ValueError):
-    """Bad operator input or a step not allowed; the message is Chinese, for the operator."""
+    """Bad operator input or a step not allowed, for the operator.
+
+    The message (``args[0]``) is a :class:`console.texts.SpokenText`: it reads as the
+    Chinese text, and a view shows ``render(exc.args[0], QCoreApplication.translate)``."""
 
 
 def utc_now() -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from console.events import Event
+from console.texts import spoken
 from console.wartime.incidents import Incidents
 from console.wartime.ledger import Ledger
 from console.wartime.model import RESOURCE_KIND_ZH, ResourceRow, WartimeError, distance_m
@@ -83,15 +84,15 @@ class Resources:
         """Record a reported figure: ``evacuated`` (people moved, total so far) or
         ``shelter`` (people in shelter ``where``). Part of the command log."""
         if kind not in ("evacuated", "shelter"):
-            raise WartimeError("未知的数据项")
+            raise WartimeError(spoken("war_unknown_figure"))
         try:
             n = int(value)
         except (TypeError, ValueError):
-            raise WartimeError("人数须为整数") from None
+            raise WartimeError(spoken("war_count_not_integer")) from None
         if n < 0:
-            raise WartimeError("人数不能为负数")
+            raise WartimeError(spoken("war_count_negative"))
         if kind == "shelter" and not where:
-            raise WartimeError("请选择避难场所")
+            raise WartimeError(spoken("war_choose_shelter"))
         self.incidents.active_for_change(incident_id)
         self.ledger.record("war.figure", incident_id, incident_id=incident_id, figure=kind, value=n, where=where)
         self.changed.emit()

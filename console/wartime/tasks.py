@@ -14,6 +14,7 @@ from typing import Any
 
 from console.events import Event
 from console.models import GeoPoint, PlanStep, Task
+from console.texts import spoken
 from console.wartime.incidents import Incidents
 from console.wartime.ledger import Ledger
 from console.wartime.model import IncidentView, TaskRow, UnitNode, WartimeError, parse_ts
@@ -66,7 +67,7 @@ class Tasks:
         plan = self.plans.plan_for(inc)
         step = next((s for s in (plan.steps if plan else ()) if s.id == step_id), None)
         if step is None:
-            raise WartimeError("预案中没有这一步骤")
+            raise WartimeError(spoken("war_no_such_step"))
         tid = self._issue_step_task(inc, step)
         self.changed.emit()
         return tid
@@ -77,17 +78,17 @@ class Tasks:
         """Order a unit (any level) under an incident; returns the task id. Bad input → WartimeError."""
         inc = self.incidents.active_for_change(incident_id)
         if unit not in self.units.units():
-            raise WartimeError("请选择承办单位")
+            raise WartimeError(spoken("war_choose_unit"))
         if not (instruction or "").strip():
-            raise WartimeError("请填写任务指令")
+            raise WartimeError(spoken("war_instruction_required"))
         try:
             due = float(due_minutes)
         except (TypeError, ValueError):
-            raise WartimeError("完成时限须为分钟数") from None
+            raise WartimeError(spoken("war_due_not_number")) from None
         if not 1 <= due <= 7 * 24 * 60:
-            raise WartimeError("完成时限须在 1 分钟到 7 天之间")
+            raise WartimeError(spoken("war_due_range"))
         if location is not None and not _in_district(location):
-            raise WartimeError("任务位置不在坪山区附近，请检查经纬度")
+            raise WartimeError(spoken("war_task_location_outside"))
         tid = self._issue(inc, unit, instruction.strip(), due, location, step_id, tuple(resources))
         self.changed.emit()
         return tid
@@ -114,15 +115,15 @@ class Tasks:
         """Report a task's state (received → en route → on scene → done, or refused with a reason)."""
         task = self.core.picture.tasks.get(task_id)
         if task is None:
-            raise WartimeError("该任务尚未被网关确认，暂不能更新状态")
+            raise WartimeError(spoken("war_task_unconfirmed_update"))
         if status not in TASK_FLOW:
-            raise WartimeError("未知的任务状态")
+            raise WartimeError(spoken("war_unknown_task_status"))
         if task.status in ("done", "refused"):
-            raise WartimeError("任务已结束，不能再更改状态")
+            raise WartimeError(spoken("war_task_finished_status"))
         if status == "refused" and not (note or "").strip():
-            raise WartimeError("拒绝任务须说明理由")
+            raise WartimeError(spoken("war_refusal_needs_reason"))
         if self.scope and self.units.unit_street(task.unit) != self.scope:
-            raise WartimeError("本街道分中心只能回报本街道及所属社区的任务")
+            raise WartimeError(spoken("war_task_outside_scope"))
         args: dict[str, Any] = {"status": status}
         if note.strip():
             args["note"] = note.strip()
@@ -137,23 +138,23 @@ class Tasks:
         lists them in ``args.resources`` (the same argument ``task.issue`` takes).
         """
         if not self.ledger.may("task.issue"):
-            raise WartimeError("该指令需值班长权限")
+            raise WartimeError(spoken("war_needs_supervisor"))
         task = self.core.picture.tasks.get(task_id)
         if task is None:
-            raise WartimeError("该任务尚未被网关确认，暂不能追加资源")
+            raise WartimeError(spoken("war_task_unconfirmed_resources"))
         if task.status in ("done", "refused"):
-            raise WartimeError("任务已结束，不能再调派资源")
+            raise WartimeError(spoken("war_task_finished_resources"))
         inc = self.incidents.active_for_change(task.incident_id)
         wanted = list(dict.fromkeys(str(r) for r in resource_ids))
         if not wanted:
-            raise WartimeError("请在资源页选择要调派的资源")
+            raise WartimeError(spoken("war_choose_resources"))
         known = {r.id: r for r in self.resources.resources(inc.id)}
         unknown = [r for r in wanted if r not in known]
         if unknown:
-            raise WartimeError("未知的资源：" + "、".join(unknown))
+            raise WartimeError(spoken("war_unknown_resources", ids="、".join(unknown)))
         new = [r for r in wanted if task_id not in known[r].assigned_to]
         if not new:
-            raise WartimeError("所选资源已调派给该任务")
+            raise WartimeError(spoken("war_resources_already_assigned"))
         added = "追加调派资源：" + "、".join(known[r].name for r in new)
         note = f"{task.note}；{added}" if task.note else added
         cid = self.ledger.submit("task.update", task_id, {"status": task.status, "note": note, "resources": new},

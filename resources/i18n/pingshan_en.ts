@@ -1468,6 +1468,182 @@ State: {state}{ptz}</translation>
         <source>网关答复 {status}</source>
         <translation>The gateway answered {status}</translation>
     </message>
+    <message>
+        <source>查看席位不能下达指令</source>
+        <translation>A viewing seat cannot issue commands</translation>
+    </message>
+    <message>
+        <source>该指令需值班长权限</source>
+        <translation>This command needs a supervisor</translation>
+    </message>
+    <message>
+        <source>宣布启动应急响应需值班长权限</source>
+        <translation>Declaring an emergency response needs a supervisor</translation>
+    </message>
+    <message>
+        <source>解除应急响应需值班长权限</source>
+        <translation>Standing down an emergency response needs a supervisor</translation>
+    </message>
+    <message>
+        <source>本街道分中心只能回报本街道及所属社区的任务</source>
+        <translation>This street sub-centre can only report on tasks of its own street and its communities</translation>
+    </message>
+    <message>
+        <source>控制台尚未就绪，指令未能下达</source>
+        <translation>The console is not ready yet; the command was not issued</translation>
+    </message>
+    <message>
+        <source>指令未能保存到本地，未下达：{error}</source>
+        <translation>The command could not be saved locally and was not issued: {error}</translation>
+    </message>
+    <message>
+        <source>找不到该突发事件</source>
+        <translation>Incident not found</translation>
+    </message>
+    <message>
+        <source>该突发事件已解除响应，不能再更改</source>
+        <translation>This incident has been stood down and can no longer be changed</translation>
+    </message>
+    <message>
+        <source>该突发事件已解除响应</source>
+        <translation>This incident has already been stood down</translation>
+    </message>
+    <message>
+        <source>请选择突发事件类型</source>
+        <translation>Choose the incident type</translation>
+    </message>
+    <message>
+        <source>响应级别须为 Ⅰ–Ⅳ 级</source>
+        <translation>The response level must be I–IV</translation>
+    </message>
+    <message>
+        <source>请填写启动响应的事由</source>
+        <translation>Enter the reason for the response</translation>
+    </message>
+    <message>
+        <source>未知的街道：{street}</source>
+        <translation>Unknown street: {street}</translation>
+    </message>
+    <message>
+        <source>请指定事发位置（经纬度）或所在街道</source>
+        <translation>Give the incident&apos;s location (longitude and latitude) or its street</translation>
+    </message>
+    <message>
+        <source>事发位置不在坪山区附近，请检查经纬度</source>
+        <translation>The incident location is not near Pingshan District; check the longitude and latitude</translation>
+    </message>
+    <message>
+        <source>影响范围须为数字（米）</source>
+        <translation>The affected radius must be a number (metres)</translation>
+    </message>
+    <message>
+        <source>影响范围须在 50–20000 米之间</source>
+        <translation>The affected radius must be between 50 and 20,000 metres</translation>
+    </message>
+    <message>
+        <source>预案中没有这一步骤</source>
+        <translation>The plan has no such step</translation>
+    </message>
+    <message>
+        <source>跳过预案步骤须填写理由</source>
+        <translation>Skipping a plan step needs a reason</translation>
+    </message>
+    <message>
+        <source>该步骤已完成，不能重复处理</source>
+        <translation>This step is already done and cannot be handled again</translation>
+    </message>
+    <message>
+        <source>该步骤已跳过，不能重复处理</source>
+        <translation>This step was already skipped and cannot be handled again</translation>
+    </message>
+    <message>
+        <source>该步骤完成（待确认），不能重复处理</source>
+        <translation>This step is done (awaiting confirmation) and cannot be handled again</translation>
+    </message>
+    <message>
+        <source>该步骤跳过（待确认），不能重复处理</source>
+        <translation>This step is skipped (awaiting confirmation) and cannot be handled again</translation>
+    </message>
+    <message>
+        <source>请选择承办单位</source>
+        <translation>Choose the unit</translation>
+    </message>
+    <message>
+        <source>请填写任务指令</source>
+        <translation>Enter the task instruction</translation>
+    </message>
+    <message>
+        <source>完成时限须为分钟数</source>
+        <translation>The deadline must be a number of minutes</translation>
+    </message>
+    <message>
+        <source>完成时限须在 1 分钟到 7 天之间</source>
+        <translation>The deadline must be between 1 minute and 7 days</translation>
+    </message>
+    <message>
+        <source>任务位置不在坪山区附近，请检查经纬度</source>
+        <translation>The task location is not near Pingshan District; check the longitude and latitude</translation>
+    </message>
+    <message>
+        <source>该任务尚未被网关确认，暂不能更新状态</source>
+        <translation>The gateway has not confirmed this task yet; its status cannot be updated</translation>
+    </message>
+    <message>
+        <source>未知的任务状态</source>
+        <translation>Unknown task status</translation>
+    </message>
+    <message>
+        <source>任务已结束，不能再更改状态</source>
+        <translation>The task is finished; its status can no longer change</translation>
+    </message>
+    <message>
+        <source>拒绝任务须说明理由</source>
+        <translation>Refusing a task needs a reason</translation>
+    </message>
+    <message>
+        <source>该任务尚未被网关确认，暂不能追加资源</source>
+        <translation>The gateway has not confirmed this task yet; no resources can be added</translation>
+    </message>
+    <message>
+        <source>任务已结束，不能再调派资源</source>
+        <translation>The task is finished; no more resources can be sent</translation>
+    </message>
+    <message>
+        <source>请在资源页选择要调派的资源</source>
+        <translation>Choose the resources to send on the Resources tab</translation>
+    </message>
+    <message>
+        <source>未知的资源：{ids}</source>
+        <translation>Unknown resources: {ids}</translation>
+    </message>
+    <message>
+        <source>所选资源已调派给该任务</source>
+        <translation>The chosen resources are already assigned to this task</translation>
+    </message>
+    <message>
+        <source>未知的数据项</source>
+        <translation>Unknown figure</translation>
+    </message>
+    <message>
+        <source>人数须为整数</source>
+        <translation>The number of people must be a whole number</translation>
+    </message>
+    <message>
+        <source>人数不能为负数</source>
+        <translation>The number of people cannot be negative</translation>
+    </message>
+    <message>
+        <source>请选择避难场所</source>
+        <translation>Choose a shelter</translation>
+    </message>
+    <message>
+        <source>记录内容不能为空</source>
+        <translation>The log entry cannot be empty</translation>
+    </message>
+    <message>
+        <source>记录过长（最多 2000 字）</source>
+        <translation>The log entry is too long (at most 2,000 characters)</translation>
+    </message>
 </context>
 <context>
     <name>DeclareDialog</name>
@@ -2414,6 +2590,66 @@ Data from the district gateway or the built-in demo feed.</translation>
     <message>
         <source>故障</source>
         <translation>Fault</translation>
+    </message>
+    <message>
+        <source>河道水位</source>
+        <translation>River level</translation>
+    </message>
+    <message>
+        <source>内涝积水</source>
+        <translation>Waterlogging</translation>
+    </message>
+    <message>
+        <source>雨量</source>
+        <translation>Rain gauge</translation>
+    </message>
+    <message>
+        <source>边坡位移</source>
+        <translation>Slope displacement</translation>
+    </message>
+    <message>
+        <source>空气质量</source>
+        <translation>Air quality</translation>
+    </message>
+    <message>
+        <source>噪声</source>
+        <translation>Noise</translation>
+    </message>
+    <message>
+        <source>烟感</source>
+        <translation>Smoke detector</translation>
+    </message>
+    <message>
+        <source>消火栓水压</source>
+        <translation>Hydrant pressure</translation>
+    </message>
+    <message>
+        <source>井盖</source>
+        <translation>Manhole cover</translation>
+    </message>
+    <message>
+        <source>道路</source>
+        <translation>Road</translation>
+    </message>
+    <message>
+        <source>河道</source>
+        <translation>River</translation>
+    </message>
+    <message>
+        <source>边坡</source>
+        <translation>Slope</translation>
+    </message>
+    <message>
+        <source>公园</source>
+        <translation>Park</translation>
+    </message>
+    <message>
+        <source>森林防火</source>
+        <translation>Forest fire</translation>
+    </message>
+    <message>
+        <source>公共建筑</source>
+        <translation>Public building</translation>
     </message>
     <message>
         <source>救援队伍</source>

@@ -59,11 +59,11 @@ def test_device_and_camera_rows_carry_the_page_columns() -> None:
     now = datetime.now(timezone(timedelta(hours=8)))
     device = Device(id="D1", rev=1, kind="waterlogging", name="积水点", location=GeoPoint(lon=114.3, lat=22.7),
                     status="offline", metric="water_depth_cm", unit="cm", updated_at=now)
-    assert device_row(device) == ["D1", 22.7, 114.3, "offline", "waterlogging", "积水点", "内涝积水"]
+    assert device_row(device) == ["D1", 22.7, 114.3, "offline", "waterlogging", "积水点"]  # the view words the kind
     camera = Camera.model_validate({
         "id": "C1", "rev": 1, "name": "河道监控", "kind": "river", "location": {"lon": 114.31, "lat": 22.71},
         "status": "online", "ptz": True, "updated_at": now, "streams": {"main": "m", "sub": "s"}})
-    assert camera_row(camera) == ["C1", 22.71, 114.31, "online", "河道", "河道监控", 1]
+    assert camera_row(camera) == ["C1", 22.71, 114.31, "online", "river", "河道监控", 1]
     assert camera_row(camera.model_copy(update={"ptz": False}))[-1] == 0  # type: ignore[index]
     assert device_row(None) is None and camera_row(None) is None
 

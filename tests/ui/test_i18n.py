@@ -131,3 +131,15 @@ def test_wartime_status_names_are_catalogued() -> None:
 
     labels = {label for trends in INCIDENT_TRENDS.values() for _id, label, _unit in trends}
     assert labels - {"PM2.5"} <= set(CATALOGUED["IncidentMetricsPanel"])
+
+
+def test_map_kind_labels_are_the_core_kind_names(qapp: Any) -> None:
+    """The map page words a device's or camera's kind code by its labels: in Chinese, exactly
+    the core's names (the rows no longer carry them)."""
+    from console.map_features import CAMERA_KIND_NAMES, DEVICE_KIND_NAMES
+    from widgets.map.page import PAGE_LABELS, page_labels
+
+    assert PAGE_LABELS["device_kinds"] == DEVICE_KIND_NAMES
+    assert PAGE_LABELS["camera_kinds"] == CAMERA_KIND_NAMES
+    assert page_labels()["device_kinds"] == DEVICE_KIND_NAMES
+    assert page_labels()["camera_kinds"] == CAMERA_KIND_NAMES

@@ -343,3 +343,43 @@ def test_units_stay_chinese_in_chinese(qapp: Any) -> None:
     assert with_unit(6, "件") == "6件"
     assert with_unit(50, "AQI") == "50 AQI"
     assert page_labels()["title"] == "坪山区 · 态势一张图"
+
+
+def test_wartime_refusals_and_map_kinds_speak_english(english: None, offline_console: SimpleNamespace,
+                                                       qtbot: Any) -> None:
+    """Every refusal the wartime core raises is a catalogue code (never Chinese put together in
+    place), worded in English, and a dialog shows it so; the map's device and camera kinds too."""
+    import ast
+
+    from PySide6.QtCore import QCoreApplication
+
+    import console.wartime
+    from console.map_features import CAMERA_KIND_NAMES, DEVICE_KIND_NAMES
+    from console.texts import TEXTS, render, say
+    from widgets.map.page import page_labels
+    from widgets.wartime import DeclareDialog
+
+    raised = []
+    for path in Path(console.wartime.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "WartimeError":
+                raised.append((path.name, node.lineno))
+                first = node.args[0] if node.args else None
+                assert isinstance(first, ast.Call) and getattr(first.func, "id", "") == "spoken", \
+                    f"{path.name}:{node.lineno}: a WartimeError without a console.texts code"
+    assert len(raised) > 40
+    codes = [code for code in TEXTS if code.startswith("war_")]
+    params = {"street": "maluan", "ids": "R-7", "error": "disk I/O error"}
+    for code in codes:
+        text = render(say(code, **params), QCoreApplication.translate)
+        assert text and not CJK.search(text), (code, text)
+    dialog = DeclareDialog(offline_console.core.wartime)
+    qtbot.addWidget(dialog)
+    dialog.reason.setPlainText("")
+    assert dialog.submit() is None
+    assert dialog.error.text() and not CJK.search(dialog.error.text()), dialog.error.text()
+    labels = page_labels()
+    assert set(labels["device_kinds"]) == set(DEVICE_KIND_NAMES)
+    assert set(labels["camera_kinds"]) == set(CAMERA_KIND_NAMES)
+    for name in [*labels["device_kinds"].values(), *labels["camera_kinds"].values()]:
+        assert name and not CJK.search(name), name

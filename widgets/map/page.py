@@ -74,6 +74,27 @@ PAGE_LABELS: dict[str, Any] = {
         "offline": QT_TRANSLATE_NOOP("MapPage", "离线"),
         "fault": QT_TRANSLATE_NOOP("MapPage", "故障"),
     },
+    # A device's and a camera's kind in their hover text (the row carries the kind's code;
+    # the Chinese names are console.map_features' DEVICE_KIND_NAMES and CAMERA_KIND_NAMES).
+    "device_kinds": {
+        "river_level": QT_TRANSLATE_NOOP("MapPage", "河道水位"),
+        "waterlogging": QT_TRANSLATE_NOOP("MapPage", "内涝积水"),
+        "rain_gauge": QT_TRANSLATE_NOOP("MapPage", "雨量"),
+        "slope_displacement": QT_TRANSLATE_NOOP("MapPage", "边坡位移"),
+        "air_quality": QT_TRANSLATE_NOOP("MapPage", "空气质量"),
+        "noise": QT_TRANSLATE_NOOP("MapPage", "噪声"),
+        "smoke": QT_TRANSLATE_NOOP("MapPage", "烟感"),
+        "hydrant_pressure": QT_TRANSLATE_NOOP("MapPage", "消火栓水压"),
+        "manhole_cover": QT_TRANSLATE_NOOP("MapPage", "井盖"),
+    },
+    "camera_kinds": {
+        "road": QT_TRANSLATE_NOOP("MapPage", "道路"),
+        "river": QT_TRANSLATE_NOOP("MapPage", "河道"),
+        "slope": QT_TRANSLATE_NOOP("MapPage", "边坡"),
+        "park": QT_TRANSLATE_NOOP("MapPage", "公园"),
+        "forest_fire": QT_TRANSLATE_NOOP("MapPage", "森林防火"),
+        "public_building": QT_TRANSLATE_NOOP("MapPage", "公共建筑"),
+    },
     "resources": {
         "rescue_team": QT_TRANSLATE_NOOP("MapPage", "救援队伍"),
         "shelter": QT_TRANSLATE_NOOP("MapPage", "避难场所"),

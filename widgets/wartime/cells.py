@@ -1,14 +1,15 @@
-"""Table helpers and colours shared by the wartime panels (a table, a cell, a clock time)."""
+"""Table helpers and colours shared by the wartime panels (a table, a cell, a clock time, a refusal's words)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from console.texts import render
 from district.vocabulary import DISTRICT_TZ
 
 RED = QColor("#ff5252")
@@ -58,6 +59,13 @@ CATALOGUED = {
         QT_TRANSLATE_NOOP("IncidentMetricsPanel", "空气质量指数"),
     ),
 }
+
+
+def refusal_text(exc: Exception) -> str:
+    """A :class:`~console.wartime.WartimeError`'s message in the UI language (the core's
+    message is a ``console.texts`` code kept as Chinese text; the panel's own, already
+    translated, is shown as is)."""
+    return render(exc.args[0] if exc.args else str(exc), QCoreApplication.translate)
 
 
 def hhmm(ts: datetime | None) -> str:

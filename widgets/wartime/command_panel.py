@@ -41,7 +41,19 @@ from console.wartime import STEP_STATUS_ZH, TASK_STATUS_ZH, UnitNode, Wartime, W
 from district.vocabulary import DISTRICT_TZ
 from widgets.keyboard import keyboard_ready
 from widgets.wartime.banner import elapsed_text
-from widgets.wartime.cells import AMBER, DIM, GREEN, LEVEL_ZH, RED, STATE_COLOURS, TASK_COLOURS, hhmm, item, table
+from widgets.wartime.cells import (
+    AMBER,
+    DIM,
+    GREEN,
+    LEVEL_ZH,
+    RED,
+    STATE_COLOURS,
+    TASK_COLOURS,
+    hhmm,
+    item,
+    refusal_text,
+    table,
+)
 
 
 class CommandPanel(QWidget):
@@ -407,8 +419,9 @@ class CommandPanel(QWidget):
         try:
             fn()
         except WartimeError as exc:
-            self.error.setText(str(exc))
-            self.message.emit(str(exc), True)
+            text = refusal_text(exc)
+            self.error.setText(text)
+            self.message.emit(text, True)
             return False
         self.error.clear()
         self.message.emit(ok_text, False)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.wartime import INCIDENT_TYPES, LEVELS, Wartime, WartimeError
+from widgets.wartime.cells import refusal_text
 
 
 class DeclareDialog(QDialog):
@@ -128,7 +129,7 @@ class DeclareDialog(QDialog):
                 street=self.street_box.currentData(), radius_m=self.radius.value(),
                 title=self.title.text().strip() or None)
         except WartimeError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(refusal_text(exc))
             return None
         self.error.clear()
         self.declared.emit(iid)
@@ -170,7 +171,7 @@ class NoteDialog(QDialog):
         try:
             self._war.note(self.text.text())
         except WartimeError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(refusal_text(exc))
             return False
         self.text.clear()
         self.accept()

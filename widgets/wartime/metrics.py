@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.wartime import Wartime, WartimeError
+from widgets.wartime.cells import refusal_text
 
 
 class _Tile(QFrame):
@@ -176,7 +177,7 @@ class IncidentMetricsPanel(QWidget):
                 raise WartimeError(self.tr("没有战时事件"))
             self._war.report_figure(iid, kind, value, where)
         except WartimeError as exc:
-            self.message.emit(str(exc), True)
+            self.message.emit(refusal_text(exc), True)
             return False
         self.message.emit(self.tr("已记录"), False)
         self.refresh()

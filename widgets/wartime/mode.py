@@ -32,6 +32,7 @@ from widgets.bridge import PictureNotifier
 from widgets.grab import widget_png
 from widgets.signals import disconnect_all
 from widgets.wartime.banner import SwitchConfirmBar, WarBanner
+from widgets.wartime.cells import refusal_text
 from widgets.wartime.command_panel import CommandPanel
 from widgets.wartime.declare import DeclareDialog, NoteDialog
 from widgets.wartime.metrics import IncidentMetricsPanel
@@ -364,7 +365,7 @@ class WartimeMode(QObject):
         try:
             self.war.stand_down(incident_id, reason)
         except WartimeError as exc:
-            self._message(str(exc), True)
+            self._message(refusal_text(exc), True)
             return False
         self._awaiting_report.add(incident_id)
         # The map still shows the incident now; by the time the echo comes back the

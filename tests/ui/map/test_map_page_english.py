@@ -58,3 +58,43 @@ def test_map_page_speaks_english(english: None, qtbot: Any) -> None:
         if CJK.search(line):
             left.append(line)
     assert not left, "Chinese on the English map page outside data:\n" + "\n".join(left)
+
+
+def _points(core: Any) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from console.models import Camera, Device, GeoPoint
+
+    now = datetime.now(timezone(timedelta(hours=8)))
+    core.picture.devices.replace_all([
+        Device(id="D1", rev=1, kind="waterlogging", name="积水点", location=GeoPoint(lon=114.35, lat=22.72),
+               status="online", metric="water_depth_cm", unit="cm", updated_at=now)])
+    core.picture.cameras.replace_all([Camera.model_validate({
+        "id": "C1", "rev": 1, "name": "河道监控", "kind": "forest_fire", "location": {"lon": 114.36, "lat": 22.71},
+        "status": "online", "ptz": True, "updated_at": now, "streams": {"main": "m", "sub": "s"}})])
+    core.picture.drain_changes()
+
+
+def _tooltips(qtbot: Any, panel: Any) -> tuple[str, str]:
+    qtbot.waitUntil(lambda: run_js(qtbot, panel, "[consoleMap.deviceCount(), consoleMap.cameraCount()]") == [1, 1],
+                    timeout=10000)
+    return (run_js(qtbot, panel, "consoleMap.pointTooltip('devices', 'D1')"),
+            run_js(qtbot, panel, "consoleMap.pointTooltip('cameras', 'C1')"))
+
+
+def test_device_and_camera_kinds_are_worded_in_english(english: None, qtbot: Any) -> None:
+    """The rows carry the kind's code; the page words it from its (translated) labels."""
+    core = _Core(_district_layers())
+    _points(core)
+    panel, _notifier = _make_panel(qtbot, core)
+    device, camera = _tooltips(qtbot, panel)
+    assert "Waterlogging" in device and "Forest fire camera" in camera, (device, camera)
+    assert not CJK.search(device.replace("积水点", "")) and not CJK.search(camera.replace("河道监控", ""))
+
+
+def test_device_and_camera_kinds_stay_chinese_in_chinese(qapp: Any, qtbot: Any) -> None:
+    core = _Core(_district_layers())
+    _points(core)
+    panel, _notifier = _make_panel(qtbot, core)
+    device, camera = _tooltips(qtbot, panel)
+    assert device.startswith("积水点内涝积水 · ") and camera.startswith("河道监控森林防火监控 · "), (device, camera)

@@ -686,7 +686,7 @@
     });
 
     /* Devices: coloured by kind while online; grey when offline, magenta ring on fault.
-       Row: [id, lat, lon, status, kindId, name, kindName]. */
+       Row: [id, lat, lon, status, kind, name]; the kind is worded by T.device_kinds. */
     function deviceStyle(row) {
         var status = row[3];
         if (status === "offline") {
@@ -699,12 +699,12 @@
     }
 
     function deviceTooltip(row) {
-        return "<b>" + escapeHtml(row[5]) + "</b><br>" + escapeHtml(row[6]) + " · " +
+        return "<b>" + escapeHtml(row[5]) + "</b><br>" + escapeHtml(named("device_kinds", row[4])) + " · " +
             escapeHtml(named("device_statuses", row[3]));
     }
 
     /* Cameras: a white-rimmed cyan dot (devices have a dark rim, alerts a halo).
-       Row: [id, lat, lon, status, kindName, name, ptz]. */
+       Row: [id, lat, lon, status, kind, name, ptz]; the kind is worded by T.camera_kinds. */
     function cameraStyle(row) {
         var on = row[3] === "online";
         return { radius: 4.5, color: on ? "#ffffff" : "#90a4ae", weight: 2, opacity: 0.95,
@@ -712,7 +712,7 @@
     }
 
     function cameraTooltip(row) {
-        return "<b>" + escapeHtml(row[5]) + "</b><br>" + escapeHtml(tr("camera_kind", { kind: row[4] })) + " · " +
+        return "<b>" + escapeHtml(row[5]) + "</b><br>" + escapeHtml(tr("camera_kind", { kind: named("camera_kinds", row[4]) })) + " · " +
             escapeHtml(row[3] === "online" ? tr("online") : tr("offline")) +
             (row[6] ? " · " + escapeHtml(tr("ptz")) : "") +
             '<br><span class="hint">' + escapeHtml(tr("camera_hint")) + "</span>";
@@ -1243,6 +1243,15 @@
         alertLatLng: function (id) {
             var m = state.alerts[id];
             return m ? [m.getLatLng().lat, m.getLatLng().lng] : null;
+        },
+        /* A device's or camera's hover text, as plain text (tests). */
+        pointTooltip: function (kind, id) {
+            var camera = kind === "cameras";
+            var row = (camera ? state.cameraLayer : state.deviceLayer).row(id);
+            if (!row) { return null; }
+            var box = document.createElement("div");
+            box.innerHTML = camera ? cameraTooltip(row) : deviceTooltip(row);
+            return box.textContent;
         },
         deviceColour: function (id) {
             var row = state.deviceLayer.row(id);
