@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 from console import ingest as ingest_module
 from console.alert_query import AlertFilter, AlertQuery, COMPACT_MIN_SLOTS, search_archive
