@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,6 +20,7 @@ import httpx
 from console.feed_process import FeedProcess
 from console.gateway import GatewayClient
 from console.source import LiveSource, ReplaySource, Source, backoff_delay
+from console.texts import say
 from tests.support.asyncsupport import run, until
 from tests.support.sourcesupport import MiniIngest, MiniPicture
 
@@ -391,6 +393,56 @@ def test_an_event_that_fails_twice_is_dead_lettered_and_the_stream_goes_on(
             cursor = int(ingest.snapshots[0].cursor)
             expected = [i for i in range(cursor + 1, int(ingest.ids[-1]) + 1) if str(i) != ingest.failed_id]
             assert [int(i) for i in ingest.ids] == expected
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
+
+
+class HoldingIngest(MiniIngest):
+    """MiniIngest that asks the source to hold (as a journal that refuses rows would) for
+    ``hold_s`` after the 10th and the 30th event; at the second hold its saved tables miss
+    the last snapshot (``snapshot_unsaved``)."""
+
+    def __init__(self, hold_s: float) -> None:
+        super().__init__()
+        self.hold_s = hold_s
+        self.until = 0.0
+        self.snapshot_unsaved = False
+        self.reason = say("journal_backlog_hold", n=7)
+
+    def accept(self, raw: bytes, stream_id: str) -> Any:
+        env = super().accept(raw, stream_id)
+        if len(self.ids) in (10, 30):
+            self.until = time.monotonic() + self.hold_s
+            self.snapshot_unsaved = len(self.ids) == 30
+        return env
+
+    def hold_reason(self) -> Any:
+        return self.reason if time.monotonic() < self.until else None
+
+
+def test_a_held_source_says_so_once_and_resumes_from_its_cursor(feed_factory: Callable[..., FeedProcess]) -> None:
+    """While Ingest asks it to hold, the source reads nothing and shows the reason once (not
+    at every look); released, it resumes from its cursor with no gap — or takes a fresh
+    snapshot when the saved tables miss the last one."""
+    feed = feed_factory(alerts_per_s=20, readings_per_s=40)
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "")
+        picture, ingest = MiniPicture(), HoldingIngest(hold_s=0.7)
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.05, max_delay_s=0.1)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(ingest.snapshots) == 2 and len(ingest.ids) >= 40, 30, "two holds")
+            held = [c for c in picture.changes if c.get("state") == "held"]
+            assert len(held) == 2 and held[0]["detail_text"] == ingest.reason, held
+            assert source.holds == 2
+            cursor = int(ingest.snapshots[0].cursor)
+            assert [int(i) for i in ingest.ids[:30]] == list(range(cursor + 1, cursor + 31)), "a gap across the hold"
+            assert int(ingest.snapshots[1].cursor) >= cursor + 30
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
