@@ -440,6 +440,8 @@ def test_a_held_source_says_so_once_and_resumes_from_its_cursor(feed_factory: Ca
             held = [c for c in picture.changes if c.get("state") == "held"]
             assert len(held) == 2 and held[0]["detail_text"] == ingest.reason, held
             assert source.holds == 2
+            after = [c for c in picture.changes[picture.changes.index(held[0]) + 1:] if "state" in c]
+            assert after[0]["state"] == "connecting" and after[0]["detail_text"] == say("connecting"), after[:2]
             cursor = int(ingest.snapshots[0].cursor)
             assert [int(i) for i in ingest.ids[:30]] == list(range(cursor + 1, cursor + 31)), "a gap across the hold"
             assert int(ingest.snapshots[1].cursor) >= cursor + 30
