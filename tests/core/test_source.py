@@ -451,3 +451,47 @@ def test_a_held_source_says_so_once_and_resumes_from_its_cursor(feed_factory: Ca
             await gw.aclose()
 
     run(main())
+
+
+class KeepingIngest(MiniIngest):
+    """MiniIngest that keeps what it is asked to dead-letter: (reason, raw, origin)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dead: list[tuple[str, bytes | str, str | None]] = []
+
+    def reject(self, reason: str, raw: bytes | str, origin: str | None = None) -> None:
+        super().reject(reason, raw, origin)
+        self.dead.append((reason, raw, origin))
+
+
+def test_an_oversize_event_is_dead_lettered_with_its_size_and_the_stream_goes_on(
+        feed_factory: Callable[..., FeedProcess]) -> None:
+    """An event past the client's cap reaches Ingest as a dead letter that names its real size,
+    keeps the prefix and its stream id; the cursor passes it and nothing after it is lost."""
+    feed = feed_factory(alerts_per_s=20, readings_per_s=40)
+    body = b'{"v": 1, "id": "x", "type": "notice", "payload": {"text": "' + b"x" * 6000 + b'"}}'
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "", max_event_bytes=2048)
+        picture, ingest = MiniPicture(), KeepingIngest()
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.05, max_delay_s=0.1)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(ingest.ids) >= 5, 30, "traffic")
+            async with httpx.AsyncClient(base_url=feed.url or "") as http:
+                injected = (await http.post("/_sim/inject", content=body)).json()["id"]
+            await until(lambda: len(ingest.ids) > 0 and int(ingest.ids[-1]) > int(injected) + 5, 30, "traffic after it")
+            [(reason, raw, origin)] = ingest.dead
+            assert reason == f"message too large: {len(body)} bytes (stream event cut to {len(raw)})"
+            assert origin == injected and isinstance(raw, bytes) and body.startswith(raw) and 0 < len(raw) <= 2048
+            cursor = int(ingest.snapshots[0].cursor)
+            assert [int(i) for i in ingest.ids] == [i for i in range(cursor + 1, int(ingest.ids[-1]) + 1)
+                                                   if str(i) != injected]
+            assert len(ingest.snapshots) == 1 and source.connections == 1
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
