@@ -5,8 +5,8 @@
 #
 #   scripts/mutation.sh                 every module below
 #   scripts/mutation.sh outbox_sender   one module (the key of MODULES)
-#   MUTATION_ONLY='console.source.x_LiveSource__accept*' scripts/mutation.sh source
-#                                       only the mutants whose names match (a sample)
+#   MUTATION_ONLY='console.source.xǁLiveSourceǁ_accept__* console.source.xǁLiveSourceǁ_hold__*' \
+#     scripts/mutation.sh source        only the mutants whose names match these patterns (a sample)
 #
 # Needs mutmut (the `mutation` extra: pip install -e '.[mutation]'), or point MUTMUT_PATH
 # at a folder it was installed into with `pip install --target`. Results: the summary per
@@ -22,9 +22,9 @@ export PYTHONPATH=${MUTMUT_PATH:+$MUTMUT_PATH}
 
 declare -A MODULES=(
   [outbox_sender]="console/outbox_sender.py|tests/core/test_outbox_sender.py tests/core/test_commands.py"
-  [source]="console/source.py|tests/core/test_source.py"
+  [source]="console/source.py|tests/core/test_source.py tests/faults/test_disk_full.py"
   [ingest]="console/ingest.py|tests/core/test_ingest.py"
-  [journal]="offline_cache/journal.py|tests/core/test_cache.py tests/core/test_ingest.py"
+  [journal]="offline_cache/journal.py|tests/core/test_cache.py tests/core/test_ingest.py tests/core/test_durability.py"
   [alert_query]="console/alert_query.py|tests/core/test_alert_query.py"
 )
 ORDER=(outbox_sender source ingest journal alert_query)
@@ -51,7 +51,8 @@ for key in "${ORDER[@]}"; do
   # mutmut reads setup.cfg only when pyproject.toml has no [tool.mutmut] (it has none).
   echo "== $key: $file, tests: $tests"
   started=$(date +%s)
-  (cd "$dest" && nice -n 19 "$PY" -m mutmut run ${MUTATION_ONLY:+"$MUTATION_ONLY"} --max-children "${MUTATION_JOBS:-2}" \
+  read -r -a only <<< "${MUTATION_ONLY:-}"  # patterns, not expanded by the shell
+  (cd "$dest" && nice -n 19 "$PY" -m mutmut run "${only[@]}" --max-children "${MUTATION_JOBS:-2}" \
       > "$dest/run.log" 2>&1) || echo "   mutmut exited $? (see $dest/run.log)"
   (cd "$dest" && "$PY" -m mutmut results --all true > "$dest/results.txt" 2>&1 || true)
   echo "   $(( $(date +%s) - started )) s; $(grep -c ': killed' "$dest/results.txt" || true) killed," \

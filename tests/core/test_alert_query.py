@@ -47,9 +47,12 @@ def test_filters_and_time_window() -> None:
     store, q = _query(
         _alert(1, level="red", source="video_ai", street="biling"),
         _alert(2, level="orange", status="acknowledged"),
-        _alert(3, created=NOW - timedelta(days=2)),
+        _alert(3, created=NOW - timedelta(days=2), category="waterlogging", community="maluan.c1"),
     )
     assert q.run(AlertFilter(levels=frozenset({"red"})), NOW).ids == ["PS0000001"]
+    assert q.run(AlertFilter(categories=frozenset({"waterlogging"})), NOW).ids == ["PS0000003"]
+    assert q.run(AlertFilter(categories=frozenset({"noise"})), NOW, group=False).matched == 2
+    assert q.run(AlertFilter(communities=frozenset({"maluan.c1"})), NOW).ids == ["PS0000003"]
     assert q.run(AlertFilter(sources=frozenset({"video_ai"})), NOW).ids == ["PS0000001"]
     assert q.run(AlertFilter(streets=frozenset({"maluan"})), NOW, group=False).matched == 2
     assert q.run(AlertFilter(statuses=frozenset({"acknowledged"})), NOW).ids == ["PS0000002"]

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -248,6 +249,65 @@ def test_a_backlog_past_max_buffered_refuses_without_a_disk_error(tmp_path: Path
     _fill(j, 5, 5)
     assert j.refusing() and j.last_error is None
     assert j.flush() == 5 and not j.refusing()
+
+
+def test_a_reopened_journal_takes_cursor_seq_and_count_from_its_rows(tmp_path: Path) -> None:
+    # Stream ids unlike the seq numbers, and a newest row without one: the cursor after a
+    # restart is the newest row that has a stream id; read_after/read_types give seq, not id.
+    cache = open_cache(tmp_path / "c.sqlite")
+    j = Journal(cache)
+    for n in range(1, 5):
+        j.append(str(100_000 + n), "alert.upsert", f"2026-11-28T15:00:0{n}+08:00", "{}")
+    j.append(None, "notice", "2026-11-28T15:00:05+08:00", "{}")
+    assert j.flush() == 5 and j.last_stream_id() == "100004"
+    cache.close()
+    j = Journal(open_cache(tmp_path / "c.sqlite"))
+    assert j.last_stream_id() == "100004" and j.max_seq() == 5 and j.count() == 5
+    assert list(j.read_after(0, batch=2)) == [(n, str(100_000 + n), "{}") for n in range(1, 5)] + [(5, "", "{}")]
+    assert list(j.read_types(["notice"], 0, 5)) == [(5, "", "{}")]
+    assert list(j.read_types(["alert.upsert"], 1, 3)) == [(2, "100002", "{}"), (3, "100003", "{}")]
+    ts, received = j.cache.conn.execute("SELECT ts, received_at FROM journal WHERE seq = 2").fetchone()
+    assert ts == "2026-11-28T15:00:02+08:00"
+    assert abs((datetime.fromisoformat(received) - datetime.now(timezone.utc)).total_seconds()) < 60
+    idless = Journal(open_cache(tmp_path / "idless.sqlite"))
+    idless.append(None, "notice", "t", "{}")
+    idless.flush()
+    idless.cache.close()
+    assert Journal(open_cache(tmp_path / "idless.sqlite")).last_stream_id() is None
+
+
+def test_a_journal_that_cannot_write_says_why_and_keeps_every_row(tmp_path: Path) -> None:
+    # Not a full disk (a read-only file system, a row SQLite refuses): the warning names
+    # the failure, the sources hold, nothing leaves the buffer; prune leaves the rows alone.
+    cache = open_cache(tmp_path / "c.sqlite")
+    j = Journal(cache)
+    _fill(j, 1, 3)
+    assert j.flush() == 3
+    cache.conn.execute("PRAGMA query_only = ON")
+    _fill(j, 4, 6)
+    assert j.flush() == 0 and j.prune(2) == 0 and j.count() == 3
+    assert j.refusing() and j.disk_full is False and j.pending() == 3
+    assert j.last_error is not None and j.last_error.startswith("本地日志写入失败") and "readonly" in j.last_error
+    cache.conn.execute("PRAGMA query_only = OFF")
+    j.append("7", None, "t", "{}")  # type: ignore[arg-type]  # NOT NULL: an IntegrityError
+    assert j.flush() == 0 and j.refusing() and not j.disk_full and j.pending() == 4
+    assert j.last_error is not None and "NOT NULL" in j.last_error
+    j._buffer.pop()  # the refused row, by hand: the three before it were never given up
+    assert j.flush() == 3 and not j.refusing() and j.last_error is None
+    assert [r[1] for r in j.read_after(0)] == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_pruning_keeps_the_newest_row_and_the_count_exact(tmp_path: Path) -> None:
+    cache = open_cache(tmp_path / "c.sqlite")
+    j = Journal(cache)
+    _fill(j, 1, 6)
+    j.flush()
+    assert j.prune(0) == 0 and j.prune(1) == 1
+    assert j.prune(10**6, limit=2) == 2  # the oldest two: seq 2 and 3
+    assert [r[0] for r in j.read_after(0)] == [4, 5, 6]
+    assert j.prune(10**6) == 2 and j.prune(10**6) == 0  # never the newest: the resume cursor
+    assert [r[0] for r in j.read_after(0)] == [6]
+    assert j.count() == 1 == cache.conn.execute("SELECT count(*) FROM journal").fetchone()[0]
 
 
 # ------------------------------------------------------------------ snapshot tables

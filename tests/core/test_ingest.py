@@ -91,6 +91,9 @@ def test_valid_message_is_journaled_then_applied(tmp_path: Path) -> None:
     assert ingest.journal.last_stream_id() == "7"
     [(seq, sid, body)] = list(ingest.journal.read_after(0))
     assert sid == "7" and body == raw, "the journal keeps the message exactly as received"
+    # the ts column: console.indicators searches the journal by it for history windows
+    ts = ingest.journal.cache.conn.execute("SELECT ts FROM journal WHERE seq = ?", (seq,)).fetchone()[0]
+    assert datetime.fromisoformat(ts) == T0 + timedelta(seconds=7)
     assert pic.connection.data_as_of == T0 + timedelta(seconds=7)
     assert ingest.accept(raw, None) is not None, "no SSE id (replay): accepted"
 

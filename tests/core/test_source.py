@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,6 +20,7 @@ import httpx
 from console.feed_process import FeedProcess
 from console.gateway import GatewayClient
 from console.source import LiveSource, ReplaySource, Source, backoff_delay
+from console.texts import say
 from tests.support.asyncsupport import run, until
 from tests.support.sourcesupport import MiniIngest, MiniPicture
 
@@ -391,6 +393,102 @@ def test_an_event_that_fails_twice_is_dead_lettered_and_the_stream_goes_on(
             cursor = int(ingest.snapshots[0].cursor)
             expected = [i for i in range(cursor + 1, int(ingest.ids[-1]) + 1) if str(i) != ingest.failed_id]
             assert [int(i) for i in ingest.ids] == expected
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
+
+
+class HoldingIngest(MiniIngest):
+    """MiniIngest that asks the source to hold (as a journal that refuses rows would) for
+    ``hold_s`` after the 10th and the 30th event; at the second hold its saved tables miss
+    the last snapshot (``snapshot_unsaved``)."""
+
+    def __init__(self, hold_s: float) -> None:
+        super().__init__()
+        self.hold_s = hold_s
+        self.until = 0.0
+        self.snapshot_unsaved = False
+        self.reason = say("journal_backlog_hold", n=7)
+
+    def accept(self, raw: bytes, stream_id: str) -> Any:
+        env = super().accept(raw, stream_id)
+        if len(self.ids) in (10, 30):
+            self.until = time.monotonic() + self.hold_s
+            self.snapshot_unsaved = len(self.ids) == 30
+        return env
+
+    def hold_reason(self) -> Any:
+        return self.reason if time.monotonic() < self.until else None
+
+
+def test_a_held_source_says_so_once_and_resumes_from_its_cursor(feed_factory: Callable[..., FeedProcess]) -> None:
+    """While Ingest asks it to hold, the source reads nothing and shows the reason once (not
+    at every look); released, it resumes from its cursor with no gap — or takes a fresh
+    snapshot when the saved tables miss the last one."""
+    feed = feed_factory(alerts_per_s=20, readings_per_s=40)
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "")
+        picture, ingest = MiniPicture(), HoldingIngest(hold_s=0.7)
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.05, max_delay_s=0.1)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(ingest.snapshots) == 2 and len(ingest.ids) >= 40, 30, "two holds")
+            held = [c for c in picture.changes if c.get("state") == "held"]
+            assert len(held) == 2 and held[0]["detail_text"] == ingest.reason, held
+            assert source.holds == 2
+            after = [c for c in picture.changes[picture.changes.index(held[0]) + 1:] if "state" in c]
+            assert after[0]["state"] == "connecting" and after[0]["detail_text"] == say("connecting"), after[:2]
+            cursor = int(ingest.snapshots[0].cursor)
+            assert [int(i) for i in ingest.ids[:30]] == list(range(cursor + 1, cursor + 31)), "a gap across the hold"
+            assert int(ingest.snapshots[1].cursor) >= cursor + 30
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+
+    run(main())
+
+
+class KeepingIngest(MiniIngest):
+    """MiniIngest that keeps what it is asked to dead-letter: (reason, raw, origin)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dead: list[tuple[str, bytes | str, str | None]] = []
+
+    def reject(self, reason: str, raw: bytes | str, origin: str | None = None) -> None:
+        super().reject(reason, raw, origin)
+        self.dead.append((reason, raw, origin))
+
+
+def test_an_oversize_event_is_dead_lettered_with_its_size_and_the_stream_goes_on(
+        feed_factory: Callable[..., FeedProcess]) -> None:
+    """An event past the client's cap reaches Ingest as a dead letter that names its real size,
+    keeps the prefix and its stream id; the cursor passes it and nothing after it is lost."""
+    feed = feed_factory(alerts_per_s=20, readings_per_s=40)
+    body = b'{"v": 1, "id": "x", "type": "notice", "payload": {"text": "' + b"x" * 6000 + b'"}}'
+
+    async def main() -> None:
+        gw = GatewayClient(feed.url or "", max_event_bytes=2048)
+        picture, ingest = MiniPicture(), KeepingIngest()
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.05, max_delay_s=0.1)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(ingest.ids) >= 5, 30, "traffic")
+            async with httpx.AsyncClient(base_url=feed.url or "") as http:
+                injected = (await http.post("/_sim/inject", content=body)).json()["id"]
+            await until(lambda: len(ingest.ids) > 0 and int(ingest.ids[-1]) > int(injected) + 5, 30, "traffic after it")
+            [(reason, raw, origin)] = ingest.dead
+            assert reason == f"message too large: {len(body)} bytes (stream event cut to {len(raw)})"
+            assert origin == injected and isinstance(raw, bytes) and body.startswith(raw) and 0 < len(raw) <= 2048
+            cursor = int(ingest.snapshots[0].cursor)
+            assert [int(i) for i in ingest.ids] == [i for i in range(cursor + 1, int(ingest.ids[-1]) + 1)
+                                                   if str(i) != injected]
+            assert len(ingest.snapshots) == 1 and source.connections == 1
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
