@@ -88,6 +88,16 @@ async def new_alerts(url: str) -> list[Any]:
     return [a for a in snap.alerts if a.status == "new"]
 
 
+async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """One HTTP/1.1 request off a proxy's client side: the head (through the blank line) and the body."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    return head, await reader.readexactly(length)
+
+
 class LosingProxy:
     """A real TCP proxy to the feed that drops the first ``lose`` responses (the request still arrives)."""
 
@@ -104,12 +114,7 @@ class LosingProxy:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                body = await reader.readexactly(length)
+                head, body = await read_request(reader)
                 self.requests += 1
                 up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
                 up_w.write(head + body)
@@ -258,12 +263,7 @@ class FailFirstProxy:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                body = await reader.readexactly(length)
+                head, body = await read_request(reader)
                 command_id = json.loads(body)["id"] if head.startswith(b"POST /api/v1/commands") else ""
                 self.posted.append(command_id)
                 if self.fail > 0:
