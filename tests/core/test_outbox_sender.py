@@ -89,13 +89,25 @@ async def new_alerts(url: str) -> list[Any]:
 
 
 async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
-    """One HTTP/1.1 request off a proxy's client side: the head (through the blank line) and the body."""
+    """One HTTP/1.1 message (request or answer): the head (through the blank line) and the body."""
     head = await reader.readuntil(b"\r\n\r\n")
     length = 0
     for line in head.split(b"\r\n"):
         if line.lower().startswith(b"content-length:"):
             length = int(line.split(b":")[1])
     return head, await reader.readexactly(length)
+
+
+async def forward(port: int, request: bytes) -> bytes:
+    """Send one request to the feed on ``port`` over a fresh connection; its whole answer."""
+    up_r, up_w = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        up_w.write(request)
+        await up_w.drain()
+        head, body = await read_request(up_r)
+        return head + body
+    finally:
+        up_w.close()
 
 
 class LosingProxy:
@@ -116,21 +128,12 @@ class LosingProxy:
             while True:
                 head, body = await read_request(reader)
                 self.requests += 1
-                up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-                up_w.write(head + body)
-                await up_w.drain()
-                resp_head = await up_r.readuntil(b"\r\n\r\n")
-                n = 0
-                for line in resp_head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        n = int(line.split(b":")[1])
-                resp_body = await up_r.readexactly(n)
-                up_w.close()
+                answer = await forward(self.target_port, head + body)
                 if self.lose > 0:
                     self.lose -= 1
                     writer.close()  # the answer is lost on the way back
                     return
-                writer.write(resp_head + resp_body)
+                writer.write(answer)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
@@ -272,17 +275,8 @@ class FailFirstProxy:
                     await writer.drain()
                     continue
                 self.forwarded.append(command_id)
-                up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-                up_w.write(head + body)
-                await up_w.drain()
-                resp_head = await up_r.readuntil(b"\r\n\r\n")
-                n = 0
-                for line in resp_head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        n = int(line.split(b":")[1])
-                resp_body = await up_r.readexactly(n)
-                up_w.close()
-                writer.write(resp_head + resp_body)
+                answer = await forward(self.target_port, head + body)
+                writer.write(answer)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
