@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from console.alert_query import AlertFilter, flashes
 from console.runtime import ConsoleCore
 from console.workflow import ACTIONS
+from widgets.alert_queue.archive import ArchiveHits
 from widgets.alert_queue.delegate import LevelPillDelegate
 from widgets.alert_queue.detail import AlertDetailPane
 from widgets.alert_queue.files import QueueFiles, refusal_text
@@ -172,6 +173,7 @@ class AlertQueuePanel(QWidget):
         (self.level_filter, self.source_filter, self.category_filter, self.street_filter,
          self.community_filter, self.status_filter, self.time_filter) = bar.combos
         bar.changed.connect(self._on_filter_changed)
+        self.archive_hits = ArchiveHits(core, self.model.names, self)  # closed alerts that left memory
         self.count_label.setWordWrap(True)
         top = QHBoxLayout()
         top.setContentsMargins(6, 0, 6, 0)
@@ -191,6 +193,7 @@ class AlertQueuePanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.filter_bar)
+        layout.addWidget(self.archive_hits)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
 
@@ -459,7 +462,9 @@ class AlertQueuePanel(QWidget):
         self._on_filter_changed()
 
     def _on_filter_changed(self, *_args: object) -> None:
-        self.model.set_filter(self.current_filter().narrowed_by(self._incident_filter))
+        flt = self.current_filter().narrowed_by(self._incident_filter)
+        self.model.set_filter(flt)
+        self.archive_hits.search(flt)
         self._update_counts()
         log.info("queue filter: %s", self.count_label.text())
         # New results open at their top (the most urgent), wherever the cursor was.
