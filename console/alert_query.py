@@ -191,7 +191,11 @@ def search_text(a: Any, names: Callable[[str, str], str]) -> str:
                      " ".join(note.text for note in a.timeline))).lower().replace(_SEP, " ")
 
 
-def search_archive(archive: Any, flt: AlertFilter, limit: int = 500) -> list[Any]:
+ARCHIVE_HITS_SHOWN = 500
+"""Archived alerts one search lists at most (newest first); more means: narrow the search."""
+
+
+def search_archive(archive: Any, flt: AlertFilter, limit: int = ARCHIVE_HITS_SHOWN) -> list[Any]:
     """Alerts that aged out of the live picture (``offline_cache.archive.AlertArchive``)
     and match ``flt``: its text terms, levels, streets, categories and time range (all
     archived alerts are closed, so a status filter without ``closed`` finds none). Newest first."""

@@ -23,7 +23,7 @@ from console.commands import Commands
 from console.events import Event
 from console.gateway import GatewayClient, error_text
 from console.ingest import Ingest
-from console.alert_query import AlertFilter
+from console.alert_query import ARCHIVE_HITS_SHOWN, AlertFilter, search_archive
 from console.models import Alert, LayerInfo, Notice, Plan, PlanList
 from console.outbox_sender import OutboxSender
 from console.reports import ReportFolder
@@ -51,8 +51,6 @@ GATEWAYS_USED_KEY = "runtime:gateways-used"
 """BlobStore key: the gateways this cache was fed by, newest first (their streams are rebased)."""
 GATEWAYS_REMEMBERED = 32
 COUNTS_EVERY_S = 1.0
-ARCHIVE_HITS_SHOWN = 500
-"""Archived alerts one search lists at most (newest first); more means: narrow the search."""
 
 
 @dataclass
@@ -297,15 +295,8 @@ class ConsoleCore:
         return has_permission(self.config.role, permission)
 
     def search_archive(self, flt: AlertFilter, limit: int = ARCHIVE_HITS_SHOWN) -> list[Alert]:
-        """Closed alerts that aged out of the live picture (``CLOSED_KEPT_S``) and match the
-        queue's filter, newest first: the search box finds them in the cache's archive, so
-        an alert closed last month is still one search away (issue 18). Empty without a
-        cache or without search terms (the archive is searched by what the operator typed)."""
-        if self.archive is None or not flt.text.strip():
-            return []
-        from console.alert_query import search_archive
-
-        return search_archive(self.archive, flt, limit=limit)
+        """Closed alerts that aged out of memory matching the queue's search words (issue 18)."""
+        return search_archive(self.archive, flt, limit=limit) if self.archive and flt.text.strip() else []
 
     async def reveal_phone(self, alert_id: str) -> str:
         """The reporter's whole number, asked of the gateway (``alert.reveal_phone``).

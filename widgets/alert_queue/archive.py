@@ -7,7 +7,7 @@ Whenever the search box holds words, the queue also asks the core for archived m
 "归档中另有 N 条已闭环告警 — 查看（Ctrl+Shift+F）". The line opens :class:`ArchiveDialog`,
 a read-only list (newest first) with the chosen alert's facts and timeline below it. The
 view never reads the disk: the core does, and the number of hits is bounded
-(``console.runtime.ARCHIVE_HITS_SHOWN``).
+(``console.alert_query.ARCHIVE_HITS_SHOWN``).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.alert_query import AlertFilter, PlaceNames
+from console.alert_query import ARCHIVE_HITS_SHOWN, AlertFilter, PlaceNames
 from console.masking import mask_text
 from console.models import Alert
-from console.runtime import ARCHIVE_HITS_SHOWN, ConsoleCore
+from console.runtime import ConsoleCore
 from console.workflow import ACTION_NAMES
 from district.vocabulary import DISTRICT_TZ
 from widgets.alert_queue.names import LEVEL_NAMES, STATUS_NAMES
