@@ -20,6 +20,7 @@ from console.drill.engine import DrillEngine, response_command
 from console.drill.scenario import Response
 from console.events import Event
 from console.models import CommandAccepted, CommandRefused
+from console.source import wait_while_held
 from console.texts import detail_fields, say
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class DrillSource:
         self.played = 0
         self.rejected = 0
         self.skipped_responses: list[tuple[float, str]] = []
+        self.holds = 0  # times the drill stopped for the journal (disk full)
         self._wake = asyncio.Event()
         commands.submitted.connect(self.wake)
 
@@ -115,6 +117,24 @@ class DrillSource:
             "drill_status", title=e.scenario.title, clock=f"{minutes:02d}:{seconds:02d}",
             minutes=int(e.duration // 60), state=state)))
 
+    async def _hold(self) -> None:
+        """While the journal refuses rows (disk full), stop the drill — its virtual clock
+        too, so no inject falls due unseen and the score's time limits do not run — show
+        why (暂停接收, as live), and go on where it stopped once a flush succeeded."""
+        if self.ingest.hold_reason() is None:
+            return
+        self.holds += 1
+        paused_here = not self.clock.paused
+        if paused_here:
+            self.clock.pause()
+        log.warning("drill held at %.1f s: %s", self.engine.now_s, self.ingest.hold_reason())
+        try:
+            await wait_while_held(self.ingest, lambda reason: self._set(state="held", **detail_fields(reason)))
+        finally:
+            if paused_here:
+                self.clock.resume()
+        self._set_status()
+
     # ------------------------------------------------------------------ loop
 
     async def run(self) -> None:
@@ -125,6 +145,7 @@ class DrillSource:
             if not self.paced:
                 started = time.monotonic()
                 while not e.finished:
+                    await self._hold()
                     nxt = e.next_due_at()
                     t = e.duration if nxt is None else min(nxt, e.duration)
                     if self.pace_speed:
@@ -136,6 +157,7 @@ class DrillSource:
                         await asyncio.sleep(0)
             else:
                 while not e.finished:
+                    await self._hold()
                     self.step(self.clock.now_s())
                     if e.finished:
                         break
@@ -156,6 +178,7 @@ class DrillSource:
             while True:
                 self._wake.clear()
                 await self._wake.wait()
+                await self._hold()
                 self.deliver()
                 self._set_status()
         except asyncio.CancelledError:

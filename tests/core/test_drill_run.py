@@ -260,3 +260,50 @@ def test_drill_run_in_a_process_with_no_network_at_all(tmp_path: Path) -> None:
     for name in ("report.html", "report.pdf", "state.json"):
         assert (tmp_path / "out" / name).stat().st_size > 0
     assert (tmp_path / "out" / "report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_drill_holds_on_a_full_disk_and_goes_on_without_a_gap(tmp_path: Path) -> None:
+    """Issue 18: live sources stop consuming while the journal refuses rows; a drill must
+    too — its virtual clock stopped, 暂停接收 shown — and lose nothing once space returns."""
+    from console.drill.session import DrillSession
+    from console.runtime import ConsoleConfig, ConsoleCore
+
+    scen = tmp_path / "busy.yaml"
+    scen.write_text("""\
+id: busy
+title: 磁盘满演练
+start: "2026-08-20T14:00:00+08:00"
+duration: 10m
+background: {readings_per_min: 600}
+injects:
+  - {id: a, at: 8m, kind: alert, category: fire, community: pinghuan, title: 起火}
+""", encoding="utf-8")
+    session = DrillSession(scen, tmp_path / "drills", speed=60)
+    session.report_pdf = False
+
+    async def drill() -> None:
+        core = ConsoleCore(ConsoleConfig(**session.console_config_fields()))
+        await core.start()
+        conn = core.cache.conn
+        try:
+            await until(lambda: session.engine.now_s > 5, 10, "the drill running")
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from here on
+            await until(lambda: core.picture.connection.state == "held", 10, "the drill held")
+            assert session.source.clock.paused, "the drill's clock stops while held"
+            held_at = session.engine.now_s
+            await asyncio.sleep(1.0)
+            assert session.engine.now_s == held_at, "no inject falls due while held"
+            assert "a" not in session.engine.produced
+            assert core.journal.dropped == 0
+            conn.execute("PRAGMA max_page_count = 1073741823")  # space again
+            await asyncio.wait_for(session.source.finished.wait(), 30)
+            core.ingest.flush()
+            assert "a" in session.engine.produced and not session.source.clock.paused
+            assert session.source.holds >= 1 and core.journal.dropped == 0 and core.journal.pending() == 0
+            assert core.journal.count() >= session.source.played  # every played envelope journaled
+        finally:
+            await core.stop()
+
+    run(drill())
+    session.close()
