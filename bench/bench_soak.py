@@ -16,9 +16,11 @@ that runs as fast as the console can take it:
 The envelopes go through a real ``ConsoleCore`` (its own SQLite cache in a temporary
 folder, the journal flushed and checkpointed as at run time, the picture's changes drained
 as the Qt bridge does, once per ``--flush-sim-s`` simulated seconds) — no HTTP, the stream
-ids are the generator's. The process also holds the generator (the feed's district with
-its last two days of alerts): the figures are an upper bound for the console. After each simulated day the bench prints the resident memory of the
-process (``VmRSS``), the memory Python's allocator tracks (``tracemalloc``, when
+ids are the generator's. The generator (the feed's district, which keeps its own last two
+days of alerts) runs in a child process and hands the console each minute's envelopes
+over a pipe, so the figures are the console's own (``--same-process`` puts it back in,
+as before: an upper bound). After each simulated day the bench prints the resident memory
+of the console's process (``VmRSS``) and of the generator's, the memory Python's allocator tracks (``tracemalloc``, when
 ``--trace``) and what the picture holds. ``--ui`` also builds the main window with all
 its panels (offscreen) on a qasync loop and lets it take every change set.
 
@@ -142,6 +144,14 @@ class SoakStream:
         """The gateway's snapshot the console starts from."""
         return self.district.snapshot(None)
 
+    def advance_steps(self, steps: int, dt: float) -> list[tuple[str, bytes]]:
+        """``steps`` advances of ``dt`` seconds each, their envelopes in order."""
+        out: list[tuple[str, bytes]] = []
+        for _ in range(steps):
+            out.extend(self.advance(dt))
+        self.generator_rss_mb = rss_mb()
+        return out
+
     def advance(self, dt: float) -> list[tuple[str, bytes]]:
         """Move the simulated clock by ``dt`` seconds; the envelopes of that time, in order."""
         d = self.district
@@ -244,6 +254,51 @@ class SoakStream:
                 for street, vs in groups.items()])
 
 
+class RemoteStream:
+    """:class:`SoakStream` in a child process: only the console's memory is measured here."""
+
+    def __init__(self, tmp: Path, **kw: Any) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_generator_main, args=(child, str(tmp), kw), daemon=True)
+        self._proc.start()
+        child.close()
+        self.sent: Counter[str] = Counter()
+        self.generator_rss_mb = 0.0
+
+    def _ask(self, *request: Any) -> Any:
+        self._conn.send(request)
+        reply, self.sent, self.generator_rss_mb = self._conn.recv()
+        return reply
+
+    def snapshot(self) -> Any:
+        from console.models import Snapshot
+
+        return Snapshot.model_validate_json(self._ask("snapshot"))
+
+    def advance_steps(self, steps: int, dt: float) -> list[tuple[str, bytes]]:
+        return list(self._ask("advance", steps, dt))
+
+    def close(self) -> None:
+        self._conn.send(("stop",))
+        self._proc.join(10)
+
+
+def _generator_main(conn: Any, tmp: str, kw: dict[str, Any]) -> None:
+    stream = SoakStream(Path(tmp), **kw)
+    while True:
+        request = conn.recv()
+        if request[0] == "stop":
+            return
+        if request[0] == "snapshot":
+            reply: Any = stream.snapshot().model_dump_json()
+        else:
+            reply = stream.advance_steps(request[1], request[2])
+        conn.send((reply, stream.sent, rss_mb()))
+
+
 def picture_counts(core: Any) -> dict[str, int]:
     """What the live picture holds (alerts, readings held in histories, ...)."""
     p = core.picture
@@ -266,8 +321,9 @@ async def soak(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        stream = SoakStream(tmp, seed=args.seed, events_per_day=args.events_per_day,
-                            readings_per_s=args.readings_per_s, batch_s=args.batch_s, start=start)
+        kw = dict(seed=args.seed, events_per_day=args.events_per_day, readings_per_s=args.readings_per_s,
+                  batch_s=args.batch_s, start=start)
+        stream: Any = SoakStream(tmp, **kw) if args.same_process else RemoteStream(tmp, **kw)
         core = ConsoleCore(ConsoleConfig(backend_url=None, cache_dir=tmp / "cache", fetch_catalogues=False))
         await core.start()
         core.ingest.accept_snapshot(stream.snapshot())
@@ -293,17 +349,16 @@ async def soak(args: argparse.Namespace) -> list[dict[str, Any]]:
         flush_every = max(1, int(args.flush_sim_s / STEP_S))
         profile_every = int(args.profile_every_h * 3600 / STEP_S)
         for day in range(1, args.days + 1):
-            for step in range(1, steps_per_day + 1):
-                for sid, body in stream.advance(STEP_S):
+            for step in range(flush_every, steps_per_day + 1, flush_every):
+                for sid, body in stream.advance_steps(flush_every, STEP_S):
                     core.ingest.accept(body, sid)
-                if step % flush_every == 0:
-                    core.ingest.flush()
-                    if notifier is None:
-                        core.picture.flush()  # what the Qt bridge does on its timer
-                    await asyncio.sleep(0)
-                    if window is not None:
-                        await asyncio.sleep(0.001)
-                if args.profile and step % profile_every == 0:
+                core.ingest.flush()  # one flush per --flush-sim-s, as the runtime's ticker
+                if notifier is None:
+                    core.picture.flush()  # what the Qt bridge does on its timer
+                await asyncio.sleep(0)
+                if window is not None:
+                    await asyncio.sleep(0.001)
+                if args.profile and step % profile_every < flush_every:
                     base_types, base_snap = _profile(day, step, base_types, base_snap)
             core.ingest.flush()
             core.picture.flush()
@@ -314,11 +369,14 @@ async def soak(args: argparse.Namespace) -> list[dict[str, Any]]:
             window.close()
             window.deleteLater()
         await core.stop()
+        if isinstance(stream, RemoteStream):
+            stream.close()
     return rows
 
 
 def _row(day: int, core: Any, stream: SoakStream, t0: float) -> dict[str, Any]:
-    row: dict[str, Any] = {"day": day, "rss_mb": rss_mb(), "elapsed_s": time.perf_counter() - t0,
+    row: dict[str, Any] = {"day": day, "rss_mb": rss_mb(), "generator_rss_mb": getattr(stream, "generator_rss_mb", 0.0),
+                           "elapsed_s": time.perf_counter() - t0,
                            "envelopes": stream.sent["envelopes"], "readings": stream.sent["readings"]}
     if tracemalloc.is_tracing():
         row["py_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
@@ -329,7 +387,7 @@ def _row(day: int, core: Any, stream: SoakStream, t0: float) -> dict[str, Any]:
 
 def _print_row(r: dict[str, Any]) -> None:
     py = f"{r['py_mb']:8.1f}" if "py_mb" in r else "       -"
-    print(f"day {r['day']:>2}  rss {r['rss_mb']:7.1f} MB  python {py} MB  envelopes {r['envelopes']:>9,}"
+    print(f"day {r['day']:>2}  rss {r['rss_mb']:7.1f} MB  (generator {r['generator_rss_mb']:6.1f})  python {py} MB  envelopes {r['envelopes']:>9,}"
           f"  readings {r['readings']:>11,}  alerts held {r['alerts']:>6,}  readings held {r['readings_held']:>8,}"
           f"  indicator pts {r['indicator_points']:>7,}  notices {r['notices']:>4}  ({r['elapsed_s']:.0f} s)",
           flush=True)
@@ -367,6 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=1)
     ap.add_argument("--profile", action="store_true", help="print the top growers")
     ap.add_argument("--profile-every-h", type=float, default=6.0)
+    ap.add_argument("--same-process", action="store_true",
+                    help="run the generator in this process (measures both: an upper bound)")
     ap.add_argument("--ui", action="store_true", help="with the main window and all its panels (offscreen)")
     ap.add_argument("--max-growth-mb", type=float, default=None,
                     help="exit 1 if resident memory after the last day exceeds that after day 1 by more")

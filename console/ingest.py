@@ -235,13 +235,14 @@ class Ingest:
             self._checkpoint_changes()
         return n
 
-    def _age_out(self) -> None:
+    def _age_out(self, at: datetime | None = None) -> None:
         """Move closed alerts a day old out of the picture into the archive, at most once per
-        ``AGE_OUT_EVERY_S`` of stream time; the next checkpoint drops them from the snapshot."""
-        now = self._latest_ts
+        ``AGE_OUT_EVERY_S`` of stream time; the next checkpoint drops them from the snapshot.
+        ``at`` (a snapshot's time) forces a pass then."""
+        now = at or self._latest_ts
         if self.archive is None or now is None:
             return
-        if self._aged_mark is not None and (now - self._aged_mark).total_seconds() < AGE_OUT_EVERY_S:
+        if at is None and self._aged_mark is not None and (now - self._aged_mark).total_seconds() < AGE_OUT_EVERY_S:
             return
         self._aged_mark = now
         old = self.picture.alerts.age_out(now)
@@ -331,6 +332,9 @@ class Ingest:
                 before[kind] = {item.id: item for item in getattr(self.picture, kind).values()}
             before["units"] = dict(self.picture.units)
         self.picture.load_snapshot(snapshot)
+        # A gateway keeps closed alerts longer than the picture does: those past the keep
+        # go straight back to the archive, not into memory until the next pass.
+        self._age_out(at=max(snapshot.generated_at, self._latest_ts or snapshot.generated_at))
         self._flush(checkpoint=False)  # the journal end is the position this snapshot is saved at
         try:
             if incremental:

@@ -103,14 +103,15 @@ def urgency_key(alert: Alert) -> _OrderKey:
     return (alert.status in CLOSED_STATUSES, LEVEL_RANK.get(alert.level, 9), alert.created_at.timestamp(), alert.id)
 
 
-CLOSED_KEPT_S = 48 * 3600.0
-"""A closed (闭环) alert stays in the live picture for two days after its last change, then
-leaves memory for the cache's archive (``offline_cache.archive``), where a search still
-finds it. Two days is the horizon of the gateway's own snapshot (the feed drops closed
-alerts after ``archive_after_h`` = 48 h): the console never holds less than a snapshot
-brings, so a reconnect does not bring aged alerts back, and the shift's handover and the
-day's report still see every alert they cover. Without it a console on duty for weeks held
-every alert it ever saw (issue 18)."""
+CLOSED_KEPT_S = 24 * 3600.0
+"""A closed (闭环) alert stays in the live picture for a day after its last change, then
+leaves memory for the cache's archive (``offline_cache.archive``), where the queue's search
+box still finds it (``ConsoleCore.search_archive``). A day covers the shift's handover and
+the day's report; the gateway's snapshot keeps closed alerts two days (``archive_after_h``),
+and those a reconnect brings back go straight to the archive (``Ingest._accept_snapshot``).
+With 48 h the memory of a console on duty rose for two days instead of one
+(``bench/bench_soak.py``). Without any bound a console on duty for weeks held every alert
+it ever saw (issue 18)."""
 
 
 class AlertStore(RevStore[Alert]):

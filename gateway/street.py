@@ -160,9 +160,13 @@ def leaf_conf(street: str, *, store: str, port: int, hub_leaf_urls: list[str], m
 
     The leaf link carries no ``pingshan.>`` subject either way (each node's stream captures
     its own publishes only); JetStream sourcing between the domains uses the API subjects.
+    A street node is one server with no replica to fall back on, so it writes every
+    message to disk before it acknowledges it (``sync_interval: always``; JetStream's
+    default flushes every two minutes): an order accepted while cut off survives a power
+    cut. Cost measured here: 0.14 → 0.39 ms per publish (docs/GATEWAY.md).
     """
     lines = [f'server_name: "street-{street}"', f"listen: {host}:{port}",
-             f'jetstream {{ store_dir: "{store}", domain: "{street}" }}']
+             f'jetstream {{ store_dir: "{store}", domain: "{street}", sync_interval: always }}']
     if monitor_port:
         lines.append(f"http: {host}:{monitor_port}")
     if mqtt_port:

@@ -162,3 +162,18 @@ def test_no_dirty_ids_pile_up_without_a_saved_snapshot(tmp_path: Path) -> None:
         ing.accept(wire(seq, alert(seq, "new", T0)), str(seq))
     ing.flush()
     assert sum(len(ids) for ids in ing._dirty.values()) == 0
+
+
+def test_a_snapshot_does_not_bring_aged_closed_alerts_back_into_memory(tmp_path: Path) -> None:
+    # The gateway keeps closed alerts 48 h, the picture one day: a reconnect's snapshot
+    # sends the older ones again; they go straight back to the archive.
+    from console.models import Snapshot
+
+    ing, picture, archive = make_ingest(tmp_path)
+    now = T0 + timedelta(days=3)
+    old = alert(1, "closed", now - timedelta(seconds=CLOSED_KEPT_S + 600))
+    fresh = alert(2, "closed", now - timedelta(hours=1))
+    still_open = alert(3, "new", now - timedelta(days=2))
+    ing.accept_snapshot(Snapshot(cursor="9", generated_at=now, alerts=(old, fresh, still_open)))
+    assert picture.alerts.get("A000001") is None and archive.get("A000001") is not None
+    assert picture.alerts.get("A000002") is not None and picture.alerts.get("A000003") is not None
