@@ -103,15 +103,18 @@ def urgency_key(alert: Alert) -> _OrderKey:
     return (alert.status in CLOSED_STATUSES, LEVEL_RANK.get(alert.level, 9), alert.created_at.timestamp(), alert.id)
 
 
-CLOSED_KEPT_S = 24 * 3600.0
-"""A closed (闭环) alert stays in the live picture for a day after its last change, then
+CLOSED_KEPT_S = 48 * 3600.0
+"""A closed (闭环) alert stays in the live picture for two days after its last change, then
 leaves memory for the cache's archive (``offline_cache.archive``), where the queue's search
-box still finds it (``ConsoleCore.search_archive``). A day covers the shift's handover and
-the day's report; the gateway's snapshot keeps closed alerts two days (``archive_after_h``),
-and those a reconnect brings back go straight to the archive (``Ingest._accept_snapshot``).
-With 48 h the memory of a console on duty rose for two days instead of one
-(``bench/bench_soak.py``). Without any bound a console on duty for weeks held every alert
-it ever saw (issue 18)."""
+box still finds it (``ConsoleCore.search_archive``). Two days is the horizon of the
+gateway's own snapshot (the feed drops closed alerts after ``archive_after_h`` = 48 h): the
+picture is then exactly what a snapshot brings, so a console and its gateway agree alert
+for alert (the failover and fault tests compare them), and the shift's handover and the
+day's report see every alert they cover. Any older closed alert a snapshot still sends
+goes straight to the archive (``Ingest._accept_snapshot``). Tried with 24 h: memory flat
+one day earlier (``bench/bench_soak.py``), but a console's picture no longer equal to its
+gateway's. Without any bound a console on duty for weeks held every alert it ever saw
+(issue 18)."""
 
 
 class AlertStore(RevStore[Alert]):

@@ -156,6 +156,7 @@ class ShortcutHelp(QDialog):
             ("AlertQueuePanel", "Ctrl+N"): self.tr("备注"),
             ("AlertQueuePanel", "Ctrl+F"): self.tr("搜索告警（标题、描述、地点、单位、备注）"),
             ("AlertQueuePanel", "Ctrl+E"): self.tr("展开/折叠告警风暴"),
+            ("AlertQueuePanel", "Ctrl+Shift+F"): self.tr("查看搜索在归档中找到的已闭环告警"),
             ("DrillBar", "F8"): self.tr("演练：暂停/继续（任何位置）"),
             ("DrillBar", "F9"): self.tr("演练：下一条注入（任何位置）"),
         }
