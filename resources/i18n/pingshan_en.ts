@@ -631,6 +631,70 @@
     </message>
 </context>
 <context>
+    <name>ArchiveDialog</name>
+    <message>
+        <source>归档告警：{text}</source>
+        <translation>Archived alerts: {text}</translation>
+    </message>
+    <message>
+        <source>归档中找到 {n} 条已闭环告警（最新在前）</source>
+        <translation>{n} closed alerts found in the archive (newest first)</translation>
+    </message>
+    <message>
+        <source>归档中找到超过 {n} 条已闭环告警，只列出最新的 {n} 条：请缩小搜索</source>
+        <translation>More than {n} closed alerts found in the archive; only the newest {n} are listed: narrow the search</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>等级</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <source>标题</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>街道</source>
+        <translation>Street</translation>
+    </message>
+    <message>
+        <source>类别</source>
+        <translation>Category</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>人员</source>
+        <translation>Person</translation>
+    </message>
+    <message>
+        <source>动作</source>
+        <translation>Action</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>{id} · {level} · {street} {community} · 创建 {created} · 最后变更 {updated}
+{description}</source>
+        <translation>{id} · {level} · {street} {community} · created {created} · last changed {updated}
+{description}</translation>
+    </message>
+</context>
+<context>
+    <name>ArchiveHits</name>
+    <message>
+        <source>归档中另有 {n} 条已闭环告警 — 查看（Ctrl+Shift+F）</source>
+        <translation>{n} more closed alerts in the archive — view (Ctrl+Shift+F)</translation>
+    </message>
+</context>
+<context>
     <name>CameraDirectory</name>
     <message>
         <source>道路</source>
@@ -3378,6 +3442,10 @@ Data from the district gateway or the built-in demo feed.</translation>
     <message>
         <source>展开/折叠告警风暴</source>
         <translation>Expand/collapse an alarm storm</translation>
+    </message>
+    <message>
+        <source>查看搜索在归档中找到的已闭环告警</source>
+        <translation>View the closed alerts the search found in the archive</translation>
     </message>
     <message>
         <source>演练：暂停/继续（任何位置）</source>

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,22 +55,24 @@ def _stamp(alert_time: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
 class ArchiveDialog(QDialog):
     """The archived alerts one search found: a list, and the chosen one's facts and timeline."""
 
-    HEADERS = ("时间", "等级", "标题", "街道", "类别", "状态")
+    HEADERS = (str(QT_TRANSLATE_NOOP("ArchiveDialog", "时间")), str(QT_TRANSLATE_NOOP("ArchiveDialog", "等级")),
+               str(QT_TRANSLATE_NOOP("ArchiveDialog", "标题")), str(QT_TRANSLATE_NOOP("ArchiveDialog", "街道")),
+               str(QT_TRANSLATE_NOOP("ArchiveDialog", "类别")), str(QT_TRANSLATE_NOOP("ArchiveDialog", "状态")))
 
     def __init__(self, hits: Sequence[Alert], names: PlaceNames, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ArchiveDialog")
-        self.setWindowTitle(_t("归档告警：{text}").format(text=text))
+        self.setWindowTitle(self.tr("归档告警：{text}").format(text=text))
         self._hits = list(hits)
         self.resize(900, 560)
         more = len(self._hits) >= ARCHIVE_HITS_SHOWN
-        head = QLabel((_t("归档中找到 {n} 条已闭环告警（最新在前）") if not more
-                       else _t("归档中找到超过 {n} 条已闭环告警，只列出最新的 {n} 条：请缩小搜索")).format(n=len(self._hits)),
+        head = QLabel((self.tr("归档中找到 {n} 条已闭环告警（最新在前）") if not more
+                       else self.tr("归档中找到超过 {n} 条已闭环告警，只列出最新的 {n} 条：请缩小搜索")).format(n=len(self._hits)),
                       self)
         head.setObjectName("ArchiveHeading")
         self.table = QTableWidget(len(self._hits), len(self.HEADERS), self)
         self.table.setObjectName("ArchiveTable")
-        self.table.setHorizontalHeaderLabels([_t(h) for h in self.HEADERS])
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in self.HEADERS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -84,7 +86,7 @@ class ArchiveDialog(QDialog):
         self.table.resizeColumnToContents(0)
         self.timeline = QTableWidget(0, 4, self)
         self.timeline.setObjectName("ArchiveTimeline")
-        self.timeline.setHorizontalHeaderLabels([_t("时间"), _t("人员"), _t("动作"), _t("说明")])
+        self.timeline.setHorizontalHeaderLabels([self.tr("时间"), self.tr("人员"), self.tr("动作"), self.tr("说明")])
         self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.timeline.verticalHeader().setVisible(False)
         self.timeline.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
@@ -118,7 +120,7 @@ class ArchiveDialog(QDialog):
         if not rows:
             return
         a = self._hits[rows[0].row()]
-        self.facts.setText(_t("{id} · {level} · {street} {community} · 创建 {created} · 最后变更 {updated}\n{description}").format(
+        self.facts.setText(self.tr("{id} · {level} · {street} {community} · 创建 {created} · 最后变更 {updated}\n{description}").format(
             id=a.id, level=_t(LEVEL_NAMES.get(a.level, a.level)), street=self._names.street(a.street),
             community=self._names.community(a.community), created=_stamp(a.created_at),
             updated=_stamp(a.updated_at), description=mask_text(a.description)))
@@ -170,7 +172,7 @@ class ArchiveHits(QWidget):
         n = len(self._hits)
         if n:
             count = str(n) if n < ARCHIVE_HITS_SHOWN else f"{n}+"
-            self.button.setText(_t("归档中另有 {n} 条已闭环告警 — 查看（Ctrl+Shift+F）").format(n=count))
+            self.button.setText(self.tr("归档中另有 {n} 条已闭环告警 — 查看（Ctrl+Shift+F）").format(n=count))
         self.setVisible(n > 0)
         return n
 
