@@ -180,7 +180,7 @@ class DutyBook:
             status = "on_duty"
         else:
             status = "upcoming"
-        return DutyShift(status=status, rev=rev, report=h.get("report", ""),  # type: ignore[arg-type]
+        return DutyShift(status=status, rev=rev, report=h.get("report", ""),
                          handed_over_by=h.get("by"), handed_over_by_user=h.get("by_user"),
                          handed_over_at=_dt(h.get("handed_over_at")),
                          acknowledged_by=h.get("ack_by"), acknowledged_by_user=h.get("ack_user"),
@@ -198,7 +198,7 @@ class DutyBook:
             outcome = "missed" if now >= missed else "pending"
         return DutyCheckIn(id=checkin_id, centre=c["centre"], started_by=c["started_by"],
                            started_at=datetime.fromisoformat(c["started_at"]), due_at=due, missed_at=missed,
-                           answered_by=c.get("answered_by"), answered_at=answered, outcome=outcome)  # type: ignore[arg-type]
+                           answered_by=c.get("answered_by"), answered_at=answered, outcome=outcome)
 
     def roster(self, now: datetime) -> Roster:
         """Today's duty (the district day of ``now``) for every centre, and today's check-ins."""
