@@ -1,0 +1,140 @@
+"""The 值班 panel offscreen against the real feed: the roster with phone/SIP, an overdue
+shift in amber, the call button without and with a call service, handover and the
+acknowledgement by another login through the dialogs, a refused 查岗 shown in Chinese,
+and the printable handover report. Set ``DUTY_SHOTS`` to a folder to keep the screenshot
+(docs/screenshots/duty-roster.png is one)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
+
+from console.audit import Auditor
+from console.duty import DutyDesk
+from console.gateway import GatewayClient
+from district.vocabulary import DISTRICT_TZ
+from offline_cache.audit_log import AuditLog
+from offline_cache.db import CACHE_FILE, open_cache
+from widgets.duty import AcknowledgeDialog, CheckInDialog, DutyPanel, HandoverDialog
+from widgets.theme import AMBER, apply_theme, load_cjk_font
+
+
+def _login(url: str, user: str) -> str:
+    return str(httpx.post(url + "/api/v1/auth/token", data={"username": user, "password": user}).json()["access_token"])
+
+
+def _row_of(panel: DutyPanel, shift_id: str) -> int:
+    for row in range(panel.shifts.rowCount()):
+        if panel.shifts.item(row, 0).data(0x0100) == shift_id:
+            return row
+    raise AssertionError(shift_id)
+
+
+def test_duty_panel_end_to_end(feed_factory: Any, console_loop: asyncio.AbstractEventLoop, qtbot: Any,
+                               tmp_path: Path) -> None:
+    app = QApplication.instance()
+    apply_theme(app)  # type: ignore[arg-type]
+    load_cjk_font(app)  # type: ignore[arg-type]
+    url = feed_factory(alerts_per_s=0, readings_per_s=1).url
+    at = datetime.combine(datetime.now(DISTRICT_TZ).date(), time(19, 25), DISTRICT_TZ)
+    httpx.post(url + "/_sim/clock", json={"offset_s": (at - datetime.now(DISTRICT_TZ)).total_seconds()})
+    cache = open_cache(tmp_path / CACHE_FILE)
+    gateway = GatewayClient(url, token=_login(url, "duty"))
+    desk = DutyDesk(gateway, auditor=Auditor(AuditLog(cache), "值班员"), username="duty")
+    panel = DutyPanel(desk, reports_dir=tmp_path)
+    qtbot.addWidget(panel)
+    panel.resize(1280, 720)
+    panel.show()
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.shifts.rowCount() == 30, timeout=10_000)
+    day = desk.roster.day.replace("-", "")  # type: ignore[union-attr]
+
+    # Phone and SIP on every row; the night shift that ended at 08:00 unhanded is amber.
+    overdue = [s for s in desk.roster.shifts if s.status == "overdue"]  # type: ignore[union-attr]
+    assert overdue and all(s.end <= at.astimezone(s.end.tzinfo) for s in overdue)
+    row = _row_of(panel, overdue[0].id)
+    assert panel.shifts.item(row, 6).foreground().color() == QColor(AMBER)
+    assert panel.shifts.item(row, 5).text().startswith("sip:") and panel.shifts.item(row, 4).text().startswith("0755-")
+    on_duty = _row_of(panel, f"district-{day}-D")
+    assert panel.shifts.item(on_duty, 6).foreground().color() != QColor(AMBER)
+    assert "超时未交接" in panel.status_line.text()
+
+    # No call service connected: the button says so and a call request goes nowhere.
+    panel.shifts.selectRow(on_duty)
+    assert panel.buttons["call"].text() == "融合通信未配置" and not panel.buttons["call"].isEnabled()
+    panel.request_call()
+    assert "融合通信未配置" in panel.status_line.text()
+    calls: list[tuple[str, str, str]] = []
+    panel.call_requested.connect(lambda *a: calls.append(a))
+    panel.shifts.selectRow(_row_of(panel, overdue[0].id))
+    panel.shifts.selectRow(on_duty)
+    assert panel.buttons["call"].text() == "呼叫" and panel.buttons["call"].isEnabled()
+    panel.actions_by_key["call"].trigger()
+    assert calls and calls[0][0].startswith("sip:") and "坪山区指挥中心" in calls[0][1]
+    assert calls[0][2] == f"duty:district-{day}-D"
+
+    if os.environ.get("DUTY_SHOTS"):
+        folder = Path(os.environ["DUTY_SHOTS"])
+        folder.mkdir(parents=True, exist_ok=True)
+        panel.grab().save(str(folder / "duty-roster.png"))
+
+    # Handover through the dialog: an empty report is refused in the dialog, then sent.
+    panel.open_handover()
+    dialog = panel._dialog
+    assert isinstance(dialog, HandoverDialog)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: dialog.error.isVisible(), timeout=10_000)
+    assert "交接班报告" in dialog.error.text()
+    dialog.report.setPlainText("本班处置告警 12 起；坑梓积水点待跟进。")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: "已交班" in panel.status_line.text(), timeout=10_000)  # the dialog closed and is gone
+    row = _row_of(panel, f"district-{day}-D")
+    assert "待接班确认" in panel.shifts.item(row, 6).text() and "值班员" in panel.shifts.item(row, 6).text()
+
+    # Acknowledgement: the outgoing officer's own login is refused in the dialog; the incoming one's works.
+    panel.shifts.selectRow(row)
+    assert panel.buttons["acknowledge"].isEnabled()
+    panel.open_acknowledge()
+    ack = panel._dialog
+    assert isinstance(ack, AcknowledgeDialog)
+    ack.username.setText("duty")
+    ack.password.setText("duty")
+    ack.ok_button.click()
+    qtbot.waitUntil(lambda: ack.error.isVisible(), timeout=10_000)
+    assert "本人账号" in ack.error.text() and ack.password.text() == ""
+    ack.username.setText("chief")
+    ack.password.setText("chief")
+    ack.ok_button.click()
+    qtbot.waitUntil(lambda: "已确认接班" in panel.status_line.text(), timeout=10_000)
+    row = _row_of(panel, f"district-{day}-D")
+    assert panel.shifts.item(row, 6).text() == "已交接：值班员 → 值班长"
+
+    # The report prints with both names.
+    panel.shifts.selectRow(row)
+    paths = panel.print_report()
+    page = paths[0].read_text(encoding="utf-8")
+    assert "值班员" in page and "值班长" in page and "坑梓积水点" in page
+
+    # An operator seat may not start a 查岗: the reason shows in the dialog, in Chinese.
+    panel.open_checkin()
+    chk = panel._dialog
+    assert isinstance(chk, CheckInDialog) and chk.centre.count() == 9
+    chk.ok_button.click()
+    qtbot.waitUntil(lambda: chk.error.isVisible(), timeout=10_000)
+    assert "值班长权限" in chk.error.text()
+    chk.reject()
+
+    actions = [r.action for r in AuditLog(cache).records()]
+    assert "duty.handover" in actions and "duty.acknowledge" in actions
+    panel.close()
+    from tests.support.qtsupport import run_task
+
+    run_task(console_loop, qtbot, gateway.aclose())
+    cache.close()
