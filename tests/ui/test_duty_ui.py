@@ -23,6 +23,7 @@ from district.vocabulary import DISTRICT_TZ
 from offline_cache.audit_log import AuditLog
 from offline_cache.db import CACHE_FILE, open_cache
 from widgets.duty import AcknowledgeDialog, CheckInDialog, DutyPanel, HandoverDialog
+from tests.support.qtsupport import run_task
 from widgets.theme import AMBER, apply_theme, load_cjk_font
 
 
@@ -80,11 +81,6 @@ def test_duty_panel_end_to_end(feed_factory: Any, console_loop: asyncio.Abstract
     assert calls and calls[0][0].startswith("sip:") and "坪山区指挥中心" in calls[0][1]
     assert calls[0][2] == f"duty:district-{day}-D"
 
-    if os.environ.get("DUTY_SHOTS"):
-        folder = Path(os.environ["DUTY_SHOTS"])
-        folder.mkdir(parents=True, exist_ok=True)
-        panel.grab().save(str(folder / "duty-roster.png"))
-
     # Handover through the dialog: an empty report is refused in the dialog, then sent.
     panel.open_handover()
     dialog = panel._dialog
@@ -131,10 +127,36 @@ def test_duty_panel_end_to_end(feed_factory: Any, console_loop: asyncio.Abstract
     assert "值班长权限" in chk.error.text()
     chk.reject()
 
+    # Two 查岗 started by the district's 值班长 elsewhere; one answered by its sub-centre.
+    for centre in ("maluan", "biling"):
+        body = {"id": f"chk-{centre}-0001", "kind": "duty.checkin_start", "target_id": centre, "args": {"minutes": 5},
+                "issued_at": datetime.now(DISTRICT_TZ).isoformat()}
+        r = httpx.post(url + "/api/v1/commands", json=body,
+                       headers={"Idempotency-Key": body["id"], "Authorization": f"Bearer {_login(url, 'chief')}"})
+        assert r.status_code == 202, r.text
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.checks.rowCount() == 2, timeout=10_000)
+    assert panel.checks.item(0, 5).text() == "等待应答" and ":" in panel.checks.item(0, 4).text()
+    street = DutyDesk(GatewayClient(url, token=_login(url, "maluan")))
+    street.roster = desk.roster
+    panel.checks.selectRow(0)
+    panel.desk = street  # the sub-centre's seat answers from its own panel
+    panel.answer_checkin()
+    qtbot.waitUntil(lambda: "已应答查岗" in panel.status_line.text(), timeout=10_000)
+    assert panel.checks.item(0, 5).text() == "按时应答"
+    panel.desk = desk
+    run_task(console_loop, qtbot, street.gateway.aclose())
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.checks.item(0, 5) is not None and panel.checks.item(0, 5).text() == "按时应答",
+                    timeout=10_000)
+    panel.shifts.selectRow(_row_of(panel, f"district-{day}-D"))
+    if os.environ.get("DUTY_SHOTS"):
+        folder = Path(os.environ["DUTY_SHOTS"])
+        folder.mkdir(parents=True, exist_ok=True)
+        panel.grab().save(str(folder / "duty-roster.png"))
+
     actions = [r.action for r in AuditLog(cache).records()]
     assert "duty.handover" in actions and "duty.acknowledge" in actions
     panel.close()
-    from tests.support.qtsupport import run_task
-
     run_task(console_loop, qtbot, gateway.aclose())
     cache.close()
