@@ -201,11 +201,14 @@ class DutyBook:
                            answered_by=c.get("answered_by"), answered_at=answered, outcome=outcome)
 
     def roster(self, now: datetime) -> Roster:
-        """Today's duty (the district day of ``now``) for every centre, and today's check-ins."""
-        day = now.astimezone(DISTRICT_TZ).date()
+        """The duty day of ``now`` (值班日, 08:00 to 08:00 district time) for every centre — the
+        night shift that ended it opened, its day and night shifts — and its check-ins. So there is
+        always a shift that has ended (open for a late handover), whatever the hour."""
+        day = (now.astimezone(DISTRICT_TZ) - timedelta(hours=DAY_START.hour)).date()
         shifts = tuple(self._shift(raw, now) for raw in seeded_shifts(day))
         checks = [self.checkin(cid, now) for cid, c in sorted(self.checkins.items())
-                  if datetime.fromisoformat(c["started_at"]).astimezone(DISTRICT_TZ).date() == day]
+                  if (datetime.fromisoformat(c["started_at"]).astimezone(DISTRICT_TZ)
+                      - timedelta(hours=DAY_START.hour)).date() == day]
         return Roster(generated_at=now, day=day.isoformat(), centres=centres(), shifts=shifts,
                       checkins=tuple(c for c in checks if c is not None))
 

@@ -281,7 +281,7 @@ class Rulebook:
     def _duty_decision(self, cmd: Command, user: User) -> Decision:
         """A duty roster command (``district.duty``): the book decides, nothing is emitted."""
         if self.duty is None:
-            raise CommandError(503, "district_unreachable", "本服务未承载值班值守：请连接区指挥中心服务")
+            raise CommandError(422, "invalid", "本服务未承载值班值守：请连接区指挥中心服务")
         try:
             change = self.duty.decide(cmd.kind, cmd.target_id, cmd.args, user, self.now())
         except DutyRefusal as exc:
