@@ -160,3 +160,27 @@ def test_duty_panel_end_to_end(feed_factory: Any, console_loop: asyncio.Abstract
     panel.close()
     run_task(console_loop, qtbot, gateway.aclose())
     cache.close()
+
+
+def test_main_window_opens_the_roster_with_f6(offline_console: Any, qtbot: Any) -> None:
+    """The 值班 dock is a closed tab beside the queue; F6 (and the 值班 menu) opens it in front.
+    With the gateway down it says so, and the call button says 融合通信未配置."""
+    from widgets.shell.main_window import MainWindow
+
+    window = MainWindow(offline_console.core, offline_console.notifier)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    duty = window.duty
+    assert duty is not None and not duty.dock.isVisible()
+    menus = [a.text() for a in window.menu_bar().actions()]
+    assert "值班(&Y)" in menus
+    assert duty.show_action.shortcut().toString() == "F6"
+    duty.show_action.trigger()  # what F6 does
+    qtbot.waitUntil(duty.dock.isVisible, timeout=3000)
+    assert window.docks["queue"] in window.tabifiedDockWidgets(duty.dock)
+    qtbot.waitUntil(lambda: "网关不可达" in duty.panel.status_line.text(), timeout=15_000)  # in Chinese, no traceback
+    assert duty.panel.buttons["call"].text() == "融合通信未配置"
+    window.reset_layout()
+    qtbot.waitUntil(lambda: not duty.dock.isVisible(), timeout=3000)
+    window.close()

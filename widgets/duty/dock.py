@@ -1,4 +1,4 @@
-"""The main window's hook for 值班值守: the 值班 dock (tabbed with the indicators) and menu."""
+"""The main window's hook for 值班值守: the 值班 dock (tabbed with the alert queue) and menu."""
 
 from __future__ import annotations
 
@@ -31,11 +31,8 @@ class DutyDock(QObject):
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                               | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                               | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-        beside = getattr(window, "docks", {}).get("indicators")
-        if beside is not None:
-            window.tabifyDockWidget(beside, self.dock)
-            beside.raise_()  # the indicators stay in front until the operator asks for the roster
+        self.window = window
+        self.arrange()
         status = getattr(window, "status", None)
         if status is not None and hasattr(status, "show_message"):
             self.panel.message.connect(status.show_message)
@@ -56,6 +53,21 @@ class DutyDock(QObject):
         self.menu.addAction(self.dock.toggleViewAction())
         if self.panel.desk is not None:
             self.panel.refresh()
+
+    def arrange(self) -> None:
+        """The default place: a tab beside the alert queue under the map, closed until the
+        operator opens it (F6, 值班 menu) — the queue keeps the front of its place, and the
+        right column (video, indicators) keeps its height on a 768 px screen (issue 21).
+        The main window's default layout calls this."""
+        self.dock.setFloating(False)
+        beside = getattr(self.window, "docks", {}).get("queue")
+        if beside is None or self.window.dockWidgetArea(self.dock) == Qt.DockWidgetArea.NoDockWidgetArea:
+            self.window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        if beside is not None:
+            self.window.tabifyDockWidget(beside, self.dock)
+        self.dock.hide()
+        if beside is not None:
+            beside.raise_()
 
     def show_roster(self) -> None:
         """Bring the roster forward, focus its table and fetch it again (F6)."""

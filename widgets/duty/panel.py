@@ -15,8 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMenu, QPushButton, QSizePolicy, QSplitter,
+                               QTableWidget, QTableWidgetItem, QToolBar, QVBoxLayout, QWidget)
 
 from console.duty import DutyDesk, write_handover
 from console.models import DutyCheckIn, DutyShift, Roster
@@ -60,6 +60,7 @@ class DutyPanel(QWidget):
         self.status_line = QLabel(self)
         self.status_line.setObjectName("DutyStatus")
         self.status_line.setWordWrap(True)
+        self.status_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         shift_columns = [self.tr("中心"), self.tr("席位"), self.tr("值班人"), self.tr("班次"), self.tr("电话"),
                          self.tr("SIP"), self.tr("状态")]
@@ -84,6 +85,7 @@ class DutyPanel(QWidget):
             table.verticalHeader().hide()
             table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             table.horizontalHeader().setStretchLastSection(True)
+            table.setMinimumSize(60, 36)  # small screens: the dock may get little room (issue 21)
         self.shifts.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.shifts.customContextMenuRequested.connect(self._on_context_menu)
         self.shifts.itemSelectionChanged.connect(self._update_buttons)
@@ -91,7 +93,10 @@ class DutyPanel(QWidget):
         self.shifts.doubleClicked.connect(lambda _i: self.request_call())
 
         self.actions_by_key: dict[str, QAction] = {}
-        buttons = QHBoxLayout()
+        # A tool bar, not a row of buttons: it folds what does not fit behind its » so that the
+        # dock never widens its column on a small screen.
+        buttons = QToolBar(self)
+        buttons.setObjectName("DutyToolBar")
         self.buttons: dict[str, QPushButton] = {}
         for key, text, shortcut, slot in (
             ("refresh", self.tr("刷新"), "F5", self.refresh),
@@ -114,7 +119,6 @@ class DutyPanel(QWidget):
             button.clicked.connect(lambda _c=False, f=slot: f())
             buttons.addWidget(button)
             self.buttons[key] = button
-        buttons.addStretch(1)
 
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.shifts)
@@ -128,7 +132,7 @@ class DutyPanel(QWidget):
         split.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons)
         layout.addWidget(split, 1)
         layout.addWidget(self.status_line)
 

@@ -452,6 +452,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["video"], d["indicators"], Qt.Orientation.Vertical)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["queue"])
         self._tab_camera_directory()  # video (issue 5): the directory shares the queue's place
+        if getattr(self, "duty", None) is not None:
+            self.duty.arrange()  # 值班 (issue 22): tabbed with the queue
         self._apply_default_sizes()
 
     def _apply_default_sizes(self) -> None:
