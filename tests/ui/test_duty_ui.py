@@ -22,7 +22,7 @@ from console.gateway import GatewayClient
 from district.vocabulary import DISTRICT_TZ
 from offline_cache.audit_log import AuditLog
 from offline_cache.db import CACHE_FILE, open_cache
-from widgets.duty import AcknowledgeDialog, CheckInDialog, DutyPanel, HandoverDialog
+from widgets.duty import AcknowledgeDialog, AssignDialog, CheckInDialog, DutyPanel, HandoverDialog
 from tests.support.qtsupport import run_task
 from widgets.theme import AMBER, apply_theme, load_cjk_font
 
@@ -154,6 +154,31 @@ def test_duty_panel_end_to_end(feed_factory: Any, console_loop: asyncio.Abstract
         folder = Path(os.environ["DUTY_SHOTS"])
         folder.mkdir(parents=True, exist_ok=True)
         panel.grab().save(str(folder / "duty-roster.png"))
+
+    # 修改排班 is for 值班长 and administrator seats: this operator seat is told so in the dialog.
+    panel.shifts.selectRow(_row_of(panel, f"maluan-{day}-N"))
+    panel.open_assign()
+    edit = panel._dialog
+    assert isinstance(edit, AssignDialog) and edit.sip.text().startswith("sip:")
+    edit.ok_button.click()
+    qtbot.waitUntil(lambda: edit.error.isVisible(), timeout=10_000)
+    assert edit.error.text() == "没有修改"
+    edit.phone.setText("0755-28300099")
+    edit.ok_button.click()
+    qtbot.waitUntil(lambda: "值班长权限" in edit.error.text(), timeout=10_000)
+    edit.reject()
+    admin = DutyDesk(GatewayClient(url, token=_login(url, "admin")))
+    admin.roster = desk.roster
+    panel.desk = admin
+    panel.open_assign()
+    edit = panel._dialog
+    edit.phone.setText("0755-28300099")
+    edit.ok_button.click()
+    qtbot.waitUntil(lambda: "排班已修改" in panel.status_line.text(), timeout=10_000)
+    row = _row_of(panel, f"maluan-{day}-N")
+    assert panel.shifts.item(row, 4).text() == "0755-28300099"
+    panel.desk = desk
+    run_task(console_loop, qtbot, admin.gateway.aclose())
 
     actions = [r.action for r in AuditLog(cache).records()]
     assert "duty.handover" in actions and "duty.acknowledge" in actions

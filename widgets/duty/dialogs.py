@@ -139,3 +139,26 @@ class CheckInDialog(_DutyDialog):
 
     def choice(self) -> tuple[str, int]:
         return str(self.centre.currentData()), int(self.minutes.value())
+
+
+class AssignDialog(_DutyDialog):
+    """修改排班: who holds a shift, their phone and SIP URI (administrator and 值班长 seats)."""
+
+    def __init__(self, shift: DutyShift, centre: str, parent: QWidget | None = None) -> None:
+        super().__init__(QCoreApplication.translate("AssignDialog", "修改排班 · {centre}").format(centre=centre),
+                         QCoreApplication.translate("AssignDialog", "保存"), parent)
+        self.shift = shift
+        self.form.addRow(self.tr("班次"), QLabel(f"{shift.seat}　{_t(shift)}", self))
+        self.officer = QLineEdit(shift.officer, self)
+        self.phone = QLineEdit(shift.phone, self)
+        self.sip = QLineEdit(shift.sip, self)
+        self.sip.setPlaceholderText("sip:8001@duty.pingshan.local")
+        self.form.addRow(self.tr("值班人"), self.officer)
+        self.form.addRow(self.tr("电话"), self.phone)
+        self.form.addRow(self.tr("SIP 地址"), self.sip)
+
+    def changes(self) -> dict[str, str]:
+        """Only the fields the operator changed."""
+        now = {"officer": self.officer.text().strip(), "phone": self.phone.text().strip(), "sip": self.sip.text().strip()}
+        was = {"officer": self.shift.officer, "phone": self.shift.phone, "sip": self.shift.sip}
+        return {k: v for k, v in now.items() if v != was[k]}

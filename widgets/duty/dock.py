@@ -47,7 +47,7 @@ class DutyDock(QObject):
         self.menu = menu_bar.addMenu(self.tr("值班(&Y)"))
         self.menu.addAction(self.show_action)
         self.menu.addSeparator()
-        for key in ("handover", "acknowledge", "checkin", "answer", "report", "call", "refresh"):
+        for key in ("handover", "acknowledge", "checkin", "answer", "report", "assign", "call", "refresh"):
             self.menu.addAction(self.panel.actions_by_key[key])
         self.menu.addSeparator()
         self.menu.addAction(self.dock.toggleViewAction())

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMenu, QP
 from console.duty import DutyDesk, write_handover
 from console.models import DutyCheckIn, DutyShift, Roster
 from district.vocabulary import DISTRICT_TZ
-from widgets.duty.dialogs import AcknowledgeDialog, CheckInDialog, HandoverDialog, reason_of
+from widgets.duty.dialogs import AcknowledgeDialog, AssignDialog, CheckInDialog, HandoverDialog, reason_of
 from widgets.theme import AMBER
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class DutyPanel(QWidget):
             ("checkin", self.tr("查岗…"), "Ctrl+Alt+C", self.open_checkin),
             ("answer", self.tr("应答查岗"), "Ctrl+Alt+A", self.answer_checkin),
             ("report", self.tr("打印交接班报告"), "Ctrl+Alt+R", self.print_report),
+            ("assign", self.tr("修改排班…"), "Ctrl+Alt+E", self.open_assign),
             ("call", self.tr("呼叫"), "Ctrl+Alt+T", self.request_call),
         ):
             act = QAction(text, self)
@@ -251,6 +252,20 @@ class DutyPanel(QWidget):
         dialog.buttons.accepted.connect(submit)
         self._open(dialog)
 
+    def open_assign(self) -> None:
+        shift = self.selected_shift()
+        if shift is None or self.desk is None:
+            self._say(self.tr("请先选择要修改的班次"), True)
+            return
+        dialog = AssignDialog(shift, self._centre_name(shift.centre), self)
+
+        def submit() -> None:
+            dialog.busy()
+            self._run(self._assign(dialog))
+
+        dialog.buttons.accepted.connect(submit)
+        self._open(dialog)
+
     def answer_checkin(self) -> None:
         check = self.selected_checkin()
         if check is None or self.desk is None:
@@ -323,6 +338,20 @@ class DutyPanel(QWidget):
             return
         dialog.accept()
         self._after_change(None, self.tr("已发起查岗 {id}：{minutes} 分钟内应答").format(id=cid, minutes=minutes))
+
+    async def _assign(self, dialog: AssignDialog) -> None:
+        assert self.desk is not None
+        changes = dialog.changes()
+        if not changes:
+            dialog.show_error(self.tr("没有修改"))
+            return
+        try:
+            await self.desk.assign(dialog.shift.id, **changes)
+        except Exception as exc:  # noqa: BLE001
+            dialog.show_error(reason_of(exc))
+            return
+        dialog.accept()
+        self._after_change(dialog.shift.id, self.tr("排班已修改（已记入审计日志）"))
 
     async def _answer(self, checkin_id: str) -> None:
         assert self.desk is not None
@@ -422,6 +451,7 @@ class DutyPanel(QWidget):
             call.setToolTip(self.tr("融合通信未配置：请用值班电话联系"))
         for key in ("handover", "checkin", "refresh"):
             self.buttons[key].setEnabled(online)
+        self.buttons["assign"].setEnabled(online and shift is not None)
         self.buttons["acknowledge"].setEnabled(online and shift is not None and shift.status == "handed_over")
         self.buttons["report"].setEnabled(shift is not None and bool(shift.handed_over_by))
         check = self.selected_checkin()
@@ -431,7 +461,7 @@ class DutyPanel(QWidget):
 
     def _on_context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
-        for key in ("call", "handover", "acknowledge", "report", "checkin"):
+        for key in ("call", "handover", "acknowledge", "report", "checkin", "assign"):
             menu.addAction(self.actions_by_key[key])
         menu.popup(self.shifts.viewport().mapToGlobal(pos))
 
