@@ -41,8 +41,24 @@ def _row_of(panel: DutyPanel, shift_id: str) -> int:
 def test_duty_panel_end_to_end(feed_factory: Any, console_loop: asyncio.AbstractEventLoop, qtbot: Any,
                                tmp_path: Path) -> None:
     app = QApplication.instance()
-    apply_theme(app)  # type: ignore[arg-type]
-    load_cjk_font(app)  # type: ignore[arg-type]
+    assert isinstance(app, QApplication)
+    shots = os.environ.get("DUTY_SHOTS")
+    if shots:  # the dark theme and the CJK font for the picture; put back for the tests that follow
+        kept = (app.style().name(), app.styleSheet(), app.palette(), app.font())
+        apply_theme(app)
+        load_cjk_font(app)
+    try:
+        _panel_end_to_end(feed_factory, console_loop, qtbot, tmp_path, shots)
+    finally:
+        if shots:
+            app.setStyle(kept[0])
+            app.setStyleSheet(kept[1])
+            app.setPalette(kept[2])
+            app.setFont(kept[3])
+
+
+def _panel_end_to_end(feed_factory: Any, console_loop: asyncio.AbstractEventLoop, qtbot: Any, tmp_path: Path,
+                      shots: str | None) -> None:
     url = feed_factory(alerts_per_s=0, readings_per_s=1).url
     at = datetime.combine(datetime.now(DISTRICT_TZ).date(), time(19, 25), DISTRICT_TZ)
     httpx.post(url + "/_sim/clock", json={"offset_s": (at - datetime.now(DISTRICT_TZ)).total_seconds()})
@@ -150,8 +166,8 @@ def test_duty_panel_end_to_end(feed_factory: Any, console_loop: asyncio.Abstract
     qtbot.waitUntil(lambda: panel.checks.item(0, 5) is not None and panel.checks.item(0, 5).text() == "按时应答",
                     timeout=10_000)
     panel.shifts.selectRow(_row_of(panel, f"district-{day}-D"))
-    if os.environ.get("DUTY_SHOTS"):
-        folder = Path(os.environ["DUTY_SHOTS"])
+    if shots:
+        folder = Path(shots)
         folder.mkdir(parents=True, exist_ok=True)
         panel.grab().save(str(folder / "duty-roster.png"))
 
