@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -58,6 +59,17 @@ def verify_cache(cache_dir: Path) -> VerifyResult:
         if not exists:
             return VerifyResult(True, 0)
         return AuditLog(db).verify()
+    finally:
+        db.conn.close()
+
+
+def list_records(cache_dir: Path, prefix: str) -> list[str]:
+    """One line per audit record whose action starts with ``prefix`` (read-only):
+    sequence, time, actor, action, target and the detail as JSON."""
+    db = _open_read_only(cache_dir / CACHE_FILE)
+    try:
+        return [f"#{r.seq} {r.ts} {r.actor} {r.action} {r.target} {json.dumps(r.detail, ensure_ascii=False)}"
+                for r in AuditLog(db).records() if r.action.startswith(prefix)]
     finally:
         db.conn.close()
 
@@ -124,6 +136,8 @@ def main_audit(argv: Sequence[str] | None = None) -> int:
     verify.add_argument("--user", default=None, help="登录用户名（密码从标准输入读取）；缺省则不登录")
     verify.add_argument("--seat", default=None, help="核对哪个席位的锚点（缺省为登录用户本人；他人须值班长或管理员）")
     verify.add_argument("--verify", default=None, metavar="CA", help="自签 CA 证书路径（https）")
+    verify.add_argument("--list", default=None, metavar="PREFIX",
+                        help="校验后列出动作以此开头的记录，如 duty. 列出交接班与查岗（含双方姓名与时间）")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     cache_dir = Path(args.cache)
@@ -145,6 +159,9 @@ def main_audit(argv: Sequence[str] | None = None) -> int:
     if not args.against:
         line = format_result(result)
         print(line, file=sys.stdout if result.ok else sys.stderr)
+        if args.list:
+            for line in list_records(cache_dir, args.list):
+                print(line)
         for line in aside:
             print(line, file=sys.stderr)
         return 0 if result.ok else 1

@@ -27,7 +27,7 @@ import httpx
 
 from console.bulk import collector_paused
 from console.events import Event
-from console.models import AnchorList, Command, LayerList, PlanList, Snapshot, SnapshotPage, TokenResponse
+from console.models import AnchorList, Command, LayerList, PlanList, Roster, Snapshot, SnapshotPage, TokenResponse
 from console.sse import DEFAULT_MAX_EVENT_BYTES, SseEvent, SseParser
 from console.texts import DisplayText, render, say, verbatim
 from console.transport import TrustError, ignored_environment, log_cleartext, system_trust
@@ -533,6 +533,14 @@ class GatewayClient:
         if resp.status_code == 401:
             self._unauthorized()
         return resp.status_code, resp.content
+
+    async def roster(self) -> Roster:
+        """``GET /api/v1/roster``: today's duty roster (值班表) and 查岗."""
+        resp = await self._get("/api/v1/roster")
+        try:
+            return Roster.model_validate_json(resp.content)
+        except ValueError as exc:
+            raise GatewayProtocolError("值班表格式不符合接口约定") from exc
 
     async def layers(self) -> LayerList:
         """``GET /api/v1/layers``: the map layers the gateway serves."""

@@ -477,6 +477,11 @@ CommandKind = Literal[
     "incident.step",
     "task.issue",
     "task.update",
+    "duty.handover",
+    "duty.acknowledge",
+    "duty.checkin_start",
+    "duty.checkin_answer",
+    "duty.assign",
 ]
 
 
@@ -513,6 +518,74 @@ class CommandRefused(WireModel):
     command_id: str | None = None
     error: Literal["forbidden", "stale_rev", "invalid", "not_found", "district_unreachable"]
     reason: str
+
+
+# --------------------------------------------------------------------------- duty roster (值班值守)
+
+ShiftStatus = Literal["upcoming", "on_duty", "handed_over", "done", "overdue"]
+CheckInOutcome = Literal["pending", "answered", "late", "missed"]
+
+
+class DutyCentre(WireModel):
+    """One centre of the 1+6+N system: the district centre, a street sub-centre, a departmental centre."""
+
+    id: str
+    name: str
+    kind: Literal["district", "street", "department"]
+    street: str | None = None
+
+
+class DutyShift(WireModel):
+    """One officer's shift at one seat of one centre, with its handover (交接班) when made.
+
+    ``status`` is decided by the server at ``Roster.generated_at``: ``overdue`` = the shift
+    ended and nobody handed it over (amber in the console); ``handed_over`` = handed over,
+    waiting for the incoming officer's acknowledgement; ``done`` = acknowledged.
+    """
+
+    id: str
+    centre: str
+    seat: str
+    officer: str
+    username: str
+    phone: str
+    sip: str
+    start: AwareDatetime
+    end: AwareDatetime
+    status: ShiftStatus
+    handed_over_by: str | None = None
+    handed_over_by_user: str | None = None
+    handed_over_at: AwareDatetime | None = None
+    report: str = ""
+    acknowledged_by: str | None = None
+    acknowledged_by_user: str | None = None
+    acknowledged_at: AwareDatetime | None = None
+    rev: int = 0
+
+
+class DutyCheckIn(WireModel):
+    """One 查岗: the centre calls a sub-centre, which must answer by ``due_at``
+    (``late`` until ``missed_at``, ``missed`` after)."""
+
+    id: str
+    centre: str
+    started_by: str
+    started_at: AwareDatetime
+    due_at: AwareDatetime
+    missed_at: AwareDatetime
+    answered_by: str | None = None
+    answered_at: AwareDatetime | None = None
+    outcome: CheckInOutcome
+
+
+class Roster(WireModel):
+    """``GET /api/v1/roster``: today's duty (district day) per centre, and today's check-ins."""
+
+    generated_at: AwareDatetime
+    day: str
+    centres: tuple[DutyCentre, ...]
+    shifts: tuple[DutyShift, ...]
+    checkins: tuple[DutyCheckIn, ...] = ()
 
 
 # --------------------------------------------------------------------------- catalogue endpoints

@@ -158,6 +158,12 @@ TEXTS: dict[str, str] = {
     "war_choose_shelter": QT_TRANSLATE_NOOP("ConsoleText", "请选择避难场所"),
     "war_note_empty": QT_TRANSLATE_NOOP("ConsoleText", "记录内容不能为空"),
     "war_note_too_long": QT_TRANSLATE_NOOP("ConsoleText", "记录过长（最多 2000 字）"),
+    # ---- duty roster (console.duty's DutyError; the 值班 panel renders them)
+    "duty_unreachable": QT_TRANSLATE_NOOP("ConsoleText", "网关不可达，值班指令未送达（{kind}），请稍后重试"),
+    "duty_login_failed": QT_TRANSLATE_NOOP("ConsoleText", "接班人登录失败：{reason}"),
+    "duty_same_person": QT_TRANSLATE_NOOP("ConsoleText", "接班人须以本人账号登录，不能由交班人 {user} 确认"),
+    "duty_report_empty": QT_TRANSLATE_NOOP("ConsoleText", "请填写交接班报告"),
+    "duty_no_call": QT_TRANSLATE_NOOP("ConsoleText", "该班次未登记 SIP 号码，无法呼叫"),
 }
 """Every code the core hands a view, with its source-language (Chinese) template."""
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from console.models import Alert, Command, CommandRefused, Reset, ResetEnvelope, Scope
+from district.duty import DutyBook
 from district.log import EventLog
 from district.roles import User
 from district.rulebook import (ENVELOPES, CommandError, Item, Rulebook, accepted_answer, fingerprint, key_refusal,
@@ -37,10 +38,12 @@ class Arbiter(Rulebook):
         self._alert_seq = int(self.store.get_meta("alert_seq", 0))  # type: ignore[arg-type]
         self._incident_seq = int(self.store.get_meta("incident_seq", 0))  # type: ignore[arg-type]
         self._task_seq = int(self.store.get_meta("task_seq", 0))  # type: ignore[arg-type]
+        self.duty = DutyBook.load(self.store.get_meta("duty"))
 
     # ------------------------------------------------------------------ clock and emission
 
-    def emit(self, items: list[Item], idempotent: tuple[str, int, str, str] | None = None) -> list[int]:
+    def emit(self, items: list[Item], idempotent: tuple[str, int, str, str] | None = None,
+             meta: dict[str, object] | None = None) -> list[int]:
         """Persist and publish envelopes (alerts with the reporter's phone masked).
 
         All of them are written in one transaction, with the command's idempotent answer
@@ -57,7 +60,7 @@ class Arbiter(Rulebook):
             events.append((self.head, etype, street, env.model_dump_json().encode("utf-8")))
             if kind is not None:
                 states.append((kind, getattr(payload, "id"), payload.model_dump_json()))
-        self.store.append(events, states, idempotent)
+        self.store.append(events, states, idempotent, meta)
         for eid, etype, street, body in events:
             self.hub.publish(eid, etype, street, body)
         return [e[0] for e in events]
@@ -102,5 +105,10 @@ class Arbiter(Rulebook):
         if self.apply(decision.items):
             self._save_seq()
         self.ptz.update(decision.ptz)
-        self.emit(decision.items, idempotent=(idempotency_key, 202, body, mark))
+        meta: dict[str, object] | None = None
+        if decision.duty and self.duty is not None:
+            for change in decision.duty:
+                self.duty.apply(change)
+            meta = {"duty": self.duty.dump()}  # stored in one transaction with the answer
+        self.emit(decision.items, idempotent=(idempotency_key, 202, body, mark), meta=meta)
         return 202, body

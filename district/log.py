@@ -59,8 +59,9 @@ class EventLog:
     # ------------------------------------------------------------------ writes
 
     def append(self, events: list[tuple[int, str, str | None, bytes]], states: list[tuple[str, str, str]],
-               idempotent: tuple[str, int, str, str] | None = None) -> None:
-        """Write events, the state rows they change and a command's answer in one transaction."""
+               idempotent: tuple[str, int, str, str] | None = None, meta: dict[str, object] | None = None) -> None:
+        """Write events, the state rows they change, a command's answer and ``meta`` values
+        (the duty roster's book) in one transaction."""
         with_tx = self.db
         with_tx.execute("BEGIN")
         try:
@@ -72,6 +73,8 @@ class EventLog:
                                 idempotent)
             if events:
                 with_tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('head', ?)", (str(events[-1][0]),))
+            for key, value in (meta or {}).items():
+                with_tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
             with_tx.execute("COMMIT")
         except BaseException:
             with_tx.execute("ROLLBACK")

@@ -13,14 +13,17 @@ ROLES: tuple[str, ...] = ("viewer", "operator", "supervisor", "administrator")
 _OPERATOR_KINDS = frozenset({
     "alert.acknowledge", "alert.dispatch", "alert.start", "alert.resolve", "alert.close", "alert.note",
     "alert.merge", "camera.ptz", "task.update",
+    "duty.handover", "duty.acknowledge", "duty.checkin_answer",
 })
 ROLE_COMMAND_KINDS: dict[str, frozenset[str]] = {
     "viewer": frozenset(),
     "operator": _OPERATOR_KINDS,
     "supervisor": _OPERATOR_KINDS | {"alert.escalate", "alert.urge", "alert.reopen", "alert.reveal_phone",
-                                     "incident.declare", "incident.stand_down", "incident.step", "task.issue"},
-    # Separation of duties (三员分立): the administrator keeps profiles, the wall and tiles, and gives no orders.
-    "administrator": frozenset(),
+                                     "incident.declare", "incident.stand_down", "incident.step", "task.issue",
+                                     "duty.checkin_start", "duty.assign"},
+    # Separation of duties (三员分立): the administrator keeps profiles, the wall, tiles and the
+    # duty roster's entries (who, phone, SIP), and gives no orders.
+    "administrator": frozenset({"duty.assign"}),
 }
 """Which command kinds a server accepts from each role (anything else is 403)."""
 

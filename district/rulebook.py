@@ -43,6 +43,7 @@ from console.models import (
     IndicatorValuesEnvelope,
     PlanStepState,
     ReadingBatchEnvelope,
+    Roster,
     Scope,
     Snapshot,
     Task,
@@ -50,6 +51,7 @@ from console.models import (
 )
 from district.alerts import LEVEL_UP, LEVEL_ZH, STATUS_ZH, VERB_ZH, allowed
 from district.catalogue import catalogue
+from district.duty import DutyBook, DutyChange, DutyRefusal
 from district.limits import command_problem
 from district.roles import User, may_command, role_refusal
 from district.scope import scope_refusal
@@ -125,6 +127,7 @@ class Decision:
     items: list[Item]
     answer: dict[str, Any] = field(default_factory=dict)
     ptz: dict[str, dict[str, float]] = field(default_factory=dict)
+    duty: list[DutyChange] = field(default_factory=list)
 
 
 class Rulebook:
@@ -162,6 +165,7 @@ class Rulebook:
         self._incident_seq = 0
         self._task_seq = 0
         self.node: str | None = None
+        self.duty: DutyBook | None = None  # the duty roster's changes; None = duty commands not served here
         self._inc_id, self._tsk_id = _INC_ID, _TSK_ID
 
     def set_node(self, node: str | None) -> None:
@@ -253,6 +257,8 @@ class Rulebook:
         problem = command_problem(cmd.target_id, cmd.args)
         if problem:
             raise CommandError(422, "invalid", problem)
+        if cmd.kind.startswith("duty."):  # the duty book checks its own scope (centres, not streets' objects)
+            return self._duty_decision(cmd, user)
         outside = scope_refusal(user, self, cmd)
         if outside:
             raise CommandError(403, "forbidden", outside)
@@ -267,6 +273,20 @@ class Rulebook:
         decision = Decision(target_id=cmd.target_id, rev=0, items=[])
         decision.target_id, decision.rev, decision.items = handler(self, cmd, user.actor, decision)
         return decision
+
+    def duty_roster(self) -> Roster:
+        """Today's duty roster as this server's book holds it (the seeded roster without one)."""
+        return (self.duty or DutyBook()).roster(self.now())
+
+    def _duty_decision(self, cmd: Command, user: User) -> Decision:
+        """A duty roster command (``district.duty``): the book decides, nothing is emitted."""
+        if self.duty is None:
+            raise CommandError(422, "invalid", "本服务未承载值班值守：请连接区指挥中心服务")
+        try:
+            change = self.duty.decide(cmd.kind, cmd.target_id, cmd.args, user, self.now())
+        except DutyRefusal as exc:
+            raise CommandError(exc.status, exc.error, exc.reason) from exc
+        return Decision(target_id=change.target_id, rev=change.rev, items=[], duty=[change])
 
     def _check_rev(self, cmd: Command, rev: int, what: str) -> None:
         if cmd.expected_rev is not None and cmd.expected_rev != rev:

@@ -18,6 +18,7 @@ sequence to guard it, so it is only stored once the replica has caught up with t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import heapq
 import json
 import logging
@@ -29,6 +30,7 @@ from console.models import (Alert, Camera, Command, CommandRefused, Device, Inci
                             ResetEnvelope, Task)
 from district.rulebook import (ENVELOPES, CommandError, Item, Rulebook, accepted_answer, fingerprint, key_refusal,
                                public_alert)
+from district.duty import DutyBook, DutyChange
 from district.roles import User
 from district.settle import diverged, settle, settle_task, settled_by, task_diverged
 from district.vocabulary import DISTRICT_TZ
@@ -77,6 +79,8 @@ class Replica:
         self.topology = log_.topology
         self.rules = GatewayRules()
         self.rules.set_node(self.topology.street)
+        # The duty roster's book, folded from the duty changes the command records carry (below).
+        self.rules.duty = DutyBook()
         # Hub only: which node made each alert's and task's current version, and settlements to store
         # (district.settle: one alert changed at the district and at a street while cut apart).
         self.version_origin: dict[str, str] = {}
@@ -128,8 +132,12 @@ class Replica:
         self.subject_seq[ev.subject] = ev.seq
         self.metrics["events_folded"] += 1
         if ev.kind == "cmd":
+            record = json.loads(ev.data)
             if ev.object_id is not None:
-                self._remember(ev.object_id, json.loads(ev.data))
+                self._remember(ev.object_id, record)
+            if record.get("duty") and self.rules.duty is not None:
+                for change in record["duty"]:
+                    self.rules.duty.apply(DutyChange(**change))
         else:
             self._apply_envelope(ev)
             for watch in self.watchers:
@@ -284,6 +292,8 @@ class Replica:
                 ptz: dict[str, dict[str, float]] = {}
             else:
                 record = {"status": 202, "body": accepted_answer(cmd, decision), "fingerprint": mark}
+                if decision.duty:  # the roster's change travels in the command's own record (every replica folds it)
+                    record["duty"] = [dataclasses.asdict(change) for change in decision.duty]
                 items = decision.items
                 ptz = decision.ptz
             batch = [Outgoing(command_subject(key), json.dumps(record, ensure_ascii=False).encode("utf-8"),

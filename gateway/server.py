@@ -43,6 +43,7 @@ from gateway.street import DistrictLink, street_node_main
 from gateway.stream import HUB, EventLog, Topology
 from gateway.throttle import SharedLoginThrottle
 from gateway.web import (BEARER, KEEPALIVE, RETRY_HINT, Gate, Layers, add_catalogue_routes, add_identity_args,
+                         add_roster_route,
                          add_stream_routes, add_token_route, command_route, idempotency_key_header,
                          install_command_guards, refused, sse_frame, token_book)
 
@@ -189,6 +190,7 @@ def create_app(servers: list[str], book: TokenBook | None = None, *, stream_repl
         return catalogue.layers
 
     add_catalogue_routes(app, gate, layers, unavailable=True)
+    add_roster_route(app, gate, lambda: replica.rules.duty_roster(), unavailable=True)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from console.models import (CommandAccepted, CommandRefused, ErrorDetail, LayerInfo, LayerList, PlanList, Snapshot,
+from console.models import (CommandAccepted, Roster, CommandRefused, ErrorDetail, LayerInfo, LayerList, PlanList, Snapshot,
                             SnapshotPage, StreetId, TokenResponse)
 from district.identity import (ANONYMOUS, DEFAULT_REFRESH_TTL_S, DEFAULT_TOKEN_TTL_S, OPEN_SEAT, GrantStoreUnavailable,
                                JwtVerifier, LoginThrottle, TokenBook, UserDirectory)
@@ -529,3 +529,17 @@ def token_book(args: argparse.Namespace, *, open_seat: bool = False) -> TokenBoo
         verifier.refresh_keys()
     return TokenBook(token_ttl_s=args.token_ttl_s, refresh_ttl_s=args.refresh_ttl_s, require_login=not open_seat,
                      users=users, jwt=verifier, anonymous=OPEN_SEAT if open_seat else ANONYMOUS)
+
+
+def add_roster_route(app: FastAPI, gate: Gate, roster: Callable[[], Roster], *, unavailable: bool = False) -> None:
+    """``GET /api/v1/roster``: today's duty roster (值班表) per centre and today's 查岗,
+    as the rulebook's :class:`~district.duty.DutyBook` decides them (the feed and the gateway alike)."""
+    busy = (503,) if unavailable else ()
+
+    @app.get("/api/v1/roster", response_model=Roster, tags=["duty"], responses=answers(401, *busy))
+    async def duty_roster(authorization: str | None = Security(BEARER)) -> Response:
+        """Today's duty officers per centre (phone, SIP URI, shift, handover) and today's check-ins."""
+        user = await gate.auser_of(authorization)
+        if isinstance(user, JSONResponse):
+            return user
+        return model_response(roster())

@@ -30,7 +30,7 @@ from console.models import Command, ErrorDetail
 from district.anchors import AnchorFile
 from district.identity import LoginThrottle, TokenBook, UserDirectory, UsersFileError, users_main
 from gateway.anchors import add_anchor_routes
-from gateway.web import (BEARER, Gate, add_catalogue_routes, add_identity_args, add_stream_routes, add_token_route,
+from gateway.web import (BEARER, Gate, add_catalogue_routes, add_roster_route, add_identity_args, add_stream_routes, add_token_route,
                          command_route, idempotency_key_header, install_command_guards, is_loopback, model_response,
                          refused, sse_frame, token_book)
 from simulator import geo
@@ -146,6 +146,7 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
 
     add_anchor_routes(app, gate, record=record_anchor, listing=list_anchors)
     add_catalogue_routes(app, gate, geo.layers)
+    add_roster_route(app, gate, lambda: district().duty_roster())
 
     @app.get("/tiles/{z}/{x}/{y}.png", tags=["catalogue"], response_class=Response,
              responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},

@@ -5,6 +5,7 @@ refresh (single use) and can be revoked; login is required when the feed says so
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Callable, Iterator, get_args
 
@@ -12,8 +13,9 @@ import httpx
 import pytest
 
 from console.feed_process import FeedProcess
-from console.models import CommandKind, CommandRefused, Snapshot, now_utc
+from console.models import CommandKind, CommandRefused, Roster, Snapshot, now_utc
 from district.roles import ROLE_COMMAND_KINDS, ROLES
+from district.vocabulary import DISTRICT_TZ
 from console.workflow import has_permission
 
 USERS = {"viewer": "viewer", "operator": "duty", "supervisor": "chief", "administrator": "admin"}
@@ -89,6 +91,10 @@ class Stage:
             args = {"dispatch": {"unit": unit}, "resolve": {"result": "已处置"}, "note": {"text": "备注"},
                     "merge": {"into": self.fresh(snap).id}}.get(verb, {})
             return a.id, args
+        if family == "duty":
+            return self.prepare_duty(verb)
+        if self.__dict__.pop("clock_moved", False):
+            assert httpx.post(self.url + "/_sim/clock", json={"offset_s": 0}, timeout=10).status_code == 200
         if kind == "camera.ptz":
             cam = next(c for c in snap.cameras if c.ptz and c.status == "online")
             return cam.id, {"pan": 10.0}
@@ -103,6 +109,35 @@ class Stage:
             return incident, {"unit": "team.flood", "instruction": "抽排积水"}
         task = self.ok("task.issue", incident, {"unit": "team.flood", "instruction": "抽排积水"})
         return task, {"status": "received"}
+
+
+    def prepare_duty(self, verb: str) -> tuple[str, dict[str, Any]]:
+        """Duty commands: each call gets an object of its own (a shift not yet handed over,
+        a handover made by a third seat, a 查岗 nobody answered yet)."""
+        # Noon, district time, whenever this runs: last night's shifts have ended (open for handover).
+        noon = datetime.combine(datetime.now(DISTRICT_TZ).date(), time(12, 0), DISTRICT_TZ)
+        offset = (noon - datetime.now(DISTRICT_TZ)).total_seconds()
+        assert httpx.post(self.url + "/_sim/clock", json={"offset_s": offset}, timeout=10).status_code == 200
+        self.clock_moved = True
+        r = httpx.get(self.url + "/api/v1/roster", headers={"Authorization": f"Bearer {self.chief}"}, timeout=10)
+        roster = Roster.model_validate_json(r.content)
+        counts: dict[str, int] = self.__dict__.setdefault("duty_counts", {})
+        n = counts[verb] = counts.get(verb, -1) + 1  # each verb walks its own objects
+        ended = [s for s in roster.shifts if s.end <= roster.generated_at]  # last night's shifts
+        if verb == "handover":
+            pick = [s for s in ended if s.centre in ("district", "emergency", "fire", "urban")][n % 4]
+            return pick.id, {"report": "交接事项"}
+        if verb == "acknowledge":
+            street = ("maluan", "pingshan", "biling", "shijing")[n % 4]
+            pick = next(s for s in ended if s.centre == street)
+            r = post(self.url, token(self.url, street), "duty.handover", pick.id, {"report": "交接事项"})
+            assert r.status_code == 202, r.text
+            return pick.id, {}
+        if verb == "assign":
+            return next(s.id for s in roster.shifts if s.centre == "kengzi"), {"phone": "0755-28300000"}
+        if verb == "checkin_start":
+            return ("maluan", "pingshan", "biling", "shijing")[n % 4], {"minutes": 5}
+        return self.ok("duty.checkin_start", ("kengzi", "longtian", "emergency", "fire")[n % 4], {"minutes": 5}), {}
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +155,8 @@ def test_the_table_covers_every_role_and_kind() -> None:
     assert all(k in KINDS for kinds in ROLE_COMMAND_KINDS.values() for k in kinds)
     # Issue 10: viewer sees only; operator acknowledges, dispatches, notes; supervisor also
     # escalates, urges, declares and stands down incidents; the administrator gives no orders.
-    assert not ROLE_COMMAND_KINDS["viewer"] and not ROLE_COMMAND_KINDS["administrator"]
+    # (Issue 22: the administrator keeps the duty roster's entries, ``duty.assign``, and nothing else.)
+    assert not ROLE_COMMAND_KINDS["viewer"] and ROLE_COMMAND_KINDS["administrator"] <= {"duty.assign"}
     assert {"alert.acknowledge", "alert.dispatch", "alert.note"} <= ROLE_COMMAND_KINDS["operator"]
     assert not {"alert.escalate", "alert.urge", "incident.declare", "incident.stand_down"} & ROLE_COMMAND_KINDS["operator"]
     assert ROLE_COMMAND_KINDS["operator"] < ROLE_COMMAND_KINDS["supervisor"]

@@ -75,7 +75,7 @@ def test_english_main_window(offline_console: SimpleNamespace, qtbot: Any, qapp:
         window.show()
         assert window.windowTitle() == "Pingshan City Operations Command Centre · Duty Console"
         titles = {d.windowTitle() for d in window.findChildren(QDockWidget)}
-        assert titles == {"Map", "Video wall", "Alert queue", "Indicators", "Wartime command", "Cameras"}
+        assert titles == {"Map", "Video wall", "Alert queue", "Indicators", "Wartime command", "Cameras", "Duty"}
         headers = [window.alert_queue.model.headerData(c, Qt.Orientation.Horizontal) for c in range(3)]
         assert headers == ["Level", "Time", "Source"]
         # The core cannot reach its backend: the banner says so, in English.

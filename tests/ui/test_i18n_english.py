@@ -89,6 +89,13 @@ def _store_items(store: Any) -> Iterable[Any]:
     return list(store) if hasattr(store, "__iter__") else []
 
 
+def duty_roster(window: Any) -> Any:
+    """The duty roster the 值班 dock shows (centres, seats, officers: the server's data), or None."""
+    panel = getattr(getattr(window, "duty", None), "panel", None)
+    roster = getattr(panel, "roster", None)
+    return roster.model_dump(mode="json") if roster is not None else None
+
+
 def data_strings(core: Any, *extra: Any) -> list[str]:
     """The data an operator may see in Chinese: the picture's stores, the gateway's layers
     and plans, the district catalogue, and ``extra`` (scenario, typed text); longest first."""
@@ -239,7 +246,7 @@ def test_main_window_speaks_english(english: None, supervisor: SimpleNamespace, 
     qtbot.waitUntil(lambda: "resources" in core.layers, timeout=30000)
     qtbot.wait(1500)  # the coalesced views catch up
     save_shot(window, "main-window-en.png", tmp_path)
-    left = chinese_left(window, data_strings(core, "值班长甲"))
+    left = chinese_left(window, data_strings(core, "值班长甲", duty_roster(window)))
     window.close()
     assert not left, "Chinese outside data in the English main window:\n" + "\n".join(left)
 
@@ -272,7 +279,7 @@ def test_wartime_window_speaks_english(english: None, supervisor: SimpleNamespac
     qtbot.waitUntil(lambda: mode.command_panel.plan_table.rowCount() > 0, timeout=5000)
     qtbot.wait(1000)
     save_shot(window, "wartime-window-en.png", tmp_path)
-    left = chinese_left(window, data_strings(core, "值班长甲", reason))
+    left = chinese_left(window, data_strings(core, "值班长甲", reason, duty_roster(window)))
     window.close()
     assert not left, "Chinese outside data in the English wartime window:\n" + "\n".join(left)
 
@@ -303,7 +310,7 @@ def test_drill_window_speaks_english(english: None, console_loop: asyncio.Abstra
         qtbot.wait(1500)
         save_shot(window, "drill-window-en.png", tmp_path)
         scenario = yaml.safe_load(FIRE.read_text(encoding="utf-8"))
-        left = chinese_left(window, data_strings(core, scenario, getattr(session, "operator", "")))
+        left = chinese_left(window, data_strings(core, scenario, getattr(session, "operator", ""), duty_roster(window)))
         assert not left, "Chinese outside data in the English drill window:\n" + "\n".join(left)
     finally:
         window.close()

@@ -33,7 +33,7 @@ def test_main_window_docks_header_status_and_layout(live_console: SimpleNamespac
     assert window.windowTitle() == "坪山区城市运行指挥中心 · 值班台"
 
     docks = {d.objectName(): d for d in window.findChildren(QDockWidget)}
-    assert {d.windowTitle() for d in docks.values()} == {"地图", "视频墙", "告警队列", "指标", "战时指挥", "摄像机目录"}
+    assert {d.windowTitle() for d in docks.values()} == {"地图", "视频墙", "告警队列", "指标", "战时指挥", "摄像机目录", "值班"}
     assert isinstance(window.docks["map"].widget(), MapPanel)
     assert isinstance(window.docks["video"].widget(), VideoWall)
     assert isinstance(window.docks["queue"].widget(), AlertQueuePanel)

@@ -182,6 +182,9 @@ class MainWindow(QMainWindow):
         from widgets.wartime import attach as attach_wartime
 
         self.wartime_mode = attach_wartime(self, core, notifier)
+        from widgets.duty import attach as attach_duty
+
+        self.duty = attach_duty(self, core)  # 值班值守 (issue 22): the 值班 dock, F6, the 值班 menu
         from widgets.keyboard import keyboard_ready
 
         keyboard_ready(self)  # Up/Down and Tab in every table (issue 21)
@@ -449,6 +452,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["video"], d["indicators"], Qt.Orientation.Vertical)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, d["queue"])
         self._tab_camera_directory()  # video (issue 5): the directory shares the queue's place
+        if getattr(self, "duty", None) is not None:
+            self.duty.arrange()  # 值班 (issue 22): tabbed with the queue
         self._apply_default_sizes()
 
     def _apply_default_sizes(self) -> None:
