@@ -104,17 +104,12 @@ def urgency_key(alert: Alert) -> _OrderKey:
 
 
 CLOSED_KEPT_S = 48 * 3600.0
-"""A closed (闭环) alert stays in the live picture for two days after its last change, then
+"""A closed (闭环) alert stays in the live picture two days after its last change, then
 leaves memory for the cache's archive (``offline_cache.archive``), where the queue's search
-box still finds it (``ConsoleCore.search_archive``). Two days is the horizon of the
-gateway's own snapshot (the feed drops closed alerts after ``archive_after_h`` = 48 h): the
-picture is then exactly what a snapshot brings, so a console and its gateway agree alert
-for alert (the failover and fault tests compare them), and the shift's handover and the
-day's report see every alert they cover. Any older closed alert a snapshot still sends
-goes straight to the archive (``Ingest._accept_snapshot``). Tried with 24 h: memory flat
-one day earlier (``bench/bench_soak.py``), but a console's picture no longer equal to its
-gateway's. Without any bound a console on duty for weeks held every alert it ever saw
-(issue 18)."""
+still finds it. Two days is the gateway snapshot's own horizon (``archive_after_h``): the
+picture equals what a snapshot brings (the failover and fault tests compare them alert for
+alert; 24 h was measured and set aside, docs/performance.md); older ones a snapshot still
+sends go straight to the archive (``Ingest._accept_snapshot``). Issue 18."""
 
 
 class AlertStore(RevStore[Alert]):
