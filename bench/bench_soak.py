@@ -439,10 +439,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
         from PySide6 import QtWebEngineWidgets  # noqa: F401  (before QApplication)
         from PySide6.QtWidgets import QApplication
-        import qasync
 
         app = QApplication.instance() or QApplication(sys.argv)
-        rows = qasync.run(soak(args)) if not hasattr(asyncio, "Runner") else _run_qt(app, args)
+        app.setQuitOnLastWindowClosed(False)  # closing the window at the end must not stop the loop under soak()
+        rows = _run_qt(app, args)
     else:
         rows = asyncio.run(soak(args))
     if args.max_growth_mb is not None and len(rows) > 2:
@@ -455,8 +455,12 @@ def main(argv: list[str] | None = None) -> int:
 def _run_qt(app: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
     import qasync
 
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        return runner.run(soak(args))
+    # As the console itself runs (widgets.shell.app): a qasync loop on the application, used
+    # as a context manager.
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        return loop.run_until_complete(soak(args))
 
 
 if __name__ == "__main__":
