@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name>AcknowledgeDialog</name>
+    <message>
+        <source>接班确认 · {centre}</source>
+        <translation>Take over · {centre}</translation>
+    </message>
+    <message>
+        <source>确认接班</source>
+        <translation>Confirm takeover</translation>
+    </message>
+    <message>
+        <source>交班人</source>
+        <translation>Outgoing officer</translation>
+    </message>
+    <message>
+        <source>交接班报告</source>
+        <translation>Handover report</translation>
+    </message>
+    <message>
+        <source>接班人须以本人账号登录确认（不能由交班人确认）</source>
+        <translation>The incoming officer confirms with their own login (the outgoing officer cannot)</translation>
+    </message>
+    <message>
+        <source>接班人账号</source>
+        <translation>Incoming officer&apos;s account</translation>
+    </message>
+    <message>
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+</context>
+<context>
     <name>AlertDetailPane</name>
     <message>
         <source>请选择承办单位</source>
@@ -695,6 +726,33 @@
     </message>
 </context>
 <context>
+    <name>AssignDialog</name>
+    <message>
+        <source>修改排班 · {centre}</source>
+        <translation>Edit roster · {centre}</translation>
+    </message>
+    <message>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>班次</source>
+        <translation>Shift</translation>
+    </message>
+    <message>
+        <source>值班人</source>
+        <translation>Officer</translation>
+    </message>
+    <message>
+        <source>电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>SIP 地址</source>
+        <translation>SIP address</translation>
+    </message>
+</context>
+<context>
     <name>CameraDirectory</name>
     <message>
         <source>道路</source>
@@ -795,6 +853,33 @@ State: {state}{ptz}</translation>
     <message>
         <source>收藏（Ctrl+D）</source>
         <translation>Add to favourites (Ctrl+D)</translation>
+    </message>
+</context>
+<context>
+    <name>CheckInDialog</name>
+    <message>
+        <source>查岗</source>
+        <translation>Check-in</translation>
+    </message>
+    <message>
+        <source>发起查岗</source>
+        <translation>Start check-in</translation>
+    </message>
+    <message>
+        <source> 分钟</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>被查中心</source>
+        <translation>Centre checked</translation>
+    </message>
+    <message>
+        <source>应答时限</source>
+        <translation>Answer within</translation>
+    </message>
+    <message>
+        <source>超过时限应答记为迟到，再超过同样时长记为未应答</source>
+        <translation>An answer after the limit counts as late; after as long again, as missed</translation>
     </message>
 </context>
 <context>
@@ -1708,6 +1793,26 @@ State: {state}{ptz}</translation>
         <source>记录过长（最多 2000 字）</source>
         <translation>The log entry is too long (at most 2,000 characters)</translation>
     </message>
+    <message>
+        <source>网关不可达，值班指令未送达（{kind}），请稍后重试</source>
+        <translation>Gateway unreachable: the duty command was not delivered ({kind}); try again later</translation>
+    </message>
+    <message>
+        <source>接班人登录失败：{reason}</source>
+        <translation>Incoming officer&apos;s login failed: {reason}</translation>
+    </message>
+    <message>
+        <source>接班人须以本人账号登录，不能由交班人 {user} 确认</source>
+        <translation>The incoming officer must log in with their own account; the outgoing officer {user} cannot confirm</translation>
+    </message>
+    <message>
+        <source>请填写交接班报告</source>
+        <translation>Write the handover report</translation>
+    </message>
+    <message>
+        <source>该班次未登记 SIP 号码，无法呼叫</source>
+        <translation>This shift has no SIP number: cannot call</translation>
+    </message>
 </context>
 <context>
     <name>DeclareDialog</name>
@@ -1895,6 +2000,303 @@ State: {state}{ptz}</translation>
     <message>
         <source>【演练】</source>
         <translation>[DRILL] </translation>
+    </message>
+</context>
+<context>
+    <name>DutyDock</name>
+    <message>
+        <source>值班</source>
+        <translation>Duty</translation>
+    </message>
+    <message>
+        <source>值班表</source>
+        <translation>Duty roster</translation>
+    </message>
+    <message>
+        <source>值班(&amp;Y)</source>
+        <translation>Dut&amp;y</translation>
+    </message>
+</context>
+<context>
+    <name>DutyPanel</name>
+    <message>
+        <source>操作失败：{error}</source>
+        <translation>Failed: {error}</translation>
+    </message>
+    <message>
+        <source>今日值班</source>
+        <translation>On duty today</translation>
+    </message>
+    <message>
+        <source>中心</source>
+        <translation>Centre</translation>
+    </message>
+    <message>
+        <source>席位</source>
+        <translation>Seat</translation>
+    </message>
+    <message>
+        <source>值班人</source>
+        <translation>Officer</translation>
+    </message>
+    <message>
+        <source>班次</source>
+        <translation>Shift</translation>
+    </message>
+    <message>
+        <source>电话</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>SIP</source>
+        <translation>SIP</translation>
+    </message>
+    <message>
+        <source>状态</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>查岗编号</source>
+        <translation>Check-in no.</translation>
+    </message>
+    <message>
+        <source>被查中心</source>
+        <translation>Centre checked</translation>
+    </message>
+    <message>
+        <source>发起人</source>
+        <translation>Started by</translation>
+    </message>
+    <message>
+        <source>应答时限</source>
+        <translation>Answer by</translation>
+    </message>
+    <message>
+        <source>剩余</source>
+        <translation>Left</translation>
+    </message>
+    <message>
+        <source>结果</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <source>待上岗</source>
+        <translation>Not started</translation>
+    </message>
+    <message>
+        <source>在岗</source>
+        <translation>On duty</translation>
+    </message>
+    <message>
+        <source>待接班确认</source>
+        <translation>Awaiting takeover</translation>
+    </message>
+    <message>
+        <source>已交接</source>
+        <translation>Handed over</translation>
+    </message>
+    <message>
+        <source>超时未交接</source>
+        <translation>Overdue handover</translation>
+    </message>
+    <message>
+        <source>等待应答</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>按时应答</source>
+        <translation>Answered in time</translation>
+    </message>
+    <message>
+        <source>迟到应答</source>
+        <translation>Answered late</translation>
+    </message>
+    <message>
+        <source>未应答</source>
+        <translation>Missed</translation>
+    </message>
+    <message>
+        <source>刷新</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>交班…</source>
+        <translation>Hand over…</translation>
+    </message>
+    <message>
+        <source>接班确认…</source>
+        <translation>Confirm takeover…</translation>
+    </message>
+    <message>
+        <source>查岗…</source>
+        <translation>Check-in…</translation>
+    </message>
+    <message>
+        <source>应答查岗</source>
+        <translation>Answer check-in</translation>
+    </message>
+    <message>
+        <source>打印交接班报告</source>
+        <translation>Print handover report</translation>
+    </message>
+    <message>
+        <source>修改排班…</source>
+        <translation>Edit roster…</translation>
+    </message>
+    <message>
+        <source>呼叫</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>今日查岗</source>
+        <translation>Check-ins today</translation>
+    </message>
+    <message>
+        <source>未连接网关：值班表由区指挥中心服务保存，暂不可用</source>
+        <translation>Not connected: the roster is kept by the district centre&apos;s service and is unavailable for now</translation>
+    </message>
+    <message>
+        <source>请先选择一位值班人员</source>
+        <translation>Select a duty officer first</translation>
+    </message>
+    <message>
+        <source>融合通信未配置：无法从控制台呼叫，请拨打 {phone}</source>
+        <translation>Calling not configured: cannot call from the console; dial {phone}</translation>
+    </message>
+    <message>
+        <source>正在呼叫 {name}</source>
+        <translation>Calling {name}</translation>
+    </message>
+    <message>
+        <source>请先选择要交班的班次</source>
+        <translation>Select the shift to hand over first</translation>
+    </message>
+    <message>
+        <source>请先选择待接班确认的班次</source>
+        <translation>Select the shift awaiting takeover first</translation>
+    </message>
+    <message>
+        <source>该班次尚未交班，不能确认接班</source>
+        <translation>This shift has not been handed over yet: nothing to confirm</translation>
+    </message>
+    <message>
+        <source>值班表尚未载入</source>
+        <translation>The roster is not loaded yet</translation>
+    </message>
+    <message>
+        <source>请先选择要修改的班次</source>
+        <translation>Select the shift to edit first</translation>
+    </message>
+    <message>
+        <source>请先选择要应答的查岗</source>
+        <translation>Select the check-in to answer first</translation>
+    </message>
+    <message>
+        <source>请选择已交班的班次</source>
+        <translation>Select a shift that was handed over</translation>
+    </message>
+    <message>
+        <source>交接班报告未能保存：{error}</source>
+        <translation>Handover report not saved: {error}</translation>
+    </message>
+    <message>
+        <source>交接班报告已保存：{path}</source>
+        <translation>Handover report saved: {path}</translation>
+    </message>
+    <message>
+        <source>已交班，等待接班人以本人账号确认</source>
+        <translation>Handed over; waiting for the incoming officer to confirm with their own login</translation>
+    </message>
+    <message>
+        <source>请输入接班人账号和密码</source>
+        <translation>Enter the incoming officer&apos;s account and password</translation>
+    </message>
+    <message>
+        <source>{who} 已确认接班（已记入审计日志）</source>
+        <translation>{who} confirmed the takeover (recorded in the audit log)</translation>
+    </message>
+    <message>
+        <source>已发起查岗 {id}：{minutes} 分钟内应答</source>
+        <translation>Check-in {id} started: answer within {minutes} min</translation>
+    </message>
+    <message>
+        <source>没有修改</source>
+        <translation>Nothing changed</translation>
+    </message>
+    <message>
+        <source>排班已修改（已记入审计日志）</source>
+        <translation>Roster changed (recorded in the audit log)</translation>
+    </message>
+    <message>
+        <source>已应答查岗：{outcome}</source>
+        <translation>Check-in answered: {outcome}</translation>
+    </message>
+    <message>
+        <source>已交接：{a} → {b}</source>
+        <translation>Handed over: {a} → {b}</translation>
+    </message>
+    <message>
+        <source>已交班（{who} {at}），待接班确认</source>
+        <translation>Handed over ({who} {at}), awaiting takeover</translation>
+    </message>
+    <message>
+        <source>班次已结束仍未完成交接</source>
+        <translation>The shift has ended without a handover</translation>
+    </message>
+    <message>
+        <source>{day} · {n} 个班次</source>
+        <translation>{day} · {n} shifts</translation>
+    </message>
+    <message>
+        <source> · {n} 个班次超时未交接</source>
+        <translation> · {n} shifts overdue for handover</translation>
+    </message>
+    <message>
+        <source>已超时 · 迟到截止 {left}</source>
+        <translation>Past the limit · late until {left}</translation>
+    </message>
+    <message>
+        <source>{at} 应答</source>
+        <translation>answered {at}</translation>
+    </message>
+    <message>
+        <source>融合通信未配置</source>
+        <translation>Calling not configured</translation>
+    </message>
+    <message>
+        <source>融合通信未配置：请用值班电话联系</source>
+        <translation>Calling not configured: use the duty phone</translation>
+    </message>
+    <message>
+        <source>内部错误：事件循环不可用</source>
+        <translation>Internal error: no event loop</translation>
+    </message>
+</context>
+<context>
+    <name>HandoverDialog</name>
+    <message>
+        <source>交班 · {centre}</source>
+        <translation>Hand over · {centre}</translation>
+    </message>
+    <message>
+        <source>交班</source>
+        <translation>Hand over</translation>
+    </message>
+    <message>
+        <source>班次</source>
+        <translation>Shift</translation>
+    </message>
+    <message>
+        <source>交班人</source>
+        <translation>Outgoing officer</translation>
+    </message>
+    <message>
+        <source>本班重要事项、未结事件、需接班人跟进的工作……</source>
+        <translation>Key matters of this shift, open events, work the incoming officer must follow up…</translation>
+    </message>
+    <message>
+        <source>交接班报告</source>
+        <translation>Handover report</translation>
     </message>
 </context>
 <context>
@@ -4083,6 +4485,13 @@ The console returns to its peacetime layout and writes the after-action report t
     <message>
         <source>演练</source>
         <translation>DRILL</translation>
+    </message>
+</context>
+<context>
+    <name>_DutyDialog</name>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
     </message>
 </context>
 </TS>
