@@ -206,6 +206,17 @@ class BaresipAgent:
         except asyncio.TimeoutError:
             return -1
 
+    def kill_now(self) -> None:
+        """End baresip at once without waiting (a window closing outside the event loop)."""
+        self._stopping = True
+        if self.process is not None and self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.terminate()
+        if self._writer is not None:
+            self._writer.close()
+        if self._read_task is not None:
+            self._read_task.cancel()
+
     async def stop(self) -> None:
         """Quit baresip (unregistering), then terminate, then kill; closes the control port."""
         self._stopping = True

@@ -163,6 +163,17 @@ class CallService:
             agent.exited.disconnect(self._on_agent_exited)
             await agent.stop()
 
+    def close_now(self) -> None:
+        """Synchronous :meth:`stop` for a window that closes: the call ends, baresip is terminated."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self.call is not None and self.call.state != "ended":
+            self._finish(self.call.outcome or ("answered" if self.call.answered_at else "cancelled"), "console closed")
+        if self.agent is not None:
+            agent, self.agent = self.agent, None
+            agent.exited.disconnect(self._on_agent_exited)
+            agent.kill_now()
+
     def add_resolver(self, resolver: Resolver) -> None:
         """Also look callers up with ``resolver`` (``uri -> name | None``), after the others."""
         self._resolvers.append(resolver)

@@ -32,6 +32,7 @@ from console.clock import freshness
 from console.runtime import ConsoleCore
 from widgets.alert_queue import AlertQueuePanel
 from widgets.bridge import PictureNotifier
+from widgets.comms import add_call_dock
 from widgets.indicators import IndicatorPanel
 from widgets.shell.header import HeaderStrip
 from widgets.shell.status_bar import ConsoleStatusBar, clock_text, translated
@@ -167,6 +168,9 @@ class MainWindow(QMainWindow):
         map_camera = getattr(self.map_panel, "camera_selected", None)
         if map_camera is not None:  # a camera clicked on the map plays on the video wall
             map_camera.connect(lambda camera_id: self._on_cameras_requested([camera_id]))
+
+        # Calling (融合通信, issue 22): the call bar docks at the bottom (widgets/comms).
+        self.call_bar = add_call_dock(self, core)
 
         notifier.connection_changed.connect(self._on_connection_changed)
         notifier.incidents_changed.connect(self._on_incidents_changed)
