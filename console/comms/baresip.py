@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 MODULE_PATH = Path("/usr/lib/baresip/modules")
 COMMAND_TIMEOUT_S = 3.0
 START_TIMEOUT_S = 5.0
+KILL_AFTER_S = 1.0
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -209,13 +210,26 @@ class BaresipAgent:
     def kill_now(self) -> None:
         """End baresip at once without waiting (a window closing outside the event loop)."""
         self._stopping = True
-        if self.process is not None and self.process.returncode is None:
+        proc = self.process
+        if proc is not None and proc.returncode is None:
+            # SIGTERM lets baresip unregister; with the server gone it would wait for the
+            # SIP timers (32 s), so it is killed a second later if still there.
             with contextlib.suppress(ProcessLookupError):
-                self.process.terminate()
+                proc.terminate()
+            try:
+                asyncio.get_running_loop().call_later(KILL_AFTER_S, self._kill_if_alive, proc)
+            except RuntimeError:  # no loop running any more: no second chance
+                self._kill_if_alive(proc)
         if self._writer is not None:
             self._writer.close()
         if self._read_task is not None:
             self._read_task.cancel()
+
+    @staticmethod
+    def _kill_if_alive(proc: asyncio.subprocess.Process) -> None:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
 
     async def stop(self) -> None:
         """Quit baresip (unregistering), then terminate, then kill; closes the control port."""

@@ -50,8 +50,11 @@ def test_server_down_says_unreachable_within_seconds(offline_console: Any, qtbot
     qtbot.waitUntil(lambda: "服务器不可达" in bar.registration_label.text(), timeout=8000)
     assert bar.registration_label.text() == f"注册失败：服务器不可达（{dead}）"
     assert not bar.dial_button.isEnabled()
+    assert bar.calls.agent is not None and bar.calls.agent.process is not None
+    proc = bar.calls.agent.process
     window.close()
-    assert bar.calls.agent is None  # the user agent went with the window
+    assert bar.calls.agent is None  # the user agent went with the window…
+    qtbot.waitUntil(lambda: proc.returncode is not None, timeout=5000)  # …and its process too
 
 
 @pytest.mark.skipif(bool(binaries_missing()), reason="needs kamailio, sipp, baresip (scripts/bootstrap.sh)")
@@ -88,8 +91,10 @@ def test_dial_hold_hang_up_by_keyboard_and_an_incoming_call(offline_console: Any
         recs = call_records(offline_console.core.auditor.audit_log.records())
         assert [(r.direction, r.outcome) for r in recs] == [("outgoing", "answered"), ("incoming", "answered")]
         assert recs[0].caller == "测试值班员"
+        proc = bar.calls.agent.process
         window.close()
         assert bar.calls.agent is None
+        qtbot.waitUntil(lambda: proc.returncode is not None, timeout=5000)
     finally:
         for p in peers:
             p.stop()
