@@ -41,7 +41,9 @@ def seat_calls(core: Any) -> CallService:
 
 def task_target(core: Any, task_id: str) -> CallTarget:
     """Whom to call about a task: its assignee unit. ``KeyError`` for an unknown task."""
-    task = core.picture.tasks[task_id]
+    task = core.picture.tasks.get(task_id)
+    if task is None:
+        raise KeyError(task_id)
     return unit_target(core, task.unit)
 
 
