@@ -68,6 +68,7 @@ class Call:
     outcome: str = ""
     reason: str = ""
     transferred_to: str = ""
+    shown_uri: str = ""  # what records show instead of peer_uri (a reporter's masked number)
     dialled_mono: float = field(default_factory=time.monotonic)
     ringing_after_s: float | None = None  # dial → the peer's 180 Ringing (outgoing)
 
@@ -192,15 +193,16 @@ class CallService:
 
     # ------------------------------------------------------------------ commands
 
-    async def dial(self, target: str, display: str = "", link: str = "") -> Call:
+    async def dial(self, target: str, display: str = "", link: str = "", record_as: str = "") -> Call:
         """Call ``target`` (a number, an account or a SIP URI); ``link`` names the alert,
-        incident or task the call is about. :class:`CallError` when it cannot start."""
+        incident or task the call is about; ``record_as`` is what the record and the view
+        show instead of the address (a masked number). :class:`CallError` when it cannot start."""
         agent = self._ready_agent()
         if self.call is not None and self.call.state != "ended":
             raise CallError(spoken("comms_line_busy"))
         assert self.settings is not None
         uri = self.settings.uri_for(target)
-        call = Call("outgoing", uri, display or self.resolve(uri), link)
+        call = Call("outgoing", uri, display or self.resolve(uri), link, shown_uri=record_as)
         self.call = call
         self._closed.clear()
         self.call_changed.emit(call)
@@ -414,7 +416,7 @@ class CallService:
             call_id=call.id, direction=call.direction,
             caller=me if call.direction == "outgoing" else peer,
             callee=peer if call.direction == "outgoing" else me,
-            peer_uri=call.peer_uri, started_at=call.started_at.isoformat(),
+            peer_uri=call.shown_uri or call.peer_uri, started_at=call.started_at.isoformat(),
             answered_at=call.answered_at.isoformat() if call.answered_at else None,
             ended_at=call.ended_at.isoformat(), duration_s=round(call.duration_s, 1),
             outcome=outcome, reason=(f"transferred to {call.transferred_to}" if call.transferred_to
@@ -422,7 +424,7 @@ class CallService:
         self.records.append(record)
         if self.auditor is not None:
             try:
-                self.auditor.record(AUDIT_ACTION, call.peer_uri, **record.detail())
+                self.auditor.record(AUDIT_ACTION, record.peer_uri, **record.detail())
             except Exception:  # noqa: BLE001 - the record stays in memory and the log says why
                 log.exception("call record could not be written to the audit chain")
         self._closed.set()

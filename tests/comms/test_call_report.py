@@ -7,9 +7,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from console.aar_report import build_report, render_html
 from console.comms import call_records
-from console.comms.seat import call_task_assignee, seat_calls, task_target
+from console.comms.seat import call_reporter, call_task_assignee, seat_calls, task_target
 from console.comms.settings import SipSettings, save_sip_settings
 from console.runtime import ConsoleConfig, ConsoleCore
 from offline_cache.audit_log import AuditLog
@@ -67,3 +69,65 @@ def test_call_to_a_task_assignee_is_in_the_report_and_the_chain(feed: Any, kamai
 
     run(go(), 120)
     assert peer.wait(10) == 0, peer.errors()
+
+
+def test_click_to_call_a_reporter_goes_through_the_audited_reveal(feed: Any, kamailio: Kamailio,
+                                                                  tmp_path: Path) -> None:
+    cache = tmp_path / "seat"
+    cache.mkdir()
+    save_sip_settings(cache, SipSettings(server=kamailio.server, user="seat01", domain=DOMAIN,
+                                         ring_timeout_s=5.0, setup_timeout_s=3.0))
+
+    async def go() -> None:
+        core = ConsoleCore(ConsoleConfig(backend_url=feed.url, cache_dir=cache, operator="值班长甲",
+                                         role="supervisor", max_backoff_s=0.5))
+        await core.start()
+        calls = seat_calls(core)
+        try:
+            assert await core.wait_live(30)
+            await until(lambda: any(a.reporter_phone for a in core.picture.alerts.values()), 30, "a reported alert")
+            alert = next(a for a in core.picture.alerts.values() if a.reporter_phone)
+            assert "*" in (alert.reporter_phone or "")  # numbers reach the console masked
+            assert (await calls.start()).state == "registered"
+            call = await call_reporter(core, calls, alert.id)
+            assert call.peer_name.startswith("报警人 ") and "****" in call.peer_name
+            assert "*" not in call.peer_uri  # the whole number was dialled…
+            assert await calls.wait_ended(8)
+            assert call.outcome == "failed" and "404" in call.reason  # …and nobody has that number here
+            actions = [(r.action, r.target) for r in AuditLog(core.cache).records()]
+            assert ("reveal.reporter_phone", alert.id) in actions and ("call.reporter", alert.id) in actions
+            rec = call_records(AuditLog(core.cache).records())[-1]
+            assert rec.link == alert.id and rec.peer_uri.startswith("tel:") and "****" in rec.peer_uri
+            assert call.peer_uri.split(":")[1].split("@")[0] not in str(list(AuditLog(core.cache).records()))
+        finally:
+            await calls.stop()
+            await core.stop()
+
+    run(go(), 120)
+
+
+def test_an_operator_without_the_reveal_permission_cannot_call_a_reporter(feed: Any, kamailio: Kamailio,
+                                                                           tmp_path: Path) -> None:
+    cache = tmp_path / "seat"
+    cache.mkdir()
+    save_sip_settings(cache, SipSettings(server=kamailio.server, user="seat01", domain=DOMAIN))
+
+    async def go() -> None:
+        core = ConsoleCore(ConsoleConfig(backend_url=feed.url, cache_dir=cache, operator="值班员乙",
+                                         role="operator", max_backoff_s=0.5))
+        await core.start()
+        calls = seat_calls(core)
+        try:
+            assert await core.wait_live(30)
+            await until(lambda: any(a.reporter_phone for a in core.picture.alerts.values()), 30, "a reported alert")
+            alert = next(a for a in core.picture.alerts.values() if a.reporter_phone)
+            assert (await calls.start()).state == "registered"
+            with pytest.raises(PermissionError, match="无权"):
+                await call_reporter(core, calls, alert.id)
+            assert calls.call is None  # nothing was dialled
+            assert [r.action for r in AuditLog(core.cache).records() if r.target == alert.id] == ["reveal.refused"]
+        finally:
+            await calls.stop()
+            await core.stop()
+
+    run(go(), 120)
