@@ -436,6 +436,10 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print("missing: " + ", ".join(missing) + " (run scripts/bootstrap.sh)", file=sys.stderr)
         return 2
+    def on_term(_sig: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # a plain kill stops the lab like Ctrl+C: no stray servers
+
+    signal.signal(signal.SIGTERM, on_term)
     with tempfile.TemporaryDirectory(prefix="siplab-") as tmp:
         kam = Kamailio(Path(tmp) / "kamailio", args.port).start()
         print(f"kamailio: registrar/proxy on udp {kam.server}, domain {DOMAIN}")

@@ -1,6 +1,6 @@
 """The call bar: the seat's SIP registration, the call in progress and its keys.
 
-One row docked at the bottom of the main window. Left: the registration (融合通信未配置 /
+One row across the bottom of the main window, above the status bar. Left: the registration (融合通信未配置 /
 已注册 / 注册失败：服务器不可达) and 无音频设备 when the workstation has no sound card.
 Middle: the call (正在呼叫 / 振铃中 / 来电 / 通话中 with its running time / 保持中 / 通话结束
 with the outcome); an incoming call turns the bar amber with the caller's name. Right: a
@@ -22,8 +22,8 @@ from typing import Any, Coroutine
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QPushButton,
-                               QToolButton, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMenu, QPushButton, QSizePolicy,
+                               QToolBar, QToolButton, QWidget)
 
 from console.comms import Call, CallError, CallRecord, CallService, Registration
 from console.comms.seat import call_reporter, call_resource, call_task_assignee, seat_calls
@@ -80,7 +80,8 @@ class CallBar(QWidget):
         self.number_edit = QLineEdit(self)
         self.number_edit.setObjectName("CallNumber")
         self.number_edit.setPlaceholderText(self.tr("号码或账号（{key}）").format(key=KEYS["number"]))
-        self.number_edit.setMaximumWidth(200)
+        self.number_edit.setMinimumWidth(150)
+        self.number_edit.setMaximumWidth(220)
         self.number_edit.returnPressed.connect(self._on_dial_clicked)
         self.dial_button = QPushButton(self.tr("呼叫"), self)
         self.dial_button.clicked.connect(self._on_dial_clicked)
@@ -101,6 +102,7 @@ class CallBar(QWidget):
         self.transfer_button.clicked.connect(self.transfer)
         self.hangup_button.clicked.connect(self.hangup)
 
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 2, 6, 2)
         for w in (self.registration_label, self.audio_label, self.state_label):
@@ -307,14 +309,14 @@ class CallBar(QWidget):
 
 
 def add_call_dock(window: QMainWindow, core: Any) -> CallBar:
-    """The call bar in a bottom dock of ``window``, started, following the queue's selection."""
+    """The call bar as a bar across the bottom of ``window`` (above the status bar),
+    started, following the alert queue's selection."""
     bar = CallBar(core, seat_calls(core), window)
-    dock = QDockWidget(bar.tr("融合通信"), window)
-    dock.setObjectName("CallDock")
-    dock.setWidget(bar)
-    dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                     | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    strip = QToolBar(bar.tr("融合通信"), window)
+    strip.setObjectName("CallToolBar")
+    strip.setMovable(False)
+    strip.addWidget(bar)
+    window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, strip)
     queue = getattr(window, "alert_queue", None)
     if queue is not None:
         queue.alert_selected.connect(bar.set_current_alert)
