@@ -68,7 +68,7 @@ def test_dial_hold_hang_up_by_keyboard_and_an_incoming_call(offline_console: Any
         bar = window.call_bar
         qtbot.waitUntil(lambda: bar.registration_label.text().startswith("融合通信已注册"), timeout=8000)
         assert bar.audio_label.isVisible() == (bar.calls.agent is not None and not bar.calls.agent.has_audio)
-        QTest.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        QTest.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
         assert bar.number_edit.hasFocus()
         QTest.keyClicks(bar.number_edit, "team_flood")
         QTest.keyClick(bar.number_edit, Qt.Key.Key_Return)

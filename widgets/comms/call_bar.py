@@ -8,7 +8,7 @@ number box, 呼叫, a 呼叫对象 menu (the map's rescue teams and resources, t
 open tasks, the reporter of the selected alert) and the call keys:
 
 - F3 接听 (answer) · F4 挂断 (hang up / cancel / refuse) · F6 保持/恢复 · F7 转接 to the
-  number in the box (blind transfer) · Ctrl+Shift+L puts the cursor in the number box.
+  number in the box (blind transfer) · Ctrl+Shift+K puts the cursor in the number box.
 
 The view only asks the core (:mod:`console.comms`); errors arrive as the core's Chinese
 texts and are shown in the bar and the status bar, never as a traceback.
@@ -32,7 +32,7 @@ from widgets.bridge import CallSignals
 
 log = logging.getLogger(__name__)
 
-KEYS = {"answer": "F3", "hangup": "F4", "hold": "F6", "transfer": "F7", "number": "Ctrl+Shift+L"}
+KEYS = {"answer": "F3", "hangup": "F4", "hold": "F6", "transfer": "F7", "number": "Ctrl+Shift+K"}
 """The call keys (window-wide; none of them is taken elsewhere in the console)."""
 
 
