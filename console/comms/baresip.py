@@ -96,6 +96,12 @@ def write_config(folder: Path, settings: SipSettings, ctrl_port: int, audio: boo
         path.chmod(0o600)
 
 
+def _quick_ack(sock: Any) -> None:
+    if sock is not None and hasattr(socket, "TCP_QUICKACK"):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+
+
 class BaresipAgent:
     """The child process and its control connection.
 
@@ -146,8 +152,12 @@ class BaresipAgent:
 
     async def _read_loop(self) -> None:
         assert self._reader is not None
+        sock = self._writer.get_extra_info("socket") if self._writer is not None else None
         try:
             while True:
+                # baresip writes small messages without TCP_NODELAY: with our delayed ACK,
+                # Nagle holds its next event ~40 ms. Acknowledging at once removes the wait.
+                _quick_ack(sock)
                 head = await self._reader.readuntil(b":")
                 size = int(head[:-1])
                 body = await self._reader.readexactly(size + 1)  # the trailing comma
