@@ -92,7 +92,7 @@ async def bench(n: int, minutes: float, tmp: Path, kam: Kamailio) -> None:
         for label, b, a in zip(("open fds (console)", "child processes (kamailio, sipp, baresip)", "RSS console KiB", "RSS baresip KiB"),
                                before, after):
             print(f"| {label} | {b} | {a} |")
-        print(f"audit records kept in memory: {len(svc.records)}")
+        print(f"call records held in memory: {len(svc.records)} (the latest; all are in the audit chain)")
     finally:
         await svc.stop()
 

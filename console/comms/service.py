@@ -20,6 +20,7 @@ import contextlib
 import logging
 import re
 import time
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +38,8 @@ RegistrationState = Literal["unconfigured", "starting", "registered", "failed"]
 CallState = Literal["dialing", "ringing", "incoming", "active", "held", "ended"]
 Resolver = Callable[[str], "str | None"]
 CLOSE_WAIT_S = 3.0
+RECORDS_KEPT = 200
+"""The latest call records held in memory (for the view); every record is in the audit chain."""
 
 
 class CallError(RuntimeError):
@@ -100,7 +103,7 @@ class CallService:
         self.agent: BaresipAgent | None = None
         self.registration = Registration("unconfigured", say("comms_unconfigured"))
         self.call: Call | None = None
-        self.records: list[CallRecord] = []
+        self.records: deque[CallRecord] = deque(maxlen=RECORDS_KEPT)  # the audit chain keeps them all
         self.registration_changed: Event[[Registration]] = Event("comms.registration_changed")
         self.call_changed: Event[[Call]] = Event("comms.call_changed")
         self.record_written: Event[[CallRecord]] = Event("comms.record_written")

@@ -159,7 +159,7 @@ def test_sip_server_down_at_start_says_unreachable_within_the_bound(tmp_path: Pa
 def test_call_while_the_server_went_down_fails_in_bounded_time(tmp_path: Path, kamailio: Kamailio,
                                                                audited: Auditor) -> None:
     async def go() -> None:
-        svc = await _service(tmp_path, kamailio.server, audited, setup_timeout_s=2.0)
+        svc = await _service(tmp_path, kamailio.server, audited, setup_timeout_s=2.0, ring_timeout_s=30.0)
         try:
             assert svc.registration.state == "registered"
             kamailio.stop()
@@ -241,3 +241,28 @@ def test_unit_targets_and_resolver() -> None:
     assert unit_target(core, "street.maluan").number == "street.maluan"
     assert resources_resolver(core)("sip:team_flood@pingshan.test;transport=udp") == "区三防抢险队驻地"
     assert resources_resolver(core)("sip:nobody@pingshan.test") is None
+
+
+def test_transfer_sends_the_call_on_and_the_record_says_where(tmp_path: Path, kamailio: Kamailio,
+                                                              sipp_peer: Any, audited: Auditor) -> None:
+    peer = sipp_peer("team_flood", "transfer")  # requires a REFER, answers it 202, then takes the BYE
+
+    async def go() -> None:
+        svc = await _service(tmp_path, kamailio.server, audited)
+        try:
+            call = await svc.dial("team_flood")
+            await until(lambda: call.state == "active", 10, "the unit to answer")
+            with pytest.raises(CallError):
+                await svc.answer()  # nothing is ringing: a clear refusal, no command sent
+            await svc.transfer("team_rescue")
+            assert call.transferred_to == "sip:team_rescue@pingshan.test"
+            await asyncio.sleep(0.5)
+            if call.state != "ended":
+                await svc.hangup()
+            assert await svc.wait_ended(5)
+        finally:
+            await svc.stop()
+    run(go(), 60)
+    assert peer.wait(10) == 0, peer.errors()  # the unit saw the REFER
+    rec = call_records(audited.audit_log.records())[0]
+    assert rec.reason == "transferred to sip:team_rescue@pingshan.test" and rec.outcome == "answered"

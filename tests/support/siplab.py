@@ -5,7 +5,8 @@ location lookup, no database) on a free UDP port, with a minimal config written 
 :class:`SippPeer` is Debian's ``sipp`` (package sip-tester) playing a field unit: it
 registers its account at the registrar and then answers (``answer``), is busy
 (``busy``: 486), rings without answering (``noanswer``: rings, then takes the CANCEL),
-or calls the console (``call`` from its account to a seat). Everything started here is
+accepts a transfer (``transfer``: answers, takes the REFER with 202, then the BYE) or calls
+the console (``call`` from its account to a seat). Everything started here is
 stopped by its owner (process groups, no stray children).
 
 ``python -m tests.support.siplab`` runs kamailio and an answering peer until Ctrl+C.
@@ -162,6 +163,83 @@ a=rtpmap:0 PCMU/8000
 
 ]]></send>
   <label id="3"/>
+  <send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+</scenario>
+""",
+    "transfer": f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="transfer">
+  <recv request="INVITE" crlf="true"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+{_REPLY_HEAD}
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="200"/>
+  <send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+{_REPLY_HEAD}
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=unit 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+
+]]></send>
+  <label id="1"/>
+  <!-- The ACK, the re-INVITEs of hold/resume and their ACKs, then the BYE. Through a
+       proxy with several workers an ACK and the next re-INVITE may arrive swapped. -->
+  <recv request="ACK" optional="true" next="1"/>
+  <recv request="INVITE" optional="true" next="2"/>
+  <recv request="REFER" next="4"/>
+  <label id="2"/>
+  <send next="1"><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+[last_Record-Route:]
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=unit 53655765 2353687638 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0
+a=rtpmap:0 PCMU/8000
+
+]]></send>
+  <label id="4"/>
+  <send><![CDATA[
+SIP/2.0 202 Accepted
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <recv request="BYE"/>
   <send><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
