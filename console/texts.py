@@ -120,7 +120,6 @@ TEXTS: dict[str, str] = {
     "comms_no_call": QT_TRANSLATE_NOOP("ConsoleText", "当前没有可操作的通话"),
     "comms_call_failed": QT_TRANSLATE_NOOP("ConsoleText", "呼叫失败：{reason}"),
     "comms_settings_error": QT_TRANSLATE_NOOP("ConsoleText", "融合通信配置错误：{reason}"),
-    "comms_no_audio": QT_TRANSLATE_NOOP("ConsoleText", "无音频设备（仅信令）"),
     "gateway_answered": QT_TRANSLATE_NOOP("ConsoleText", "网关答复 {status}"),
     # ---- wartime refusals (console.wartime's WartimeError; the panels render them)
     # who may do it
