@@ -135,8 +135,12 @@ class BaresipAgent:
             raise AgentError("baresip not installed")
         port = free_port()
         write_config(self.folder, self.settings, port, self.has_audio)
+        # If the console dies without stopping it (a crash, SIGKILL), the telephone must not
+        # live on registered as this seat: util-linux's setpriv makes the kernel end it.
+        setpriv = shutil.which("setpriv")
+        guard = [setpriv, "--pdeathsig", "KILL"] if setpriv else []
         self.process = await asyncio.create_subprocess_exec(
-            self.binary, "-f", str(self.folder), stdin=asyncio.subprocess.DEVNULL,
+            *guard, self.binary, "-f", str(self.folder), stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
         deadline = asyncio.get_running_loop().time() + START_TIMEOUT_S
         while True:

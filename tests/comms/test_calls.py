@@ -266,3 +266,41 @@ def test_transfer_sends_the_call_on_and_the_record_says_where(tmp_path: Path, ka
     assert peer.wait(10) == 0, peer.errors()  # the unit saw the REFER
     rec = call_records(audited.audit_log.records())[0]
     assert rec.reason == "transferred to sip:team_rescue@pingshan.test" and rec.outcome == "answered"
+
+
+def test_the_telephone_does_not_outlive_a_killed_console(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import asyncio, sys\n"
+        "from pathlib import Path\n"
+        "from console.comms import CallService, SipSettings\n"
+        "async def main():\n"
+        f"    svc = CallService(SipSettings(server='127.0.0.1:9', user='seat01', register_timeout_s=0.5), Path({str(tmp_path)!r}) / 'ua')\n"
+        "    await svc.start()\n"
+        "    print(svc.agent.pid, flush=True)\n"
+        "    await asyncio.sleep(60)\n"
+        "asyncio.run(main())\n")
+    console = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE, text=True)
+    try:
+        assert console.stdout is not None
+        pid = int(console.stdout.readline())
+        assert Path(f"/proc/{pid}").exists()
+        console.send_signal(signal.SIGKILL)  # a crash: no stop(), no close
+        console.wait(5)
+
+        def gone() -> bool:
+            try:
+                return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                return True
+        deadline = time.monotonic() + 5
+        while not gone():
+            assert time.monotonic() < deadline, "baresip outlived the console"
+            time.sleep(0.05)
+    finally:
+        if console.poll() is None:
+            console.kill()
