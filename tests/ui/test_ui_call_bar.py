@@ -112,3 +112,27 @@ def test_call_keys_are_taken_once_in_the_main_window(offline_console: Any, qtbot
     for key in KEYS.values():
         assert keys.count(key) == 1, (key, keys)
     window.close()
+
+
+@pytest.mark.skipif(bool(binaries_missing()), reason="needs kamailio, sipp, baresip (scripts/bootstrap.sh)")
+def test_click_to_call_a_rescue_team_from_the_call_menu(live_console: Any, qtbot: Any, tmp_path: Path) -> None:
+    kam = Kamailio(tmp_path / "kamailio").start()
+    peer = SippPeer(tmp_path / "answer", kam.server, "team_flood", "answer").start()
+    try:
+        _seat(live_console, kam.server)
+        qtbot.waitUntil(lambda: "resources" in live_console.core.layers, timeout=20000)
+        window = _window(live_console, qtbot)
+        bar = window.call_bar
+        qtbot.waitUntil(lambda: bar.registration_label.text().startswith("融合通信已注册"), timeout=8000)
+        bar._fill_targets_menu()  # what opening 呼叫对象 ▾ does
+        teams = next(a.menu() for a in bar.targets_menu.actions() if a.menu() and a.text() == "救援力量与资源")
+        action = next(a for a in teams.actions() if a.text() == "区三防抢险队驻地")
+        action.trigger()
+        qtbot.waitUntil(lambda: bar.state_label.text().startswith("通话中：区三防抢险队驻地"), timeout=8000)
+        QTest.keyClick(window, Qt.Key.Key_F4)
+        qtbot.waitUntil(lambda: bar.state_label.text().startswith("通话结束：区三防抢险队驻地"), timeout=5000)
+        assert peer.wait(10) == 0, peer.errors()
+        window.close()
+    finally:
+        peer.stop()
+        kam.stop()
