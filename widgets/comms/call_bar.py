@@ -312,7 +312,7 @@ def add_call_dock(window: QMainWindow, core: Any) -> CallBar:
     """The call bar as a bar across the bottom of ``window`` (above the status bar),
     started, following the alert queue's selection."""
     bar = CallBar(core, seat_calls(core), window)
-    strip = QToolBar(bar.tr("融合通信"), window)
+    strip = QToolBar(_tr("融合通信"), window)
     strip.setObjectName("CallToolBar")
     strip.setMovable(False)
     strip.addWidget(bar)
