@@ -36,15 +36,16 @@ KEYS = {"answer": "F3", "hangup": "F4", "hold": "F6", "transfer": "F7", "number"
 """The call keys (window-wide; none of them is taken elsewhere in the console)."""
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("CallBar", text)
-
-
 def _outcome_text(outcome: str) -> str:
+    # Literal translate() calls: lupdate reads these (it cannot see through a helper).
     return {
-        "answered": _tr("已结束"), "busy": _tr("对方忙"), "no_answer": _tr("无人接听"),
-        "failed": _tr("呼叫失败"), "cancelled": _tr("已取消"), "missed": _tr("未接来电"),
-        "rejected": _tr("已拒接"),
+        "answered": QCoreApplication.translate("CallBar", "已结束"),
+        "busy": QCoreApplication.translate("CallBar", "对方忙"),
+        "no_answer": QCoreApplication.translate("CallBar", "无人接听"),
+        "failed": QCoreApplication.translate("CallBar", "呼叫失败"),
+        "cancelled": QCoreApplication.translate("CallBar", "已取消"),
+        "missed": QCoreApplication.translate("CallBar", "未接来电"),
+        "rejected": QCoreApplication.translate("CallBar", "已拒接"),
     }.get(outcome, outcome)
 
 
@@ -312,7 +313,7 @@ def add_call_dock(window: QMainWindow, core: Any) -> CallBar:
     """The call bar as a bar across the bottom of ``window`` (above the status bar),
     started, following the alert queue's selection."""
     bar = CallBar(core, seat_calls(core), window)
-    strip = QToolBar(_tr("融合通信"), window)
+    strip = QToolBar(QCoreApplication.translate("CallBar", "融合通信"), window)
     strip.setObjectName("CallToolBar")
     strip.setMovable(False)
     strip.addWidget(bar)
