@@ -85,7 +85,7 @@ def write_config(folder: Path, settings: SipSettings, ctrl_port: int, audio: boo
         "call_local_timeout 0",  # the console gives up unanswered calls itself
     ]
     display = settings.display.replace('"', "")
-    params = [f'outbound="sip:{settings.server};transport=udp"', "regint=300", "answermode=manual"]
+    params = [f'outbound="sip:{settings.server};transport=udp"', "regint=60", "answermode=manual"]
     if settings.password:
         params.append(f"auth_pass={settings.password}")
     name = f'"{display}" ' if display else ""
