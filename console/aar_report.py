@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from console.comms.records import call_records, records_for_incident
 from console.exports import atomic_write
 from console.printable import PdfRenderer, PrintDocument, TrendChart
 from console.wartime import (
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TimelineEvent:
     ts: datetime
-    kind: str  # declare | step | task | figure | note | stand_down
+    kind: str  # declare | step | task | figure | note | call | stand_down
     actor: str
     text: str
 
@@ -157,6 +158,12 @@ def build_report(war: Wartime, incident_id: str, map_png: bytes | None = None) -
     for e in entries:
         if e.action in ("war.note", "war.figure"):
             timeline.append(TimelineEvent(e.ts, "note" if e.action == "war.note" else "figure", e.actor, e.text))
+    # Calls (融合通信) about the incident or its tasks, or made while it ran (console/comms).
+    links = {incident_id, *(t.id for t in war.tasks(incident_id))}
+    calls = records_for_incident(call_records(war.audit_records()), links, inc.started_at, inc.ended_at)
+    for c in calls:
+        talk = f"，通话 {int(c.duration_s // 60)} 分 {int(c.duration_s % 60)} 秒" if c.duration_s else ""
+        timeline.append(TimelineEvent(c.started, "call", c.caller, f"电话：{c.caller} → {c.callee}（{c.outcome_zh}{talk}）"))
     if inc.ended_at is not None:
         # Anything logged after the stand-down (the report itself) stays out of the timeline.
         timeline = [e for e in timeline if e.ts <= inc.ended_at]
@@ -172,7 +179,7 @@ def build_report(war: Wartime, incident_id: str, map_png: bytes | None = None) -
     trends = [(label, unit, pts) for _iid, label, unit, pts in war.trends(incident_id)]
     return Report(incident=inc, generated_at=datetime.now(timezone.utc), generated_by=war.operator,
                   timeline=timeline, steps=steps, tasks=tasks, resources_used=used, trends=trends,
-                  metrics=war.metrics(incident_id), log=entries, map_png=map_png)
+                  metrics=war.metrics(incident_id), log=entries, map_png=map_png, extra={"calls": calls})
 
 
 # --------------------------------------------------------------------------- HTML
@@ -304,7 +311,17 @@ def render_html(report: Report, *, images: dict[str, str] | None = None) -> str:
     for entry in report.log:
         out.append(f"<tr><td>{entry.seq}</td><td>{_t(entry.ts, True)}</td><td>{_esc(entry.actor)}</td>"
                    f"<td>{_esc(entry.action_zh)}</td><td>{_esc(entry.text)}</td></tr>")
-    out.append("</table><p style='color:#666'>指挥日志为本席位哈希链审计记录的一部分，可用 "
+    out.append("</table><h2>九、通话记录</h2>")
+    calls = report.extra.get("calls") or []
+    if calls:
+        out.append("<table><tr><th>时间</th><th>主叫</th><th>被叫</th><th>结果</th><th>通话时长</th><th>关联</th></tr>")
+        for c in calls:
+            out.append(f"<tr><td>{_t(c.started, True)}</td><td>{_esc(c.caller)}</td><td>{_esc(c.callee)}</td>"
+                       f"<td>{_esc(c.outcome_zh)}</td><td>{int(c.duration_s)} 秒</td><td>{_esc(c.link or '—')}</td></tr>")
+        out.append("</table>")
+    else:
+        out.append("<p>（无）</p>")
+    out.append("<p style='color:#666'>指挥日志为本席位哈希链审计记录的一部分，可用 "
                "<code>pingshan-console audit verify</code> 校验。</p></body></html>")
     return "\n".join(out)
 

@@ -58,6 +58,16 @@ ClientFactory = Callable[[], GatewayClient]
 """Makes a fresh client to the same gateways, without a token (for the incoming officer's login)."""
 
 
+def sip_user(uri: str) -> str:
+    """The user part of a SIP URI (``sip:8501@host:5060;transport=udp`` → ``8501``); a bare number as it is."""
+    rest = uri.strip().strip("<>")
+    for scheme in ("sips:", "sip:"):
+        if rest.lower().startswith(scheme):
+            rest = rest[len(scheme):]
+            break
+    return rest.split("@", 1)[0].split(";", 1)[0] if "@" in rest else rest.split(";", 1)[0].split(":", 1)[0]
+
+
 class DutyDesk:
     """The console's side of the duty roster (one per console, on the live gateway)."""
 
@@ -99,6 +109,17 @@ class DutyDesk:
         centre = self.centre(shift.centre)
         where = centre.name if centre is not None else shift.centre
         return CallTarget(shift.sip, f"{where} {shift.officer}", f"duty:{shift.id}")
+
+    def caller_name(self, uri: str) -> str | None:
+        """Who on today's roster a SIP caller is (the call bar's resolver): the shift whose
+        SIP account has the caller's user part, named as a call to them is; else None."""
+        user = sip_user(uri)
+        if self.roster is None or not user:
+            return None
+        for shift in self.roster.shifts:
+            if shift.sip and sip_user(shift.sip) == user:
+                return self.call_target(shift).display_name
+        return None
 
     # ------------------------------------------------------------------ commands
 

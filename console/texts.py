@@ -106,6 +106,20 @@ TEXTS: dict[str, str] = {
     "reveal_needs_supervisor": QT_TRANSLATE_NOOP("ConsoleText", "无权查看完整号码（需值班长权限）"),
     "reveal_offline": QT_TRANSLATE_NOOP("ConsoleText", "未连接网关：完整号码只保存在网关，无法查看"),
     "reveal_unreachable": QT_TRANSLATE_NOOP("ConsoleText", "网关不可达，无法查看完整号码（{kind}）"),
+    # ---- calling (融合通信, console/comms/)
+    "comms_unconfigured": QT_TRANSLATE_NOOP("ConsoleText", "融合通信未配置"),
+    "comms_registering": QT_TRANSLATE_NOOP("ConsoleText", "正在注册融合通信（{server}）…"),
+    "comms_registered": QT_TRANSLATE_NOOP("ConsoleText", "融合通信已注册（{aor}）"),
+    "comms_register_failed": QT_TRANSLATE_NOOP("ConsoleText", "注册失败：{reason}"),
+    "comms_unreachable": QT_TRANSLATE_NOOP("ConsoleText", "注册失败：服务器不可达（{server}）"),
+    "comms_no_agent": QT_TRANSLATE_NOOP("ConsoleText", "未安装 SIP 话机组件（baresip），无法通话"),
+    "comms_agent_failed": QT_TRANSLATE_NOOP("ConsoleText", "SIP 话机组件无响应"),
+    "comms_agent_died": QT_TRANSLATE_NOOP("ConsoleText", "SIP 话机组件意外退出（{status}）"),
+    "comms_not_registered": QT_TRANSLATE_NOOP("ConsoleText", "未注册到融合通信服务器，无法呼叫"),
+    "comms_line_busy": QT_TRANSLATE_NOOP("ConsoleText", "已有通话，请先挂断"),
+    "comms_no_call": QT_TRANSLATE_NOOP("ConsoleText", "当前没有可操作的通话"),
+    "comms_call_failed": QT_TRANSLATE_NOOP("ConsoleText", "呼叫失败：{reason}"),
+    "comms_settings_error": QT_TRANSLATE_NOOP("ConsoleText", "融合通信配置错误：{reason}"),
     "gateway_answered": QT_TRANSLATE_NOOP("ConsoleText", "网关答复 {status}"),
     # ---- wartime refusals (console.wartime's WartimeError; the panels render them)
     # who may do it

@@ -43,6 +43,8 @@ DEB_DEPENDS = ("libatomic1, libpulse0, libnss3, libxkbcommon0, libxkbcommon-x11-
                "libxcomposite1, libxdamage1, libxrandr2, libxtst6, libgbm1, libasound2, libegl1, libgl1, "
                "libfontconfig1, libdbus-1-3")
 """Runtime libraries Qt (WebEngine, Multimedia, xcb) loads from the system on Debian."""
+DEB_RECOMMENDS = "baresip-core"
+"""The seat's SIP telephone (融合通信, console/comms); without it the call bar says so."""
 
 
 def version() -> str:
@@ -199,6 +201,7 @@ def make_deb(bundle: Path, out: Path, street: str, title: str) -> Path | None:
             "Maintainer: Pingshan District Command Centre <ops@pingshan.invalid>",
             f"Installed-Size: {size_kb}",
             f"Depends: {DEB_DEPENDS}",
+            f"Recommends: {DEB_RECOMMENDS}",
             "Section: misc",
             "Priority: optional",
             f"Description: Pingshan command console for the {street} street sub-centre",

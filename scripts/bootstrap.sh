@@ -18,7 +18,12 @@ DEBS=(libpulse0 libxkbcommon0 libxkbcommon-x11-0 libnss3 libegl1 libgl1 libfontc
       xvfb xdotool openbox   # real-key tests: a virtual X server, a window manager, key events
       # The video tests' RTSP server: GStreamer's gst-rtsp-server under Debian's Python (PyGObject).
       python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0
-      gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+      gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+      # Calling (融合通信, tests/comms): the seat's SIP user agent (baresip-core ships the
+      # ctrl_tcp, menu, account, g711, aubridge and alsa modules the console loads), the
+      # registrar/proxy the tests run on loopback (kamailio: registrar + usrloc, no database)
+      # and the field units' SIP peers (sip-tester: sipp scenarios).
+      baresip-core kamailio sip-tester)
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
   for p in "${DEBS[@]}"; do

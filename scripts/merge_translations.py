@@ -64,6 +64,7 @@ def fill(text: str, table: dict[tuple[str, str], str]) -> tuple[str, set[tuple[s
 
 def main() -> int:
     sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "widgets").rglob("*.py"))
+    sources.append("console/texts.py")  # the core's codes (ConsoleText), as build_translations.sh
     subprocess.run([str(BIN / "pyside6-lupdate"), *sources, "-source-language", "zh_CN",
                     "-target-language", "en", "-locations", "none", "-no-obsolete", "-ts", str(TS)],
                    cwd=ROOT, check=True, capture_output=True)

@@ -11,6 +11,7 @@ when a widget is deleted).  QtCore only (no widgets).
   carrying the changed ids.  A view therefore repaints at most ten times a second
   however fast the stream runs.
 - :class:`SessionSignals`: ``AuthSession.session_changed`` as a Qt signal.
+- :class:`CallSignals`: a seat's calling service (registration, call, record) as Qt signals.
 
 (The map's tile scheme handler, ``widgets/map/tile_scheme.py``, is itself the Qt object
 that serves tiles: it turns each tile service's ``online_changed`` into its own
@@ -24,6 +25,7 @@ from typing import Callable
 from PySide6.QtCore import QObject, QTimer, Signal, SignalInstance
 
 from console.auth import AuthSession
+from console.comms import CallService
 from console.stores import OperatingPicture, PictureChanges
 
 
@@ -89,3 +91,24 @@ class SessionSignals(QObject):
     def close(self) -> None:
         """Stop listening to the session."""
         self._disconnect()
+
+
+class CallSignals(QObject):
+    """A seat's :class:`console.comms.CallService` events as Qt signals (the call bar's feed)."""
+
+    registration_changed = Signal(object)  # console.comms.Registration
+    call_changed = Signal(object)  # console.comms.Call
+    record_written = Signal(object)  # console.comms.CallRecord
+
+    def __init__(self, calls: CallService, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._disconnects: list[Callable[[], None]] = [
+            calls.registration_changed.connect(self.registration_changed.emit),
+            calls.call_changed.connect(self.call_changed.emit),
+            calls.record_written.connect(self.record_written.emit),
+        ]
+
+    def close(self) -> None:
+        for disconnect in self._disconnects:
+            disconnect()
+        self._disconnects = []

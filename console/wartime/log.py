@@ -17,6 +17,7 @@ from console.events import Event
 from console.texts import spoken
 from console.wartime.incidents import Incidents
 from console.wartime.ledger import Ledger
+from console.comms.records import OUTCOME_ZH
 from console.wartime.model import ACTION_ZH, LEVELS, TASK_STATUS_ZH, LogEntry, WartimeError, parse_ts
 from console.wartime.plans import PlanBook, UnitDirectory
 from console.wartime.resources import Resources
@@ -93,7 +94,7 @@ class CommandLog:
         for r in self.ledger.records():
             inc = r.detail.get("incident_id") or (r.target if r.action.startswith("incident.") else None) \
                 or (r.target if r.action in ("task.issue", "war.focus", "war.switch", "war.report") else None) \
-                or tasks_of.get(r.target)
+                or tasks_of.get(r.target) or self._call_incident(r, tasks_of)
             if incident_id is not None and inc != incident_id:
                 continue
             out.append(LogEntry(seq=r.seq, ts=parse_ts(r.ts), actor=r.actor, action=r.action,
@@ -101,10 +102,20 @@ class CommandLog:
                                 text=self.describe(r)))
         return out
 
+    def _call_incident(self, r: Any, tasks_of: dict[str, str]) -> str | None:
+        """The incident a call record is linked to (directly, or through one of its tasks)."""
+        if r.action != "call.record":
+            return None
+        link = str(r.detail.get("link") or "")
+        return tasks_of.get(link) or (link if self.core.picture.incidents.get(link) is not None else None)
+
     def describe(self, r: Any) -> str:
         """One audit record as a sentence of the log."""
         d = r.detail
         a = d.get("args") or {}
+        if r.action == "call.record":
+            talk = f"，{int(d.get('duration_s') or 0)} 秒" if d.get("duration_s") else ""
+            return f"电话 {d.get('caller', '')} → {d.get('callee', '')}：{OUTCOME_ZH.get(d.get('outcome'), '')}{talk}"
         if r.action == "incident.declare":
             return (f"{a.get('title', '')}：{INCIDENT_TYPES.get(a.get('type', ''), '')} "
                     f"{LEVELS.get(a.get('level', 0), '')}级响应；事由：{a.get('reason', '')}")

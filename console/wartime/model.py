@@ -48,13 +48,15 @@ INCIDENT_TRENDS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 DUE_SOON_S = 10 * 60
 WAR_COMMANDS = ("incident.declare", "incident.stand_down", "incident.step", "task.issue", "task.update")
-LOG_ACTIONS = WAR_COMMANDS + ("war.note", "war.focus", "war.switch", "war.figure", "war.observed", "war.report")
+LOG_ACTIONS = WAR_COMMANDS + ("war.note", "war.focus", "war.switch", "war.figure", "war.observed", "war.report",
+                              "call.record")  # call.record: a finished call (console/comms)
 
 RESOURCE_KIND_ZH = {"rescue_team": "救援队伍", "shelter": "避难场所", "warehouse": "物资仓库", "vehicle": "车辆"}
 ACTION_ZH = {
     "incident.declare": "宣布启动应急响应", "incident.stand_down": "解除应急响应", "incident.step": "预案步骤",
     "task.issue": "下达任务", "task.update": "任务状态", "war.note": "指挥记录", "war.focus": "切换关注事件",
     "war.switch": "战时布局", "war.figure": "数据报告", "war.observed": "状态回传", "war.report": "总结报告",
+    "call.record": "通话",
 }
 
 

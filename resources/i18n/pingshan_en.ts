@@ -753,6 +753,141 @@
     </message>
 </context>
 <context>
+    <name>CallBar</name>
+    <message>
+        <source>已结束</source>
+        <translation>ended</translation>
+    </message>
+    <message>
+        <source>对方忙</source>
+        <translation>busy</translation>
+    </message>
+    <message>
+        <source>无人接听</source>
+        <translation>no answer</translation>
+    </message>
+    <message>
+        <source>呼叫失败</source>
+        <translation>call failed</translation>
+    </message>
+    <message>
+        <source>已取消</source>
+        <translation>cancelled</translation>
+    </message>
+    <message>
+        <source>未接来电</source>
+        <translation>missed call</translation>
+    </message>
+    <message>
+        <source>已拒接</source>
+        <translation>refused</translation>
+    </message>
+    <message>
+        <source>无音频设备</source>
+        <translation>No audio device</translation>
+    </message>
+    <message>
+        <source>本机没有声卡：呼叫只建立信令，听不到声音</source>
+        <translation>This workstation has no sound card: calls are set up without sound</translation>
+    </message>
+    <message>
+        <source>空闲</source>
+        <translation>Idle</translation>
+    </message>
+    <message>
+        <source>号码或账号（{key}）</source>
+        <translation>Number or account ({key})</translation>
+    </message>
+    <message>
+        <source>呼叫</source>
+        <translation>Call</translation>
+    </message>
+    <message>
+        <source>呼叫对象</source>
+        <translation>Call…</translation>
+    </message>
+    <message>
+        <source>接听（{key}）</source>
+        <translation>Answer ({key})</translation>
+    </message>
+    <message>
+        <source>保持（{key}）</source>
+        <translation>Hold ({key})</translation>
+    </message>
+    <message>
+        <source>转接（{key}）</source>
+        <translation>Transfer ({key})</translation>
+    </message>
+    <message>
+        <source>转接到号码框中的号码</source>
+        <translation>Transfer to the number in the number box</translation>
+    </message>
+    <message>
+        <source>挂断（{key}）</source>
+        <translation>Hang up ({key})</translation>
+    </message>
+    <message>
+        <source>请先在号码框输入转接目标</source>
+        <translation>Type the transfer target into the number box first</translation>
+    </message>
+    <message>
+        <source>对象不存在，无法呼叫</source>
+        <translation>Not found: cannot call</translation>
+    </message>
+    <message>
+        <source>通话操作失败：{error}</source>
+        <translation>Call action failed: {error}</translation>
+    </message>
+    <message>
+        <source>救援力量与资源</source>
+        <translation>Rescue teams and resources</translation>
+    </message>
+    <message>
+        <source>任务承办单位</source>
+        <translation>Task assignees</translation>
+    </message>
+    <message>
+        <source>当前告警的报警人（需查看号码权限，记入审计）</source>
+        <translation>Reporter of the selected alert (needs the reveal permission, audited)</translation>
+    </message>
+    <message>
+        <source>通话 {peer}：{outcome}</source>
+        <translation>Call {peer}: {outcome}</translation>
+    </message>
+    <message>
+        <source>正在呼叫 {name}…</source>
+        <translation>Calling {name}…</translation>
+    </message>
+    <message>
+        <source>{name} 振铃中…</source>
+        <translation>{name} ringing…</translation>
+    </message>
+    <message>
+        <source>来电：{name}</source>
+        <translation>Incoming call: {name}</translation>
+    </message>
+    <message>
+        <source>通话中：{name}  {time}</source>
+        <translation>In call: {name}  {time}</translation>
+    </message>
+    <message>
+        <source>保持中：{name}  {time}</source>
+        <translation>On hold: {name}  {time}</translation>
+    </message>
+    <message>
+        <source>通话结束：{name}（{outcome}）</source>
+        <translation>Call ended: {name} ({outcome})</translation>
+    </message>
+    <message>
+        <source>恢复（{key}）</source>
+        <translation>Resume ({key})</translation>
+    </message>
+    <message>
+        <source>融合通信</source>
+        <translation>Calls</translation>
+    </message>
+</context>
+<context>
     <name>CameraDirectory</name>
     <message>
         <source>道路</source>
@@ -1131,6 +1266,10 @@ State: {state}{ptz}</translation>
     <message>
         <source>总结报告</source>
         <translation>After-action report</translation>
+    </message>
+    <message>
+        <source>通话</source>
+        <translation>Call</translation>
     </message>
     <message>
         <source>下达任务（任务表单）</source>
@@ -1612,6 +1751,58 @@ State: {state}{ptz}</translation>
     <message>
         <source>网关不可达，无法查看完整号码（{kind}）</source>
         <translation>Gateway unreachable; cannot show the full number ({kind})</translation>
+    </message>
+    <message>
+        <source>融合通信未配置</source>
+        <translation>Calling not configured</translation>
+    </message>
+    <message>
+        <source>正在注册融合通信（{server}）…</source>
+        <translation>Registering with the SIP server ({server})…</translation>
+    </message>
+    <message>
+        <source>融合通信已注册（{aor}）</source>
+        <translation>Registered for calls ({aor})</translation>
+    </message>
+    <message>
+        <source>注册失败：{reason}</source>
+        <translation>Registration failed: {reason}</translation>
+    </message>
+    <message>
+        <source>注册失败：服务器不可达（{server}）</source>
+        <translation>Registration failed: SIP server unreachable ({server})</translation>
+    </message>
+    <message>
+        <source>未安装 SIP 话机组件（baresip），无法通话</source>
+        <translation>The SIP phone component (baresip) is not installed: no calls</translation>
+    </message>
+    <message>
+        <source>SIP 话机组件无响应</source>
+        <translation>The SIP phone component does not respond</translation>
+    </message>
+    <message>
+        <source>SIP 话机组件意外退出（{status}）</source>
+        <translation>The SIP phone component stopped unexpectedly ({status})</translation>
+    </message>
+    <message>
+        <source>未注册到融合通信服务器，无法呼叫</source>
+        <translation>Not registered with the SIP server: cannot call</translation>
+    </message>
+    <message>
+        <source>已有通话，请先挂断</source>
+        <translation>A call is in progress: hang up first</translation>
+    </message>
+    <message>
+        <source>当前没有可操作的通话</source>
+        <translation>No call to act on</translation>
+    </message>
+    <message>
+        <source>呼叫失败：{reason}</source>
+        <translation>Call failed: {reason}</translation>
+    </message>
+    <message>
+        <source>融合通信配置错误：{reason}</source>
+        <translation>Calling settings error: {reason}</translation>
     </message>
     <message>
         <source>网关答复 {status}</source>
@@ -3714,6 +3905,10 @@ Data from the district gateway or the built-in demo feed.</translation>
         <translation>Drill</translation>
     </message>
     <message>
+        <source>融合通信</source>
+        <translation>Calls</translation>
+    </message>
+    <message>
         <source>主窗口</source>
         <translation>Main window</translation>
     </message>
@@ -3856,6 +4051,26 @@ Data from the district gateway or the built-in demo feed.</translation>
     <message>
         <source>演练：下一条注入（任何位置）</source>
         <translation>Drill: next inject (anywhere)</translation>
+    </message>
+    <message>
+        <source>接听来电</source>
+        <translation>Answer the incoming call</translation>
+    </message>
+    <message>
+        <source>挂断（呼出时取消，来电时拒接）</source>
+        <translation>Hang up (cancel while ringing out, refuse an incoming call)</translation>
+    </message>
+    <message>
+        <source>通话保持/恢复</source>
+        <translation>Hold / resume the call</translation>
+    </message>
+    <message>
+        <source>转接到号码框中的号码</source>
+        <translation>Transfer to the number in the number box</translation>
+    </message>
+    <message>
+        <source>到号码框（输入号码后回车呼叫）</source>
+        <translation>Go to the number box (type a number, Return calls)</translation>
     </message>
     <message>
         <source>云台转动（所选画面为云台摄像机时）</source>

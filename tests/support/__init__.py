@@ -16,4 +16,6 @@
 - ``faultsupport``: the fault suite's rig, rows and their limits (``LIMITS``).
 - ``faultscenarios``: the fault suite's scenarios, shared by tests/faults and bench/bench_faults.py.
 - ``fault_console_child.py``: a console to be SIGKILLed, run as a script by the fault suite.
+- ``siplab``: kamailio as SIP registrar/proxy and sipp field units on loopback (tests/comms,
+  bench/bench_calls.py, ``scripts/sip_lab.sh``).
 """

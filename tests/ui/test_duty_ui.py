@@ -203,8 +203,8 @@ def _panel_end_to_end(feed_factory: Any, console_loop: asyncio.AbstractEventLoop
     cache.close()
 
 
-def test_main_window_opens_the_roster_with_f6(offline_console: Any, qtbot: Any) -> None:
-    """The 值班 dock is a closed tab beside the queue; F6 (and the 值班 menu) opens it in front.
+def test_main_window_opens_the_roster_with_ctrl_6(offline_console: Any, qtbot: Any) -> None:
+    """The 值班 dock is a closed tab beside the queue; Ctrl+6 (and the 值班 menu) opens it in front.
     With the gateway down it says so, and the call button says 融合通信未配置."""
     from widgets.shell.main_window import MainWindow
 
@@ -216,8 +216,8 @@ def test_main_window_opens_the_roster_with_f6(offline_console: Any, qtbot: Any) 
     assert duty is not None and not duty.dock.isVisible()
     menus = [a.text() for a in window.menu_bar().actions()]
     assert "值班(&Y)" in menus
-    assert duty.show_action.shortcut().toString() == "F6"
-    duty.show_action.trigger()  # what F6 does
+    assert duty.show_action.shortcut().toString() == "Ctrl+6"
+    duty.show_action.trigger()  # what Ctrl+6 does
     qtbot.waitUntil(duty.dock.isVisible, timeout=3000)
     assert window.docks["queue"] in window.tabifiedDockWidgets(duty.dock)
     qtbot.waitUntil(lambda: "网关不可达" in duty.panel.status_line.text(), timeout=15_000)  # in Chinese, no traceback

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class DutyDock(QObject):
-    """The 值班 dock, its menu and the F6 shortcut that brings the roster forward."""
+    """The 值班 dock, its menu and the Ctrl+6 shortcut that brings the roster forward."""
 
     def __init__(self, window: QMainWindow, core: Any) -> None:
         super().__init__(window)
@@ -38,7 +38,7 @@ class DutyDock(QObject):
             self.panel.message.connect(status.show_message)
 
         self.show_action = QAction(self.tr("值班表"), window)
-        self.show_action.setShortcut(QKeySequence(Qt.Key.Key_F6))
+        self.show_action.setShortcut(QKeySequence("Ctrl+6"))
         self.show_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.show_action.triggered.connect(self.show_roster)
         window.addAction(self.show_action)
@@ -56,7 +56,7 @@ class DutyDock(QObject):
 
     def arrange(self) -> None:
         """The default place: a tab beside the alert queue under the map, closed until the
-        operator opens it (F6, 值班 menu) — the queue keeps the front of its place, and the
+        operator opens it (Ctrl+6, 值班 menu) — the queue keeps the front of its place, and the
         right column (video, indicators) keeps its height on a 768 px screen (issue 21).
         The main window's default layout calls this."""
         self.dock.setFloating(False)
@@ -69,8 +69,19 @@ class DutyDock(QObject):
         if beside is not None:
             beside.raise_()
 
+    def connect_calls(self, bar: Any) -> None:
+        """Ring the roster's officers through the call bar (``widgets.comms.CallBar``) and name
+        incoming callers from the roster. Without a SIP account the roster keeps saying
+        融合通信未配置 and offers the duty phone instead."""
+        if bar is None or not bar.calls.configured:
+            return
+        self.panel.call_requested.connect(bar.call_uri)
+        if self.panel.desk is not None:
+            bar.calls.add_resolver(self.panel.desk.caller_name)
+        self.panel._update_buttons()
+
     def show_roster(self) -> None:
-        """Bring the roster forward, focus its table and fetch it again (F6)."""
+        """Bring the roster forward, focus its table and fetch it again (Ctrl+6)."""
         self.dock.show()
         self.dock.raise_()
         self.panel.shifts.setFocus(Qt.FocusReason.ShortcutFocusReason)

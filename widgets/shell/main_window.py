@@ -32,6 +32,7 @@ from console.clock import freshness
 from console.runtime import ConsoleCore
 from widgets.alert_queue import AlertQueuePanel
 from widgets.bridge import PictureNotifier
+from widgets.comms import add_call_dock
 from widgets.indicators import IndicatorPanel
 from widgets.shell.header import HeaderStrip
 from widgets.shell.status_bar import ConsoleStatusBar, clock_text, translated
@@ -168,6 +169,9 @@ class MainWindow(QMainWindow):
         if map_camera is not None:  # a camera clicked on the map plays on the video wall
             map_camera.connect(lambda camera_id: self._on_cameras_requested([camera_id]))
 
+        # Calling (融合通信, issue 22): the call bar docks at the bottom (widgets/comms).
+        self.call_bar = add_call_dock(self, core)
+
         notifier.connection_changed.connect(self._on_connection_changed)
         notifier.incidents_changed.connect(self._on_incidents_changed)
         notifier.notices_changed.connect(self._on_notices_changed)
@@ -184,7 +188,9 @@ class MainWindow(QMainWindow):
         self.wartime_mode = attach_wartime(self, core, notifier)
         from widgets.duty import attach as attach_duty
 
-        self.duty = attach_duty(self, core)  # 值班值守 (issue 22): the 值班 dock, F6, the 值班 menu
+        self.duty = attach_duty(self, core)  # 值班值守 (issue 22): the 值班 dock, Ctrl+6, the 值班 menu
+        if self.duty is not None:
+            self.duty.connect_calls(self.call_bar)  # the roster's 呼叫 rings through the call bar
         from widgets.keyboard import keyboard_ready
 
         keyboard_ready(self)  # Up/Down and Tab in every table (issue 21)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 WINDOW_WIDE = (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut)
 
 PANEL_CLASSES = ("MapPanel", "VideoWall", "CameraDirectory", "AlertQueuePanel", "CommandPanel",
-                 "IndicatorPanel", "DrillBar")
+                 "IndicatorPanel", "DrillBar", "CallBar")
 """Widgets whose shortcuts form one group each (the nearest such ancestor owns a shortcut)."""
 
 WINDOW_SHORTCUT_OWNERS = {"F8": "DrillBar", "F9": "DrillBar"}
@@ -112,6 +112,7 @@ class ShortcutHelp(QDialog):
             "CommandPanel": self.tr("战时指挥"),
             "IndicatorPanel": self.tr("指标"),
             "DrillBar": self.tr("演练"),
+            "CallBar": self.tr("融合通信"),
             "MainWindow": self.tr("主窗口"),
         }
         return titles.get(owner, owner)
@@ -159,6 +160,11 @@ class ShortcutHelp(QDialog):
             ("AlertQueuePanel", "Ctrl+Shift+F"): self.tr("查看搜索在归档中找到的已闭环告警"),
             ("DrillBar", "F8"): self.tr("演练：暂停/继续（任何位置）"),
             ("DrillBar", "F9"): self.tr("演练：下一条注入（任何位置）"),
+            ("CallBar", "F3"): self.tr("接听来电"),
+            ("CallBar", "F4"): self.tr("挂断（呼出时取消，来电时拒接）"),
+            ("CallBar", "F6"): self.tr("通话保持/恢复"),
+            ("CallBar", "F7"): self.tr("转接到号码框中的号码"),
+            ("CallBar", "Ctrl+Shift+K"): self.tr("到号码框（输入号码后回车呼叫）"),
         }
         # Keys that are the same key under two names (the keypad's Enter, Find) share a row.
         aliases = {"Ctrl+Enter": "Ctrl+Return", "Ctrl+Shift+Enter": "Ctrl+Shift+Return", "Find": "Ctrl+F"}

@@ -50,7 +50,7 @@ CATALOGUED = {
         QT_TRANSLATE_NOOP("CommandPanel", "任务状态"), QT_TRANSLATE_NOOP("CommandPanel", "指挥记录"),
         QT_TRANSLATE_NOOP("CommandPanel", "切换关注事件"), QT_TRANSLATE_NOOP("CommandPanel", "战时布局"),
         QT_TRANSLATE_NOOP("CommandPanel", "数据报告"), QT_TRANSLATE_NOOP("CommandPanel", "状态回传"),
-        QT_TRANSLATE_NOOP("CommandPanel", "总结报告"),
+        QT_TRANSLATE_NOOP("CommandPanel", "总结报告"), QT_TRANSLATE_NOOP("CommandPanel", "通话"),
     ),
     "IncidentMetricsPanel": (
         # trend labels (console.wartime INCIDENT_TRENDS)
