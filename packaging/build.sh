@@ -57,6 +57,7 @@ if [ ! -x "$EXE" ]; then
 fi
 
 echo "== self-check of the bundle (first start after the build: cold)"
+export PINGSHAN_SELF_CHECK_TIMINGS=1  # the figures below read the TIMING lines
 if ! "$EXE" --self-check > "$WORK/self-check-1.txt" 2> "$WORK/self-check-1.err"; then
     cat "$WORK/self-check-1.txt"
     echo "build.sh: the bundle's self-check FAILED (stderr in $WORK/self-check-1.err)" >&2

@@ -104,6 +104,8 @@ class DataModeBanner(QToolBar):
         self.settings_button.clicked.connect(self.open_settings)
         self.addWidget(self.settings_button)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self)
+        if window.isVisible():
+            self.show()  # added to a window already on screen
 
     def open_settings(self, _checked: bool = False) -> GatewaySettingsDialog:
         if self.dialog is None:
