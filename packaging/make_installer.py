@@ -89,7 +89,7 @@ else
 fi
 # Overridable, for staging or a different layout.
 PREFIX=${{PINGSHAN_PREFIX:-$PREFIX}}; APPS=${{PINGSHAN_APPS:-$APPS}}; BIN=${{PINGSHAN_BIN:-$BIN}}
-UNITS=${{PINGSHAN_UNITS:-$UNITS}}; ETC=${{PINGSHAN_ETC:-$ETC}}
+UNITS=${{PINGSHAN_UNITS-$UNITS}}; ETC=${{PINGSHAN_ETC-$ETC}}  # set and empty: no systemd unit
 OLD=
 if [ -e "$PREFIX" ]; then
     if [ -f "$PREFIX/$MARK" ]; then

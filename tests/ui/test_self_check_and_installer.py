@@ -84,7 +84,7 @@ def test_street_installer_bakes_the_profile_in(tmp_path: Path) -> None:
     exe_text = "#!/bin/sh\n[ \"$1\" = --self-check ] && echo SELF-CHECK PASSED\n"
     (unpacked / top / "app" / "pingshan-console").write_text(exe_text, encoding="utf-8")
     env = dict(os.environ, PINGSHAN_PREFIX=str(tmp_path / "opt"), PINGSHAN_APPS=str(tmp_path / "apps"),
-               PINGSHAN_BIN=str(tmp_path / "bin"))
+               PINGSHAN_BIN=str(tmp_path / "bin"), PINGSHAN_UNITS="", PINGSHAN_ETC=str(tmp_path / "etc"))
     inst = subprocess.run(["sh", str(unpacked / top / "install.sh")], env=env, capture_output=True, text=True,
                           timeout=60)
     assert inst.returncode == 0, inst.stderr
