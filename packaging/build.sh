@@ -63,8 +63,9 @@ if [ ! -x "$EXE" ]; then
     exit 1
 fi
 
-if [ -f "$WORK/bundled-distributions.txt" ]; then
-    "$PY" "$ROOT/packaging/licenses.py" --bundle "$BUNDLE" --dists "$WORK/bundled-distributions.txt"
+DISTS=$WORK/pingshan-console/bundled-distributions.txt  # written by the spec (its workpath)
+if [ -f "$DISTS" ]; then
+    "$PY" "$ROOT/packaging/licenses.py" --bundle "$BUNDLE" --dists "$DISTS"
 fi
 echo "== checking the bundle"
 "$PY" "$ROOT/packaging/check_bundle.py" "$BUNDLE" || { echo "build.sh: the bundle was REFUSED (above)" >&2; exit 1; }

@@ -23,7 +23,7 @@ import os
 import sys
 from pathlib import Path
 
-ALLOWED_TOP = ("pingshan-console", "pingshan-console.exe", "pingshan-console-gui.exe", "_internal",
+ALLOWED_TOP = ("pingshan-console", "pingshan-console.exe", "pingshan-console-cli.exe", "_internal",
                "THIRD-PARTY-NOTICES.txt", "VERSION", "pingshan-console.svg", "pingshan-console.ico")
 """The bundle's top folder: the program, its folder, the notices, the version and the icon."""
 
@@ -55,6 +55,22 @@ GPL_FOLDERS = ("av", "av.libs")
 """PyAV (the demo feed's encoder): its wheel's FFmpeg is a GPL build with x264 and x265."""
 
 
+def _needed(path: Path) -> list[str]:
+    """The ``DT_NEEDED`` names of an ELF file (objdump; none when it is missing or not an ELF)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("objdump") is None:
+        return []
+    out = subprocess.run(["objdump", "-p", str(path)], capture_output=True, text=True).stdout
+    return [line.split()[1] for line in out.splitlines() if line.strip().startswith("NEEDED")]
+
+
+QT_LIBRARIES = ("libQt6", "libpyside6", "libshiboken6")
+"""Libraries only the bundle provides: an ELF file needing one the bundle lacks (a plugin whose
+library was trimmed) is refused."""
+
+
 def problems(bundle: Path) -> list[str]:
     """Every reason to refuse ``bundle`` (empty when it is clean)."""
     found: list[str] = []
@@ -82,6 +98,26 @@ def problems(bundle: Path) -> list[str]:
             elif name in files and name.startswith("libavcodec") and ".so" in name and not path.is_symlink():
                 if b"license: GPL" in path.read_bytes():
                     found.append(f"GPL build of FFmpeg: {rel}")
+    found += missing_qt_links(bundle)
+    return found
+
+
+def missing_qt_links(bundle: Path) -> list[str]:
+    """ELF files that need a Qt/PySide library the bundle does not carry."""
+    present = {p.name for p in bundle.rglob("*") if p.is_file() or p.is_symlink()}
+    found = []
+    for path in sorted(bundle.rglob("*")):
+        if not path.is_file() or path.is_symlink() or ".so" not in path.name and path.suffix:
+            continue
+        try:
+            with open(path, "rb") as fh:
+                if fh.read(4) != b"\x7fELF":
+                    continue
+        except OSError:
+            continue
+        for needed in _needed(path):
+            if needed.startswith(QT_LIBRARIES) and needed not in present:
+                found.append(f"needs a library the bundle lacks: {path.relative_to(bundle)} -> {needed}")
     return found
 
 

@@ -137,7 +137,7 @@ def _debian_version(package: str) -> str:
 
 def notices(dists: list[str], bundle: Path) -> str:
     found: list[metadata.Distribution] = []
-    for name in sorted(set(dists), key=str.lower):
+    for name in sorted(set(dists) - {"pingshan-console"}, key=str.lower):  # not our own
         try:
             found.append(metadata.distribution(name))
         except metadata.PackageNotFoundError:

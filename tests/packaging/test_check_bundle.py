@@ -79,3 +79,21 @@ def test_each_problem_is_refused_and_named(tmp_path: Path, spoil: object) -> Non
     assert proc.returncode == 1, proc.stdout
     assert f"REFUSED {expected}" in proc.stdout.splitlines(), proc.stdout
     assert proc.stdout.splitlines()[-1].startswith("BUNDLE REFUSED: 1 problem")
+
+
+def test_a_plugin_whose_qt_library_was_trimmed_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "iconengines" / "libqsvgicon.so"
+    if not plugin.is_file():
+        pytest.skip(f"no {plugin.name} in this PySide6 (not Linux?)")
+    bundle = clean_bundle(tmp_path)
+    target = bundle / "_internal" / "PySide6" / "Qt" / "plugins" / "iconengines"
+    target.mkdir(parents=True)
+    shutil.copy2(plugin, target / plugin.name)  # it needs libQt6Svg.so.6, which this bundle lacks
+    proc = run(bundle)
+    assert proc.returncode == 1
+    assert any(line.startswith("REFUSED needs a library the bundle lacks: _internal/PySide6/Qt/plugins/iconengines/"
+                               "libqsvgicon.so -> libQt6Svg.so.6") for line in proc.stdout.splitlines()), proc.stdout
