@@ -469,8 +469,8 @@ def startup_profile(requested: str | None, cache_dir: Path | str) -> StartupProf
         return StartupProfile(catalogue.get(name, origin=flag), catalogue, notices)
     except ProfileError as exc:
         fallback = fallback_profile(catalogue)
-        failed = f"配置 “{name}”（来自{origin}）不可用：{exc}"
-        text = f"配置 “{name}”（来自{origin}）不可用，本次以默认配置 “{fallback.title}（{fallback.name}）” 启动"
+        failed = f"配置 “{name}” 不可用（配置名来自{origin}）：{exc}"
+        text = f"配置 “{name}” 不可用，本次以默认配置 “{fallback.title}（{fallback.name}）” 启动（配置名来自{origin}）"
         if not any(str(exc) in n for n in notices):
             text += f"：{exc}"
         notices.append(text)
