@@ -41,7 +41,7 @@ else
     echo "FAIL the chroot reaches the network" >&2; exit 1
 fi
 START=$(date +%s.%N)
-if ! offline dpkg -i /tmp/offline/*.deb /tmp/console.deb > "$WORK/dpkg.log" 2>&1; then
+if ! offline sh -c 'dpkg -i /tmp/offline/*.deb /tmp/console.deb' > "$WORK/dpkg.log" 2>&1; then
     tail -20 "$WORK/dpkg.log"; echo "FAIL dpkg -i (log above)" >&2; exit 1
 fi
 DPKG_S=$(echo "$(date +%s.%N) - $START" | bc)
