@@ -116,3 +116,4 @@ def test_self_check_fails_on_a_missing_default_profile() -> None:
     assert first.startswith("FAIL profile") and "nowhere" in first and "--profile" not in first
     assert proc.stdout.splitlines()[-2:][-1] != "SELF-CHECK PASSED"
     assert "SELF-CHECK FAILED: profile" in proc.stdout
+

@@ -150,3 +150,25 @@ def test_an_unconfigured_core_says_so(qtbot: Any, console_loop: asyncio.Abstract
         bar.shutdown()
     finally:
         stop_core(console, qtbot)
+
+
+def test_the_about_box_offers_the_third_party_licences(qtbot: object, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    import console.version as version_mod
+    from widgets.shell.about import NoticesDialog, show_about
+
+    notices = tmp_path / "THIRD-PARTY-NOTICES.txt"
+    notices.write_text("Qt 6 LGPL-3.0-only\nwritten offer of source\n", encoding="utf-8")
+    monkeypatch.setattr(version_mod, "notices_path", lambda: notices)
+    parent = QWidget()
+    qtbot.addWidget(parent)  # type: ignore[attr-defined]
+    parent.show()
+    box = show_about(parent)
+    assert "版本 " in box.text()
+    button = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.ActionRole)
+    assert "第三方许可" in button.text()
+    dialog = NoticesDialog(parent)  # what the button opens
+    assert "written offer of source" in dialog.text.toPlainText()
+    box.close()

@@ -25,9 +25,6 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, Q
 from console.profiles import BUILTIN_FALLBACK, Profile, ProfileError, save_gateway
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("DataModeBanner", text)
-
 
 BANNER_STYLE = {
     "demo": "QToolBar#DataModeBanner { background: #bf360c; border: none; } "
@@ -43,22 +40,22 @@ class GatewaySettingsDialog(QDialog):
     def __init__(self, profile: Profile, cache_dir: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("GatewaySettings")
-        self.setWindowTitle(_tr("网关设置"))
+        self.setWindowTitle(QCoreApplication.translate("DataModeBanner", "网关设置"))
         self.profile = profile
         self.cache_dir = cache_dir
         self.saved_path: Any = None
         layout = QVBoxLayout(self)
-        intro = QLabel(_tr("本值班台（{title}）尚未设置网关。请填写区级或街道分中心网关的地址，"
+        intro = QLabel(QCoreApplication.translate("DataModeBanner", "本值班台（{title}）尚未设置网关。请填写区级或街道分中心网关的地址，"
                            "多个副本用逗号分隔，首选在前。保存后重启值班台生效。").format(title=profile.title), self)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
         self.urls = QLineEdit(", ".join(profile.gateways), self)
         self.urls.setPlaceholderText("https://gateway-1.pingshan.example:8443")
-        form.addRow(_tr("网关地址"), self.urls)
+        form.addRow(QCoreApplication.translate("DataModeBanner", "网关地址"), self.urls)
         self.ca = QLineEdit(str(profile.ca_file or ""), self)
-        self.ca.setPlaceholderText(_tr("可选：签发网关证书的 CA（PEM 文件路径）"))
-        form.addRow(_tr("CA 证书"), self.ca)
+        self.ca.setPlaceholderText(QCoreApplication.translate("DataModeBanner", "可选：签发网关证书的 CA（PEM 文件路径）"))
+        form.addRow(QCoreApplication.translate("DataModeBanner", "CA 证书"), self.ca)
         layout.addLayout(form)
         self.error = QLabel("", self)
         self.error.setWordWrap(True)
@@ -74,7 +71,7 @@ class GatewaySettingsDialog(QDialog):
         try:
             self.saved_path = save_gateway(self.cache_dir, self.profile, urls, self.ca.text())
         except (ProfileError, OSError) as exc:
-            self.error.setText(_tr("未保存：{reason}").format(reason=exc))
+            self.error.setText(QCoreApplication.translate("DataModeBanner", "未保存：{reason}").format(reason=exc))
             return
         self.accept()
 
@@ -94,12 +91,12 @@ class DataModeBanner(QToolBar):
         self.toggleViewAction().setEnabled(False)  # cannot be hidden from the context menu
         self.setStyleSheet(BANNER_STYLE[mode])
         if mode == "demo":
-            text = _tr("演示数据 — 值班台正在使用内置演示数据源：告警、视频和指标都是模拟的，不是实况。")
+            text = QCoreApplication.translate("DataModeBanner", "演示数据 — 值班台正在使用内置演示数据源：告警、视频和指标都是模拟的，不是实况。")
         else:
-            text = _tr("未配置网关 — 本安装（生产）没有设置网关：只显示本地缓存，不使用任何模拟数据。")
+            text = QCoreApplication.translate("DataModeBanner", "未配置网关 — 本安装（生产）没有设置网关：只显示本地缓存，不使用任何模拟数据。")
         self.label = QLabel(text, self)
         self.addWidget(self.label)
-        self.settings_button = QPushButton(_tr("网关设置…"), self)
+        self.settings_button = QPushButton(QCoreApplication.translate("DataModeBanner", "网关设置…"), self)
         self.settings_button.setObjectName("GatewaySettingsButton")
         self.settings_button.clicked.connect(self.open_settings)
         self.addWidget(self.settings_button)
@@ -117,7 +114,7 @@ class DataModeBanner(QToolBar):
     def _on_finished(self, result: int) -> None:
         dialog = self.dialog
         if dialog is not None and result == QDialog.DialogCode.Accepted and dialog.saved_path is not None:
-            self.label.setText(_tr("网关已保存到 {path}：请重启值班台以连接网关。").format(path=dialog.saved_path))
+            self.label.setText(QCoreApplication.translate("DataModeBanner", "网关已保存到 {path}：请重启值班台以连接网关。").format(path=dialog.saved_path))
         self.dialog = None
 
 
@@ -146,10 +143,10 @@ def attach_data_mode_ui(window: QMainWindow, mode: str, args: argparse.Namespace
     if mode == "demo":
         from widgets.watermark import DrillWatermarks
 
-        word = _tr("演示数据")
+        word = QCoreApplication.translate("DataModeBanner", "演示数据")
         ui.watermarks = DrillWatermarks(text=word)
         ui.watermarks.mark(window)
-        window.setWindowTitle(_tr("【演示数据】") + window.windowTitle())
+        window.setWindowTitle(QCoreApplication.translate("DataModeBanner", "【演示数据】") + window.windowTitle())
     elif ask:
         ui.banner.open_settings()
     return ui
