@@ -89,6 +89,8 @@ def test_a_plugin_whose_qt_library_was_trimmed_is_refused(tmp_path: Path) -> Non
     plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "iconengines" / "libqsvgicon.so"
     if not plugin.is_file():
         pytest.skip(f"no {plugin.name} in this PySide6 (not Linux?)")
+    if shutil.which("objdump") is None:
+        pytest.skip("objdump missing (binutils; scripts/bootstrap.sh installs it)")
     bundle = clean_bundle(tmp_path)
     target = bundle / "_internal" / "PySide6" / "Qt" / "plugins" / "iconengines"
     target.mkdir(parents=True)
