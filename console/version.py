@@ -60,3 +60,14 @@ def notices_text(limit: int = 400_000) -> str | None:
         return path.read_text(encoding="utf-8", errors="replace")[:limit]
     except OSError:
         return None
+
+
+def demo_video_available() -> bool:
+    """Whether the embedded demo feed can encode camera video here: PyAV is installed (a
+    source checkout) or not (the console's bundle leaves it out: its FFmpeg carries GPL codecs)."""
+    from importlib.util import find_spec
+
+    try:
+        return find_spec("av") is not None
+    except (ImportError, ValueError):
+        return False

@@ -83,6 +83,7 @@ def test_the_demo_window_has_banner_watermark_and_title(qtbot: Any, tmp_path: Pa
         banner = window.findChild(QToolBar, "DataModeBanner")
         assert banner is not None and banner.isVisible()
         assert "演示数据" in banner.label.text() and "模拟" in banner.label.text()
+        assert "不含演示视频" not in banner.label.text()  # PyAV is here (a source checkout)
         marks = [w for w in window.findChildren(Watermark)]
         assert marks and marks[0].text == "演示数据" and marks[0].isVisible()
         assert window.windowTitle().startswith("【演示数据】")
@@ -90,6 +91,18 @@ def test_the_demo_window_has_banner_watermark_and_title(qtbot: Any, tmp_path: Pa
         assert picture.width() == 800
     finally:
         ui.close()
+
+
+def test_without_pyav_the_banner_says_there_is_no_demo_video(qtbot: Any, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import widgets.shell.data_mode as data_mode_mod
+
+    monkeypatch.setattr(data_mode_mod, "demo_video_available", lambda: False)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    ui = data_mode_mod.attach_data_mode_ui(window, "demo", _args(tmp_path))
+    assert ui.banner is not None and "不含演示视频" in ui.banner.label.text()
+    ui.close()
 
 
 def test_live_mode_adds_nothing(qtbot: Any, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, Q
                                QToolBar, QVBoxLayout, QWidget)
 
 from console.profiles import BUILTIN_FALLBACK, Profile, ProfileError, save_gateway
+from console.version import demo_video_available
 
 
 
@@ -92,6 +93,8 @@ class DataModeBanner(QToolBar):
         self.setStyleSheet(BANNER_STYLE[mode])
         if mode == "demo":
             text = QCoreApplication.translate("DataModeBanner", "演示数据 — 值班台正在使用内置演示数据源：告警、视频和指标都是模拟的，不是实况。")
+            if not demo_video_available():
+                text += QCoreApplication.translate("DataModeBanner", "本安装包不含演示视频，视频墙画面显示“信号中断”。")
         else:
             text = QCoreApplication.translate("DataModeBanner", "未配置网关 — 本安装（生产）没有设置网关：只显示本地缓存，不使用任何模拟数据。")
         self.label = QLabel(text, self)
