@@ -7,6 +7,8 @@
 #   packaging/build.sh --street all       # … an installer for each of the six streets
 #   packaging/build.sh --no-build         # self-check and figures of an existing bundle
 #   packaging/build.sh --street maluan --demo   # a demo installer (the demo feed runs, labelled 演示数据)
+#   packaging/build.sh --street maluan --offline-debs   # … and the offline folder of the Debian packages
+#                                         # a minimal bookworm lacks (packaging/make_offline_debs.sh; root)
 #
 # After PyInstaller: the third-party notices (packaging/licenses.py) go into the bundle, and
 # packaging/check_bundle.py must accept it (no dangling links, nothing outside the allow-list,
@@ -25,12 +27,14 @@ EXE=$BUNDLE/pingshan-console
 STREETS=()
 BUILD=1
 DEMO=()
+OFFLINE=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --street) STREETS+=("$2"); shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --demo) DEMO=(--demo); shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        --offline-debs) OFFLINE=1; shift ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "build.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -120,3 +124,8 @@ PYEOF
 for street in "${STREETS[@]}"; do
     "$PY" "$ROOT/packaging/make_installer.py" --bundle "$BUNDLE" --out "$DIST" --street "$street" "${DEMO[@]}"
 done
+if [ "$OFFLINE" = 1 ]; then
+    for deb in "$DIST"/pingshan-console-*_amd64.deb; do
+        [ -f "$deb" ] && bash "$ROOT/packaging/make_offline_debs.sh" "$deb" "$DIST/offline-debs-bookworm"
+    done
+fi
