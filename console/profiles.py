@@ -303,15 +303,17 @@ class ProfileCatalogue:
     profiles: dict[str, Profile]
     errors: list[ProfileError]
 
-    def get(self, name: str) -> Profile:
-        """The named profile; :class:`ProfileError` (listing the known names) when unknown."""
+    def get(self, name: str, origin: str | None = "--profile") -> Profile:
+        """The named profile; :class:`ProfileError` (listing the known names) when unknown.
+        ``origin`` is the field the error names: the flag the user gave, None for a name
+        that came from elsewhere (the installer's default, the first-start choice)."""
         if name in self.profiles:
             return self.profiles[name]
         for err in self.errors:
             if err.path is not None and err.path.stem == name:
                 raise err
         known = "、".join(f"{p.name}（{p.title}）" for p in self.ordered()) or "无"
-        raise ProfileError(None, f"未知的配置 “{name}”。可用的配置：{known}", field_name="--profile")
+        raise ProfileError(None, f"未知的配置 “{name}”。可用的配置：{known}", field_name=origin)
 
     def ordered(self) -> list[Profile]:
         """District first, then streets in catalogue order, then the rest by name."""
@@ -345,6 +347,41 @@ def load_profiles(cache_dir: Path | str | None = None, extra_dirs: list[Path] | 
                 continue
             profiles[profile.name] = profile
     return ProfileCatalogue(profiles, errors)
+
+
+INSTALL_MODE_FILE = "install_mode"
+"""File next to the shipped profiles: ``production`` in an installer for a real sub-centre
+(``packaging/make_installer.py``; ``--demo`` there writes ``demo``). A production install
+never runs the embedded demo feed on its own: a profile without a gateway says 未配置网关."""
+
+
+def production_install() -> bool:
+    """True when this installation is a production one (``PINGSHAN_INSTALL_MODE`` or the baked file)."""
+    mode = os.environ.get("PINGSHAN_INSTALL_MODE", "").strip()
+    if not mode:
+        try:
+            mode = (PROFILES_DIR / INSTALL_MODE_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            mode = ""
+    return mode == "production"
+
+
+def startup_name(requested: str | None, cache_dir: Path | str) -> tuple[str | None, str | None, str]:
+    """The profile name a start would use, the flag to name in an error (only ``--profile``,
+    when the user gave it) and where the name came from, in Chinese."""
+    if requested:
+        return requested, "--profile", "命令行参数 --profile"
+    env = os.environ.get("PINGSHAN_PROFILE", "").strip()
+    if env:
+        return env, None, "环境变量 PINGSHAN_PROFILE"
+    baked = baked_default()
+    if baked:
+        return baked, None, f"安装包内置的默认配置（{PROFILES_DIR / DEFAULT_FILE}）"
+    try:
+        chosen = remembered_choice(cache_dir)
+    except OSError:
+        chosen = None
+    return chosen, None, f"首次启动时的选择（{Path(cache_dir) / CHOICE_FILE}）"
 
 
 def baked_default() -> str | None:
@@ -406,6 +443,7 @@ class StartupProfile:
     profile: Profile | None
     catalogue: ProfileCatalogue
     notices: list[str]
+    failed: str | None = None  # why the profile this start should run cannot be used (the self-check fails on it)
 
 
 def fallback_profile(catalogue: ProfileCatalogue) -> Profile:
@@ -424,21 +462,19 @@ def startup_profile(requested: str | None, cache_dir: Path | str) -> StartupProf
         log.exception("profiles not loaded")
         catalogue = ProfileCatalogue({}, [ProfileError(None, f"配置无法读取（{type(exc).__name__}）")])
     notices = [f"已忽略有误的配置：{err}" for err in catalogue.errors]
-    try:
-        name = requested or baked_default() or remembered_choice(cache_dir)
-    except OSError:
-        name = requested
+    name, flag, origin = startup_name(requested, cache_dir)
     if name is None:
         return StartupProfile(None, catalogue, notices)
     try:
-        return StartupProfile(catalogue.get(name), catalogue, notices)
+        return StartupProfile(catalogue.get(name, origin=flag), catalogue, notices)
     except ProfileError as exc:
         fallback = fallback_profile(catalogue)
-        text = f"配置 “{name}” 不可用，本次以默认配置 “{fallback.title}（{fallback.name}）” 启动"
+        failed = f"配置 “{name}” 不可用（配置名来自{origin}）：{exc}"
+        text = f"配置 “{name}” 不可用，本次以默认配置 “{fallback.title}（{fallback.name}）” 启动（配置名来自{origin}）"
         if not any(str(exc) in n for n in notices):
             text += f"：{exc}"
         notices.append(text)
-        return StartupProfile(fallback, catalogue, notices)
+        return StartupProfile(fallback, catalogue, notices, failed)
 
 
 def describe(profile: Profile) -> dict[str, Any]:
@@ -449,3 +485,36 @@ def describe(profile: Profile) -> dict[str, Any]:
         "ca_file": str(profile.ca_file) if profile.ca_file else None, "language": profile.language,
         "layout": profile.layout, "panels": list(profile.panels),
     }
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def save_gateway(cache_dir: Path | str, profile: Profile, gateways: list[str], ca_file: str = "") -> Path:
+    """Write ``<cache>/profiles/<name>.toml``: ``profile`` with these gateways (and CA file),
+    overriding the shipped one from the next start. Validated before anything is written:
+    a bad URL raises :class:`ProfileError` and leaves the folder as it was."""
+    fields: dict[str, Any] = {"name": profile.name, "title": profile.title, "scope": profile.scope}
+    if profile.street:
+        fields["street"] = profile.street
+    if profile.department:
+        fields["department"] = profile.department
+        fields["categories"] = list(profile.categories)
+    urls = [g.strip() for g in gateways if g.strip()]
+    fields["gateway"] = urls if len(urls) > 1 else (urls[0] if urls else "")
+    fields["ca_file"] = ca_file.strip()
+    fields.update(language=profile.language, layout=profile.layout, panels=list(profile.panels))
+    text = "# 网关设置（值班台“网关设置”写入）\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in fields.items())
+    folder = Path(cache_dir) / USER_PROFILES_SUBDIR
+    path = folder / f"{profile.name}.toml"
+    parsed = parse_profile(text, path)  # raises ProfileError naming the field
+    if not parsed.gateway:
+        raise ProfileError(path, "请填写至少一个网关地址（http:// 或 https://）", field_name="gateway")
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -53,6 +53,9 @@ GATEWAYS_REMEMBERED = 32
 COUNTS_EVERY_S = 1.0
 
 
+DATA_MODES = ("live", "demo", "unconfigured")  # ConsoleConfig.data_mode: where the data comes from (issue 19)
+
+
 @dataclass
 class ConsoleConfig:
     """How one console runs: which gateway, which cache, which scope and operator.
@@ -80,6 +83,7 @@ class ConsoleConfig:
     categories: tuple[str, ...] = ()  # a department profile's alert categories (local filter)
     backend_urls: tuple[str, ...] = ()  # further gateways of the district, after backend_url
     anchor_period_s: float = 60.0  # the audit chain's head goes to the gateway this often (console.audit_anchor)
+    data_mode: str = "live"  # live: a gateway; demo: the embedded feed (simulated); unconfigured: no gateway set
 
     def __post_init__(self) -> None:
         self.cache_dir = Path(self.cache_dir)
@@ -207,6 +211,7 @@ class ConsoleCore:
         self.picture.set_connection(
             state="connecting" if cfg.backend_url else "offline",
             backend=cfg.backend_url or "",
+            data_mode=cfg.data_mode,
             transport_warning=cleartext_warning(cfg.backend_url),
             **detail_fields(say("connecting") if cfg.backend_url else say("no_gateway")),
         )

@@ -15,6 +15,7 @@ DEBS=(libpulse0 libxkbcommon0 libxkbcommon-x11-0 libnss3 libegl1 libgl1 libfontc
       libxcb-shape0 libxcb-image0 libxcb-render-util0 fonts-wqy-microhei
       openssl   # openssl: the TLS tests make a throwaway CA with it
       strace    # the durability tests watch the fsync before an acknowledgement
+      binutils  # objdump: packaging/check_bundle.py reads ELF links (tests/packaging)
       xvfb xdotool openbox   # real-key tests: a virtual X server, a window manager, key events
       # The video tests' RTSP server: GStreamer's gst-rtsp-server under Debian's Python (PyGObject).
       python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-rtsp-server-1.0

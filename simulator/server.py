@@ -168,10 +168,14 @@ def create_app(config: FeedConfig, auth: TokenBook | None = None, *, sim_control
     @app.get("/video/{camera_id}/{variant}.ts", tags=["video"], response_class=Response,
              responses={200: {"content": {"video/mp2t": {"schema": {"type": "string", "format": "binary"}}},
                               "description": "live MPEG-TS (H.264); it does not end"},
-                        404: {"model": ErrorDetail, "description": "No such camera or variant, or it is offline"}})
+                        404: {"model": ErrorDetail, "description": "No such camera or variant, or it is offline"},
+                        503: {"model": ErrorDetail, "description": "No video encoder in this installation (PyAV)"}})
     async def video(camera_id: str, variant: str) -> Response:
         """A live camera stream: the camera's clip looped in real time as MPEG-TS."""
-        from simulator import video as video_mod
+        try:
+            from simulator import video as video_mod
+        except ImportError:  # the console's bundle leaves PyAV out (its wheel carries GPL x264/x265)
+            return JSONResponse({"detail": "演示视频不可用：本安装包不含演示视频编码器（PyAV）"}, status_code=503)
 
         d = district()
         cam = d.cameras.get(camera_id)

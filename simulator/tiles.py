@@ -23,7 +23,7 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from simulator import geo
-from simulator.video import _font as video_font
+from simulator.fonts import _font as video_font
 
 TILE = 256
 SS = 2  # supersampling factor

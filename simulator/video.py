@@ -50,39 +50,7 @@ KIND_COLOURS = {
     "road": (38, 52, 70), "river": (24, 62, 82), "slope": (70, 58, 38),
     "park": (34, 72, 44), "forest_fire": (60, 70, 30), "public_building": (58, 44, 70),
 }
-_FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-)
-
-
-@lru_cache(maxsize=1)
-def cjk_font_path() -> str | None:
-    """A font file that draws Chinese: fontconfig first, then common paths, else None."""
-    bundled = Path(__file__).resolve().parent.parent / "resources" / "fonts"
-    if bundled.is_dir():
-        for f in sorted(bundled.glob("*.tt[fc]")) + sorted(bundled.glob("*.otf")):
-            return str(f)
-    if shutil.which("fc-match"):
-        try:
-            out = subprocess.run(["fc-match", "-f", "%{file}", "WenQuanYi Micro Hei:lang=zh-cn"],
-                                 capture_output=True, text=True, timeout=5).stdout.strip()
-            if out and os.path.exists(out):
-                return out
-        except (OSError, subprocess.SubprocessError):
-            pass
-    return next((p for p in _FONT_CANDIDATES if os.path.exists(p)), None)
-
-
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    path = cjk_font_path()
-    if path:
-        try:
-            return ImageFont.truetype(path, size)
-        except OSError:
-            pass
-    return ImageFont.load_default()
+from simulator.fonts import _FONT_CANDIDATES, _font, cjk_font_path  # noqa: E402,F401 (moved: no av for tiles)
 
 
 PtzKey = tuple[int, int, int]

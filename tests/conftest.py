@@ -11,7 +11,9 @@ its tests exercise —
 - ``ui/``: anything that builds a widget or runs the program (``widgets/``, real X);
   ``ui/map/`` the map panel's tests on a real web page;
 - ``faults/``: fault injection against the real feed and core;
-- ``house/``: rules about the code itself (import layers, this layout).
+- ``house/``: rules about the code itself (import layers, this layout);
+- ``packaging/``: ``packaging/`` and what an install leaves on disk (version, self-check,
+  bundle checker, tarball install/uninstall), on small stand-in bundles, never a full build.
 
 Helpers shared by tests live in ``tests/support/`` (imported as ``tests.support.<module>``);
 fixtures live in conftest.py files: here for every folder, in a folder's own conftest.py

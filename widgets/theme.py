@@ -53,6 +53,8 @@ CONNECTION_COLOURS: dict[str, str] = {
     "held": LEVEL_COLOURS["red"],
     "replay": "#ab47bc",
     "drill": "#ab47bc",
+    "demo": "#ff7043",  # the embedded demo feed: simulated data, never the green of 在线 (issue 19)
+    "unconfigured": LEVEL_COLOURS["red"],  # a production install with no gateway
 }
 """Dot colour of each connection state in the status bar."""
 

@@ -2,6 +2,39 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name>AboutBox</name>
+    <message>
+        <source>坪山区城市运行指挥中心 · 值班台
+版本 {version}
+一网统管 · 平战结合
+数据来自区级网关或内置演示数据源（演示数据会明确标出）。
+
+本软件包含 Qt / PySide6（LGPLv3）、Qt WebEngine（Chromium）、FFmpeg（LGPL）、Python（PSF）等第三方组件，许可与源代码获取方式见“第三方许可”。</source>
+        <translation>Pingshan District City Operations Command Centre · Duty Console
+Version {version}
+One network for city operations · peacetime and emergency
+Data come from the district gateway or the built-in demo feed (demo data is always labelled).
+
+This software contains third-party components such as Qt / PySide6 (LGPLv3), Qt WebEngine (Chromium), FFmpeg (LGPL) and Python (PSF); their licences and how to obtain the source code are under &quot;Third-party licences&quot;.</translation>
+    </message>
+    <message>
+        <source>第三方许可</source>
+        <translation>Third-party licences</translation>
+    </message>
+    <message>
+        <source>从源代码运行：第三方许可随安装包提供（THIRD-PARTY-NOTICES.txt，由 packaging/licenses.py 生成）。</source>
+        <translation>Running from source: the third-party licences ship with the installer (THIRD-PARTY-NOTICES.txt, made by packaging/licenses.py).</translation>
+    </message>
+    <message>
+        <source>关于</source>
+        <translation>About</translation>
+    </message>
+    <message>
+        <source>第三方许可…</source>
+        <translation>Third-party licences…</translation>
+    </message>
+</context>
+<context>
     <name>AcknowledgeDialog</name>
     <message>
         <source>接班确认 · {centre}</source>
@@ -1454,12 +1487,28 @@ State: {state}{ptz}</translation>
         <translation>Drill</translation>
     </message>
     <message>
+        <source>演示数据</source>
+        <translation>Demo data</translation>
+    </message>
+    <message>
+        <source>未配置网关</source>
+        <translation>No gateway configured</translation>
+    </message>
+    <message>
+        <source>演示数据 · {state}</source>
+        <translation>Demo data · {state}</translation>
+    </message>
+    <message>
         <source>连接状态</source>
         <translation>Connection state</translation>
     </message>
     <message>
         <source>后端 演练</source>
         <translation>Backend: drill</translation>
+    </message>
+    <message>
+        <source>后端 内置演示数据源（模拟）</source>
+        <translation>Backend: built-in demo feed (simulated)</translation>
     </message>
     <message>
         <source>后端 {host}</source>
@@ -2003,6 +2052,61 @@ State: {state}{ptz}</translation>
     <message>
         <source>该班次未登记 SIP 号码，无法呼叫</source>
         <translation>This shift has no SIP number: cannot call</translation>
+    </message>
+</context>
+<context>
+    <name>DataModeBanner</name>
+    <message>
+        <source>网关设置</source>
+        <translation>Gateway settings</translation>
+    </message>
+    <message>
+        <source>本值班台（{title}）尚未设置网关。请填写区级或街道分中心网关的地址，多个副本用逗号分隔，首选在前。保存后重启值班台生效。</source>
+        <translation>This console ({title}) has no gateway yet. Enter the address of the district or street sub-centre gateway; separate replicas with commas, preferred first. Takes effect after the console restarts.</translation>
+    </message>
+    <message>
+        <source>网关地址</source>
+        <translation>Gateway address</translation>
+    </message>
+    <message>
+        <source>可选：签发网关证书的 CA（PEM 文件路径）</source>
+        <translation>Optional: the CA that issued the gateway&apos;s certificate (PEM file path)</translation>
+    </message>
+    <message>
+        <source>CA 证书</source>
+        <translation>CA certificate</translation>
+    </message>
+    <message>
+        <source>未保存：{reason}</source>
+        <translation>Not saved: {reason}</translation>
+    </message>
+    <message>
+        <source>演示数据 — 值班台正在使用内置演示数据源：告警、视频和指标都是模拟的，不是实况。</source>
+        <translation>Demo data — the console is using the built-in demo feed: alerts, video and indicators are simulated, not live.</translation>
+    </message>
+    <message>
+        <source>本安装包不含演示视频，视频墙画面显示“信号中断”。</source>
+        <translation>This installer has no demo video: video wall tiles show &quot;Signal lost&quot;.</translation>
+    </message>
+    <message>
+        <source>未配置网关 — 本安装（生产）没有设置网关：只显示本地缓存，不使用任何模拟数据。</source>
+        <translation>No gateway configured — this (production) install has no gateway: only the local cache is shown, no simulated data is used.</translation>
+    </message>
+    <message>
+        <source>网关设置…</source>
+        <translation>Gateway settings…</translation>
+    </message>
+    <message>
+        <source>网关已保存到 {path}：请重启值班台以连接网关。</source>
+        <translation>Gateway saved to {path}: restart the console to connect.</translation>
+    </message>
+    <message>
+        <source>演示数据</source>
+        <translation>Demo data</translation>
+    </message>
+    <message>
+        <source>【演示数据】</source>
+        <translation>[Demo data]</translation>
     </message>
 </context>
 <context>
@@ -3048,14 +3152,6 @@ State: {state}{ptz}</translation>
     <message>
         <source>关于</source>
         <translation>About</translation>
-    </message>
-    <message>
-        <source>坪山区城市运行指挥中心 · 值班台
-一网统管 · 平战结合
-数据来自区级网关或内置演示数据源。</source>
-        <translation>Pingshan City Operations Command Centre · Duty Console
-Unified operations · peacetime and wartime
-Data from the district gateway or the built-in demo feed.</translation>
     </message>
     <message>
         <source>快捷键</source>

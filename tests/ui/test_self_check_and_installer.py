@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_self_check_passes_and_reports_timings() -> None:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), QTWEBENGINE_CHROMIUM_FLAGS="--no-sandbox --disable-gpu",
+               PINGSHAN_SELF_CHECK_TIMINGS="1")  # as packaging/build.sh asks for them
     env.pop("QT_QPA_PLATFORM", None)  # the self-check goes offscreen by itself
     proc = subprocess.run([sys.executable, "-m", "widgets.shell.app", "--self-check"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=240)
@@ -83,7 +84,7 @@ def test_street_installer_bakes_the_profile_in(tmp_path: Path) -> None:
     exe_text = "#!/bin/sh\n[ \"$1\" = --self-check ] && echo SELF-CHECK PASSED\n"
     (unpacked / top / "app" / "pingshan-console").write_text(exe_text, encoding="utf-8")
     env = dict(os.environ, PINGSHAN_PREFIX=str(tmp_path / "opt"), PINGSHAN_APPS=str(tmp_path / "apps"),
-               PINGSHAN_BIN=str(tmp_path / "bin"))
+               PINGSHAN_BIN=str(tmp_path / "bin"), PINGSHAN_UNITS="", PINGSHAN_ETC=str(tmp_path / "etc"))
     inst = subprocess.run(["sh", str(unpacked / top / "install.sh")], env=env, capture_output=True, text=True,
                           timeout=60)
     assert inst.returncode == 0, inst.stderr

@@ -69,6 +69,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         epilog=subcommands_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    from console.version import version_line
+
+    p.add_argument("--version", action="version", version=version_line(), help="print the version and exit")
     p.add_argument("--backend", metavar="URL", action="append",
                    help="gateway base URL; repeat for the district's replicas, preferred first "
                         "(the console fails over between them); without it the embedded demo feed runs")
@@ -218,6 +221,7 @@ class ConsoleApp:
 
         try:
             await deployment.choose_profile(args)  # may set args.backend from the profile
+            args.data_mode = deployment.data_mode(args)  # demo: labelled on every screen; unconfigured: no feed
             backends = login_flow.backend_list(args.backend)
             backend = backends[0] if backends else None
             if args.demo:
@@ -236,6 +240,10 @@ class ConsoleApp:
                         return self.exit_code
                     self.session = None
                     config = ConsoleConfig(**self.drill.console_config_fields())
+                elif args.data_mode == "unconfigured":  # a production install with no gateway: cache only
+                    self.session = None
+                    config = ConsoleConfig(**{**deployment.core_options(args), "backend_url": None,
+                                              "cache_dir": args.cache, "data_mode": "unconfigured"})
                 else:
                     self.session = await login_flow.sign_in(args, backends)
                     if self.session is False:
@@ -244,7 +252,8 @@ class ConsoleApp:
                     # The profile decides scope and CA unless the login or --ca says otherwise.
                     fields = {k: v for k, v in login_flow.config_kwargs(backends, args, self.session).items()
                               if v is not None}
-                    config = ConsoleConfig(**{**deployment.core_options(args), **fields})
+                    config = ConsoleConfig(**{**deployment.core_options(args), **fields,
+                                              "data_mode": "demo" if args.demo else "live"})
                 self.core = ConsoleCore(config)
                 await self.core.start()
                 self.notifier = PictureNotifier(self.core.picture)
@@ -457,6 +466,11 @@ def _render_pdf(document: Any) -> bytes:
 def main(argv: list[str] | None = None) -> int:
     """``pingshan-console``: headless subcommands, or the duty console's GUI."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--version"]:  # answered before anything heavy is imported (installers call it)
+        from console.version import version_line
+
+        print(version_line(), flush=True)
+        return 0
     if argv and not argv[0].startswith("-"):
         from console import cli
 

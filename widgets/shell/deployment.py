@@ -23,7 +23,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from console.profiles import Profile, fallback_profile, load_profiles, remember_choice, startup_profile
+from console.profiles import (Profile, fallback_profile, load_profiles, production_install, remember_choice,
+                              startup_profile)
 from console.wall_config import WallConfigError, load_wall_config
 
 if TYPE_CHECKING:
@@ -133,6 +134,19 @@ async def choose_profile(args: argparse.Namespace) -> Profile:
     return profile
 
 
+def data_mode(args: argparse.Namespace) -> str:
+    """Where this run's data comes from (``ConsoleConfig.data_mode``): ``demo`` when the embedded
+    feed runs (asked for with ``--demo``, or a profile without a gateway on a non-production
+    install), ``unconfigured`` when a production install has no gateway (the demo feed is then
+    NOT started: never simulated silently), else ``live``."""
+    if getattr(args, "drill", None) is not None:
+        return "live"
+    if args.demo and not getattr(args, "demo_requested", False) and production_install():
+        args.demo = False
+        return "unconfigured"
+    return "demo" if args.demo else "live"
+
+
 def core_options(args: argparse.Namespace) -> dict[str, Any]:
     """``ConsoleConfig`` fields the profile decides."""
     profile: Profile | None = getattr(args, "profile_obj", None)
@@ -153,8 +167,11 @@ class Deployment:
         self.wall: Any = None
         self.detach: Any = None
         self.notices: Any = None  # the startup message box, if there was anything to say
+        self.data_mode: Any = None  # widgets.shell.data_mode.DataModeUi
 
     def close(self) -> None:
+        if self.data_mode is not None:
+            self.data_mode.close()
         if self.wall is not None:
             self.wall.close()
             self.wall = None
@@ -164,6 +181,9 @@ def attach(window: MainWindow, core: ConsoleCore, notifier: PictureNotifier, arg
     """Profile panels and title, detach/re-dock menu, and the wall for ``--wall``."""
     deployment = Deployment()
     deployment.notices = show_startup_notices(window, list(getattr(args, "startup_notices", [])))
+    from widgets.shell.data_mode import attach_data_mode_ui  # 演示数据 / 未配置网关, on every screen (issue 19)
+
+    deployment.data_mode = attach_data_mode_ui(window, getattr(args, "data_mode", "live"), args, ask=_interactive(args))
     profile: Profile | None = getattr(args, "profile_obj", None)
     if profile is not None:
         apply_profile_to_window(window, profile)

@@ -418,12 +418,9 @@ class MainWindow(QMainWindow):
             self.showNormal()
 
     def _on_about_requested(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("关于"), self.tr(
-            "坪山区城市运行指挥中心 · 值班台\n一网统管 · 平战结合\n"
-            "数据来自区级网关或内置演示数据源。"
-        ), QMessageBox.StandardButton.Ok, self)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()  # never exec(): the asyncio loop runs on this thread
+        from widgets.shell.about import show_about  # version and third-party licences (issue 19)
+
+        self.about_box = show_about(self)
 
     def _on_shortcuts_requested(self) -> None:
         # Non-modal, one at a time, read afresh from the window's bindings on every open.

@@ -74,7 +74,8 @@ class Report:
     def time(self, name: str) -> float:
         value = round(process_age_s(), 2)
         self.timings[name] = value
-        print(f"TIMING {name}={value:.2f}", flush=True)
+        if os.environ.get("PINGSHAN_SELF_CHECK_TIMINGS") == "1":  # packaging/build.sh reads these
+            print(f"TIMING {name}={value:.2f}", flush=True)
         return value
 
 
@@ -303,16 +304,99 @@ async def _check_map(window: MainWindow, report: Report, core: ConsoleCore) -> N
     report.time("map_ready_s")
 
 
+QUIET_LOGGING_RULES = "*.debug=false;*.info=false;*.warning=false;qt.*=false"
+"""Qt's own categories off during the self-check: its output is one line per check."""
+
+
+def check_profile(args: argparse.Namespace, report: Report) -> None:
+    """The profile this installation starts with (``--profile``, else the installer's baked-in
+    default, else the first-start choice) must exist and be valid; a production install
+    without a gateway is reported (it starts and says 未配置网关) but does not fail."""
+    from console.profiles import production_install, startup_profile
+
+    start = startup_profile(getattr(args, "profile", None), args.cache)
+    if start.failed:
+        report.fail("profile", start.failed)
+        return
+    profile = start.profile
+    if profile is None:
+        report.ok("profile", "未指定配置：首次启动时由值班员选择")
+        return
+    if profile.gateway:
+        where = "网关 " + "、".join(profile.gateways)
+    elif production_install():
+        where = "网关未配置：启动后请在“网关设置”中填写（不会使用演示数据）"
+    else:
+        where = "无网关：使用内置演示数据源（界面标明“演示数据”）"
+    report.ok("profile", f"{profile.title}（{profile.name}），{where}")
+
+
+class QuietStderr:
+    """Send this process's stderr (fd 2, inherited by QtWebEngine's helper processes, where
+    Chromium and FFmpeg write their warnings) to a file while the checks run; kept and named
+    only when a check failed. ``PINGSHAN_SELF_CHECK_VERBOSE=1`` leaves stderr alone."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "self-check-stderr.log"
+        self._saved: int | None = None
+
+    def __enter__(self) -> QuietStderr:
+        if os.environ.get("PINGSHAN_SELF_CHECK_VERBOSE") == "1":
+            return self
+        try:
+            sys.stderr.flush()
+            self._saved = os.dup(2)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(fd, 2)
+            os.close(fd)
+        except OSError:
+            self._saved = None
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._saved is not None:
+            sys.stderr.flush()
+            os.dup2(self._saved, 2)
+            os.close(self._saved)
+            self._saved = None
+
+
+def quiet_environment() -> None:
+    """Qt logging categories off, Chromium to fatal errors only (before QtWebEngine loads)."""
+    if os.environ.get("PINGSHAN_SELF_CHECK_VERBOSE") == "1":
+        return
+    os.environ["QT_LOGGING_RULES"] = QUIET_LOGGING_RULES
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
+    if not any(f.startswith("--log-level") for f in flags):
+        flags.append("--log-level=3")
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
+    os.environ.pop("QT_FFMPEG_DEBUG", None)
+
+
 def run_self_check(args: argparse.Namespace) -> int:
     """The ``--self-check`` entry: offscreen, bounded, one line per check; 0 when all passed."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from widgets.shell.qt_env import prepare_qt_environment
 
+    quiet_environment()
     prepare_qt_environment()
+    log_dir = Path(tempfile.mkdtemp(prefix="pingshan-selfcheck-log-"))
+    quiet = QuietStderr(log_dir)
+    with quiet:
+        code = _run_checks(args)
+    if code != 0 and quiet.path.is_file() and quiet.path.stat().st_size:
+        print(f"详细输出：{quiet.path}", flush=True)  # the warnings, for whoever investigates
+    else:
+        shutil.rmtree(log_dir, ignore_errors=True)
+    return code
+
+
+def _run_checks(args: argparse.Namespace) -> int:
     cache_dir = Path(tempfile.mkdtemp(prefix="pingshan-selfcheck-"))
     report = Report()
     code = 1
     try:
+        check_profile(args, report)
         try:
             import PySide6.QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
             from widgets.map.tile_scheme import register_tile_scheme  # pstile:// map tiles, as run_gui does

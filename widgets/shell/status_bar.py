@@ -35,6 +35,8 @@ STATE_NAMES: dict[str, str] = {
     "held": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "暂停接收")),  # the local disk cannot journal more
     "replay": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "回放")),
     "drill": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "演练")),
+    "demo": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "演示数据")),  # ConnectionState.data_mode (issue 19)
+    "unconfigured": str(QT_TRANSLATE_NOOP("ConsoleStatusBar", "未配置网关")),
 }
 """Connection states in the operator's words."""
 
@@ -131,8 +133,13 @@ class ConsoleStatusBar(QStatusBar):
         """Redraw every field from the current connection state."""
         conn = self._connection()
         state = conn.state or "connecting"
+        mode = getattr(conn, "data_mode", "live")
+        if mode in ("demo", "unconfigured") and state in ("live", "offline"):
+            state = mode  # simulated data or no gateway: never the green 在线
         colour = theme.CONNECTION_COLOURS.get(state, theme.TEXT_DIM)
         name = QCoreApplication.translate("ConsoleStatusBar", STATE_NAMES.get(state, state))
+        if mode == "demo" and state != "demo":
+            name = self.tr("演示数据 · {state}").format(state=name)
         self._state_label.setText(f'<span style="color:{colour}; font-size:15px">●</span> {name}')
         self._state_label.setToolTip(self.tr("连接状态"))
 
@@ -140,6 +147,8 @@ class ConsoleStatusBar(QStatusBar):
         host = urlparse(backend).netloc or backend
         if state == "drill":
             self._backend_label.setText(self.tr("后端 演练"))  # no network: the drill feeds the picture
+        elif mode == "demo":
+            self._backend_label.setText(self.tr("后端 内置演示数据源（模拟）"))
         else:
             self._backend_label.setText(self.tr("后端 {host}").format(host=host) if host else self.tr("后端 未配置"))
         self._backend_label.setToolTip(backend)
