@@ -21,9 +21,10 @@ import logging
 import re
 import ssl
 from pathlib import Path
-from typing import Any, AsyncGenerator, Callable, Sequence
+from typing import Any, AsyncGenerator, Callable, Sequence, TypeVar
 
 import httpx
+from pydantic import BaseModel
 
 from console.bulk import collector_paused
 from console.events import Event
@@ -58,6 +59,8 @@ SNAPSHOT_RESTARTS = 3
 """A paged snapshot whose order changed underneath (409) starts again this often, then
 the whole document is taken in one piece."""
 
+
+_M = TypeVar("_M", bound=BaseModel)
 
 class GatewayError(Exception):
     """A gateway call failed; ``reason`` is a short Chinese text for the status bar, ``text``
@@ -331,6 +334,15 @@ class GatewayClient:
             raise self._http_error(resp.status_code, resp.content)
         return resp
 
+    async def _get_model(self, path: str, model: type[_M], what: str,
+                         params: dict[str, str] | None = None) -> _M:
+        """``GET path`` read as ``model``; a body that is not one is ``what`` 格式不符合接口约定."""
+        resp = await self._get(path, params)
+        try:
+            return model.model_validate_json(resp.content)
+        except ValueError as exc:
+            raise GatewayProtocolError(f"{what}格式不符合接口约定") from exc
+
     # ------------------------------------------------------------------ identity
 
     async def _token(self, form: dict[str, str]) -> TokenResponse:
@@ -536,19 +548,11 @@ class GatewayClient:
 
     async def roster(self) -> Roster:
         """``GET /api/v1/roster``: today's duty roster (值班表) and 查岗."""
-        resp = await self._get("/api/v1/roster")
-        try:
-            return Roster.model_validate_json(resp.content)
-        except ValueError as exc:
-            raise GatewayProtocolError("值班表格式不符合接口约定") from exc
+        return await self._get_model("/api/v1/roster", Roster, "值班表")
 
     async def layers(self) -> LayerList:
         """``GET /api/v1/layers``: the map layers the gateway serves."""
-        resp = await self._get("/api/v1/layers")
-        try:
-            return LayerList.model_validate_json(resp.content)
-        except ValueError as exc:
-            raise GatewayProtocolError("图层列表格式不符合接口约定") from exc
+        return await self._get_model("/api/v1/layers", LayerList, "图层列表")
 
     async def layer(self, layer_id: str) -> dict[str, Any]:
         """``GET /api/v1/layers/{id}``: one layer as a GeoJSON FeatureCollection."""
@@ -563,11 +567,7 @@ class GatewayClient:
 
     async def plans(self) -> PlanList:
         """``GET /api/v1/plans``: the contingency plans."""
-        resp = await self._get("/api/v1/plans")
-        try:
-            return PlanList.model_validate_json(resp.content)
-        except ValueError as exc:
-            raise GatewayProtocolError("预案列表格式不符合接口约定") from exc
+        return await self._get_model("/api/v1/plans", PlanList, "预案列表")
 
     async def post_anchor(self, seq: int, digest: str) -> tuple[int, bytes]:
         """``POST /api/v1/audit/anchors``: anchor this seat's audit-chain head; (status, raw body)."""
@@ -579,11 +579,7 @@ class GatewayClient:
 
     async def anchors(self, seat: str | None = None) -> AnchorList:
         """``GET /api/v1/audit/anchors``: a seat's anchored heads (default: the caller's)."""
-        resp = await self._get("/api/v1/audit/anchors", {"seat": seat} if seat else None)
-        try:
-            return AnchorList.model_validate_json(resp.content)
-        except ValueError as exc:
-            raise GatewayProtocolError("审计锚点列表格式不符合接口约定") from exc
+        return await self._get_model("/api/v1/audit/anchors", AnchorList, "审计锚点列表", {"seat": seat} if seat else None)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
