@@ -235,6 +235,7 @@ class StreamProxy:
         self.target_port = target_port
         self.stream_requests: list[str | None] = []  # Last-Event-ID of each stream request
         self.refusing = False
+        self.empty_streams = False  # answer stream requests 200 and close at once, no event
         self._open: set[asyncio.StreamWriter] = set()
         self.server: asyncio.Server | None = None
 
@@ -255,6 +256,11 @@ class StreamProxy:
         headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:] if x)}
         if lines[0].startswith("GET /api/v1/stream"):
             self.stream_requests.append(headers.get("last-event-id"))
+            if self.empty_streams:
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n")
+                await writer.drain()
+                writer.close()
+                return
         kept = [x for x in lines[1:] if x and not x.lower().startswith("connection:")]
         up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
         self._open.update((writer, up_w))
@@ -323,6 +329,69 @@ def test_a_cut_stream_resumes_with_last_event_id_and_misses_nothing(
             await asyncio.gather(task, return_exceptions=True)
             await gw.aclose()
             proxy.close()
+
+    run(main())
+
+
+def test_a_gateway_that_opens_streams_and_closes_them_at_once_is_backed_off(
+        feed_factory: Callable[..., FeedProcess]) -> None:
+    """A stream that opens and ends before any event is not a healthy connection: the
+    backoff keeps growing instead of starting over at every opening (a reconnect storm
+    against a flapping gateway). Mutation testing found nothing pinned this."""
+    feed = feed_factory()
+
+    async def main() -> None:
+        proxy = StreamProxy(feed.port)
+        proxy.empty_streams = True
+        gw = GatewayClient(await proxy.start())
+        picture, ingest = MiniPicture(), MiniIngest()
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.001, max_delay_s=0.05)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: source.connections >= 5, 30, "five openings")
+            assert source.attempt >= 4, f"backoff started over at an empty opening: attempt {source.attempt}"
+            assert not ingest.ids and len(ingest.snapshots) == 1
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+            proxy.close()
+
+    run(main())
+
+
+def test_after_a_failover_the_status_bar_names_the_new_gateway_before_it_answers(
+        feed_factory: Callable[..., FeedProcess]) -> None:
+    """The source moves to the next gateway when its stream ends: from the first attempt on
+    the connection state names the gateway it is trying (the status bar's 后端), never none
+    or the one that failed; once live, the new one."""
+    feed = feed_factory(alerts_per_s=10)
+
+    async def main() -> None:
+        first, second = StreamProxy(feed.port), StreamProxy(feed.port)
+        url_a, url_b = await first.start(), await second.start()
+        gw = GatewayClient([url_a, url_b])
+        picture, ingest = MiniPicture(), MiniIngest()
+        source = LiveSource(gw, ingest, picture, base_delay_s=0.01, max_delay_s=0.05)
+        task = asyncio.create_task(source.run())
+        try:
+            await until(lambda: len(ingest.ids) >= 5, 30, "traffic through the first gateway")
+            mark = len(picture.changes)
+            first.cut()
+            await until(lambda: gw.base_url == url_b.rstrip("/") and picture.state == "live"
+                        and any(c.get("state") == "live" for c in picture.changes[mark:]), 30, "live on the second")
+            after = picture.changes[mark:]
+            named = [c["backend"] for c in after if "backend" in c]
+            assert named and all(b == url_b.rstrip("/") for b in named), named
+            first_named = next(i for i, c in enumerate(after) if "backend" in c)
+            live_at = next(i for i, c in enumerate(after) if c.get("state") == "live")
+            assert first_named < live_at, "the new gateway was named only once it answered"
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await gw.aclose()
+            first.close()
+            second.close()
 
     run(main())
 
