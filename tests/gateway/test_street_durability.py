@@ -11,7 +11,9 @@ least per acknowledged message, where the default makes none.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import signal
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from gateway.street import leaf_conf
-from tests.support.natsupport import free_port, nats_server_binary, terminate, wait_port
+from tests.support.natsupport import free_port, nats_server_binary, wait_port
 
 pytestmark = pytest.mark.timeout(90)
 PUBLISHES = 20
@@ -32,9 +34,11 @@ def _fsyncs_on_store(tmp: Path, conf_text: str, store: Path, port: int) -> int:
     conf = tmp / "node.conf"
     conf.write_text(conf_text, encoding="utf-8")
     trace = tmp / "trace.txt"
+    # Its own process group: a stopped strace detaches and leaves its tracee running, so the
+    # group (strace and nats-server) is stopped together.
     proc = subprocess.Popen([strace, "-f", "-y", "-qq", "-e", "trace=fsync,fdatasync", "-o", str(trace),
                              nats_server_binary(), "-c", str(conf)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_port(port, 30)
 
@@ -52,9 +56,21 @@ def _fsyncs_on_store(tmp: Path, conf_text: str, store: Path, port: int) -> int:
 
         asyncio.run(publish())
     finally:
-        terminate(proc)
+        _stop_group(proc)
     text = trace.read_text(encoding="utf-8", errors="replace")
     return sum(1 for line in text.splitlines() if re.search(r"f(data)?sync\(\d+<" + re.escape(str(store)), line))
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
 
 def test_a_street_node_writes_each_acknowledged_message_to_disk(tmp_path: Path) -> None:
