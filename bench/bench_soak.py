@@ -45,7 +45,7 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 

@@ -38,7 +38,6 @@ import sys
 import tarfile
 import tempfile
 import time
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +67,7 @@ def desktop_entry(street: str, title: str, prefix: str) -> str:
         f"Icon={prefix}/pingshan-console.svg",
         "Terminal=false",
         "Categories=Office;Monitor;",
-        f"StartupWMClass=pingshan-console",
+        "StartupWMClass=pingshan-console",
         "",
     ])
 

@@ -18,17 +18,14 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, AsyncIterator
 
 import av
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from console.models import Camera
 

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
+
 from console import catalogue
 from console.models import Alert, Snapshot, parse_envelope
 from district.roles import User
@@ -133,7 +135,7 @@ ALLOWED = {
 }
 
 
-def test_alert_state_machine_follows_the_table(tmp_path_factory: "pytest.TempPathFactory") -> None:
+def test_alert_state_machine_follows_the_table(tmp_path_factory: pytest.TempPathFactory) -> None:
     import itertools
     import uuid
     from datetime import datetime

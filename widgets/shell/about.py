@@ -6,7 +6,6 @@ The notices text comes from :mod:`console.version` (the bundle's
 
 from __future__ import annotations
 
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPlainTextEdit, QVBoxLayout, QWidget

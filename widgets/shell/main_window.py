@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenuBar,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
