@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Coroutine
 
+from console.alert_query import ARCHIVE_HITS_SHOWN, AlertFilter, search_archive
 from console.camera_url import GatewayOrigins
 from console.commands import Commands
 from console.events import Event
 from console.gateway import GatewayClient, error_text
 from console.ingest import Ingest
-from console.alert_query import ARCHIVE_HITS_SHOWN, AlertFilter, search_archive
 from console.models import Alert, LayerInfo, Notice, Plan, PlanList
 from console.outbox_sender import OutboxSender
 from console.reports import ReportFolder
@@ -31,6 +31,7 @@ from console.scope_filter import picture_for
 from console.source import LiveSource
 from console.texts import DisplayText, detail_fields, render, say, spoken
 from console.transport import cleartext_warning
+from district.roles import has_permission
 from offline_cache.archive import AlertArchive
 from offline_cache.blobs import BlobStore
 from offline_cache.db import CACHE_FILE, open_cache
@@ -51,9 +52,6 @@ GATEWAYS_USED_KEY = "runtime:gateways-used"
 """BlobStore key: the gateways this cache was fed by, newest first (their streams are rebased)."""
 GATEWAYS_REMEMBERED = 32
 COUNTS_EVERY_S = 1.0
-
-
-DATA_MODES = ("live", "demo", "unconfigured")  # ConsoleConfig.data_mode: where the data comes from (issue 19)
 
 
 @dataclass
@@ -83,7 +81,7 @@ class ConsoleConfig:
     categories: tuple[str, ...] = ()  # a department profile's alert categories (local filter)
     backend_urls: tuple[str, ...] = ()  # further gateways of the district, after backend_url
     anchor_period_s: float = 60.0  # the audit chain's head goes to the gateway this often (console.audit_anchor)
-    data_mode: str = "live"  # live: a gateway; demo: the embedded feed (simulated); unconfigured: no gateway set
+    data_mode: str = "live"  # live: a gateway; demo: the embedded feed (simulated); unconfigured: no gateway set (issue 19)
 
     def __post_init__(self) -> None:
         self.cache_dir = Path(self.cache_dir)
@@ -295,8 +293,6 @@ class ConsoleCore:
 
     def can(self, permission: str) -> bool:
         """Whether this seat's role holds ``permission`` (command, export, reveal)."""
-        from console.workflow import has_permission
-
         return has_permission(self.config.role, permission)
 
     def search_archive(self, flt: AlertFilter, limit: int = ARCHIVE_HITS_SHOWN) -> list[Alert]:
@@ -565,8 +561,8 @@ class ConsoleCore:
                 self.preferences.put(LAYER_KEY.format(info.id), json.dumps(doc, ensure_ascii=False))
                 layers[info.id] = doc
                 self.layer_infos[info.id] = info
-            self.preferences.put(LAYER_INDEX_KEY, json.dumps([i.model_dump(mode="json") for i in listing.layers],
-                                                             ensure_ascii=False))
+            index = [i.model_dump(mode="json") for i in listing.layers]
+            self.preferences.put(LAYER_INDEX_KEY, json.dumps(index, ensure_ascii=False))
             self._publish_layers(layers)
             plans = await self.gateway.plans()
             self.preferences.put(PLANS_KEY, plans.model_dump_json())
@@ -597,9 +593,6 @@ class ConsoleCore:
             return
         close = getattr(cache, "close", None)
         try:
-            if callable(close):
-                close()
-            else:
-                cache.db.close()
+            close() if callable(close) else cache.db.close()
         except Exception:  # noqa: BLE001
             log.exception("closing the cache failed")

@@ -408,7 +408,7 @@ class ConnectionState:
     # Plain HTTP to a gateway off this machine (console.transport.cleartext_warning): the
     # status bar shows it in red for as long as that gateway is in use; None otherwise.
     transport_warning: DisplayText | None = None
-    data_mode: str = "live"  # live | demo (the embedded feed: simulated) | unconfigured (console.runtime.DATA_MODES)
+    data_mode: str = "live"  # live | demo (the embedded feed: simulated) | unconfigured (no gateway set)
 
 
 _CONNECTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ConnectionState))
