@@ -31,6 +31,7 @@ ALLOWED_INTERNAL = (
     # ours
     "console", "widgets", "simulator", "district", "gateway", "offline_cache", "resources",
     "pingshan_console-*.dist-info",
+    "pingshan_console.egg-info",  # the same metadata where the checkout has setuptools' egg-info (pip install -e)
     # Python and its runtime
     "base_library.zip", "python3.*", "lib-dynload", "libpython3*",
     # Qt
