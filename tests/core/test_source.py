@@ -21,7 +21,7 @@ from console.feed_process import FeedProcess
 from console.gateway import GatewayClient
 from console.source import LiveSource, ReplaySource, Source, backoff_delay
 from console.texts import say
-from tests.support.asyncsupport import run, until
+from tests.support.asyncsupport import run, running, until
 from tests.support.sourcesupport import MiniIngest, MiniPicture
 
 
@@ -346,14 +346,12 @@ def test_a_gateway_that_opens_streams_and_closes_them_at_once_is_backed_off(
         gw = GatewayClient(await proxy.start())
         picture, ingest = MiniPicture(), MiniIngest()
         source = LiveSource(gw, ingest, picture, base_delay_s=0.001, max_delay_s=0.05)
-        task = asyncio.create_task(source.run())
         try:
-            await until(lambda: source.connections >= 5, 30, "five openings")
-            assert source.attempt >= 4, f"backoff started over at an empty opening: attempt {source.attempt}"
-            assert not ingest.ids and len(ingest.snapshots) == 1
+            async with running(source.run()):
+                await until(lambda: source.connections >= 5, 30, "five openings")
+                assert source.attempt >= 4, f"backoff started over at an empty opening: attempt {source.attempt}"
+                assert not ingest.ids and len(ingest.snapshots) == 1
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
             await gw.aclose()
             proxy.close()
 
@@ -373,22 +371,20 @@ def test_after_a_failover_the_status_bar_names_the_new_gateway_before_it_answers
         gw = GatewayClient([url_a, url_b])
         picture, ingest = MiniPicture(), MiniIngest()
         source = LiveSource(gw, ingest, picture, base_delay_s=0.01, max_delay_s=0.05)
-        task = asyncio.create_task(source.run())
         try:
-            await until(lambda: len(ingest.ids) >= 5, 30, "traffic through the first gateway")
-            mark = len(picture.changes)
-            first.cut()
-            await until(lambda: gw.base_url == url_b.rstrip("/") and picture.state == "live"
-                        and any(c.get("state") == "live" for c in picture.changes[mark:]), 30, "live on the second")
-            after = picture.changes[mark:]
-            named = [c["backend"] for c in after if "backend" in c]
-            assert named and all(b == url_b.rstrip("/") for b in named), named
-            first_named = next(i for i, c in enumerate(after) if "backend" in c)
-            live_at = next(i for i, c in enumerate(after) if c.get("state") == "live")
-            assert first_named < live_at, "the new gateway was named only once it answered"
+            async with running(source.run()):
+                await until(lambda: len(ingest.ids) >= 5, 30, "traffic through the first gateway")
+                mark = len(picture.changes)
+                first.cut()
+                await until(lambda: gw.base_url == url_b.rstrip("/") and picture.state == "live"
+                            and any(c.get("state") == "live" for c in picture.changes[mark:]), 30, "live on the second")
+                after = picture.changes[mark:]
+                named = [c["backend"] for c in after if "backend" in c]
+                assert named and all(b == url_b.rstrip("/") for b in named), named
+                first_named = next(i for i, c in enumerate(after) if "backend" in c)
+                live_at = next(i for i, c in enumerate(after) if c.get("state") == "live")
+                assert first_named < live_at, "the new gateway was named only once it answered"
         finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
             await gw.aclose()
             first.close()
             second.close()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -28,3 +29,14 @@ async def feed_state(url: str) -> dict[str, Any]:
     """The feed's own view of its state (``GET /_sim/state``), to compare with the console's."""
     async with httpx.AsyncClient(base_url=url, timeout=10) as http:
         return dict((await http.get("/_sim/state")).json())
+
+
+@asynccontextmanager
+async def running(coro: Coroutine[Any, Any, Any]) -> AsyncIterator[asyncio.Task[Any]]:
+    """Run ``coro`` as a task for the ``async with`` block; cancel it and wait for it after."""
+    task = asyncio.create_task(coro)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
