@@ -127,6 +127,31 @@ def login_feed(tmp_path: Path) -> Iterator[FeedProcess]:
 
 
 
+_CURRENT_TEST_FILE = os.environ.get("PINGSHAN_TEST_CURRENT_FILE")
+
+
+def _note_phase(nodeid: str, phase: str) -> None:
+    """Keep the running test and phase in a file ./test.sh names if pytest dies of a signal."""
+    if _CURRENT_TEST_FILE:
+        with open(_CURRENT_TEST_FILE, "w", encoding="utf-8") as f:
+            f.write(f"{nodeid} ({phase})")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _note_phase(item.nodeid, "setup")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    _note_phase(item.nodeid, "call")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    _note_phase(item.nodeid, "teardown")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "real_x: drives the real program under Xvfb with xdotool key events (tests/support/realx_support.py); "
