@@ -3953,6 +3953,26 @@ State: {state}{ptz}</translation>
         <source>取消</source>
         <translation>Cancel</translation>
     </message>
+    <message>
+        <source>接班完成</source>
+        <translation>Shift taken over</translation>
+    </message>
+    <message>
+        <source>{incoming} 已确认接班。
+本席位仍以 {outgoing} 的身份登录，此后的操作都会记在 {outgoing} 名下。
+现在注销，由 {incoming} 登录吗？</source>
+        <translation>{incoming} has acknowledged the handover.
+This seat is still signed in as {outgoing}: everything done from now on is recorded under {outgoing}&apos;s name.
+Sign out now so that {incoming} can sign in?</translation>
+    </message>
+    <message>
+        <source>注销并由接班人登录</source>
+        <translation>Sign out for the incoming officer</translation>
+    </message>
+    <message>
+        <source>稍后</source>
+        <translation>Later</translation>
+    </message>
 </context>
 <context>
     <name>ShortcutHelp</name>

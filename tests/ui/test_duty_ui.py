@@ -121,10 +121,13 @@ def _panel_end_to_end(feed_factory: Any, console_loop: asyncio.AbstractEventLoop
     ack.ok_button.click()
     qtbot.waitUntil(lambda: ack.error.isVisible(), timeout=10_000)
     assert "本人账号" in ack.error.text() and ack.password.text() == ""
+    taken: list[tuple[str, str, str]] = []
+    panel.taken_over.connect(lambda *a: taken.append(a))
     ack.username.setText("chief")
     ack.password.setText("chief")
     ack.ok_button.click()
     qtbot.waitUntil(lambda: "已确认接班" in panel.status_line.text(), timeout=10_000)
+    assert taken == [("duty", "chief", "值班长")]  # the shell offers the seat's session to the incoming officer
     row = _row_of(panel, f"district-{day}-D")
     assert panel.shifts.item(row, 6).text() == "已交接：值班员 → 值班长"
 

@@ -39,9 +39,12 @@ class DutyPanel(QWidget):
 
     ``call_requested(sip_uri, display_name, link)`` asks whoever places calls (融合通信) to ring
     the selected duty officer; with nothing connected the call button says 融合通信未配置.
+    ``taken_over(outgoing_user, incoming_user, incoming_name)`` follows an acknowledged
+    handover: the seat's session may still be the outgoing officer's (the shell offers the switch).
     """
 
     call_requested = Signal(str, str, str)
+    taken_over = Signal(str, str, str)
     message = Signal(str, bool)  # text, is_error (the status bar)
 
     def __init__(self, desk: DutyDesk | None, *, reports_dir: Path | None = None, render_pdf: Any = None,
@@ -327,6 +330,9 @@ class DutyPanel(QWidget):
         dialog.accept()
         who = shift.acknowledged_by if shift is not None else user
         self._after_change(dialog.shift.id, self.tr("{who} 已确认接班（已记入审计日志）").format(who=who))
+        outgoing = (shift.handed_over_by_user if shift is not None else None) or dialog.shift.handed_over_by_user
+        if outgoing:
+            self.taken_over.emit(outgoing, user, who or user)
 
     async def _checkin(self, dialog: CheckInDialog) -> None:
         assert self.desk is not None

@@ -168,6 +168,8 @@ def attach(app: Any, session: Any) -> Any:
 
     ``app`` is the running ``ConsoleApp`` (``core``, ``window``, ``_stop``); a confirmed
     logout sets ``app.logged_out`` and closes the window, which ends this session's turn.
+    An acknowledged handover in the 值班 panel offers the same, with the incoming officer's
+    name for the next login (``SessionControls.offer_switch``).
     """
     if not session:
         return None
@@ -182,7 +184,15 @@ def attach(app: Any, session: Any) -> Any:
         app.logged_out = True
         app.window.close()
 
+    def on_switch(incoming_user: str) -> None:
+        app.args.user = incoming_user  # the login dialog opens with the incoming officer's name
+        on_logout()
+
     controls.logout_requested.connect(on_logout)
+    controls.switch_requested.connect(on_switch)
+    duty = getattr(app.window, "duty", None)  # the 值班 dock: an acknowledged handover offers the switch
+    if duty is not None:
+        duty.panel.taken_over.connect(controls.offer_switch)
     return controls
 
 

@@ -47,6 +47,7 @@ class SessionControls(QObject):
     """
 
     logout_requested = Signal()
+    switch_requested = Signal(str)  # the incoming officer's user name: log out, then they log in
 
     def __init__(self, window: QMainWindow, session: AuthSession) -> None:
         super().__init__(window)
@@ -167,6 +168,33 @@ class SessionControls(QObject):
         box.button(QMessageBox.StandardButton.No).setText(self.tr("取消"))
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.finished.connect(self._on_confirm_finished)
+        self._confirm = box
+        box.open()
+
+    def offer_switch(self, outgoing_user: str, incoming_user: str, incoming_name: str) -> None:
+        """After an acknowledged handover: while the seat is still signed in as the outgoing
+        officer, every action would be recorded under their name; offer to log out now and
+        let the incoming officer log in (Return takes the switch; 稍后 keeps the session)."""
+        ident = self._session.identity
+        if self._confirm is not None or ident is None or ident.username != outgoing_user:
+            return
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("接班完成"),
+                          self.tr("{incoming} 已确认接班。\n本席位仍以 {outgoing} 的身份登录，此后的操作都会记在"
+                                  " {outgoing} 名下。\n现在注销，由 {incoming} 登录吗？").format(
+                              incoming=incoming_name, outgoing=ident.name or outgoing_user),
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self._window)
+        box.setObjectName("ShiftSwitchConfirm")
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("注销并由接班人登录"))
+        box.button(QMessageBox.StandardButton.No).setText(self.tr("稍后"))
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+
+        def finished(code: int) -> None:
+            self._confirm = None
+            box.deleteLater()
+            if code == int(QMessageBox.StandardButton.Yes):
+                self.switch_requested.emit(incoming_user)
+
+        box.finished.connect(finished)
         self._confirm = box
         box.open()
 
