@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Coroutine
 
-from console.alert_query import ARCHIVE_HITS_SHOWN, AlertFilter, search_archive
+from console.alert_query import ARCHIVE_HITS_SHOWN, AlertFilter
+from console.archive_search import ArchiveSearch
 from console.camera_url import GatewayOrigins
 from console.commands import Commands
 from console.events import Event
@@ -29,7 +30,7 @@ from console.outbox_sender import OutboxSender
 from console.reports import ReportFolder
 from console.scope_filter import picture_for
 from console.source import LiveSource
-from console.texts import DisplayText, detail_fields, render, say, spoken
+from console.texts import DisplayText, detail_fields, render, say
 from console.transport import cleartext_warning
 from district.roles import has_permission
 from offline_cache.archive import AlertArchive
@@ -121,6 +122,7 @@ class ConsoleCore:
         self.deadletters: DeadLetters | None = None
         self.preferences: BlobStore | None = None
         self.archive: AlertArchive | None = None
+        self.archive_search: ArchiveSearch | None = None  # the archive searched off the GUI thread
         self.ingest: Ingest = None  # type: ignore[assignment]  # set by start()
         self.commands: Commands = None  # type: ignore[assignment]  # set by start()
         self.auditor: Any = None  # console.audit.Auditor, set by start()
@@ -158,6 +160,7 @@ class ConsoleCore:
         self.deadletters = DeadLetters(self.cache)
         self.preferences = BlobStore(self.cache)
         self.archive = AlertArchive(self.cache)  # closed alerts a day old leave memory for it (issue 18)
+        self.archive_search = ArchiveSearch(self.cache.path)
         self.ingest = Ingest(self.picture, self.journal, self.deadletters, self.snapshots,
                              checkpoint_rows=cfg.checkpoint_rows, archive=self.archive)
         self._open_tiles(cache_dir)
@@ -242,6 +245,8 @@ class ConsoleCore:
         if self._stopped or not self._started:
             return
         self._stopped = True
+        if self.archive_search is not None:
+            self.archive_search.stop()
         if self.anchors is not None:
             await self.anchors.final()  # shutdown or logout: the token is still valid here
         tasks = list(self._tasks)
@@ -295,51 +300,20 @@ class ConsoleCore:
         """Whether this seat's role holds ``permission`` (command, export, reveal)."""
         return has_permission(self.config.role, permission)
 
-    def search_archive(self, flt: AlertFilter, limit: int = ARCHIVE_HITS_SHOWN) -> list[Alert]:
-        """Closed alerts that aged out of memory matching the queue's search words (issue 18)."""
-        return search_archive(self.archive, flt, limit=limit) if self.archive and flt.text.strip() else []
+    async def search_archive(self, flt: AlertFilter, limit: int = ARCHIVE_HITS_SHOWN) -> list[Alert] | None:
+        """Closed alerts that aged out of memory matching the queue's search words (issue 18), on a
+        worker thread (console.archive_search); ``None`` when a newer search stopped this one."""
+        if self.archive_search is None or not flt.text.strip():
+            return []
+        return await self.archive_search.find(flt, limit)
 
     async def reveal_phone(self, alert_id: str) -> str:
-        """The reporter's whole number, asked of the gateway (``alert.reveal_phone``).
+        """The reporter's whole number, asked of the gateway and audited (console/reveal.py)."""
+        from console.reveal import reveal_phone
 
-        Numbers reach the console masked; only the gateway holds them whole, and it
-        answers a seat with the reveal permission and writes who asked into the alert's
-        timeline. The attempt is also kept in this console's audit chain. Raises
-        ``PermissionError`` (Chinese message) without the permission or when the gateway
-        refuses, ``KeyError`` for an unknown alert and ``ConnectionError`` offline.
-        """
-        import uuid
-        from datetime import datetime, timezone
-
-        from console.models import Command, CommandAccepted, CommandRefused
-
-        alert = self.picture.alerts.get(alert_id)
-        if alert is None:
-            raise KeyError(alert_id)
-        if not self.can("reveal"):
-            if self.auditor is not None:
-                self.auditor.record("reveal.refused", alert_id, field="reporter_phone", role=self.config.role)
-            raise PermissionError(spoken("reveal_needs_supervisor"))
-        if self.gateway is None:
-            raise ConnectionError(spoken("reveal_offline"))
-        cmd = Command(id=uuid.uuid4().hex, kind="alert.reveal_phone", target_id=alert_id,
-                      issued_at=datetime.now(timezone.utc))
-        try:
-            status, body = await self.gateway.post_command(cmd)
-        except Exception as exc:  # noqa: BLE001 - any transport failure reads the same to the operator
-            raise ConnectionError(spoken("reveal_unreachable", kind=type(exc).__name__)) from None
-        if status != 202:
-            try:
-                reason = CommandRefused.model_validate_json(body).reason
-            except ValueError:
-                reason = spoken("gateway_answered", status=status)
-            if self.auditor is not None:
-                self.auditor.record("reveal.refused", alert_id, field="reporter_phone", role=self.config.role,
-                                    reason=reason)
-            raise PermissionError(reason)
-        if self.auditor is not None:
-            self.auditor.record("reveal.reporter_phone", alert_id, role=self.config.role, command_id=cmd.id)
-        return CommandAccepted.model_validate_json(body).revealed or ""
+        return await reveal_phone(alert_id, known=self.picture.alerts.get(alert_id) is not None,
+                                  allowed=self.can("reveal"), gateway=self.gateway, auditor=self.auditor,
+                                  role=self.config.role)
 
     def import_cap(self, path: str | Path) -> Any:
         """Read one CAP 1.2 file and put its warning into the queue; returns the LedgerResult.

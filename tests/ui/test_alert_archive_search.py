@@ -71,3 +71,41 @@ def test_search_box_finds_archived_alerts(offline_console: SimpleNamespace, qtbo
     qtbot.waitUntil(lambda: panel.archive_hits.isVisible(), timeout=5000)
     panel.status_filter.setCurrentIndex(panel.status_filter.findData("new"))
     qtbot.waitUntil(lambda: not panel.archive_hits.isVisible(), timeout=5000)
+
+
+def test_the_line_follows_the_newest_search_while_an_older_one_still_reads(
+        offline_console: SimpleNamespace, qtbot: Any, monkeypatch: Any) -> None:
+    """Typing on while the archive is read: the older search is stopped, the queue stays
+    usable, and the line shows what the words in the box now find."""
+    import threading
+
+    from console import archive_search
+
+    core = offline_console.core
+    _feed(core, 1, _alert(1, "closed", T0, "沙湖路涵洞积水 一号"))
+    _feed(core, 2, _alert(2, "closed", T0 + timedelta(minutes=5), "坪环社区路灯 二号"))
+    _feed(core, 3, _alert(3, "new", T0 + timedelta(seconds=CLOSED_KEPT_S + 3600), "坪环社区 新告警"))
+    core.ingest.flush()
+    gate = threading.Event()
+    real = archive_search._find
+
+    def held(reader: Any, flt: Any, limit: int) -> Any:
+        while "涵洞" in flt.text and not reader.interrupted and not gate.wait(0.01):
+            pass  # this one reads "for a long time", until it is stopped
+        return real(reader, flt, limit)
+
+    monkeypatch.setattr(archive_search, "_find", held)
+    panel = AlertQueuePanel(core, offline_console.notifier)
+    qtbot.addWidget(panel)
+    panel.show()
+    try:
+        panel.search.setText("涵洞")
+        qtbot.waitUntil(lambda: panel.archive_hits.searching, timeout=5000)
+        panel.search.setText("路灯")  # the operator types on; the queue answers at once
+        qtbot.waitUntil(lambda: panel.archive_hits.isVisible(), timeout=5000)
+        assert [a.id for a in panel.archive_hits.hits] == ["AR00002"]
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not panel.archive_hits.searching, timeout=5000)
+    assert [a.id for a in panel.archive_hits.hits] == ["AR00002"]  # the stopped one changed nothing
+    assert core.archive_search.superseded == 1

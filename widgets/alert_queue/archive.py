@@ -6,14 +6,18 @@ Whenever the search box holds words, the queue also asks the core for archived m
 (``ConsoleCore.search_archive``) and, if there are any, shows one line under the filters:
 "归档中另有 N 条已闭环告警 — 查看（Ctrl+Shift+F）". The line opens :class:`ArchiveDialog`,
 a read-only list (newest first) with the chosen alert's facts and timeline below it. The
-view never reads the disk: the core does, and the number of hits is bounded
-(``console.alert_query.ARCHIVE_HITS_SHOWN``).
+view never reads the disk: the core does, on a worker thread (``console.archive_search``:
+a word no archived alert holds reads the whole table), and the number of hits is bounded
+(``console.alert_query.ARCHIVE_HITS_SHOWN``). The line follows the newest search only: an
+older one still running is stopped, and its answer, if any, is dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -141,6 +145,8 @@ class ArchiveHits(QWidget):
         self._names = names
         self._hits: list[Alert] = []
         self._text = ""
+        self._generation = 0
+        self._tasks: set[asyncio.Task[None]] = set()
         self.button = QPushButton(self)
         self.button.setObjectName("ArchiveHitsButton")
         self.button.setFlat(True)
@@ -161,20 +167,49 @@ class ArchiveHits(QWidget):
         """The archived alerts the current search found (newest first)."""
         return list(self._hits)
 
-    def search(self, flt: AlertFilter) -> int:
-        """Look for ``flt`` in the archive (only when it has search words); returns the hits."""
+    def search(self, flt: AlertFilter) -> None:
+        """Look for ``flt`` in the archive (only when it has search words); the line shows
+        the hits when the core answers, unless a newer search came meanwhile."""
         self._text = flt.text.strip()
+        self._generation += 1
+        if not self._text:
+            self._show([])
+            return
+        coro = self._core.search_archive(flt)
         try:
-            self._hits = self._core.search_archive(flt) if self._text else []
-        except Exception:  # a damaged archive must not take the queue's search down with it
+            task = asyncio.get_event_loop().create_task(self._answer(self._generation, coro))
+        except RuntimeError:  # no event loop (a view built without the console's loop)
+            coro.close()
+            log.warning("archive search skipped: no event loop")
+            return
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @property
+    def searching(self) -> bool:
+        """A search is still running."""
+        return bool(self._tasks)
+
+    async def _answer(self, generation: int, coro: Any) -> None:
+        try:
+            hits = await coro
+        except Exception:  # noqa: BLE001 - a damaged archive must not take the queue's search down with it
             log.exception("archive search failed")
-            self._hits = []
-        n = len(self._hits)
+            hits = []
+        if hits is None or generation != self._generation:
+            return  # a newer search stopped or overtook this one
+        try:
+            self._show(hits)
+        except RuntimeError:  # the queue closed while the archive was read
+            pass
+
+    def _show(self, hits: list[Alert]) -> None:
+        self._hits = hits
+        n = len(hits)
         if n:
             count = str(n) if n < ARCHIVE_HITS_SHOWN else f"{n}+"
             self.button.setText(self.tr("归档中另有 {n} 条已闭环告警 — 查看（Ctrl+Shift+F）").format(n=count))
         self.setVisible(n > 0)
-        return n
 
     def open_list(self) -> None:
         """Show the archived hits (nothing when there are none)."""
