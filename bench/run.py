@@ -23,6 +23,7 @@ BENCHES = [
     ("street node cut off: alarm latency while cut, catch-up after a 10-minute cut", ["bench_street.py"]),
     ("gateway failover under load: 200 consoles, SIGKILL of a replica and of a NATS node", ["bench_gateway_failover.py"]),
     ("a simulated week on duty: resident memory per day (5,000 events/day, 10 readings/s)", ["bench_soak.py"]),
+    ("archive search: a months-deep archive, search times, the loop while it reads", ["bench_archive.py"]),
     ("calling over SIP: dial → ringing at the peer, calls per minute without leaks", ["bench_calls.py"]),
     ("the plan's scale: 100,000 devices, 10,000 cameras — start, map, directory, nearest", ["bench_scale.py",
                                                                                            "--gateway"]),
