@@ -754,6 +754,10 @@ This software contains third-party components such as Qt / PySide6 (LGPLv3), Qt 
 <context>
     <name>ArchiveHits</name>
     <message>
+        <source>正在检索归档…</source>
+        <translation>Searching the archive…</translation>
+    </message>
+    <message>
         <source>归档中另有 {n} 条已闭环告警 — 查看（Ctrl+Shift+F）</source>
         <translation>{n} more closed alerts in the archive — view (Ctrl+Shift+F)</translation>
     </message>

@@ -101,9 +101,12 @@ def test_the_line_follows_the_newest_search_while_an_older_one_still_reads(
     try:
         panel.search.setText("涵洞")
         qtbot.waitUntil(lambda: panel.archive_hits.searching, timeout=5000)
-        panel.search.setText("路灯")  # the operator types on; the queue answers at once
+        # Still reading after a moment: the line says so (and opens nothing).
         qtbot.waitUntil(lambda: panel.archive_hits.isVisible(), timeout=5000)
-        assert [a.id for a in panel.archive_hits.hits] == ["AR00002"]
+        assert panel.archive_hits.button.text() == "正在检索归档…" and not panel.archive_hits.button.isEnabled()
+        panel.search.setText("路灯")  # the operator types on; the queue answers at once
+        qtbot.waitUntil(lambda: [a.id for a in panel.archive_hits.hits] == ["AR00002"], timeout=5000)
+        assert panel.archive_hits.button.isEnabled() and "1 条" in panel.archive_hits.button.text()
     finally:
         gate.set()
     qtbot.waitUntil(lambda: not panel.archive_hits.searching, timeout=5000)

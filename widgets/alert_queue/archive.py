@@ -19,7 +19,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +46,8 @@ from widgets.alert_queue.names import LEVEL_NAMES, STATUS_NAMES
 log = logging.getLogger(__name__)
 
 CONTEXT = "AlertQueuePanel"
+BUSY_AFTER_MS = 300
+"""A search still reading after this long shows 正在检索归档… on the line."""
 
 
 def _t(text: str) -> str:
@@ -147,6 +149,11 @@ class ArchiveHits(QWidget):
         self._text = ""
         self._generation = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        # A search still reading after a moment says so (a quick one never flickers the line).
+        self._busy = QTimer(self)
+        self._busy.setSingleShot(True)
+        self._busy.setInterval(BUSY_AFTER_MS)
+        self._busy.timeout.connect(self._show_busy)
         self.button = QPushButton(self)
         self.button.setObjectName("ArchiveHitsButton")
         self.button.setFlat(True)
@@ -184,6 +191,7 @@ class ArchiveHits(QWidget):
             return
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        self._busy.start()
 
     @property
     def searching(self) -> bool:
@@ -203,7 +211,15 @@ class ArchiveHits(QWidget):
         except RuntimeError:  # the queue closed while the archive was read
             pass
 
+    def _show_busy(self) -> None:
+        if self.searching and self._text:
+            self.button.setText(self.tr("正在检索归档…"))
+            self.button.setEnabled(False)
+            self.setVisible(True)
+
     def _show(self, hits: list[Alert]) -> None:
+        self._busy.stop()
+        self.button.setEnabled(True)
         self._hits = hits
         n = len(hits)
         if n:
