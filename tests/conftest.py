@@ -103,8 +103,10 @@ def _collect_qt_garbage_on_the_main_thread(request: pytest.FixtureRequest) -> It
     if qt:
         # No automatic collection while a Qt test runs: a worker thread that allocates
         # (a stream diagnosis, an executor's getaddrinfo) would otherwise run the
-        # collector there and destroy the test's QObjects off their thread (seen as a
-        # segfault in "Garbage-collecting" on a stream-diagnosis thread).
+        # collector there and destroy the test's QObjects off their thread. (A crash
+        # dumped as "Garbage-collecting" on a stream-diagnosis thread was the worker
+        # emitting on a tile this collection was deleting: workers now answer through
+        # widgets.signals.gui_callback.)
         gc.disable()
     try:
         yield

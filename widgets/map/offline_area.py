@@ -43,6 +43,7 @@ from console.tiles import (
     prefetch,
 )
 from offline_cache.tiles import TileStoreError
+from widgets.signals import gui_callback
 
 log = logging.getLogger(__name__)
 
@@ -310,15 +311,18 @@ class MBTilesImport(QObject):
         """Import ``path`` into the cache on a worker thread."""
         target = self._service.store.path
 
+        # The worker never emits on this object itself: the map may close while it runs.
+        done = gui_callback(self, lambda importer, added, text: importer.finished.emit(added, text))
+
         def work() -> None:
             try:
                 report = import_into(target, path)
             except TileStoreError as exc:
-                self.finished.emit(-1, str(exc))
+                done(-1, str(exc))
             except Exception as exc:  # noqa: BLE001 - reported in the panel, never a traceback
                 log.exception("MBTiles import failed")
-                self.finished.emit(-1, f"{type(exc).__name__}: {exc}")
+                done(-1, f"{type(exc).__name__}: {exc}")
             else:
-                self.finished.emit(report.added, report.describe())
+                done(report.added, report.describe())
 
         threading.Thread(target=work, name="mbtiles-import", daemon=True).start()

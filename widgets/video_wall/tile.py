@@ -45,6 +45,7 @@ from console.stream_check import StreamDiagnosis, diagnose
 from console.video_stream import StreamState, StreamStep, TileCamera, TileStream
 from district.vocabulary import DISTRICT_TZ
 from widgets.grab import widget_png
+from widgets.signals import gui_callback
 from widgets.video_wall.dnd import accepts, read_drop, tile_mime
 
 PTZ_KEYS = {
@@ -107,7 +108,6 @@ class VideoTile(QWidget):
     tile_dropped = Signal(int, int)
     ptz_requested = Signal(str)
     focused = Signal()
-    _diagnosed = Signal(str, object)  # url, StreamDiagnosis | None (from a worker thread)
 
     def __init__(self, index: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,7 +135,6 @@ class VideoTile(QWidget):
         self._player.setVideoSink(self._sink)
         self._player.mediaStatusChanged.connect(self._on_media_status_changed)
         self._player.errorOccurred.connect(self._on_player_error)
-        self._diagnosed.connect(self._on_diagnosed)
 
         self._watchdog = QTimer(self)
         self._watchdog.setInterval(250)
@@ -317,12 +316,10 @@ class VideoTile(QWidget):
         """The player only says "Could not open": ask the camera once, on a worker thread
         (the core talks to it; this tile shows the answer)."""
 
+        answer = gui_callback(self, VideoTile._on_diagnosed)  # the worker never touches the tile itself
+
         def work() -> None:
-            result = diagnose(url)
-            try:
-                self._diagnosed.emit(url, result)
-            except RuntimeError:  # the tile was deleted meanwhile
-                pass
+            answer(url, diagnose(url))
 
         threading.Thread(target=work, name="stream-diagnosis", daemon=True).start()
 
