@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -29,17 +28,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench_alert_queue import timed  # noqa: E402  (median and max of a few calls, in ms)
 
 PER_DAY = 5000
-
-
-def timed(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, float]:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), max(times)
 
 
 def closed_alerts(n: int, days: int, prefix: str, seed: int = 11) -> Any:
