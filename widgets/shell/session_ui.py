@@ -10,6 +10,7 @@ or a command must not be reachable behind a locked screen), except 退出.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
@@ -158,52 +159,45 @@ class SessionControls(QObject):
 
     def request_logout(self) -> None:
         """Ask for confirmation (a non-blocking box: no exec() on the asyncio thread)."""
-        if self._confirm is not None:
-            return
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("注销"),
-                          self.tr("注销后将停止接收数据，本地缓存保留。确定注销吗？"),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self._window)
-        box.setObjectName("LogoutConfirm")
-        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("注销"))
-        box.button(QMessageBox.StandardButton.No).setText(self.tr("取消"))
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.finished.connect(self._on_confirm_finished)
-        self._confirm = box
-        box.open()
+        self._ask(QMessageBox.Icon.Question, "LogoutConfirm", self.tr("注销"),
+                  self.tr("注销后将停止接收数据，本地缓存保留。确定注销吗？"),
+                  (self.tr("注销"), self.tr("取消")), yes_default=False, on_yes=self.logout_requested.emit)
 
     def offer_switch(self, outgoing_user: str, incoming_user: str, incoming_name: str) -> None:
         """After an acknowledged handover: while the seat is still signed in as the outgoing
         officer, every action would be recorded under their name; offer to log out now and
         let the incoming officer log in (Return takes the switch; 稍后 keeps the session)."""
         ident = self._session.identity
-        if self._confirm is not None or ident is None or ident.username != outgoing_user:
+        if ident is None or ident.username != outgoing_user:
             return
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("接班完成"),
-                          self.tr("{incoming} 已确认接班。\n本席位仍以 {outgoing} 的身份登录，此后的操作都会记在"
-                                  " {outgoing} 名下。\n现在注销，由 {incoming} 登录吗？").format(
-                              incoming=incoming_name, outgoing=ident.name or outgoing_user),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self._window)
-        box.setObjectName("ShiftSwitchConfirm")
-        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("注销并由接班人登录"))
-        box.button(QMessageBox.StandardButton.No).setText(self.tr("稍后"))
-        box.setDefaultButton(QMessageBox.StandardButton.Yes)
+        self._ask(QMessageBox.Icon.Information, "ShiftSwitchConfirm", self.tr("接班完成"),
+                  self.tr("{incoming} 已确认接班。\n本席位仍以 {outgoing} 的身份登录，此后的操作都会记在"
+                          " {outgoing} 名下。\n现在注销，由 {incoming} 登录吗？").format(
+                      incoming=incoming_name, outgoing=ident.name or outgoing_user),
+                  (self.tr("注销并由接班人登录"), self.tr("稍后")), yes_default=True,
+                  on_yes=lambda: self.switch_requested.emit(incoming_user))
+
+    def _ask(self, icon: QMessageBox.Icon, name: str, title: str, text: str, buttons: tuple[str, str], *,
+             yes_default: bool, on_yes: Callable[[], None]) -> None:
+        """One yes/no box at a time, opened without blocking; ``on_yes`` runs if it is taken."""
+        if self._confirm is not None:
+            return
+        yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+        box = QMessageBox(icon, title, text, yes | no, self._window)
+        box.setObjectName(name)
+        box.button(yes).setText(buttons[0])
+        box.button(no).setText(buttons[1])
+        box.setDefaultButton(yes if yes_default else no)
 
         def finished(code: int) -> None:
             self._confirm = None
             box.deleteLater()
-            if code == int(QMessageBox.StandardButton.Yes):
-                self.switch_requested.emit(incoming_user)
+            if code == int(yes):
+                on_yes()
 
         box.finished.connect(finished)
         self._confirm = box
         box.open()
-
-    def _on_confirm_finished(self, code: int) -> None:
-        box, self._confirm = self._confirm, None
-        if box is not None:
-            box.deleteLater()
-        if code == int(QMessageBox.StandardButton.Yes):
-            self.logout_requested.emit()
 
     def _watch_window(self) -> None:
         handle = self._window.windowHandle()
